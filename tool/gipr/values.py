@@ -1,0 +1,159 @@
+"""One cell's content → number, blank, 不适用, text or error, with the raw kept.
+
+A blank, a 0, a 不适用 and other text are four different things; nothing here turns a
+blank into 0.  Every conversion that changes how a value was written (text → number,
+full-width digits, thousands separators, units) is reported in ``note`` so the unit can
+be told what gipr read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["Value", "parse_value", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number", "to_json_number"]
+
+Number = int | Decimal
+
+# What units write for "not applicable" / "nothing".
+NA_TOKENS = frozenset({"/", "／", "\\", "—", "－", "-", "--", "——", "–", "不适用", "无", "n/a", "na", "暂无"})
+EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                          "#CALC!", "#GETTING_DATA", "ERR:502", "ERR:504", "ERR:508", "ERR:522", "#ERR"})
+COUNT_UNITS = ("件", "个", "项", "次", "起", "宗", "条", "人", "家")
+_SPACES = re.compile(r"[\s\u00a0\u3000\u2002-\u200b\ufeff]+")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+MAX_ABS = Decimal(10) ** 12  # no count or amount in a county report comes near this
+
+
+@dataclass(frozen=True)
+class Value:
+    state: str  # "number" | "blank" | "na" | "text" | "error"
+    number: Number | None = None
+    raw: Any = None
+    note: str | None = None  # how a number was normalised, in Chinese
+    problem: str | None = None  # why it is an error, in Chinese
+    code: str | None = None  # finding code for note/problem
+
+    @property
+    def is_number(self) -> bool:
+        return self.state == "number"
+
+    @property
+    def raw_text(self) -> str:
+        if self.raw is None:
+            return ""
+        if isinstance(self.raw, float) and self.raw.is_integer():
+            return str(int(self.raw))
+        return str(self.raw)
+
+
+def _err(raw: Any, problem: str, code: str) -> Value:
+    return Value("error", None, raw, None, problem, code)
+
+
+def _check_number(d: Decimal, raw: Any, ctype: str, notes: list[str]) -> Value:
+    if not d.is_finite():
+        return _err(raw, "不是有效数字", "value.not_finite")
+    if abs(d) >= MAX_ABS:
+        return _err(raw, "数值过大", "value.too_large")
+    if d == 0:
+        d = Decimal(0)  # -0 → 0
+    if ctype in ("count", "delta"):
+        if d != d.to_integral_value():
+            return _err(raw, "应为整数，不能有小数", "value.not_integer")
+        if ctype == "count" and d < 0:
+            return _err(raw, "不能为负数", "value.negative")
+        n: Number = int(d)
+    else:  # amount
+        if d < 0:
+            return _err(raw, "金额不能为负数", "value.negative")
+        if d.as_tuple().exponent < -6:  # type: ignore[operator]
+            q = d.quantize(Decimal("0.000001"))
+            notes.append(f"金额 {raw} 超过6位小数，按 {q} 读取")
+            d = q
+        n = int(d) if d == d.to_integral_value() else d.normalize()
+    note = "；".join(notes) if notes else None
+    return Value("number", n, raw, note, None, "value.converted" if note else None)
+
+
+def parse_value(raw: Any, ctype: str = "count", unit: str | None = None) -> Value:
+    """Parse what a spreadsheet cell holds.  Total: never raises."""
+    try:
+        return _parse(raw, ctype, unit)
+    except Exception as e:  # noqa: BLE001 - parsing must be total
+        return _err(raw, f"无法识别的内容（{type(e).__name__}）", "value.unreadable")
+
+
+def _parse(raw: Any, ctype: str, unit: str | None) -> Value:
+    if raw is None:
+        return Value("blank", None, raw)
+    if isinstance(raw, bool):
+        return _err(raw, "是逻辑值（TRUE/FALSE），不是数字", "value.bool")
+    if isinstance(raw, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
+        return _err(raw, "被存成了日期或时间，不是数字", "value.date")
+    if isinstance(raw, int):
+        return _check_number(Decimal(raw), raw, ctype, [])
+    if isinstance(raw, float):
+        if math.isnan(raw) or math.isinf(raw):
+            return _err(raw, "不是有效数字（NaN 或无穷大）", "value.not_finite")
+        return _check_number(Decimal(repr(raw)), raw, ctype, [])
+    if isinstance(raw, Decimal):
+        return _check_number(raw, raw, ctype, [])
+    if not isinstance(raw, str):
+        return _err(raw, f"无法识别的内容类型 {type(raw).__name__}", "value.unreadable")
+
+    text = _SPACES.sub(" ", raw).strip()
+    if not text:
+        return Value("blank", None, raw)
+    if text.upper() in EXCEL_ERRORS or (text.startswith("#") and text.endswith(("!", "?", "A"))):
+        return _err(raw, f"是公式错误值 {text}", "value.excel_error")
+    folded = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if folded.lower() in NA_TOKENS or text in NA_TOKENS:
+        return Value("na", None, raw)
+    notes: list[str] = []
+    s = folded
+    if s != text:
+        notes.append("全角字符或空格已转换")
+    for u in (("万元",) if unit == "万元" else ("元",) if ctype == "amount" else COUNT_UNITS):
+        if s.endswith(u) and len(s) > len(u):
+            s = s[: -len(u)]
+            notes.append(f"去掉单位“{u}”")
+            break
+    else:
+        if ctype == "amount" and unit == "万元" and s.endswith("元") and not s.endswith("万元"):
+            return _err(raw, "写的是“元”，本栏单位为万元，请换算后填写", "value.wrong_unit")
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+        notes.append("去掉千位分隔符")
+    if s.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
+        return _err(raw, "不是有效数字（NaN 或无穷大）", "value.not_finite")
+    if not _PLAIN.match(s):
+        return Value("text", None, raw, None, "不是数字", "value.text")
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        return Value("text", None, raw, None, "不是数字", "value.text")
+    notes.insert(0, f"文本“{raw.strip()}”按数字读取")
+    return _check_number(d, raw, ctype, notes)
+
+
+def fmt_number(n: Number | None) -> str:
+    """A number as a clerk writes it: 12, 3.5, 24252.311082; blank for None."""
+    if n is None:
+        return ""
+    if isinstance(n, Decimal):
+        s = format(n.normalize(), "f")
+        return s
+    return str(n)
+
+
+def to_json_number(n: Number | None) -> int | float | None:
+    if n is None or isinstance(n, int):
+        return n
+    return int(n) if n == n.to_integral_value() else float(n)
