@@ -1,0 +1,216 @@
+"""The roster (单位名册): which units report, with their code, name, category and contact.
+
+A roster is a CSV file or a spreadsheet (.xlsx, .xls, .ods) with a header row holding the
+columns 单位代码, 单位名称, 类别, 联系人, 邮箱 (in any order; a title line above the header
+is allowed).  CSV files are read as UTF-8 (with or without BOM), UTF-16 (Excel's
+"Unicode text") or GB18030/GBK (what Excel on Chinese Windows writes by default).
+
+A bad roster stops with a ``GiprError`` naming the file and the line: a missing column,
+an empty code or name, a duplicate code or name, a malformed e-mail address.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import GiprError
+
+__all__ = ["Unit", "load_roster", "COLUMNS", "normalize_name"]
+
+# canonical column -> Unit attribute, and the header spellings accepted for it
+COLUMNS: dict[str, str] = {"单位代码": "code", "单位名称": "name", "类别": "category", "联系人": "contact", "邮箱": "email"}
+_ALIASES: dict[str, str] = {
+    "单位代码": "单位代码", "代码": "单位代码", "单位编码": "单位代码", "编码": "单位代码",
+    "单位名称": "单位名称", "单位": "单位名称", "名称": "单位名称", "填报单位": "单位名称",
+    "类别": "类别", "单位类别": "类别", "类型": "类别", "单位类型": "类别",
+    "联系人": "联系人", "联系人姓名": "联系人",
+    "邮箱": "邮箱", "电子邮箱": "邮箱", "邮箱地址": "邮箱", "电子邮件": "邮箱", "email": "邮箱", "e-mail": "邮箱",
+    "mail": "邮箱",
+}
+_SPACES = re.compile(r"[\s\u00a0\u3000\ufeff]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL_SPLIT = re.compile(r"[;,；，、\s]+")
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    category: str
+    contact: str
+    email: str  # one address, or several separated by ";"
+    line: int  # line (CSV) or row (spreadsheet) in the roster file, 1-based
+
+    @property
+    def emails(self) -> list[str]:
+        return [e for e in self.email.split(";") if e]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "category": self.category, "contact": self.contact,
+                "email": self.email, "line": self.line}
+
+
+def normalize_name(name: str) -> str:
+    """The form used to compare unit names: NFKC, no spaces."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", name or ""))
+
+
+def _clean(v: Any) -> str:
+    """A cell as text: integral floats without '.0', spaces collapsed, control characters removed."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = _CONTROL.sub("", str(v))
+    s = _SPACES.sub(" ", s).strip()
+    return s
+
+
+def _header_key(v: Any) -> str | None:
+    s = _SPACES.sub("", unicodedata.normalize("NFKC", _clean(v))).lower()
+    s = s.strip("*：:")
+    return _ALIASES.get(s)
+
+
+def _decode_csv(raw: bytes, path: Path) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise GiprError(f"单位名册 {path}：无法识别文字编码（支持 UTF-8、GBK/GB18030、UTF-16）。"
+                        "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试。", "roster.encoding") from None
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise GiprError(f"无法读取单位名册 {path}：{e.strerror or e}", "roster.unreadable") from None
+    text = _decode_csv(raw, path)
+    first = text.split("\n", 1)[0]
+    delim = max(("\t", ",", ";", "，"), key=first.count) if first else ","
+    if first.count(delim) == 0:
+        delim = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    out = []
+    line = 1
+    try:
+        for row in reader:
+            out.append((line, row))
+            line = reader.line_num + 1
+            if len(out) > MAX_ROWS:
+                raise GiprError(f"单位名册 {path} 超过 {MAX_ROWS} 行，不像是单位名册。", "roster.too_large")
+    except csv.Error as e:
+        raise GiprError(f"单位名册 {path} 第 {reader.line_num} 行：CSV 格式错误（{e}）", "roster.csv") from None
+    return out
+
+
+def _sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = wb.sheet_names
+        if not names:
+            raise GiprError(f"单位名册 {path} 中没有工作表。", "roster.empty")
+        sheet = wb.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except GiprError:
+        raise
+    except Exception as e:  # noqa: BLE001 - calamine raises many kinds; all mean "cannot read"
+        raise GiprError(f"无法读取单位名册 {path}：文件已损坏、加密或不是电子表格（{type(e).__name__}）。",
+                        "roster.unreadable") from None
+    if len(rows) > MAX_ROWS:
+        raise GiprError(f"单位名册 {path} 超过 {MAX_ROWS} 行，不像是单位名册。", "roster.too_large")
+    return [(i + 1, list(r)) for i, r in enumerate(rows)]
+
+
+def load_roster(path: str | Path) -> list[Unit]:
+    """Read and validate a roster.  Raises ``GiprError`` naming the file and the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise GiprError(f"找不到单位名册：{path}", "roster.missing")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        rows = _sheet_rows(path)
+        what = "行"
+    elif suffix in (".csv", ".txt", ".tsv", ""):
+        rows = _csv_rows(path)
+        what = "行"
+    else:
+        raise GiprError(f"单位名册 {path}：不支持的文件类型“{path.suffix}”（请用 .csv 或 .xlsx）。", "roster.type")
+
+    # header: the first row (of the first 10 non-empty ones) naming 单位名称
+    header_line = None
+    colmap: dict[str, int] = {}
+    seen_nonempty = 0
+    for line, row in rows:
+        if not any(_clean(v) for v in row):
+            continue
+        seen_nonempty += 1
+        keys = [_header_key(v) for v in row]
+        if "单位名称" in keys:
+            header_line = line
+            for i, k in enumerate(keys):
+                if k and k not in colmap:
+                    colmap[k] = i
+            break
+        if seen_nonempty >= 10:
+            break
+    if header_line is None:
+        raise GiprError(f"单位名册 {path}：找不到表头行（应包含列：{'、'.join(COLUMNS)}）。", "roster.no_header")
+    missing = [c for c in COLUMNS if c not in colmap]
+    if missing:
+        raise GiprError(f"单位名册 {path} 第 {header_line} {what}（表头）：缺少列“{'”“'.join(missing)}”"
+                        f"（应包含列：{'、'.join(COLUMNS)}）。", "roster.missing_column")
+
+    units: list[Unit] = []
+    by_code: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    for line, row in rows:
+        if line <= header_line:
+            continue
+        vals = {c: _clean(row[i]) if i < len(row) else "" for c, i in colmap.items()}
+        if not any(vals.values()):
+            continue  # blank line
+        where = f"单位名册 {path} 第 {line} {what}"
+        code = unicodedata.normalize("NFKC", vals["单位代码"]).replace(" ", "")
+        name = unicodedata.normalize("NFC", vals["单位名称"])
+        if not name:
+            raise GiprError(f"{where}：单位名称为空。", "roster.empty_name")
+        if not code:
+            raise GiprError(f"{where}（{name}）：单位代码为空。", "roster.empty_code")
+        if len(name) > 100:
+            raise GiprError(f"{where}：单位名称过长（超过100字）。", "roster.bad_name")
+        if code in by_code:
+            raise GiprError(f"{where}：单位代码“{code}”与第 {by_code[code]} {what}重复。", "roster.duplicate_code")
+        key = normalize_name(name)
+        if key in by_name:
+            raise GiprError(f"{where}：单位名称“{name}”与第 {by_name[key]} {what}重复。", "roster.duplicate_name")
+        emails = [e for e in _EMAIL_SPLIT.split(unicodedata.normalize("NFKC", vals["邮箱"])) if e]
+        for e in emails:
+            if not _EMAIL.match(e):
+                raise GiprError(f"{where}（{name}）：邮箱“{e}”格式不正确。", "roster.bad_email")
+        by_code[code] = line
+        by_name[key] = line
+        units.append(Unit(code, name, vals["类别"], vals["联系人"], ";".join(emails), line))
+    if not units:
+        raise GiprError(f"单位名册 {path} 中没有任何单位（表头在第 {header_line} {what}）。", "roster.empty")
+    return units
