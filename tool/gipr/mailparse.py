@@ -389,8 +389,10 @@ def classify_attachment(name: str | None, ctype: str, data: bytes) -> tuple[str,
                 "这是压缩包，gipr 不打开压缩包（防止压缩炸弹）。请解压后把其中的表格文件单独收集。")
     if ext in {".eml"} or ctype == "message/rfc822":
         return ("message", None, None)
-    if ext in WORKBOOK_EXTS or ctype in SPREADSHEET_TYPES:
+    if ext in WORKBOOK_EXTS:
         return ("workbook", None, None)
+    if ctype in SPREADSHEET_TYPES and not re.fullmatch(r"\.[a-z0-9]{1,5}", ext):
+        return ("workbook", None, None)  # a spreadsheet type and no other extension
     if not name and ctype in {"application/octet-stream", ""}:
         # an unnamed binary part: a workbook if its bytes say so
         if data[:8] == OLE_MAGIC or (data[:2] == b"PK" and b"xl/workbook" in data[-65536:]):
@@ -427,11 +429,8 @@ def looks_like_message(head: bytes) -> bool:
     head = head.lstrip(b"\r\n")
     if head.startswith(b"From "):
         return True
-    m = re.match(rb"([!-9;-~]{1,76}):", head)
-    return bool(m) and m.group(1).lower() in {
-        b"from", b"to", b"subject", b"date", b"received", b"return-path", b"message-id", b"mime-version",
-        b"delivered-to", b"x-mailer", b"content-type", b"reply-to", b"cc", b"x-original-to", b"dkim-signature",
-        b"x-qq-mid", b"x-coremail-antispam", b"authentication-results", b"sender", b"x-sender"}
+    # a header field name (letters, digits, '-') and a colon, as every message starts
+    return re.match(rb"[A-Za-z][A-Za-z0-9-]{0,75}:[ \t]*\S", head) is not None
 
 
 def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: float = PARSE_SECONDS,
