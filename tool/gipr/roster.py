@@ -84,18 +84,18 @@ def _header_key(v: Any) -> str | None:
 
 def _decode_csv(raw: bytes, path: Path) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise GiprError(f"单位名册 {path}：无法识别文字编码（支持 UTF-8、GBK/GB18030、UTF-16）。"
-                        "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试。", "roster.encoding") from None
+        candidates = [("utf-8", raw[3:])]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [("utf-16", raw)]
+    else:
+        candidates = [("utf-8", raw), ("gb18030", raw)]
+    for enc, data in candidates:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise GiprError(f"单位名册 {path}：无法识别文字编码（支持 UTF-8、GBK/GB18030、UTF-16）。"
+                    "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试。", "roster.encoding")
 
 
 def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:

@@ -511,7 +511,8 @@ def _type_status(spec: Spec, cells: list[Cell], computed: dict[str, Number | Non
             bad += 1
         elif integer and v != int(v):
             bad += 1
-        elif not integer and t.get("decimals") and _round6(v) != v and Decimal(v).as_tuple().exponent < -int(t["decimals"]):
+        elif not integer and t.get("decimals") is not None and \
+                Decimal(v).normalize().as_tuple().exponent < -int(t["decimals"]):  # type: ignore[operator]
             bad += 1
     if bad:
         return STATUS_FAIL
