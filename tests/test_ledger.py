@@ -88,10 +88,16 @@ def test_current_newest_wins_older_kept(ws):
     late, _ = rec(led, b"v0", "k3", unit_code="U01", received_at="2025-01-05T00:00:00Z")
     assert led.current()["U01"].id == new.id
     assert [s.id for s in led.submissions("U01")] == [old.id, new.id, late.id]
-    # a re-send of v1's bytes at a later time makes v1 current again (duplicate row points at it)
+    # v1's bytes seen again later (saved into a folder today): v1 does not come back
     rec(led, b"v1", "k4", unit_code="U01", received_at="2025-01-15T00:00:00Z", status="duplicate",
         duplicate_of=old.id)
-    assert led.current()["U01"].id == old.id
+    assert led.current()["U01"].id == new.id
+    # v2's bytes first recorded from a late source, then seen with an earlier date: counts at the earliest
+    v3, _ = rec(led, b"v3", "k6", unit_code="U01", received_at="2025-01-20T00:00:00Z")
+    assert led.current()["U01"].id == v3.id
+    rec(led, b"v3", "k7", unit_code="U01", received_at="2025-01-11T00:00:00Z", status="duplicate",
+        duplicate_of=v3.id)
+    assert led.current()["U01"].id == new.id
     # unidentified and duplicate rows are never current themselves
     rec(led, b"x", "k5", unit_code=None, status="unidentified", received_at="2025-02-01T00:00:00Z")
     assert set(led.current()) == {"U01"}

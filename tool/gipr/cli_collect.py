@@ -110,9 +110,9 @@ def collect_cmd(
     else:
         _print_collect(result, names, quiet)
     if c["unreadable"] or c["skipped"]:
-        raise typer.Exit(2)
+        raise SystemExit(2)  # typer.Exit is swallowed by standalone_mode=False
     if c["errors"] or c["unidentified"]:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # typer.Exit is swallowed by standalone_mode=False
 
 
 def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
@@ -198,7 +198,7 @@ def status_cmd(
             if out is not None:
                 console.print(f"已写入 {escape(str(out))}")
         if verify and data["integrity"]:
-            raise typer.Exit(2)
+            raise SystemExit(2)  # typer.Exit is swallowed by standalone_mode=False
     finally:
         ws.close()
 

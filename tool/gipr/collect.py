@@ -537,7 +537,15 @@ class Collector:
             return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)  # type: ignore[arg-type]
         sender = kw["mail"].from_addr if kw.get("mail") is not None else None
         rec = self._base(data, sha, **kw)
-        report, findings, read_code, read_msg = self._read_and_check(data, kw["file_name"], sha)
+        try:
+            report, findings, read_code, read_msg = self._read_and_check(data, kw["file_name"], sha)
+        except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
+            # not recorded, so that a fixed gipr reads it on the next run; the bytes are archived
+            o = Outcome(kw["file_name"], kw["source"], "skipped", code="internal.read_failed",
+                        reason=f"读取时发生 gipr 内部错误（{type(e).__name__}: {str(e)[:200]}），本文件未记入台账，"
+                               f"原始文件已存档（{self.ledger.archive_path(sha)}）。请把这行报告给维护者。")
+            self.result.skipped.append(o)
+            return o
         ident = identify(report, self.roster, self.ws.county, sender)
         errors = sum(1 for f in findings if f.get("severity") == "error")
         warnings = sum(1 for f in findings if f.get("severity") == "warning")

@@ -422,24 +422,26 @@ class Ledger:
         """unit code → the submission that counts for it (for merging and status).
 
         A manual override wins.  Otherwise the unit's newest submission by received time
-        (a re-send of the same bytes counts at its latest time); within the same time a
+        (bytes received several times count at the *earliest* time they were seen, so an old
+        version saved into a folder today does not supersede a later correction, whatever
+        the order of collection); within the same time a
         readable file wins over an unreadable one, then the later-recorded one.  Duplicate
         and unidentified rows are never current themselves.  A submission whose status is
         ``unreadable`` can be current: the clerk must see that the latest file is broken.
         """
         rows = self.submissions()
-        latest_time: dict[int, str] = {}
+        first_seen: dict[int, str] = {}
         by_id = {s.id: s for s in rows}
         for s in rows:
             if s.status == "duplicate" and s.duplicate_of in by_id:
                 orig = by_id[s.duplicate_of]
                 if orig.unit_code == s.unit_code:
-                    latest_time[orig.id] = max(latest_time.get(orig.id, orig.received_at), s.received_at)
+                    first_seen[orig.id] = min(first_seen.get(orig.id, orig.received_at), s.received_at)
         best: dict[str, tuple[tuple, Submission]] = {}
         for s in rows:
             if s.unit_code is None or s.status in ("duplicate", "unidentified"):
                 continue
-            key = (latest_time.get(s.id, s.received_at), s.check_status != "unreadable", s.id)
+            key = (first_seen.get(s.id, s.received_at), s.check_status != "unreadable", s.id)
             if s.unit_code not in best or key > best[s.unit_code][0]:
                 best[s.unit_code] = (key, s)
         out = {code: s for code, (_, s) in best.items()}

@@ -325,7 +325,7 @@ def attachment_name(part: Message) -> tuple[str | None, str | None]:
             shown = clean_file_name(name)
             if shown:
                 raw = raw_cd if params is cd else raw_ct
-                return shown, clean_text(_raw_bytes(raw).decode("utf-8", "replace"), 1000)
+                return shown, clean_text(_decode_raw(raw), 1000)
     return None, None
 
 
