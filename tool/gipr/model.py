@@ -55,6 +55,9 @@ class Report:
     kind: str = "unit"  # "unit" | "rollup"
     units: list[dict[str, Any]] = field(default_factory=list)  # for a roll-up: who it covers
     sha256: str | None = None
+    # where each value / cover field was actually read ("sheet!A1"), by cell id or field id;
+    # differs from Cell.address when the reader found a moved table by its labels
+    locations: dict[str, str] = field(default_factory=dict)
 
     @property
     def unit_name(self) -> str:

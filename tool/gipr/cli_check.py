@@ -1,0 +1,252 @@
+"""gipr check / gipr export: argument parsing and printing; the logic is in read.py,
+checks.py and annotate.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from . import messages
+from .checks import (CheckContext, check_report, export_record, load_previous, match_unit, pick_previous,
+                     summarize)
+from .cliapp import app, console, err_console, print_json
+from .errors import GiprError
+from .fsio import atomic_output
+from .model import SEVERITY_ZH, Finding, Report
+from .read import ReadError, read_report
+from .spec import Spec, available_formats, load_format
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def collect_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, and the spreadsheet files inside given folders (recursively, sorted,
+    without lock files and hidden files).  A missing path is kept: reading it reports it."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = [q for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() in SPREADSHEET_SUFFIXES
+                     and not q.name.startswith(("~$", ".~lock", "."))]
+            if not found:
+                raise GiprError(f"文件夹 {p} 中没有表格文件（.xlsx/.xls/.ods/.et）。", "usage.empty_folder")
+            out.extend(found)
+        else:
+            out.append(p)
+    seen = set()
+    uniq = []
+    for p in out:
+        k = str(p.resolve()) if p.exists() else str(p)
+        if k not in seen:
+            seen.add(k)
+            uniq.append(p)
+    return uniq
+
+
+def _expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
+    from .spec import SpecError, format_for_year
+
+    if fmt is not None:
+        if fmt not in available_formats():
+            raise GiprError(f"未知的报告格式“{fmt}”，可用：{'、'.join(available_formats())}", "usage.format")
+        return load_format(fmt)
+    if year is not None:
+        try:
+            return load_format(format_for_year(year))
+        except SpecError as e:
+            raise GiprError(str(e), "usage.year") from None
+    return None
+
+
+def _file_entry(path: Path, report: Report | None, findings: list[Finding], error: ReadError | None) -> dict:
+    if report is None:
+        return {"file": str(path), "unit": None, "unit_code": None, "year": None, "format": None, "kind": None,
+                "readable": False, "errors": 1, "warnings": 0, "infos": 0,
+                "error": {"code": error.code if error else "file.unreadable", "message": str(error)},
+                "findings": [{"code": error.code if error else "file.unreadable", "severity": "error", "cell": None,
+                              "ref": None, "path": None, "rule": None, "message": str(error)}],
+                "feedback": None}
+    s = summarize(findings)
+    return {"file": str(path), "unit": report.unit_name or None, "unit_code": report.unit_code or None,
+            "year": report.year, "format": report.spec.id, "kind": report.kind, "readable": True,
+            "errors": s["error"], "warnings": s["warning"], "infos": s["info"],
+            "findings": [f.to_json() for f in findings], "feedback": None}
+
+
+@app.command("check")
+def check_cmd(
+    paths: list[Path] = typer.Argument(..., help="要校验的文件或文件夹（可以多个）", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 files）"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="上年数据：工作簿、汇总表、文件夹或 gipr export 的 JSON，用于跨年度校验"),
+    year: Optional[int] = typer.Option(None, "--year", help="本次收集的报告年度"),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx），核对填报单位"),
+    blank_as_zero: bool = typer.Option(False, "--blank-as-zero", help="把未填写的单元格按 0 计算（报告中会注明）"),
+    annotate: Optional[Path] = typer.Option(None, "--annotate", help="为有问题的文件生成标注了问题的反馈工作簿，写入此文件夹"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019）；默认按文件中的标识或年度判断"),
+) -> None:
+    """校验报送的统计表：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
+
+    退出码：0 没有错误；1 有文件存在错误；2 有文件无法读取或用法错误。"""
+    if year is not None and not (1990 <= year <= 2100):
+        raise GiprError(f"--year {year} 不是有效的年度。", "usage.year")
+    spec = _expected_spec(fmt, year)
+    units = None
+    if roster is not None:
+        from .roster import load_roster
+
+        units = load_roster(roster)
+    prev_reports: list[Report] | None = None
+    if previous is not None:
+        try:
+            prev_reports = load_previous(previous)
+        except GiprError as e:
+            raise GiprError(f"上年数据（--previous）无法使用：{e}", getattr(e, "code", "usage.previous")) from None
+    files = collect_paths(paths)
+
+    entries: list[dict] = []
+    unreadable = 0
+    with_errors = 0
+    for path in files:
+        report = None
+        err: ReadError | None = None
+        findings: list[Finding] = []
+        try:
+            report = read_report(path, spec=spec)
+        except ReadError as e:
+            err = e
+        if report is not None:
+            try:
+                prev = pick_previous(report, prev_reports) if prev_reports is not None else None
+                ctx = CheckContext(year=year, roster=units, previous=prev, blank_as_zero=blank_as_zero)
+                findings = check_report(report, ctx)
+                if prev_reports is not None and prev is None:
+                    findings.append(messages.finding("previous.missing"))
+            except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+                err = ReadError(f"{path}：校验时发生内部错误（{type(e).__name__}: {e}），这是 gipr 的缺陷，请报告维护者。",
+                                "internal.error")
+                report = None
+        entry = _file_entry(path, report, findings, err)
+        if report is None:
+            unreadable += 1
+        elif entry["errors"]:
+            with_errors += 1
+        if report is not None and annotate is not None and findings:
+            try:
+                from .annotate import write_feedback
+
+                unit = match_unit(report, units) if units else None
+                entry["feedback"] = str(write_feedback(report, findings, annotate, unit=unit, year=year))
+            except GiprError as e:
+                entry["feedback_error"] = str(e)
+                unreadable += 1  # the output could not be written: a usage-level failure
+        entries.append(entry)
+        if not as_json:
+            _print_file(entry)
+
+    n = len(entries)
+    totals = {k: sum(e[k] for e in entries) for k in ("errors", "warnings", "infos")}
+    summary = {"files": n, "passed": n - unreadable - with_errors, "with_errors": with_errors,
+               "unreadable": unreadable, **totals}
+    if as_json:
+        print_json({"files": entries, "summary": summary})
+    else:
+        console.print(f"共检查 {n} 个文件：通过 {summary['passed']} 个，有错误 {with_errors} 个，无法读取 {unreadable} 个；"
+                      f"错误 {totals['errors']} 条，警告 {totals['warnings']} 条，提示 {totals['infos']} 条。", soft_wrap=True)
+    code = 2 if unreadable else (1 if with_errors else 0)
+    raise typer.Exit(code)
+
+
+def _print_file(entry: dict) -> None:
+    from rich.markup import escape
+
+    name = escape(entry["file"])
+    if not entry["readable"]:
+        console.print(f"[bold red]✗ 无法读取[/bold red] {name}", soft_wrap=True)
+        console.print(f"    [bold red]错误[/bold red] {escape(entry['error']['message'])}", soft_wrap=True)
+        return
+    who = entry["unit"] or "（未填写单位）"
+    meta = f"{escape(who)} · {entry['year'] or '年度未知'} 年度 · 格式 {entry['format']}"
+    if entry["kind"] == "rollup":
+        meta += " · 汇总表"
+    if entry["errors"]:
+        status = f"[bold red]✗ 有错误[/bold red]（错误 {entry['errors']}，警告 {entry['warnings']}）"
+    elif entry["warnings"]:
+        status = f"[yellow]! 通过（有警告 {entry['warnings']} 条）[/yellow]"
+    else:
+        status = "[green]✓ 通过[/green]"
+    console.print(f"{status} {name}  {meta}", soft_wrap=True)
+    for f in entry["findings"]:
+        sev = f["severity"]
+        where = f" {escape(f['ref'])}" if f.get("ref") else ""
+        console.print(f"    [{_STYLE[sev]}]{SEVERITY_ZH[sev]}[/{_STYLE[sev]}]{where}  {escape(f['message'])}",
+                      soft_wrap=True)
+    if entry.get("feedback"):
+        console.print(f"    反馈工作簿：{escape(entry['feedback'])}", soft_wrap=True)
+    if entry.get("feedback_error"):
+        console.print(f"    [bold red]反馈工作簿未能写入：[/bold red]{escape(entry['feedback_error'])}", soft_wrap=True)
+
+
+@app.command("export")
+def export_cmd(
+    paths: list[Path] = typer.Argument(..., help="文件或文件夹（可以多个）", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 reports）"),
+    as_csv: bool = typer.Option(False, "--csv", help="以 CSV 输出（每个文件一行）"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）"),
+    force: bool = typer.Option(False, "--force", help="允许覆盖已有的输出文件"),
+    blank_as_zero: bool = typer.Option(False, "--blank-as-zero", help="把未填写的单元格按 0 计算"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019）"),
+) -> None:
+    """导出各文件的数值（按单元格编号），供其他系统使用。
+
+    退出码：0 全部导出；2 有文件无法读取或用法错误。"""
+    if as_json == as_csv:
+        raise GiprError("请选择一种输出格式：--json 或 --csv。", "usage.export_format")
+    spec = _expected_spec(fmt, None)
+    files = collect_paths(paths)
+    records: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    for path in files:
+        try:
+            report = read_report(path, spec=spec)
+        except ReadError as e:
+            errors.append({"file": str(path), "code": e.code, "message": str(e)})
+            err_console.print(f"[red]无法读取：[/red]{e}", soft_wrap=True)
+            continue
+        rec = export_record(report, blank_as_zero=blank_as_zero)
+        rec["file"] = str(path)
+        records.append(rec)
+    if as_json:
+        text = json.dumps({"reports": records, "errors": errors}, ensure_ascii=False, indent=1) + "\n"
+    else:
+        text = _csv_text(records)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        with atomic_output(output, overwrite=force) as tmp:
+            tmp.write_bytes(text.encode("utf-8-sig" if as_csv else "utf-8"))
+        err_console.print(f"已写入 {output}（{len(records)} 个文件）", soft_wrap=True)
+    raise typer.Exit(2 if errors else 0)
+
+
+def _csv_text(records: list[dict[str, Any]]) -> str:
+    cols: list[str] = []
+    seen: set[str] = set()
+    for rec in records:
+        for cid in rec["values"]:
+            if cid not in seen:
+                seen.add(cid)
+                cols.append(cid)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["file", "unit", "unit_code", "year", "format", *cols])
+    for rec in records:
+        vals = rec["values"]
+        w.writerow([rec["file"], rec["unit"] or "", rec["unit_code"] or "", rec["year"] or "", rec["format"],
+                    *["" if vals.get(c) is None else vals[c] for c in cols]])
+    return buf.getvalue()

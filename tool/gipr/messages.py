@@ -1,0 +1,114 @@
+"""Every finding code and every user-facing text of the reader and the checks, in one place.
+
+A *code* is stable: tests, the ledger, --json consumers and other systems key on it.  The
+text is what a county clerk reads; it always names the cell and carries the numbers.
+Rule texts (勾稽关系) are not here: they live in the format file (``Rule.message``) so a rule is
+written once; this module only adds the wording around them (stale totals, cross-year).
+
+Use :func:`finding` to make a :class:`~gipr.model.Finding` and :func:`text` for a plain message
+(e.g. a ReadError).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Finding
+
+# ---------------------------------------------------------------------------------------------
+# Files that cannot be read at all (ReadError codes).  ``{file}`` is the file's display name.
+READ_ERRORS: dict[str, str] = {
+    "file.not_found": "{file}：文件不存在。",
+    "file.unreadable": "{file}：无法打开文件（{detail}）。",
+    "file.empty": "{file}：文件是空的（0 字节），可能上传或复制时出错，请重新保存后发送。",
+    "file.too_large": "{file}：文件太大（{size}），超过 {limit} 的上限；正常的年报统计表不到 1 MB。",
+    "file.truncated": "{file}：文件不完整（可能下载或复制时被截断），无法读取，请重新保存后发送。",
+    "file.corrupt": "{file}：文件已损坏，无法读取（{detail}）。请用 Excel 或 WPS 打开确认后重新保存发送。",
+    "file.not_spreadsheet": "{file}：不是 Excel、WPS 或 LibreOffice 表格文件（{detail}），无法读取。",
+    "file.encrypted": ("{file}：工作簿设置了打开密码（文件已加密），无法读取。请在 Excel/WPS 中取消"
+                       "“用密码进行加密”后重新保存发送。"),
+    "file.zip_bomb": ("{file}：文件内部的压缩数据异常（{detail}），可能是恶意构造的文件（压缩炸弹），"
+                      "已拒绝读取。"),
+    "file.xml_entities": ("{file}：文件内部的 XML 部件“{member}”含有实体声明（DOCTYPE/ENTITY），"
+                          "可能是恶意构造的文件，已拒绝读取。"),
+    "file.duplicate_member": ("{file}：文件内部结构异常（部件“{member}”出现了两次），可能被篡改过，"
+                              "已拒绝读取。请用 Excel 或 WPS 重新保存后发送。"),
+    "file.strict_ooxml": ("{file}：文件是“Strict Open XML”格式，无法读取（{detail}）。请在 Excel 中"
+                          "“另存为”普通的“Excel 工作簿(*.xlsx)”后发送。"),
+    "file.sheet_too_large": ("{file}：工作表“{sheet}”的内容一直延伸到第 {rows} 行、第 {cols} 列，"
+                             "超出安全读取的范围（最多 {limit} 个单元格）。请删除表格下方和右侧多余的内容后重新保存。"),
+    "file.not_report": ("{file}：找不到政府信息公开年报统计表（没有表二、表三、表四的表头），"
+                        "可能发错了文件。"),
+    "file.previous_json": "{file}：不是 gipr export 导出的 JSON（{detail}）。",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Findings: code -> (default severity, template).
+FINDINGS: dict[str, tuple[str, str]] = {
+    # -- layout (where the tables are) --
+    "layout.sheet_renamed": ("warning", "表{table}不在工作表“{expected}”中，而在工作表“{found}”中找到，已按表格标签定位读取。"),
+    "layout.shifted": ("warning", "工作表“{sheet}”中表{table}的位置移动了（{how}），已按表格标签定位读取。"),
+    "layout.rows_inserted": ("warning", "工作表“{sheet}”中表{table}插入了 {n} 行（第 {rows} 行），这些行未读取。"),
+    "layout.rows_moved": ("warning", "工作表“{sheet}”中表{table}的行“{label}”不在原位置（应在第 {expected} 行，实际在第 {found} 行），已按行标签读取。"),
+    "layout.column_moved": ("warning", "工作表“{sheet}”中表{table}的列“{label}”不在原位置（应在 {expected} 列，实际在 {found} 列），已按列标签读取。"),
+    "layout.table_missing": ("error", "找不到表{table}（{title}），该表的 {n} 个数据未读取。"),
+    "layout.ambiguous": ("error", "表{table}（{title}）出现了不止一处（{where}），无法确定应读哪一处，该表的 {n} 个数据未读取。"),
+    "layout.row_missing": ("error", "工作表“{sheet}”中找不到表{table}的行“{label}”，该行的 {n} 个数据未读取。"),
+    "layout.column_missing": ("error", "工作表“{sheet}”中找不到表{table}的列“{label}”，该列的 {n} 个数据未读取。"),
+    "layout.cover_missing": ("warning", "找不到封面工作表“{sheet}”，封面信息按标签在其他位置查找。"),
+    "layout.sheet_skipped": ("info", "工作表“{sheet}”内容过大（延伸到第 {rows} 行），查找表格时已跳过。"),
+    "label.changed": ("warning", "{ref} 的固定文字被改成了“{found}”，应为“{expected}”。"),
+    "label.drift": ("info", "{ref} 的固定文字有细微差异（空格或标点）：“{found}”，应为“{expected}”。"),
+    "format.strict": ("info", "文件是“Strict Open XML”格式，已按普通格式读取。"),
+    # -- cell values --
+    "cell.blank": ("error", "{path}：未填写（没有发生请填 0）。"),
+    "cell.blank_total": ("warning", "{path}：合计栏是空的（未填写）{recomputed}。"),
+    "cell.na": ("error", "{path}：填写了“{raw}”（不适用），本栏应填数字；没有发生请填 0。"),
+    "cell.text": ("error", "{path}：填写了“{raw}”，不是数字。"),
+    "cell.value": ("error", "{path}：{problem}（填写的是“{raw}”）。"),  # value.* problems (rule G)
+    "value.converted": ("info", "{path}：{note}，读作 {value}。"),
+    "cell.blank_as_zero": ("info", "已按“空白计为 0”处理：{n} 个未填写的单元格按 0 计算（{cells}）。"),
+    "total.invalid": ("warning", "{path}：合计栏填写了“{raw}”（{problem}）{recomputed}。"),
+    "total.stale": ("warning", "{text}；表中填写的合计与各项之和不一致（公式可能被覆盖），已按重新计算的 {value} 校验。"),
+    # -- rules (the sentence itself comes from the format file) --
+    "rule": ("error", "{text}"),  # the sentence of Rule.message, e.g. 表三 自然人：一+二=26，三（七）+四=20，不相等
+    # -- cover fields --
+    "field.missing": ("error", "封面“{label}”未填写（{ref}）。"),
+    "field.year_invalid": ("error", "封面“报告年度”填写的“{raw}”不是有效的年度。"),
+    # -- identity --
+    "identity.missing": ("warning", "文件中没有 gipr 识别信息（隐藏工作表和文档属性都不存在），可能不是本系统下发的模板；已按表格标签读取。"),
+    "identity.signature": ("error", "文件中隐藏的识别信息被改动过（签名不符），无法确认这是哪个单位的报表。请使用下发的原模板填报。"),
+    "identity.format_mismatch": ("error", "本文件使用的是 {found} 格式，本次应使用 {expected} 格式。"),
+    "identity.format_changed": ("warning", "生成本模板的格式文件版本与当前版本不同，请核对表格是否为最新下发的模板。"),
+    "identity.year_mismatch": ("error", "报告年度为 {found}，本次收集的是 {expected} 年度。"),
+    "identity.year_changed": ("warning", "封面“报告年度”填写为 {found}，模板下发时为 {expected}。"),
+    "identity.unit_unknown": ("error", "填报单位“{name}”{code}不在单位名册中。"),
+    "identity.unit_changed": ("warning", "封面“填报单位”填写为“{found}”，名册（或下发模板）中为“{expected}”。"),
+    "identity.rollup": ("info", "本文件是汇总表，涵盖 {n} 个单位。"),
+    # -- cross-year (rule F) --
+    "previous.missing": ("info", "未找到本单位上年的数据，跨年度校验（本年二=上年四）未进行。"),
+    "previous.year": ("warning", "用于跨年度校验的上年数据是 {found} 年度的，应为 {expected} 年度。"),
+}
+
+
+def text(code: str, **kw: Any) -> str:
+    """The message of a ReadError or a finding code, filled in."""
+    tpl = READ_ERRORS.get(code)
+    if tpl is None:
+        tpl = FINDINGS[code][1]
+    return tpl.format(**kw)
+
+
+def finding(code: str, *, severity: str | None = None, cell: str | None = None, ref: str | None = None,
+            path: str | None = None, rule: str | None = None, key: str | None = None, **kw: Any) -> Finding:
+    """A Finding of ``code`` with its text filled in.
+
+    ``key`` overrides the stored code while using the template of ``code`` (rule findings are
+    stored as ``rule.A``, ``rule.F`` … with the shared "rule" template).
+    """
+    default_sev, tpl = FINDINGS[code]
+    text_ = tpl.format(cell=cell, ref=ref, path=path, rule=rule, **kw)
+    return Finding(key or code, severity or default_sev, text_, cell, ref, path, rule)
+
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
