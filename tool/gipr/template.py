@@ -957,7 +957,7 @@ def _write_cover(ws, spec: Spec, fmts: _Formats, year: int, cover_values: dict[s
 def template_filename(year: int, unit: Unit | None) -> str:
     """A Windows-safe file name with the year and the unit, e.g.
     ``2025年度政府信息公开统计表_县教育科技局.xlsx``."""
-    who = unit.name if unit is not None else "空白模板"
+    who = re.sub(r"[\\/]", "_", unit.name) if unit is not None else "空白模板"
     return safe_filename(f"{int(year)}年度政府信息公开统计表_{who}.xlsx")
 
 
