@@ -290,7 +290,7 @@ def test_check_rows_cover_the_rules_and_cf_marks_rule_cells(files):
     assert any(text == a_title for (_r, _c0, _c1, text) in lay.row_labels)
     item = next(it for it in lay.items if it.rules[0].id == "A.person")
     status_formula = ws[item.ref].value
-    leaves = {x for cid in spec.rules[0].cells for x in spec.cells[cid].leaves}
+    leaves = {x for cid in spec.rules[0].cells for x in spec.cells[cid].leaves} | set(spec.rules[0].cells)
     assert set(_refs_in(status_formula)) == {(spec.cells[x].rowx, spec.cells[x].colx) for x in leaves}
     # conditional formatting: the four cells of A.person are marked when its status says 不通过
     status_abs = "$" + re.sub(r"(\d+)", r"$\1", item.ref)
