@@ -455,6 +455,7 @@ class MergeResult:
     notes: list[str] = field(default_factory=list)  # things to tell the user (Chinese)
     previous: "Previous | None" = None
     changes: list["YearChange"] = field(default_factory=list)
+    cover: dict[str, str] = field(default_factory=dict)  # extra cover fields of the roll-up (filler, phone)
 
     @property
     def included(self) -> list[Entry]:
@@ -672,6 +673,7 @@ class Previous:
     format: str
     county: dict[str, Number | None]
     units: dict[str, tuple[str, str, dict[str, Number | None]]]  # code or n:name -> (code, name, values)
+    county_name: str = ""
 
     def unit(self, code: str, name: str) -> tuple[str, str, dict[str, Number | None]] | None:
         return self.units.get(code) or self.units.get("n:" + _norm_name(name))
@@ -712,7 +714,7 @@ def load_previous(path: str | Path, *, jobs: int | None = None) -> Previous:
         entries = entries_from_workspace(ws, spec=spec, jobs=jobs)
         res = plan_merge(spec, ws.year, ws.county or "", entries, ws.roster, refuse_duplicates=False)
         return Previous(str(path), ws.year, spec.id, dict(res.values),
-                        _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included))
+                        _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
     if not path.is_file():
         raise GiprError(f"找不到上年数据：{path}（应为上年的汇总表文件或上年的工作目录）", "merge.previous_missing")
     from .read import ReadError, read_report
@@ -724,11 +726,14 @@ def load_previous(path: str | Path, *, jobs: int | None = None) -> Previous:
     spec = rep.spec
     inputs = {cid: rep.number(cid) for cid in input_ids(spec)}
     county = complete(spec, inputs)
+    name = ""
     if rep.kind == "rollup":
         units = _prev_units(read_unit_sheet(path, spec))
+        name = (rep.identity.get("county") or "").strip() or _strip_rollup_suffix(rep.unit_name or "")
+        name = "" if name == "汇总" else name
     else:
         units = _prev_units([(rep.unit_code, rep.unit_name, county)])
-    return Previous(str(path), rep.year, spec.id, county, units)
+    return Previous(str(path), rep.year, spec.id, county, units, name)
 
 
 def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[str, Number | None]]]:
@@ -780,7 +785,9 @@ def _large_change(this: Number, last: Number) -> bool:
 
 def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[YearChange]:
     """This year against last year for the county and each included unit, every cell both
-    formats have.  Rule F (the spec's ``carry`` rules) → error; ×5 / ÷5 on a base ≥ 10 → info."""
+    formats have (cells that are 0 in both years are left out), and every rule F instance
+    (the spec's ``carry`` rules: this year's 二 against last year's 四) → error when they
+    differ.  A change ×5 or ÷5 against last year's value of at least 10 → info (提示)."""
     from .spec import load_format
 
     try:
@@ -804,6 +811,8 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
             rows.append(YearChange(code, name, r.lhs[0], a, b, "error" if bad else "", r.id, msg))
         for cid in common:
             a, b = this.get(cid), last.get(cid)
+            if not a and not b:
+                continue  # 0 (or blank) in both years: nothing to compare
             c = spec.cells[cid]
             sev, msg = "", ""
             if a is not None and b is not None and c.type != "delta" and _large_change(a, b):
@@ -890,6 +899,16 @@ class _Book:
         self.deferred[sheet] = (source, last_row, last_col)
 
 
+def _page(ws: Any, header_rows: tuple[int, int] = (1, 1), fit_width: bool = True) -> None:
+    """A4 landscape, header rows repeated on every printed page, one page wide if it fits."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.repeat_rows(*header_rows)
+    if fit_width:
+        ws.fit_to_pages(1, 0)
+
+
 def _unit_layout(result: MergeResult) -> tuple[list[str], list[tuple[str, list[Entry]]]]:
     cats: dict[str, list[Entry]] = {}
     for e in result.included:
@@ -928,6 +947,8 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     ws.set_column(3, 4, 12)
     ws.set_column(first, first + len(ids) - 1, 11)
     ws.freeze_panes(4, first)
+    _page(ws, header_rows=(1, 3), fit_width=False)
+    ws.repeat_columns(0, 2)
     n_rows = sum(len(es) + 1 for _, es in groups)
     last_data = 4 + n_rows  # the 合计 row
     ws.autofilter(1, 0, last_data - 1, first + len(ids) - 1)
@@ -1024,6 +1045,7 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
     for c, w in enumerate([5, 10, 28, 12, 9, 18, 7, 7, 20, 36, 70]):
         ws.set_column(c, c, w)
     ws.freeze_panes(2, 3)
+    _page(ws)
     ws.autofilter(1, 0, max(2, len(result.entries) + 1), len(heads) - 1)
     any_roster = roster_n > 0
     style = {INCLUDED: s["text"], INCLUDED_ERRORS: s["warn_text"], EXCLUDED_ERRORS: s["err_text"],
@@ -1074,6 +1096,7 @@ def write_findings_sheet(book: _Book, result: MergeResult) -> None:
     for c, w in enumerate([10, 28, 6, 22, 50, 70, 22]):
         ws.set_column(c, c, w)
     ws.freeze_panes(2, 0)
+    _page(ws)
     ws.autofilter(1, 0, max(2, n + 1), len(heads) - 1)
     sev_s = {"error": s["err_text"], "warning": s["warn_text"], "info": s["info_text"]}
 
@@ -1110,13 +1133,15 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     src = Path(prev.source).name if prev else ""
     ws.write_string(0, 0, f"与上年对比（上年数据：{src}"
                     + (f"，{prev.year}年度" if prev and prev.year else "")
-                    + f"）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处（可按“结果”列筛选）", f["title"])
+                    + f"）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处（可按“结果”列筛选；两年都为 0 的栏目不列出）",
+                    f["title"])
     heads = ["单位代码", "单位名称", "单元格编号", "栏目", "本年", "上年", "变化", "结果", "说明"]
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 26, 20, 60, 10, 10, 10, 8, 70]):
         ws.set_column(c, c, w)
     ws.freeze_panes(2, 2)
+    _page(ws)
     ws.autofilter(1, 0, max(2, len(result.changes) + 1), len(heads) - 1)
     labels: dict[str, str] = {}
     for cid in value_ids(spec):
@@ -1218,14 +1243,24 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     from .identity import make_identity, sign
     from .template import WORKBOOK_OPTIONS, build_workbook
 
+    import hashlib
+
     spec = result.spec
     units = result.covered_units()
+    generated = _dt.datetime.fromisoformat(result.generated) if result.generated else _dt.datetime.now().astimezone()
     ident = make_identity(spec, result.year, None, kind="rollup", units=units)
     ident["unit_name"] = rollup_name(result.county)
     ident["county"] = result.county
+    ident["created"] = generated.astimezone(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    # a roll-up is identified by what it covers and when it was made (reproducible)
+    ident["template_id"] = hashlib.sha256("|".join(
+        [spec.id, str(result.year), result.county, ident.get("units_digest", ""), ident["created"]]
+    ).encode("utf-8")).hexdigest()[:32]
     ident["signature"] = sign(ident)
-    today = _dt.date.today()
-    fields = {"unit_name": rollup_name(result.county), "date": f"{today.year}年{today.month}月{today.day}日"}
+    day = generated.date()
+    fields = {"unit_name": rollup_name(result.county), "date": f"{day.year}年{day.month}月{day.day}日"}
+    known = {f.id for f in spec.cover}
+    fields.update({k: v for k, v in result.cover.items() if k in known and v})
     inputs = {cid: result.values[cid] for cid in input_ids(spec)}
     from .xlsxsplice import splice_rows
 
@@ -1236,6 +1271,7 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
         try:
             build_workbook(wb, spec, year=result.year, unit=None, values=inputs, identity=ident, units=units,
                            fields=fields)
+            wb.doc_properties["created"] = generated.astimezone(_dt.timezone.utc).replace(tzinfo=None)
             book = _Book(wb)
             f = book.f
             ws = wb.add_worksheet(INFO_SHEET)
@@ -1283,8 +1319,12 @@ def check_outputs(out: Path, html: Path | None, force: bool) -> None:
 def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str | Path | None = None,
           roster: str | Path | None = None, year: int | None = None, county: str | None = None,
           previous: str | Path | None = None, include_errors: bool = False, html: str | Path | None = None,
-          force: bool = False, jobs: int | None = None) -> MergeResult:
-    """``gipr merge``: read, check, plan, sum, write the roll-up (and the HTML page)."""
+          force: bool = False, jobs: int | None = None, now: _dt.datetime | None = None,
+          cover: Mapping[str, str] | None = None) -> MergeResult:
+    """``gipr merge``: read, check, plan, sum, write the roll-up (and the HTML page).
+
+    ``now`` fixes the generation time written into the roll-up (reproducible files);
+    ``cover``: cover fields of the roll-up itself (``filler``, ``phone``), written as text."""
     from .spec import format_for_year, load_format
 
     out = Path(out)
@@ -1323,11 +1363,22 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         entries = entries_from_paths(paths, spec=spec, year=int(year), roster=units,
                                      exclude=[out] + ([html_p] if html_p else []), jobs=jobs)
         sources = [str(p) for p in paths]
+    prev = load_previous(previous, jobs=jobs) if previous is not None else None
+    notes: list[str] = []
+    if not county and prev is not None and prev.county_name:
+        county = prev.county_name
+        notes.append(f"未指定 --county，按上年汇总表取本级名称“{county}”")
     result = plan_merge(spec, int(year), county or "", entries, units, include_errors=include_errors,
                         sources=sources)
-    if previous is not None:
-        result.previous = load_previous(previous, jobs=jobs)
-        result.changes = compare_years(spec, result, result.previous)
+    result.notes[:0] = notes
+    result.cover = {k: str(v) for k, v in (cover or {}).items() if v}
+    if now is not None:
+        result.generated = now.astimezone().replace(microsecond=0).isoformat()
+    if prev is not None:
+        if prev.year is not None and prev.year != int(year) - 1:
+            result.notes.append(f"上年数据 {prev.source} 是 {prev.year} 年度的，不是 {int(year) - 1} 年度，请确认")
+        result.previous = prev
+        result.changes = compare_years(spec, result, prev)
     with atomic_output_path(out, force) as tmp:
         build_rollup_file(tmp, result)
         if html_p is not None:
