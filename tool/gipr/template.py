@@ -398,6 +398,8 @@ class _Formats:
                             **({"font_size": 10} if kind == "corner" else {}))
         if kind == "heading":
             return self.get("label_heading", align="left", bold=True, **base)
+        if kind == "row_group":  # a row label spanning several value rows
+            return self.get("label_row_group", align="center", **base)
         return self.get("label_row", align="left", **base)
 
     def value(self, role: str, mark: str | None = None, locked: bool = True, amount: bool = False):
@@ -628,7 +630,7 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: _Fo
     for lab in t.labels:
         if lab.kind == "title":
             continue
-        f = fmts.label(lab.kind)
+        f = fmts.label("row_group" if lab.kind == "row" and lab.r1 > lab.r0 else lab.kind)
         if lab.merged:
             ws.merge_range(lab.r0, lab.c0, lab.r1, lab.c1, "", f)
         ws.write_string(lab.r0, lab.c0, lab.text, f)
