@@ -150,14 +150,15 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         if v.state == "blank":
             if v.code != "formula":  # a live formula saved without its cached result is not a blank
                 out.append(messages.finding("cell.blank_total", recomputed=recomputed, **kw))
-        elif v.state == "number":
+        elif v.state == "number" or _stored_number(v) is not None:
+            stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if new is not None and _q(v.number) != _q(new):  # type: ignore[arg-type]
+            if new is not None and _q(stored) != _q(new):  # type: ignore[arg-type]
                 rule = rules_by_id.get(c.defined_by or "")
                 parts_sum = _sum(c.parts, values)
                 if rule is not None:
-                    sentence = rule.message.format(label=rule.label, lhs=fmt_number(v.number),
+                    sentence = rule.message.format(label=rule.label, lhs=fmt_number(stored),
                                                    rhs=fmt_number(parts_sum))
                 else:  # pragma: no cover - every total is defined by a rule
                     sentence = f"{path}：表中为 {fmt_number(v.number)}，各项之和为 {fmt_number(parts_sum)}"
@@ -215,6 +216,16 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     # -- identity ------------------------------------------------------------------------------
     out.extend(_identity_findings(report, ctx))
     return _sorted(_dedupe(out))
+
+
+def _stored_number(v: Value) -> Number | None:
+    """A stored total that is a number but not of the cell's type (a decimal or negative
+    sum of bad inputs): still a number to compare, its inputs carry the type errors."""
+    if v.state == "error" and v.code in ("value.not_integer", "value.negative") and \
+            isinstance(v.raw, (int, float)) and not isinstance(v.raw, bool):
+        d = Decimal(repr(v.raw)) if isinstance(v.raw, float) else Decimal(v.raw)
+        return int(d) if d == d.to_integral_value() else d
+    return None
 
 
 def _type_finding(type_rule, v: Value, kw: dict) -> Finding:

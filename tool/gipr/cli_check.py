@@ -159,7 +159,7 @@ def check_cmd(
         console.print(f"共检查 {n} 个文件：通过 {summary['passed']} 个，有错误 {with_errors} 个，无法读取 {unreadable} 个；"
                       f"错误 {totals['errors']} 条，警告 {totals['warnings']} 条，提示 {totals['infos']} 条。", soft_wrap=True)
     code = 2 if unreadable else (1 if with_errors else 0)
-    raise typer.Exit(code)
+    raise SystemExit(code)
 
 
 def _print_file(entry: dict) -> None:
@@ -183,7 +183,7 @@ def _print_file(entry: dict) -> None:
     console.print(f"{status} {name}  {meta}", soft_wrap=True)
     for f in entry["findings"]:
         sev = f["severity"]
-        where = f" {escape(f['ref'])}" if f.get("ref") else ""
+        where = f" {escape(f['ref'])}" if f.get("ref") and f["ref"] not in f["message"] else ""
         console.print(f"    [{_STYLE[sev]}]{SEVERITY_ZH[sev]}[/{_STYLE[sev]}]{where}  {escape(f['message'])}",
                       soft_wrap=True)
     if entry.get("feedback"):
@@ -231,7 +231,7 @@ def export_cmd(
         with atomic_output(output, overwrite=force) as tmp:
             tmp.write_bytes(text.encode("utf-8-sig" if as_csv else "utf-8"))
         err_console.print(f"已写入 {output}（{len(records)} 个文件）", soft_wrap=True)
-    raise typer.Exit(2 if errors else 0)
+    raise SystemExit(2 if errors else 0)
 
 
 def _csv_text(records: list[dict[str, Any]]) -> str:

@@ -73,7 +73,7 @@ FINDINGS: dict[str, tuple[str, str]] = {
     # -- rules (the sentence itself comes from the format file) --
     "rule": ("error", "{text}"),  # the sentence of Rule.message, e.g. 表三 自然人：一+二=26，三（七）+四=20，不相等
     # -- cover fields --
-    "field.missing": ("error", "封面“{label}”未填写（{ref}）。"),
+    "field.missing": ("error", "封面“{label}”未填写。"),
     "field.year_invalid": ("error", "封面“报告年度”填写的“{raw}”不是有效的年度。"),
     # -- identity --
     "identity.missing": ("warning", "文件中没有 gipr 识别信息（隐藏工作表和文档属性都不存在），可能不是本系统下发的模板；已按表格标签读取。"),

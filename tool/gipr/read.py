@@ -1375,7 +1375,7 @@ def _read(data: bytes, display: str, spec: Spec | None) -> Report:
     report.findings.extend(cont.notes)
     report.findings.extend(notes)
     found = _read_tables(book, own_spec, report)
-    if found == 0 and not ident:
+    if found == 0:
         raise _fail("file.not_report", display)
     _read_cover(book, own_spec, report)
     return report
