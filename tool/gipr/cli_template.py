@@ -41,7 +41,7 @@ def template_cmd(
     no_protect: bool = typer.Option(False, "--no-protect", help="不设工作表保护"),
     force: bool = typer.Option(False, "--force", help="替换已存在的同名文件"),
     skip_existing: bool = typer.Option(False, "--skip-existing", help="已存在的同名文件保留不动，只生成缺少的"),
-    workers: Optional[int] = typer.Option(None, "--workers", help="并行进程数（默认自动）"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="渲染进程数（默认 1：渲染很快，写文件已用多线程并行）"),
 ) -> None:
     """生成填报模板（受保护的 Excel 工作簿）：每个单位一个，或一个空白模板。"""
     from .roster import load_roster

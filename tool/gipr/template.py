@@ -60,6 +60,7 @@ __all__ = [
     "write_template",
     "template_filename",
     "compute_totals",
+    "total_formula",
     "rule_status",
     "check_layout",
     "CheckLayout",
@@ -192,6 +193,13 @@ def _ranges(cells: Iterable[Cell], absolute: bool = False) -> list[str]:
 
 def _refs(cells: Iterable[Cell], absolute: bool = False) -> str:
     return ",".join(_ranges(cells, absolute))
+
+
+def total_formula(spec: Spec, cell: Cell) -> str:
+    """The formula a total cell holds in a gipr workbook, e.g. ``=SUM(D8:D28)``."""
+    if cell.input:
+        raise ValueError(f"{cell.id} is an input, not a total")
+    return f"=SUM({_refs(_cells(spec, cell.parts))})"
 
 
 def _cells(spec: Spec, ids: Iterable[str]) -> list[Cell]:
@@ -655,7 +663,7 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: _Fo
             else:
                 ws.write_number(c.rowx, c.colx, _cached(v), f)
         else:
-            ws.write_formula(c.rowx, c.colx, f"=SUM({_refs(_cells(spec, c.parts))})", f, _cached(computed[c.id]))
+            ws.write_formula(c.rowx, c.colx, total_formula(spec, c), f, _cached(computed[c.id]))
         if c.id in marks:
             sev, msg = marks[c.id]
             ws.write_comment(c.rowx, c.colx, f"【{SEVERITY_ZH[sev]}】{msg}",
@@ -1228,8 +1236,6 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
         progress(len(units) - len(jobs))
     if not jobs:
         return [r for r in results if r is not None]
-    import os
-
     if workers is None:
         workers = 1  # rendering takes < 1 ms; fsync dominates, and I/O threads overlap it
     spec_path = None if _is_builtin(spec) else spec.path
