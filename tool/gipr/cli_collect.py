@@ -80,10 +80,13 @@ class _RichProgress:
 
 @app.command("collect")
 def collect_cmd(
-    sources: List[Path] = typer.Argument(..., help="文件夹（含子文件夹）、表格文件、.eml 邮件、.mbox 邮箱或 Maildir 文件夹"),
+    sources: Optional[List[Path]] = typer.Argument(None, help="文件夹（含子文件夹）、表格文件、.eml 邮件、.mbox 邮箱或 Maildir 文件夹"),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WS_HELP),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出收集结果"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出汇总"),
+    imap: bool = typer.Option(False, "--imap", help="从收件邮箱（gipr.toml [imap]）取邮件；只读，不删除、不移动、不标记已读"),
+    folder: Optional[str] = typer.Option(None, "--folder", help="--imap 的邮箱文件夹（默认 [imap] folder 或 INBOX）"),
+    since: Optional[str] = typer.Option(None, "--since", help="--imap 只取此日期（含）以后收到的邮件，如 2025-01-13"),
 ) -> None:
     """收集报表：先存档原始文件，再读取、校验、识别单位，记入台账。重复收集不会重复记录。
 
@@ -92,13 +95,20 @@ def collect_cmd(
     from .collect import Collector
     from .workspace import Workspace
 
+    if not sources and not imap:
+        raise GiprError("请给出要收集的文件或文件夹，或加 --imap 从收件邮箱收取。", "usage")
     ws = Workspace.open(workspace)
     progress = _RichProgress(enabled=not as_json and err_console.is_terminal)
     try:
+        from .imap import cli_fetcher
+
+        imap_job = cli_fetcher(ws, since, folder, as_json) if imap else None  # asks the password before the lock
         with ws.lock():
             collector = Collector(ws, progress)
             try:
-                result = collector.collect_paths(sources)
+                result = collector.collect_paths(sources or [])
+                if imap_job is not None:
+                    imap_job(collector)
             finally:
                 progress.stop()
         names = {u.code: u.name for u in ws.roster}
