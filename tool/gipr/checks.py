@@ -280,7 +280,8 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
         if unit is None:
             name = cover_name or ident.get("unit_name", "") or "（未填写）"
             code = ident.get("unit_code") or report.fields.get("unit_code") or ""
-            out.append(messages.finding("identity.unit_unknown", name=name, code=f"（代码 {code}）" if code else ""))
+            out.append(messages.finding("identity.unit_unknown", name=name,
+                                            unit_code=f"（代码 {code}）" if code else ""))
         elif cover_name and normalize_name(cover_name) != normalize_name(unit.name):
             out.append(messages.finding("identity.unit_changed", found=cover_name, expected=unit.name))
     elif ident.get("unit_name") and cover_name and normalize_name(cover_name) != normalize_name(ident["unit_name"]):

@@ -82,7 +82,7 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "identity.format_changed": ("warning", "生成本模板的格式文件版本与当前版本不同，请核对表格是否为最新下发的模板。"),
     "identity.year_mismatch": ("error", "报告年度为 {found}，本次收集的是 {expected} 年度。"),
     "identity.year_changed": ("warning", "封面“报告年度”填写为 {found}，模板下发时为 {expected}。"),
-    "identity.unit_unknown": ("error", "填报单位“{name}”{code}不在单位名册中。"),
+    "identity.unit_unknown": ("error", "填报单位“{name}”{unit_code}不在单位名册中。"),
     "identity.unit_changed": ("warning", "封面“填报单位”填写为“{found}”，名册（或下发模板）中为“{expected}”。"),
     "identity.rollup": ("info", "本文件是汇总表，涵盖 {n} 个单位。"),
     # -- cross-year (rule F) --
