@@ -1060,7 +1060,7 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
             row.text(2, e.name or ("（无法确定单位）" if not e.code else ""), ts)
             row.text(3, e.category, ts)
             row.text(4, "未报送" if e.status == MISSING else "已报送", ts)
-            extra = "（不在名册中）" if any_roster and not e.in_roster and e.status != MISSING else ""
+            extra = "（不在名册中）" if any_roster and not e.in_roster and e.status not in (MISSING, UNREADABLE) else ""
             row.text(5, e.status_zh + extra, ts)
             if e.status == MISSING:
                 row.blank(6, ts)
