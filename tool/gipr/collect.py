@@ -314,11 +314,7 @@ class Collector:
                                                    code="source.missing"))
                 continue
             if p.is_dir():
-                if is_maildir(p):
-                    for f in maildir_files(p):
-                        add("maildir", f, True)
-                    continue
-                self._walk(p, add, skip_dirs)
+                self._walk(p, add, skip_dirs)  # a Maildir and its Maildir++ subfolders included
             else:
                 kind = sniff_file(p)
                 add({"eml": "eml", "mbox": "mbox", "msg": "msg"}.get(kind, "file"), p, True)
@@ -327,18 +323,24 @@ class Collector:
     def _walk(self, root: Path, add, skip_dirs: set[str]) -> None:
         count = 0
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+            # hidden folders are skipped, except Maildir++ subfolders (".Sent", ".INBOX.报表")
+            dirnames[:] = sorted(d for d in dirnames
+                                 if (not d.startswith(".") or is_maildir(Path(dirpath) / d))
                                  and os.path.realpath(os.path.join(dirpath, d)) not in skip_dirs)
             here = Path(dirpath)
             if is_maildir(here):
                 for f in maildir_files(here):
                     add("maildir", f)
                 dirnames[:] = [d for d in dirnames if d not in ("cur", "new", "tmp")]
+                continue  # the rest of a Maildir's files are the mail server's index files
             for name in sorted(filenames):
                 count += 1
                 if count > MAX_WALK_FILES:
+                    self.result.skipped.append(Outcome(
+                        str(root), str(root), "skipped", code="source.too_many_files",
+                        reason=f"文件夹中的文件超过 {MAX_WALK_FILES} 个，其余的未收集。请指定更具体的文件夹。"))
                     return
-                if name.startswith(("~$", ".")) or here.name in ("cur", "new", "tmp") and is_maildir(here.parent):
+                if name.startswith(("~$", ".")):
                     continue
                 p = here / name
                 if p.is_symlink() or not p.is_file():
@@ -547,6 +549,7 @@ class Collector:
             self.result.skipped.append(o)
             return o
         ident = identify(report, self.roster, self.ws.county, sender)
+        findings = _settle_identity(findings, report, ident)
         errors = sum(1 for f in findings if f.get("severity") == "error")
         warnings = sum(1 for f in findings if f.get("severity") == "warning")
         if report is None:
@@ -597,6 +600,27 @@ class Collector:
             return None, [{"code": "file.timeout", "severity": "error", "message": msg, "cell": None, "ref": None,
                            "path": None, "rule": None}], "file.timeout", msg
         return report, [f.to_json() for f in findings], None, None
+
+
+def _settle_identity(findings: list[dict[str, Any]], report, ident: Identification) -> list[dict[str, Any]]:
+    """The checks flag a unit they cannot match exactly (identity.unit_unknown, an error).
+    Collect answers that question itself (short names, the sender, a manual override) and
+    records the answer as the submission's status, so that finding becomes information;
+    when the unit was found under another name, a warning says so."""
+    out = []
+    for f in findings:
+        if f.get("code") == "identity.unit_unknown":
+            f = dict(f, severity="info")
+        out.append(f)
+    if report is not None and ident.unit is not None:
+        typed = (report.fields or {}).get("unit_name", "") or ""
+        if typed and _plain(typed) != _plain(ident.unit.name) and not any(
+                f.get("code") == "identity.unit_changed" for f in out):
+            from . import messages
+
+            w = messages.finding("identity.unit_changed", found=typed, expected=ident.unit.name)
+            out.append(w.to_json())
+    return out
 
 
 def _json(obj) -> str:

@@ -1,0 +1,70 @@
+"""Collect speed: 200 filled workbooks in a folder, then the same 200 as e-mail in an mbox,
+then a re-collect (no-op).  Each run is a real `gipr collect` subprocess (startup included).
+
+    python benchmarks/bench_collect.py [N]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from gipr.roster import load_roster  # noqa: E402
+from gipr.spec import load_format  # noqa: E402
+from gipr.template import write_template  # noqa: E402
+from helpers import consistent_values  # noqa: E402
+from mailmaker import make_message, write_mbox  # noqa: E402
+
+
+def run(*args: str) -> float:
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "gipr.cli", *args], capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode not in (0, 1):
+        sys.exit(f"gipr {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+    print("   ", p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "")
+    return dt
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    spec = load_format("2021")
+    rng = random.Random(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        roster = d / "roster.csv"
+        roster.write_text("单位代码,单位名称,类别,联系人,邮箱\n" + "".join(
+            f"U{i:03d},第{i:03d}局,部门,某,u{i:03d}@example.cn\n" for i in range(n)), encoding="utf-8")
+        units = load_roster(roster)
+        src = d / "files"
+        src.mkdir()
+        t0 = time.perf_counter()
+        files = []
+        for u in units:
+            p = write_template(src / f"{u.code}.xlsx", spec, year=2025, unit=u, values=consistent_values(spec, rng),
+                               fields={"filler": "某", "phone": "1"})
+            files.append(p)
+        print(f"made {n} filled workbooks in {time.perf_counter() - t0:.1f}s")
+        msgs = [make_message([(f"{u.name}.xlsx", p.read_bytes(), "rfc2047-gb2312")], sender=u.email,
+                             message_id=f"<b{i}@example.cn>") for i, (u, p) in enumerate(zip(units, files))]
+        write_mbox(d / "inbox.mbox", msgs)
+        for what, source in (("folder", src), ("mbox", d / "inbox.mbox")):
+            ws = d / f"ws_{what}"
+            subprocess.run([sys.executable, "-m", "gipr.cli", "init", str(ws), "--year", "2025", "--roster",
+                            str(roster)], check=True, capture_output=True)
+            dt = run("collect", str(source), "-w", str(ws), "-q")
+            print(f"collect {n} workbooks from a {what}: {dt:.2f}s = {n / dt:.0f} files/s")
+            dt = run("collect", str(source), "-w", str(ws), "-q")
+            print(f"re-collect (no-op) {what}: {dt:.2f}s = {n / dt:.0f} files/s")
+    print(f"(machine: {os.cpu_count()} CPUs; one process, sequential)")
+
+
+if __name__ == "__main__":
+    main()
