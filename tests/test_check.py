@@ -314,3 +314,22 @@ def test_lingqiu_2021_all_zero_passes(tmp_path):
     assert r.spec.id == "2021" and len(doc["values"]) == len(spec().cells)
     assert all(r.number(cid) == 0 for cid in spec().cells if spec().cells[cid].input)
     assert check_report(r, CheckContext(year=2021, roster=[UNIT])) == []
+
+
+def test_template_made_with_another_version_of_the_format_file(tmp_path):
+    """Same format id, different format file (e.g. a label fixed later): a warning."""
+    import shutil
+
+    from gipr.spec import _templates_dir, load_spec_file
+    from gipr.template import write_template
+
+    src = _templates_dir() / "2021.json"
+    alt = tmp_path / "2021.json"
+    shutil.copyfile(src, alt)
+    alt.write_bytes(alt.read_bytes() + b"\n")
+    old = load_spec_file(alt)
+    assert old.id == "2021" and old.digest != spec().digest
+    p = write_template(tmp_path / "old.xlsx", old, year=2021, unit=UNIT, values=good_values(), fields=FIELDS)
+    found = check_report(read_report(p), CheckContext(year=2021))
+    assert codes(found) == ["identity.format_changed"]
+    assert found[0].severity == "warning"

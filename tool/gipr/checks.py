@@ -55,30 +55,65 @@ def _q(n: Number) -> Decimal | int:
     return n
 
 
+class _Plan:
+    """Per-spec lookups the checks use on every report (computed once per format)."""
+
+    def __init__(self, spec: Spec):
+        self.inputs = [c.id for c in spec.inputs]
+        self.totals = [(c.id, tuple(c.parts)) for c in spec.total_order()]
+        self.cells = list(spec.cells.items())
+        self.rules_by_id = {r.id: r for r in spec.rules}
+        self.type_rule = next((r for r in spec.rules if r.kind == "type"), None)
+        self.value_rules = [r for r in spec.rules if r.kind in ("equal", "total", "carry")]
+
+
+_PLANS: dict[tuple[str, str], _Plan] = {}
+
+
+def _plan(spec: Spec) -> _Plan:
+    key = (spec.id, spec.digest)
+    p = _PLANS.get(key)
+    if p is None:
+        p = _PLANS[key] = _Plan(spec)
+    return p
+
+
 def recompute(report: Report, blank_as_zero: bool = False) -> dict[str, Number | None]:
     """Inputs as parsed (None unless a number; a blank is 0 only with ``blank_as_zero``) and
     every total recomputed from them (None if any input it depends on is None)."""
-    spec = report.spec
+    plan = _plan(report.spec)
+    vals = report.values
     out: dict[str, Number | None] = {}
-    for c in spec.inputs:
-        v = report.values.get(c.id)
-        if v is not None and v.state == "number":
-            out[c.id] = v.number
-        elif blank_as_zero and v is not None and v.state == "blank":
-            out[c.id] = 0
+    for cid in plan.inputs:
+        v = vals.get(cid)
+        if v is None:
+            out[cid] = None
+        elif v.state == "number":
+            out[cid] = v.number
+        elif blank_as_zero and v.state == "blank":
+            out[cid] = 0
         else:
-            out[c.id] = None
-    for c in spec.total_order():
-        parts = [out.get(p) for p in c.parts]
-        out[c.id] = None if any(p is None for p in parts) else sum(parts, 0)  # type: ignore[arg-type]
+            out[cid] = None
+    for cid, parts in plan.totals:
+        total: Any = 0
+        for p in parts:
+            n = out[p]
+            if n is None:
+                total = None
+                break
+            total += n
+        out[cid] = total
     return out
 
 
 def _sum(ids: list[str], values: dict[str, Number | None]) -> Number | None:
-    nums = [values.get(i) for i in ids]
-    if any(n is None for n in nums):
-        return None
-    return sum(nums, 0)  # type: ignore[arg-type]
+    total: Any = 0
+    for i in ids:
+        n = values.get(i)
+        if n is None:
+            return None
+        total += n
+    return total
 
 
 def _ref(report: Report, cid: str) -> str:
@@ -117,15 +152,23 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     spec = report.spec
     out: list[Finding] = list(report.findings)
     values = recompute(report, ctx.blank_as_zero)
-    rules_by_id = {r.id: r for r in spec.rules}
-    type_rule = next((r for r in spec.rules if r.kind == "type"), None)
+    plan = _plan(spec)
+    rules_by_id = plan.rules_by_id
+    type_rule = plan.type_rule
 
     # -- cell values and stored totals --------------------------------------------------
     zeroed: list[str] = []
-    for cid, c in spec.cells.items():
-        v = report.values.get(cid)
+    rvalues = report.values
+    for cid, c in plan.cells:
+        v = rvalues.get(cid)
         if v is None:
             continue  # not located: already reported by the reader
+        if v.state == "number" and not v.note:
+            if c.input:
+                continue
+            new = values[cid]
+            if new is None or v.number == new:
+                continue
         path = c.label_path
         ref = _ref(report, cid)
         kw = dict(cell=cid, ref=ref, path=path)
@@ -178,7 +221,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         want = (report.year - 1) if report.year else (ctx.year - 1 if ctx.year else None)
         if want is not None and ctx.previous.year is not None and ctx.previous.year != want:
             out.append(messages.finding("previous.year", found=ctx.previous.year, expected=want))
-    for r in spec.rules:
+    for r in plan.value_rules:
         if r.kind in ("equal", "total"):
             lhs, rhs = _sum(r.lhs, values), _sum(r.rhs, values)
         elif r.kind == "carry":
@@ -191,7 +234,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
             continue  # "type": per cell, above
         if lhs is None or rhs is None:
             continue  # an input is missing: reported as such, the rule is not evaluated
-        if _q(lhs) == _q(rhs):
+        if lhs == rhs or _q(lhs) == _q(rhs):
             continue
         sentence = r.message.format(label=r.label, lhs=fmt_number(lhs), rhs=fmt_number(rhs))
         anchor = r.lhs[0] if r.lhs else None

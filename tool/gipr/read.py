@@ -662,6 +662,9 @@ class _TableInfo:
     label_norm: list[str]
     spec_count: dict[str, int]  # normalised text -> occurrences in the layout
     leaf_labels: list[int]
+    identity_rowmap: dict[int, int]  # the spec position itself
+    identity_colmap: dict[int, int]
+    plan: list[tuple[str, int, int, str, str | None, bool, str]]  # cid, row, col, type, unit, input, address
 
 
 _INFO_CACHE: dict[tuple[str, str], dict[str, _TableInfo]] = {}
@@ -700,8 +703,12 @@ def _build_infos(spec: Spec) -> dict[str, _TableInfo]:
         count: dict[str, int] = {}
         for n in norms:
             count[n] = count.get(n, 0) + 1
+        leaves = sorted(set(leaf_of.values()))
+        plan = [(cid, spec.cells[cid].rowx, spec.cells[cid].colx, spec.cells[cid].type, spec.cells[cid].unit,
+                 spec.cells[cid].input, spec.cells[cid].address) for cid in t.cells]
         out[t.id] = _TableInfo(t, leaf_of, row_label_of, value_rows, labelled, frozenset(norms), norms, count,
-                               sorted(set(leaf_of.values())))
+                               leaves, {r: r for r in range(0, t.last_row + 1)},
+                               {i: labels[i].c0 for i in leaves}, plan)
     return out
 
 
@@ -789,17 +796,19 @@ def _fast_place(info: _TableInfo, grid: _Grid) -> _Placement | None:
     labels = info.layout.labels
     rows = grid.rows
     nrows = len(rows)
+    findings: list[Finding] = []
     for lab in labels:
         r, c = lab.r0, lab.c0
         v = rows[r][c] if r < nrows and c < len(rows[r]) else ""
         if v == lab.text:
             continue
-        if _status(v, lab.text) == "different":
+        st = _status(v, lab.text)
+        if st == "different":
             return None
-    rowmap = {r: r for r in range(0, info.layout.last_row + 1)}
-    colmap = {i: labels[i].c0 for i in info.leaf_labels}
-    findings = _label_findings(info, grid, lambda i, lab: (lab.r0, lab.c0))
-    return _Placement(grid.name, rowmap, colmap, 0, findings, exact=True)
+        findings.append(messages.finding("label.drift" if st == "drift" else "label.changed",
+                                         ref=f"{grid.name}!{_a1(r, c)}", found=_text_of(v).strip(),
+                                         expected=lab.text))
+    return _Placement(grid.name, info.identity_rowmap, info.identity_colmap, 0, findings, exact=True)
 
 
 def _row_match_scores(info: _TableInfo, grid: _Grid) -> dict[int, dict[int, int]]:
@@ -1089,21 +1098,26 @@ def _field_text(v: Any) -> str:
 
 
 _BLANK = Value("blank", None, "")
+# a total whose formula was saved without its cached result (e.g. by openpyxl): not a blank
+_UNCOMPUTED = Value("blank", None, "", "公式未计算", None, "formula")
 _INT_CACHE: dict[int, Value] = {}
 
 
 def _value(raw: Any, ctype: str, unit: str | None) -> Value:
     """parse_value with a fast path for the common cases (empty, whole-number floats)."""
-    if raw == "" or raw is None:
+    tp = type(raw)
+    if tp is float:
+        if ctype != "amount" and raw.is_integer() and 0 <= raw < 1e12:
+            n = int(raw)
+            if n < 10000:
+                v = _INT_CACHE.get(n)
+                if v is None:
+                    v = _INT_CACHE[n] = Value("number", n, float(n))
+                return v
+            return Value("number", n, raw)
+        return parse_value(raw, ctype, unit)
+    if tp is str and raw == "" or raw is None:
         return _BLANK if raw == "" else Value("blank", None, None)
-    if type(raw) is float and ctype != "amount" and raw.is_integer() and 0 <= raw < 1e12:
-        n = int(raw)
-        if n < 10000:
-            v = _INT_CACHE.get(n)
-            if v is None:
-                v = _INT_CACHE[n] = Value("number", n, float(n))
-            return v
-        return Value("number", n, raw)
     return parse_value(raw, ctype, unit)
 
 
@@ -1115,24 +1129,26 @@ def _choose_format(book: _Book, ident: dict[str, str], spec: Spec | None) -> tup
         if spec is not None and spec.id != own.id:
             notes.append(messages.finding("identity.format_mismatch", found=own.id, expected=spec.id))
         return own, notes
-    if spec is not None:
-        return spec, notes
     # no identity: the format whose labels the workbook holds
     texts: set[str] = set()
     for s in book.sheet_names:
         if s == IDENTITY_SHEET or not book.safe(s):
             continue
         texts.update(book.grid(s).norm_index)
-    best = None
+    scores: dict[str, float] = {}
     for f in available_formats():
-        sp = load_format(f)
-        infos = _table_infos(sp)
-        score = sum(len(i.distinct & texts) / max(1, len(i.distinct)) for i in infos.values())
-        if best is None or score > best[0] + 1e-9:
-            best = (score, sp)
-    if best is None:  # pragma: no cover - the package ships formats
+        infos = _table_infos(load_format(f))
+        scores[f] = sum(len(i.distinct & texts) / max(1, len(i.distinct)) for i in infos.values())
+    if not scores:  # pragma: no cover - the package ships formats
         raise SpecError("没有可用的报告格式")
-    return best[1], notes
+    top = max(scores.values())
+    if spec is not None and scores.get(spec.id, -1) >= top - 1e-9:
+        return spec, notes
+    # ties go to the newest format
+    best = load_format(max(f for f, sc in scores.items() if sc >= top - 1e-9))
+    if spec is not None and top > 0:
+        notes.append(messages.finding("identity.format_mismatch", found=best.id, expected=spec.id))
+    return best, notes
 
 
 def _read_identity(book: _Book) -> tuple[dict[str, str], list[dict[str, str]], str]:
@@ -1301,6 +1317,19 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
         rows = g.rows
         nrows = len(rows)
         formula_cells = None
+        if pl.exact and pl.sheet == t.sheet:
+            values, locations = report.values, report.locations
+            for cid, r, col, ctype, unit, is_input, address in info.plan:
+                raw = rows[r][col] if r < nrows and col < len(rows[r]) else ""
+                v = _value(raw, ctype, unit)
+                if v.state == "blank" and not is_input and book.cont.kind == "xlsx":
+                    if formula_cells is None:
+                        formula_cells = _xlsx_formula_cells(book.cont, pl.sheet)
+                    if (r, col) in formula_cells:
+                        v = _UNCOMPUTED
+                values[cid] = v
+                locations[cid] = address
+            continue
         for cid in t.cells:
             c = spec.cells[cid]
             if pl.exact:
@@ -1317,7 +1346,7 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
                 if formula_cells is None:
                     formula_cells = _xlsx_formula_cells(book.cont, pl.sheet)
                 if (r, col) in formula_cells:
-                    v = Value("blank", None, "", "公式未计算", None, "formula")
+                    v = _UNCOMPUTED
             report.values[cid] = v
             report.locations[cid] = f"{pl.sheet}!{_a1(r, col)}"
     return found_tables
