@@ -211,3 +211,39 @@ def test_one_cli_run_over_bad_and_good_files(tmp_path, good):
     for name in BAD_CASES:
         assert name in text
     assert "无法读取 %d 个" % len(BAD_CASES) in text
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_files_never_crash_the_reader(good, data, monkeypatch):
+    """Flipped bytes, cut files and mangled XML: a Report or a ReadError, nothing else.
+    GIPR_DEBUG makes the reader re-raise unexpected exceptions instead of wrapping them in
+    "file.corrupt", so a defect cannot hide behind the catch-all."""
+    monkeypatch.setenv("GIPR_DEBUG", "1")
+    kind = data.draw(st.sampled_from(["flip", "cut", "xml"]))
+    if kind == "flip":
+        blob = bytearray(good)
+        for _ in range(data.draw(st.integers(1, 8))):
+            i = data.draw(st.integers(0, len(blob) - 1))
+            blob[i] ^= data.draw(st.integers(1, 255))
+        blob = bytes(blob)
+    elif kind == "cut":
+        blob = good[: data.draw(st.integers(0, len(good) - 1))]
+    else:
+        part = data.draw(st.sampled_from(["xl/workbook.xml", "xl/sharedStrings.xml", sheet_part(good, T3),
+                                          "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "docProps/custom.xml"]))
+        xml = member(good, part)
+        i = data.draw(st.integers(0, len(xml) - 1))
+        junk = data.draw(st.sampled_from([b"<", b"&", b'"', b"\xff\xfe", b"</x>", b"", b"<c r=\"ZZZ9\"><v>1</v></c>"]))
+        cut = data.draw(st.integers(0, 40))
+        blob = rezip(good, replace={part: xml[:i] + junk + xml[i + cut:]})
+    try:
+        r = read_report(blob, name="损坏.xlsx")
+    except ReadError as e:
+        assert str(e).startswith("损坏.xlsx：") and e.code.startswith("file.")
+    else:
+        assert r.spec.id == "2021"
