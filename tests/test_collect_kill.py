@@ -142,7 +142,7 @@ def test_kill_at_random_moments_then_converge(sources, tmp_path):
         done = len(rows(victim))
         if done == len(expected):
             break
-        target = rng.randint(done, len(expected) - 1)
+        target = done + rng.randint(0, (len(expected) - done) // 3)  # each kill lets a random part through
         p = gipr("collect", str(src), "-w", str(victim))
         # wait until the run has recorded `target` rows, then kill it a random moment later:
         # mid-archive, mid-parse, mid-transaction or between files
@@ -188,3 +188,24 @@ def test_two_collects_at_once(sources, tmp_path):
     ref = rows(ws)
     assert len(ref) > 40
     assert_consistent(ws)
+
+
+def test_ctrl_c_mid_run(sources, tmp_path):
+    ws = tmp_path / "ws"
+    init(ws, sources / "roster.csv")
+    p = gipr("collect", str(sources / "src"), "-w", str(ws))
+    while p.poll() is None and count_rows(ws) < 5:
+        time.sleep(0.005)
+    running = p.poll() is None
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    if running and len(rows(ws)) < 40:  # interrupted mid-way (not after its last file)
+        assert p.returncode == 130, err.decode()
+        assert "已中断" in err.decode() and "Traceback" not in err.decode()
+    assert_consistent(ws)
+    n = len(rows(ws))
+    assert n >= 5
+    p = gipr("collect", str(sources / "src"), "-w", str(ws))
+    p.communicate(timeout=600)
+    assert_consistent(ws)
+    assert len(rows(ws)) > n or n > 40

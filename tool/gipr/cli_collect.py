@@ -109,6 +109,13 @@ def collect_cmd(
                 result = collector.collect_paths(sources or [])
                 if imap_job is not None:
                     imap_job(collector)
+            except KeyboardInterrupt:
+                # typer turns Ctrl-C into a silent return code: say here what was kept
+                progress.stop()
+                n = collector.result.counts["new"]
+                err_console.print(f"已中断（Ctrl-C）。中断前已记入台账的 {n} 份新报送均已保存；"
+                                  "重新运行同一命令即可继续，已收集的不会重复记录。")
+                raise SystemExit(130) from None
             finally:
                 progress.stop()
         names = {u.code: u.name for u in ws.roster}

@@ -236,6 +236,8 @@ class Ledger:
                 self.conn.execute("PRAGMA journal_mode = DELETE")
             self.conn.execute("PRAGMA synchronous = FULL")
             self.conn.execute("PRAGMA foreign_keys = ON")
+            if self._schema_version() == SCHEMA_VERSION:
+                return  # the usual case: no write transaction just to open the ledger
             with self.transaction():
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
@@ -249,6 +251,13 @@ class Ledger:
         except sqlite3.DatabaseError as e:
             raise GiprError(f"台账文件 {self.path} 已损坏或不是 gipr 台账：{e}。archive/ 中的原始文件仍在，"
                             "可在新的工作目录中重新收集。", "ledger.corrupt") from None
+
+    def _schema_version(self) -> int | None:
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:  # a new, empty ledger
+            return None
+        return int(row[0]) if row else None
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
