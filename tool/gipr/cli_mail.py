@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from .cliapp import app, console, err_console, print_json
+from .cliapp import app, console, print_json
 
 WS_HELP = "工作目录（默认：当前文件夹）"
 ONLY_HELP = "只发给这些单位（单位代码或单位名称；可重复，或用逗号分隔）"
@@ -52,53 +52,24 @@ def _summary(kind: str, outcomes, dry_run: bool, outdir: Path | None) -> None:
 
 def _run(kind: str, workspace: Optional[Path], dry_run: bool, out: Optional[Path], only: Optional[List[str]],
          resend: bool, as_json: bool) -> None:
-    from .mail import (Composer, DryRunTransport, SmtpTransport, default_outbox, mail_settings, plan_remind,
-                       plan_send, run_jobs, smtp_password)
+    from .mail import mail_settings, mail_units
     from .workspace import Workspace
 
     ws = Workspace.open(workspace)
     try:
         settings = mail_settings(ws, need_server=not dry_run)
-        with ws.lock():
-            if kind == "send":
-                jobs, skipped = plan_send(ws, only=only, resend=resend)
-            else:
-                jobs, skipped = plan_remind(ws, only=only, resend=resend,
-                                            interval_hours=settings.remind_interval_hours)
-            composer = Composer(ws, settings, kind)  # validates the text template before anything goes out
-            if not as_json:
-                for o in skipped:
-                    _print_outcome(o)
-            outdir = None
-            if not jobs:
-                outcomes = []
-            elif dry_run:
-                outdir = out or default_outbox(ws, kind)
-                transport = DryRunTransport(outdir)
-                outcomes = run_jobs(ws, jobs, composer, transport, record=False,
-                                    on_outcome=None if as_json else _print_outcome)
-            else:
-                password = smtp_password(settings) if settings.user else None
-                transport = SmtpTransport(settings, password)
-                transport.open()  # a wrong password or server stops here, before any unit
-                try:
-                    outcomes = run_jobs(ws, jobs, composer, transport, pause=settings.pause,
-                                        on_outcome=None if as_json else _print_outcome)
-                finally:
-                    transport.close()
+        run = mail_units(ws, kind, dry_run=dry_run, out=out, only=only, resend=resend,
+                         settings=settings, on_outcome=None if as_json else _print_outcome)
     finally:
         ws.close()
-    allout = skipped + outcomes
     if as_json:
-        print_json({"kind": kind, "dry_run": dry_run, "outbox": str(outdir) if outdir else None,
-                    "outcomes": [o.to_json() for o in allout]})
+        print_json(run.to_json())
+    elif not run.outcomes:
+        console.print("没有需要发送的单位。" if kind == "send" else "没有需要提醒的单位：所有单位都已报送且无错误。")
     else:
-        if not jobs and not skipped:
-            console.print("没有需要发送的单位。" if kind == "send" else "没有需要提醒的单位：所有单位都已报送且无错误。")
-        else:
-            _summary(kind, allout, dry_run, outdir)
-    if any(o.status in ("failed", "uncertain") for o in allout) or any(
-            o.status == "skipped" and o.error and "没有这个单位的邮箱" in o.error for o in allout):
+        _summary(kind, run.outcomes, dry_run, run.outdir)
+    if any(o.status in ("failed", "uncertain") for o in run.outcomes) or any(
+            o.status == "skipped" and o.error and "没有这个单位的邮箱" in o.error for o in run.outcomes):
         raise SystemExit(1)
 
 
@@ -115,6 +86,7 @@ def send_cmd(
 
     发件设置在工作目录的 gipr.toml [mail] 中；密码取自环境变量 GIPR_SMTP_PASSWORD 或运行时输入。
     邮件主题和正文取自工作目录中的 mail/send.txt（首次使用时生成，可修改）。
+
     退出状态：0 全部成功；1 有单位发送失败、无法确认或没有邮箱。
     """
     _run("send", workspace, dry_run, out, only, resend, as_json)

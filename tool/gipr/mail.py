@@ -405,10 +405,9 @@ def parse_text_template(text: str, path: Path, kind: str) -> TextTemplate:
     for part in (subject, body):
         for ph in _PLACEHOLDER.findall(part):
             if _ALIASES.get(ph, ph) not in allowed:
-                raise GiprError(f"邮件模板 {path} 中有无法识别的占位符“{{{ph}}}”。可用的有："
-                                + " ".join(f"{{{p}}}" for p in sorted(allowed, key=list(PLACEHOLDERS.keys()
-                                                                                       + list(REMIND_PLACEHOLDERS)).index))
-                                + "。", "mail.template")
+                order = [*PLACEHOLDERS, *REMIND_PLACEHOLDERS]
+                shown = " ".join(f"{{{p}}}" for p in order if p in allowed)
+                raise GiprError(f"邮件模板 {path} 中有无法识别的占位符“{{{ph}}}”。可用的有：{shown}。", "mail.template")
     return TextTemplate(kind, path, subject, body)
 
 
@@ -945,7 +944,7 @@ class SmtpTransport:
                     raise GiprError(f"发件服务器 {self.server} 不提供登录（AUTH）"
                                     + ("，可能需要先加密：请设置 security = \"starttls\" 或 \"ssl\"。"
                                        if s.security == "none" else "。"), "mail.no_auth")
-                conn.login(s.user, self.password)
+                _login(conn, s.user, self.password)
         except GiprError:
             _quiet_close(conn)
             raise
@@ -1012,6 +1011,24 @@ class SmtpTransport:
                             error="部分收件人被拒绝：" + "；".join(f"{a}（{_reply_text(c, m)}）"
                                                           for a, (c, m) in refused.items()))
         return Delivery("sent")
+
+
+def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib's login, except that a non-ASCII user or password (a Chinese password) goes
+    as UTF-8 in AUTH PLAIN (RFC 4616) instead of failing on an ASCII encode."""
+    if user.isascii() and password.isascii():
+        conn.login(user, password)
+        return
+    mechs = (conn.esmtp_features.get("auth") or "").upper().split()
+    if "PLAIN" not in mechs:
+        raise GiprError("用户名或密码含中文等非 ASCII 字符，但发件服务器不支持 AUTH PLAIN 登录方式，无法登录。",
+                        "mail.login_failed")
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, resp = conn.docmd("AUTH", "PLAIN " + token)
+    if code == 334:  # the server wants the response on its own line
+        code, resp = conn.docmd(token)
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, resp)
 
 
 class _Interrupted(BaseException):
@@ -1134,3 +1151,57 @@ def _finish(led, rid: int | None, status: str, error: str | None, refused: dict[
     with led.transaction() as conn:
         conn.execute("UPDATE mail_sends SET status=?, error=?, refused=?, finished_at=? WHERE id=?",
                      (status, error, "；".join(f"{a} {m}" for a, m in refused.items()) or None, utc_now(), rid))
+
+
+@dataclass
+class MailRun:
+    kind: str
+    dry_run: bool
+    outcomes: list[MailOutcome]  # skipped units first, then one per job in roster order
+    outdir: Path | None = None
+    planned: int = 0  # jobs attempted (not skipped)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "dry_run": self.dry_run, "outbox": str(self.outdir) if self.outdir else None,
+                "counts": {k: self.count(k) for k in ("sent", "written", "failed", "uncertain", "skipped")},
+                "outcomes": [o.to_json() for o in self.outcomes]}
+
+
+def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
+               only: Iterable[str] | None = None, resend: bool = False, password: str | None = None,
+               settings: MailSettings | None = None,
+               on_outcome: Callable[[MailOutcome], None] | None = None) -> MailRun:
+    """``gipr send`` (kind "send") or ``gipr remind`` (kind "remind") on workspace ``ws``,
+    under its lock.  ``password``: asked (environment, prompt) when None and needed."""
+    if kind not in TEMPLATE_FILES:
+        raise ValueError(kind)
+    settings = settings or mail_settings(ws, need_server=not dry_run)
+    with ws.lock():
+        if kind == "send":
+            jobs, skipped = plan_send(ws, only=only, resend=resend)
+        else:
+            jobs, skipped = plan_remind(ws, only=only, resend=resend, interval_hours=settings.remind_interval_hours)
+        composer = Composer(ws, settings, kind)  # checks the text template before anything goes out
+        if on_outcome:
+            for o in skipped:
+                on_outcome(o)
+        run = MailRun(kind, dry_run, list(skipped), planned=len(jobs))
+        if not jobs:
+            return run
+        if dry_run:
+            run.outdir = Path(out) if out else default_outbox(ws, kind)
+            transport = DryRunTransport(run.outdir)
+            run.outcomes += run_jobs(ws, jobs, composer, transport, record=False, on_outcome=on_outcome)
+            return run
+        if password is None and settings.user:
+            password = smtp_password(settings)
+        transport = SmtpTransport(settings, password)
+        transport.open()  # a wrong password or server stops here, before any unit
+        try:
+            run.outcomes += run_jobs(ws, jobs, composer, transport, pause=settings.pause, on_outcome=on_outcome)
+        finally:
+            transport.close()
+        return run
