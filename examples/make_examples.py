@@ -35,10 +35,12 @@ import datetime as dt
 import hashlib
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -193,7 +195,20 @@ def overwrite_total(path: Path, spec: Spec, cid: str, number: int) -> None:
     ws = wb[c.sheet]
     ws.protection.sheet = False
     ws[c.ref].value = number
+    stamp = dt.datetime(YEAR + 1, 1, 12, 16, 30)
+    wb.properties.created = wb.properties.modified = stamp
     wb.save(path)
+    # openpyxl stamps the zip members with the current time: fix them (reproducible file)
+    with zipfile.ZipFile(path) as zin:
+        members = [(i, zin.read(i)) for i in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":  # openpyxl sets "modified" to now on save
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(zi, data)
 
 
 def to_xls(path: Path, outdir: Path) -> Path | None:
