@@ -832,11 +832,12 @@ class Composer:
             name, data = self._template_bytes(job.unit)
             return (f"截至{today_text}，我们还没有收到贵单位报送的{self.ws.year}年度政府信息公开工作年度报告统计表。"
                     f"附件“{name}”是贵单位的填报模板，请填写后报送。", "", (name, data))
-        when = local_time(sub.received_at)[:10]
+        y, mo, d = (local_time(sub.received_at)[:10].split("-") + ["", "", ""])[:3]
+        when = f"{y}年{int(mo)}月{int(d)}日" if y and mo.isdigit() and d.isdigit() else local_time(sub.received_at)
         if job.situation == "unreadable":
             name, data = self._template_bytes(job.unit)
             reason = sub.reason or "文件无法读取"
-            return (f"贵单位于 {when} 报送的文件“{sub.file_name}”无法读取：{reason}"
+            return (f"贵单位于{when}报送的文件“{sub.file_name}”无法读取：{reason}"
                     f"请用附件“{name}”（贵单位的填报模板）重新填写后报送。", "", (name, data))
         findings = sub.findings
         errors = [f for f in findings if f.get("severity") == "error"]
@@ -854,7 +855,7 @@ class Composer:
             att = self._feedback(job)
         except GiprError:
             att = None
-        situation = (f"贵单位于 {when} 报送的统计表（{sub.file_name}）经校验发现 {len(errors)} 处错误"
+        situation = (f"贵单位于{when}报送的统计表（{sub.file_name}）经校验发现 {len(errors)} 处错误"
                      + (f"、{len(warnings)} 处警告" if warnings else "") + "，请修改后重新报送。")
         if att is not None:
             situation += f"附件“{att[0]}”是按贵单位所报数据生成的反馈表，问题单元格已标出并附批注，可直接在其中修改后报送。"
