@@ -289,6 +289,9 @@ def test_cli_collect_status_json_out_and_use(tmp_path, ws, books, capsys):
     main(["status", "-w", str(ws.root)])
     text = flat(capsys.readouterr().out)
     assert "人工指定" in text and "未报送：" not in text
+    main(["status", "-w", str(ws.root), "--unit", "U02"])
+    text = flat(capsys.readouterr().out)
+    assert "县公安局（U02）的全部报送" in text and "校验问题" in text and "错误" in text
     main(["status", "-w", str(ws.root), "--unuse", "U01"])
     assert ws.ledger.current()["U01"].id != first
     # status.xlsx, written atomically, refuses to overwrite without --force

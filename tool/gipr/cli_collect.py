@@ -231,6 +231,17 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
         if code is None:
             raise GiprError(f"单位名册中没有“{unit}”。", "status.unknown_unit")
         _print_submissions(led.submissions(code), names, f"{names[code]}（{code}）的全部报送")
+        cur = led.current().get(code)
+        if cur is not None:
+            shown = [f for f in cur.findings if f.get("severity") in ("error", "warning")]
+            console.print(f"当前采用报送 #{cur.id}" + ("（人工指定）" if cur.pinned else "")
+                          + (f"，校验问题 {len(shown)} 条：" if shown else "，没有校验问题。"))
+            for f in shown[:50]:
+                sev = "错误" if f["severity"] == "error" else "警告"
+                where = f"{f['ref']} " if f.get("ref") else ""
+                console.print(f"  [{'red' if sev == '错误' else 'yellow'}]{sev}[/] {escape(where)}{escape(f['message'] or '')}")
+            if len(shown) > 50:
+                console.print(f"  ……另有 {len(shown) - 50} 条，用 gipr check 查看存档文件的全部问题。")
         hist = led.override_history(code)
         for o in hist:
             what = f"指定报送 #{o.submission_id}" if o.submission_id else "取消指定"

@@ -506,8 +506,7 @@ class Collector:
                    format=orig.format, report_year=orig.report_year, report_kind=orig.report_kind,
                    duplicate_of=orig.id)
         sub, created = self.ledger.add(rec)
-        o = Outcome(kw["file_name"], kw["source"], "duplicate" if created else "duplicate", sub,
-                    reason=f"与报送 #{orig.id} 内容相同")
+        o = Outcome(kw["file_name"], kw["source"], "duplicate", sub, reason=f"与报送 #{orig.id} 内容相同")
         self.result.outcomes.append(o)
         return o
 
