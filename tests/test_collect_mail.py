@@ -157,3 +157,28 @@ def test_mbox_and_maildir(tmp_path):
     eml = tmp_path / "a"
     eml.write_bytes(msgs[0])
     assert sniff_file(eml) == "eml"
+
+
+def test_time_limit_interrupts_and_nests():
+    import signal
+
+    from gipr.mailparse import ParseTimeout, time_limit
+
+    if not hasattr(signal, "SIGALRM"):
+        pytest.skip("no SIGALRM on this platform")
+    with pytest.raises(ParseTimeout):
+        with time_limit(0.2):
+            while True:  # a parser that never ends
+                pass
+    with pytest.raises(ParseTimeout):
+        with time_limit(0.3):
+            with time_limit(5):  # the inner, longer limit keeps the outer deadline
+                while True:
+                    pass
+    with pytest.raises(ParseTimeout):
+        with time_limit(0.5):
+            with time_limit(0.05):
+                pass  # the inner one ends at once …
+            while True:  # … and the outer deadline still fires
+                pass
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0

@@ -96,6 +96,9 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     def _fire(signum, frame):  # pragma: no cover - timing dependent
         raise ParseTimeout()
 
+    import time
+
+    started = time.monotonic()
     prev_handler = signal.signal(signal.SIGALRM, _fire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -103,6 +106,8 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, prev_handler)
+        if prev_remaining:  # re-arm an outer, longer deadline with what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, prev_remaining - (time.monotonic() - started)))
 
 
 # --- decoding --------------------------------------------------------------------------
