@@ -354,3 +354,20 @@ def test_match_unit_names():
     assert sorted(m("教局")) == ["1", "9"]  # ambiguous: not guessed
     assert m("资源局") == "8"  # the only one
     assert m("") == [] and m("税务局") == []
+
+
+def test_settle_identity_on_findings():
+    from gipr.collect import settle_identity
+    from gipr.model import Finding, Report
+
+    spec = load_format("2021")
+    rep = Report(spec=spec, file="x.xlsx", fields={"unit_name": "公安局"})
+    found = [Finding("identity.unit_unknown", "error", "填报单位“公安局”不在单位名册中。"),
+             Finding("rule.A", "error", "不相等")]
+    unit = _u("U02", "县公安局")
+    out = settle_identity(found, rep, unit)
+    assert [(f.code, f.severity) for f in out] == [("identity.unit_unknown", "info"), ("rule.A", "error"),
+                                                   ("identity.unit_changed", "warning")]
+    js = settle_identity([f.to_json() for f in found], rep, unit, as_json=True)
+    assert [(f["code"], f["severity"]) for f in js] == [(f.code, f.severity) for f in out]
+    assert settle_identity(found, rep, None)[0].severity == "info"

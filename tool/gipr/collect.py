@@ -548,7 +548,7 @@ class Collector:
             self.result.skipped.append(o)
             return o
         ident = identify(report, self.roster, self.ws.county, sender)
-        findings = _settle_identity(findings, report, ident)
+        findings = settle_identity(findings, report, ident.unit, as_json=True)
         errors = sum(1 for f in findings if f.get("severity") == "error")
         warnings = sum(1 for f in findings if f.get("severity") == "warning")
         if report is None:
@@ -601,24 +601,31 @@ class Collector:
         return report, [f.to_json() for f in findings], None, None
 
 
-def _settle_identity(findings: list[dict[str, Any]], report, ident: Identification) -> list[dict[str, Any]]:
-    """The checks flag a unit they cannot match exactly (identity.unit_unknown, an error).
-    Collect answers that question itself (short names, the sender, a manual override) and
-    records the answer as the submission's status, so that finding becomes information;
-    when the unit was found under another name, a warning says so."""
+def settle_identity(findings: list, report, unit, *, as_json: bool = False) -> list:
+    """Findings of a report whose unit is known from elsewhere (collect identified it, or
+    the clerk pinned it): the checks' ``identity.unit_unknown`` (an error: "not in the
+    roster") becomes information, and a warning says when the cover names the unit
+    differently.  ``findings`` are Finding objects, or their JSON dicts with ``as_json``.
+    Used by collect; anything re-checking a ledger submission (merge from a workspace)
+    can use it to agree with the ledger."""
+    from dataclasses import replace
+
+    from . import messages
+
+    def code_of(f):
+        return f.get("code") if as_json else f.code
+
     out = []
     for f in findings:
-        if f.get("code") == "identity.unit_unknown":
-            f = dict(f, severity="info")
+        if code_of(f) == "identity.unit_unknown":
+            f = dict(f, severity="info") if as_json else replace(f, severity="info")
         out.append(f)
-    if report is not None and ident.unit is not None:
+    if report is not None and unit is not None:
         typed = (report.fields or {}).get("unit_name", "") or ""
-        if typed and _plain(typed) != _plain(ident.unit.name) and not any(
-                f.get("code") == "identity.unit_changed" for f in out):
-            from . import messages
-
-            w = messages.finding("identity.unit_changed", found=typed, expected=ident.unit.name)
-            out.append(w.to_json())
+        if typed and _plain(typed) != _plain(unit.name) and not any(
+                code_of(f) == "identity.unit_changed" for f in out):
+            w = messages.finding("identity.unit_changed", found=typed, expected=unit.name)
+            out.append(w.to_json() if as_json else w)
     return out
 
 
