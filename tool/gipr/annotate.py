@@ -15,6 +15,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from . import messages
 from .fsio import atomic_output, safe_filename
 from .identity import make_identity
 from .model import Finding, Report
@@ -23,7 +24,7 @@ from .template import WORKBOOK_OPTIONS, build_workbook
 
 __all__ = ["FINDINGS_SHEET", "feedback_marks", "feedback_filename", "write_feedback"]
 
-FINDINGS_SHEET = "校验问题"
+FINDINGS_SHEET = messages.CLI["feedback_sheet"]
 _RANK = {"error": 0, "warning": 1, "info": 2}
 MAX_COMMENT = 1500  # characters per cell comment (Excel shows about that much comfortably)
 
@@ -66,8 +67,8 @@ def feedback_marks(report: Report, findings: list[Finding]) -> dict[str, tuple[s
 
 
 def feedback_filename(report: Report) -> str:
-    stem = Path(report.file).stem or "报表"
-    return safe_filename(f"{stem}_校验反馈.xlsx")
+    stem = Path(report.file).stem or messages.CLI["feedback_stem"]
+    return safe_filename(messages.CLI["feedback_file"].format(stem=stem))
 
 
 def _free_path(outdir: Path, name: str) -> Path:
@@ -86,7 +87,7 @@ def _unit_of(report: Report, unit: Unit | None) -> Unit:
     if unit is not None:
         return unit
     code = report.unit_code or ""
-    name = report.unit_name or "（未填写单位）"
+    name = report.unit_name or messages.CLI["no_unit"]
     return Unit(code=code, name=name, category="", contact="", email="", line=0)
 
 
@@ -131,10 +132,10 @@ def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Find
     }
     n_err = sum(1 for f in findings if f.severity == "error")
     n_warn = sum(1 for f in findings if f.severity == "warning")
-    ws.write_string(0, 0, f"校验问题：{report.unit_name or Path(report.file).name}", title)
-    ws.write_string(1, 0, f"原文件：{Path(report.file).name}；错误 {n_err} 条，警告 {n_warn} 条。"
-                          "请在本工作簿中按标出的单元格修改（批注中有说明），改完后保存并报送本文件。")
-    heads = ("序号", "严重程度", "位置", "项目", "问题说明", "代码")
+    ws.write_string(0, 0, messages.CLI["feedback_title"].format(who=report.unit_name or Path(report.file).name), title)
+    ws.write_string(1, 0, messages.CLI["feedback_intro"].format(file=Path(report.file).name, errors=n_err,
+                                                                warnings=n_warn))
+    heads = messages.CLI["feedback_heads"].split("|")
     widths = (6, 10, 22, 48, 70, 22)
     for c, (h, w) in enumerate(zip(heads, widths)):
         ws.write_string(3, c, h, head)
@@ -148,7 +149,7 @@ def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Find
         ws.write_string(r, 4, f.message, cell)
         ws.write_string(r, 5, f.code, cell)
     if not findings:
-        ws.write_string(4, 0, "没有发现问题。")
+        ws.write_string(4, 0, messages.CLI["feedback_none"])
     ws.freeze_panes(4, 0)
     ws.set_landscape()
     ws.set_paper(9)

@@ -189,7 +189,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
             continue
         # a total: the stored value is only compared with the recomputed one
         new = values.get(cid)
-        recomputed = f"，按各项重新计算为 {fmt_number(new)}" if new is not None else ""
+        recomputed = messages.detail("recomputed", value=fmt_number(new)) if new is not None else ""
         if v.state == "blank":
             if v.code != "formula":  # a live formula saved without its cached result is not a blank
                 out.append(messages.finding("cell.blank_total", recomputed=recomputed, **kw))
@@ -204,14 +204,14 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
                     sentence = rule.message.format(label=rule.label, lhs=fmt_number(stored),
                                                    rhs=fmt_number(parts_sum))
                 else:  # pragma: no cover - every total is defined by a rule
-                    sentence = f"{path}：表中为 {fmt_number(v.number)}，各项之和为 {fmt_number(parts_sum)}"
+                    sentence = messages.detail("stale_plain", path=path, stored=fmt_number(stored), parts=fmt_number(parts_sum))
                 out.append(messages.finding("total.stale", value=fmt_number(new), text=sentence,
                                             rule=rule.id if rule else None, **kw))
         else:
-            problem = v.problem or ("不适用" if v.state == "na" else "不是数字")
+            problem = v.problem or messages.detail("na" if v.state == "na" else "not_number")
             out.append(messages.finding("total.invalid", raw=_raw(v), problem=problem, recomputed=recomputed, **kw))
     if zeroed:
-        shown = "、".join(zeroed[:5]) + ("等" if len(zeroed) > 5 else "")
+        shown = "、".join(zeroed[:5]) + (messages.detail("etc") if len(zeroed) > 5 else "")
         out.append(messages.finding("cell.blank_as_zero", n=len(zeroed), cells=shown))
 
     # -- rules ------------------------------------------------------------------------------
@@ -272,11 +272,11 @@ def _stored_number(v: Value) -> Number | None:
 
 
 def _type_finding(type_rule, v: Value, kw: dict) -> Finding:
-    problem = v.problem or "内容有误"
+    problem = v.problem or messages.detail("bad_content")
     raw = _raw(v)
     if type_rule is not None:
         sentence = type_rule.message.format(label=kw["path"], problem=problem, lhs="", rhs="")
-        msg = f"{sentence}（填写的是“{raw}”）。" if raw else f"{sentence}。"
+        msg = messages.detail("typed", sentence=sentence, raw=raw) if raw else f"{sentence}。"
         f = Finding(v.code or "value.invalid", "error", msg, kw["cell"], kw["ref"], kw["path"], type_rule.id)
         return f
     return messages.finding("cell.value", key=v.code or "value.invalid", problem=problem, raw=raw, **kw)
@@ -321,10 +321,10 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
     if ctx.roster is not None:
         unit = match_unit(report, ctx.roster)
         if unit is None:
-            name = cover_name or ident.get("unit_name", "") or "（未填写）"
+            name = cover_name or ident.get("unit_name", "") or messages.detail("unfilled")
             code = ident.get("unit_code") or report.fields.get("unit_code") or ""
             out.append(messages.finding("identity.unit_unknown", name=name,
-                                            unit_code=f"（代码 {code}）" if code else ""))
+                                            unit_code=messages.detail("code", code=code) if code else ""))
         elif cover_name and normalize_name(cover_name) != normalize_name(unit.name):
             out.append(messages.finding("identity.unit_changed", found=cover_name, expected=unit.name))
     elif ident.get("unit_name") and cover_name and normalize_name(cover_name) != normalize_name(ident["unit_name"]):
@@ -382,15 +382,15 @@ def export_record(report: Report, *, blank_as_zero: bool = False) -> dict[str, A
 def report_from_export(item: dict[str, Any], file: str) -> Report:
     """A Report from one item of an export (``{"file","unit","year","format","values"}``)."""
     if not isinstance(item, dict):
-        raise GiprError(messages.text("file.previous_json", file=file, detail="条目不是对象"), "file.previous_json")
+        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_item")), "file.previous_json")
     fmt = str(item.get("format") or "")
     if fmt not in available_formats():
-        raise GiprError(messages.text("file.previous_json", file=file, detail=f"未知的报告格式“{fmt}”"),
+        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_format", format=fmt)),
                         "file.previous_json")
     spec: Spec = load_format(fmt)
     vals = item.get("values")
     if not isinstance(vals, dict):
-        raise GiprError(messages.text("file.previous_json", file=file, detail="缺少 values"), "file.previous_json")
+        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_values")), "file.previous_json")
     report = Report(spec=spec, file=f"{file}（{item.get('file') or item.get('unit') or ''}）")
     for cid, c in spec.cells.items():
         raw = vals.get(cid)
@@ -428,7 +428,7 @@ def load_previous(path: str | Path) -> list[Report]:
                             "file.previous_json") from None
         items = obj.get("reports") if isinstance(obj, dict) else obj
         if not isinstance(items, list):
-            raise GiprError(messages.text("file.previous_json", file=str(path), detail="缺少 reports 列表"),
+            raise GiprError(messages.text("file.previous_json", file=str(path), detail=messages.detail("json_reports")),
                             "file.previous_json")
         return [report_from_export(it, str(path)) for it in items]
     return [read_report(path)]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich.markup import escape
 
 from . import messages
 from .checks import (CheckContext, check_report, export_record, load_previous, match_unit, pick_previous,
@@ -35,7 +36,7 @@ def collect_paths(paths: list[Path]) -> list[Path]:
             found = [q for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() in SPREADSHEET_SUFFIXES
                      and not q.name.startswith(("~$", ".~lock", "."))]
             if not found:
-                raise GiprError(f"文件夹 {p} 中没有表格文件（.xlsx/.xls/.ods/.et）。", "usage.empty_folder")
+                raise GiprError(messages.CLI["empty_folder"].format(folder=p), "usage.empty_folder")
             out.extend(found)
         else:
             out.append(p)
@@ -54,7 +55,8 @@ def _expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
 
     if fmt is not None:
         if fmt not in available_formats():
-            raise GiprError(f"未知的报告格式“{fmt}”，可用：{'、'.join(available_formats())}", "usage.format")
+            raise GiprError(messages.CLI["bad_format"].format(format=fmt, formats="、".join(available_formats())),
+                            "usage.format")
         return load_format(fmt)
     if year is not None:
         try:
@@ -94,7 +96,7 @@ def check_cmd(
 
     退出码：0 没有错误；1 有文件存在错误；2 有文件无法读取或用法错误。"""
     if year is not None and not (1990 <= year <= 2100):
-        raise GiprError(f"--year {year} 不是有效的年度。", "usage.year")
+        raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
     spec = _expected_spec(fmt, year)
     units = None
     if roster is not None:
@@ -106,7 +108,7 @@ def check_cmd(
         try:
             prev_reports = load_previous(previous)
         except GiprError as e:
-            raise GiprError(f"上年数据（--previous）无法使用：{e}", getattr(e, "code", "usage.previous")) from None
+            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
     files = collect_paths(paths)
 
     entries: list[dict] = []
@@ -128,7 +130,7 @@ def check_cmd(
                 if prev_reports is not None and prev is None:
                     findings.append(messages.finding("previous.missing"))
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
-                err = ReadError(f"{path}：校验时发生内部错误（{type(e).__name__}: {e}），这是 gipr 的缺陷，请报告维护者。",
+                err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
                                 "internal.error")
                 report = None
         entry = _file_entry(path, report, findings, err)
@@ -156,30 +158,28 @@ def check_cmd(
     if as_json:
         print_json({"files": entries, "summary": summary})
     else:
-        console.print(f"共检查 {n} 个文件：通过 {summary['passed']} 个，有错误 {with_errors} 个，无法读取 {unreadable} 个；"
-                      f"错误 {totals['errors']} 条，警告 {totals['warnings']} 条，提示 {totals['infos']} 条。", soft_wrap=True)
+        console.print(messages.CLI["summary"].format(**summary), soft_wrap=True)
     code = 2 if unreadable else (1 if with_errors else 0)
     raise SystemExit(code)
 
 
 def _print_file(entry: dict) -> None:
-    from rich.markup import escape
-
     name = escape(entry["file"])
     if not entry["readable"]:
-        console.print(f"[bold red]✗ 无法读取[/bold red] {name}", soft_wrap=True)
-        console.print(f"    [bold red]错误[/bold red] {escape(entry['error']['message'])}", soft_wrap=True)
+        console.print(f"[bold red]{messages.CLI['unreadable']}[/bold red] {name}", soft_wrap=True)
+        console.print(f"    [bold red]{SEVERITY_ZH['error']}[/bold red] {escape(entry['error']['message'])}", soft_wrap=True)
         return
-    who = entry["unit"] or "（未填写单位）"
-    meta = f"{escape(who)} · {entry['year'] or '年度未知'} 年度 · 格式 {entry['format']}"
+    who = entry["unit"] or messages.CLI["no_unit"]
+    meta = messages.CLI["meta"].format(unit=escape(who), year=entry["year"] or messages.CLI["no_year"],
+                                       format=entry["format"])
     if entry["kind"] == "rollup":
-        meta += " · 汇总表"
+        meta += messages.CLI["rollup"]
     if entry["errors"]:
-        status = f"[bold red]✗ 有错误[/bold red]（错误 {entry['errors']}，警告 {entry['warnings']}）"
+        status = "[bold red]" + messages.CLI["status_errors"].format(**entry) + "[/bold red]"
     elif entry["warnings"]:
-        status = f"[yellow]! 通过（有警告 {entry['warnings']} 条）[/yellow]"
+        status = "[yellow]" + messages.CLI["status_warnings"].format(**entry) + "[/yellow]"
     else:
-        status = "[green]✓ 通过[/green]"
+        status = "[green]" + messages.CLI["status_ok"] + "[/green]"
     console.print(f"{status} {name}  {meta}", soft_wrap=True)
     for f in entry["findings"]:
         sev = f["severity"]
@@ -187,9 +187,10 @@ def _print_file(entry: dict) -> None:
         console.print(f"    [{_STYLE[sev]}]{SEVERITY_ZH[sev]}[/{_STYLE[sev]}]{where}  {escape(f['message'])}",
                       soft_wrap=True)
     if entry.get("feedback"):
-        console.print(f"    反馈工作簿：{escape(entry['feedback'])}", soft_wrap=True)
+        console.print("    " + messages.CLI["feedback_written"].format(path=escape(entry["feedback"])), soft_wrap=True)
     if entry.get("feedback_error"):
-        console.print(f"    [bold red]反馈工作簿未能写入：[/bold red]{escape(entry['feedback_error'])}", soft_wrap=True)
+        console.print("    [bold red]" + messages.CLI["feedback_failed"] + "[/bold red]" + escape(entry["feedback_error"]),
+                      soft_wrap=True)
 
 
 @app.command("export")
@@ -206,7 +207,7 @@ def export_cmd(
 
     退出码：0 全部导出；2 有文件无法读取或用法错误。"""
     if as_json == as_csv:
-        raise GiprError("请选择一种输出格式：--json 或 --csv。", "usage.export_format")
+        raise GiprError(messages.CLI["export_format"], "usage.export_format")
     spec = _expected_spec(fmt, None)
     files = collect_paths(paths)
     records: list[dict[str, Any]] = []
@@ -216,7 +217,7 @@ def export_cmd(
             report = read_report(path, spec=spec)
         except ReadError as e:
             errors.append({"file": str(path), "code": e.code, "message": str(e)})
-            err_console.print(f"[red]无法读取：[/red]{e}", soft_wrap=True)
+            err_console.print("[red]" + messages.CLI["export_unreadable"] + "[/red]" + escape(str(e)), soft_wrap=True)
             continue
         rec = export_record(report, blank_as_zero=blank_as_zero)
         rec["file"] = str(path)
@@ -230,7 +231,7 @@ def export_cmd(
     else:
         with atomic_output(output, overwrite=force) as tmp:
             tmp.write_bytes(text.encode("utf-8-sig" if as_csv else "utf-8"))
-        err_console.print(f"已写入 {output}（{len(records)} 个文件）", soft_wrap=True)
+        err_console.print(messages.CLI["export_written"].format(path=output, n=len(records)), soft_wrap=True)
     raise SystemExit(2 if errors else 0)
 
 

@@ -43,6 +43,65 @@ READ_ERRORS: dict[str, str] = {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Parts of messages: the {detail} of a ReadError, words inside findings.
+DETAILS: dict[str, str] = {
+    "pdf": "是 PDF 文件",
+    "html": "是网页（HTML）文件，不是真正的 Excel 文件；请在 Excel/WPS 中“另存为”.xlsx",
+    "xml2003": "是 Excel 2003 XML 表格；请在 Excel/WPS 中“另存为”.xlsx",
+    "archive": "是压缩包",
+    "image": "是图片",
+    "rtf": "是 RTF 文档",
+    "text": "是纯文本文件",
+    "unknown": "无法识别的文件内容",
+    "size_mismatch": "解压后大小 {actual} 与声明的 {declared} 不符",
+    "crc": "CRC 校验失败",
+    "empty_zip": "是空的压缩包",
+    "members": "含有 {n} 个部件，超过 {limit} 个的上限",
+    "declared": "部件“{member}”解压后声称有 {size}",
+    "ratio": "部件“{member}”的压缩比为 {ratio}:1",
+    "total": "解压后总大小超过 {limit}",
+    "member": "部件“{member}”：{error}",
+    "method": "部件“{member}”使用了不支持的压缩方式（{error}）",
+    "odt": "是文字处理文档（.odt），不是表格",
+    "odf": "是 OpenDocument 文件，但不是表格",
+    "xlsb": "是 Excel 二进制工作簿（.xlsb），请另存为 .xlsx",
+    "docx": "是 Word 文档，不是表格",
+    "ppt": "是 PowerPoint 演示文稿，不是表格",
+    "zip_no_workbook": "是一个 zip 压缩包，里面没有 Excel 工作簿",
+    "no_content": "缺少 content.xml",
+    "ole": "OLE 结构错误：{error}",
+    "doc": "是 Word 文档（.doc），不是表格",
+    "ole_no_workbook": "是 OLE 复合文档，但里面没有 Excel 工作簿",
+    "biff": "工作簿数据流无法读取：{error}",
+    "down": "整体下移 {n} 行",
+    "up": "整体上移 {n} 行",
+    "right": "整体右移 {n} 列",
+    "left": "整体左移 {n} 列",
+    "uncomputed": "公式未计算",
+    "no_formats": "没有可用的报告格式",
+    "sheet": "工作表“{sheet}”",
+    "row": "第 {n} 行",
+    "unnamed": "（未命名文件）",
+    "folder": "这是一个文件夹",
+    "permission": "没有读取权限",
+    "nesting": "结构嵌套过深",
+    "memory": "内容过大，内存不足",
+    "recomputed": "，按各项重新计算为 {value}",
+    "stale_plain": "{path}：表中为 {stored}，各项之和为 {parts}",
+    "na": "不适用",
+    "etc": "等",
+    "bad_content": "内容有误",
+    "typed": "{sentence}（填写的是“{raw}”）。",
+    "unfilled": "（未填写）",
+    "code": "（代码 {code}）",
+    "json_item": "条目不是对象",
+    "json_format": "未知的报告格式“{format}”",
+    "json_values": "缺少 values",
+    "json_reports": "缺少 reports 列表",
+    "not_number": "不是数字",
+}
+
+# ---------------------------------------------------------------------------------------------
 # Findings: code -> (default severity, template).
 FINDINGS: dict[str, tuple[str, str]] = {
     # -- layout (where the tables are) --
@@ -91,12 +150,51 @@ FINDINGS: dict[str, tuple[str, str]] = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# The words of `gipr check` / `gipr export` and of feedback workbooks.
+CLI: dict[str, str] = {
+    "feedback_sheet": "校验问题",
+    "feedback_stem": "报表",
+    "feedback_file": "{stem}_校验反馈.xlsx",
+    "no_unit": "（未填写单位）",
+    "feedback_title": "校验问题：{who}",
+    "feedback_intro": ("原文件：{file}；错误 {errors} 条，警告 {warnings} 条。请在本工作簿中按标出的单元格修改"
+                       "（批注中有说明），改完后保存并报送本文件。"),
+    "feedback_heads": "序号|严重程度|位置|项目|问题说明|代码",
+    "feedback_none": "没有发现问题。",
+    "empty_folder": "文件夹 {folder} 中没有表格文件（.xlsx/.xls/.ods/.et）。",
+    "bad_format": "未知的报告格式“{format}”，可用：{formats}",
+    "bad_year": "--year {year} 不是有效的年度。",
+    "bad_previous": "上年数据（--previous）无法使用：{error}",
+    "internal": "{file}：校验时发生内部错误（{error}），这是 gipr 的缺陷，请报告维护者。",
+    "summary": ("共检查 {files} 个文件：通过 {passed} 个，有错误 {with_errors} 个，无法读取 {unreadable} 个；"
+                "错误 {errors} 条，警告 {warnings} 条，提示 {infos} 条。"),
+    "unreadable": "✗ 无法读取",
+    "meta": "{unit} · {year} 年度 · 格式 {format}",
+    "rollup": " · 汇总表",
+    "status_errors": "✗ 有错误（错误 {errors}，警告 {warnings}）",
+    "status_warnings": "! 通过（有警告 {warnings} 条）",
+    "status_ok": "✓ 通过",
+    "feedback_written": "反馈工作簿：{path}",
+    "feedback_failed": "反馈工作簿未能写入：",
+    "export_format": "请选择一种输出格式：--json 或 --csv。",
+    "export_unreadable": "无法读取：",
+    "export_written": "已写入 {path}（{n} 个文件）",
+    "no_year": "年度未知",
+}
+
+
 def text(code: str, **kw: Any) -> str:
     """The message of a ReadError or a finding code, filled in."""
     tpl = READ_ERRORS.get(code)
     if tpl is None:
         tpl = FINDINGS[code][1]
     return tpl.format(**kw)
+
+
+def detail(key: str, **kw: Any) -> str:
+    """A part of a message (see DETAILS), filled in."""
+    return DETAILS[key].format(**kw)
 
 
 def finding(code: str, *, severity: str | None = None, cell: str | None = None, ref: str | None = None,

@@ -139,22 +139,22 @@ def sniff(data: bytes) -> str:
 def _describe_other(data: bytes) -> str:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"%pdf"):
-        return "是 PDF 文件"
+        return messages.detail("pdf")
     if head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in head[:512]:
-        return "是网页（HTML）文件，不是真正的 Excel 文件；请在 Excel/WPS 中“另存为”.xlsx"
+        return messages.detail("html")
     if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192]:
-        return "是 Excel 2003 XML 表格；请在 Excel/WPS 中“另存为”.xlsx"
+        return messages.detail("xml2003")
     if head.startswith((b"rar!", b"7z\xbc\xaf")):
-        return "是压缩包"
+        return messages.detail("archive")
     if head.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8")):
-        return "是图片"
+        return messages.detail("image")
     if head.startswith((b"{\\rtf",)):
-        return "是 RTF 文档"
+        return messages.detail("rtf")
     try:
         data[:4096].decode("utf-8")
-        return "是纯文本文件"
+        return messages.detail("text")
     except UnicodeDecodeError:
-        return "无法识别的文件内容"
+        return messages.detail("unknown")
 
 
 def _open_container(data: bytes, name: str) -> _Container:
@@ -187,9 +187,9 @@ def _read_member(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> byt
         d = zlib.decompressobj(-15)
         blob = d.decompress(raw, info.file_size + 1)
     if len(blob) != info.file_size:
-        raise zipfile.BadZipFile(f"解压后大小 {len(blob)} 与声明的 {info.file_size} 不符")
+        raise zipfile.BadZipFile(messages.detail("size_mismatch", actual=len(blob), declared=info.file_size))
     if zlib.crc32(blob) != info.CRC:
-        raise zipfile.BadZipFile("CRC 校验失败")
+        raise zipfile.BadZipFile(messages.detail("crc"))
     return blob
 
 
@@ -214,9 +214,9 @@ def _open_zip(data: bytes, name: str) -> _Container:
                     detail=type(e).__name__) from None
     infos = zf.infolist()
     if not infos:
-        raise _fail("file.not_spreadsheet", name, detail="是空的压缩包")
+        raise _fail("file.not_spreadsheet", name, detail=messages.detail("empty_zip"))
     if len(infos) > MAX_MEMBERS:
-        raise _fail("file.zip_bomb", name, detail=f"含有 {len(infos)} 个部件，超过 {MAX_MEMBERS} 个的上限")
+        raise _fail("file.zip_bomb", name, detail=messages.detail("members", n=len(infos), limit=MAX_MEMBERS))
     seen: set[str] = set()
     total = 0
     for info in infos:
@@ -227,13 +227,13 @@ def _open_zip(data: bytes, name: str) -> _Container:
         if info.flag_bits & 0x1:
             raise _fail("file.encrypted", name)
         if info.file_size > MAX_MEMBER_BYTES:
-            raise _fail("file.zip_bomb", name, detail=f"部件“{info.filename}”解压后声称有 {_size(info.file_size)}")
+            raise _fail("file.zip_bomb", name, detail=messages.detail("declared", member=info.filename, size=_size(info.file_size)))
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
             raise _fail("file.zip_bomb", name,
-                        detail=f"部件“{info.filename}”的压缩比为 {info.file_size // max(1, info.compress_size)}:1")
+                        detail=messages.detail("ratio", member=info.filename, ratio=info.file_size // max(1, info.compress_size)))
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
-            raise _fail("file.zip_bomb", name, detail=f"解压后总大小超过 {_size(MAX_TOTAL_BYTES)}")
+            raise _fail("file.zip_bomb", name, detail=messages.detail("total", limit=_size(MAX_TOTAL_BYTES)))
     members: dict[str, bytes] = {}
     for info in infos:
         if info.is_dir():
@@ -243,14 +243,14 @@ def _open_zip(data: bytes, name: str) -> _Container:
             # real ones, for us and for calamine.
             blob = _read_member(zf, data, info)
         except zipfile.BadZipFile as e:
-            raise _fail("file.corrupt", name, detail=f"部件“{info.filename}”：{e}") from None
+            raise _fail("file.corrupt", name, detail=messages.detail("member", member=info.filename, error=e)) from None
         except (EOFError, zlib.error, struct.error) as e:
             raise _fail("file.truncated" if isinstance(e, EOFError) else "file.corrupt", name,
-                        detail=f"部件“{info.filename}”：{type(e).__name__}") from None
+                        detail=messages.detail("member", member=info.filename, error=type(e).__name__)) from None
         except NotImplementedError as e:
-            raise _fail("file.corrupt", name, detail=f"部件“{info.filename}”使用了不支持的压缩方式（{e}）") from None
+            raise _fail("file.corrupt", name, detail=messages.detail("method", member=info.filename, error=e)) from None
         except (OSError, ValueError, RuntimeError) as e:
-            raise _fail("file.corrupt", name, detail=f"部件“{info.filename}”：{e}") from None
+            raise _fail("file.corrupt", name, detail=messages.detail("member", member=info.filename, error=e)) from None
         lower = info.filename.lower()
         if lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff"):
             if _has_entities(blob):
@@ -262,18 +262,18 @@ def _open_zip(data: bytes, name: str) -> _Container:
         if mt.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
             return _ods_container(data, members, name)
         if b"opendocument.text" in mt:
-            raise _fail("file.not_spreadsheet", name, detail="是文字处理文档（.odt），不是表格")
-        raise _fail("file.not_spreadsheet", name, detail="是 OpenDocument 文件，但不是表格")
+            raise _fail("file.not_spreadsheet", name, detail=messages.detail("odt"))
+        raise _fail("file.not_spreadsheet", name, detail=messages.detail("odf"))
     lower_names = {n.lower(): n for n in members}
     if "xl/workbook.bin" in lower_names:
-        raise _fail("file.not_spreadsheet", name, detail="是 Excel 二进制工作簿（.xlsb），请另存为 .xlsx")
+        raise _fail("file.not_spreadsheet", name, detail=messages.detail("xlsb"))
     if "word/document.xml" in lower_names:
-        raise _fail("file.not_spreadsheet", name, detail="是 Word 文档，不是表格")
+        raise _fail("file.not_spreadsheet", name, detail=messages.detail("docx"))
     if any(n.startswith("ppt/") for n in lower_names):
-        raise _fail("file.not_spreadsheet", name, detail="是 PowerPoint 演示文稿，不是表格")
+        raise _fail("file.not_spreadsheet", name, detail=messages.detail("ppt"))
     if "[content_types].xml" not in lower_names or not any(
             n.startswith("xl/") and n.endswith(".xml") and "workbook" in n for n in lower_names):
-        raise _fail("file.not_spreadsheet", name, detail="是一个 zip 压缩包，里面没有 Excel 工作簿")
+        raise _fail("file.not_spreadsheet", name, detail=messages.detail("zip_no_workbook"))
     return _xlsx_container(data, members, name)
 
 
@@ -481,7 +481,7 @@ def _ods_container(data: bytes, members: dict[str, bytes], name: str) -> _Contai
     c = _Container("ods", data, members)
     content = members.get("content.xml")
     if content is None:
-        raise _fail("file.corrupt", name, detail="缺少 content.xml")
+        raise _fail("file.corrupt", name, detail=messages.detail("no_content"))
     for tname, (rows, cols) in _ods_extents(content).items():
         if rows > MAX_SHEET_ROWS or rows * max(cols, 1) > MAX_SHEET_CELLS:
             c.oversized[_xml_unescape(tname)] = (rows, cols)
@@ -510,7 +510,7 @@ def _open_ole(data: bytes, name: str) -> _Container:
         msg = str(e).lower()
         if "incomplete" in msg or "truncat" in msg or len(data) < 1536:
             raise _fail("file.truncated", name) from None
-        raise _fail("file.corrupt", name, detail=f"OLE 结构错误：{e}") from None
+        raise _fail("file.corrupt", name, detail=messages.detail("ole", error=e)) from None
     try:
         streams = {"/".join(p).lower(): p for p in ole.listdir(streams=True, storages=False)}
         if "encryptioninfo" in streams or "encryptedpackage" in streams:
@@ -518,15 +518,15 @@ def _open_ole(data: bytes, name: str) -> _Container:
         wb_stream = streams.get("workbook") or streams.get("book")
         if wb_stream is None:
             if "worddocument" in streams:
-                raise _fail("file.not_spreadsheet", name, detail="是 Word 文档（.doc），不是表格")
+                raise _fail("file.not_spreadsheet", name, detail=messages.detail("doc"))
             if "powerpoint document" in streams:
-                raise _fail("file.not_spreadsheet", name, detail="是 PowerPoint 演示文稿，不是表格")
-            raise _fail("file.not_spreadsheet", name, detail="是 OLE 复合文档，但里面没有 Excel 工作簿")
+                raise _fail("file.not_spreadsheet", name, detail=messages.detail("ppt"))
+            raise _fail("file.not_spreadsheet", name, detail=messages.detail("ole_no_workbook"))
         try:
             biff = ole.openstream(wb_stream).read()
         except Exception as e:  # noqa: BLE001
             raise _fail("file.truncated" if "incomplete" in str(e).lower() else "file.corrupt", name,
-                        detail=f"工作簿数据流无法读取：{e}") from None
+                        detail=messages.detail("biff", error=e)) from None
     finally:
         ole.close()
     c = _Container("xls", data)
@@ -991,9 +991,9 @@ def _describe_moves(info: _TableInfo, pl: _Placement, spec_sheet: str) -> list[F
     hows = []
     if offsets and len(set(offsets)) == 1 and offsets[0] != 0:
         d = offsets[0]
-        hows.append(f"整体{'下移' if d > 0 else '上移'} {abs(d)} 行")
+        hows.append(messages.detail("down" if d > 0 else "up", n=abs(d)))
     if pl.dc:
-        hows.append(f"整体{'右移' if pl.dc > 0 else '左移'} {abs(pl.dc)} 列")
+        hows.append(messages.detail("right" if pl.dc > 0 else "left", n=abs(pl.dc)))
     if hows:
         out.append(messages.finding("layout.shifted", sheet=pl.sheet, table=t.name, how="，".join(hows)))
     if len(set(offsets)) > 1:
@@ -1099,7 +1099,7 @@ def _field_text(v: Any) -> str:
 
 _BLANK = Value("blank", None, "")
 # a total whose formula was saved without its cached result (e.g. by openpyxl): not a blank
-_UNCOMPUTED = Value("blank", None, "", "公式未计算", None, "formula")
+_UNCOMPUTED = Value("blank", None, "", messages.detail("uncomputed"), None, "formula")
 _INT_CACHE: dict[int, Value] = {}
 
 
@@ -1140,7 +1140,7 @@ def _choose_format(book: _Book, ident: dict[str, str], spec: Spec | None) -> tup
         infos = _table_infos(load_format(f))
         scores[f] = sum(len(i.distinct & texts) / max(1, len(i.distinct)) for i in infos.values())
     if not scores:  # pragma: no cover - the package ships formats
-        raise SpecError("没有可用的报告格式")
+        raise SpecError(messages.detail("no_formats"))
     top = max(scores.values())
     if spec is not None and scores.get(spec.id, -1) >= top - 1e-9:
         return spec, notes
@@ -1271,7 +1271,7 @@ def _locate_table(book: _Book, spec: Spec, info: _TableInfo) -> tuple[_Placement
         located = sum(1 for cid in t.cells if pl.position(info, spec.cells[cid]) is not None)
         results.append((located, s, pl))
     if ambiguous_in and not any(r[0] == n_cells for r in results):
-        where = "、".join(f"工作表“{s}”" for s in ambiguous_in)
+        where = "、".join(messages.detail("sheet", sheet=s) for s in ambiguous_in)
         return None, notes + [messages.finding("layout.ambiguous", table=t.name, title=t.title, where=where, n=n_cells)]
     if not results:
         return None, notes + [messages.finding("layout.table_missing", table=t.name, title=t.title, n=n_cells)]
@@ -1282,7 +1282,7 @@ def _locate_table(book: _Book, spec: Spec, info: _TableInfo) -> tuple[_Placement
         if named:
             top = named
         else:
-            where = "、".join(f"工作表“{r[1]}”" for r in top)
+            where = "、".join(messages.detail("sheet", sheet=r[1]) for r in top)
             return None, notes + [messages.finding("layout.ambiguous", table=t.name, title=t.title, where=where,
                                                    n=n_cells)]
     pl = top[0][2]
@@ -1292,7 +1292,7 @@ def _locate_table(book: _Book, spec: Spec, info: _TableInfo) -> tuple[_Placement
         lab = next((t.labels[i] for i in info.row_label_of.get(r, []) if t.labels[i].kind == "row"), None)
         n = sum(1 for cid in t.cells if spec.cells[cid].rowx == r)
         found.append(messages.finding("layout.row_missing", sheet=g.name, table=t.name,
-                                      label=lab.text if lab else f"第 {r + 1} 行", n=n))
+                                      label=lab.text if lab else messages.detail("row", n=r + 1), n=n))
     for li in sorted(pl.missing_leaves):
         n = sum(1 for cid, x in info.leaf_of.items() if x == li and spec.cells[cid].rowx not in pl.missing_rows)
         found.append(messages.finding("layout.column_missing", sheet=g.name, table=t.name, label=t.labels[li].text,
@@ -1359,7 +1359,7 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
     ``identity.format_mismatch`` finding.  Raises only :class:`ReadError`."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        display = name or "（未命名文件）"
+        display = name or messages.detail("unnamed")
     else:
         path = Path(source)
         display = name or str(path)
@@ -1371,9 +1371,9 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
         except FileNotFoundError:
             raise _fail("file.not_found", display) from None
         except IsADirectoryError:
-            raise _fail("file.unreadable", display, detail="这是一个文件夹") from None
+            raise _fail("file.unreadable", display, detail=messages.detail("folder")) from None
         except PermissionError:
-            raise _fail("file.unreadable", display, detail="没有读取权限") from None
+            raise _fail("file.unreadable", display, detail=messages.detail("permission")) from None
         except OSError as e:
             raise _fail("file.unreadable", display, detail=e.strerror or str(e)) from None
     try:
@@ -1381,9 +1381,9 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
     except ReadError:
         raise
     except RecursionError:
-        raise _fail("file.corrupt", display, detail="结构嵌套过深") from None
+        raise _fail("file.corrupt", display, detail=messages.detail("nesting")) from None
     except MemoryError:
-        raise _fail("file.corrupt", display, detail="内容过大，内存不足") from None
+        raise _fail("file.corrupt", display, detail=messages.detail("memory")) from None
     except Exception as e:  # noqa: BLE001 - the contract: only ReadError leaves this function
         if os.environ.get("GIPR_DEBUG"):
             raise
