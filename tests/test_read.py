@@ -338,3 +338,41 @@ def test_inserted_row_found_in_every_format(lo_files):
         f = only(r.findings, "layout.rows_inserted")
         assert len(f) == 1 and "第 20 行" in f[0].message, ext
         assert len([c for c in spec().inputs if c.id in r.values]) == len(spec().inputs)
+
+
+@pytest.mark.libreoffice
+def test_password_protected_xls_is_reported_as_encrypted(lo_files, tmp_path):
+    """An .xls with "password to open" carries a FILEPASS record in its workbook globals."""
+    import olefile
+
+    src = lo_files["xls"][0]
+    dst = tmp_path / "加密.xls"
+    shutil.copyfile(src, dst)
+    with olefile.OleFileIO(str(dst), write_mode=True) as ole:
+        biff = bytearray(ole.openstream("Workbook").read())
+        import struct
+
+        _t, ln = struct.unpack_from("<HH", biff, 0)
+        struct.pack_into("<H", biff, 4 + ln, 0x002F)  # the record after BOF becomes FILEPASS
+        ole.write_stream("Workbook", bytes(biff))
+    with pytest.raises(ReadError) as e:
+        read_report(dst)
+    assert e.value.code == "file.encrypted" and "加密.xls" in str(e.value)
+
+
+@pytest.mark.libreoffice
+def test_ods_row_repeated_a_million_times_is_refused(lo_files):
+    import re
+
+    from checkkit import member, rezip
+
+    data = lo_files["ods"][0].read_bytes()
+    content = member(data, "content.xml")
+    start = content.index('table:name="三 依申请公开"'.encode())
+    m = re.compile(rb"<table:table-row( [^>]*)?>").search(content, start)
+    row = m.group(0)
+    assert b"repeated" not in row
+    huge = content[:m.start()] + row[:-1] + b' table:number-rows-repeated="2000000">' + content[m.end():]
+    with pytest.raises(ReadError) as e:
+        read_report(rezip(data, replace={"content.xml": huge}), name="重复行.ods")
+    assert e.value.code == "file.sheet_too_large" and T3 in str(e.value)
