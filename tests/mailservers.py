@@ -277,8 +277,10 @@ service auth-worker {{
 
     def client(self, user: str, *, tls: bool = True) -> imaplib.IMAP4:
         ctx = ssl.create_default_context(cafile=str(self.cert))
+        from gipr.imap import imap_login
+
         c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=ctx, timeout=30)
-        c.login(user, self.users[user])
+        imap_login(c, user, self.users[user])
         return c
 
     def append(self, user: str, raw: bytes, folder: str = "INBOX", flags: str | None = None) -> None:

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from .errors import GiprError
 from .mail import connection_problem, password_from, server_settings, tls_context
 
-__all__ = ["ImapSettings", "imap_settings", "imap_password", "encode_mailbox", "parse_since", "ImapResult",
+__all__ = ["ImapSettings", "imap_settings", "imap_login", "imap_password", "encode_mailbox", "parse_since", "ImapResult",
            "collect_imap", "ensure_imap_tables", "IMAP_PASSWORD_ENV"]
 
 IMAP_PASSWORD_ENV = ("GIPR_IMAP_PASSWORD", "GIPR_MAIL_PASSWORD")
@@ -195,7 +195,7 @@ class _Session:
                         raise GiprError(f"收件服务器 {s.host}:{s.port} 不支持 STARTTLS，请改用 security = \"ssl\"（端口通常 993）。",
                                         "imap.no_starttls")
                     conn.starttls(ssl_context=ctx)
-            conn.login(s.user, self.password)
+            imap_login(conn, s.user, self.password)
         except GiprError:
             _logout(conn)
             raise
@@ -215,6 +215,19 @@ class _Session:
 
     def __exit__(self, *exc) -> None:
         _logout(self.conn)
+
+
+def imap_login(conn: imaplib.IMAP4, user: str, password: str) -> None:
+    """LOGIN, or AUTHENTICATE PLAIN in UTF-8 when the user or password is not ASCII
+    (imaplib's LOGIN can only send ASCII; a Chinese password is legal)."""
+    if user.isascii() and password.isascii() and '"' not in password and "\\" not in password:
+        conn.login(user, password)
+        return
+    if "AUTH=PLAIN" not in conn.capabilities:
+        raise GiprError("用户名或密码含中文、引号等字符，但收件服务器不支持 AUTHENTICATE PLAIN 登录方式，无法登录。",
+                        "imap.login_failed")
+    token = b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")
+    conn.authenticate("PLAIN", lambda _challenge: token)
 
 
 def _logout(conn) -> None:
