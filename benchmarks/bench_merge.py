@@ -1,0 +1,301 @@
+"""Benchmark: `gipr merge` on a folder of N returned workbooks, end to end from a cold start.
+
+    /tmp/venv/bin/pip install '.[bench]'        # pandas, for the comparison only
+    python benchmarks/bench_merge.py [--n 1000] [--mem-n 5000] [--pandas-n N] [--keep DIR]
+
+1. Generates N filled workbooks fast: K gipr workbooks are built once with xlsxwriter
+   (``build_workbook`` with consistent values: totals carry their cached results, as a
+   file saved by Excel) with placeholder tokens for the unit's name, code and identity;
+   each unit's file is those bytes with the tokens replaced (the identity freshly signed
+   for the unit) — no LibreOffice, no per-file xlsxwriter.  A roster of the N units
+   (plus 3 that never report) is written too.
+2. Times ``gipr merge DIR --roster R --year Y --out OUT`` in a fresh subprocess (cold
+   start: interpreter, imports, reading and checking every file in a process pool, the
+   roll-up with its per-unit sheet), and samples the resident memory of the whole process
+   tree (the main process and its pool workers) every 20 ms.
+3. In the same run, over the same files: a plain ``pandas.read_excel(path,
+   sheet_name=None)`` loop (on a sample of ``--pandas-n`` files, default all, scaled) and a
+   raw python-calamine read (open + every sheet to Python lists, single process) — the floor.
+4. With ``--mem-n`` (default 5,000) the merge is repeated on that many files for the
+   peak-memory goal.
+
+Goals: ≥ 500 workbooks/s on 2 cores; ≥ 10× the pandas loop; within 3× of raw calamine;
+peak memory ≤ 300 MB at 5,000 workbooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+TOKENS = {
+    "unit_name": "GIPRBENCHxNAMExQ7",
+    "unit_code": "GIPRBENCHxCODExQ7",
+    "template_id": "GIPRBENCHxTIDxQ7",
+    "created": "GIPRBENCHxCREATEDxQ7",
+    "signature": "GIPRBENCHxSIGxQ7",
+}
+
+
+def unit_values(spec, rng: random.Random) -> dict:
+    """Valid values satisfying every rule (A, C, D, E): most cells small, some zero."""
+    from decimal import Decimal
+
+    v = {}
+    for c in spec.inputs:
+        if c.type == "amount":
+            v[c.id] = Decimal(rng.randint(0, 10**7)) / Decimal(10**rng.randint(0, 6))
+        elif c.type == "delta":
+            v[c.id] = rng.randint(-9, 9)
+        else:
+            v[c.id] = rng.choice([0, 0, 0, 1, 2, 3, rng.randint(0, 40)])
+    # rule A per column of 表三: 四 = 一 + 二 − （七）, raising 一 when needed
+    for r in spec.rules_of("equal"):
+        lhs_in = [x for x in r.lhs if spec.cells[x].input]
+        rhs_in = [x for x in r.rhs if spec.cells[x].input]
+        if not lhs_in or not rhs_in:
+            continue
+        leaves = lambda ids: sum(v[leaf] for x in ids for leaf in spec.cells[x].leaves)  # noqa: E731
+        free = rhs_in[-1]
+        v[free] = 0
+        diff = leaves(r.lhs) - leaves(r.rhs)
+        if diff < 0:
+            v[lhs_in[0]] -= diff
+            diff = 0
+        v[free] = diff
+    return v
+
+
+class Factory:
+    """K base workbooks with tokens; ``render(i, code, name)`` gives one unit's bytes."""
+
+    def __init__(self, spec, year: int, k: int = 8, seed: int = 1):
+        import xlsxwriter
+
+        from gipr.identity import make_identity
+        from gipr.roster import Unit
+        from gipr.template import WORKBOOK_OPTIONS, build_workbook
+
+        self.spec, self.year = spec, year
+        rng = random.Random(seed)
+        unit = Unit(TOKENS["unit_code"], TOKENS["unit_name"], "", "", "", 0)
+        ident = make_identity(spec, year, unit)
+        for key, tok in TOKENS.items():
+            ident[key] = tok
+        self.ident_template = dict(ident)
+        self.bases = []
+        fields = {"filler": "张三", "phone": "0999-1234567", "date": f"{year + 1}年1月15日"}
+        pat = re.compile("|".join(TOKENS.values()).encode())
+        for _ in range(k):
+            buf = io.BytesIO()
+            wb = xlsxwriter.Workbook(buf, {**WORKBOOK_OPTIONS, "in_memory": True})
+            build_workbook(wb, spec, year=year, unit=unit, values=unit_values(spec, rng), identity=ident,
+                           fields=fields)
+            wb.close()
+            members = []
+            with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+                for info in zf.infolist():
+                    data = zf.read(info)
+                    members.append((info, data, pat.search(data) is not None))
+            self.bases.append(members)
+        self.pat = pat
+
+    def render(self, i: int, code: str, name: str) -> bytes:
+        from gipr.identity import sign
+
+        ident = dict(self.ident_template)
+        ident.update(unit_code=code, unit_name=name, template_id=f"{i:032x}", created="2025-12-01T00:00:00+00:00")
+        ident["signature"] = sign(ident)
+        repl = {TOKENS[k].encode(): escape(str(ident[k])).encode("utf-8") for k in TOKENS}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for info, data, has in self.bases[i % len(self.bases)]:
+                if has:
+                    data = self.pat.sub(lambda m: repl[m.group(0)], data)
+                zf.writestr(info, data)
+        return out.getvalue()
+
+
+def make_county(folder: Path, roster: Path, n: int, year: int) -> list[Path]:
+    from gipr.spec import format_for_year, load_format
+
+    spec = load_format(format_for_year(year))
+    fac = Factory(spec, year)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with open(roster, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["单位代码", "单位名称", "类别", "联系人", "邮箱"])
+        for i in range(n + 3):
+            cat = "乡镇" if i % 4 == 0 else "县直部门"
+            code, name = f"U{i + 1:05d}", (f"第{i + 1:05d}乡镇人民政府" if cat == "乡镇" else f"县第{i + 1:05d}局")
+            w.writerow([code, name, cat, "联系人", f"u{i + 1}@example.cn"])
+            if i < n:
+                p = folder / f"{year}年度统计表_{name}.xlsx"
+                p.write_bytes(fac.render(i, code, name))
+                paths.append(p)
+    return paths
+
+
+# ------------------------------------------------------------------------------------
+# measurements
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory (kB) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                st = f.read().rsplit(b")", 1)[1].split()
+            ppid = int(st[1])
+            with open(f"/proc/{d}/status", "rb") as f:
+                m = re.search(rb"VmRSS:\s+(\d+)", f.read())
+            rss[int(d)] = int(m.group(1)) if m else 0
+            children.setdefault(ppid, []).append(int(d))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack += children.get(p, [])
+    return total
+
+
+def run_merge(folder: Path, roster: Path, out: Path, year: int, extra: list[str] | None = None) -> dict:
+    gipr = Path(sys.executable).with_name("gipr")
+    cmd = [str(gipr) if gipr.exists() else sys.executable, *([] if gipr.exists() else ["-m", "gipr.cli"]),
+           "merge", str(folder), "--roster", str(roster), "--year", str(year), "--out", str(out), "--force",
+           *(extra or [])]
+    peak = [0]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            done.wait(0.02)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    stdout, stderr = proc.communicate()
+    dt = time.perf_counter() - t0
+    done.set()
+    th.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"gipr merge failed ({proc.returncode}):\n{stdout.decode()}\n{stderr.decode()}")
+    return {"seconds": dt, "peak_tree_mb": peak[0] / 1024, "stdout": stdout.decode()}
+
+
+def raw_calamine(paths: list[Path]) -> float:
+    from python_calamine import CalamineWorkbook
+
+    t0 = time.perf_counter()
+    for p in paths:
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return time.perf_counter() - t0
+
+
+def pandas_loop(paths: list[Path]) -> float:
+    import warnings
+
+    import pandas
+
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for p in paths:
+            pandas.read_excel(p, sheet_name=None)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--mem-n", type=int, default=5000, help="files for the peak-memory run (0: skip)")
+    ap.add_argument("--pandas-n", type=int, default=None, help="pandas on this many of the files (default all)")
+    ap.add_argument("--year", type=int, default=2025)
+    ap.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
+    args = ap.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="gipr-bench-merge-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        n_all = max(args.n, args.mem_n)
+        folder_all = work / f"returned-{n_all}"
+        roster_all = work / f"roster-{n_all}.csv"
+        t = time.perf_counter()
+        if not folder_all.is_dir() or len(list(folder_all.glob("*.xlsx"))) != n_all:
+            shutil.rmtree(folder_all, ignore_errors=True)
+            paths_all = make_county(folder_all, roster_all, n_all, args.year)
+        else:
+            paths_all = sorted(folder_all.glob("*.xlsx"))
+        print(f"generated {len(paths_all)} workbooks in {time.perf_counter() - t:.1f}s "
+              f"({sum(p.stat().st_size for p in paths_all[:50]) / 50 / 1024:.0f} KB each) in {work}")
+        # the N-file folder: hard links to the first N files, and a roster of those N (+3 missing)
+        folder = work / f"returned-{args.n}"
+        roster = work / f"roster-{args.n}.csv"
+        if not folder.is_dir():
+            folder.mkdir()
+            for p in sorted(paths_all)[: args.n]:
+                os.link(p, folder / p.name)
+        with open(roster_all, encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        names = {p.stem.split("_", 1)[1] for p in folder.glob("*.xlsx")}
+        keep = [rows[0]] + [r for r in rows[1:] if r[1] in names] + rows[-3:]
+        with open(roster, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(keep)
+        paths = sorted(folder.glob("*.xlsx"))
+
+        cpus = len(os.sched_getaffinity(0))
+        print(f"cores available: {cpus}; python {sys.version.split()[0]}")
+        for p in paths:  # warm the page cache for every contender alike
+            p.read_bytes()
+        res = run_merge(folder, roster, work / "汇总.xlsx", args.year)
+        rate = len(paths) / res["seconds"]
+        print(f"gipr merge, {len(paths)} files, cold start: {res['seconds']:.2f}s = {rate:.0f} workbooks/s "
+              f"(peak memory of the process tree {res['peak_tree_mb']:.0f} MB)")
+        raw = raw_calamine(paths)
+        print(f"raw python-calamine read (1 process): {raw:.2f}s = {len(paths) / raw:.0f} workbooks/s; "
+              f"gipr merge takes {res['seconds'] / raw:.2f}× that")
+        try:
+            import pandas  # noqa: F401
+
+            sample = paths if args.pandas_n is None else paths[: args.pandas_n]
+            pd_t = pandas_loop(sample) * len(paths) / len(sample)
+            print(f"pandas.read_excel(sheet_name=None) loop{'' if sample is paths else f' ({len(sample)} files, scaled)'}: "
+                  f"{pd_t:.1f}s = {len(paths) / pd_t:.0f} workbooks/s; gipr merge is {pd_t / res['seconds']:.1f}× faster")
+        except ImportError:
+            print("pandas is not installed (pip install '.[bench]'): pandas comparison skipped")
+        if args.mem_n:
+            res5 = run_merge(folder_all, roster_all, work / "汇总5000.xlsx", args.year)
+            print(f"gipr merge, {len(paths_all)} files: {res5['seconds']:.1f}s = "
+                  f"{len(paths_all) / res5['seconds']:.0f} workbooks/s, peak memory of the process tree "
+                  f"{res5['peak_tree_mb']:.0f} MB")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
