@@ -333,3 +333,18 @@ def test_template_made_with_another_version_of_the_format_file(tmp_path):
     found = check_report(read_report(p), CheckContext(year=2021))
     assert codes(found) == ["identity.format_changed"]
     assert found[0].severity == "warning"
+
+
+def test_last_years_data_is_matched_by_unit_and_kind():
+    def rep(unit, code, kind="unit"):
+        return report_from_export({"file": f"{unit}.xlsx", "unit": unit, "unit_code": code, "year": 2020,
+                                   "format": "2021", "kind": kind, "values": {}}, "last.json")
+
+    edu, fin, county = rep("县教育科技局", "U001"), rep("县财政局", "U002"), rep("示例县（汇总）", "", "rollup")
+    this = rep("县教育科技局", "U001")
+    assert pick_previous(this, [fin, edu, county]) is edu
+    assert pick_previous(rep("教育科技局", "U001"), [fin, edu]) is edu  # by code
+    assert pick_previous(rep("县教育科技局", ""), [fin, edu]) is edu  # by name
+    # a unit is never compared with last year's county roll-up, a roll-up is
+    assert pick_previous(this, [county]) is None
+    assert pick_previous(rep("示例县（汇总）", "", "rollup"), [county, edu]) is county

@@ -435,18 +435,22 @@ def load_previous(path: str | Path) -> list[Report]:
 
 
 def pick_previous(report: Report, previous: list[Report]) -> Report | None:
-    """Last year's report of the same unit (by code, else name); a single previous report
-    (e.g. last year's roll-up checked against this year's) applies to any file."""
+    """Last year's report of the same unit: by code, else by name, of the same kind (a unit's
+    file is never compared with a county roll-up).  A single previous roll-up applies to a
+    roll-up, and a single previous report without any unit to a file without one."""
     if not previous:
         return None
+    same_kind = [p for p in previous if p.kind == report.kind]
     code = report.unit_code.strip().upper()
     name = normalize_name(report.unit_name)
-    for p in previous:
+    for p in same_kind:
         if code and p.unit_code.strip().upper() == code:
             return p
-    for p in previous:
+    for p in same_kind:
         if name and normalize_name(p.unit_name) == name:
             return p
-    if len(previous) == 1:
-        return previous[0]
+    if len(same_kind) == 1:
+        only_one = same_kind[0]
+        if report.kind == "rollup" or (not code and not name) or (not only_one.unit_code and not only_one.unit_name):
+            return only_one
     return None
