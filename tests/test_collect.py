@@ -371,3 +371,22 @@ def test_settle_identity_on_findings():
     js = settle_identity([f.to_json() for f in found], rep, unit, as_json=True)
     assert [(f["code"], f["severity"]) for f in js] == [(f.code, f.severity) for f in out]
     assert settle_identity(found, rep, None)[0].severity == "info"
+
+
+def test_gbk_file_names_on_disk_and_odd_sources(tmp_path, ws, books):
+    """A folder unpacked from a Windows zip: file names in GBK bytes, not UTF-8."""
+    import os
+
+    d = tmp_path / "unzipped"
+    d.mkdir()
+    name = "县公安局统计表.xlsx".encode("gbk")
+    with open(os.path.join(os.fsencode(d), name), "wb") as f:
+        f.write(books["u02_err"])
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with ws.lock():
+        res = Collector(ws).collect_paths([d, fifo, tmp_path / "nope"])
+    [o] = res.outcomes
+    assert o.file_name == "县公安局统计表.xlsx" and o.submission.unit_code == "U02"
+    assert "县公安局统计表.xlsx" in o.submission.source
+    assert sorted(x.code for x in res.skipped) == ["source.missing", "source.not_a_file"]

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 from .errors import GiprError
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from .mailparse import (MAX_MESSAGE_BYTES, MailError, MailMessage, classify_attachment, clean_file_name,
-                        is_maildir, maildir_files, mbox_keys, iter_mbox, parse_message, sniff_file,
+                        decode_bytes, is_maildir, maildir_files, mbox_keys, iter_mbox, parse_message, sniff_file,
                         time_limit)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
@@ -265,6 +265,15 @@ class Progress:
         pass
 
 
+def _shown(p: str | Path) -> str:
+    """A path as text: a name whose bytes are not UTF-8 (GBK from a Windows zip or disk)
+    is decoded as GB18030 instead of carrying surrogates into messages and the ledger."""
+    s = str(p)
+    if any("\udc80" <= ch <= "\udcff" for ch in s):
+        return decode_bytes(os.fsencode(s))
+    return s
+
+
 def _mtime_iso(path: Path) -> str:
     try:
         return iso_utc(_dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.timezone.utc))
@@ -310,11 +319,14 @@ class Collector:
         for src in sources:
             p = Path(src).expanduser()
             if not p.exists():
-                self.result.skipped.append(Outcome(str(p), str(p), "skipped", reason="找不到这个文件或文件夹",
+                self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", reason="找不到这个文件或文件夹",
                                                    code="source.missing"))
                 continue
             if p.is_dir():
                 self._walk(p, add, skip_dirs)  # a Maildir and its Maildir++ subfolders included
+            elif not p.is_file():
+                self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", code="source.not_a_file",
+                                                   reason="不是普通文件（设备、管道等），未收集"))
             else:
                 kind = sniff_file(p)
                 add({"eml": "eml", "mbox": "mbox", "msg": "msg"}.get(kind, "file"), p, True)
@@ -353,7 +365,7 @@ class Collector:
                 elif name.lower() == "winmail.dat":
                     add("file", p)
                 else:
-                    self.result.ignored.append(str(p))
+                    self.result.ignored.append(_shown(p))
 
     # --- running ----------------------------------------------------------------------
     def collect_paths(self, sources: Iterable[str | Path]) -> CollectResult:
@@ -373,10 +385,10 @@ class Collector:
         for it in items:
             if it.kind == "file":
                 self.collect_file(it.path)
-                self.progress.advance(it.path.name)
+                self.progress.advance(_shown(it.path.name))
             elif it.kind in ("eml", "maildir", "msg"):
                 self._collect_message_file(it.path)
-                self.progress.advance(it.path.name)
+                self.progress.advance(_shown(it.path.name))
             elif it.kind == "mbox":
                 self._collect_mbox(it.path)
         return self.result
@@ -386,12 +398,12 @@ class Collector:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 self.result.skipped.append(Outcome(
-                    path.name, str(path), "skipped", code="file.too_large",
+                    _shown(path.name), _shown(path), "skipped", code="file.too_large",
                     reason=f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未收集"))
                 return None
             return path.read_bytes()
         except OSError as e:
-            self.result.skipped.append(Outcome(path.name, str(path), "skipped", code="source.unreadable",
+            self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped", code="source.unreadable",
                                                reason=f"无法读取：{e.strerror or e}"))
             return None
 
@@ -400,9 +412,9 @@ class Collector:
         data = self._read_file(path)
         if data is None:
             return None
-        abspath = str(path.resolve())
+        abspath = _shown(path.resolve())
         return self._collect_bytes(
-            data, file_name=clean_file_name(path.name) or "未命名", raw_name=None, content_type="",
+            data, file_name=clean_file_name(_shown(path.name)) or "未命名", raw_name=None, content_type="",
             source_kind="file", source_key=f"file:{abspath}", source=abspath, source_path=abspath,
             received_at=_mtime_iso(path), mail=None)
 
@@ -410,14 +422,14 @@ class Collector:
         data = self._read_file(path)
         if data is None:
             return
-        self.collect_message(data, origin=str(path.resolve()), received_fallback=_mtime_iso(path),
-                             display_name=path.name)
+        self.collect_message(data, origin=_shown(path.resolve()), received_fallback=_mtime_iso(path),
+                             display_name=_shown(path.name))
 
     def _collect_mbox(self, path: Path) -> None:
         try:
             for n, raw, size in iter_mbox(path):
-                label = f"{path.name} #{n}"
-                origin = f"{path.resolve()}#{n}"
+                label = f"{_shown(path.name)} #{n}"
+                origin = f"{_shown(path.resolve())}#{n}"
                 if raw is None:
                     self.result.skipped.append(Outcome(
                         label, origin, "skipped", code="mail.too_large",
@@ -426,7 +438,7 @@ class Collector:
                     self.collect_message(raw, origin=origin, received_fallback=_mtime_iso(path), display_name=label)
                 self.progress.advance(label)
         except (OSError, ValueError, UnicodeError) as e:
-            self.result.skipped.append(Outcome(path.name, str(path), "skipped", code="mail.mbox",
+            self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped", code="mail.mbox",
                                                reason=f"无法作为 mbox 邮箱读取：{e}"))
 
     def collect_message(self, raw: bytes, *, origin: str, received_fallback: str | None = None,
