@@ -6,13 +6,8 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
-import openpyxl
-import pytest
-
-from checkkit import (FIELDS, OTHER, UNIT, as_typed, codes, filled, good_values, only, published, spec, template,
-                      unprotect)
+from checkkit import FIELDS, OTHER, UNIT, as_typed, codes, filled, good_values, only, published, spec, unprotect
 from gipr.checks import (CheckContext, check_report, export_record, load_previous, pick_previous, recompute,
                          report_from_export)
 from gipr.read import read_report

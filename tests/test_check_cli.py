@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from checkkit import OTHER, UNIT, filled, good_values, spec
+from checkkit import OTHER, filled, good_values, spec
 from gipr.annotate import FINDINGS_SHEET
 from gipr.checks import check_report
 from gipr.read import read_report
