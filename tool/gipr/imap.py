@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime as _dt
 import imaplib
 import re
-import socket
-import ssl
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -358,7 +356,9 @@ def _run(conn, collector, led, s: ImapSettings, folder: str, since, res: ImapRes
         typ, data = conn.uid("FETCH", _uid_set(chunk), "(UID RFC822.SIZE INTERNALDATE)")
         _check(typ, data, "读取邮件信息")
         meta.update(_parse_meta(data))
+    collector.progress.start(len(new))
     for uid in new:
+        collector.progress.advance(f"{folder} UID {uid}")
         try:
             _take_one(conn, collector, led, s, folder, res, uid, meta, progress)
         except GiprError as e:

@@ -1126,11 +1126,15 @@ def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: 
             base.record_id = rid
         try:
             d = transport.deliver(job, composed)
-        except _Interrupted as e:
+        except _Interrupted as e:  # Ctrl-C inside the SMTP transaction
             if record:
                 _finish(led, rid, e.status, "发送过程中被中断（Ctrl-C）" + ("，邮件可能已送达" if e.status == "uncertain"
                                                                     else "，未送达"), {})
             raise KeyboardInterrupt from None
+        except KeyboardInterrupt:  # before the transaction started: nothing went out
+            if record:
+                _finish(led, rid, "failed", "发送前被中断（Ctrl-C），未送达", {})
+            raise
         if record:
             _finish(led, rid, d.status if d.status != "written" else "sent", d.error, d.refused)
         base.status, base.error, base.refused, base.path = d.status, d.error, d.refused, d.path
