@@ -396,3 +396,15 @@ def test_cli_send_password_from_environment_never_stored(tmp_path, smtp):
     r3 = subprocess.run([sys.executable, "-m", "gipr.cli", "send", "-w", str(root), "--resend", "--only", "003"],
                         env=env, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
     assert r3.returncode == 2 and "GIPR_SMTP_PASSWORD" in r3.stderr.decode() and len(smtp.messages) == 2
+
+
+def test_cli_names_the_missing_section(tmp_path):
+    root = tmp_path / "ws"
+    Workspace.create(root, 2025, ROSTER).close()
+    r = subprocess.run([sys.executable, "-m", "gipr.cli", "send", "-w", str(root)], capture_output=True, timeout=300,
+                       stdin=subprocess.DEVNULL)
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "[mail]" in err and "host" in err and "Traceback" not in err
+    r = subprocess.run([sys.executable, "-m", "gipr.cli", "send", "-w", str(root), "--dry-run"], capture_output=True,
+                       timeout=300, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "from_addr" in r.stderr.decode()  # the section is there now, still empty

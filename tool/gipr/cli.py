@@ -17,6 +17,7 @@ from . import cli_mail  # noqa: F401  (send, remind)
 from .cliapp import app, err_console
 from .errors import GiprError
 from .spec import SpecError
+from rich.markup import escape as _escape
 
 _USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage",
                  "BadArgumentUsage")
@@ -25,7 +26,8 @@ _USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter
 def main(argv: list[str] | None = None) -> None:
     """Entry point: no Python traceback ever reaches a user."""
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
     except SystemExit:
         raise
     except typer.Exit as e:
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("已中断（Ctrl-C）。已完成的部分均已保存。")
         sys.exit(130)
     except (GiprError, SpecError) as e:
-        err_console.print(f"[red]错误：[/red]{e}")
+        err_console.print(f"[red]错误：[/red]{_escape(str(e))}")  # a message may hold [mail], paths with []
         sys.exit(2)
     except Exception as e:  # click's errors (typer vendors click) and anything unexpected
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
