@@ -71,7 +71,9 @@ class Cells:
                           else f'<c r="{self.cols[c]}{self.r}" s="{s}"><v>{n}</v></c>')
 
     def text(self, c: int, t: str, s: int = 0) -> None:
-        t = _BAD_XML.sub("", "" if t is None else str(t))
+        t = "" if t is None else str(t)
+        if not t.isprintable():  # control characters are not allowed in XML 1.0
+            t = _BAD_XML.sub("", t)
         if not t:
             self.blank(c, s)
             return
@@ -119,12 +121,14 @@ def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def splice_rows(src: str | Path, dst: str | Path, rows: dict[str, tuple[Callable[[], Iterator[str]], int, int]],
-                *, compresslevel: int = 6) -> None:
+                *, compresslevel: int = 6, bulk_compresslevel: int = 1) -> None:
     """Copy the xlsx package ``src`` to ``dst``, appending to each named worksheet the
     ``<row>`` XML strings its source yields (after the rows xlsxwriter wrote).
 
     ``rows``: sheet name → (row source, last row index, last column index) — the last
-    row/column (0-based) the sheet will have, for its ``<dimension>``.
+    row/column (0-based) the sheet will have, for its ``<dimension>``.  The spliced
+    (large) sheets are deflated at ``bulk_compresslevel`` (fast), the rest at
+    ``compresslevel``.
     """
     with zipfile.ZipFile(src) as zin:
         members = _sheet_members(zin)
@@ -152,6 +156,10 @@ def splice_rows(src: str | Path, dst: str | Path, rows: dict[str, tuple[Callable
                     head, tail = xml[:i], xml[i:]
                 zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 zi.compress_type = zipfile.ZIP_DEFLATED
+                try:
+                    zi.compress_level = bulk_compresslevel  # type: ignore[attr-defined]  # Python >= 3.13
+                except AttributeError:
+                    zi._compresslevel = bulk_compresslevel  # type: ignore[attr-defined]  # older: read by ZipFile.open
                 zi.external_attr = info.external_attr
                 with zout.open(zi, "w", force_zip64=True) as w:
                     w.write(head.encode("utf-8"))
