@@ -623,8 +623,14 @@ def _similar(found: str, expected: str) -> bool:
     """A changed label that is still recognisably the official one (typo, added word)."""
     if not found or not expected:
         return False
-    if min(len(found), len(expected)) <= 4:
-        return len(expected) >= 2 and _edit1(found, expected)
+    la, lb = len(found), len(expected)
+    if min(la, lb) <= 4:
+        return lb >= 2 and _edit1(found, expected)
+    if 2 * min(la, lb) < 0.75 * (la + lb):  # the ratio can never reach 0.75
+        return False
+    common = len(set(found) & set(expected))
+    if 2 * common < 0.5 * (len(set(found)) + len(set(expected))):  # hardly any characters in common
+        return False
     sm = difflib.SequenceMatcher(None, found, expected, autojunk=False)
     if sm.real_quick_ratio() < 0.75 or sm.quick_ratio() < 0.75:
         return False
@@ -826,7 +832,12 @@ def _row_match_scores(info: _TableInfo, grid: _Grid) -> dict[int, dict[int, int]
                 hit_rows.add(g)
                 acc[g] = acc.get(g, 0) + 2
             if n not in fuzzy_cache:
-                fuzzy_cache[n] = [t for t in grid_texts if t != n and _similar(t, n)]
+                # typos are looked for only for labels the sheet does not hold as such (or holds
+                # fewer times than the layout): a sheet full of other text stays fast
+                if len(idx.get(n, ())) >= info.spec_count[n]:
+                    fuzzy_cache[n] = []
+                else:
+                    fuzzy_cache[n] = [t for t in grid_texts if t != n and _similar(t, n)]
             for t in fuzzy_cache[n]:
                 for (g, _c) in idx[t]:
                     if g not in hit_rows:
