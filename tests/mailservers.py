@@ -71,16 +71,18 @@ class Received:
 class Handler:
     messages: list[Received] = field(default_factory=list)
     reject: set[str] = field(default_factory=set)  # RCPT answered 550
-    drop_at_rcpt: set[str] = field(default_factory=set)  # connection closed at this RCPT (once each)
+    drop_at_rcpt: dict[str, int] = field(default_factory=dict)  # address → times the connection is closed at its RCPT
     drop_after_data: set[str] = field(default_factory=set)  # message kept, connection closed before the reply (once)
     hold: set[str] = field(default_factory=set)  # DATA waits for ``release`` (once each)
+    data_reply: dict[str, str] = field(default_factory=dict)  # address → DATA reply instead of 250 (once each);
+    # a 421 reply also closes the connection
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     connections: int = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.drop_at_rcpt:
-            self.drop_at_rcpt.discard(address)
+        if self.drop_at_rcpt.get(address):
+            self.drop_at_rcpt[address] -= 1
             server.transport.close()
             return "421 closing"
         if address in self.reject:
@@ -90,6 +92,13 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         rcpts = list(envelope.rcpt_tos)
+        for a in rcpts:
+            if a in self.data_reply:
+                reply = self.data_reply.pop(a)
+                if reply.startswith("421"):
+                    await server.push(reply)
+                    server.transport.close()
+                return reply
         self.messages.append(Received(envelope.mail_from, rcpts, envelope.original_content or envelope.content))
         held = [a for a in rcpts if a in self.hold]
         if held:  # the message is in; the reply waits (a client killed now cannot know it was taken)

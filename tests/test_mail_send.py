@@ -245,6 +245,20 @@ def test_rejected_recipient_reported_rest_sent(tmp_path, smtp):
     assert len(smtp.messages) == 31 and all(len(smtp.handler.to(u.email)) == 1 for u in load_roster(ROSTER))
 
 
+def test_message_refused_or_server_closing_rest_sent(tmp_path, smtp):
+    root = make_ws(tmp_path, port=smtp.port)
+    smtp.handler.data_reply = {"fgj@example.cn": "554 5.7.1 Message rejected as spam",
+                               "jykj@example.cn": "421 4.7.0 Too many messages, closing connection"}
+    run = run_send(root, password=PASSWORD)
+    by = {o.unit_code: o for o in run.outcomes}
+    assert by["002"].status == "failed" and "554" in by["002"].error and "拒收" in by["002"].error
+    assert by["003"].status == "failed" and "421" in by["003"].error
+    assert run.count("sent") == 29  # 004 and on went out on a new connection
+    run2 = run_send(root, password=PASSWORD)
+    assert sorted(o.unit_code for o in run2.outcomes if o.status == "sent") == ["002", "003"]
+    assert all(len(smtp.handler.to(u.email)) == 1 for u in load_roster(ROSTER))
+
+
 def test_partly_rejected_unit_still_sent(tmp_path, smtp):
     roster = tmp_path / "roster.csv"
     roster.write_text("单位代码,单位名称,类别,联系人,邮箱\n001,县财政局,县直部门,赵磊,czj@example.cn;old@example.cn\n"
@@ -258,16 +272,18 @@ def test_partly_rejected_unit_still_sent(tmp_path, smtp):
 
 
 def test_connection_lost_half_way(tmp_path, smtp):
-    """The server hangs up at one unit's RCPT (before the message) and right after another
-    unit's message (kept, but the reply never came): the first is failed and resent by the
-    next run, the second is uncertain and never resent automatically; the rest go out."""
+    """The server hangs up at RCPT (before the message): once is retried at once on a fresh
+    connection (nothing had gone out), twice makes the unit failed, resent by the next run.
+    It hangs up right after another unit's message (kept, but the reply never came): that
+    unit is uncertain and never resent automatically.  The rest go out."""
     root = make_ws(tmp_path, port=smtp.port)
-    smtp.handler.drop_at_rcpt = {"czj@example.cn"}  # 007
+    smtp.handler.drop_at_rcpt = {"czj@example.cn": 2, "jykj@example.cn": 1}  # 007 twice, 003 once
     smtp.handler.drop_after_data = {"slj@example.cn"}  # 013
     run = run_send(root, password=PASSWORD)
     by = {o.unit_code: o for o in run.outcomes}
-    assert by["007"].status == "failed" and "未送达" in by["007"].error
+    assert by["007"].status == "failed" and "未送达" in by["007"].error and "再试" in by["007"].error
     assert by["013"].status == "uncertain" and "无法确认" in by["013"].error
+    assert by["003"].status == "sent"
     assert run.count("sent") == 29
     run2 = run_send(root, password=PASSWORD)
     assert [o.unit_code for o in run2.outcomes if o.status == "sent"] == ["007"]

@@ -970,6 +970,19 @@ class SmtpTransport:
             self.conn = None
 
     def deliver(self, job: MailJob, composed: Composed) -> Delivery:
+        d = self._deliver_once(job, composed)
+        if d.status == "failed" and d.connection_lost and not d.refused and self.failed_connects == 0:
+            # the connection was found dead before the message went out (a server that
+            # closes idle or busy connections): nothing was delivered, so one more try
+            # on a fresh connection is safe
+            d2 = self._deliver_once(job, composed)
+            if d2.status != "failed":
+                return d2
+            d2.error = f"{d2.error}（重连后再试一次仍失败）"
+            return d2
+        return d
+
+    def _deliver_once(self, job: MailJob, composed: Composed) -> Delivery:
         try:
             self.open()
             self.failed_connects = 0
@@ -985,17 +998,19 @@ class SmtpTransport:
             return Delivery("failed", refused={a: _reply_text(c, m) for a, (c, m) in e.recipients.items()},
                             error="收件人被服务器拒绝：" + "；".join(f"{a}（{_reply_text(c, m)}）"
                                                            for a, (c, m) in e.recipients.items()))
-        except smtplib.SMTPSenderRefused as e:
-            return Delivery("failed", error=f"服务器拒绝了发件人 {self.settings.from_addr}："
-                                            f"{_reply_text(e.smtp_code, e.smtp_error)}")
-        except smtplib.SMTPDataError as e:
-            return Delivery("failed", error=f"服务器拒收这封邮件：{_reply_text(e.smtp_code, e.smtp_error)}")
         except smtplib.SMTPResponseException as e:
-            return Delivery("failed", error=f"服务器答复错误：{_reply_text(e.smtp_code, e.smtp_error)}")
+            if e.smtp_code == 421:  # the server is closing this connection: the next unit reconnects
+                self._drop()
+            if isinstance(e, smtplib.SMTPSenderRefused):
+                why = f"服务器拒绝了发件人 {self.settings.from_addr}：{_reply_text(e.smtp_code, e.smtp_error)}"
+            elif isinstance(e, smtplib.SMTPDataError):
+                why = f"服务器拒收这封邮件：{_reply_text(e.smtp_code, e.smtp_error)}"
+            else:
+                why = f"服务器答复错误：{_reply_text(e.smtp_code, e.smtp_error)}"
+            return Delivery("failed", error=why)
         except (smtplib.SMTPException, OSError, EOFError) as e:
             after_dot = bool(getattr(conn, "dot_sent", False))
-            self.conn = None
-            _quiet_close(conn)
+            self._drop()
             why = connection_problem(e, self.settings.host, self.settings.port, "发件服务器")
             if after_dot:
                 return Delivery("uncertain", error=f"邮件已全部发出，但在等待服务器确认时连接中断（{why}），"
@@ -1004,14 +1019,17 @@ class SmtpTransport:
         except BaseException:
             # Ctrl-C and the like: the caller records what is known, then stops
             after_dot = bool(getattr(conn, "dot_sent", False))
-            self.conn = None
-            _quiet_close(conn)
+            self._drop()
             raise _Interrupted("uncertain" if after_dot else "failed") from None
         if refused:
             return Delivery("sent", refused={a: _reply_text(c, m) for a, (c, m) in refused.items()},
                             error="部分收件人被拒绝：" + "；".join(f"{a}（{_reply_text(c, m)}）"
                                                           for a, (c, m) in refused.items()))
         return Delivery("sent")
+
+    def _drop(self) -> None:
+        conn, self.conn = self.conn, None
+        _quiet_close(conn)
 
 
 def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
