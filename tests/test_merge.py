@@ -577,7 +577,7 @@ def test_previous_workspace(two_years, tmp_path, capsys):
         ("", "t3.carry.person"), ("", "t3.carry.total"), ("X02", "t3.carry.person"), ("X02", "t3.carry.total")}
 
 
-def test_workspace_mode_uses_each_units_current_submission(two_years, tmp_path, capsys):
+def test_workspace_mode_uses_each_units_current_submission(two_years, tmp_path, capsys, monkeypatch):
     from gipr.workspace import Workspace
 
     d = two_years
@@ -598,6 +598,10 @@ def test_workspace_mode_uses_each_units_current_submission(two_years, tmp_path, 
     capsys.readouterr()
     assert cli("merge", "--workspace", ws_dir, "--out", out) == 0
     text = flat(capsys.readouterr().out)
+    # inside the workspace folder, no source is needed
+    monkeypatch.chdir(ws_dir)
+    assert cli("merge", "--out", tmp_path / "w2.xlsx") == 0
+    assert rollup_table_values(tmp_path / "w2.xlsx") == rollup_table_values(out)
     assert "测试县" in text
     expected = independent_sum([d / "2025" / f"{c}.xlsx" for c in ("X01", "X02", "X03")])
     assert rollup_table_values(out) == expected
@@ -649,13 +653,15 @@ def test_sums_are_exact():
     assert complete(spec, {**s, "t3.new.person": None}, blank_as_zero=False)["t3.new.total"] is None
 
 
-def test_bad_arguments_are_clear(county, tmp_path, capsys):
+def test_bad_arguments_are_clear(county, tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert cli("merge", county["returned"], "--year", YEAR, "--out", tmp_path / "r.csv") == 2
     assert ".xlsx" in flat(capsys.readouterr().err)
     assert cli("merge", tmp_path / "nothing-here", "--year", YEAR, "--out", tmp_path / "r.xlsx") == 2
     assert "找不到" in flat(capsys.readouterr().err)
+    monkeypatch.chdir(tmp_path)
     assert cli("merge", "--out", tmp_path / "r.xlsx") == 2
+    assert "当前目录不是 gipr 工作目录" in flat(capsys.readouterr().err)
     empty = tmp_path / "empty"
     empty.mkdir()
     assert cli("merge", empty, "--year", YEAR, "--out", tmp_path / "r.xlsx") == 2

@@ -23,7 +23,7 @@ def merge_cmd(
     paths: Optional[List[Path]] = typer.Argument(None, help="要汇总的报表文件或文件夹（可多个；也可以是下级的汇总表）"),
     out: Path = typer.Option(..., "--out", "-o", help="汇总表输出文件（.xlsx）"),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w",
-                                             help="工作目录：汇总台账中每个单位的当前报送"),
+                                             help="工作目录：汇总台账中每个单位的当前报送（不给文件时默认当前目录）"),
     roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx）：列出未报送的单位"),
     year: Optional[int] = typer.Option(None, "--year", help="报告年度（默认取自文件）"),
     county: Optional[str] = typer.Option(None, "--county", help="本级名称，如“某某县”（汇总表上显示）"),

@@ -1332,6 +1332,13 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     check_outputs(out, html_p, force)
     if workspace is not None and paths:
         raise GiprError("请在 --workspace 和文件/文件夹之间二选一。", "merge.both_sources")
+    if workspace is None and not paths:
+        from .workspace import find_workspace_dir
+
+        workspace = find_workspace_dir(Path.cwd())  # run inside a workspace: merge it
+        if workspace is None:
+            raise GiprError("请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录"
+                            "（当前目录不是 gipr 工作目录）。", "merge.no_input")
     if workspace is not None:
         from .workspace import Workspace
 
