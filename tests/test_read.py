@@ -195,6 +195,13 @@ def test_label_drift_is_tolerated_and_reported(tmp_path):
     assert not only(r.findings, "layout.shifted")
 
 
+def test_cover_label_changed(tmp_path):
+    r = read_report(filled(tmp_path, "coverlabel.xlsx", edit=lambda wb: wb["封面"].__setitem__("A6", "填表人")))
+    f = only(r.findings, "label.changed")
+    assert len(f) == 1 and f[0].ref == "封面!A6" and "填表人" in f[0].message and "“填报人”" in f[0].message
+    assert r.fields["filler"] == FIELDS["filler"]
+
+
 def test_a_label_overwritten_in_place_keeps_its_row(tmp_path):
     r, vals = _read_edit(tmp_path, "overwritten.xlsx", lambda wb: wb[T3].__setitem__("C10", "其他内容"))
     _assert_all_inputs(r, vals)

@@ -1189,9 +1189,15 @@ def _read_cover(book: _Book, spec: Spec, report: Report) -> None:
         if cover_ok:
             g = book.grid(spec.cover_sheet)
             lab = g.get(f.row, f.col - 1)
-            if _status(lab, f.label) != "different" or _status(_label_part(lab), f.label) != "different":
+            st = _status(lab, f.label)
+            if st != "different" or _status(_label_part(lab), f.label) != "different":
                 val, where = g.get(f.row, f.col), (spec.cover_sheet, f.row, f.col)
-                if _status(lab, f.label) == "different":  # "填报单位：xxx" in one cell
+                if st in ("drift", "changed"):
+                    report.findings.append(messages.finding(
+                        "label.drift" if st == "drift" else "label.changed",
+                        ref=f"{spec.cover_sheet}!{_a1(f.row, f.col - 1)}", found=_text_of(lab).strip(),
+                        expected=f.label))
+                if st == "different":  # "填报单位：xxx" in one cell
                     inline = _after_label(lab, f.label)
                     if inline and not _text_of(val).strip():
                         val = inline
