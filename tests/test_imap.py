@@ -264,11 +264,12 @@ def test_round_trip_send_then_collect_imap(tmp_path, dovecot, account):
                                  sender=f"{u.name} <{u.email}>", subject="回复：" + str(m["Subject"]), to=FROM)
             reply = reply.replace(b"\r\nMessage-ID:", f"\r\nIn-Reply-To: {m['Message-ID']}\r\nMessage-ID:".encode(), 1)
             dovecot.append(account, reply)
+        dovecot.append(account, smtp.messages[0].data)  # the clerk's Bcc copy of a sent message: not a submission
         r = subprocess.run([sys.executable, "-m", "gipr.cli", "collect", "--imap", "-w", str(root), "--json"],
                            env=env, capture_output=True, timeout=600, stdin=subprocess.DEVNULL)
         assert r.returncode == 0, r.stderr.decode()
         res = json.loads(r.stdout)
-        assert res["counts"]["new"] == 31 and res["counts"]["accepted"] == 31
+        assert res["counts"]["new"] == 31 and res["counts"]["accepted"] == 31  # the sent copy was left out
         st = json.loads(subprocess.run([sys.executable, "-m", "gipr.cli", "status", "-w", str(root), "--json"],
                                        env=env, capture_output=True, timeout=300).stdout)
         assert st["missing"] == [] and st["with_errors"] == [] and st["totals"]["accepted"] == 31

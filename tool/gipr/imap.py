@@ -164,13 +164,14 @@ class ImapResult:
     already: int = 0  # taken by an earlier run
     too_large: int = 0
     vanished: int = 0  # listed, then gone before it could be fetched
+    own: int = 0  # copies of messages gipr itself sent (not collected)
     uidvalidity_changed: bool = False
     errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"account": self.account, "folder": self.folder, "uidvalidity": self.uidvalidity, "total": self.total,
                 "fetched": self.fetched, "already": self.already, "too_large": self.too_large,
-                "vanished": self.vanished, "uidvalidity_changed": self.uidvalidity_changed, "errors": self.errors}
+                "vanished": self.vanished, "own": self.own, "uidvalidity_changed": self.uidvalidity_changed, "errors": self.errors}
 
 
 class _Session:
@@ -397,12 +398,41 @@ def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResul
     if raw is None:
         res.vanished += 1
         return
+    res.fetched += 1
+    mid = _message_id(raw)
+    if mid and mid in _own_message_ids(led):
+        # a copy of a message gipr sent (a Bcc to the clerk, or the Sent folder): the
+        # attachment is the blank template, not a unit's submission
+        res.own += 1
+        _remember(led, s, folder, res.uidvalidity, uid, len(raw), received, hashlib.sha256(raw).hexdigest(),
+                  "own", "gipr 发出的邮件，未收集", utc_now())
+        return
     collector.collect_message(raw, origin=origin, received_fallback=received, display_name=label)
     _remember(led, s, folder, res.uidvalidity, uid, len(raw), received, hashlib.sha256(raw).hexdigest(),
               "collected", None, utc_now())
-    res.fetched += 1
     if progress:
         progress(label)
+
+
+def _message_id(raw: bytes) -> str | None:
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    end = raw.find(b"\r\n\r\n")
+    head = raw[: end if 0 <= end < 262144 else 262144]
+    try:
+        value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID")
+    except Exception:  # noqa: BLE001 - a broken header is collect's business
+        return None
+    m = re.search(r"<([^<>\s]+)>", str(value or ""))
+    return m.group(1) if m else None
+
+
+def _own_message_ids(led) -> set[str]:
+    try:
+        return {r[0] for r in led.conn.execute("SELECT message_id FROM mail_sends")}
+    except Exception:  # noqa: BLE001 - no mail_sends table: nothing was ever sent
+        return set()
 
 
 def _remember(led, s: ImapSettings, folder: str, uidvalidity: int, uid: int, size: int | None, received: str | None,
@@ -434,6 +464,7 @@ def cli_fetcher(ws, since: str | None, folder: str | None, as_json: bool) -> Cal
             console.print(f"收件邮箱 {escape(r.account)} 文件夹“{escape(r.folder)}”：共 {r.total} 封，"
                           f"本次收取 {r.fetched} 封，以前已收取 {r.already} 封"
                           + (f"，过大未收取 {r.too_large} 封" if r.too_large else "")
+                          + (f"，其中 {r.own} 封是 gipr 自己发出的邮件（未作为报送收集）" if r.own else "")
                           + ("（文件夹的 UIDVALIDITY 已变化：邮件按 Message-ID 和内容去重，不会重复计数）"
                              if r.uidvalidity_changed else "") + "。")
         return r
