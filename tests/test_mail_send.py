@@ -424,3 +424,16 @@ def test_cli_names_the_missing_section(tmp_path):
     r = subprocess.run([sys.executable, "-m", "gipr.cli", "send", "-w", str(root), "--dry-run"], capture_output=True,
                        timeout=300, stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "from_addr" in r.stderr.decode()  # the section is there now, still empty
+
+
+def test_relay_without_login(tmp_path):
+    srv = SmtpServer(tmp_path)  # no AUTH offered
+    try:
+        root = make_ws(tmp_path, port=srv.port, login=False)
+        env = {k: v for k, v in os.environ.items() if "PASSWORD" not in k}
+        r = subprocess.run([sys.executable, "-m", "gipr.cli", "send", "-w", str(root), "--only", "001"], env=env,
+                           capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+        assert r.returncode == 0, r.stderr.decode()
+        assert len(srv.messages) == 1
+    finally:
+        srv.stop()

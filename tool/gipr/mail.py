@@ -2,8 +2,10 @@
 
 Settings live in the workspace config (``gipr.toml``), section ``[mail]``::
 
-    host, port, security (ssl | starttls | none), user, from_addr, from_name, reply_to,
-    deadline, contact, cafile, tls_verify, timeout, pause, remind_interval_hours
+    host, port, security (ssl | starttls | none), user, login, from_addr, from_name,
+    reply_to, deadline, contact, cafile, tls_verify, timeout, pause, remind_interval_hours, helo
+
+and optionally ``[template]`` password / protect for the attached templates.
 
 The password is never stored: it comes from ``$GIPR_SMTP_PASSWORD`` (or
 ``$GIPR_MAIL_PASSWORD``) or an interactive prompt.
@@ -81,7 +83,7 @@ host = ""
 port = 465
 # 加密方式：ssl、starttls 或 none（不加密，不建议）
 security = "ssl"
-# 登录用户名（通常就是邮箱地址；留空则用 from_addr）
+# 登录用户名（通常就是邮箱地址；留空则用 from_addr）。内部中继服务器无需登录时写 login = false
 user = ""
 # 发件人邮箱地址和显示名称
 from_addr = ""
@@ -211,7 +213,10 @@ def mail_settings(ws, *, need_server: bool = True) -> MailSettings:
     sec = _section(ws, "mail")
     host, port, security, cafile, verify, timeout = server_settings(sec, where)
     from_addr = _text(sec, "from_addr", where) or _text(sec, "from", where)
-    user = _text(sec, "user", where) or from_addr
+    login = sec.get("login", True)
+    if not isinstance(login, bool):
+        raise GiprError(f"{where} 中的 login 应为 true 或 false。", "mail.config")
+    user = (_text(sec, "user", where) or from_addr) if login else ""
     if not from_addr:
         raise GiprError(f"{where} 中缺少 from_addr（发件人邮箱地址）。", "mail.config")
     if not valid_address(from_addr):
