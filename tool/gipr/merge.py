@@ -495,7 +495,6 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         by_name[_norm_name(u.name)] = u
 
     # roster match and category
-    readable = [e for e in entries if e.status != UNREADABLE]
     for e in entries:
         u = by_code.get(e.code) if e.code else None
         if u is None and e.name:
@@ -530,6 +529,11 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
                 dropped.add(id(x))
             notes.append(f"{es[0].label()}：{len(es)} 个内容完全相同的文件，只计一次（"
                          + "、".join(x.file for x in es) + "）")
+            continue
+        if not refuse_duplicates:  # (last year's data) keep the first, never count twice
+            for x in es[1:]:
+                dropped.add(id(x))
+            notes.append(f"{es[0].label()}：有 {len(es)} 个文件，只用了第一个（{es[0].file}）")
             continue
         if refuse_duplicates:
             files = "\n  ".join(x.file for x in es)
@@ -1275,6 +1279,7 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
             book = _Book(wb)
             f = book.f
             ws = wb.add_worksheet(INFO_SHEET)
+            ws.activate()  # opening the roll-up shows what it covers first
             ws.write_string(0, 0, f"{rollup_name(result.county)} {result.year}年度政府信息公开工作年度报告统计表 汇总说明",
                             f["title"])
             ws.set_column(0, 0, 18)
