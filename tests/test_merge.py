@@ -666,3 +666,17 @@ def test_bad_arguments_are_clear(county, tmp_path, capsys, monkeypatch):
     empty.mkdir()
     assert cli("merge", empty, "--year", YEAR, "--out", tmp_path / "r.xlsx") == 2
     assert "没有找到" in flat(capsys.readouterr().err)
+
+
+def test_a_city_roster_of_counties_matches_rollups_and_lists_missing_counties(two_counties, tmp_path, capsys):
+    d = two_counties
+    roster = write_roster(tmp_path / "市名册.csv", [("C1", "甲县", "县"), ("C2", "乙县", "县"), ("C3", "丙县", "县")])
+    out = tmp_path / "市.xlsx"
+    capsys.readouterr()
+    assert cli("merge", d / "甲县汇总.xlsx", d / "乙县汇总.xlsx", "--roster", roster, "--county", "某市",
+               "--out", out) == 0
+    text = flat(capsys.readouterr().err)
+    assert "未报送的单位 1 个：丙县（C3）" in text
+    rows = sheet_rows(out, "报送情况")
+    by = {r[1]: r for r in rows[2:] if r[1]}
+    assert by["C1"][2] == "甲县" and by["C1"][5] == "已汇总" and by["C3"][4] == "未报送"
