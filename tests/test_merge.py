@@ -680,3 +680,19 @@ def test_a_city_roster_of_counties_matches_rollups_and_lists_missing_counties(tw
     rows = sheet_rows(out, "报送情况")
     by = {r[1]: r for r in rows[2:] if r[1]}
     assert by["C1"][2] == "甲县" and by["C1"][5] == "已汇总" and by["C3"][4] == "未报送"
+
+
+def test_a_unit_not_in_the_roster_is_left_out_and_said_so(county, tmp_path, capsys):
+    folder = tmp_path / "in"
+    shutil.copytree(county["returned"], folder)
+    stranger = make_unit_file(tmp_path / "s", ("999", "邻县财政局", "县直部门"), county["values"]["001"])
+    shutil.copy(stranger, folder / "邻县.xlsx")
+    out = tmp_path / "r.xlsx"
+    capsys.readouterr()
+    assert cli("merge", folder, "--roster", county["roster"], "--year", YEAR, "--out", out) == 0
+    err = flat(capsys.readouterr().err)
+    assert "邻县财政局（999）" in err and "不在单位名册中" in err
+    rows = sheet_rows(out, "报送情况")
+    row = next(r for r in rows if r[1] == "999")
+    assert row[5] == "有错误，未汇总（不在名册中）"
+    assert rollup_table_values(out) == independent_sum([p for c, p in county["files"].items() if c != BROKEN])

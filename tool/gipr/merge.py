@@ -506,7 +506,8 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
                 e.warnings += 1
             e.code, e.name, e.category = u.code, u.name, u.category
             e.in_roster, e.roster_line = True, u.line
-        elif roster is not None and e.kind == "unit" and e.status != UNREADABLE:
+        elif (roster is not None and e.kind == "unit" and e.status != UNREADABLE
+              and not any(f.code == "identity.unit_unknown" for f in e.findings)):
             e.findings.append(Finding("merge.not_in_roster", "error",
                                       f"单位“{e.label()}”不在单位名册中"))
             e.errors += 1
