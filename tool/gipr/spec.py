@@ -289,10 +289,18 @@ def _templates_dir() -> Path:
     return here
 
 
+@lru_cache(maxsize=1)
+def _format_ids() -> tuple[str, ...]:
+    # the shipped format files do not change while gipr runs; listing the folder once
+    # matters when thousands of files are read (gipr merge)
+    return tuple(sorted(p.stem for p in _templates_dir().glob("*.json")))
+
+
 def available_formats() -> list[str]:
-    return sorted(p.stem for p in _templates_dir().glob("*.json"))
+    return list(_format_ids())
 
 
+@lru_cache(maxsize=64)
 def format_for_year(year: int) -> str:
     """The format a report year uses: 2019 试行 for 2019–2020, 2021 from 2021 on."""
     best = None
