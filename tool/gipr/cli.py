@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: no Python traceback ever reaches a user."""
     try:
         rc = app(args=argv, standalone_mode=False)
-        sys.exit(rc if isinstance(rc, int) else 0)
+        if isinstance(rc, int) and rc != 0:  # typer returns Exit codes when not standalone
+            sys.exit(rc)
     except SystemExit:
         raise
     except typer.Exit as e:
