@@ -202,6 +202,34 @@ def _has_entities(blob: bytes) -> bool:
     return b"<!" in blob and (b"<!DOCTYPE" in blob or b"<!ENTITY" in blob or b"<!doctype" in blob)
 
 
+def _bad_member_name(member: str) -> bool:
+    """Not a part name any spreadsheet writer produces: a ".." step, an absolute path, a
+    drive letter, a NUL.  (gipr never extracts members to disk; such a name only says the
+    file was crafted.)"""
+    n = member.replace("\\", "/")
+    return n.startswith("/") or ".." in n.split("/") or re.match(r"[A-Za-z]:", n) is not None or "\x00" in n
+
+
+def _check_zip_layout(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Each central directory entry must point at its own local header, naming the same
+    member, and no two members' data may overlap (overlapping entries are how
+    non-recursive zip bombs reuse one compressed stream; a local header naming another
+    member lets two readers see two different files)."""
+    prev_end, prev = 0, None
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        off = info.header_offset
+        if off < prev_end:
+            raise _fail("file.corrupt", name, detail=messages.detail("overlap", member=info.filename, other=prev))
+        if data[off:off + 4] != ZIP_MAGIC or off + 30 > len(data):
+            continue  # no local header there: reading the member reports it
+        n, e = struct.unpack_from("<HH", data, off + 26)
+        local = data[off + 30:off + 30 + n]
+        want = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape")
+        if local != want:
+            raise _fail("file.corrupt", name, detail=messages.detail("local_name", member=info.filename))
+        prev_end, prev = off + 30 + n + e + info.compress_size, info.filename
+
+
 def _open_zip(data: bytes, name: str) -> _Container:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -220,6 +248,8 @@ def _open_zip(data: bytes, name: str) -> _Container:
     seen: set[str] = set()
     total = 0
     for info in infos:
+        if _bad_member_name(info.filename):
+            raise _fail("file.corrupt", name, detail=messages.detail("bad_name", member=info.filename))
         key = info.filename.replace("\\", "/").lstrip("/").casefold()  # OPC part names are case-insensitive
         if key in seen:
             raise _fail("file.duplicate_member", name, member=info.filename)
@@ -234,6 +264,7 @@ def _open_zip(data: bytes, name: str) -> _Container:
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise _fail("file.zip_bomb", name, detail=messages.detail("total", limit=_size(MAX_TOTAL_BYTES)))
+    _check_zip_layout(data, infos, name)
     members: dict[str, bytes] = {}
     for info in infos:
         if info.is_dir():
