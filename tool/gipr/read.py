@@ -123,6 +123,7 @@ class _Container:
     oversized_members: dict[str, tuple[int, int]] = field(default_factory=dict)  # xlsx member -> extent
     notes: list[Finding] = field(default_factory=list)
     formula_cache: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    error_cache: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
 
 def sniff(data: bytes) -> str:
@@ -456,14 +457,52 @@ def _custom_props(blob: bytes) -> dict[str, str]:
     return out
 
 
+def _xlsx_sheet_xml(c: _Container, sheet: str) -> bytes | None:
+    parts = _xlsx_sheet_parts(c.members)
+    part = next((p for p, n in parts.items() if n == sheet), None)
+    return next((v for k, v in c.members.items() if k.lower() == part), None) if part else None
+
+
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?\st=\"e\"[^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.S)
+_ERROR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]{1,64})</(?:\w+:)?v>")
+
+
+def _xlsx_error_cells(c: _Container, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, col) → the error value (#REF!, #DIV/0! …) of the error cells of ``sheet``;
+    calamine returns those as empty strings (only used when a cell reads blank)."""
+    if sheet in c.error_cache:
+        return c.error_cache[sheet]
+    found: dict[tuple[int, int], str] = {}
+    blob = _xlsx_sheet_xml(c, sheet)
+    if blob is not None and b't="e"' in blob:
+        for m in _ERROR_CELL.finditer(blob):
+            ref = _REF_ATTR.search(b" " + m.group(1))
+            val = _ERROR_VALUE.search(m.group(2))
+            if ref is not None:
+                text = val.group(1).decode("utf-8", "replace").strip() if val else ""
+                found[(int(ref.group(2)) - 1, _col_index(ref.group(1)) - 1)] = text or "#N/A"
+    c.error_cache[sheet] = found
+    return found
+
+
+def _xlsx_blank(c: _Container, sheet: str, r: int, col: int, ctype: str, unit: str | None, is_input: bool,
+                v: Value) -> Value:
+    """A cell of an .xlsx that reads blank: an error value, a total's formula saved without
+    its result, or really blank."""
+    err = _xlsx_error_cells(c, sheet).get((r, col))
+    if err is not None:
+        return parse_value(err, ctype, unit)
+    if not is_input and (r, col) in _xlsx_formula_cells(c, sheet):
+        return _UNCOMPUTED
+    return v
+
+
 def _xlsx_formula_cells(c: _Container, sheet: str) -> set[tuple[int, int]]:
     """(row, col) of the cells of ``sheet`` that hold a formula (only used when a total reads blank)."""
     if sheet in c.formula_cache:
         return c.formula_cache[sheet]
     found: set[tuple[int, int]] = set()
-    parts = _xlsx_sheet_parts(c.members)
-    part = next((p for p, n in parts.items() if n == sheet), None)
-    blob = next((v for k, v in c.members.items() if k.lower() == part), None) if part else None
+    blob = _xlsx_sheet_xml(c, sheet)
     if blob is not None:
         for m in re.finditer(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,4})(\d{1,9})\"[^>]*?(?<!/)>\s*<(?:\w+:)?f\b", blob):
             found.add((int(m.group(2)) - 1, _col_index(m.group(1)) - 1))
@@ -1364,17 +1403,13 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
         g = book.grid(pl.sheet)
         rows = g.rows
         nrows = len(rows)
-        formula_cells = None
         if pl.exact and pl.sheet == t.sheet:
             values, locations = report.values, report.locations
             for cid, r, col, ctype, unit, is_input, address in info.plan:
                 raw = rows[r][col] if r < nrows and col < len(rows[r]) else ""
                 v = _value(raw, ctype, unit)
-                if v.state == "blank" and not is_input and book.cont.kind == "xlsx":
-                    if formula_cells is None:
-                        formula_cells = _xlsx_formula_cells(book.cont, pl.sheet)
-                    if (r, col) in formula_cells:
-                        v = _UNCOMPUTED
+                if v.state == "blank" and book.cont.kind == "xlsx":
+                    v = _xlsx_blank(book.cont, pl.sheet, r, col, ctype, unit, is_input, v)
                 values[cid] = v
                 locations[cid] = address
             continue
@@ -1389,12 +1424,9 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
                 r, col = pos
             raw = rows[r][col] if r < nrows and col < len(rows[r]) else ""
             v = _value(raw, c.type, c.unit)
-            if v.state == "blank" and not c.input and book.cont.kind == "xlsx":
-                # a formula saved without its cached value (e.g. written by openpyxl): not a blank
-                if formula_cells is None:
-                    formula_cells = _xlsx_formula_cells(book.cont, pl.sheet)
-                if (r, col) in formula_cells:
-                    v = _UNCOMPUTED
+            if v.state == "blank" and book.cont.kind == "xlsx":
+                # an error value, or a formula saved without its cached value (e.g. by openpyxl): not a blank
+                v = _xlsx_blank(book.cont, pl.sheet, r, col, c.type, c.unit, c.input, v)
             report.values[cid] = v
             report.locations[cid] = f"{pl.sheet}!{_a1(r, col)}"
     return found_tables
