@@ -74,8 +74,10 @@ class MailError(GiprError):
     """A message that cannot be taken apart (too large, too slow, not a message)."""
 
 
-class ParseTimeout(Exception):
-    """Raised inside a parse that took longer than its limit."""
+class ParseTimeout(BaseException):
+    """Raised inside a parse that took longer than its limit.  A BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` on the way (a lenient decoder, a
+    reader's catch-all) swallows it and lets the parse run on past its deadline."""
 
 
 # --- time limit ------------------------------------------------------------------------

@@ -69,10 +69,11 @@ MAX_RATIO = 200  # uncompressed/compressed of one member …
 RATIO_FLOOR = 1024 * 1024  # … checked for members above this size (small parts compress a lot)
 MAX_SHEET_CELLS = 2_000_000  # rows × columns one sheet's cells may span (a dense grid)
 MAX_SHEET_ROWS = 100_000  # rows a sheet may span (any width)
+MAX_READ_SECONDS = 60  # wall-clock time reading one file may take
 LIMITS = {
     "max_file_bytes": MAX_FILE_BYTES, "max_members": MAX_MEMBERS, "max_member_bytes": MAX_MEMBER_BYTES,
     "max_total_bytes": MAX_TOTAL_BYTES, "max_ratio": MAX_RATIO, "ratio_floor": RATIO_FLOOR,
-    "max_sheet_cells": MAX_SHEET_CELLS, "max_sheet_rows": MAX_SHEET_ROWS,
+    "max_sheet_cells": MAX_SHEET_CELLS, "max_sheet_rows": MAX_SHEET_ROWS, "max_read_seconds": MAX_READ_SECONDS,
 }
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -1456,10 +1457,15 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
             raise _fail("file.unreadable", display, detail=messages.detail("permission")) from None
         except OSError as e:
             raise _fail("file.unreadable", display, detail=e.strerror or str(e)) from None
+    from .mailparse import ParseTimeout, time_limit
+
     try:
-        return _read(data, display, spec)
+        with time_limit(MAX_READ_SECONDS):
+            return _read(data, display, spec)
     except ReadError:
         raise
+    except ParseTimeout:
+        raise _fail("file.timeout", display, seconds=MAX_READ_SECONDS) from None
     except RecursionError:
         raise _fail("file.corrupt", display, detail=messages.detail("nesting")) from None
     except MemoryError:
