@@ -124,8 +124,12 @@ def _ref(report: Report, cid: str) -> str:
     return cell.address if cell else ""
 
 
+MAX_RAW_SHOWN = 80  # characters of what a unit typed that a message quotes
+
+
 def _raw(v: Value) -> str:
-    return v.raw_text.strip()
+    text = v.raw_text.strip()
+    return text if len(text) <= MAX_RAW_SHOWN else text[: MAX_RAW_SHOWN - 1] + "…"
 
 
 def match_unit(report: Report, roster: list[Unit]) -> Unit | None:
