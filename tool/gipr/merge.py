@@ -878,6 +878,7 @@ def _formats(wb: Any) -> dict[str, Any]:
         "odd": wb.add_format({**base, "border": 1, "bg_color": "#FFC7CE", "font_color": "#9C0006"}),
         "key": wb.add_format({**base, "bold": True, "border": 1, "bg_color": "#F2F2F2"}),
         "note": wb.add_format({**base, "font_color": "#595959"}),
+        "note_wrap": wb.add_format({**base, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
     }
     return f
 
@@ -1217,6 +1218,10 @@ def write_info(ws: Any, result: MergeResult, f: dict[str, Any], row0: int, col0:
     for k, v in info_rows(result):
         ws.write_string(r, col0, k, f["key"])
         ws.write_string(r, col0 + 1, v, f["wrap"])
+        width = sum(2 if ord(ch) > 0x2E7F else 1 for ch in v)  # CJK characters are two columns wide
+        lines = max(1, -(-width // 70))  # column B is 72 characters wide
+        if lines > 1:
+            ws.set_row(r, 14 * lines)
         r += 1
     return r
 
@@ -1281,15 +1286,22 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
             f = book.f
             ws = wb.add_worksheet(INFO_SHEET)
             ws.activate()  # opening the roll-up shows what it covers first
+            ws.merge_range(0, 0, 0, 1, "", f["title"])
             ws.write_string(0, 0, f"{rollup_name(result.county)} {result.year}年度政府信息公开工作年度报告统计表 汇总说明",
                             f["title"])
-            ws.set_column(0, 0, 18)
-            ws.set_column(1, 1, 90)
+            ws.set_row(0, 24)
+            ws.set_column(0, 0, 16)
+            ws.set_column(1, 1, 72)
             r = write_info(ws, result, f, 2)
-            ws.write_string(r + 1, 0, "表二、表三、表四是各已汇总单位填报数的逐格合计，其中“总计”为公式，由填报数重新计算；"
-                            "“各单位明细”列出每个单位的数，其合计行等于汇总表；“报送情况”列出名册中每个单位的报送和汇总情况；"
-                            "“校验结果”列出已汇总单位的校验问题" + ("；“上年对比”逐单位逐格对比上年。" if result.previous else "。"),
-                            f["note"])
+            note = ("表二、表三、表四是各已汇总单位填报数的逐格合计，其中“总计”为公式，由填报数重新计算；"
+                    "“各单位明细”列出每个单位的数，其合计行等于汇总表；“报送情况”列出名册中每个单位的报送和汇总情况；"
+                    "“校验结果”列出已汇总单位的校验问题" + ("；“上年对比”逐单位逐格对比上年。" if result.previous else "。"))
+            ws.merge_range(r + 1, 0, r + 1, 1, "", f["note_wrap"])
+            ws.write_string(r + 1, 0, note, f["note_wrap"])
+            ws.set_row(r + 1, 60)
+            ws.set_paper(9)
+            ws.set_portrait()
+            ws.fit_to_pages(1, 0)
             write_unit_sheet(book, result)
             write_status_sheet(book, result)
             write_findings_sheet(book, result)
