@@ -34,6 +34,36 @@ def safe_filename(name: str, default: str = "未命名", max_len: int = 120) -> 
     return stem + ext
 
 
+_ERRNO_ZH = {
+    "ENOSPC": "磁盘空间已满",
+    "EDQUOT": "磁盘配额已用完",
+    "EFBIG": "文件大小超过了系统允许的上限（磁盘已满或受限）",
+    "EACCES": "没有写入权限",
+    "EPERM": "没有写入权限",
+    "EROFS": "磁盘是只读的",
+    "ENAMETOOLONG": "文件名太长",
+}
+
+
+def describe_os_error(e: BaseException) -> str:
+    """An OSError (or an exception wrapping one, as xlsxwriter's FileCreateError does) in
+    Chinese for the common causes, else the system's own text."""
+    import errno as _errno
+
+    if not isinstance(e, OSError) and e.args and isinstance(e.args[0], OSError):
+        e = e.args[0]
+    if isinstance(e, OSError):
+        name = _errno.errorcode.get(e.errno or 0, "")
+        if name in _ERRNO_ZH:
+            return f"{_ERRNO_ZH[name]}（{e.strerror or name}）"
+        return e.strerror or str(e)
+    return str(e)
+
+
+def _wrapped_os_error(e: BaseException) -> bool:
+    return not isinstance(e, OSError) and isinstance(e, Exception) and bool(e.args) and isinstance(e.args[0], OSError)
+
+
 def _fsync_dir(path: Path) -> None:
     if os.name != "posix":
         return
@@ -67,13 +97,12 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
             raise GiprError(f"文件已存在：{path}。如需替换，请加 --force，或换一个文件名。", "output.exists")
         os.replace(tmp_path, path)
         _fsync_dir(path.parent)
-    except OSError as e:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
-        raise GiprError(f"无法写入 {path}：{e.strerror or e}", "output.write_failed") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
+        if isinstance(e, OSError) or _wrapped_os_error(e):  # xlsxwriter wraps OSError in FileCreateError
+            kept = "原有文件未被改动。" if path.exists() else "没有生成文件。"
+            raise GiprError(f"无法写入 {path}：{describe_os_error(e)}。{kept}", "output.write_failed") from None
         raise
 
 
