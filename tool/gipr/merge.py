@@ -1274,10 +1274,16 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     inputs = {cid: result.values[cid] for cid in input_ids(spec)}
     from .xlsxsplice import splice_rows
 
+    import shutil
+    import tempfile
+
     target = Path(target)
     inner = target.with_name(target.name + ".inner")
+    # xlsxwriter's own temporary files go to a hidden folder of ours, removed whatever happens
+    # (it leaves them behind when it fails, e.g. on a full disk)
+    tmpdir = tempfile.mkdtemp(prefix=".gipr-xlsx-", dir=target.parent)
     try:
-        wb = xlsxwriter.Workbook(str(inner), {**WORKBOOK_OPTIONS, "tmpdir": str(target.parent)})
+        wb = xlsxwriter.Workbook(str(inner), {**WORKBOOK_OPTIONS, "tmpdir": tmpdir})
         try:
             build_workbook(wb, spec, year=result.year, unit=None, values=inputs, identity=ident, units=units,
                            fields=fields)
@@ -1313,6 +1319,7 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     finally:
         with contextlib.suppress(OSError):
             inner.unlink()
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------
