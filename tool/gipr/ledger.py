@@ -248,6 +248,8 @@ class Ledger:
                 elif int(row[0]) > SCHEMA_VERSION:
                     raise GiprError(f"台账 {self.path} 由更新版本的 gipr 创建（结构版本 {row[0]}），"
                                     "请升级 gipr。", "ledger.version")
+        except sqlite3.OperationalError as e:  # I/O: a full disk, a size limit, no permission, busy
+            raise _ledger_io_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
             raise GiprError(f"台账文件 {self.path} 已损坏或不是 gipr 台账：{e}。archive/ 中的原始文件仍在，"
                             "可在新的工作目录中重新收集。", "ledger.corrupt") from None
@@ -267,15 +269,19 @@ class Ledger:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT; rolled back on any exception,
         Ctrl-C included)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise _ledger_io_error(self.path, e) from None
         try:
             yield self.conn
-        except BaseException:
+            self.conn.execute("COMMIT")
+        except BaseException as e:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.OperationalError):
+                raise _ledger_io_error(self.path, e) from None
             raise
-        else:
-            self.conn.execute("COMMIT")
 
     # --- meta -------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -482,6 +488,21 @@ class Ledger:
                 elif sha256_file(p) != sha:
                     problems.append(f"存档文件内容与哈希不符：{p}")
         return problems
+
+
+def _ledger_io_error(path: Path, e: sqlite3.OperationalError) -> GiprError:
+    """SQLite could not read or write the ledger file (not a damaged ledger): say why in Chinese."""
+    msg = str(e).lower()
+    if "locked" in msg or "busy" in msg:
+        why = "台账正被另一个程序占用"
+    elif "full" in msg or "disk i/o" in msg:
+        why = "磁盘已满、文件大小受限或磁盘读写出错"
+    elif "readonly" in msg or "read-only" in msg or "unable to open" in msg:
+        why = "没有写入权限或无法打开文件"
+    else:
+        why = "读写出错"
+    return GiprError(f"无法读写台账 {path}：{why}（{e}）。台账中已有的记录不受影响，出错的这一项没有记录；"
+                     "请腾出磁盘空间或检查权限后重新运行。", "ledger.io")
 
 
 def _pinned_copy(s: Submission, unit_code: str) -> Submission:
