@@ -696,3 +696,29 @@ def test_a_unit_not_in_the_roster_is_left_out_and_said_so(county, tmp_path, caps
     row = next(r for r in rows if r[1] == "999")
     assert row[5] == "有错误，未汇总（不在名册中）"
     assert rollup_table_values(out) == independent_sum([p for c, p in county["files"].items() if c != BROKEN])
+
+
+def test_workspace_mode_includes_a_unit_the_ledger_identified_by_its_short_name(tmp_path, capsys):
+    """A unit fills the BLANK template and types a short name (教科局); collect identifies it
+    by the roster, so merge from the workspace must include it, not call it unknown."""
+    from gipr.workspace import Workspace
+
+    rows = [("E01", "县教育科技局", "县直部门"), ("E02", "县公安局", "县直部门")]
+    roster = write_roster(tmp_path / "roster.csv", rows)
+    ws_dir = tmp_path / "ws"
+    Workspace.create(ws_dir, YEAR, roster, county="测试县").close()
+    vals = county_values(7, rows)
+    blank = tmp_path / "blank.xlsx"
+    write_template(blank, SPEC, year=YEAR, unit=None)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    fields = {"unit_name": "教科局", "year": str(YEAR), "filler": "张三", "phone": "0999-1234567"}
+    fill_workbook(blank, inbox / "a.xlsx", vals["E01"], fields, spec=SPEC)
+    make_unit_file(inbox, rows[1], vals["E02"])
+    capsys.readouterr()
+    assert cli("collect", inbox, "-w", ws_dir) == 0
+    out = tmp_path / "r.xlsx"
+    assert cli("merge", "--workspace", ws_dir, "--out", out) == 0
+    assert rollup_table_values(out) == independent_sum([inbox / "a.xlsx", inbox / "E02.xlsx"])
+    by = {r[1]: r for r in sheet_rows(out, "报送情况")[2:] if r[1]}
+    assert by["E01"][4] != "未报送"

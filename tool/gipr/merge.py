@@ -335,7 +335,20 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
         found = check_report(rep, ctx)
     except Exception as e:  # noqa: BLE001
         found = [Finding("check.internal", "error", f"校验时发生内部错误（{type(e).__name__}: {e}）")]
+    unit = _ledger_unit(extra.get("code"), ctx)
+    if unit is not None:
+        # the ledger identified the unit (cover short name, sender, or the clerk's pin): agree with it
+        from .collect import settle_identity
+
+        rep.findings = settle_identity(list(rep.findings), rep, None)
+        found = settle_identity(found, rep, unit)
     return entry_from_report(rep, found, display, **extra)
+
+
+def _ledger_unit(code: str | None, ctx: Any) -> Any:
+    if not code:
+        return None
+    return next((u for u in (getattr(ctx, "roster", None) or ()) if u.code == code), None)
 
 
 def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any) -> Entry:
