@@ -336,7 +336,9 @@ class Ledger:
                     os.unlink(tmp)
             _fsync_dir(dest.parent)
         except OSError as e:
-            raise GiprError(f"无法把文件写入存档 {self.archive_dir}：{e.strerror or e}。未做任何记录。",
+            from .fsio import describe_os_error
+
+            raise GiprError(f"无法把文件写入存档 {self.archive_dir}：{describe_os_error(e)}。这个文件未做任何记录。",
                             "archive.write_failed") from None
         return sha
 
