@@ -312,11 +312,6 @@ def _open_zip(data: bytes, name: str) -> _Container:
 
 # -- xlsx ---------------------------------------------------------------------------------
 
-_ROW_R = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr=\"(\d{1,9})\"")
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-_CELL_R = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\sr=\"([A-Z]{1,4})(\d{1,9})\"")
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
-_CELL_FULL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>")
 _REF_ATTR = re.compile(rb"\sr=\"([A-Z]{1,4})(\d{1,9})\"")
 
 
@@ -333,35 +328,83 @@ _FAR_ROW = re.compile(rb'<row(?=[\s>/])(?! r="\d{1,3}")')
 _PREFIXED = re.compile(rb':(?:c|row)[\s>/]')
 
 
-def _xlsx_extent(xml: bytes) -> tuple[int, int]:
-    """An upper bound of (rows, columns) the valued cells of a worksheet part span."""
+_ANY_R = re.compile(rb"\sr\s*=")  # every r attribute, wherever it is
+_FIRST_R = re.compile(rb'<(?:c|row) r="')  # an r attribute written first, double-quoted
+_CELL_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
+
+
+def _xlsx_extent(xml: bytes) -> tuple[int, int] | None:
+    """The (rows, columns) the valued cells of a worksheet part span, as calamine places
+    them (an upper bound); None if the part is not well-formed XML with readable cell
+    references."""
     # Quick bound for what every writer produces (each row and cell tag starts with its r
-    # attribute, no namespace prefixes): no row number of four digits and no column of
-    # three letters means < 1000 rows × 702 columns.
-    if _FAR_CELL.search(xml) is None and _FAR_ROW.search(xml) is None and _PREFIXED.search(xml) is None:
+    # attribute, double-quoted, no other r attribute anywhere, no namespace prefixes): no
+    # row number of four digits and no column of three letters means < 1000 rows × 702
+    # columns.
+    if (_FAR_CELL.search(xml) is None and _FAR_ROW.search(xml) is None and _PREFIXED.search(xml) is None
+            and len(_ANY_R.findall(xml)) == len(_FIRST_R.findall(xml))):
         return 999, 702
-    rows_r = [int(x) for x in _ROW_R.findall(xml)]
-    n_row_tags = len(_ROW_TAG.findall(xml))
-    rows = max(rows_r, default=0) + max(0, n_row_tags - len(rows_r))
-    refs = _CELL_R.findall(xml)
-    n_cell_tags = len(_CELL_TAG.findall(xml))
-    cols = max((_col_index(c) for c, _ in refs), default=0) + max(0, n_cell_tags - len(refs))
-    rows = max(rows, max((int(r) for _, r in refs), default=0))
-    if rows <= MAX_SHEET_ROWS and rows * max(cols, 1) <= MAX_SHEET_CELLS:
-        return rows, cols
-    # Precise pass: only cells that hold something count (a reader skips empty styled
-    # cells and rows that only carry formatting).
-    rows = cols = 0
-    for m in _CELL_FULL.finditer(xml):
-        attrs = m.group(1)
-        if attrs.endswith(b"/") or xml.startswith(b"</", m.end()):
-            continue
-        rm = _REF_ATTR.search(b" " + attrs)
-        if rm is None:
-            return (10**9, 10**9)  # unaddressed valued cells in a huge sheet: refuse
-        cols = max(cols, _col_index(rm.group(1)))
-        rows = max(rows, int(rm.group(2)))
-    return rows, cols
+    return _xlsx_extent_parsed(xml)
+
+
+def _xlsx_extent_parsed(xml: bytes) -> tuple[int, int] | None:
+    """The extent with a real XML parser, placing cells the way calamine does: a row's r
+    attribute (else the next row), a cell's r attribute (else the next column); only
+    cells with a value (<v>, <is>) count.  Regular expressions are not enough here: a
+    second r attribute (calamine takes the last), single quotes, a ">" inside another
+    attribute, lower-case or 11-digit references all moved a cell to where a reader would
+    allocate gigabytes.  Anything the parser refuses (a DTD, a duplicate attribute, broken
+    XML) or a reference that is not letters and digits gives None: the file is refused."""
+    import xml.parsers.expat as expat
+
+    state = {"row": 0, "col": 0, "cell": None, "rows": 0, "cols": 0}
+
+    def refuse(*_a):
+        raise ValueError("declaration")
+
+    def start(name, attrs):
+        local = name.rsplit(":", 1)[-1]
+        if local == "row":
+            r = attrs.get("r")
+            if r is None:
+                state["row"] += 1
+            elif r.isascii() and r.isdigit():
+                state["row"] = int(r)
+            else:
+                raise ValueError(r)
+            state["col"] = 0
+        elif local == "c":
+            r = attrs.get("r")
+            if r is None:
+                state["col"] += 1
+                row = state["row"]
+            else:
+                m = _CELL_REF.fullmatch(r)
+                if m is None or not r.isascii():
+                    raise ValueError(r)
+                state["col"] = _col_index(m.group(1).upper().encode())
+                row = int(m.group(2))
+            state["cell"] = (row, state["col"])
+        elif local in ("v", "is") and state["cell"] is not None:
+            row, col = state["cell"]
+            state["rows"] = max(state["rows"], row)
+            state["cols"] = max(state["cols"], col)
+
+    def end(name):
+        if name.rsplit(":", 1)[-1] == "c":
+            state["cell"] = None
+
+    p = expat.ParserCreate()
+    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    p.StartDoctypeDeclHandler = refuse
+    p.EntityDeclHandler = refuse
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    try:
+        p.Parse(xml, True)
+    except (expat.ExpatError, ValueError, RecursionError):
+        return None
+    return state["rows"], state["cols"]
 
 
 def _xlsx_sheet_parts(members: dict[str, bytes]) -> dict[str, str]:
@@ -411,7 +454,11 @@ def _xlsx_container(data: bytes, members: dict[str, bytes], name: str) -> _Conta
     for part, blob in c.members.items():
         if b"sheetData" not in blob:
             continue
-        rows, cols = _xlsx_extent(blob)
+        ext = _xlsx_extent(blob)
+        if ext is None:
+            raise _fail("file.corrupt", name, detail=messages.detail("member", member=part,
+                                                                     error=messages.detail("bad_xml")))
+        rows, cols = ext
         if rows > MAX_SHEET_ROWS or rows * max(cols, 1) > MAX_SHEET_CELLS:
             c.oversized_members[part.lower()] = (rows, cols)
     if c.oversized_members:
