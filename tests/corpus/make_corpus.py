@@ -510,6 +510,25 @@ case("深层嵌套_工作表.xlsx", "xml", "100,000 nested elements in a workshe
 case("深层嵌套_工作簿.xlsx", "xml", "100,000 nested elements in workbook.xml", same_values=True, **readable())(
     lambda k: replace(k.good, {"xl/workbook.xml": k.m["xl/workbook.xml"].replace(
         b"</workbook>", b"<extLst>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</extLst></workbook>")}))
+
+
+def _far_row(k: Kit, row: bytes) -> bytes:
+    """A row appended to table 3's sheet (found by the fuzz run: each of these made calamine
+    allocate tens of gigabytes and abort the whole process)."""
+    return replace(k.good, {k.part[T3]: k.m[k.part[T3]].replace(b"</sheetData>", row + b"</sheetData>")})
+
+
+case("单元格引用11位.xlsx", "xml", "a cell reference A99999999999 (11 digits)", **unreadable("file.sheet_too_large"))(
+    lambda k: _far_row(k, b'<row r="40"><c r="A99999999999"><v>1</v></c></row>'))
+case("单元格引用单引号.xlsx", "xml", "a far cell reference in single quotes", **unreadable("file.sheet_too_large"))(
+    lambda k: _far_row(k, b"<row r='40'><c r='A999999999'><v>1</v></c></row>"))
+case("单元格引用小写.xlsx", "xml", "a far cell reference in lower case (xfd999999)",
+     **unreadable("file.sheet_too_large"))(lambda k: _far_row(k, b'<row r="40"><c r="xfd999999"><v>1</v></c></row>'))
+case("单元格两个r属性.xlsx", "xml", "a cell with two r attributes (the last one far)", **unreadable("file.corrupt"))(
+    lambda k: _far_row(k, b'<row r="40"><c r="A40" r="A9999999"><v>1</v></c></row>'))
+case("属性值含大于号.xlsx", "xml", "a far cell reference after an attribute holding \">\"",
+     **unreadable("file.sheet_too_large"))(
+    lambda k: _far_row(k, b'<row r="40"><c s=">" r="A9999999"><v>1</v></c></row>'))
 case("XML不完整.xlsx", "xml", "a worksheet cut in the middle of a tag", **unreadable("file.corrupt"))(
     lambda k: replace(k.good, {k.part[T3]: k.m[k.part[T3]][: len(k.m[k.part[T3]]) // 2]}))
 
