@@ -268,6 +268,7 @@ def _open_zip(data: bytes, name: str) -> _Container:
             raise _fail("file.zip_bomb", name, detail=messages.detail("total", limit=_size(MAX_TOTAL_BYTES)))
     _check_zip_layout(data, infos, name)
     members: dict[str, bytes] = {}
+    crcs: dict[str, int] = {}  # verified CRC-32 of each member
     for info in infos:
         if info.is_dir():
             continue
@@ -289,6 +290,7 @@ def _open_zip(data: bytes, name: str) -> _Container:
             if _has_entities(blob):
                 raise _fail("file.xml_entities", name, member=info.filename)
         members[info.filename] = blob
+        crcs[info.filename] = info.CRC
 
     if "mimetype" in members:
         mt = members["mimetype"].strip()
@@ -307,7 +309,7 @@ def _open_zip(data: bytes, name: str) -> _Container:
     if "[content_types].xml" not in lower_names or not any(
             n.startswith("xl/") and n.endswith(".xml") and "workbook" in n for n in lower_names):
         raise _fail("file.not_spreadsheet", name, detail=messages.detail("zip_no_workbook"))
-    return _xlsx_container(data, members, name)
+    return _xlsx_container(data, members, name, crcs)
 
 
 # -- xlsx ---------------------------------------------------------------------------------
@@ -444,13 +446,41 @@ def _xlsx_sheet_parts(members: dict[str, bytes]) -> dict[str, str]:
     return out
 
 
-def _xlsx_container(data: bytes, members: dict[str, bytes], name: str) -> _Container:
+def _stored_zip(members: dict[str, bytes], crcs: dict[str, int]) -> bytes:
+    """The vetted XML parts again as a zip without compression, for calamine: it reads only
+    bytes gipr has already inflated (within the limits, CRC checked) and does not inflate
+    them a second time.  Binary parts (images, printer settings, macros) are left out:
+    calamine reads none of them.  Names are written as UTF-8; sizes stay far below the
+    zip64 limits (MAX_TOTAL_BYTES, MAX_MEMBERS)."""
+    local: list[bytes] = []
+    central: list[bytes] = []
+    pack = struct.pack
+    offset = 0
+    for n, blob in members.items():
+        if not n.lower().endswith((".xml", ".rels")):
+            continue
+        fn = n.encode("utf-8")
+        crc, size = crcs[n], len(blob)
+        head = pack("<4s5H3I2H", b"PK\x03\x04", 20, 0x800, 0, 0, 0x21, crc, size, size, len(fn), 0)
+        central.append(pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0x800, 0, 0, 0x21, crc, size, size, len(fn),
+                            0, 0, 0, 0, 0, offset) + fn)
+        local += (head, fn, blob)
+        offset += len(head) + len(fn) + size
+    cd = b"".join(central)
+    end = pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(central), len(central), len(cd), offset, 0)
+    return b"".join(local) + cd + end
+
+
+def _xlsx_container(data: bytes, members: dict[str, bytes], name: str, crcs: dict[str, int] | None = None
+                    ) -> _Container:
     c = _Container("xlsx", data, members)
     wb_part = next((n for n in members if n.lower() == "xl/workbook.xml"), None)
     if wb_part is not None and STRICT_NS in members[wb_part][:4096]:
         c.data = _strict_to_transitional(members, name)
         c.members = {k: _strict_bytes(v) for k, v in members.items()}
         c.notes.append(messages.finding("format.strict"))
+    elif crcs is not None:
+        c.data = _stored_zip(members, crcs)
     for part, blob in c.members.items():
         if b"sheetData" not in blob:
             continue
