@@ -1,0 +1,122 @@
+"""The limits gipr enforces on what it receives, as the README documents them.
+
+The values are taken from the code constants (gipr.read, gipr.collect, gipr.mailparse,
+gipr.checks), never typed here; the words say where each limit is enforced and what the
+user sees.  ``tests/test_limits.py`` checks that README.md holds exactly these tables
+and hits every limit.  After changing a limit:
+
+    python tests/limits_doc.py --write-readme     # or without the option: print the tables
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+_TESTS = Path(__file__).resolve().parent
+if str(_TESTS) not in sys.path:
+    sys.path.insert(0, str(_TESTS))
+
+
+@dataclass(frozen=True)
+class Limit:
+    what: str  # Chinese: what is limited
+    value: str  # Chinese: the limit, from the constants
+    where: str  # Chinese: which commands enforce it, and how
+    sees: str  # Chinese: what the user sees (the code in the JSON / ledger)
+    constants: tuple[str, ...]  # module.NAME of the constants (for the developer table)
+
+
+def _mb(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB"
+
+
+def limits() -> list[Limit]:
+    from gipr import checks, collect, mailparse, read
+
+    return [
+        Limit("单个文件大小", _mb(read.MAX_FILE_BYTES),
+              "gipr check / merge 读取前按文件大小检查；gipr collect 不收集、不存档",
+              "“文件太大（…），超过 … 的上限”（file.too_large）；collect 列为“未收集：文件过大”",
+              ("read.MAX_FILE_BYTES", "collect.MAX_FILE_BYTES")),
+        Limit("解压后单个部件大小", _mb(read.MAX_MEMBER_BYTES),
+              "读取 .xlsx/.xlsm/.ods 时，解压前按声明的大小检查，解压时不超过声明的大小",
+              "“压缩数据异常（部件…解压后声称有…）…压缩炸弹，已拒绝读取”（file.zip_bomb）",
+              ("read.MAX_MEMBER_BYTES",)),
+        Limit("解压后总大小", _mb(read.MAX_TOTAL_BYTES), "同上，所有部件合计",
+              "“解压后总大小超过 …”（file.zip_bomb）", ("read.MAX_TOTAL_BYTES",)),
+        Limit("压缩比", f"{read.MAX_RATIO}:1（解压后大于 {_mb(read.RATIO_FLOOR)} 的部件）", "同上",
+              "“部件…的压缩比为 …:1”（file.zip_bomb）", ("read.MAX_RATIO", "read.RATIO_FLOOR")),
+        Limit("压缩包内的部件数", f"{read.MAX_MEMBERS} 个", "同上",
+              "“含有 … 个部件，超过 … 个的上限”（file.zip_bomb）", ("read.MAX_MEMBERS",)),
+        Limit("工作表的范围", f"{read.MAX_SHEET_CELLS:,} 个单元格，且不超过 {read.MAX_SHEET_ROWS:,} 行",
+              "读取前估算有内容的单元格所占的行列（不展开表格）；表格所在的工作表超出时拒绝读取，其他工作表跳过",
+              "“工作表…的内容一直延伸到第 … 行…超出安全读取的范围”（file.sheet_too_large）",
+              ("read.MAX_SHEET_CELLS", "read.MAX_SHEET_ROWS")),
+        Limit("读取一个文件的时间", f"{read.MAX_READ_SECONDS} 秒", "gipr check / merge / collect，每个文件",
+              "“读取超过 … 秒仍未完成，已放弃”（file.timeout）；其他文件照常处理",
+              ("read.MAX_READ_SECONDS",)),
+        Limit("收集时读取加校验一个文件的时间", f"{collect.READ_SECONDS} 秒", "gipr collect，每个文件或附件",
+              "记为“无法读取”，原因“读取和校验超过 … 秒”（file.timeout）；原始文件已存档",
+              ("collect.READ_SECONDS",)),
+        Limit("一封邮件的大小", _mb(mailparse.MAX_MESSAGE_BYTES), "gipr collect：.eml、mbox、Maildir、IMAP",
+              "“未收集：邮件过大（…，上限 …）”（mail.too_large）", ("mailparse.MAX_MESSAGE_BYTES",)),
+        Limit("解析一封邮件的时间", f"{mailparse.PARSE_SECONDS} 秒", "gipr collect，每封邮件",
+              "记为“无法读取”：“解析邮件超过 … 秒，已放弃”（mail.timeout）；邮件原文已存档",
+              ("mailparse.PARSE_SECONDS",)),
+        Limit("一封邮件查看的 MIME 部分", f"{mailparse.MAX_PARTS} 个", "gipr collect", "其余部分不再查看",
+              ("mailparse.MAX_PARTS",)),
+        Limit("一封邮件收取的附件", f"{mailparse.MAX_ATTACHMENTS} 个", "gipr collect", "其余附件不收取",
+              ("mailparse.MAX_ATTACHMENTS",)),
+        Limit("作为 .eml 附件转发的邮件的嵌套层数", f"{mailparse.MAX_NESTING} 层", "gipr collect",
+              "更深处的邮件不再拆开（直接嵌套的邮件受部分数和解析时间限制）",
+              ("mailparse.MAX_NESTING",)),
+        Limit("附件名显示长度", f"{mailparse.MAX_NAME_CHARS} 个字符", "gipr collect（文件名只用于显示，从不用作路径）",
+              "截短，保留扩展名", ("mailparse.MAX_NAME_CHARS",)),
+        Limit("一次收集的文件夹中的文件数", f"{collect.MAX_WALK_FILES:,} 个", "gipr collect 遍历文件夹",
+              "“文件夹中的文件超过 … 个，其余的未收集”（source.too_many_files）", ("collect.MAX_WALK_FILES",)),
+        Limit("消息中引用的单元格内容", f"{checks.MAX_RAW_SHOWN} 个字符", "gipr check / collect 的校验说明",
+              "超出部分以“…”省略", ("checks.MAX_RAW_SHOWN",)),
+    ]
+
+
+def table_zh() -> str:
+    rows = ["| 限制 | 上限 | 在哪里检查 | 超出时看到什么 |", "|---|---|---|---|"]
+    rows += [f"| {x.what} | {x.value} | {x.where} | {x.sees} |" for x in limits()]
+    return "\n".join(rows)
+
+
+def table_en() -> str:
+    import importlib
+
+    rows = ["| constant | value |", "|---|---|"]
+    for x in limits():
+        for c in x.constants:
+            mod, name = c.split(".")
+            v = getattr(importlib.import_module(f"gipr.{mod}"), name)
+            rows.append(f"| `gipr.{c}` | {v:,} |" if isinstance(v, int) else f"| `gipr.{c}` | {v} |")
+    return "\n".join(rows)
+
+
+def update_readme(path: Path) -> bool:
+    """Replace the two tables in README.md with the generated ones; True if it changed."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    new = text
+    for head, table in (("| 限制 |", table_zh()), ("| constant |", table_en())):
+        new = re.sub(r"^" + re.escape(head) + r".*\n(?:\|.*\n)*", lambda _m: table + "\n", new, count=1, flags=re.M)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write-readme"]:
+        changed = update_readme(_TESTS.parent / "README.md")
+        print("README.md updated" if changed else "README.md already up to date")
+    else:
+        print(table_zh())
+        print()
+        print(table_en())
