@@ -819,6 +819,9 @@ class _TableInfo:
     identity_rowmap: dict[int, int]  # the spec position itself
     identity_colmap: dict[int, int]
     plan: list[tuple[str, int, int, str, str | None, bool, str]]  # cid, row, col, type, unit, input, address
+    label_at: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, text) of every label
+    fast: list[tuple[str, int, int, str, str | None, bool, bool]] = field(default_factory=list)  # plan + is count
+    addresses: dict[str, str] = field(default_factory=dict)  # cid -> address at the spec position
 
 
 _INFO_CACHE: dict[tuple[str, str], dict[str, _TableInfo]] = {}
@@ -862,7 +865,10 @@ def _build_infos(spec: Spec) -> dict[str, _TableInfo]:
                  spec.cells[cid].input, spec.cells[cid].address) for cid in t.cells]
         out[t.id] = _TableInfo(t, leaf_of, row_label_of, value_rows, labelled, frozenset(norms), norms, count,
                                leaves, {r: r for r in range(0, t.last_row + 1)},
-                               {i: labels[i].c0 for i in leaves}, plan)
+                               {i: labels[i].c0 for i in leaves}, plan,
+                               label_at=[(lab.r0, lab.c0, lab.text) for lab in labels],
+                               fast=[(cid, r, c, ct, unit, i, ct == "count") for cid, r, c, ct, unit, i, _a in plan],
+                               addresses={cid: a for cid, *_x, a in plan})
     return out
 
 
@@ -949,6 +955,14 @@ def _fast_place(info: _TableInfo, grid: _Grid) -> _Placement | None:
     (drift and typos allowed)."""
     labels = info.layout.labels
     rows = grid.rows
+    try:  # the usual case: every label exactly where the spec puts it
+        for r, c, text in info.label_at:
+            if rows[r][c] != text:
+                break
+        else:
+            return _Placement(grid.name, info.identity_rowmap, info.identity_colmap, 0, [], exact=True)
+    except IndexError:
+        pass
     nrows = len(rows)
     findings: list[Finding] = []
     for lab in labels:
@@ -1259,7 +1273,7 @@ def _field_text(v: Any) -> str:
 _BLANK = Value("blank", None, "")
 # a total whose formula was saved without its cached result (e.g. by openpyxl): not a blank
 _UNCOMPUTED = Value("blank", None, "", messages.detail("uncomputed"), None, "formula")
-_INT_CACHE: dict[int, Value] = {}
+_INT_CACHE: dict[float, Value] = {}  # whole numbers below 10,000 read from a float, by the float
 
 
 def _value(raw: Any, ctype: str, unit: str | None) -> Value:
@@ -1269,9 +1283,9 @@ def _value(raw: Any, ctype: str, unit: str | None) -> Value:
         if ctype != "amount" and raw.is_integer() and 0 <= raw < 1e12:
             n = int(raw)
             if n < 10000:
-                v = _INT_CACHE.get(n)
+                v = _INT_CACHE.get(raw)
                 if v is None:
-                    v = _INT_CACHE[n] = Value("number", n, float(n))
+                    v = _INT_CACHE[raw] = Value("number", n, float(n))
                 return v
             return Value("number", n, raw)
         return parse_value(raw, ctype, unit)
@@ -1482,14 +1496,22 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
         rows = g.rows
         nrows = len(rows)
         if pl.exact and pl.sheet == t.sheet:
-            values, locations = report.values, report.locations
-            for cid, r, col, ctype, unit, is_input, address in info.plan:
+            values = report.values
+            xlsx = book.cont.kind == "xlsx"
+            ints = _INT_CACHE
+            for cid, r, col, ctype, unit, is_input, count in info.fast:
                 raw = rows[r][col] if r < nrows and col < len(rows[r]) else ""
+                # a count typed as a whole number (a float to calamine) is the usual content
+                if count and type(raw) is float and 0.0 <= raw < 10000.0 and raw.is_integer():
+                    v = ints.get(raw)
+                    if v is not None:
+                        values[cid] = v
+                        continue
                 v = _value(raw, ctype, unit)
-                if v.state == "blank" and book.cont.kind == "xlsx":
+                if v.state == "blank" and xlsx:
                     v = _xlsx_blank(book.cont, pl.sheet, r, col, ctype, unit, is_input, v)
                 values[cid] = v
-                locations[cid] = address
+            report.locations.update(info.addresses)
             continue
         for cid in t.cells:
             c = spec.cells[cid]
