@@ -101,7 +101,8 @@ def verify(identity: dict[str, Any]) -> bool:
     sig = identity.get("signature") if isinstance(identity, dict) else None
     if not isinstance(sig, str) or not sig:
         return False
-    return hmac.compare_digest(sig.strip().lower(), sign(identity))
+    # as bytes: compare_digest refuses str with non-ASCII characters (a forged signature may have them)
+    return hmac.compare_digest(sig.strip().lower().encode("utf-8", "surrogatepass"), sign(identity).encode("ascii"))
 
 
 def write_identity(workbook: "xlsxwriter.Workbook", identity: dict[str, str],
