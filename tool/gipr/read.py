@@ -205,11 +205,11 @@ def _has_entities(blob: bytes) -> bool:
 
 
 def _bad_member_name(member: str) -> bool:
-    """Not a part name any spreadsheet writer produces: a ".." step, an absolute path, a
-    drive letter, a NUL.  (gipr never extracts members to disk; such a name only says the
-    file was crafted.)"""
+    """Not a part name any spreadsheet writer produces: empty, a ".." step, an absolute
+    path, a drive letter, a NUL.  (gipr never extracts members to disk; such a name only
+    says the file was crafted.)"""
     n = member.replace("\\", "/")
-    return n.startswith("/") or ".." in n.split("/") or re.match(r"[A-Za-z]:", n) is not None or "\x00" in n
+    return not n or n.startswith("/") or ".." in n.split("/") or re.match(r"[A-Za-z]:", n) is not None or "\x00" in n
 
 
 def _check_zip_layout(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None:
@@ -330,8 +330,12 @@ _FAR_ROW = re.compile(rb'<row(?=[\s>/])(?! r="\d{1,3}")')
 _PREFIXED = re.compile(rb':(?:c|row)[\s>/]')
 
 
-_ANY_R = re.compile(rb"\sr\s*=")  # every r attribute, wherever it is
-_FIRST_R = re.compile(rb'<(?:c|row) r="')  # an r attribute written first, double-quoted
+# an attribute named r anywhere but first in a <c>/<row> tag (or the xmlns:r declaration):
+# "r=" not preceded by a name character (a second r attribute after a space, a quote, a
+# tab …), and "r =" with white space before the "=".  (Two literal-prefixed searches: the
+# quick bound costs a fraction of counting every r attribute.)
+_STRAY_R = re.compile(rb'r=(?<![A-Za-z0-9_.-]r=)(?<!<c r=)(?<!<row r=)(?<!xmlns:r=)')
+_SPACED_R = re.compile(rb'r\s+=')
 _CELL_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
 
 
@@ -344,7 +348,7 @@ def _xlsx_extent(xml: bytes) -> tuple[int, int] | None:
     # row number of four digits and no column of three letters means < 1000 rows × 702
     # columns.
     if (_FAR_CELL.search(xml) is None and _FAR_ROW.search(xml) is None and _PREFIXED.search(xml) is None
-            and len(_ANY_R.findall(xml)) == len(_FIRST_R.findall(xml))):
+            and _STRAY_R.search(xml) is None and _SPACED_R.search(xml) is None):
         return 999, 702
     return _xlsx_extent_parsed(xml)
 
