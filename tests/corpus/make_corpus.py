@@ -471,6 +471,8 @@ case("部件名绝对路径.xlsx", "container", "a member named /etc/cron.d/gipr
     lambda k: replace(k.good, add=[("/etc/cron.d/gipr", b"* * * * * root true\n")]))
 case("部件名反斜杠上级.xlsx", "container", "a member named ..\\..\\evil.xml", **unreadable("file.corrupt"))(
     lambda k: replace(k.good, add=[("..\\..\\evil.xml", b"<x/>")]))
+case("部件名为空.xlsx", "container", "a member with an empty name (found by fuzzing)", **unreadable("file.corrupt"))(
+    lambda k: replace(k.good, add=[("", b"<x/>")]))
 case("部件名盘符.xlsx", "container", "a member named C:/Windows/evil.xml", **unreadable("file.corrupt"))(
     lambda k: replace(k.good, add=[("C:/Windows/evil.xml", b"<x/>")]))
 
@@ -781,6 +783,18 @@ def _tampered(k: Kit) -> bytes:
         for p in list(wb.custom_doc_props.props):
             if p.name == "gipr.unit_code":
                 p.value = OTHER_UNIT
+    return k.openpyxl_edit(edit)
+
+
+
+
+@case("身份签名含中文.xlsx", "template", "a forged identity signature in Chinese characters (found by fuzzing)",
+      **readable("identity.signature", exit=1))
+def _forged_signature(k: Kit) -> bytes:
+    def edit(wb):
+        for row in wb[IDENT].iter_rows():
+            if row[0].value == "signature":
+                row[1].value = "伪造的签名"
     return k.openpyxl_edit(edit)
 
 
