@@ -65,6 +65,7 @@ class _Plan:
         self.rules_by_id = {r.id: r for r in spec.rules}
         self.type_rule = next((r for r in spec.rules if r.kind == "type"), None)
         self.value_rules = [r for r in spec.rules if r.kind in ("equal", "total", "carry")]
+        self.rule_sides = [(r, tuple(r.lhs), tuple(r.rhs)) for r in self.value_rules]
 
 
 _PLANS: dict[tuple[str, str], _Plan] = {}
@@ -94,15 +95,12 @@ def recompute(report: Report, blank_as_zero: bool = False) -> dict[str, Number |
             out[cid] = 0
         else:
             out[cid] = None
+    get = out.__getitem__
     for cid, parts in plan.totals:
-        total: Any = 0
-        for p in parts:
-            n = out[p]
-            if n is None:
-                total = None
-                break
-            total += n
-        out[cid] = total
+        try:
+            out[cid] = sum(map(get, parts))  # int/Decimal; a None part raises TypeError
+        except TypeError:
+            out[cid] = None
     return out
 
 
@@ -132,20 +130,36 @@ def _raw(v: Value) -> str:
     return text if len(text) <= MAX_RAW_SHOWN else text[: MAX_RAW_SHOWN - 1] + "…"
 
 
+_ROSTER_INDEX: list = [None]  # (a copy of the roster, first unit by code, first unit by name)
+
+
+def _roster_index(roster: list[Unit]) -> tuple[dict[str, Unit], dict[str, Unit]]:
+    """The roster by code (stripped, upper case) and by normalised name, first unit winning;
+    built once per roster (gipr merge checks a thousand files against the same one)."""
+    idx = _ROSTER_INDEX[0]
+    if idx is None or idx[0] != roster:  # a list compare: the same units (identity first), cheap
+        codes: dict[str, Unit] = {}
+        names: dict[str, Unit] = {}
+        for u in roster:
+            codes.setdefault(u.code.strip().upper(), u)
+            names.setdefault(normalize_name(u.name), u)
+        idx = _ROSTER_INDEX[0] = (list(roster), codes, names)
+    return idx[1], idx[2]
+
+
 def match_unit(report: Report, roster: list[Unit]) -> Unit | None:
     """The roster unit a report belongs to: by the code in its identity or cover, else by name."""
+    by_code, by_name = _roster_index(roster)
     codes = [c for c in (report.identity.get("unit_code", ""), report.fields.get("unit_code", "")) if c]
     for code in codes:
-        key = code.strip().upper()
-        for u in roster:
-            if u.code.strip().upper() == key:
-                return u
+        u = by_code.get(code.strip().upper())
+        if u is not None:
+            return u
     names = [n for n in (report.fields.get("unit_name", ""), report.identity.get("unit_name", "")) if n]
     for name in names:
-        key = normalize_name(name)
-        for u in roster:
-            if normalize_name(u.name) == key:
-                return u
+        u = by_name.get(normalize_name(name))
+        if u is not None:
+            return u
     return None
 
 
@@ -225,9 +239,13 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         want = (report.year - 1) if report.year else (ctx.year - 1 if ctx.year else None)
         if want is not None and ctx.previous.year is not None and ctx.previous.year != want:
             out.append(messages.finding("previous.year", found=ctx.previous.year, expected=want))
-    for r in plan.value_rules:
+    get = values.get
+    for r, lhs_ids, rhs_ids in plan.rule_sides:
         if r.kind in ("equal", "total"):
-            lhs, rhs = _sum(r.lhs, values), _sum(r.rhs, values)
+            try:  # a None (missing input) raises TypeError: the rule is not evaluated
+                lhs, rhs = sum(map(get, lhs_ids)), sum(map(get, rhs_ids))
+            except TypeError:
+                continue
         elif r.kind == "carry":
             if prev_values is None:
                 continue
