@@ -85,9 +85,17 @@ UNIT_SHEET_ID_LABEL = "单元格编号"
 # arithmetic on value dicts (exact: int, Decimal)
 
 
+_INPUT_IDS: dict[tuple[str, str], list[str]] = {}
+
+
 def input_ids(spec: Spec) -> list[str]:
-    """The input cells in spec order (the order of ``Entry.numbers``)."""
-    return [c.id for c in spec.cells.values() if c.input]
+    """The input cells in spec order (the order of ``Entry.numbers``).  Cached per format:
+    do not modify the list."""
+    key = (spec.id, spec.digest)
+    ids = _INPUT_IDS.get(key)
+    if ids is None:
+        ids = _INPUT_IDS[key] = [c.id for c in spec.cells.values() if c.input]
+    return ids
 
 
 def value_ids(spec: Spec) -> list[str]:
@@ -279,26 +287,58 @@ def find_input_files(paths: Sequence[str | Path]) -> list[Path]:
     """
     out: list[Path] = []
     seen: set[Path] = set()
+    real_dirs: dict[Path, Path] = {}
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(x for x in p.rglob("*") if x.is_file() and x.suffix.lower() in INPUT_SUFFIXES
-                           and not _skip_name(x, p))
+            found = _files_in(p)
         elif p.is_file():
             found = [p]
         else:
             raise GiprError(f"找不到文件或文件夹：{p}", "merge.no_input")
         for f in found:
-            key = f.resolve()
+            key = _real_path(f, real_dirs)
             if key not in seen:
                 seen.add(key)
                 out.append(f)
     return out
 
 
-def _skip_name(f: Path, root: Path) -> bool:
-    rel = f.relative_to(root).parts
-    return any(part.startswith((".", "~$")) for part in rel)
+def _files_in(root: Path) -> list[Path]:
+    """The spreadsheet files under ``root``, sorted like ``sorted(root.rglob("*"))``: not
+    inside symlinked folders (as rglob), skipping hidden and ``~$`` names at any level
+    below ``root``.  os.scandir instead of pathlib: five times faster for a thousand files."""
+    found: list[tuple[tuple[str, ...], Path, str]] = []
+    stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        d, rel = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                entries = list(it)
+        except PermissionError:
+            continue
+        for e in entries:
+            name = e.name
+            if name.startswith((".", "~$")):
+                continue
+            if e.is_dir(follow_symlinks=False):
+                stack.append((d / name, rel + (name,)))
+            elif os.path.splitext(name)[1].lower() in INPUT_SUFFIXES and e.is_file():
+                found.append((rel + (name,), d, name))
+    found.sort(key=lambda t: t[0])
+    return [d / name for _, d, name in found]
+
+
+def _real_path(f: Path, real_dirs: dict[Path, Path]) -> Path:
+    """``f.resolve()``, resolving each folder once (a thousand files in one folder: one
+    resolve, not a thousand)."""
+    if f.is_symlink():
+        return f.resolve()
+    d = f.parent
+    real = real_dirs.get(d)
+    if real is None:
+        real = real_dirs[d] = d.resolve()
+    return real / f.name
 
 
 _W: dict[str, Any] = {}  # worker state: spec, check context
@@ -420,6 +460,16 @@ def _jobs(n_files: int, jobs: int | None) -> int:
     return max(1, min(cpus, 8))
 
 
+def _prepare_workers(spec: Spec) -> None:
+    """Import the reader and build its per-format tables once, before forking: the workers
+    inherit them instead of each doing it again."""
+    from . import checks, read
+
+    read._table_infos(spec)
+    checks._plan(spec)
+    input_ids(spec)
+
+
 def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | None, ctx_args: dict[str, Any],
                  *, jobs: int | None = None) -> Iterator[Entry]:
     """Read and check files, in a process pool when there are many; yields in task order."""
@@ -434,8 +484,13 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
     from concurrent.futures import ProcessPoolExecutor
 
     methods = mp.get_all_start_methods()
-    mpctx = mp.get_context("fork" if "fork" in methods and sys.platform != "darwin" else None)
-    chunk = max(1, min(64, len(tasks) // (n * 8) or 1))
+    fork = "fork" in methods and sys.platform != "darwin"
+    mpctx = mp.get_context("fork" if fork else None)
+    if fork and spec is not None:
+        _prepare_workers(spec)
+    # small chunks: the last one decides when the pool is done (64 files ≈ 0.3 s of one core
+    # idle at the end); sending a chunk costs far less than reading one file
+    chunk = max(1, min(16, len(tasks) // (n * 16) or 1))
     with ProcessPoolExecutor(max_workers=n, mp_context=mpctx, initializer=_worker_init,
                              initargs=(spec_id, ctx_args)) as ex:
         yield from ex.map(_read_task, tasks, chunksize=chunk)
@@ -653,7 +708,8 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
                        exclude: Sequence[Path] = (), jobs: int | None = None) -> list[Entry]:
     files = find_input_files(paths)
     skip = {Path(p).resolve() for p in exclude}
-    files = [f for f in files if f.resolve() not in skip]
+    real_dirs: dict[Path, Path] = {}
+    files = [f for f in files if _real_path(f, real_dirs) not in skip]
     if not files:
         raise GiprError("没有找到要汇总的报表文件（支持 " + "、".join(INPUT_SUFFIXES) + "）："
                         + "、".join(str(p) for p in paths), "merge.no_input")
