@@ -1577,6 +1577,12 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
         if os.environ.get("GIPR_DEBUG"):
             raise
         raise _fail("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
+    except BaseException as e:
+        # a panic inside calamine (Rust) arrives as pyo3's PanicException, a BaseException
+        # (found by fuzzing .xls files); KeyboardInterrupt, SystemExit and timeouts go on
+        if type(e).__name__ != "PanicException":
+            raise
+        raise _fail("file.corrupt", display, detail=messages.detail("panic", error=str(e)[:160])) from None
 
 
 def _read(data: bytes, display: str, spec: Spec | None) -> Report:
