@@ -68,6 +68,7 @@ DETAILS: dict[str, str] = {
     "local_name": "部件“{member}”的文件头与目录记录不一致，文件可能被篡改",
     "bad_xml": "XML 格式错误或单元格位置无法识别",
     "panic": "表格读取组件无法处理其内部结构：{error}",
+    "dimensions": "工作表的维度记录无效（起始行列大于结束行列）",
     "odt": "是文字处理文档（.odt），不是表格",
     "odf": "是 OpenDocument 文件，但不是表格",
     "xlsb": "是 Excel 二进制工作簿（.xlsb），请另存为 .xlsx",

@@ -682,7 +682,10 @@ def _open_ole(data: bytes, name: str) -> _Container:
     finally:
         ole.close()
     c = _Container("xls", data)
-    extents, encrypted = _biff_scan(biff)
+    try:
+        extents, encrypted = _biff_scan(biff)
+    except ValueError as e:
+        raise _fail("file.corrupt", name, detail=messages.detail("biff", error=e)) from None
     if encrypted:
         raise _fail("file.encrypted", name)
     c.oversized = {f"#{i}": e for i, e in extents.items() if e[0] > MAX_SHEET_ROWS or e[0] * max(e[1], 1) > MAX_SHEET_CELLS}
@@ -703,6 +706,8 @@ def _biff_scan(biff: bytes) -> tuple[dict[int, tuple[int, int]], bool]:
     while pos + 4 <= n:
         rtype, rlen = struct.unpack_from("<HH", biff, pos)
         body = pos + 4
+        if body + rlen > n:
+            break  # a record cut short: calamine reports the damage
         if rtype == 0x002F and sheet == -1:  # FILEPASS in the globals
             return extents, True
         if rtype in (0x0809, 0x0409, 0x0209, 0x0009):  # BOF
@@ -719,6 +724,10 @@ def _biff_scan(biff: bytes) -> tuple[dict[int, tuple[int, int]], bool]:
                 r, col = struct.unpack_from("<HH", biff, body)
                 rows = max(rows, r + 1)
                 cols = max(cols, col + 1)
+            elif rtype == 0x0200 and rlen in (10, 14):  # DIMENSIONS: first row, last row + 1, first col, last col + 1
+                r0, r1, c0, c1 = struct.unpack_from("<IIHH" if rlen == 14 else "<HHHH", biff, body)
+                if r0 > r1 or c0 > c1:  # calamine would size the sheet from it (found by fuzzing: 500 GB)
+                    raise ValueError(messages.detail("dimensions"))
             elif rtype == 0x00BD and rlen >= 6:  # MULRK: row, first col, ..., last col
                 r, _c0 = struct.unpack_from("<HH", biff, body)
                 (c1,) = struct.unpack_from("<H", biff, body + rlen - 2)
