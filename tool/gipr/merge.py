@@ -1352,7 +1352,7 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     # (it leaves them behind when it fails, e.g. on a full disk)
     tmpdir = tempfile.mkdtemp(prefix=".gipr-xlsx-", dir=target.parent)
     try:
-        wb = xlsxwriter.Workbook(str(inner), {**WORKBOOK_OPTIONS, "tmpdir": tmpdir})
+        wb = xlsxwriter.Workbook(str(inner), {**WORKBOOK_OPTIONS, "tmpdir": tmpdir, "in_memory": True})
         try:
             build_workbook(wb, spec, year=result.year, unit=None, values=inputs, identity=ident, units=units,
                            fields=fields)
