@@ -35,7 +35,6 @@ import json
 import os
 import random
 import re
-import shutil
 import struct
 import sys
 import tempfile
@@ -624,6 +623,8 @@ case("winmail.dat", "format", "an Outlook TNEF winmail.dat saved from a mail",
 case("压缩包.zip", "format", "the report inside a .zip", check=Expect(2, code="file.not_spreadsheet"),
      collect=Expect(2, code="file.archive", status="unreadable"))(lambda k: build([("报表.xlsx", k.good)]))
 # LibreOffice-made files (see _LO below)
+case("xls维度记录颠倒.xls", "format", "an .xls whose DIMENSIONS record starts after it ends (found by fuzzing)",
+     needs="soffice", **unreadable("file.corrupt"))(None)
 case("xls改名.xlsx", "format", "a real .xls (LibreOffice) renamed .xlsx", needs="soffice", same_values=True,
      **readable())(None)
 case("LibreOffice另存.ods", "format", "the workbook saved by LibreOffice as .ods", needs="soffice", same_values=True,
@@ -808,8 +809,31 @@ case("LibreOffice另存_身份丢失.xlsx", "template",
      "the identity sheet and properties dropped, then re-saved by LibreOffice: identified by the cover",
      needs="soffice", same_values=True, **readable("identity.missing"))(None)
 
-# LibreOffice cases: (case name, source bytes, target)
+def _xls_dimensions_inverted(xls: bytes) -> bytes:
+    """The DIMENSIONS record of table 3's sheet says its first row comes after its last."""
+    import olefile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "x.xls"
+        p.write_bytes(xls)
+        ole = olefile.OleFileIO(str(p), write_mode=True)
+        wb = bytearray(ole.openstream("Workbook").read())
+        pos = n = 0
+        while pos + 4 <= len(wb):
+            t, ln = struct.unpack_from("<HH", wb, pos)
+            if t == 0x0200 and ln == 14:
+                n += 1
+                if n == 3:  # cover, table 2, table 3
+                    struct.pack_into("<II", wb, pos + 4, 0x00D50000, 23)
+            pos += 4 + ln
+        ole.write_stream("Workbook", bytes(wb))
+        ole.close()
+        return p.read_bytes()
+
+
+# LibreOffice cases: (case name, source bytes, target[, what to do with LibreOffice's file])
 _LO = {
+    "xls维度记录颠倒.xls": (lambda k: k.good, "xls", _xls_dimensions_inverted),
     "xls改名.xlsx": (lambda k: k.good, "xls"),
     "LibreOffice另存.ods": (lambda k: k.good, "ods"),
     "LibreOffice另存.xlsx": (lambda k: k.good, "xlsx"),
@@ -1019,7 +1043,10 @@ def _libreoffice_cases(k: Kit, outdir: Path) -> list[Case]:
     with tempfile.TemporaryDirectory(prefix="gipr-corpus-lo-") as tmp:
         tmp = Path(tmp)
         jobs: dict[str, list[tuple[str, Path]]] = {}
-        for i, (name, (make, target)) in enumerate(_LO.items()):
+        post = {}
+        for i, (name, spec) in enumerate(_LO.items()):
+            make, target = spec[0], spec[1]
+            post[name] = spec[2] if len(spec) > 2 else None
             src = tmp / "in" / f"c{i}.xlsx"
             src.parent.mkdir(exist_ok=True)
             src.write_bytes(make(k))
@@ -1027,7 +1054,8 @@ def _libreoffice_cases(k: Kit, outdir: Path) -> list[Case]:
         for target, items in jobs.items():
             outs = lo_convert([p for _, p in items], target, tmp / f"out-{target}")
             for (name, _), o in zip(items, outs):
-                shutil.copyfile(o, outdir / name)
+                data = o.read_bytes()
+                (outdir / name).write_bytes(post[name](data) if post[name] else data)
                 done.append(by_name[name])
     return done
 
