@@ -756,8 +756,36 @@ def _open_ole(data: bytes, name: str) -> _Container:
         raise _fail("file.corrupt", name, detail=messages.detail("biff", error=e)) from None
     if encrypted:
         raise _fail("file.encrypted", name)
-    c.oversized = {f"#{i}": e for i, e in extents.items() if e[0] > MAX_SHEET_ROWS or e[0] * max(e[1], 1) > MAX_SHEET_CELLS}
+    big = {i: e for i, e in extents.items() if e[0] > MAX_SHEET_ROWS or e[0] * max(e[1], 1) > MAX_SHEET_CELLS}
+    if big:
+        # calamine builds every sheet of an .xls when it opens the file, so an oversized sheet
+        # cannot be skipped: refuse the file (found by fuzzing: a cell moved to column 64,271
+        # made it allocate 25 GB and abort the process)
+        i, (rows, cols) = next(iter(big.items()))
+        sheet = _biff_sheet_names(biff).get(i) or f"#{i + 1}"
+        raise _fail("file.sheet_too_large", name, sheet=sheet, rows=rows, cols=cols, limit=f"{MAX_SHEET_CELLS:,}")
     return c
+
+
+def _biff_sheet_names(biff: bytes) -> dict[int, str]:
+    """Sheet index → name, from the BOUNDSHEET records of the workbook globals (BIFF8)."""
+    out: dict[int, str] = {}
+    pos, n, i = 0, len(biff), 0
+    while pos + 4 <= n:
+        rtype, rlen = struct.unpack_from("<HH", biff, pos)
+        body = pos + 4
+        if rtype == 0x0085 and rlen >= 8 and body + rlen <= n:
+            cch, flags = biff[body + 6], biff[body + 7]
+            raw = biff[body + 8:body + rlen]
+            try:
+                out[i] = raw[: cch * 2].decode("utf-16-le") if flags & 1 else raw[:cch].decode("latin-1")
+            except UnicodeDecodeError:
+                pass
+            i += 1
+        elif rtype == 0x000A:  # the end of the globals
+            break
+        pos = body + rlen
+    return out
 
 
 def _biff_scan(biff: bytes) -> tuple[dict[int, tuple[int, int]], bool]:
