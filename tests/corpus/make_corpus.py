@@ -625,6 +625,8 @@ case("压缩包.zip", "format", "the report inside a .zip", check=Expect(2, code
 # LibreOffice-made files (see _LO below)
 case("xls维度记录颠倒.xls", "format", "an .xls whose DIMENSIONS record starts after it ends (found by fuzzing)",
      needs="soffice", **unreadable("file.corrupt"))(None)
+case("xls远端列.xls", "format", "an .xls with a text cell in column 64,271 (found by fuzzing)", needs="soffice",
+     **unreadable("file.sheet_too_large"))(None)
 case("xls改名.xlsx", "format", "a real .xls (LibreOffice) renamed .xlsx", needs="soffice", same_values=True,
      **readable())(None)
 case("LibreOffice另存.ods", "format", "the workbook saved by LibreOffice as .ods", needs="soffice", same_values=True,
@@ -809,8 +811,9 @@ case("LibreOffice另存_身份丢失.xlsx", "template",
      "the identity sheet and properties dropped, then re-saved by LibreOffice: identified by the cover",
      needs="soffice", same_values=True, **readable("identity.missing"))(None)
 
-def _xls_dimensions_inverted(xls: bytes) -> bytes:
-    """The DIMENSIONS record of table 3's sheet says its first row comes after its last."""
+def _patch_biff(xls: bytes, rtype: int, sheet: int, patch: Callable[[bytearray, int], None]) -> bytes:
+    """Patch the first record of type ``rtype`` in sheet ``sheet`` (from 0: cover, table 2,
+    table 3 …) of the Workbook stream of an .xls."""
     import olefile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -818,22 +821,35 @@ def _xls_dimensions_inverted(xls: bytes) -> bytes:
         p.write_bytes(xls)
         ole = olefile.OleFileIO(str(p), write_mode=True)
         wb = bytearray(ole.openstream("Workbook").read())
-        pos = n = 0
-        while pos + 4 <= len(wb):
+        pos, bof, done = 0, -1, False
+        while pos + 4 <= len(wb) and not done:
             t, ln = struct.unpack_from("<HH", wb, pos)
-            if t == 0x0200 and ln == 14:
-                n += 1
-                if n == 3:  # cover, table 2, table 3
-                    struct.pack_into("<II", wb, pos + 4, 0x00D50000, 23)
+            if t == 0x0809:
+                bof += 1
+            elif t == rtype and bof - 1 == sheet:  # BOF 0 opens the workbook globals
+                patch(wb, pos + 4)
+                done = True
             pos += 4 + ln
+        assert done, (rtype, sheet)
         ole.write_stream("Workbook", bytes(wb))
         ole.close()
         return p.read_bytes()
 
 
+def _xls_dimensions_inverted(xls: bytes) -> bytes:
+    """The DIMENSIONS record of table 3's sheet says its first row comes after its last."""
+    return _patch_biff(xls, 0x0200, 2, lambda b, at: struct.pack_into("<II", b, at, 0x00D50000, 23))
+
+
+def _xls_far_column(xls: bytes) -> bytes:
+    """A text cell (LABELSST) of table 3's sheet moved to column 64,271."""
+    return _patch_biff(xls, 0x00FD, 2, lambda b, at: struct.pack_into("<H", b, at + 2, 64271))
+
+
 # LibreOffice cases: (case name, source bytes, target[, what to do with LibreOffice's file])
 _LO = {
     "xls维度记录颠倒.xls": (lambda k: k.good, "xls", _xls_dimensions_inverted),
+    "xls远端列.xls": (lambda k: k.good, "xls", _xls_far_column),
     "xls改名.xlsx": (lambda k: k.good, "xls"),
     "LibreOffice另存.ods": (lambda k: k.good, "ods"),
     "LibreOffice另存.xlsx": (lambda k: k.good, "xlsx"),
