@@ -1100,6 +1100,34 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     book.defer(UNIT_SHEET, rows, last_data + 2, last_col)
 
 
+def _defer_identity_units(book: _Book, n_keys: int, units: list[dict[str, str]]) -> None:
+    """The unit list of the identity sheet, as ``identity.write_identity`` lays it out: after
+    the key/value rows (a header row, one row per key) an empty row, a header row of the
+    unit fields, then one row per unit; every cell text."""
+    from .identity import IDENTITY_SHEET
+
+    cols: list[str] = []
+    for u in units:
+        for k in u:
+            if k not in cols:
+                cols.append(str(k))
+    first = 1 + n_keys + 1  # header row + key rows, then the empty row
+
+    def rows() -> Iterator[str]:
+        head = book.row(first)
+        for c, k in enumerate(cols):
+            head.text(c, k)
+        yield head.xml()
+        for i, u in enumerate(units, 1):
+            row = book.row(first + i)
+            for c, k in enumerate(cols):
+                v = u.get(k)
+                row.text(c, "" if v is None else str(v))
+            yield row.xml()
+
+    book.defer(IDENTITY_SHEET, rows, first + len(units), max(1, len(cols) - 1))
+
+
 def _cached(n: Number | None) -> Any:
     if n is None:
         return 0
@@ -1354,10 +1382,14 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     try:
         wb = xlsxwriter.Workbook(str(inner), {**WORKBOOK_OPTIONS, "tmpdir": tmpdir, "in_memory": True})
         try:
-            build_workbook(wb, spec, year=result.year, unit=None, values=inputs, identity=ident, units=units,
+            # the identity sheet's unit list (a row per unit: thousands for a city) is spliced
+            # in below, like the per-unit sheet, instead of cell by cell through xlsxwriter
+            build_workbook(wb, spec, year=result.year, unit=None, values=inputs, identity=ident, units=None,
                            fields=fields)
             wb.doc_properties["created"] = generated.astimezone(_dt.timezone.utc).replace(tzinfo=None)
             book = _Book(wb)
+            if units:
+                _defer_identity_units(book, len(ident), units)
             f = book.f
             ws = wb.add_worksheet(INFO_SHEET)
             ws.activate()  # opening the roll-up shows what it covers first
