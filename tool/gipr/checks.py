@@ -84,17 +84,10 @@ def recompute(report: Report, blank_as_zero: bool = False) -> dict[str, Number |
     every total recomputed from them (None if any input it depends on is None)."""
     plan = _plan(report.spec)
     vals = report.values
-    out: dict[str, Number | None] = {}
-    for cid in plan.inputs:
-        v = vals.get(cid)
-        if v is None:
-            out[cid] = None
-        elif v.state == "number":
-            out[cid] = v.number
-        elif blank_as_zero and v.state == "blank":
-            out[cid] = 0
-        else:
-            out[cid] = None
+    ids = plan.inputs
+    out: dict[str, Number | None] = {
+        cid: None if v is None else v.number if v.state == "number" else 0 if blank_as_zero and v.state == "blank"
+        else None for cid, v in zip(ids, map(vals.get, ids))}
     get = out.__getitem__
     for cid, parts in plan.totals:
         try:

@@ -400,16 +400,12 @@ def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any
         if key not in seen:
             seen.add(key)
             findings.append(f)
-    nums: list[Number | None] = []
+    ids = input_ids(spec)
+    got = list(map(rep.values.get, ids))
+    nums: list[Number | None] = [None if v is None or v.state != "number" else v.number for v in got]
     odd: dict[str, str] = {}
-    for cid in input_ids(spec):
-        v = rep.values.get(cid)
-        if v is None or v.state != "number":
-            nums.append(None)
-            if v is not None and v.state in ("text", "error", "na"):
-                odd[cid] = v.raw_text
-        else:
-            nums.append(v.number)
+    if None in nums:
+        odd = {cid: v.raw_text for cid, v in zip(ids, got) if v is not None and v.state in ("text", "error", "na")}
     kind = "rollup" if rep.kind == "rollup" else "unit"
     name = (rep.unit_name or "").strip()
     county = ""
