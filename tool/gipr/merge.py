@@ -459,6 +459,8 @@ def _jobs(n_files: int, jobs: int | None) -> int:
 def _prepare_workers(spec: Spec) -> None:
     """Import the reader and build its per-format tables once, before forking: the workers
     inherit them instead of each doing it again."""
+    import python_calamine  # noqa: F401
+
     from . import checks, read
 
     read._table_infos(spec)
