@@ -757,10 +757,14 @@ def _open_ole(data: bytes, name: str) -> _Container:
     if encrypted:
         raise _fail("file.encrypted", name)
     big = {i: e for i, e in extents.items() if e[0] > MAX_SHEET_ROWS or e[0] * max(e[1], 1) > MAX_SHEET_CELLS}
+    if not big and sum(r * max(c, 1) for r, c in extents.values()) > MAX_SHEET_CELLS:
+        worst = max(extents, key=lambda k: extents[k][0] * max(extents[k][1], 1))
+        big = {worst: extents[worst]}
     if big:
-        # calamine builds every sheet of an .xls when it opens the file, so an oversized sheet
-        # cannot be skipped: refuse the file (found by fuzzing: a cell moved to column 64,271
-        # made it allocate 25 GB and abort the process)
+        # calamine builds every sheet of an .xls when it opens the file (room for the declared
+        # dimensions included), so an oversized sheet cannot be skipped: refuse the file, and
+        # bound all its sheets together (found by fuzzing: a cell moved to column 64,271, a
+        # DIMENSIONS record of 2 billion rows made it allocate 25 GB / 1.2 TB and abort)
         i, (rows, cols) = next(iter(big.items()))
         sheet = _biff_sheet_names(biff).get(i) or f"#{i + 1}"
         raise _fail("file.sheet_too_large", name, sheet=sheet, rows=rows, cols=cols, limit=f"{MAX_SHEET_CELLS:,}")
@@ -824,6 +828,8 @@ def _biff_scan(biff: bytes) -> tuple[dict[int, tuple[int, int]], bool]:
                 r0, r1, c0, c1 = struct.unpack_from("<IIHH" if rlen == 14 else "<HHHH", biff, body)
                 if r0 > r1 or c0 > c1:  # calamine would size the sheet from it (found by fuzzing: 500 GB)
                     raise ValueError(messages.detail("dimensions"))
+                rows = max(rows, r1)  # calamine reserves room for the declared dimensions too
+                cols = max(cols, c1)
             elif rtype == 0x00BD and rlen >= 6:  # MULRK: row, first col, ..., last col
                 r, _c0 = struct.unpack_from("<HH", biff, body)
                 (c1,) = struct.unpack_from("<H", biff, body + rlen - 2)
