@@ -51,7 +51,8 @@ def limits() -> list[Limit]:
         Limit("压缩包内的部件数", f"{read.MAX_MEMBERS} 个", "同上",
               "“含有 … 个部件，超过 … 个的上限”（file.zip_bomb）", ("read.MAX_MEMBERS",)),
         Limit("工作表的范围", f"{read.MAX_SHEET_CELLS:,} 个单元格，且不超过 {read.MAX_SHEET_ROWS:,} 行",
-              "读取前估算有内容的单元格所占的行列（不展开表格）；表格所在的工作表超出时拒绝读取，其他工作表跳过",
+              "读取前估算有内容的单元格所占的行列（不展开表格）；表格所在的工作表超出时拒绝读取，其他工作表跳过；"
+              ".xls 的所有工作表合计也不能超出",
               "“工作表…的内容一直延伸到第 … 行…超出安全读取的范围”（file.sheet_too_large）",
               ("read.MAX_SHEET_CELLS", "read.MAX_SHEET_ROWS")),
         Limit("读取一个文件的时间", f"{read.MAX_READ_SECONDS} 秒", "gipr check / merge / collect，每个文件",

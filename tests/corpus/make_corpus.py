@@ -627,6 +627,8 @@ case("xls维度记录颠倒.xls", "format", "an .xls whose DIMENSIONS record sta
      needs="soffice", **unreadable("file.corrupt"))(None)
 case("xls远端列.xls", "format", "an .xls with a text cell in column 64,271 (found by fuzzing)", needs="soffice",
      **unreadable("file.sheet_too_large"))(None)
+case("xls维度20亿行.xls", "format", "an .xls whose DIMENSIONS record declares 2 billion rows (found by fuzzing)",
+     needs="soffice", **unreadable("file.sheet_too_large"))(None)
 case("xls改名.xlsx", "format", "a real .xls (LibreOffice) renamed .xlsx", needs="soffice", same_values=True,
      **readable())(None)
 case("LibreOffice另存.ods", "format", "the workbook saved by LibreOffice as .ods", needs="soffice", same_values=True,
@@ -841,6 +843,11 @@ def _xls_dimensions_inverted(xls: bytes) -> bytes:
     return _patch_biff(xls, 0x0200, 2, lambda b, at: struct.pack_into("<II", b, at, 0x00D50000, 23))
 
 
+def _xls_huge_dimensions(xls: bytes) -> bytes:
+    """The DIMENSIONS record of table 3's sheet declares 2 billion rows (calamine reserves them)."""
+    return _patch_biff(xls, 0x0200, 2, lambda b, at: struct.pack_into("<I", b, at + 4, 0x7900000D))
+
+
 def _xls_far_column(xls: bytes) -> bytes:
     """A text cell (LABELSST) of table 3's sheet moved to column 64,271."""
     return _patch_biff(xls, 0x00FD, 2, lambda b, at: struct.pack_into("<H", b, at + 2, 64271))
@@ -850,6 +857,7 @@ def _xls_far_column(xls: bytes) -> bytes:
 _LO = {
     "xls维度记录颠倒.xls": (lambda k: k.good, "xls", _xls_dimensions_inverted),
     "xls远端列.xls": (lambda k: k.good, "xls", _xls_far_column),
+    "xls维度20亿行.xls": (lambda k: k.good, "xls", _xls_huge_dimensions),
     "xls改名.xlsx": (lambda k: k.good, "xls"),
     "LibreOffice另存.ods": (lambda k: k.good, "ods"),
     "LibreOffice另存.xlsx": (lambda k: k.good, "xlsx"),
