@@ -538,9 +538,10 @@ def _stored_zip(members: dict[str, bytes], crcs: dict[str, int]) -> bytes:
                             0, 0, 0, 0, 0, offset) + fn)
         local += (head, fn, blob)
         offset += len(head) + len(fn) + size
-    cd = b"".join(central)
-    end = pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(central), len(central), len(cd), offset, 0)
-    return b"".join(local) + cd + end
+    cd_size = sum(map(len, central))
+    local += central
+    local.append(pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(central), len(central), cd_size, offset, 0))
+    return b"".join(local)  # one copy of the parts
 
 
 def _xlsx_container(data: bytes, members: dict[str, bytes], name: str, crcs: dict[str, int] | None = None
