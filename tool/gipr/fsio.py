@@ -75,6 +75,16 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _chmod_like_a_new_file(path: Path) -> None:
+    """mkstemp makes 0600 files; give the output the mode an ordinary new file gets (umask)."""
+    if os.name != "posix":
+        return
+    mask = os.umask(0)
+    os.umask(mask)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o666 & ~mask)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success fsync it and rename it into place.
@@ -93,6 +103,7 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
         yield tmp_path
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())
+        _chmod_like_a_new_file(tmp_path)
         if path.exists() and not overwrite:
             raise GiprError(f"文件已存在：{path}。如需替换，请加 --force，或换一个文件名。", "output.exists")
         os.replace(tmp_path, path)
