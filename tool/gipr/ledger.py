@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from .fsio import _fsync_dir
 from .errors import GiprError
 
 SCHEMA_VERSION = 1
@@ -513,17 +514,6 @@ def _pinned_copy(s: Submission, unit_code: str) -> Submission:
     # pinned to this unit by the clerk: it is identified now, its status is what checking found
     return replace(s, unit_code=unit_code, pinned=True, status=s.check_status,
                    identified_by="override" if s.unit_code != unit_code else s.identified_by)
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- status per roster unit --------------------------------------------------------------

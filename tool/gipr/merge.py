@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from .identity import _text  # one cell → text, shared with the identity reader
 from .errors import GiprError
 from .model import Finding
 from .spec import Spec
@@ -843,12 +844,6 @@ def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[s
     return out
 
 
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
 
 
 def _large_change(this: Number, last: Number) -> bool:
