@@ -158,28 +158,36 @@ def make_county(folder: Path, roster: Path, n: int, year: int) -> list[Path]:
 # measurements
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory (kB) of a process and all its descendants, from /proc."""
+def _tree_pids(root: int) -> list[int]:
+    """A process and all its descendants, from /proc (a scan of every process)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/stat", "rb") as f:
-                st = f.read().rsplit(b")", 1)[1].split()
-            ppid = int(st[1])
-            with open(f"/proc/{d}/status", "rb") as f:
-                m = re.search(rb"VmRSS:\s+(\d+)", f.read())
-            rss[int(d)] = int(m.group(1)) if m else 0
-            children.setdefault(ppid, []).append(int(d))
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [root]
+        children.setdefault(ppid, []).append(int(d))
+    out, stack = [], [root]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
+        out.append(p)
         stack += children.get(p, [])
+    return out
+
+
+def _rss_kb(pids: list[int]) -> int:
+    """Resident memory (kB) of these processes (those still running)."""
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status", "rb") as f:
+                m = re.search(rb"VmRSS:\s+(\d+)", f.read())
+        except OSError:
+            continue
+        total += int(m.group(1)) if m else 0
     return total
 
 
@@ -206,8 +214,16 @@ def run_merge(folder: Path, roster: Path, out: Path, year: int, extra: list[str]
     done = threading.Event()
 
     def sample():
+        # the resident memory of the tree every 20 ms; the tree itself (the pool's workers
+        # appear once) is rescanned every 0.25 s: a scan of all of /proc costs ~5 ms of CPU,
+        # which every 20 ms would take a quarter of a core from the merge being measured
+        pids: list[int] = []
+        i = 0
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            if i % 12 == 0:
+                pids = _tree_pids(proc.pid)
+            peak[0] = max(peak[0], _rss_kb(pids))
+            i += 1
             done.wait(0.02)
 
     th = threading.Thread(target=sample, daemon=True)
