@@ -45,7 +45,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from .errors import GiprError
-from .fsio import atomic_output, safe_filename
+from .fsio import _fsync_dir, atomic_output, safe_filename
 from .identity import make_identity, write_identity
 from .roster import Unit
 from .spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Rule, Spec, TableLayout
@@ -1181,20 +1181,6 @@ def _unlink(p: str) -> None:
 
     with contextlib.suppress(OSError):
         os.unlink(p)
-
-
-def _fsync_dir(d: Path) -> None:
-    import contextlib
-    import os
-
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 _FACTORIES: dict[tuple, TemplateFactory] = {}
