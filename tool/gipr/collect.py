@@ -302,6 +302,8 @@ class Collector:
         self.progress = progress or Progress()
         self.result = CollectResult()
         self._ctx = None
+        self._results = None  # stored.ResultStore, made on first use
+        self._payload: dict[str, Any] | None = None  # the last file's result, to store with its row
 
     # --- planning ---------------------------------------------------------------------
     def plan(self, sources: Iterable[str | Path]) -> list[_Item]:
@@ -578,7 +580,11 @@ class Collector:
             report_year=report.year if report is not None else None,
             report_kind=report.kind if report is not None else None,
         )
-        sub, created = self.ledger.add(rec)  # 5. one transaction
+        also = None
+        if self._payload is not None:  # its result, for merge and status (stored.py): in the same transaction
+            rows = self._result_store().rows([(sha, self._payload)])
+            also = lambda conn: self._results.write(conn, rows)  # noqa: E731
+        sub, created = self.ledger.add(rec, also)  # 5. one transaction
         o = Outcome(kw["file_name"], kw["source"], "new" if created else "duplicate", sub,
                     reason=rec["reason"], code=rec["reason_code"])
         self.result.outcomes.append(o)
@@ -591,12 +597,23 @@ class Collector:
             self._ctx = CheckContext(year=self.ws.year, roster=self.roster)
         return self._ctx
 
+    def _result_store(self):
+        if self._results is None:
+            from .stored import ResultStore
+
+            self._results = ResultStore(self.ledger, self.ws.spec, self.ws.year, self.roster)
+        return self._results
+
     def _read_and_check(self, data: bytes, name: str, sha: str):
-        """→ (report or None, findings as JSON dicts, problem code, Chinese problem)."""
+        """→ (report or None, findings as JSON dicts, problem code, Chinese problem).  The
+        result to store (``stored``'s payload) is left in ``self._payload``; None for a
+        timeout (it depends on the machine: merge reads such a file again)."""
         from .checks import check_report
         from .mailparse import ParseTimeout
         from .read import ReadError, read_report
+        from .stored import payload_from_report, payload_unreadable
 
+        self._payload = None
         try:
             with time_limit(READ_SECONDS):
                 report = read_report(data, name=name, spec=self.ws.spec)
@@ -604,12 +621,14 @@ class Collector:
                 findings = check_report(report, self._context())
         except ReadError as e:
             msg = str(e)
+            self._payload = payload_unreadable(e.code, msg)
             return None, [{"code": e.code, "severity": "error", "message": msg, "cell": None, "ref": None,
                            "path": None, "rule": None}], e.code, msg
         except ParseTimeout:
             msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。"
             return None, [{"code": "file.timeout", "severity": "error", "message": msg, "cell": None, "ref": None,
                            "path": None, "rule": None}], "file.timeout", msg
+        self._payload = payload_from_report(report, findings)
         return report, [f.to_json() for f in findings], None, None
 
 

@@ -392,41 +392,57 @@ def _ledger_unit(code: str | None, ctx: Any) -> Any:
     return next((u for u in (getattr(ctx, "roster", None) or ()) if u.code == code), None)
 
 
-def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any) -> Entry:
-    spec: Spec = rep.spec
-    findings: list[Finding] = []
-    seen: set[tuple] = set()
-    for f in list(rep.findings) + list(found):
-        key = (f.code, f.severity, f.cell, f.message)
-        if key not in seen:
-            seen.add(key)
-            findings.append(f)
+def compact_numbers(spec: Spec, values: Mapping[str, Any]) -> tuple[list[Number | None], dict[str, str]]:
+    """A report's input cells in ``input_ids`` order (None unless a number), and what the
+    non-numeric ones said (text, error, 不适用), only when there are such cells."""
     ids = input_ids(spec)
-    got = list(map(rep.values.get, ids))
+    got = list(map(values.get, ids))
     nums: list[Number | None] = [None if v is None or v.state != "number" else v.number for v in got]
     odd: dict[str, str] = {}
     if None in nums:
         odd = {cid: v.raw_text for cid, v in zip(ids, got) if v is not None and v.state in ("text", "error", "na")}
-    kind = "rollup" if rep.kind == "rollup" else "unit"
-    name = (rep.unit_name or "").strip()
+    return nums, odd
+
+
+def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any) -> Entry:
+    nums, odd = compact_numbers(rep.spec, rep.values)
+    parts = {"numbers": nums, "odd": odd, "unit_code": rep.unit_code or "", "unit_name": rep.unit_name or "",
+             "identity_county": rep.identity.get("county") or "", "kind": rep.kind, "sha256": rep.sha256 or "",
+             "year": rep.year, "units": rep.units or []}
+    return entry_from_parts(rep.spec, parts, rep.findings, found, display, **extra)
+
+
+def entry_from_parts(spec: Spec, p: Mapping[str, Any], read_findings: Sequence[Finding], found: Sequence[Finding],
+                     display: str, **extra: Any) -> Entry:
+    """The Entry of one read and checked input, from its compact parts (a fresh report's, or a
+    result stored in the ledger: ``stored.payload_from_report`` has the same keys)."""
+    findings: list[Finding] = []
+    seen: set[tuple] = set()
+    for f in list(read_findings) + list(found):
+        key = (f.code, f.severity, f.cell, f.message)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
+    kind = "rollup" if p["kind"] == "rollup" else "unit"
+    name = p["unit_name"].strip()
     county = ""
     if kind == "rollup":
-        county = (rep.identity.get("county") or "").strip() or _strip_rollup_suffix(name)
+        county = p["identity_county"].strip() or _strip_rollup_suffix(name)
         name = county or name
     e = Entry(
-        code=(rep.unit_code or "").strip(),
+        code=p["unit_code"].strip(),
         name=name.strip(),
         status=INCLUDED,
         kind=kind,
         file=display,
-        sha256=rep.sha256 or "",
+        sha256=p["sha256"],
         errors=sum(1 for f in findings if f.severity == "error"),
         warnings=sum(1 for f in findings if f.severity == "warning"),
-        numbers=tuple(nums),
-        odd=odd,
+        numbers=tuple(p["numbers"]),
+        odd=dict(p["odd"]),
         findings=findings,
-        covers=[dict(u) for u in (rep.units or [])] if kind == "rollup" else [],
-        year=rep.year,
+        covers=[dict(u) for u in p["units"]] if kind == "rollup" else [],
+        year=p["year"],
         format=spec.id,
         county=county,
     )
@@ -470,14 +486,17 @@ def _prepare_workers(spec: Spec) -> None:
 
 
 def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | None, ctx_args: dict[str, Any],
-                 *, jobs: int | None = None) -> Iterator[Entry]:
-    """Read and check files, in a process pool when there are many; yields in task order."""
+                 *, jobs: int | None = None, task_fn: Any = None) -> Iterator[Any]:
+    """Read and check files, in a process pool when there are many; yields in task order.
+    ``task_fn`` (a module-level function of one task, run in the workers with the spec and
+    check context of ``_W``) replaces the default: one ``Entry`` per file."""
+    task_fn = task_fn or _read_task
     n = _jobs(len(tasks), jobs)
     spec_id = spec.id if spec is not None else None
     if n == 1:
         _worker_init(spec_id, ctx_args)
         for t in tasks:
-            yield _read_task(t)
+            yield task_fn(t)
         return
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -492,7 +511,7 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
     chunk = max(1, min(16, len(tasks) // (n * 16) or 1))
     with ProcessPoolExecutor(max_workers=n, mp_context=mpctx, initializer=_worker_init,
                              initargs=(spec_id, ctx_args)) as ex:
-        yield from ex.map(_read_task, tasks, chunksize=chunk)
+        yield from ex.map(task_fn, tasks, chunksize=chunk)
 
 
 # ---------------------------------------------------------------------------------
@@ -523,6 +542,8 @@ class MergeResult:
     previous: "Previous | None" = None
     changes: list["YearChange"] = field(default_factory=list)
     cover: dict[str, str] = field(default_factory=dict)  # extra cover fields of the roll-up (filler, phone)
+    from_ledger: int = 0  # workspace merge: inputs taken from the results stored in the ledger
+    reread: int = 0  # inputs read and checked from their files in this merge
 
     @property
     def included(self) -> list[Entry]:
@@ -716,21 +737,14 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs))
 
 
-def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None) -> list[Entry]:
-    """Each unit's current submission in the ledger, re-read and re-checked from the archive."""
-    current = ws.ledger.current()
-    tasks: list[tuple[str, str, dict[str, Any]]] = []
-    out: list[Entry] = []
-    for code, sub in current.items():
-        extra = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
-        path = Path(sub.archive_path) if sub.archive_path else None
-        if path is None or not path.is_file():
-            out.append(Entry(status=UNREADABLE, kind="", file=sub.file_name or "", errors=1,
-                             note=f"台账记录的存档文件不存在：{path}", **extra))
-            continue
-        tasks.append((str(path), sub.file_name or path.name, extra))
-    out += read_entries(tasks, spec, {"year": ws.year, "roster": ws.roster}, jobs=jobs)
-    return out
+def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None, recheck: bool = False,
+                           counts: dict[str, int] | None = None) -> list[Entry]:
+    """Each unit's current submission in the ledger: from the result stored when it was
+    collected when that still holds, else read and checked again from the archive (see
+    ``stored``).  ``counts`` gets ``from_ledger`` and ``reread``."""
+    from .stored import workspace_entries
+
+    return workspace_entries(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
 
 
 # ---------------------------------------------------------------------------------
@@ -1439,11 +1453,12 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
           roster: str | Path | None = None, year: int | None = None, county: str | None = None,
           previous: str | Path | None = None, include_errors: bool = False, html: str | Path | None = None,
           force: bool = False, jobs: int | None = None, now: _dt.datetime | None = None,
-          cover: Mapping[str, str] | None = None) -> MergeResult:
+          cover: Mapping[str, str] | None = None, recheck: bool = False) -> MergeResult:
     """``gipr merge``: read, check, plan, sum, write the roll-up (and the HTML page).
 
     ``now`` fixes the generation time written into the roll-up (reproducible files);
-    ``cover``: cover fields of the roll-up itself (``filler``, ``phone``), written as text."""
+    ``cover``: cover fields of the roll-up itself (``filler``, ``phone``), written as text;
+    ``recheck``: a workspace merge reads every file again instead of using stored results."""
     from .spec import format_for_year, load_format
 
     out = Path(out)
@@ -1458,6 +1473,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         if workspace is None:
             raise GiprError("请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录"
                             "（当前目录不是 gipr 工作目录）。", "merge.no_input")
+    counts = {"from_ledger": 0, "reread": 0}
     if workspace is not None:
         from .workspace import Workspace
 
@@ -1470,7 +1486,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             year = ws.year
             county = county if county is not None else ws.county
             units = ws.roster
-            entries = entries_from_workspace(ws, spec=spec, jobs=jobs)
+            entries = entries_from_workspace(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
         finally:
             ws.close()
         sources = [f"工作目录 {Path(workspace)}（每个单位的当前报送）"]
@@ -1489,6 +1505,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         entries = entries_from_paths(paths, spec=spec, year=int(year), roster=units,
                                      exclude=[out] + ([html_p] if html_p else []), jobs=jobs)
         sources = [str(p) for p in paths]
+        counts["reread"] = sum(1 for e in entries if e.file)
     prev = load_previous(previous, jobs=jobs) if previous is not None else None
     notes: list[str] = []
     if not county and prev is not None and prev.county_name:
@@ -1497,6 +1514,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     result = plan_merge(spec, int(year), county or "", entries, units, include_errors=include_errors,
                         sources=sources)
     result.notes[:0] = notes
+    result.from_ledger, result.reread = counts["from_ledger"], counts["reread"]
     result.cover = {k: str(v) for k, v in (cover or {}).items() if v}
     if now is not None:
         result.generated = now.astimezone().replace(microsecond=0).isoformat()
