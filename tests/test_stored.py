@@ -200,3 +200,20 @@ def test_merge_from_stored_results_equals_merge_from_files(tmp_path_factory, cap
         assert a["values"] == b["values"]
         assert [e["code"] for e in a["included"]] == [e["code"] for e in b["included"]]
         assert rollup_table_values(d / "a.xlsx") == rollup_table_values(d / "b.xlsx")
+
+
+def test_status_uses_the_stored_results_and_reads_again_when_the_key_changes(example_ws, capsys, monkeypatch):
+    n = len(results_rows(example_ws))
+    capsys.readouterr()
+    assert cli("status", "-w", example_ws, "--json") == 0
+    a = json.loads(capsys.readouterr().out)
+    assert (a["from_ledger"], a["reread"]) == (n, 0)
+    assert a["totals"]["errors"] == 2 and a["totals"]["missing"] == 1  # what collect found
+    monkeypatch.setattr(stored, "CODE_VERSION", stored.CODE_VERSION + ".next")
+    assert cli("status", "-w", example_ws, "--json") == 0
+    b = json.loads(capsys.readouterr().out)
+    assert (b["from_ledger"], b["reread"]) == (0, n)
+    assert b["units"] == a["units"] and b["totals"] == a["totals"]
+    # the detailed view shows the current findings of the unit
+    assert cli("status", "-w", example_ws, "--unit", "012") == 0
+    assert "不相等" in capsys.readouterr().out

@@ -203,6 +203,9 @@ def status_cmd(
                     u = ws.unit(o.unit_code)
                     console.print(f"已取消 {escape(u.name if u else o.unit_code)} 的人工指定，恢复为最新报送。")
         data = status_json(led, roster, year=ws.year, county=ws.county)
+        from .stored import refresh_status
+
+        findings = refresh_status(ws, data)  # judged as a merge would now: stored results, or read again
         if verify:
             problems = led.integrity_problems(verify_archive=True)
             data["integrity"] = problems
@@ -211,7 +214,7 @@ def status_cmd(
         if as_json:
             print_json(data)
         else:
-            _print_status(ws, data, led, show_all=show_all, unit=unit)
+            _print_status(ws, data, led, show_all=show_all, unit=unit, findings=findings)
             if out is not None:
                 console.print(f"已写入 {escape(str(out))}")
         if verify and data["integrity"]:
@@ -220,7 +223,7 @@ def status_cmd(
         ws.close()
 
 
-def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
+def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
     from rich.table import Table
 
     from .ledger import IDENTIFIED_ZH, STATUS_ZH, local_time
@@ -233,7 +236,7 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
         _print_submissions(led.submissions(code), names, f"{names[code]}（{code}）的全部报送")
         cur = led.current().get(code)
         if cur is not None:
-            shown = [f for f in cur.findings if f.get("severity") in ("error", "warning")]
+            shown = [f for f in (findings or {}).get(code, cur.findings) if f.get("severity") in ("error", "warning")]
             console.print(f"当前采用报送 #{cur.id}" + ("（人工指定）" if cur.pinned else "")
                           + (f"，校验问题 {len(shown)} 条：" if shown else "，没有校验问题。"))
             for f in shown[:50]:

@@ -322,3 +322,32 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, recheck: b
         except GiprError:  # a read-only or busy ledger: the merge itself is not affected
             pass
     return out
+
+
+# --- gipr status ------------------------------------------------------------------------------------
+def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """``gipr status``: each unit's current submission judged as a merge would judge it now —
+    from its stored result when that still holds, else read and checked again — instead of
+    what was found when it was collected.  Updates ``data`` (``ledger.status_json``) in place
+    (status, errors, warnings; the lists and totals; ``from_ledger``/``reread``) and returns
+    each unit's findings (JSON dicts) for the detailed view."""
+    from .merge import UNREADABLE
+
+    counts: dict[str, int] = {}
+    entries = workspace_entries(ws, spec=ws.spec, recheck=recheck, counts=counts)
+    by_code = {e.code: e for e in entries}
+    findings: dict[str, list[dict[str, Any]]] = {}
+    for line in data["units"]:
+        e = by_code.get(line["code"])
+        if e is None or line["status"] == "missing":
+            continue
+        line["status"] = "unreadable" if e.status == UNREADABLE else ("errors" if e.errors else "accepted")
+        line["errors"], line["warnings"] = e.errors, e.warnings
+        findings[line["code"]] = [f.to_json() for f in e.findings]
+    lines = data["units"]
+    data["with_errors"] = [l["code"] for l in lines if l["status"] == "errors"]
+    data["unreadable"] = [l["code"] for l in lines if l["status"] == "unreadable"]
+    for k in ("accepted", "errors", "unreadable", "missing"):
+        data["totals"][k] = sum(1 for l in lines if l["status"] == k)
+    data["from_ledger"], data["reread"] = counts["from_ledger"], counts["reread"]
+    return findings
