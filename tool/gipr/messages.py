@@ -188,6 +188,7 @@ CLI: dict[str, str] = {
     "export_unreadable": "无法读取：",
     "export_written": "已写入 {path}（{n} 个文件）",
     "no_year": "年度未知",
+    "bad_option_value": "“{value}”不是有效的值（应为整数或文字，见 --help）。",
     "merge_reads": "沿用收集时保存的读取和校验结果 {from_ledger} 个，重新读取存档文件 {reread} 个。",
 }
 
