@@ -30,6 +30,9 @@ side by side with a workspace merge from stored results, a raw calamine read and
    from the ledger and none was re-read), timed like the folder merge.
 5. With ``--mem-n`` (default 5,000) the merge is repeated on that many files for the
    peak-memory goal.
+6. With ``--rollups K`` the ``--mem-n`` files are split into K counties, each merged into
+   its roll-up (in this process: set-up, not measured), and the K roll-ups are merged one
+   level up, timed and sampled like the others (the city / province level).
 
 The summary prints the four ratios of issue 14 with the load average of the run: workspace
 merge from stored results ≥ 3× faster than the folder merge; cold merge ≤ 1.3× the raw
@@ -277,6 +280,28 @@ def make_workspace(ws: Path, folder: Path, roster: Path, year: int) -> float:
     return time.perf_counter() - t0
 
 
+def make_rollups(work: Path, paths: list[Path], k: int, year: int) -> Path:
+    """Split ``paths`` into k counties and merge each into its roll-up (in this process)."""
+    from gipr.merge import merge
+
+    up = work / f"rollups-{k}-{len(paths)}"
+    if up.is_dir() and len(list(up.glob("*.xlsx"))) == k:
+        return up
+    shutil.rmtree(up, ignore_errors=True)
+    up.mkdir()
+    t0 = time.perf_counter()
+    for i in range(k):
+        d = work / "county-src" / f"{i:03d}"
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        for p in paths[i::k]:
+            os.link(p, d / p.name)
+        merge(out=up / f"第{i + 1:03d}县汇总.xlsx", paths=[d], year=year, county=f"第{i + 1:03d}县", jobs=1)
+    shutil.rmtree(work / "county-src", ignore_errors=True)
+    print(f"made {k} county roll-ups of {len(paths)} units in {time.perf_counter() - t0:.0f}s")
+    return up
+
+
 def saved_by_lo(path: Path) -> bool:
     with zipfile.ZipFile(path) as zf:
         try:
@@ -321,6 +346,7 @@ def main() -> None:
     ap.add_argument("--lo-n", type=int, default=100, help="of the N files, this many saved again by LibreOffice")
     ap.add_argument("--year", type=int, default=2025)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each merge and of raw calamine; the best counts")
+    ap.add_argument("--rollups", type=int, default=0, help="merge the --mem-n files as this many county roll-ups")
     ap.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     args = ap.parse_args()
 
@@ -418,6 +444,13 @@ def main() -> None:
             print(f"gipr merge, {len(paths_all)} files: {res5['seconds']:.1f}s = "
                   f"{len(paths_all) / res5['seconds']:.0f} workbooks/s, peak memory of the process tree "
                   f"{res5['peak_tree_mb']:.0f} MB")
+        res_up = None
+        if args.rollups and args.mem_n:
+            up = make_rollups(work, sorted(paths_all), args.rollups, args.year)
+            loads.append(load())
+            res_up = run_merge(None, None, work / "汇总-上级.xlsx", args.year, [str(up), "--year", str(args.year)])
+            print(f"gipr merge of {args.rollups} county roll-ups ({len(paths_all)} units in all): "
+                  f"{res_up['seconds']:.1f}s, peak memory of the process tree {res_up['peak_tree_mb']:.0f} MB")
         loads.append(load())
 
         def verdict(ok: bool) -> str:
@@ -439,6 +472,9 @@ def main() -> None:
             mb = res5["peak_tree_mb"]
             print(f"  peak memory at {len(paths_all)} workbooks: {mb:.0f} MB (goal ≤ 300 MB: {verdict(mb <= 300)}); "
                   f"{res5['seconds']:.1f}s")
+        if res_up is not None:
+            print(f"  one level up: {args.rollups} county roll-ups merged in {res_up['seconds']:.1f}s, "
+                  f"peak {res_up['peak_tree_mb']:.0f} MB")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
