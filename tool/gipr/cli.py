@@ -8,12 +8,8 @@ import sys
 
 import typer
 
-from . import cli_spec  # noqa: F401  (registers commands)
-from . import cli_collect  # noqa: F401  (init, collect, status)
-from . import cli_template  # noqa: F401
-from . import cli_merge  # noqa: F401
-from . import cli_check  # noqa: F401  (check, export)
-from . import cli_mail  # noqa: F401  (send, remind)
+import importlib
+
 from .cliapp import app, err_console
 from .errors import GiprError
 from .spec import SpecError
@@ -23,9 +19,37 @@ _USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter
                  "BadArgumentUsage")
 
 
+# command → the module that registers it, in the order `gipr --help` lists them
+COMMAND_MODULES = {
+    "spec": "cli_spec", "version": "cli_spec",
+    "init": "cli_collect", "collect": "cli_collect", "status": "cli_collect",
+    "template": "cli_template",
+    "merge": "cli_merge",
+    "check": "cli_check", "export": "cli_check",
+    "send": "cli_mail", "remind": "cli_mail",
+}
+
+
+def register_commands(argv: list[str]) -> None:
+    """Import the command modules: only the one defining the command being run (a cold start
+    then imports only what that command needs: ``gipr merge`` not the checker's CLI, ``gipr
+    status`` not xlsxwriter), every one for ``--help``, no command or an unknown one."""
+    name = next((a for a in argv if not a.startswith("-")), None)
+    mods = [COMMAND_MODULES[name]] if name in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
+    for m in mods:
+        importlib.import_module(f"{__package__}.{m}")
+
+
+@app.callback()
+def _root() -> None:
+    # a callback keeps gipr a group of commands even when only one command is registered
+    pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: no Python traceback ever reaches a user."""
     try:
+        register_commands(list(sys.argv[1:] if argv is None else argv))
         rc = app(args=argv, standalone_mode=False)
         if isinstance(rc, int) and rc != 0:  # typer returns Exit codes when not standalone
             sys.exit(rc)
