@@ -217,3 +217,41 @@ def test_status_uses_the_stored_results_and_reads_again_when_the_key_changes(exa
     # the detailed view shows the current findings of the unit
     assert cli("status", "-w", example_ws, "--unit", "012") == 0
     assert "不相等" in capsys.readouterr().out
+
+
+def test_unreadable_files_and_county_rollups_come_back_the_same(tmp_path, capsys):
+    """A city's workspace collects two county roll-ups and a broken file: the stored results
+    (a roll-up with the units it covers; an unreadable file's reason) merge exactly as a
+    re-read does."""
+    files = sorted(p for p in (EXAMPLES / "returned").iterdir() if p.suffix == ".xlsx")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i, county in enumerate(("甲县", "乙县")):
+        src = tmp_path / county
+        src.mkdir()
+        for p in files[i::2]:
+            shutil.copy(p, src / p.name)
+        assert cli("merge", src, "--year", YEAR, "--county", county, "--include-errors",
+                   "--out", inbox / f"{county}汇总.xlsx") == 0
+    (inbox / "丙县汇总.xlsx").write_bytes((inbox / "甲县汇总.xlsx").read_bytes()[:3000])  # cut short
+    roster = write_roster(tmp_path / "市名册.csv", [("C1", "甲县", "县"), ("C2", "乙县", "县"), ("C3", "丙县", "县")])
+    ws = tmp_path / "ws"
+    assert cli("init", ws, "--year", YEAR, "--roster", roster, "--county", "某市") == 0
+    assert cli("collect", inbox, "-w", ws, "-q") in (0, 1, 2)
+    capsys.readouterr()
+    assert cli("status", "-w", ws, "--json") == 0
+    broken = json.loads(capsys.readouterr().out)["unattached"]
+    assert [u["status"] for u in broken] == ["unreadable"]
+    assert cli("status", "-w", ws, "--use", "C3", broken[0]["submission"]) == 0  # the clerk: it is 丙县's
+    from test_merge import sheet_rows
+
+    for extra in ([], ["--include-errors"]):
+        a = merge_json(capsys, "-w", ws, "--out", tmp_path / "a.xlsx", *extra)
+        b = merge_json(capsys, "-w", ws, "--out", tmp_path / "b.xlsx", "--recheck", *extra)
+        assert a["from_ledger"] == b["reread"] and a["reread"] == 0 and a["from_ledger"] >= 2
+        for key in ("values", "included", "excluded", "unreadable", "missing"):
+            assert a[key] == b[key], key
+        assert len(a["included"]) + len(a["excluded"]) == 2 and [u["code"] for u in a["unreadable"]] == ["C3"]
+        for sheet in ("各单位明细", "报送情况", "校验结果"):
+            assert sheet_rows(tmp_path / "a.xlsx", sheet) == sheet_rows(tmp_path / "b.xlsx", sheet), sheet
+    assert len(a["included"]) == 2  # with --include-errors: both roll-ups, with the units they cover
