@@ -33,7 +33,10 @@ from .identity import verify
 from .model import Finding, Report
 from .roster import Unit, normalize_name
 from .spec import Spec, SpecError, available_formats, format_for_year, load_format
+from .rules import recompute
+from .spec import type_rules
 from .values import Number, Value, fmt_number, parse_value, to_json_number
+from . import rules
 
 __all__ = ["CheckContext", "recompute", "check_report", "export_record", "report_from_export",
            "load_previous", "match_unit", "summarize", "has_errors"]
@@ -47,64 +50,6 @@ class CheckContext:
     roster: list[Unit] | None = None
     previous: Report | None = None  # last year's report of the same unit (rule F)
     blank_as_zero: bool = False
-
-
-def _q(n: Number) -> Decimal | int:
-    if isinstance(n, Decimal):
-        return n.quantize(Decimal("0.000001"))
-    return n
-
-
-class _Plan:
-    """Per-spec lookups the checks use on every report (computed once per format)."""
-
-    def __init__(self, spec: Spec):
-        self.inputs = [c.id for c in spec.inputs]
-        self.totals = [(c.id, tuple(c.parts)) for c in spec.total_order()]
-        self.cells = list(spec.cells.items())
-        self.rules_by_id = {r.id: r for r in spec.rules}
-        self.type_rule = next((r for r in spec.rules if r.kind == "type"), None)
-        self.value_rules = [r for r in spec.rules if r.kind in ("equal", "total", "carry")]
-        self.rule_sides = [(r, tuple(r.lhs), tuple(r.rhs)) for r in self.value_rules]
-
-
-_PLANS: dict[tuple[str, str], _Plan] = {}
-
-
-def _plan(spec: Spec) -> _Plan:
-    key = (spec.id, spec.digest)
-    p = _PLANS.get(key)
-    if p is None:
-        p = _PLANS[key] = _Plan(spec)
-    return p
-
-
-def recompute(report: Report, blank_as_zero: bool = False) -> dict[str, Number | None]:
-    """Inputs as parsed (None unless a number; a blank is 0 only with ``blank_as_zero``) and
-    every total recomputed from them (None if any input it depends on is None)."""
-    plan = _plan(report.spec)
-    vals = report.values
-    ids = plan.inputs
-    out: dict[str, Number | None] = {
-        cid: None if v is None else v.number if v.state == "number" else 0 if blank_as_zero and v.state == "blank"
-        else None for cid, v in zip(ids, map(vals.get, ids))}
-    get = out.__getitem__
-    for cid, parts in plan.totals:
-        try:
-            out[cid] = sum(map(get, parts))  # int/Decimal; a None part raises TypeError
-        except TypeError:
-            out[cid] = None
-    return out
-
-
-def _sum(ids: list[str], values: dict[str, Number | None]) -> Number | None:
-    total: Any = 0
-    for i in ids:
-        n = values.get(i)
-        if n is None:
-            return None
-        total += n
-    return total
 
 
 def _ref(report: Report, cid: str) -> str:
@@ -163,7 +108,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     spec = report.spec
     out: list[Finding] = list(report.findings)
     values = recompute(report, ctx.blank_as_zero)
-    plan = _plan(spec)
+    plan = rules.plan(spec)
     rules_by_id = plan.rules_by_id
     type_rule = plan.type_rule
 
@@ -208,9 +153,9 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
             stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if new is not None and _q(stored) != _q(new):  # type: ignore[arg-type]
+            if new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
                 rule = rules_by_id.get(c.defined_by or "")
-                parts_sum = _sum(c.parts, values)
+                parts_sum = rules.total(c.parts, values)
                 if rule is not None:
                     sentence = rule.message.format(label=rule.label, lhs=fmt_number(stored),
                                                    rhs=fmt_number(parts_sum))
@@ -232,24 +177,12 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         want = (report.year - 1) if report.year else (ctx.year - 1 if ctx.year else None)
         if want is not None and ctx.previous.year is not None and ctx.previous.year != want:
             out.append(messages.finding("previous.year", found=ctx.previous.year, expected=want))
-    get = values.get
-    for r, lhs_ids, rhs_ids in plan.rule_sides:
-        if r.kind in ("equal", "total"):
-            try:  # a None (missing input) raises TypeError: the rule is not evaluated
-                lhs, rhs = sum(map(get, lhs_ids)), sum(map(get, rhs_ids))
-            except TypeError:
-                continue
-        elif r.kind == "carry":
-            if prev_values is None:
-                continue
-            if not all(x in ctx.previous.spec.cells for x in r.rhs):  # type: ignore[union-attr]
-                continue
-            lhs, rhs = _sum(r.lhs, values), _sum(r.rhs, prev_values)
-        else:
-            continue  # "type": per cell, above
-        if lhs is None or rhs is None:
+    for r in plan.value_rules:
+        both = rules.sides(r, values, prev_values)
+        if both is None:
             continue  # an input is missing: reported as such, the rule is not evaluated
-        if lhs == rhs or _q(lhs) == _q(rhs):
+        lhs, rhs = both
+        if rules.agree(spec, lhs, rhs):
             continue
         sentence = r.message.format(label=r.label, lhs=fmt_number(lhs), rhs=fmt_number(rhs))
         anchor = r.lhs[0] if r.lhs else None
@@ -411,7 +344,7 @@ def report_from_export(item: dict[str, Any], file: str) -> Report:
         raw = vals.get(cid)
         if isinstance(raw, bool) or not (raw is None or isinstance(raw, (int, float, str))):
             raw = str(raw)
-        report.values[cid] = parse_value(raw, c.type, c.unit)
+        report.values[cid] = parse_value(raw, c.type, c.unit, type_rules(spec, c.type))
     year = item.get("year")
     report.fields = {"unit_name": str(item.get("unit") or ""), "unit_code": str(item.get("unit_code") or ""),
                      "year": "" if year is None else str(year)}

@@ -32,7 +32,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from .identity import _text  # one cell → text, shared with the identity reader
 from .errors import GiprError
 from .model import Finding
-from .spec import Spec
+from .rules import agree, column_sums, complete, input_ids, norm, plan, sum_inputs, value_ids
+from .spec import Spec, type_rules
 
 __all__ = [
     "Entry",
@@ -86,77 +87,7 @@ UNIT_SHEET_ID_LABEL = "单元格编号"
 # arithmetic on value dicts (exact: int, Decimal)
 
 
-_INPUT_IDS: dict[tuple[str, str], list[str]] = {}
-
-
-def input_ids(spec: Spec) -> list[str]:
-    """The input cells in spec order (the order of ``Entry.numbers``).  Cached per format:
-    do not modify the list."""
-    key = (spec.id, spec.digest)
-    ids = _INPUT_IDS.get(key)
-    if ids is None:
-        ids = _INPUT_IDS[key] = [c.id for c in spec.cells.values() if c.input]
-    return ids
-
-
-def value_ids(spec: Spec) -> list[str]:
-    """Every value cell (inputs and totals) in table and sheet order."""
-    return [cid for t in spec.tables for cid in t.cells]
-
-
-def complete(spec: Spec, inputs: Mapping[str, Number | None], *, blank_as_zero: bool = True
-             ) -> dict[str, Number | None]:
-    """Inputs plus every total recomputed from them.
-
-    With ``blank_as_zero`` a missing input counts as 0 in the totals (the roll-up's
-    arithmetic); without it a total with a missing part is ``None``.
-    """
-    out: dict[str, Number | None] = {cid: inputs.get(cid) for cid in input_ids(spec)}
-    for c in spec.total_order():
-        parts = [out.get(p) for p in c.parts]
-        if not blank_as_zero and any(p is None for p in parts):
-            out[c.id] = None
-        else:
-            out[c.id] = _sum(p for p in parts if p is not None)
-    return out
-
-
-def _sum(nums: Iterable[Number]) -> Number:
-    total: Number = 0
-    for n in nums:
-        total = total + n
-    return _norm(total)
-
-
-def _norm(n: Number) -> Number:
-    """A Decimal that is a whole number becomes an int; others are normalised."""
-    if isinstance(n, Decimal):
-        if n == n.to_integral_value():
-            return int(n)
-        return n.normalize()
-    return n
-
-
-def sum_inputs(spec: Spec, numbers: Iterable[Sequence[Number | None]]) -> dict[str, Number]:
-    """Cell-by-cell sum of input-number tuples (in ``input_ids`` order); blanks add nothing."""
-    ids = input_ids(spec)
-    return {cid: _norm(v) for cid, v in zip(ids, _column_sums(numbers, len(ids)))}
-
-
-def _column_sums(numbers: Iterable[Sequence[Number | None]], width: int, chunk: int = 512) -> list[Number]:
-    """Column sums of rows of numbers (None adds nothing), exact, in chunks so that a long
-    stream is never held at once; ``sum`` runs in C for columns without blanks."""
-    acc: list[Number] = [0] * width
-    it = iter(numbers)
-    while True:
-        block = [n for _, n in zip(range(chunk), it)]
-        if not block:
-            return acc
-        for i, col in enumerate(zip(*block)):
-            try:
-                acc[i] += sum(col)
-            except TypeError:  # a blank (None) in this column
-                acc[i] += sum(x for x in col if x is not None)
+# (the arithmetic itself is gipr.rules': input_ids, value_ids, complete, sum_inputs)
 
 
 # ---------------------------------------------------------------------------------
@@ -215,66 +146,10 @@ class Entry:
         return self.name or self.code or Path(self.file).name
 
 
-class _TotalsPlan:
-    """Totals as index arithmetic over a flat list (inputs first, then totals in
-    dependency order), plus a compiled fast path for the common case (no blanks) that
-    returns every value in ``value_ids`` order: it runs once per unit per sheet."""
-
-    def __init__(self, spec: Spec):
-        self.inputs = input_ids(spec)
-        order = spec.total_order()
-        self.ids = self.inputs + [c.id for c in order]
-        idx = {cid: i for i, cid in enumerate(self.ids)}
-        self.steps = [(idx[c.id], [idx[p] for p in c.parts]) for c in order]
-        self.n_inputs = len(self.inputs)
-        self.value_ids = value_ids(spec)
-        # generated code: only integer indices taken from the spec, no user text
-        lines = ["def _all(v):"]
-        for i, parts in self.steps:
-            lines.append(f"    t{i} = " + " + ".join(f"t{p}" if p >= self.n_inputs else f"v[{p}]" for p in parts))
-        out = [f"t{idx[cid]}" if idx[cid] >= self.n_inputs else f"v[{idx[cid]}]" for cid in self.value_ids]
-        lines.append("    return (" + ", ".join(out) + ",)")
-        ns: dict[str, Any] = {}
-        exec(compile("\n".join(lines), "<gipr totals>", "exec"), ns)  # noqa: S102 - see comment above
-        self._all = ns["_all"]
-
-    def complete(self, numbers: Sequence[Number | None] | None) -> list[Number | None]:
-        """Input numbers (``input_ids`` order) → every value in ``self.ids`` order, totals
-        with blanks as 0."""
-        vals: list[Number | None] = list(numbers) if numbers is not None else [None] * self.n_inputs
-        vals.extend([None] * len(self.steps))
-        for i, parts in self.steps:
-            t: Number = 0
-            for p in parts:
-                v = vals[p]
-                if v is not None:
-                    t += v
-            vals[i] = t
-        return vals
-
-    def values_in_order(self, numbers: Sequence[Number | None] | None) -> tuple[Number | None, ...]:
-        """Every value in ``value_ids`` order (totals with blanks as 0)."""
-        if numbers is not None and None not in numbers:
-            return self._all(numbers)
-        full = dict(zip(self.ids, self.complete(numbers)))
-        return tuple(full[cid] for cid in self.value_ids)
-
-
-_PLANS: dict[tuple[str, str], _TotalsPlan] = {}
-
-
-def _totals_plan(spec: Spec) -> _TotalsPlan:
-    key = (spec.id, spec.digest)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _PLANS[key] = _TotalsPlan(spec)
-    return plan
-
-
 def entry_values(spec: Spec, e: Entry) -> dict[str, Number | None]:
     """An entry's input numbers as a dict, totals recomputed (blanks count as 0 in totals)."""
-    plan = _totals_plan(spec)
-    return {cid: (_norm(v) if v is not None else None) for cid, v in zip(plan.ids, plan.complete(e.numbers))}
+    p = plan(spec)
+    return {cid: (norm(v) if v is not None else None) for cid, v in zip(p.ids, p.complete(e.numbers))}
 
 
 # ---------------------------------------------------------------------------------
@@ -838,7 +713,7 @@ def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[s
             if cid is None:
                 continue
             c = spec.cells[cid]
-            v = parse_value(None if raw == "" else raw, c.type, c.unit)
+            v = parse_value(None if raw == "" else raw, c.type, c.unit, type_rules(spec, c.type))
             vals[cid] = v.number if v.state == "number" else None
         out.append((code, name, vals))
     return out
@@ -871,7 +746,7 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
             return
         for r in carry:
             a, b = this.get(r.lhs[0]), last.get(r.rhs[0]) if r.rhs[0] in pspec.cells else None
-            bad = a is not None and b is not None and a != b
+            bad = a is not None and b is not None and not agree(spec, a, b)
             from .values import fmt_number
 
             msg = r.message.format(label=r.label, lhs=fmt_number(a), rhs=fmt_number(b)) if bad else ""
@@ -1021,7 +896,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     last_data = 4 + n_rows  # the 合计 row
     ws.autofilter(1, 0, last_data - 1, first + len(ids) - 1)
     last_col = first + len(ids) - 1
-    calc = _totals_plan(spec)
+    calc = plan(spec)
     assert calc.value_ids == ids
     amounts = [spec.cells[cid].type == "amount" for cid in ids]
     is_input = [spec.cells[cid].input for cid in ids]
@@ -1061,7 +936,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
                             row.num(first + j, n, num_style[j])
                     yield row.xml()
                 r += 1
-            sub = calc.values_in_order(tuple(_norm(x) for x in _column_sums((e.numbers for e in es), calc.n_inputs)))
+            sub = calc.values_in_order(tuple(norm(x) for x in column_sums((e.numbers for e in es), calc.n_inputs)))
             row = book.row(r)
             row.text(0, "小计", s["sub_text"])
             row.blank(1, s["sub_text"])
@@ -1258,7 +1133,7 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
             row.num(4, x.this, s["amount"])
             row.num(5, x.last, s["amount"])
             if x.this is not None and x.last is not None and not x.rule:
-                row.num(6, _norm(x.this - x.last), s["amount"])
+                row.num(6, norm(x.this - x.last), s["amount"])
             else:
                 row.blank(6, s["text"])
             word, st = sev.get(x.severity, ("", s["text"]))

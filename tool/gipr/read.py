@@ -52,7 +52,7 @@ from . import messages
 from .errors import GiprError
 from .identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from .model import Finding, Report
-from .spec import Label, Spec, SpecError, TableLayout, available_formats, format_for_year, load_format
+from .spec import Label, Spec, SpecError, TableLayout, available_formats, format_for_year, load_format, per_spec, type_rules
 from .values import Value, parse_value
 
 __all__ = ["ReadError", "read_report", "LIMITS", "sniff", "normalize_label"]
@@ -637,12 +637,12 @@ def _xlsx_error_cells(c: _Container, sheet: str) -> dict[tuple[int, int], str]:
 
 
 def _xlsx_blank(c: _Container, sheet: str, r: int, col: int, ctype: str, unit: str | None, is_input: bool,
-                v: Value) -> Value:
+                v: Value, rules: dict) -> Value:
     """A cell of an .xlsx that reads blank: an error value, a total's formula saved without
     its result, or really blank."""
     err = _xlsx_error_cells(c, sheet).get((r, col))
     if err is not None:
-        return parse_value(err, ctype, unit)
+        return parse_value(err, ctype, unit, rules)
     if not is_input and (r, col) in _xlsx_formula_cells(c, sheet):
         return _UNCOMPUTED
     return v
@@ -936,19 +936,13 @@ class _TableInfo:
     identity_colmap: dict[int, int]
     plan: list[tuple[str, int, int, str, str | None, bool, str]]  # cid, row, col, type, unit, input, address
     label_at: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, text) of every label
-    fast: list[tuple[str, int, int, str, str | None, bool, bool]] = field(default_factory=list)  # plan + is count
+    # plan with the type's rules (rule G) and whether a whole number ≥ 0 is always valid
+    fast: list[tuple[str, int, int, dict, str | None, bool, bool]] = field(default_factory=list)
     addresses: dict[str, str] = field(default_factory=dict)  # cid -> address at the spec position
 
 
-_INFO_CACHE: dict[tuple[str, str], dict[str, _TableInfo]] = {}
-
-
 def _table_infos(spec: Spec) -> dict[str, _TableInfo]:
-    key = (spec.id, spec.digest)
-    got = _INFO_CACHE.get(key)
-    if got is None:
-        got = _INFO_CACHE[key] = _build_infos(spec)
-    return got
+    return per_spec(spec, "read.tables", _build_infos)
 
 
 def _build_infos(spec: Spec) -> dict[str, _TableInfo]:
@@ -983,7 +977,8 @@ def _build_infos(spec: Spec) -> dict[str, _TableInfo]:
                                leaves, {r: r for r in range(0, t.last_row + 1)},
                                {i: labels[i].c0 for i in leaves}, plan,
                                label_at=[(lab.r0, lab.c0, lab.text) for lab in labels],
-                               fast=[(cid, r, c, ct, unit, i, ct == "count") for cid, r, c, ct, unit, i, _a in plan],
+                               fast=[(cid, r, c, type_rules(spec, ct), unit, i, _whole_ok(type_rules(spec, ct)))
+                                     for cid, r, c, ct, unit, i, _a in plan],
                                addresses={cid: a for cid, *_x, a in plan})
     return out
 
@@ -1392,11 +1387,17 @@ _UNCOMPUTED = Value("blank", None, "", messages.detail("uncomputed"), None, "for
 _INT_CACHE: dict[float, Value] = {}  # whole numbers below 10,000 read from a float, by the float
 
 
-def _value(raw: Any, ctype: str, unit: str | None) -> Value:
+def _whole_ok(rules: dict) -> bool:
+    """Whether every whole number ≥ 0 is a valid value of a type (the fast path's case)."""
+    mn = rules.get("min")
+    return bool(rules.get("integer")) and (mn is None or mn <= 0)
+
+
+def _value(raw: Any, ctype: str, unit: str | None, rules: dict) -> Value:
     """parse_value with a fast path for the common cases (empty, whole-number floats)."""
     tp = type(raw)
     if tp is float:
-        if ctype != "amount" and raw.is_integer() and 0 <= raw < 1e12:
+        if _whole_ok(rules) and raw.is_integer() and 0 <= raw < 1e12:
             n = int(raw)
             if n < 10000:
                 v = _INT_CACHE.get(raw)
@@ -1404,10 +1405,10 @@ def _value(raw: Any, ctype: str, unit: str | None) -> Value:
                     v = _INT_CACHE[raw] = Value("number", n, float(n))
                 return v
             return Value("number", n, raw)
-        return parse_value(raw, ctype, unit)
+        return parse_value(raw, ctype, unit, rules)
     if tp is str and raw == "" or raw is None:
         return _BLANK if raw == "" else Value("blank", None, None)
-    return parse_value(raw, ctype, unit)
+    return parse_value(raw, ctype, unit, rules)
 
 
 def _choose_format(book: _Book, ident: dict[str, str], spec: Spec | None) -> tuple[Spec, list[Finding]]:
@@ -1615,7 +1616,7 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
             values = report.values
             xlsx = book.cont.kind == "xlsx"
             ints = _INT_CACHE
-            for cid, r, col, ctype, unit, is_input, count in info.fast:
+            for cid, r, col, rules, unit, is_input, count in info.fast:
                 try:
                     raw = rows[r][col]
                 except IndexError:  # beyond the last row/column holding anything
@@ -1627,9 +1628,10 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
                     if v is not None:
                         values[cid] = v
                         continue
-                v = _value(raw, ctype, unit)
+                ctype = spec.cells[cid].type
+                v = _value(raw, ctype, unit, rules)
                 if v.state == "blank" and xlsx:
-                    v = _xlsx_blank(book.cont, pl.sheet, r, col, ctype, unit, is_input, v)
+                    v = _xlsx_blank(book.cont, pl.sheet, r, col, ctype, unit, is_input, v, rules)
                 values[cid] = v
             report.locations.update(info.addresses)
             continue
@@ -1643,10 +1645,11 @@ def _read_tables(book: _Book, spec: Spec, report: Report) -> int:
                     continue  # reported as a missing row/column; not read
                 r, col = pos
             raw = rows[r][col] if r < nrows and col < len(rows[r]) else ""
-            v = _value(raw, c.type, c.unit)
+            rules = type_rules(spec, c.type)
+            v = _value(raw, c.type, c.unit, rules)
             if v.state == "blank" and book.cont.kind == "xlsx":
                 # an error value, or a formula saved without its cached value (e.g. by openpyxl): not a blank
-                v = _xlsx_blank(book.cont, pl.sheet, r, col, c.type, c.unit, c.input, v)
+                v = _xlsx_blank(book.cont, pl.sheet, r, col, c.type, c.unit, c.input, v, rules)
             report.values[cid] = v
             report.locations[cid] = f"{pl.sheet}!{_a1(r, col)}"
     return found_tables

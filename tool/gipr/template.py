@@ -48,7 +48,8 @@ from .errors import GiprError
 from .fsio import _fsync_dir, atomic_output, safe_filename
 from .identity import make_identity, write_identity
 from .roster import Unit
-from .spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Rule, Spec, TableLayout
+from . import rules
+from .spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Rule, Spec, TableLayout, type_rules
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -125,16 +126,7 @@ def compute_totals(spec: Spec, values: dict[str, Any] | None) -> dict[str, Numbe
     unknown = [k for k in values if k not in spec.cells]
     if unknown:
         raise ValueError(f"unknown cell ids: {', '.join(unknown[:5])}")
-    out: dict[str, Number | None] = {}
-    for c in spec.inputs:
-        out[c.id] = _as_number(values.get(c.id), c.id)
-    for c in spec.total_order():
-        out[c.id] = sum((out[p] or 0 for p in c.parts), 0)
-    return out
-
-
-def _round6(x: Number) -> Decimal:
-    return Decimal(x).quantize(Decimal("0.000001"))
+    return rules.complete(spec, {c.id: _as_number(values.get(c.id), c.id) for c in spec.inputs})
 
 
 def _leaves_of(spec: Spec, rule: Rule) -> list[str]:
@@ -151,9 +143,7 @@ def rule_status(spec: Spec, rule: Rule, computed: dict[str, Number | None]) -> s
     leaves = _leaves_of(spec, rule)
     if any(computed.get(x) is None for x in leaves):
         return STATUS_INCOMPLETE
-    lhs = sum((computed[c] or 0 for c in rule.lhs), 0)
-    rhs = sum((computed[c] or 0 for c in rule.rhs), 0)
-    return STATUS_PASS if _round6(lhs) == _round6(rhs) else STATUS_FAIL
+    return STATUS_PASS if rules.holds(spec, rule, computed) else STATUS_FAIL
 
 
 def _cached(x: Number | None) -> int | float:
@@ -217,7 +207,8 @@ def _fail_expr(spec: Spec, rule: Rule) -> str:
     """Excel condition: the rule instance is complete and violated."""
     leaves = _leaves_of(spec, rule)
     return (f"AND(COUNT({_refs(_cells(spec, leaves), True)})={len(leaves)},"
-            f"ROUND(SUM({_refs(_cells(spec, rule.lhs), True)})-SUM({_refs(_cells(spec, rule.rhs), True)}),6)<>0)")
+            f"ROUND(SUM({_refs(_cells(spec, rule.lhs), True)})-SUM({_refs(_cells(spec, rule.rhs), True)}),"
+            f"{rules.decimals(spec)})<>0)")
 
 
 def _status_formula(spec: Spec, rules: Sequence[Rule]) -> str:
@@ -443,7 +434,7 @@ def _year_text(year: int) -> str:
 
 def _type_message(spec: Spec, ctype: str, unit: str | None) -> tuple[str, str, str]:
     """(input title, input message, error message) for a value type, from Spec.types."""
-    t = spec.types.get(ctype, {})
+    t = type_rules(spec, ctype)
     label = t.get("label", "数值")
     integer = bool(t.get("integer", ctype != "amount"))
     mn = t.get("min")
@@ -464,7 +455,7 @@ def _type_message(spec: Spec, ctype: str, unit: str | None) -> tuple[str, str, s
 
 
 def _validation(spec: Spec, ctype: str, unit: str | None) -> dict[str, Any]:
-    t = spec.types.get(ctype, {})
+    t = type_rules(spec, ctype)
     integer = bool(t.get("integer", ctype != "amount"))
     mn = t.get("min")
     title, msg, err = _type_message(spec, ctype, unit)
@@ -485,7 +476,7 @@ def _type_fail_expr(spec: Spec, cells: list[Cell]) -> str:
     for c in cells:
         by_type.setdefault(c.type, []).append(c)
     for ctype, cs in by_type.items():
-        t = spec.types.get(ctype, {})
+        t = type_rules(spec, ctype)
         integer = bool(t.get("integer", ctype != "amount"))
         dec = t.get("decimals")
         for rng in _ranges(cs, True):
@@ -500,7 +491,7 @@ def _type_fail_expr(spec: Spec, cells: list[Cell]) -> str:
 
 
 def _type_cf(spec: Spec, c: Cell, top_left: str) -> str:
-    t = spec.types.get(c.type, {})
+    t = type_rules(spec, c.type)
     integer = bool(t.get("integer", c.type != "amount"))
     dec = t.get("decimals")
     conds = [f"ISTEXT({top_left})"]
@@ -522,7 +513,7 @@ def _type_status(spec: Spec, cells: list[Cell], computed: dict[str, Number | Non
         v = computed.get(c.id)
         if v is None:
             continue
-        t = spec.types.get(c.type, {})
+        t = type_rules(spec, c.type)
         integer = bool(t.get("integer", c.type != "amount"))
         if t.get("min") is not None and v < t["min"]:
             bad += 1
