@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 
 from gipr.cli import main
-from gipr.collect import Collector, match_unit_name
+from gipr.collect import Collector
+from gipr.identify import match_unit_name
 from gipr.roster import Unit, load_roster
 from gipr.spec import load_format
 from gipr.template import write_template
@@ -357,7 +358,7 @@ def test_match_unit_names():
 
 
 def test_settle_identity_on_findings():
-    from gipr.collect import settle_identity
+    from gipr.identify import settle_identity
     from gipr.model import Finding, Report
 
     spec = load_format("2021")

@@ -29,6 +29,7 @@ from typing import Any
 
 from . import messages
 from .errors import GiprError
+from .identify import match_unit, normalize_code
 from .identity import verify
 from .model import Finding, Report
 from .roster import Unit, normalize_name
@@ -66,39 +67,6 @@ MAX_RAW_SHOWN = 80  # characters of what a unit typed that a message quotes
 def _raw(v: Value) -> str:
     text = v.raw_text.strip()
     return text if len(text) <= MAX_RAW_SHOWN else text[: MAX_RAW_SHOWN - 1] + "…"
-
-
-_ROSTER_INDEX: list = [None]  # (a copy of the roster, first unit by code, first unit by name)
-
-
-def _roster_index(roster: list[Unit]) -> tuple[dict[str, Unit], dict[str, Unit]]:
-    """The roster by code (stripped, upper case) and by normalised name, first unit winning;
-    built once per roster (gipr merge checks a thousand files against the same one)."""
-    idx = _ROSTER_INDEX[0]
-    if idx is None or idx[0] != roster:  # a list compare: the same units (identity first), cheap
-        codes: dict[str, Unit] = {}
-        names: dict[str, Unit] = {}
-        for u in roster:
-            codes.setdefault(u.code.strip().upper(), u)
-            names.setdefault(normalize_name(u.name), u)
-        idx = _ROSTER_INDEX[0] = (list(roster), codes, names)
-    return idx[1], idx[2]
-
-
-def match_unit(report: Report, roster: list[Unit]) -> Unit | None:
-    """The roster unit a report belongs to: by the code in its identity or cover, else by name."""
-    by_code, by_name = _roster_index(roster)
-    codes = [c for c in (report.identity.get("unit_code", ""), report.fields.get("unit_code", "")) if c]
-    for code in codes:
-        u = by_code.get(code.strip().upper())
-        if u is not None:
-            return u
-    names = [n for n in (report.fields.get("unit_name", ""), report.identity.get("unit_name", "")) if n]
-    for name in names:
-        u = by_name.get(normalize_name(name))
-        if u is not None:
-            return u
-    return None
 
 
 def check_report(report: Report, ctx: CheckContext | None = None) -> list[Finding]:
@@ -389,10 +357,10 @@ def pick_previous(report: Report, previous: list[Report]) -> Report | None:
     if not previous:
         return None
     same_kind = [p for p in previous if p.kind == report.kind]
-    code = report.unit_code.strip().upper()
+    code = normalize_code(report.unit_code)
     name = normalize_name(report.unit_name)
     for p in same_kind:
-        if code and p.unit_code.strip().upper() == code:
+        if code and normalize_code(p.unit_code) == code:
             return p
     for p in same_kind:
         if name and normalize_name(p.unit_name) == name:

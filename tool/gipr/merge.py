@@ -32,6 +32,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from .identity import _text  # one cell → text, shared with the identity reader
 from .errors import GiprError
 from .model import Finding
+from .identify import normalize_code, roster_index
+from .roster import normalize_name
 from .rules import agree, column_sums, complete, input_ids, norm, plan, sum_inputs, value_ids
 from .spec import Spec, type_rules
 
@@ -254,7 +256,7 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
     unit = _ledger_unit(extra.get("code"), ctx)
     if unit is not None:
         # the ledger identified the unit (cover short name, sender, or the clerk's pin): agree with it
-        from .collect import settle_identity
+        from .identify import settle_identity
 
         rep.findings = settle_identity(list(rep.findings), rep, None)
         found = settle_identity(found, rep, unit)
@@ -375,13 +377,11 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
 
 
 def _norm_name(s: str) -> str:
-    from .roster import normalize_name
-
     return normalize_name(s)
 
 
 def _unit_key(code: str, name: str) -> str:
-    return f"c:{code}" if code else f"n:{_norm_name(name)}"
+    return f"c:{normalize_code(code)}" if code else f"n:{_norm_name(name)}"
 
 
 @dataclass
@@ -430,19 +430,13 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
     two files, or a roll-up together with a unit (or roll-up) it already contains.
     """
     notes: list[str] = []
-    by_code: dict[str, Any] = {}
-    by_name: dict[str, Any] = {}
-    for u in roster or []:
-        by_code[u.code] = u
-        by_name[_norm_name(u.name)] = u
+    index = roster_index(roster or [])
 
     # roster match and category
     for e in entries:
-        u = by_code.get(e.code) if e.code else None
-        if u is None and e.name:
-            u = by_name.get(_norm_name(e.name))
+        u = index.find(e.code, e.name)
         if u is not None:
-            if e.code and e.code != u.code:
+            if e.code and normalize_code(e.code) != normalize_code(u.code):
                 e.findings.append(Finding("merge.code_mismatch", "warning",
                                           f"文件中的单位代码“{e.code}”与名册中“{u.name}”的代码“{u.code}”不一致，按名册处理"))
                 e.warnings += 1
@@ -562,7 +556,7 @@ def _cover_label(u: Mapping[str, str]) -> str:
 def _keys(code: str, name: str, sha: str) -> list[str]:
     out = [f"h:{sha}"] if sha else []
     if code:
-        out.append(f"c:{code}")
+        out.append(f"c:{normalize_code(code)}")
     if name:
         out.append(f"n:{_norm_name(name)}")
     return out
