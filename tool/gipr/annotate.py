@@ -118,7 +118,7 @@ def write_feedback(report: Report, findings: list[Finding], outdir: str | Path, 
 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Finding]) -> None:
-    from .model import SEVERITY_ZH
+    from .messages import SEVERITY_ZH
 
     ws = wb.add_worksheet(FINDINGS_SHEET)
     title = wb.add_format({"bold": True, "font_size": 14, "font_name": "宋体"})

@@ -29,6 +29,7 @@ from typing import Any
 
 from . import messages
 from .errors import GiprError
+from .files import files_in
 from .identify import match_unit, normalize_code
 from .identity import verify
 from .model import Finding, Report
@@ -40,7 +41,7 @@ from .values import Number, Value, fmt_number, parse_value, to_json_number
 from . import rules
 
 __all__ = ["CheckContext", "recompute", "check_report", "export_record", "report_from_export",
-           "load_previous", "match_unit", "summarize", "has_errors"]
+           "load_previous_reports", "match_unit", "summarize", "has_errors"]
 
 EXPORT_VERSION = 1
 
@@ -321,19 +322,14 @@ def report_from_export(item: dict[str, Any], file: str) -> Report:
     return report
 
 
-def load_previous(path: str | Path) -> list[Report]:
+def load_previous_reports(path: str | Path) -> list[Report]:
     """Last year's data for rule F: a workbook (unit or roll-up), a folder of workbooks, or a
     ``gipr export --json`` file.  Raises GiprError (ReadError for a bad workbook)."""
     from .read import read_report
 
     path = Path(path)
     if path.is_dir():
-        out = []
-        for p in sorted(path.rglob("*")):
-            if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods", ".et") and \
-                    not p.name.startswith(("~$", ".~lock")):
-                out.append(read_report(p))
-        return out
+        return [read_report(p) for p in files_in(path)]
     if path.suffix.lower() == ".json":
         try:
             obj = json.loads(path.read_text(encoding="utf-8-sig"))

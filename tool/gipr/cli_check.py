@@ -14,40 +14,24 @@ import typer
 from rich.markup import escape
 
 from . import messages
-from .checks import (CheckContext, check_report, export_record, load_previous, match_unit, pick_previous,
+from .checks import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
                      summarize)
 from .cliapp import app, console, err_console, print_json
 from .errors import GiprError
+from .files import find_input_files
 from .fsio import atomic_output
-from .model import SEVERITY_ZH, Finding, Report
+from .messages import SEVERITY_ZH
+from .model import Finding, Report
 from .read import ReadError, read_report
 from .spec import Spec, available_formats, load_format
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def collect_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, and the spreadsheet files inside given folders (recursively, sorted,
-    without lock files and hidden files).  A missing path is kept: reading it reports it."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found = [q for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() in SPREADSHEET_SUFFIXES
-                     and not q.name.startswith(("~$", ".~lock", "."))]
-            if not found:
-                raise GiprError(messages.CLI["empty_folder"].format(folder=p), "usage.empty_folder")
-            out.extend(found)
-        else:
-            out.append(p)
-    seen = set()
-    uniq = []
-    for p in out:
-        k = str(p.resolve()) if p.exists() else str(p)
-        if k not in seen:
-            seen.add(k)
-            uniq.append(p)
-    return uniq
+    """Files as given (a missing one is kept: reading it reports it), and the readable
+    files inside given folders (``files.find_input_files``)."""
+    return find_input_files(paths, missing="keep", empty_folder="error")
 
 
 def _expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
@@ -106,7 +90,7 @@ def check_cmd(
     prev_reports: list[Report] | None = None
     if previous is not None:
         try:
-            prev_reports = load_previous(previous)
+            prev_reports = load_previous_reports(previous)
         except GiprError as e:
             raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
     files = collect_paths(paths)

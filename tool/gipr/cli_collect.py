@@ -133,7 +133,7 @@ def collect_cmd(
 
 
 def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
-    from .ledger import STATUS_ZH
+    from .messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     if not quiet:
         for o in result.outcomes:
@@ -223,7 +223,8 @@ def status_cmd(
 def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
     from rich.table import Table
 
-    from .ledger import IDENTIFIED_ZH, STATUS_ZH, local_time
+    from .ledger import IDENTIFIED_ZH, local_time
+    from .messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     names = {u["code"]: u["name"] for u in data["units"]}
     if unit:
@@ -298,7 +299,8 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
 def _print_submissions(subs, names, title) -> None:
     from rich.table import Table
 
-    from .ledger import IDENTIFIED_ZH, STATUS_ZH, local_time
+    from .ledger import IDENTIFIED_ZH, local_time
+    from .messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     t = Table(title=title)
     for h in ("报送", "单位", "状态", "收到时间", "错误", "文件名", "识别方式", "来源", "存档"):
@@ -318,7 +320,8 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
     import xlsxwriter
 
     from .fsio import atomic_output
-    from .ledger import IDENTIFIED_ZH, STATUS_ZH, local_time
+    from .ledger import IDENTIFIED_ZH, local_time
+    from .messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     if path.suffix.lower() != ".xlsx":
         raise GiprError(f"--out 必须是 .xlsx 文件：{path}", "status.out_type")

@@ -15,7 +15,7 @@ ONLY_HELP = "只发给这些单位（单位代码或单位名称；可重复，�
 
 
 def _print_outcome(o) -> None:
-    from .mail import STATUS_ZH
+    from .messages import SEND_STATUS_ZH as STATUS_ZH
 
     who = f"{escape(o.unit_name)}（{escape(o.unit_code)}）"
     st = STATUS_ZH.get(o.status, o.status)

@@ -25,25 +25,17 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .fsio import _fsync_dir
+from .fsio import write_once
 from .errors import GiprError
+from .messages import SUBMISSION_STATUS_ZH
 
 SCHEMA_VERSION = 1
 STATUSES = ("accepted", "errors", "unreadable", "unidentified", "duplicate")
 CHECK_STATUSES = ("accepted", "errors", "unreadable")
-STATUS_ZH = {
-    "accepted": "已接收",
-    "errors": "有错误",
-    "unreadable": "无法读取",
-    "unidentified": "未识别单位",
-    "duplicate": "重复",
-    "missing": "未报送",
-}
 IDENTIFIED_ZH = {
     "identity": "模板身份标记",
     "cover_name": "封面单位名称",
@@ -176,7 +168,7 @@ class Submission:
 
     @property
     def status_zh(self) -> str:
-        return STATUS_ZH.get(self.status, self.status)
+        return SUBMISSION_STATUS_ZH.get(self.status, self.status)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -316,26 +308,7 @@ class Ledger:
             with contextlib.suppress(OSError):
                 os.replace(dest, dest.with_name(f"{dest.name}.damaged-{stamp}"))
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".incoming.", suffix=".tmp", dir=dest.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                with contextlib.suppress(OSError):
-                    os.chmod(tmp, 0o444)
-                try:
-                    os.link(tmp, dest)  # fails if dest exists: never overwrites
-                except FileExistsError:
-                    pass
-                except OSError:  # no hard links on this filesystem
-                    if not dest.exists():
-                        os.replace(tmp, dest)
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            _fsync_dir(dest.parent)
+            write_once(dest, data)
         except OSError as e:
             from .fsio import describe_os_error
 

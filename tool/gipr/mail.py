@@ -52,6 +52,7 @@ from typing import Any, Callable, Iterable
 from . import __version__
 from .errors import GiprError
 from .fsio import atomic_write_bytes, safe_filename
+from .text import decode_text
 
 __all__ = [
     "MAIL_DIR", "XLSX_TYPE", "MailSettings", "mail_settings", "ensure_mail_section", "smtp_password",
@@ -380,15 +381,10 @@ class TextTemplate:
 
 
 def _decode_text_file(raw: bytes, path: Path) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return decode_text(raw)
+    except UnicodeDecodeError:
+        pass
     raise GiprError(f"邮件模板 {path} 无法识别文字编码，请用记事本另存为 UTF-8。", "mail.template")
 
 
@@ -550,8 +546,6 @@ CREATE TABLE IF NOT EXISTS mail_sends(
 CREATE INDEX IF NOT EXISTS mail_sends_unit ON mail_sends(unit_code, kind)
 """
 
-STATUS_ZH = {"pending": "发送中", "sent": "已发送", "failed": "发送失败", "uncertain": "无法确认是否送达",
-             "skipped": "跳过", "written": "已写入文件"}
 
 
 def ensure_mail_tables(ledger) -> None:

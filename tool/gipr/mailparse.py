@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import GiprError
+from .files import ATTACHMENT_SUFFIXES
 
 # --- limits (documented in the README) -------------------------------------------------
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # one message, as received
@@ -42,7 +43,7 @@ MAX_HEADER_CHARS = 4000  # a decoded header value is cut here for display
 MAX_NAME_CHARS = 255  # a decoded file name is cut here for display
 PARSE_SECONDS = 30  # wall-clock limit for parsing one message
 
-WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods", ".fods", ".et", ".ett"}
+WORKBOOK_EXTS = ATTACHMENT_SUFFIXES
 ARCHIVE_EXTS = {".zip", ".rar", ".7z", ".gz", ".tar", ".tgz", ".bz2", ".xz"}
 OUTLOOK_EXTS = {".msg"}
 SPREADSHEET_TYPES = {

@@ -29,20 +29,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from .identity import _text  # one cell → text, shared with the identity reader
 from .errors import GiprError
+from .messages import MERGE_STATUS_ZH
+from .files import READABLE_SUFFIXES as INPUT_SUFFIXES, find_input_files, real_path
 from .model import Finding
 from .identify import normalize_code, roster_index
 from .roster import normalize_name
 from .rules import agree, column_sums, complete, input_ids, norm, plan, sum_inputs, value_ids
 from .spec import Spec, type_rules
+from .text import cell_text
 
 __all__ = [
     "Entry",
     "MergeResult",
     "Previous",
     "YearChange",
-    "STATUS_ZH",
     "INPUT_SUFFIXES",
     "input_ids",
     "complete",
@@ -52,7 +53,7 @@ __all__ = [
     "read_entries",
     "entries_from_workspace",
     "plan_merge",
-    "load_previous",
+    "load_previous_year",
     "compare_years",
     "write_rollup",
     "read_unit_sheet",
@@ -61,7 +62,6 @@ __all__ = [
 
 Number = int | Decimal
 
-INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 # status of one roster unit / input in the merge
 INCLUDED = "included"
@@ -69,13 +69,6 @@ INCLUDED_ERRORS = "included_errors"
 EXCLUDED_ERRORS = "excluded_errors"
 UNREADABLE = "unreadable"
 MISSING = "missing"
-STATUS_ZH = {
-    INCLUDED: "已汇总",
-    INCLUDED_ERRORS: "已汇总（含错误）",
-    EXCLUDED_ERRORS: "有错误，未汇总",
-    UNREADABLE: "无法读取，未汇总",
-    MISSING: "未报送",
-}
 
 UNIT_SHEET = "各单位明细"
 STATUS_SHEET = "报送情况"
@@ -133,7 +126,7 @@ class Entry:
 
     @property
     def status_zh(self) -> str:
-        return STATUS_ZH.get(self.status, self.status)
+        return MERGE_STATUS_ZH.get(self.status, self.status)
 
     @property
     def first_error(self) -> str:
@@ -156,67 +149,6 @@ def entry_values(spec: Spec, e: Entry) -> dict[str, Number | None]:
 
 # ---------------------------------------------------------------------------------
 # reading files (in worker processes)
-
-
-def find_input_files(paths: Sequence[str | Path]) -> list[Path]:
-    """The spreadsheet files named or inside the folders named (recursively, sorted).
-
-    Skips Office lock files (``~$…``), hidden files and gipr's own temp files.
-    """
-    out: list[Path] = []
-    seen: set[Path] = set()
-    real_dirs: dict[Path, Path] = {}
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            found = _files_in(p)
-        elif p.is_file():
-            found = [p]
-        else:
-            raise GiprError(f"找不到文件或文件夹：{p}", "merge.no_input")
-        for f in found:
-            key = _real_path(f, real_dirs)
-            if key not in seen:
-                seen.add(key)
-                out.append(f)
-    return out
-
-
-def _files_in(root: Path) -> list[Path]:
-    """The spreadsheet files under ``root``, sorted like ``sorted(root.rglob("*"))``: not
-    inside symlinked folders (as rglob), skipping hidden and ``~$`` names at any level
-    below ``root``.  os.scandir instead of pathlib: five times faster for a thousand files."""
-    found: list[tuple[tuple[str, ...], Path, str]] = []
-    stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
-    while stack:
-        d, rel = stack.pop()
-        try:
-            with os.scandir(d) as it:
-                entries = list(it)
-        except PermissionError:
-            continue
-        for e in entries:
-            name = e.name
-            if name.startswith((".", "~$")):
-                continue
-            if e.is_dir(follow_symlinks=False):
-                stack.append((d / name, rel + (name,)))
-            elif os.path.splitext(name)[1].lower() in INPUT_SUFFIXES and e.is_file():
-                found.append((rel + (name,), d, name))
-    found.sort(key=lambda t: t[0])
-    return [d / name for _, d, name in found]
-
-
-def _real_path(f: Path, real_dirs: dict[Path, Path]) -> Path:
-    """``f.resolve()``, resolving each folder once (a thousand files in one folder: one
-    resolve, not a thousand)."""
-    if f.is_symlink():
-        return f.resolve()
-    d = f.parent
-    real = real_dirs.get(d)
-    if real is None:
-        real = real_dirs[d] = d.resolve()
-    return real / f.name
 
 
 _W: dict[str, Any] = {}  # worker state: spec, check context
@@ -339,11 +271,10 @@ def _prepare_workers(spec: Spec) -> None:
     inherit them instead of each doing it again."""
     import python_calamine  # noqa: F401
 
-    from . import checks, read
+    from . import read
 
-    read._table_infos(spec)
-    checks._plan(spec)
-    input_ids(spec)
+    read.prepare(spec)
+    plan(spec)
 
 
 def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | None, ctx_args: dict[str, Any],
@@ -577,7 +508,7 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     files = find_input_files(paths)
     skip = {Path(p).resolve() for p in exclude}
     real_dirs: dict[Path, Path] = {}
-    files = [f for f in files if _real_path(f, real_dirs) not in skip]
+    files = [f for f in files if real_path(f, real_dirs) not in skip]
     if not files:
         raise GiprError("没有找到要汇总的报表文件（支持 " + "、".join(INPUT_SUFFIXES) + "）："
                         + "、".join(str(p) for p in paths), "merge.no_input")
@@ -643,7 +574,7 @@ def _prev_units(pairs: Iterable[tuple[str, str, dict[str, Number | None]]]) -> d
     return units
 
 
-def load_previous(path: str | Path, *, jobs: int | None = None) -> Previous:
+def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous:
     """Last year's roll-up workbook, or last year's workspace folder."""
     from .spec import load_format
 
@@ -700,8 +631,8 @@ def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[s
             continue
         if not row or isinstance(row[0], bool) or not isinstance(row[0], (int, float)):
             continue
-        code = _text(row[1]) if len(row) > 1 else ""
-        name = _text(row[2]) if len(row) > 2 else ""
+        code = cell_text(row[1]).strip() if len(row) > 1 else ""
+        name = cell_text(row[2]).strip() if len(row) > 2 else ""
         vals: dict[str, Number | None] = {}
         for cid, raw in zip(ids, row[5:]):
             if cid is None:
@@ -1048,7 +979,7 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
 
 def write_findings_sheet(book: _Book, result: MergeResult) -> None:
     """校验结果: the findings of the units that were included."""
-    from .model import SEVERITY_ZH
+    from .messages import SEVERITY_ZH
 
     f, s = book.f, book.s
     ws = book.wb.add_worksheet(FINDINGS_SHEET)
@@ -1358,7 +1289,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         entries = entries_from_paths(paths, spec=spec, year=int(year), roster=units,
                                      exclude=[out] + ([html_p] if html_p else []), jobs=jobs)
         sources = [str(p) for p in paths]
-    prev = load_previous(previous, jobs=jobs) if previous is not None else None
+    prev = load_previous_year(previous, jobs=jobs) if previous is not None else None
     notes: list[str] = []
     if not county and prev is not None and prev.county_name:
         county = prev.county_name

@@ -191,6 +191,40 @@ CLI: dict[str, str] = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# Other user-facing texts (file finding, merge, collect), by key: ``say(key, **kw)``.
+TEXTS: dict[str, str] = {
+    "input.not_found": "找不到文件或文件夹：{path}",
+}
+
+# What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.
+SUBMISSION_STATUS_ZH = {
+    "accepted": "已接收",
+    "errors": "有错误",
+    "unreadable": "无法读取",
+    "unidentified": "未识别单位",
+    "duplicate": "重复",
+    "missing": "未报送",
+}
+MERGE_STATUS_ZH = {
+    "included": "已汇总",
+    "included_errors": "已汇总（含错误）",
+    "excluded_errors": "有错误，未汇总",
+    "unreadable": "无法读取，未汇总",
+    "missing": "未报送",
+}
+SEND_STATUS_ZH = {"pending": "发送中", "sent": "已发送", "failed": "发送失败", "uncertain": "无法确认是否送达",
+                  "skipped": "跳过", "written": "已写入文件"}
+
+# What a severity is called.
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def say(key: str, **kw: Any) -> str:
+    """A text of the catalogue (TEXTS), filled in."""
+    return TEXTS[key].format(**kw)
+
+
 def text(code: str, **kw: Any) -> str:
     """The message of a ReadError or a finding code, filled in."""
     tpl = READ_ERRORS.get(code)

@@ -53,6 +53,7 @@ from .errors import GiprError
 from .identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from .model import Finding, Report
 from .spec import Label, Spec, SpecError, TableLayout, available_formats, format_for_year, load_format, per_spec, type_rules
+from .text import SPACES, cell_text, xml_unescape
 from .values import Value, parse_value
 
 __all__ = ["ReadError", "read_report", "LIMITS", "sniff", "normalize_label"]
@@ -705,19 +706,16 @@ def _ods_container(data: bytes, members: dict[str, bytes], name: str) -> _Contai
         raise _fail("file.corrupt", name, detail=messages.detail("no_content"))
     for tname, (rows, cols) in _ods_extents(content).items():
         if rows > MAX_SHEET_ROWS or rows * max(cols, 1) > MAX_SHEET_CELLS:
-            c.oversized[_xml_unescape(tname)] = (rows, cols)
+            c.oversized[xml_unescape(tname)] = (rows, cols)
     meta = members.get("meta.xml")
     if meta is not None:
         for m in re.finditer(rb"<meta:user-defined\b[^>]*?meta:name=\"([^\"]*)\"[^>]*>(.*?)</meta:user-defined>",
                              meta, re.S):
-            c.props[_xml_unescape(m.group(1).decode("utf-8", "replace"))] = _xml_unescape(
+            c.props[xml_unescape(m.group(1).decode("utf-8", "replace"))] = xml_unescape(
                 m.group(2).decode("utf-8", "replace")).strip()
     return c
 
 
-def _xml_unescape(s: str) -> str:
-    return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
 
 
 # -- ole (xls, et, encrypted OOXML) -------------------------------------------------------
@@ -843,7 +841,7 @@ def _biff_scan(biff: bytes) -> tuple[dict[int, tuple[int, int]], bool]:
 # -----------------------------------------------------------------------------------------
 # 2. labels
 
-_WS = re.compile(r"[\s\u00a0\u3000\u2002-\u200b\ufeff]+")
+_WS = SPACES
 _PUNCT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "〔": "(", "〕": ")", "【": "[", "】": "]",
                         "、": ",", ".": ",", "。": ",", "．": ",", "－": "-", "—": "-", "–": "-", "～": "~"})
 
@@ -855,14 +853,7 @@ def normalize_label(s: str) -> str:
     return _WS.sub("", unicodedata.normalize("NFKC", s)).translate(_PUNCT)
 
 
-def _text_of(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+_text_of = cell_text
 
 
 def _edit1(a: str, b: str) -> bool:
@@ -943,6 +934,11 @@ class _TableInfo:
 
 def _table_infos(spec: Spec) -> dict[str, _TableInfo]:
     return per_spec(spec, "read.tables", _build_infos)
+
+
+def prepare(spec: Spec) -> None:
+    """Build the reader's per-format tables now (before forking workers that inherit them)."""
+    _table_infos(spec)
 
 
 def _build_infos(spec: Spec) -> dict[str, _TableInfo]:

@@ -45,8 +45,10 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from .errors import GiprError
-from .fsio import _fsync_dir, atomic_output, safe_filename
+from .fsio import atomic_output, atomic_write_bytes, fsync_dir, safe_filename
 from .identity import make_identity, write_identity
+from .messages import SEVERITY_ZH
+from .text import xml_escape
 from .roster import Unit
 from . import rules
 from .spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Rule, Spec, TableLayout, type_rules
@@ -76,10 +78,7 @@ STATUS_FAIL = "不通过"
 STATUS_INCOMPLETE = "未填完"
 
 
-def _xml_escape(text: str) -> str:
-    """&, < and > as XML entities (xml.sax.saxutils.escape without importing it: it pulls
-    in urllib.request and http.client, 35 ms of every gipr start-up)."""
-    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+_xml_escape = xml_escape
 
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
@@ -93,7 +92,6 @@ RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 GREEN = {"bg_color": "#C6EFCE", "font_color": "#006100"}
 AMBER = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
 MARK_FILL = {"error": "#FF9999", "warning": "#FFD966", "info": "#BDD7EE"}
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True,
                    "format_rows": True}
 LINE_HEIGHT = 15.0  # points per text line at 11pt
@@ -1139,39 +1137,9 @@ def _render_chunk(args: tuple) -> list[tuple[int, str]]:
 
 
 def _write_file(path: Path, data: bytes, overwrite: bool) -> None:
-    """Atomic write (temp file, fsync, rename) for batches: the directory is fsynced once
-    per batch by the caller instead of once per file."""
-    import os
-    import tempfile
-
-    def exists_error() -> GiprError:
-        return GiprError(f"文件已存在：{path}。如需替换，请加 --force。", "output.exists")
-
-    if not overwrite and path.exists():
-        raise exists_error()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if not overwrite and path.exists():
-            raise exists_error()
-        os.replace(tmp, path)
-    except OSError as e:
-        _unlink(tmp)
-        raise GiprError(f"无法写入 {path}：{e.strerror or e}", "output.write_failed") from None
-    except BaseException:
-        _unlink(tmp)
-        raise
-
-
-def _unlink(p: str) -> None:
-    import contextlib
-    import os
-
-    with contextlib.suppress(OSError):
-        os.unlink(p)
+    """Atomic write for batches: the directory is fsynced once per batch by the caller
+    instead of once per file.  The same ordinary file mode as a single template."""
+    atomic_write_bytes(path, data, overwrite=overwrite, sync_dir=False)
 
 
 _FACTORIES: dict[tuple, TemplateFactory] = {}
@@ -1264,7 +1232,7 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
                     results[i] = TemplateResult(units[i], Path(p), "written")
                 if progress:
                     progress(len(done))
-    _fsync_dir(outdir)
+    fsync_dir(outdir)
     return [r for r in results if r is not None]
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .text import SPACES, cell_text
+
 __all__ = ["Value", "parse_value", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number", "to_json_number"]
 
 Number = int | Decimal
@@ -25,7 +27,7 @@ NA_TOKENS = frozenset({"/", "／", "\\", "—", "－", "-", "--", "——", "–
 EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                           "#CALC!", "#GETTING_DATA", "ERR:502", "ERR:504", "ERR:508", "ERR:522", "#ERR"})
 COUNT_UNITS = ("件", "个", "项", "次", "起", "宗", "条", "人", "家")
-_SPACES = re.compile(r"[\s\u00a0\u3000\u2002-\u200b\ufeff]+")
+_SPACES = SPACES
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MAX_ABS = Decimal(10) ** 12
@@ -49,11 +51,7 @@ class Value:
 
     @property
     def raw_text(self) -> str:
-        if self.raw is None:
-            return ""
-        if isinstance(self.raw, float) and self.raw.is_integer():
-            return str(int(self.raw))
-        return str(self.raw)
+        return cell_text(self.raw)
 
 
 def _err(raw: Any, problem: str, code: str) -> Value:

@@ -22,18 +22,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 from xlsxwriter.utility import xl_col_to_name
 
+from .text import xml_escape, xml_unescape
+
 __all__ = ["style_id", "Cells", "splice_rows", "ColumnNames"]
 
-def _escape(text: str) -> str:
-    """&, < and > as XML entities (xml.sax.saxutils.escape without importing it: it pulls
-    in urllib.request and http.client, 35 ms of every gipr start-up)."""
-    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-
-
-def _unescape(text: str) -> str:
-    """The five predefined XML entities back to characters (an attribute value)."""
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
+_escape, _unescape = xml_escape, xml_unescape
 
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
