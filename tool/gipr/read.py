@@ -1410,6 +1410,8 @@ def _value(raw: Any, ctype: str, unit: str | None, rules: dict) -> Value:
 def _choose_format(book: _Book, ident: dict[str, str], spec: Spec | None) -> tuple[Spec, list[Finding]]:
     notes: list[Finding] = []
     fid = ident.get("format", "")
+    if spec is not None and fid == spec.id:
+        return spec, notes  # the format the caller expects, as loaded (maybe from its own file)
     if fid and fid in available_formats():
         own = load_format(fid)
         if spec is not None and spec.id != own.id:
