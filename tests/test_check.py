@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 from checkkit import FIELDS, OTHER, UNIT, as_typed, codes, filled, good_values, only, published, spec, unprotect
-from gipr.checks import (CheckContext, check_report, export_record, load_previous_reports, pick_previous, recompute,
+from gipr.check import (CheckContext, check_report, export_record, load_previous_reports, pick_previous, recompute,
                          report_from_export)
 from gipr.read import read_report
 

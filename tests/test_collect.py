@@ -21,7 +21,7 @@ from gipr.identify import match_unit_name
 from gipr.roster import Unit, load_roster
 from gipr.spec import load_format
 from gipr.template import write_template
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 from helpers import consistent_values, fill_workbook, random_values
 from mailmaker import make_message, write_maildir, write_mbox
 

@@ -22,7 +22,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from checkkit import filled, good_values, member, rezip, sheet_part, spec, template
-from gipr.read import ReadError, _open_container, _plain_zip_entries, _xlsx_extent, read_report
+from gipr.ooxml.container import _plain_zip_entries, _xlsx_extent
+from gipr.ooxml.container import open_container as _open_container
+from gipr.read import ReadError, read_report
 from gipr.values import parse_value
 
 T3 = "三 依申请公开"

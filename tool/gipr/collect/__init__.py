@@ -1,0 +1,13 @@
+"""Collecting returned workbooks (``gipr init``, ``gipr collect``, ``gipr status``).
+
+``workspace`` (one year's collection: config, roster, ledger, archive), ``ledger`` (SQLite
+record of every submission and the archive of raw bytes), ``collect`` (files, folders, .eml,
+mbox, Maildir → ledger), ``mailparse`` (hostile mail parsing), ``imap`` (fetching from a
+mailbox), ``status`` (the status report and workbook).
+"""
+
+from __future__ import annotations
+
+from .collect import Collector, CollectResult, Outcome
+
+__all__ = ["Collector", "CollectResult", "Outcome"]
