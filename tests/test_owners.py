@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from gipr.check import CheckContext, check_report, match_unit
-from gipr.cli.check import collect_paths
+from gipr.check.run import collect_paths
 from gipr.files import READABLE_SUFFIXES, find_input_files
 from gipr.identify import identify, normalize_code, roster_index
 from gipr.merge import entries_from_paths, plan_merge

@@ -1,5 +1,5 @@
-"""gipr check / gipr export: argument parsing and printing; the logic is in read.py,
-checks.py and annotate.py."""
+"""gipr check / gipr export: argument parsing and printing; the logic is in
+``gipr.check.run`` (``run_check``, ``export_records``)."""
 
 from __future__ import annotations
 
@@ -14,55 +14,13 @@ import typer
 from rich.markup import escape
 
 from .. import messages
-from ..check import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
-                     summarize)
+from ..check.run import collect_paths, expected_spec, export_records, run_check
 from .app import app, console, err_console, print_json
 from ..errors import GiprError
-from ..files import find_input_files
 from ..fsio import atomic_output
 from ..messages import SEVERITY_ZH
-from ..model import Finding, Report
-from ..read import ReadError, read_report
-from ..spec import Spec, available_formats, load_format
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-
-def collect_paths(paths: list[Path]) -> list[Path]:
-    """Files as given (a missing one is kept: reading it reports it), and the readable
-    files inside given folders (``files.find_input_files``)."""
-    return find_input_files(paths, missing="keep", empty_folder="error")
-
-
-def _expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
-    from ..spec import SpecError, format_for_year
-
-    if fmt is not None:
-        if fmt not in available_formats():
-            raise GiprError(messages.CLI["bad_format"].format(format=fmt, formats="、".join(available_formats())),
-                            "usage.format")
-        return load_format(fmt)
-    if year is not None:
-        try:
-            return load_format(format_for_year(year))
-        except SpecError as e:
-            raise GiprError(str(e), "usage.year") from None
-    return None
-
-
-def _file_entry(path: Path, report: Report | None, findings: list[Finding], error: ReadError | None) -> dict:
-    if report is None:
-        return {"file": str(path), "unit": None, "unit_code": None, "year": None, "format": None, "kind": None,
-                "readable": False, "errors": 1, "warnings": 0, "infos": 0,
-                "error": {"code": error.code if error else "file.unreadable", "message": str(error)},
-                "findings": [{"code": error.code if error else "file.unreadable", "severity": "error", "cell": None,
-                              "ref": None, "path": None, "rule": None, "message": str(error)}],
-                "feedback": None}
-    s = summarize(findings)
-    return {"file": str(path), "unit": report.unit_name or None, "unit_code": report.unit_code or None,
-            "year": report.year, "format": report.spec.id, "kind": report.kind, "readable": True,
-            "errors": s["error"], "warnings": s["warning"], "infos": s["info"],
-            "findings": [f.to_json() for f in findings], "feedback": None}
 
 
 @app.command("check")
@@ -79,72 +37,13 @@ def check_cmd(
     """校验报送的统计表：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
 
     退出码：0 没有错误；1 有文件存在错误；2 有文件无法读取或用法错误。"""
-    if year is not None and not (1990 <= year <= 2100):
-        raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
-    spec = _expected_spec(fmt, year)
-    units = None
-    if roster is not None:
-        from ..roster import load_roster
-
-        units = load_roster(roster)
-    prev_reports: list[Report] | None = None
-    if previous is not None:
-        try:
-            prev_reports = load_previous_reports(previous)
-        except GiprError as e:
-            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
-    files = collect_paths(paths)
-
-    entries: list[dict] = []
-    unreadable = 0
-    with_errors = 0
-    for path in files:
-        report = None
-        err: ReadError | None = None
-        findings: list[Finding] = []
-        try:
-            report = read_report(path, spec=spec)
-        except ReadError as e:
-            err = e
-        if report is not None:
-            try:
-                prev = pick_previous(report, prev_reports) if prev_reports is not None else None
-                ctx = CheckContext(year=year, roster=units, previous=prev, blank_as_zero=blank_as_zero)
-                findings = check_report(report, ctx)
-                if prev_reports is not None and prev is None:
-                    findings.append(messages.finding("previous.missing"))
-            except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
-                err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
-                                "internal.error")
-                report = None
-        entry = _file_entry(path, report, findings, err)
-        if report is None:
-            unreadable += 1
-        elif entry["errors"]:
-            with_errors += 1
-        if report is not None and annotate is not None and findings:
-            try:
-                from ..check.feedback import write_feedback
-
-                unit = match_unit(report, units) if units else None
-                entry["feedback"] = str(write_feedback(report, findings, annotate, unit=unit, year=year))
-            except GiprError as e:
-                entry["feedback_error"] = str(e)
-                unreadable += 1  # the output could not be written: a usage-level failure
-        entries.append(entry)
-        if not as_json:
-            _print_file(entry)
-
-    n = len(entries)
-    totals = {k: sum(e[k] for e in entries) for k in ("errors", "warnings", "infos")}
-    summary = {"files": n, "passed": n - unreadable - with_errors, "with_errors": with_errors,
-               "unreadable": unreadable, **totals}
+    result = run_check(paths, previous=previous, year=year, roster=roster, blank_as_zero=blank_as_zero,
+                       annotate=annotate, fmt=fmt, on_file=None if as_json else _print_file)
     if as_json:
-        print_json({"files": entries, "summary": summary})
+        print_json(result.to_json())
     else:
-        console.print(messages.CLI["summary"].format(**summary), soft_wrap=True)
-    code = 2 if unreadable else (1 if with_errors else 0)
-    raise SystemExit(code)
+        console.print(messages.CLI["summary"].format(**result.summary), soft_wrap=True)
+    raise SystemExit(result.exit_code)
 
 
 def _print_file(entry: dict) -> None:
@@ -192,20 +91,10 @@ def export_cmd(
     退出码：0 全部导出；2 有文件无法读取或用法错误。"""
     if as_json == as_csv:
         raise GiprError(messages.CLI["export_format"], "usage.export_format")
-    spec = _expected_spec(fmt, None)
-    files = collect_paths(paths)
-    records: list[dict[str, Any]] = []
-    errors: list[dict[str, str]] = []
-    for path in files:
-        try:
-            report = read_report(path, spec=spec)
-        except ReadError as e:
-            errors.append({"file": str(path), "code": e.code, "message": str(e)})
-            err_console.print("[red]" + messages.CLI["export_unreadable"] + "[/red]" + escape(str(e)), soft_wrap=True)
-            continue
-        rec = export_record(report, blank_as_zero=blank_as_zero)
-        rec["file"] = str(path)
-        records.append(rec)
+    records, errors = export_records(paths, blank_as_zero=blank_as_zero, fmt=fmt,
+                                     on_error=lambda e: err_console.print(
+                                         "[red]" + messages.CLI["export_unreadable"] + "[/red]" + escape(str(e)),
+                                         soft_wrap=True))
     if as_json:
         text = json.dumps({"reports": records, "errors": errors}, ensure_ascii=False, indent=1) + "\n"
     else:
