@@ -68,9 +68,8 @@ def _run(kind: str, workspace: Optional[Path], dry_run: bool, out: Optional[Path
         console.print("没有需要发送的单位。" if kind == "send" else "没有需要提醒的单位：所有单位都已报送且无错误。")
     else:
         _summary(kind, run.outcomes, dry_run, run.outdir)
-    if any(o.status in ("failed", "uncertain") for o in run.outcomes) or any(
-            o.status == "skipped" and o.error and "没有这个单位的邮箱" in o.error for o in run.outcomes):
-        raise SystemExit(1)
+    if run.exit_code:
+        raise SystemExit(run.exit_code)
 
 
 @app.command("send")

@@ -38,10 +38,9 @@ def merge_cmd(
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出汇总结果"),
 ) -> None:
     """把各单位的报表逐格相加，生成汇总表（官方格式，总计为公式），并列出未汇总、未报送的单位。"""
-    from ..merge import (EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, merge)
-    from ..values import to_json_number
+    from ..merge import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, merge_json, run_merge
 
-    result = merge(out=out, paths=list(paths or []), workspace=workspace, roster=roster, year=year,
+    result = run_merge(out=out, paths=list(paths or []), workspace=workspace, roster=roster, year=year,
                    county=county, previous=previous, include_errors=include_errors, html=html, force=force,
                    jobs=jobs, cover={"filler": filler or "", "phone": phone or ""})
     inc = result.included
@@ -52,22 +51,7 @@ def merge_cmd(
     f_err = [c for c in result.changes if c.severity == "error"]
     f_info = [c for c in result.changes if c.severity == "info"]
     if as_json:
-        print_json({
-            "out": str(out), "html": str(html) if html else None, "year": result.year, "county": result.county,
-            "format": result.spec.id,
-            "included": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
-                          "marked": e.status == INCLUDED_ERRORS} for e in inc],
-            "excluded": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
-                          "reason": e.first_error} for e in excluded],
-            "unreadable": [{"code": e.code, "file": e.file, "reason": e.note} for e in bad],
-            "missing": [{"code": e.code, "name": e.name} for e in missing],
-            "values": {k: to_json_number(v) for k, v in result.values.items()},
-            "previous": {"source": result.previous.source,
-                         "rule_f": [{"code": c.code, "name": c.name, "cell": c.cell, "message": c.message}
-                                    for c in f_err],
-                         "large_changes": len(f_info)} if result.previous else None,
-            "notes": result.notes,
-        })
+        print_json(merge_json(result, out=out, html=html))
         return
     for n in result.notes:
         _out(f"注意：{n}")

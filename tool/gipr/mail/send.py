@@ -126,6 +126,7 @@ class MailOutcome:
     path: str | None = None  # dry run: the .eml written
     situation: str = ""
     record_id: int | None = None
+    code: str | None = None  # stable code of a problem (e.g. "mail.no_address"); not in the JSON
 
     @property
     def ok(self) -> bool:
@@ -158,8 +159,10 @@ def resolve_units(roster: list, only: Iterable[str] | None) -> list:
     return sorted(picked, key=lambda u: order[u.code])
 
 
-def _skip(kind: str, unit, why: str, status: str = "skipped", situation: str = "") -> MailOutcome:
-    return MailOutcome(kind, unit.code, unit.name, status, list(unit.emails), error=why, situation=situation)
+def _skip(kind: str, unit, why: str, status: str = "skipped", situation: str = "", code: str | None = None
+          ) -> MailOutcome:
+    return MailOutcome(kind, unit.code, unit.name, status, list(unit.emails), error=why, situation=situation,
+                       code=code)
 
 
 def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
@@ -174,7 +177,7 @@ def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) ->
     jobs, skipped = [], []
     for u in units:
         if not u.emails:
-            skipped.append(_skip("send", u, "名册中没有这个单位的邮箱，未发送"))
+            skipped.append(_skip("send", u, "名册中没有这个单位的邮箱，未发送", code="mail.no_address"))
             continue
         rows = history.get(u.code, [])
         sent = [r for r in rows if r.status == "sent"]
@@ -213,7 +216,8 @@ def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
         u = by_code[st.code]
         key = "missing" if st.submission is None else f"sub:{st.submission.id}"
         if not u.emails:
-            skipped.append(_skip("remind", u, "名册中没有这个单位的邮箱，未发送", situation=st.status))
+            skipped.append(_skip("remind", u, "名册中没有这个单位的邮箱，未发送", situation=st.status,
+                                 code="mail.no_address"))
             continue
         prev = recent.get((u.code, key))
         if prev is not None and not resend:
@@ -459,6 +463,12 @@ class MailRun:
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done; 1 a unit failed, is uncertain, or has no address in the roster."""
+        return 1 if any(o.status in ("failed", "uncertain") or o.code == "mail.no_address"
+                        for o in self.outcomes) else 0
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "dry_run": self.dry_run, "outbox": str(self.outdir) if self.outdir else None,

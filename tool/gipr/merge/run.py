@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from ..errors import GiprError
 from ..files import find_input_files
 from .entries import entries_from_paths, entries_from_workspace
@@ -127,3 +127,31 @@ def _guess_year(paths: Sequence[str | Path], exclude: Sequence[Path]) -> int:
         if rep.year:
             return rep.year
     raise GiprError("无法从文件中确定报告年度，请用 --year 指定。", "merge.no_year")
+
+
+run_merge = merge  # the name other front ends use
+
+
+def merge_json(result: MergeResult, *, out: str | Path, html: str | Path | None = None) -> dict[str, Any]:
+    """What ``gipr merge --json`` prints for a finished merge (the same dict for any front end)."""
+    from ..values import to_json_number
+    from .entries import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE
+
+    f_err = [c for c in result.changes if c.severity == "error"]
+    f_info = [c for c in result.changes if c.severity == "info"]
+    return {
+        "out": str(out), "html": str(html) if html else None, "year": result.year, "county": result.county,
+        "format": result.spec.id,
+        "included": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
+                      "marked": e.status == INCLUDED_ERRORS} for e in result.included],
+        "excluded": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
+                      "reason": e.first_error} for e in result.of_status(EXCLUDED_ERRORS)],
+        "unreadable": [{"code": e.code, "file": e.file, "reason": e.note} for e in result.of_status(UNREADABLE)],
+        "missing": [{"code": e.code, "name": e.name} for e in result.of_status(MISSING)],
+        "values": {k: to_json_number(v) for k, v in result.values.items()},
+        "previous": {"source": result.previous.source,
+                     "rule_f": [{"code": c.code, "name": c.name, "cell": c.cell, "message": c.message}
+                                for c in f_err],
+                     "large_changes": len(f_info)} if result.previous else None,
+        "notes": result.notes,
+    }
