@@ -100,9 +100,10 @@ def collect_cmd(
     ws = Workspace.open(workspace)
     progress = _RichProgress(enabled=not as_json and err_console.is_terminal)
     try:
-        from ..collect.imap import cli_fetcher
+        from ..collect.imap import imap_fetcher
 
-        imap_job = cli_fetcher(ws, since, folder, as_json) if imap else None  # asks the password before the lock
+        # asks the password before the lock
+        imap_job = imap_fetcher(ws, since, folder, None if as_json else _print_fetched) if imap else None
         with ws.lock():
             collector = Collector(ws, progress)
             try:
@@ -182,7 +183,8 @@ def status_cmd(
     verify: bool = typer.Option(False, "--verify", help="检查台账完整性和存档文件的哈希"),
 ) -> None:
     """报送情况：每个单位的当前报送、时间、状态和错误数；未报送和有错误的单位。"""
-    from ..collect.ledger import pin_submission, status_json
+    from ..collect.ledger import pin_submission
+    from ..collect.status import status_report, write_status_xlsx
     from ..collect.workspace import Workspace
 
     ws = Workspace.open(workspace)
@@ -202,10 +204,7 @@ def status_cmd(
                     o = pin_submission(led, roster, unuse, None, _who(), note)  # type: ignore[arg-type]
                     u = ws.unit(o.unit_code)
                     console.print(f"已取消 {escape(u.name if u else o.unit_code)} 的人工指定，恢复为最新报送。")
-        data = status_json(led, roster, year=ws.year, county=ws.county)
-        if verify:
-            problems = led.integrity_problems(verify_archive=True)
-            data["integrity"] = problems
+        data = status_report(ws, verify=verify)
         if out is not None:
             write_status_xlsx(out, data, led, {u.code: u.name for u in roster}, overwrite=force)
         if as_json:
@@ -315,66 +314,10 @@ def _print_submissions(subs, names, title) -> None:
     console.print(t)
 
 
-def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, overwrite: bool = False) -> None:
-    """The status as a workbook (atomic; every value written as text or number, never a formula)."""
-    import xlsxwriter
-
-    from ..fsio import atomic_output
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
-    if path.suffix.lower() != ".xlsx":
-        raise GiprError(f"--out 必须是 .xlsx 文件：{path}", "status.out_type")
-    with atomic_output(path, overwrite=overwrite) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        ws = wb.add_worksheet("报送情况")
-        cols = ("单位代码", "单位名称", "状态", "报送编号", "收到时间", "错误", "警告", "文件名", "识别方式", "人工指定")
-        for c, h in enumerate(cols):
-            ws.write_string(0, c, h, head)
-        for r, u in enumerate(data["units"], start=1):
-            ws.write_string(r, 0, u["code"])
-            ws.write_string(r, 1, u["name"])
-            ws.write_string(r, 2, STATUS_ZH.get(u["status"], u["status"]))
-            if u["submission"]:
-                ws.write_number(r, 3, u["submission"])
-                ws.write_string(r, 4, local_time(u["received_at"]))
-                ws.write_number(r, 5, u["errors"] or 0)
-                ws.write_number(r, 6, u["warnings"] or 0)
-                ws.write_string(r, 7, u["file_name"] or "")
-                ws.write_string(r, 8, IDENTIFIED_ZH.get(u["identified_by"] or "", ""))
-            if u["override"]:
-                o = u["override"]
-                ws.write_string(r, 9, f"{o['by']} {local_time(o['at'])}" + (f" {o['note']}" if o["note"] else ""))
-        tot = data["totals"]
-        r = len(data["units"]) + 2
-        ws.write_string(r, 0, "合计")
-        ws.write_string(r, 1, f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"
-                              f"无法读取 {tot['unreadable']}，未报送 {tot['missing']}")
-        ws.set_column(0, 0, 12)
-        ws.set_column(1, 1, 28)
-        ws.set_column(2, 6, 10)
-        ws.set_column(4, 4, 17)
-        ws.set_column(7, 7, 36)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, len(data["units"]), len(cols) - 1)
-        ws2 = wb.add_worksheet("全部报送")
-        cols2 = ("报送编号", "单位代码", "单位名称", "状态", "收到时间", "收集时间", "错误", "警告", "文件名",
-                 "识别方式", "来源", "发件人", "主题", "Message-ID", "SHA-256", "存档位置", "说明", "重复于")
-        for c, h in enumerate(cols2):
-            ws2.write_string(0, c, h, head)
-        for r, s in enumerate(led.submissions(), start=1):
-            vals = (s.id, s.unit_code or "", names.get(s.unit_code, "") if s.unit_code else "",
-                    STATUS_ZH.get(s.status, s.status), local_time(s.received_at), local_time(s.collected_at),
-                    s.errors, s.warnings, s.file_name, IDENTIFIED_ZH.get(s.identified_by, s.identified_by), s.source,
-                    s.mail_from or "", s.mail_subject or "", s.message_id or "", s.sha256, str(s.archive_path),
-                    s.reason or "", s.duplicate_of or "")
-            for c, v in enumerate(vals):
-                if isinstance(v, int) and not isinstance(v, bool):
-                    ws2.write_number(r, c, v)
-                else:
-                    ws2.write_string(r, c, str(v))
-        ws2.freeze_panes(1, 0)
-        ws2.set_column(8, 8, 30)
-        ws2.set_column(10, 10, 40)
-        wb.close()
+def _print_fetched(r) -> None:
+    console.print(f"收件邮箱 {escape(r.account)} 文件夹“{escape(r.folder)}”：共 {r.total} 封，"
+                  f"本次收取 {r.fetched} 封，以前已收取 {r.already} 封"
+                  + (f"，过大未收取 {r.too_large} 封" if r.too_large else "")
+                  + (f"，其中 {r.own} 封是 gipr 自己发出的邮件（未作为报送收集）" if r.own else "")
+                  + ("（文件夹的 UIDVALIDITY 已变化：邮件按 Message-ID 和内容去重，不会重复计数）"
+                     if r.uidvalidity_changed else "") + "。")

@@ -9,5 +9,6 @@ mailbox), ``status`` (the status report and workbook).
 from __future__ import annotations
 
 from .collect import Collector, CollectResult, Outcome
+from .status import status_report, write_status_xlsx
 
-__all__ = ["Collector", "CollectResult", "Outcome"]
+__all__ = ["Collector", "CollectResult", "Outcome", "status_report", "write_status_xlsx"]

@@ -443,14 +443,13 @@ def _remember(led, s: ImapSettings, folder: str, uidvalidity: int, uid: int, siz
                      (s.account, folder, uidvalidity, uid, size, received, sha, outcome, note, now))
 
 
-def cli_fetcher(ws, since: str | None, folder: str | None, as_json: bool) -> Callable[[Any], ImapResult]:
+def imap_fetcher(ws, since: str | None, folder: str | None,
+                 on_fetched: Callable[[ImapResult], None] | None = None) -> Callable[[Any], ImapResult]:
     """For ``gipr collect --imap``: reads the settings and asks the password now (before
     the workspace lock is taken); returns the fetch to run under the lock.  Connection
     problems met half-way become skipped outcomes (exit status 2), with what was taken
-    before them kept."""
-    from rich.markup import escape
-
-    from ..cli.app import console
+    before them kept.  ``on_fetched(result)`` is called after the fetch (a front end
+    reports it); nothing here prints."""
     from .collect import Outcome
 
     settings, day = imap_settings(ws), parse_since(since)
@@ -460,13 +459,8 @@ def cli_fetcher(ws, since: str | None, folder: str | None, as_json: bool) -> Cal
         r = collect_imap(ws, collector, settings=settings, password=password, folder=folder, since=day)
         collector.result.skipped.extend(Outcome(f"{r.folder}", r.account, "skipped", reason=e, code="imap.error")
                                         for e in r.errors)
-        if not as_json:
-            console.print(f"收件邮箱 {escape(r.account)} 文件夹“{escape(r.folder)}”：共 {r.total} 封，"
-                          f"本次收取 {r.fetched} 封，以前已收取 {r.already} 封"
-                          + (f"，过大未收取 {r.too_large} 封" if r.too_large else "")
-                          + (f"，其中 {r.own} 封是 gipr 自己发出的邮件（未作为报送收集）" if r.own else "")
-                          + ("（文件夹的 UIDVALIDITY 已变化：邮件按 Message-ID 和内容去重，不会重复计数）"
-                             if r.uidvalidity_changed else "") + "。")
+        if on_fetched is not None:
+            on_fetched(r)
         return r
 
     return run
