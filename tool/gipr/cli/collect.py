@@ -122,15 +122,12 @@ def collect_cmd(
         names = {u.code: u.name for u in ws.roster}
     finally:
         ws.close()
-    c = result.counts
     if as_json:
         print_json(result.to_json())
     else:
         _print_collect(result, names, quiet)
-    if c["unreadable"] or c["skipped"]:
-        raise SystemExit(2)  # typer.Exit is swallowed by standalone_mode=False
-    if c["errors"] or c["unidentified"]:
-        raise SystemExit(1)  # typer.Exit is swallowed by standalone_mode=False
+    if result.exit_code:
+        raise SystemExit(result.exit_code)  # typer.Exit is swallowed by standalone_mode=False
 
 
 def _print_collect(result, names: dict[str, str], quiet: bool) -> None:

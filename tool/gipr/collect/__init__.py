@@ -9,6 +9,7 @@ mailbox), ``status`` (the status report and workbook).
 from __future__ import annotations
 
 from .collect import Collector, CollectResult, Outcome
+from .collect import collect as collect_paths
 from .status import status_report, write_status_xlsx
 
-__all__ = ["Collector", "CollectResult", "Outcome", "status_report", "write_status_xlsx"]
+__all__ = ["Collector", "CollectResult", "Outcome", "collect_paths", "status_report", "write_status_xlsx"]

@@ -70,6 +70,14 @@ class CollectResult:
         return {k: self.count(k) for k in ("new", "accepted", "errors", "unidentified", "unreadable", "duplicate")} | {
             "skipped": len(self.skipped), "no_attachment": len(self.no_attachment), "ignored": len(self.ignored)}
 
+    @property
+    def exit_code(self) -> int:
+        """0 all well; 1 a report has errors or no unit; 2 a file is unreadable or was not collected."""
+        c = self.counts
+        if c["unreadable"] or c["skipped"]:
+            return 2
+        return 1 if c["errors"] or c["unidentified"] else 0
+
     def to_json(self) -> dict[str, Any]:
         return {
             "counts": self.counts,
@@ -457,7 +465,14 @@ def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def collect(ws, sources: Iterable[str | Path], progress: Progress | None = None) -> CollectResult:
-    """Collect ``sources`` into workspace ``ws`` under its lock."""
+def collect(ws, sources: Iterable[str | Path], progress: Progress | None = None,
+            fetch: Callable[[Collector], Any] | None = None) -> CollectResult:
+    """Collect ``sources`` (and what ``fetch(collector)`` adds, e.g. ``imap.imap_fetcher``'s
+    job) into workspace ``ws`` under its lock.  ``result.to_json()`` is what
+    ``gipr collect --json`` prints, ``result.exit_code`` its exit status."""
     with ws.lock():
-        return Collector(ws, progress).collect_paths(list(sources))
+        collector = Collector(ws, progress)
+        result = collector.collect_paths(list(sources))
+        if fetch is not None:
+            fetch(collector)
+        return result
