@@ -81,7 +81,7 @@ class Cells:
         if not t:
             self.blank(c, s)
             return
-        sp = ' xml:space="preserve"' if t != t.strip() or "\n" in t else ""
+        sp = ' xml:space="preserve"' if t != t.strip() else ""  # as xlsxwriter: leading/trailing space
         self.parts.append(f'<c r="{self.cols[c]}{self.r}" s="{s}" t="inlineStr"><is><t{sp}>{_escape(t)}</t></is></c>')
 
     def blank(self, c: int, s: int = 0) -> None:
