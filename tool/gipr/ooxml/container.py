@@ -200,82 +200,20 @@ def _check_zip_layout(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> N
         prev_end, prev = off + 30 + n + e + info.compress_size, info.filename
 
 
-class _Entry:
-    """A central directory entry read by ``_plain_zip_entries``: the ZipInfo attributes
-    the vetting uses, with zipfile's meaning."""
-
-    __slots__ = ("filename", "orig_filename", "flag_bits", "compress_type", "compress_size", "file_size",
-                 "header_offset", "CRC")
-
-    def is_dir(self) -> bool:
-        return self.filename[-1:] == "/"
-
-
-_CD_ENTRY = struct.Struct("<4s6H3I5H2I")
-
-
-def _plain_zip_entries(data: bytes) -> list[_Entry] | None:
-    """The central directory of a plain zip (what spreadsheet programs write): no archive
-    comment, no zip64, nothing before the first member or after the directory, only stored
-    or deflated members each starting with a local header.  Entries as zipfile reads them
-    (names decoded as UTF-8 or cp437 and cut at a NUL).  None for anything else: zipfile
-    then reads the directory and reports what is wrong.  (zipfile builds a full ZipInfo
-    per member: this is several times faster for the ~15 members of a workbook.)"""
-    n = len(data)
-    end = n - 22
-    if end < 0 or data[end:end + 4] != b"PK\x05\x06":
-        return None
-    disk, cd_disk, n_disk, n_total, cd_size, cd_off, comment = struct.unpack_from("<4H2IH", data, end + 4)
-    if disk or cd_disk or comment or n_disk != n_total or cd_off + cd_size != end or \
-            n_total == 0xFFFF or cd_off == 0xFFFFFFFF or data[end - 20:end - 16] == b"PK\x06\x07":
-        return None
-    out: list[_Entry] = []
-    pos = cd_off
-    unpack = _CD_ENTRY.unpack_from
-    for _ in range(n_total):
-        if pos + 46 > end:
-            return None
-        (sig, _made, need, flags, method, _t, _d, crc, csize, usize, nlen, elen, clen, _disk, _ia, _ea,
-         off) = unpack(data, pos)
-        if sig != b"PK\x01\x02" or need > 63 or method not in (0, 8) or 0xFFFFFFFF in (csize, usize, off) \
-                or data[off:off + 4] != ZIP_MAGIC:
-            return None
-        if elen:  # extra fields: well-formed and no zip64 record (as ZipInfo._decodeExtra reads them)
-            extra = data[pos + 46 + nlen:pos + 46 + nlen + elen]
-            while len(extra) >= 4:
-                tp, ln = struct.unpack_from("<HH", extra)
-                if ln + 4 > len(extra) or tp == 1:
-                    return None
-                extra = extra[ln + 4:]
-        raw = data[pos + 46:pos + 46 + nlen]
-        try:
-            fname = raw.decode("utf-8" if flags & 0x800 else "cp437")
-        except UnicodeDecodeError:
-            return None
-        e = _Entry()
-        e.orig_filename = fname
-        e.filename = fname.split("\x00", 1)[0]
-        e.flag_bits, e.compress_type, e.compress_size, e.file_size = flags, method, csize, usize
-        e.header_offset, e.CRC = off, crc
-        out.append(e)
-        pos += 46 + nlen + elen + clen
-    return out if pos == end else None
-
-
 def _open_zip(data: bytes, name: str) -> Container:
-    zf = None  # only needed when the directory is not plain
-    infos: list[Any] | None = _plain_zip_entries(data)
-    if infos is None:
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile as e:
-            if data.startswith(ZIP_MAGIC) and "not a zip file" in str(e).lower():
-                raise read_error("file.truncated", name) from None
-            raise read_error("file.corrupt", name, detail=str(e)) from None
-        except (OSError, ValueError, EOFError, NotImplementedError) as e:
-            raise read_error("file.truncated" if isinstance(e, EOFError) else "file.corrupt", name,
-                        detail=type(e).__name__) from None
-        infos = zf.infolist()
+    # The central directory is zipfile's (a hand-written reader saved ~0.05 ms of a ~4 ms
+    # read, about 1%, within the noise of `gipr merge`: not worth a second parser of hostile
+    # input); everything below vets what it found.
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as e:
+        if data.startswith(ZIP_MAGIC) and "not a zip file" in str(e).lower():
+            raise read_error("file.truncated", name) from None
+        raise read_error("file.corrupt", name, detail=str(e)) from None
+    except (OSError, ValueError, EOFError, NotImplementedError) as e:
+        raise read_error("file.truncated" if isinstance(e, EOFError) else "file.corrupt", name,
+                         detail=type(e).__name__) from None
+    infos = zf.infolist()
     if not infos:
         raise read_error("file.not_spreadsheet", name, detail=messages.detail("empty_zip"))
     if len(infos) > MAX_MEMBERS:
