@@ -8,7 +8,6 @@ safety check:
   writer writes them; any other r attribute (a second one, after a quote, a tab, with a
   space before "=") goes to the XML parser, which refuses what it cannot place;
 * the exactly placed table's whole-number fast path gives the Value parse_value gives;
-* the plain zip directory reader reads what zipfile reads, and declines anything else.
 """
 
 from __future__ import annotations
