@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .identity import verify
+from .messages import say
 from .roster import Unit, normalize_name
 
 __all__ = ["normalize_code", "RosterIndex", "roster_index", "match_unit", "match_unit_name", "Identification",
@@ -183,34 +184,33 @@ def identify(report, roster: list, county: str = "", sender: str | None = None) 
         if ident:
             code = ident.get("unit_code", "")
             if not verify(ident):
-                notes.append("模板身份标记的签名不符（可能被修改或来自其他软件），未采用")
+                notes.append(say("ident.signature"))
             elif code and normalize_code(code) in by_code:
                 ident_unit = by_code[normalize_code(code)]
             elif code:
-                notes.append(f"模板身份标记的单位代码“{code}”不在单位名册中")
+                notes.append(say("ident.code_unknown", code=code))
         typed_name = (report.fields or {}).get("unit_name", "") or ""
         typed_code = normalize_code((report.fields or {}).get("unit_code", "") or "")
         name_unit, cands = match_unit_name(typed_name, roster, county)
         code_unit = by_code.get(typed_code) if typed_code else None
         if name_unit is None and len(cands) > 1:
-            notes.append(f"封面单位名称“{typed_name}”可能是：{'、'.join(u.name for u in cands[:6])}，未自动判断")
+            notes.append(say("ident.name_candidates", name=typed_name, candidates="、".join(u.name for u in cands[:6])))
         if name_unit is not None and code_unit is not None and name_unit.code != code_unit.code:
-            cover_conflict = (f"封面单位名称“{typed_name}”（{name_unit.name}）与封面单位代码“{typed_code}”"
-                              f"（{code_unit.name}）不一致")
+            cover_conflict = say("ident.cover_conflict", name=typed_name, name_unit=name_unit.name, code=typed_code,
+                                 code_unit=code_unit.name)
         elif name_unit is not None:
             cover_unit = (name_unit, "cover_name")
         elif code_unit is not None and not cands:
             cover_unit = (code_unit, "cover_code")
         elif typed_name and not cands:
-            notes.append(f"封面单位名称“{typed_name}”在单位名册中找不到")
+            notes.append(say("ident.name_unknown", name=typed_name))
         if ident_unit is not None:
             if cover_unit is not None and cover_unit[0].code != ident_unit.code:
-                notes.append(f"模板身份标记属于“{ident_unit.name}”，但封面填写的是“{cover_unit[0].name}”"
-                             "（可能用了别的单位的模板），未自动判断，请人工指定")
+                notes.append(say("ident.other_template", ident_unit=ident_unit.name, cover_unit=cover_unit[0].name))
                 return Identification(None, "none", notes)
             return Identification(ident_unit, "identity", notes + _sender_note(sender, roster, ident_unit))
         if cover_conflict:
-            notes.append(cover_conflict + "，未自动判断")
+            notes.append(say("ident.not_decided", problem=cover_conflict))
             return Identification(None, "none", notes)
         if cover_unit is not None:
             return Identification(cover_unit[0], cover_unit[1], notes + _sender_note(sender, roster, cover_unit[0]))
@@ -219,9 +219,9 @@ def identify(report, roster: list, county: str = "", sender: str | None = None) 
         if len(units) == 1:
             return Identification(units[0], "sender", notes)
         if len(units) > 1:
-            notes.append(f"发件人 {sender} 是多个单位的邮箱（{'、'.join(u.name for u in units[:6])}），未自动判断")
+            notes.append(say("ident.sender_many", sender=sender, units="、".join(u.name for u in units[:6])))
         else:
-            notes.append(f"发件人 {sender} 不在单位名册的邮箱中")
+            notes.append(say("ident.sender_unknown", sender=sender))
     return Identification(None, "none", notes)
 
 
@@ -237,7 +237,7 @@ def _sender_note(sender: str | None, roster: list, unit) -> list[str]:
         return []
     units = units_for_sender(sender, roster)
     if units and all(u.code != unit.code for u in units):
-        return [f"发件人 {sender} 是“{units[0].name}”的邮箱，按文件内容归入“{unit.name}”"]
+        return [say("ident.sender_other", sender=sender, sender_unit=units[0].name, unit=unit.name)]
     return []
 
 
