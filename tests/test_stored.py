@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from gipr import stored
+from gipr.collect import results as stored
 from helpers import consistent_values, random_values
 from test_merge import SPEC, YEAR, cli, make_unit_file, rollup_table_values, write_roster
 
