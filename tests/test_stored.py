@@ -255,3 +255,30 @@ def test_unreadable_files_and_county_rollups_come_back_the_same(tmp_path, capsys
         for sheet in ("各单位明细", "报送情况", "校验结果"):
             assert sheet_rows(tmp_path / "a.xlsx", sheet) == sheet_rows(tmp_path / "b.xlsx", sheet), sheet
     assert len(a["included"]) == 2  # with --include-errors: both roll-ups, with the units they cover
+
+
+def test_a_file_of_another_format_is_read_again_each_time(tmp_path, capsys):
+    """A unit returns last format's template (2019) into a 2021 workspace: it is read with its
+    own format, and its result — whose format file is not part of the key — is not stored."""
+    from gipr.spec import load_format
+
+    spec19 = load_format("2019")
+    rows = [("A01", "县一局", "县直部门"), ("A02", "县二局", "县直部门")]
+    roster = write_roster(tmp_path / "roster.csv", rows)
+    inbox = tmp_path / "inbox"
+    rng = random.Random(5)
+    make_unit_file(inbox, rows[0], consistent_values(SPEC, rng))
+    make_unit_file(inbox, rows[1], consistent_values(spec19, rng), year=2020, spec=spec19)
+    ws = tmp_path / "ws"
+    assert cli("init", ws, "--year", YEAR, "--roster", roster) == 0
+    assert cli("collect", inbox, "-w", ws, "-q") in (0, 1, 2)
+    assert len(results_rows(ws)) == 1
+    for _ in range(2):
+        a = merge_json(capsys, "-w", ws, "--out", tmp_path / "a.xlsx", "--include-errors")
+        assert (a["from_ledger"], a["reread"]) == (1, 1)
+    b = merge_json(capsys, "-w", ws, "--out", tmp_path / "b.xlsx", "--include-errors", "--recheck")
+    c = merge_json(capsys, inbox, "--roster", roster, "--year", YEAR, "--out", tmp_path / "c.xlsx", "--include-errors")
+    for key in ("values", "included", "excluded", "unreadable", "missing"):
+        assert a[key] == b[key], key
+    assert a["values"] == c["values"]
+    assert [e["code"] for e in a["included"] + a["excluded"]] == [e["code"] for e in c["included"] + c["excluded"]]

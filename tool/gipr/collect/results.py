@@ -182,7 +182,8 @@ class ResultStore:
                     p = json.loads(payload)
                 except ValueError:
                     continue
-                if valid_payload(p, self.n_inputs) and (not p["ok"] or p["sha256"] in ("", sha)):
+                if valid_payload(p, self.n_inputs) and (not p["ok"] or (p["sha256"] in ("", sha)
+                                                                        and p["format"] == self.spec.id)):
                     out[sha] = p
         return out
 
@@ -193,12 +194,21 @@ class ResultStore:
             with self.ledger.transaction() as conn:
                 self.write(conn, rows)
 
+    def keeps(self, p: dict[str, Any]) -> bool:
+        """Whether a result is stored at all: not one of a file in another format than the
+        workspace's (its format file's digest is not in the key; such files are rare and are
+        read again each time)."""
+        return not p.get("ok") or p.get("format") == self.spec.id
+
     def rows(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple]:
+        """Rows for the results table (the ones ``keeps`` accepts)."""
         from .ledger import utc_now
 
         now = utc_now()
         out = []
         for sha, p in items:
+            if not self.keeps(p):
+                continue
             if p.get("ok"):
                 p = dict(p, numbers=[_num_out(n) for n in p["numbers"]])  # Decimal as exact text
             payload = json.dumps(p, ensure_ascii=False, separators=(",", ":"))

@@ -39,6 +39,10 @@ def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **
         rep = _Fields(p["typed_name"])
         read_f = settle_identity(read_f, rep, None)
         found = settle_identity(found, rep, unit)
+    if p["format"] != spec.id:  # a file of another format (its identity says so): read with its own
+        from ..spec import load_format
+
+        spec = load_format(p["format"])
     return entry_from_parts(spec, p, read_f, found, display, **extra)
 
 
