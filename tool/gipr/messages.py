@@ -93,6 +93,10 @@ DETAILS: dict[str, str] = {
     "permission": "没有读取权限",
     "nesting": "结构嵌套过深",
     "memory": "内容过大，内存不足",
+    "memory_system": "系统可用内存",
+    "crashed": "读取程序异常退出：{how}",
+    "crash_signal": "信号 {signal}",
+    "crash_code": "退出码 {code}",
     "recomputed": "，按各项重新计算为 {value}",
     "stale_plain": "{path}：表中为 {stored}，各项之和为 {parts}",
     "na": "不适用",
@@ -189,6 +193,19 @@ CLI: dict[str, str] = {
     "export_written": "已写入 {path}（{n} 个文件）",
     "no_year": "年度未知",
 }
+
+
+# The reader boundary (gipr.isolate): limits that stop a worker process.  The codes are the
+# READ_ERRORS codes (file.too_large …); these are their texts when a limit of the worker is hit.
+BOUNDARY: dict[str, str] = {
+    "memory": ("{file}：读取时占用的内存超过 {limit} 的上限，已放弃（文件内容异常庞大，"
+               "可能是恶意构造的文件）。正常的年报统计表不到 1 MB。"),
+}
+
+
+def boundary_text(key: str, **kw: Any) -> str:
+    """A text of the reader boundary (see BOUNDARY), filled in."""
+    return BOUNDARY[key].format(**kw)
 
 
 def text(code: str, **kw: Any) -> str:
