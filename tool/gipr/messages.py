@@ -195,6 +195,19 @@ CLI: dict[str, str] = {
 }
 
 
+# Options a command refuses (usage.* codes).
+USAGE: dict[str, str] = {
+    "password_ascii": ("工作表保护密码中含有“{chars}”：密码只能使用英文字母、数字和英文标点（半角 ASCII 字符）。"
+                       "Excel 和 WPS 按旧的 16 位算法校验保护密码，含中文或全角字符的密码可能无法解除保护，"
+                       "请换一个密码。"),
+}
+
+
+def usage(key: str, **kw: Any) -> str:
+    """The message of a refused option (see USAGE), filled in."""
+    return USAGE[key].format(**kw)
+
+
 # The reader boundary (gipr.isolate): limits that stop a worker process.  The codes are the
 # READ_ERRORS codes (file.too_large …); these are their texts when a limit of the worker is hit.
 BOUNDARY: dict[str, str] = {

@@ -70,6 +70,22 @@ __all__ = [
 ]
 
 DEFAULT_PASSWORD = "gipr"
+
+
+def check_password(password: str) -> str:
+    """``password`` if Excel and WPS can unlock a sheet protected with it, else GiprError.
+
+    XlsxWriter writes only the legacy 16-bit sheet-protection hash and feeds it each
+    character's code point, while the specification (ECMA-376 sheetProtection; MS-OFFCRYPTO 2.3.7.1)
+    first converts the password to an 8-bit code page: the two agree for printable ASCII
+    only, so any other character is refused (tests/test_template_password.py checks the hash
+    against the specification's algorithm)."""
+    bad = [ch for ch in password if not (" " <= ch <= "~")]
+    if bad:
+        from .messages import usage
+
+        raise GiprError(usage("password_ascii", chars="".join(dict.fromkeys(bad))[:10]), "usage.password")
+    return password
 STATUS_PASS = "通过"
 STATUS_FAIL = "不通过"
 STATUS_INCOMPLETE = "未填完"
@@ -563,7 +579,7 @@ def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit
     fmts = _Formats(wb)
     if identity is None:
         identity = make_identity(spec, year, unit, kind="template", units=units)
-    pw = password if protect else None
+    pw = check_password(password) if protect else None
 
     cover_values: dict[str, str] = {}
     if unit is not None:
