@@ -125,6 +125,7 @@ class MailSettings:
     pause: float = 0.0
     remind_interval_hours: float = 12.0
     helo: str = ""
+    placeholder: bool = False  # from_addr is PREVIEW_FROM: [mail] not filled in yet (a dry run only)
 
     @property
     def domain(self) -> str:
@@ -201,12 +202,20 @@ def ensure_mail_section(ws) -> bool:
     return True
 
 
-def mail_settings(ws, *, need_server: bool = True) -> MailSettings:
+PREVIEW_FROM = "preview@gipr.invalid"  # the placeholder sender of a preview (RFC 2606: .invalid never resolves)
+
+
+def mail_settings(ws, *, need_server: bool = True, preview: bool = False) -> MailSettings:
     """The [mail] settings, validated.  A workspace without them gets an empty section in
-    its gipr.toml and a message saying what to fill in."""
+    its gipr.toml and a message saying what to fill in.  ``preview`` (a dry run): a missing
+    section or sender is no error; the settings then have the placeholder sender PREVIEW_FROM
+    and ``placeholder`` set (what is filled in is still checked)."""
     where = f"{ws.config_path} 的 [mail]"
     if "mail" not in ws.config:
         added = ensure_mail_section(ws)
+        if preview:
+            return MailSettings(host="", port=DEFAULT_PORTS["ssl"], security="ssl", user="", from_addr=PREVIEW_FROM,
+                                placeholder=True)
         raise GiprError(f"还没有设置发件邮箱。{'已在' if added else '请在'} {ws.config_path} 中"
                         f"{'加入' if added else '加入'} [mail] 小节，请填写 host（发件服务器）、port、security、"
                         "from_addr（发件人邮箱）等后再运行。", "mail.not_configured")
@@ -216,6 +225,9 @@ def mail_settings(ws, *, need_server: bool = True) -> MailSettings:
     login = sec.get("login", True)
     if not isinstance(login, bool):
         raise GiprError(f"{where} 中的 login 应为 true 或 false。", "mail.config")
+    placeholder = preview and not from_addr
+    if placeholder:
+        from_addr = PREVIEW_FROM
     user = (_text(sec, "user", where) or from_addr) if login else ""
     if not from_addr:
         raise GiprError(f"{where} 中缺少 from_addr（发件人邮箱地址）。", "mail.config")
@@ -232,7 +244,7 @@ def mail_settings(ws, *, need_server: bool = True) -> MailSettings:
         contact=_text(sec, "contact", where), cafile=cafile, tls_verify=verify, timeout=timeout,
         pause=_number(sec, "pause", 0, where, high=600),
         remind_interval_hours=_number(sec, "remind_interval_hours", 12, where, high=24 * 365),
-        helo=_text(sec, "helo", where))
+        helo=_text(sec, "helo", where), placeholder=placeholder)
 
 
 def password_from(env_names: Iterable[str], prompt: str, *, interactive: bool | None = None) -> str:
@@ -1188,6 +1200,7 @@ class MailRun:
     outcomes: list[MailOutcome]  # skipped units first, then one per job in roster order
     outdir: Path | None = None
     planned: int = 0  # jobs attempted (not skipped)
+    notes: list[str] = field(default_factory=list)  # what the user should know about this run (Chinese)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -1195,7 +1208,7 @@ class MailRun:
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "dry_run": self.dry_run, "outbox": str(self.outdir) if self.outdir else None,
                 "counts": {k: self.count(k) for k in ("sent", "written", "failed", "uncertain", "skipped")},
-                "outcomes": [o.to_json() for o in self.outcomes]}
+                "notes": list(self.notes), "outcomes": [o.to_json() for o in self.outcomes]}
 
 
 def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
@@ -1206,7 +1219,9 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
     under its lock.  ``password``: asked (environment, prompt) when None and needed."""
     if kind not in TEMPLATE_FILES:
         raise ValueError(kind)
-    settings = settings or mail_settings(ws, need_server=not dry_run)
+    settings = settings or mail_settings(ws, need_server=not dry_run, preview=dry_run)
+    if settings.placeholder and not dry_run:
+        raise ValueError("placeholder mail settings are for a dry run only")
     with ws.lock():
         if kind == "send":
             jobs, skipped = plan_send(ws, only=only, resend=resend)
@@ -1217,6 +1232,10 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
             for o in skipped:
                 on_outcome(o)
         run = MailRun(kind, dry_run, list(skipped), planned=len(jobs))
+        if settings.placeholder:
+            from .messages import preview
+
+            run.notes.append(preview("placeholder_sender", config=str(ws.config_path), sender=PREVIEW_FROM))
         if not jobs:
             return run
         if dry_run:

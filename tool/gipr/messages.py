@@ -208,6 +208,19 @@ def usage(key: str, **kw: Any) -> str:
     return USAGE[key].format(**kw)
 
 
+# Notes on a preview (gipr send/remind --dry-run).
+PREVIEW: dict[str, str] = {
+    "placeholder_sender": ("还没有设置发件邮箱：本次试运行的邮件使用占位发件人 {sender}，只供预览。"
+                           "正式发送前请在 {config} 的 [mail] 小节中填写 host（发件服务器）、port、security、"
+                           "from_addr（发件人邮箱）等。"),
+}
+
+
+def preview(key: str, **kw: Any) -> str:
+    """A note on a preview (see PREVIEW), filled in."""
+    return PREVIEW[key].format(**kw)
+
+
 # The reader boundary (gipr.isolate): limits that stop a worker process.  The codes are the
 # READ_ERRORS codes (file.too_large …); these are their texts when a limit of the worker is hit.
 BOUNDARY: dict[str, str] = {
