@@ -43,6 +43,11 @@ def init_cmd(
     try:
         console.print(f"已创建工作目录 {escape(str(ws.root))}：{ws.year} 年度，格式 {ws.format}，"
                       f"名册 {len(ws.roster)} 个单位。")
+        if ws.county:
+            how = "" if county else "（取自名册文件名；可在 gipr.toml 中修改）"
+            console.print(f"  本级名称：{escape(ws.county)}{how}")
+        else:
+            console.print("  本级名称：未设置（汇总表将只叫“汇总”；可在 gipr.toml 的 county 中填写）")
         console.print(f"  配置：{escape(str(ws.config_path))}")
         console.print(f"  名册：{escape(str(ws.roster_path))}")
         console.print(f"  台账：{escape(str(ws.ledger_path))}")

@@ -603,6 +603,8 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
                 dropped.add(id(x))
             notes.append(f"{es[0].label()}：有 {len(es)} 个文件，只用了第一个（{es[0].file}）")
             continue
+        if refuse_duplicates and all(x.kind == "rollup" for x in es):
+            raise GiprError(_same_rollup_name(es), "merge.rollup_name")
         if refuse_duplicates:
             files = "\n  ".join(x.file for x in es)
             raise GiprError(f"单位“{es[0].label()}”有 {len(es)} 个不同的文件，不能确定用哪一个，"
@@ -691,6 +693,19 @@ def _keys(code: str, name: str, sha: str) -> list[str]:
     if name:
         out.append(f"n:{_norm_name(name)}")
     return out
+
+
+def _same_rollup_name(es: list[Entry]) -> str:
+    """Why roll-ups sharing a name stop the merge, and how to tell them apart: each file
+    with the units it covers."""
+    from .messages import rollup
+
+    files = []
+    for x in es:
+        names = [str(u.get("name") or u.get("code") or "") for u in x.covers]
+        shown = "、".join(n for n in names[:3] if n) + ("等" if len(names) > 3 else "")
+        files.append(rollup("same_name_file", file=x.file, n=len(names), units=shown or "—"))
+    return rollup("same_name", n=len(es), name=es[0].name or "汇总", files="\n".join(files))
 
 
 def _same_county(a: str, b: str, key: str) -> bool:
@@ -1494,6 +1509,13 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     if not county and prev is not None and prev.county_name:
         county = prev.county_name
         notes.append(f"未指定 --county，按上年汇总表取本级名称“{county}”")
+    if not county and roster is not None:
+        from .messages import rollup
+        from .roster import region_from_roster
+
+        county = region_from_roster(roster)
+        if county:
+            notes.append(rollup("county_from_roster", county=county))
     result = plan_merge(spec, int(year), county or "", entries, units, include_errors=include_errors,
                         sources=sources)
     result.notes[:0] = notes

@@ -208,6 +208,23 @@ def usage(key: str, **kw: Any) -> str:
     return USAGE[key].format(**kw)
 
 
+# Naming a roll-up (gipr merge).
+ROLLUP: dict[str, str] = {
+    "county_from_roster": "未指定 --county，按单位名册的文件名取本级名称“{county}”",
+    "same_name": ("有 {n} 个汇总表都叫“{name}”，无法区分它们各是哪个地区的汇总（生成时可能没有指定 --county），"
+                  "为避免重复计算已停止汇总：\n{files}\n"
+                  "请在生成每个汇总表时用 --county 写明地区（例如 gipr merge … --county 某某县），"
+                  "或在各自的工作目录中用 gipr init --county 设置，重新生成后再汇总；"
+                  "若它们确是同一地区的两个版本，只保留其中一个。"),
+    "same_name_file": "  {file}：{n} 个单位（{units}）",
+}
+
+
+def rollup(key: str, **kw: Any) -> str:
+    """A text about naming a roll-up (see ROLLUP), filled in."""
+    return ROLLUP[key].format(**kw)
+
+
 # Notes on a preview (gipr send/remind --dry-run).
 PREVIEW: dict[str, str] = {
     "placeholder_sender": ("还没有设置发件邮箱：本次试运行的邮件使用占位发件人 {sender}，只供预览。"
