@@ -88,3 +88,10 @@ def read_report_or_error(path: str):
         return read_report(path)
     except ReadError as e:
         return ("error", e.code, str(e))
+
+
+def vm_size_mb(_item=None) -> int:
+    """This worker's address space (VmSize, MB): what RLIMIT_AS counts (Linux)."""
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
+    return kb // 1024

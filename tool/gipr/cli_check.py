@@ -20,7 +20,7 @@ from .cliapp import app, console, err_console, print_json
 from .errors import GiprError
 from .fsio import atomic_output
 from .model import SEVERITY_ZH, Finding, Report
-from .read import ReadError, read_report
+from .read import ReadError, read_report_limited
 from .spec import Spec, available_formats, load_format
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
@@ -119,7 +119,7 @@ def check_cmd(
         err: ReadError | None = None
         findings: list[Finding] = []
         try:
-            report = read_report(path, spec=spec)
+            report = read_report_limited(path, spec=spec)
         except ReadError as e:
             err = e
         if report is not None:
@@ -214,7 +214,7 @@ def export_cmd(
     errors: list[dict[str, str]] = []
     for path in files:
         try:
-            report = read_report(path, spec=spec)
+            report = read_report_limited(path, spec=spec)
         except ReadError as e:
             errors.append({"file": str(path), "code": e.code, "message": str(e)})
             err_console.print("[red]" + messages.CLI["export_unreadable"] + "[/red]" + escape(str(e)), soft_wrap=True)

@@ -28,8 +28,10 @@ import multiprocessing as mp
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
+import types
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
@@ -151,6 +153,26 @@ def crash_error(what: str, exitcode: int | None) -> Exception:
     return ReadError(messages.text("file.corrupt", file=_name(what), detail=detail), "file.corrupt")
 
 
+_start_lock = threading.Lock()
+
+
+def _start_without_main(proc: Any) -> None:
+    """Start a 'spawn' worker without re-running the parent's main script in it.
+
+    multiprocessing re-imports ``__main__`` in a spawned child; a script that calls gipr at
+    module level (no ``if __name__ == "__main__"`` guard, e.g. a small web server) would then
+    run again in every worker and fail.  A worker only runs module-level functions of real
+    modules, so it is started with a bare ``__main__`` in view."""
+    with _start_lock:
+        real = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            proc.start()
+        finally:
+            if real is not None:
+                sys.modules["__main__"] = real
+
+
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
@@ -158,7 +180,10 @@ class _Worker:
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_worker_main, args=(child, initializer, initargs), daemon=True,
                                 name="gipr-reader")
-        self.proc.start()
+        if ctx.get_start_method() == "fork":
+            self.proc.start()
+        else:
+            _start_without_main(self.proc)
         child.close()
         self.ready = False
         self.started = time.monotonic()
@@ -246,6 +271,15 @@ _idle: list[_Worker] = []
 _idle_lock = threading.Lock()
 
 
+def warm_reader() -> None:
+    """The initializer of run_limited's workers: import the readers (workbooks, e-mail) and
+    build the built-in formats' tables once, so that a task's time limit is spent reading."""
+    from . import checks, collect, mailparse, merge  # noqa: F401  (the modules whose functions run here)
+    from .read import warm_up
+
+    warm_up()
+
+
 def _take_idle() -> _Worker:
     with _idle_lock:
         while _idle:
@@ -253,7 +287,7 @@ def _take_idle() -> _Worker:
             if w.alive():
                 return w
             w.kill()
-    return _Worker(_context(DEFAULT_METHOD), None, ())
+    return _Worker(_context(DEFAULT_METHOD), warm_reader, ())
 
 
 def _give_back(w: _Worker) -> None:

@@ -791,12 +791,12 @@ class Composer:
         """The feedback workbook for a submission with errors (annotate.write_feedback)."""
         from .annotate import write_feedback
         from .model import Finding
-        from .read import ReadError, read_report
+        from .read import ReadError, read_report_limited
 
         sub = job.submission
         try:
             data = self.ws.ledger.read_archived(sub.sha256)
-            report = read_report(data, name=sub.file_name, spec=self.ws.spec)
+            report = read_report_limited(data, name=sub.file_name, spec=self.ws.spec)
         except (OSError, ReadError):
             return None
         findings = []

@@ -55,7 +55,7 @@ from .model import Finding, Report
 from .spec import Label, Spec, SpecError, TableLayout, available_formats, format_for_year, load_format
 from .values import Value, parse_value
 
-__all__ = ["ReadError", "read_report", "LIMITS", "sniff", "normalize_label"]
+__all__ = ["ReadError", "read_report", "read_report_limited", "LIMITS", "sniff", "normalize_label"]
 
 # -----------------------------------------------------------------------------------------
 # Limits, in one place.  A real report workbook is 20–100 KB with ~15 zip members; the
@@ -69,11 +69,13 @@ MAX_RATIO = 200  # uncompressed/compressed of one member …
 RATIO_FLOOR = 1024 * 1024  # … checked for members above this size (small parts compress a lot)
 MAX_SHEET_CELLS = 2_000_000  # rows × columns one sheet's cells may span (a dense grid)
 MAX_SHEET_ROWS = 100_000  # rows a sheet may span (any width)
-MAX_READ_SECONDS = 60  # wall-clock time reading one file may take
+MAX_READ_SECONDS = 60  # wall-clock time reading one file may take (gipr.isolate's worker is killed)
+MAX_READ_MEMORY_MB = 2048  # memory (address space) a reading worker may use (POSIX; gipr.isolate)
 LIMITS = {
     "max_file_bytes": MAX_FILE_BYTES, "max_members": MAX_MEMBERS, "max_member_bytes": MAX_MEMBER_BYTES,
     "max_total_bytes": MAX_TOTAL_BYTES, "max_ratio": MAX_RATIO, "ratio_floor": RATIO_FLOOR,
     "max_sheet_cells": MAX_SHEET_CELLS, "max_sheet_rows": MAX_SHEET_ROWS, "max_read_seconds": MAX_READ_SECONDS,
+    "max_read_memory_mb": MAX_READ_MEMORY_MB,
 }
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -727,6 +729,8 @@ def _open_ole(data: bytes, name: str) -> _Container:
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as e:  # noqa: BLE001 - olefile raises OSError and others for broken files
         msg = str(e).lower()
         if "incomplete" in msg or "truncat" in msg or len(data) < 1536:
@@ -745,6 +749,8 @@ def _open_ole(data: bytes, name: str) -> _Container:
             raise _fail("file.not_spreadsheet", name, detail=messages.detail("ole_no_workbook"))
         try:
             biff = ole.openstream(wb_stream).read()
+        except MemoryError:
+            raise
         except Exception as e:  # noqa: BLE001
             raise _fail("file.truncated" if "incomplete" in str(e).lower() else "file.corrupt", name,
                         detail=messages.detail("biff", error=e)) from None
@@ -1358,6 +1364,8 @@ class _Book:
 
 
 def _calamine_error(e: Exception, name: str) -> ReadError:
+    if isinstance(e, MemoryError):
+        raise e  # not a broken file: read_report reports it (file.too_large in a reader worker)
     kind = type(e).__name__
     msg = str(e)
     low = msg.lower()
@@ -1676,18 +1684,15 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
             raise _fail("file.unreadable", display, detail=messages.detail("permission")) from None
         except OSError as e:
             raise _fail("file.unreadable", display, detail=e.strerror or str(e)) from None
-    from .mailparse import ParseTimeout, time_limit
-
     try:
-        with time_limit(MAX_READ_SECONDS):
-            return _read(data, display, spec)
+        return _read(data, display, spec)
     except ReadError:
         raise
-    except ParseTimeout:
-        raise _fail("file.timeout", display, seconds=MAX_READ_SECONDS) from None
     except RecursionError:
         raise _fail("file.corrupt", display, detail=messages.detail("nesting")) from None
     except MemoryError:
+        if _IN_WORKER:
+            raise  # gipr.isolate reports it as file.too_large and retires the worker
         raise _fail("file.corrupt", display, detail=messages.detail("memory")) from None
     except Exception as e:  # noqa: BLE001 - the contract: only ReadError leaves this function
         if os.environ.get("GIPR_DEBUG"):
@@ -1695,10 +1700,85 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
         raise _fail("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
     except BaseException as e:
         # a panic inside calamine (Rust) arrives as pyo3's PanicException, a BaseException
-        # (found by fuzzing .xls files); KeyboardInterrupt, SystemExit and timeouts go on
+        # (found by fuzzing .xls files); KeyboardInterrupt and SystemExit go on
         if type(e).__name__ != "PanicException":
             raise
         raise _fail("file.corrupt", display, detail=messages.detail("panic", error=str(e)[:160])) from None
+
+
+# -----------------------------------------------------------------------------------------
+# reading an untrusted file: in a worker process (gipr.isolate), with the time and memory limits
+
+_IN_WORKER = False  # set in gipr.isolate's reader workers
+_SPEC_BLOBS: dict[tuple[str, str], bytes] = {}  # (id, digest) -> pickled Spec (the sending side)
+_SPECS: dict[tuple[str, str], Spec] = {}  # (id, digest) -> Spec (the worker side: unpickled once)
+
+
+def spec_token(spec: Spec | None) -> tuple[tuple[str, str], bytes] | None:
+    """What a worker needs to get ``spec``: its key and its pickle (unpickled once per worker)."""
+    if spec is None:
+        return None
+    key = (spec.id, spec.digest)
+    blob = _SPEC_BLOBS.get(key)
+    if blob is None:
+        import pickle
+
+        blob = _SPEC_BLOBS[key] = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    return key, blob
+
+
+def spec_from_token(token: tuple[tuple[str, str], bytes] | None) -> Spec | None:
+    if token is None:
+        return None
+    key, blob = token
+    got = _SPECS.get(key)
+    if got is None:
+        import pickle
+
+        got = _SPECS[key] = pickle.loads(blob)
+    return got
+
+
+def warm_up() -> None:
+    """Run in each reader worker before its first (timed) task: import calamine and build
+    the per-format tables of the built-in formats."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    import python_calamine  # noqa: F401
+
+    from .checks import _plan
+
+    for fmt in available_formats():
+        spec = load_format(fmt)
+        _SPECS.setdefault((spec.id, spec.digest), spec)  # a token for it needs no unpickling
+        _table_infos(spec)
+        _plan(spec)
+
+
+def _read_in_worker(source: str | bytes, name: str | None, token: Any) -> Report:
+    return read_report(source, name=name, spec=spec_from_token(token))
+
+
+def read_report_limited(source: Path | str | bytes, *, name: str | None = None, spec: Spec | None = None) -> Report:
+    """:func:`read_report` of an untrusted file in a worker process (gipr.isolate), killed
+    after MAX_READ_SECONDS (file.timeout) or when it needs more than MAX_READ_MEMORY_MB
+    (file.too_large, POSIX).  Works the same on Windows and in any thread.  Raises only
+    :class:`ReadError`."""
+    from .isolate import run_limited
+
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        src: str | bytes = bytes(source)
+        display = name or messages.detail("unnamed")
+    else:
+        src = str(source)
+        display = name or src
+    try:
+        return run_limited(_read_in_worker, src, name, spec_token(spec), seconds=MAX_READ_SECONDS,
+                           memory_mb=MAX_READ_MEMORY_MB, what=display)
+    except ReadError:
+        raise
+    except Exception as e:  # noqa: BLE001 - an unpicklable error from the worker: still only ReadError
+        raise _fail("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
 
 
 def _read(data: bytes, display: str, spec: Spec | None) -> Report:
