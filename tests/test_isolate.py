@@ -179,3 +179,36 @@ def test_the_pool_reads_real_workbooks_as_in_process(method):
 def test_run_limited_returns_a_real_report():
     path = sorted((EXAMPLES / "returned").glob("*.xlsx"))[0]
     assert _fields(run_limited(t.read_report_file, str(path), seconds=BOUND, memory_mb=2048)) == _expected(path)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return any(line.startswith("State:") and "Z" in line.split()[1] for line in f)  # a zombie is gone
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="watches the worker in /proc (Linux)")
+def test_a_killed_parent_takes_its_worker_along_quietly():
+    """SIGKILL of gipr (a user's kill, the system's) while its worker hangs in C: the worker
+    ends too (it watches its parent) and prints no traceback."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import isolate_targets as t\nfrom gipr.isolate import run_limited\n"
+            "print(run_limited(t.pid, None, seconds=60), flush=True)\n"
+            "run_limited(t.sleep_in_c, 3600, seconds=3600)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    worker = int(p.stdout.readline())
+    time.sleep(0.5)  # the worker is now in sleep(3)
+    assert not _gone(worker)
+    p.send_signal(signal.SIGKILL)
+    _out, err = p.communicate(timeout=BOUND)
+    deadline = time.monotonic() + BOUND
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(worker)
+    assert b"Traceback" not in err, err.decode()

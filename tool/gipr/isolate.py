@@ -80,18 +80,42 @@ def _portable(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {str(exc)[:500]}")
 
 
+def _exit_with_parent() -> None:
+    """End this worker as soon as its parent process ends (killed too: SIGKILL, a crash),
+    even in the middle of a long read: a daemon thread waits on the parent's sentinel."""
+    parent = mp.parent_process()
+    if parent is None:  # pragma: no cover - always set in a multiprocessing child
+        return
+
+    def watch() -> None:
+        try:
+            wait([parent.sentinel])
+        finally:
+            os._exit(0)
+
+    threading.Thread(target=watch, name="gipr-parent-watch", daemon=True).start()
+
+
 def _worker_main(conn: Connection, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
     """A worker: run tasks from ``conn`` until it closes.  Replies ("ok", result),
-    ("err", exception) or ("memory", None)."""
+    ("err", exception) or ("memory", None).  Leaves quietly when the parent is gone."""
+    try:
+        _serve(conn, initializer, initargs)
+    except (OSError, EOFError):  # the pipe broke: the parent is gone (or killed this worker's task)
+        pass
+
+
+def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _exit_with_parent()
     try:
         if initializer is not None:
             initializer(*initargs)
-        conn.send(("ready", os.getpid()))
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which fails the pool
         conn.send(("err", _portable(e)))
         return
+    conn.send(("ready", os.getpid()))
     while True:
         try:
             task = conn.recv()
@@ -110,6 +134,8 @@ def _worker_main(conn: Connection, initializer: Callable[..., Any] | None, inita
         _set_memory_limit(None)
         try:
             conn.send(reply)
+        except (OSError, EOFError):
+            raise
         except MemoryError:
             conn.send(("memory", None))
         except Exception as e:  # noqa: BLE001 - an unpicklable result
