@@ -212,3 +212,20 @@ def test_a_killed_parent_takes_its_worker_along_quietly():
         time.sleep(0.05)
     assert _gone(worker)
     assert b"Traceback" not in err, err.decode()
+
+
+def test_a_script_without_a_main_guard_can_use_it(tmp_path):
+    """A spawned worker does not re-run the parent's script (multiprocessing would, and a
+    script calling gipr at module level -- a small web server -- would start workers from
+    its workers and fail)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "server.py"
+    script.write_text("import isolate_targets as t\nfrom gipr.isolate import run_limited\n"
+                      "print(run_limited(t.echo, '无需 main 保护', seconds=60))\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, encoding="utf-8", env=env,
+                       timeout=BOUND * 2)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "无需 main 保护"
