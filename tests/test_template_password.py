@@ -11,10 +11,10 @@ import zipfile
 
 import pytest
 
-from gipr.cli import main
 from gipr.errors import GiprError
 from gipr.spec import load_format
 from gipr.template import DEFAULT_PASSWORD, TemplateFactory, write_template
+from helpers import run_cli as cli
 
 
 def spec_hash(password: str) -> str:
@@ -37,14 +37,6 @@ def _hashes(path) -> set[str]:
     with zipfile.ZipFile(path) as zf:
         xml = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
     return set(re.findall(r'<sheetProtection password="([0-9A-F]{4})"', xml))
-
-
-def cli(*args) -> int:
-    try:
-        main([str(a) for a in args])
-    except SystemExit as e:
-        return 0 if e.code is None else int(e.code)
-    return 0
 
 
 def test_the_algorithm_matches_published_values():

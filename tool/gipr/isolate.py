@@ -163,7 +163,7 @@ def memory_error(what: str, memory_mb: int | None) -> Exception:
     from .read import ReadError
 
     limit = f"{memory_mb} MB" if memory_mb else messages.detail("memory_system")
-    return ReadError(messages.boundary_text("memory", file=_name(what), limit=limit), "file.too_large")
+    return ReadError(messages.say("boundary.memory", file=_name(what), limit=limit), "file.too_large")
 
 
 def crash_error(what: str, exitcode: int | None) -> Exception:

@@ -1233,9 +1233,9 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
                 on_outcome(o)
         run = MailRun(kind, dry_run, list(skipped), planned=len(jobs))
         if settings.placeholder:
-            from .messages import preview
+            from .messages import say
 
-            run.notes.append(preview("placeholder_sender", config=str(ws.config_path), sender=PREVIEW_FROM))
+            run.notes.append(say("preview.placeholder_sender", config=str(ws.config_path), sender=PREVIEW_FROM))
         if not jobs:
             return run
         if dry_run:

@@ -707,14 +707,14 @@ def _keys(code: str, name: str, sha: str) -> list[str]:
 def _same_rollup_name(es: list[Entry]) -> str:
     """Why roll-ups sharing a name stop the merge, and how to tell them apart: each file
     with the units it covers."""
-    from .messages import rollup
+    from .messages import say
 
     files = []
     for x in es:
         names = [str(u.get("name") or u.get("code") or "") for u in x.covers]
         shown = "、".join(n for n in names[:3] if n) + ("等" if len(names) > 3 else "")
-        files.append(rollup("same_name_file", file=x.file, n=len(names), units=shown or "—"))
-    return rollup("same_name", n=len(es), name=es[0].name or "汇总", files="\n".join(files))
+        files.append(say("rollup.same_name_file", file=x.file, n=len(names), units=shown or "—"))
+    return say("rollup.same_name", n=len(es), name=es[0].name or "汇总", files="\n".join(files))
 
 
 def _same_county(a: str, b: str, key: str) -> bool:
@@ -1520,12 +1520,12 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         county = prev.county_name
         notes.append(f"未指定 --county，按上年汇总表取本级名称“{county}”")
     if not county and roster is not None:
-        from .messages import rollup
+        from .messages import say
         from .roster import region_from_roster
 
         county = region_from_roster(roster)
         if county:
-            notes.append(rollup("county_from_roster", county=county))
+            notes.append(say("rollup.county_from_roster", county=county))
     result = plan_merge(spec, int(year), county or "", entries, units, include_errors=include_errors,
                         sources=sources)
     result.notes[:0] = notes

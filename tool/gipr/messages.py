@@ -195,60 +195,31 @@ CLI: dict[str, str] = {
 }
 
 
-# Options a command refuses (usage.* codes).
-USAGE: dict[str, str] = {
-    "password_ascii": ("工作表保护密码中含有“{chars}”：密码只能使用英文字母、数字和英文标点（半角 ASCII 字符）。"
-                       "Excel 和 WPS 按旧的 16 位算法校验保护密码，含中文或全角字符的密码可能无法解除保护，"
-                       "请换一个密码。"),
+# Other texts of the commands, by "topic.key": refused options (usage.*), naming a roll-up
+# (rollup.*), notes on a preview (preview.*), the reader boundary's limits (boundary.*; the
+# codes of those errors are the READ_ERRORS codes, e.g. file.too_large).  Use :func:`say`.
+TEXTS: dict[str, str] = {
+    "usage.password_ascii": ("工作表保护密码中含有“{chars}”：密码只能使用英文字母、数字和英文标点（半角 ASCII 字符）。"
+                             "Excel 和 WPS 按旧的 16 位算法校验保护密码，含中文或全角字符的密码可能无法解除保护，"
+                             "请换一个密码。"),
+    "rollup.county_from_roster": "未指定 --county，按单位名册的文件名取本级名称“{county}”",
+    "rollup.same_name": ("有 {n} 个汇总表都叫“{name}”，无法区分它们各是哪个地区的汇总（生成时可能没有指定 --county），"
+                         "为避免重复计算已停止汇总：\n{files}\n"
+                         "请在生成每个汇总表时用 --county 写明地区（例如 gipr merge … --county 某某县），"
+                         "或在各自的工作目录中用 gipr init --county 设置，重新生成后再汇总；"
+                         "若它们确是同一地区的两个版本，只保留其中一个。"),
+    "rollup.same_name_file": "  {file}：{n} 个单位（{units}）",
+    "preview.placeholder_sender": ("还没有设置发件邮箱：本次试运行的邮件使用占位发件人 {sender}，只供预览。"
+                                   "正式发送前请在 {config} 的 [mail] 小节中填写 host（发件服务器）、port、"
+                                   "security、from_addr（发件人邮箱）等。"),
+    "boundary.memory": ("{file}：读取时占用的内存超过 {limit} 的上限，已放弃（文件内容异常庞大，"
+                        "可能是恶意构造的文件）。正常的年报统计表不到 1 MB。"),
 }
 
 
-def usage(key: str, **kw: Any) -> str:
-    """The message of a refused option (see USAGE), filled in."""
-    return USAGE[key].format(**kw)
-
-
-# Naming a roll-up (gipr merge).
-ROLLUP: dict[str, str] = {
-    "county_from_roster": "未指定 --county，按单位名册的文件名取本级名称“{county}”",
-    "same_name": ("有 {n} 个汇总表都叫“{name}”，无法区分它们各是哪个地区的汇总（生成时可能没有指定 --county），"
-                  "为避免重复计算已停止汇总：\n{files}\n"
-                  "请在生成每个汇总表时用 --county 写明地区（例如 gipr merge … --county 某某县），"
-                  "或在各自的工作目录中用 gipr init --county 设置，重新生成后再汇总；"
-                  "若它们确是同一地区的两个版本，只保留其中一个。"),
-    "same_name_file": "  {file}：{n} 个单位（{units}）",
-}
-
-
-def rollup(key: str, **kw: Any) -> str:
-    """A text about naming a roll-up (see ROLLUP), filled in."""
-    return ROLLUP[key].format(**kw)
-
-
-# Notes on a preview (gipr send/remind --dry-run).
-PREVIEW: dict[str, str] = {
-    "placeholder_sender": ("还没有设置发件邮箱：本次试运行的邮件使用占位发件人 {sender}，只供预览。"
-                           "正式发送前请在 {config} 的 [mail] 小节中填写 host（发件服务器）、port、security、"
-                           "from_addr（发件人邮箱）等。"),
-}
-
-
-def preview(key: str, **kw: Any) -> str:
-    """A note on a preview (see PREVIEW), filled in."""
-    return PREVIEW[key].format(**kw)
-
-
-# The reader boundary (gipr.isolate): limits that stop a worker process.  The codes are the
-# READ_ERRORS codes (file.too_large …); these are their texts when a limit of the worker is hit.
-BOUNDARY: dict[str, str] = {
-    "memory": ("{file}：读取时占用的内存超过 {limit} 的上限，已放弃（文件内容异常庞大，"
-               "可能是恶意构造的文件）。正常的年报统计表不到 1 MB。"),
-}
-
-
-def boundary_text(key: str, **kw: Any) -> str:
-    """A text of the reader boundary (see BOUNDARY), filled in."""
-    return BOUNDARY[key].format(**kw)
+def say(key: str, **kw: Any) -> str:
+    """The text ``key`` of TEXTS ("topic.key"), filled in."""
+    return TEXTS[key].format(**kw)
 
 
 def text(code: str, **kw: Any) -> str:

@@ -82,9 +82,9 @@ def check_password(password: str) -> str:
     against the specification's algorithm)."""
     bad = [ch for ch in password if not (" " <= ch <= "~")]
     if bad:
-        from .messages import usage
+        from .messages import say
 
-        raise GiprError(usage("password_ascii", chars="".join(dict.fromkeys(bad))[:10]), "usage.password")
+        raise GiprError(say("usage.password_ascii", chars="".join(dict.fromkeys(bad))[:10]), "usage.password")
     return password
 STATUS_PASS = "通过"
 STATUS_FAIL = "不通过"
