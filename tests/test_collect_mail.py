@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gipr.mailparse import (MailError, clean_file_name, decode_header_text, is_maildir, iter_mbox, maildir_files,
+from gipr.collect.mailparse import (MailError, clean_file_name, decode_header_text, is_maildir, iter_mbox, maildir_files,
                             parse_message, sniff_file)
 from mailmaker import make_message, write_maildir, write_mbox
 
@@ -165,7 +165,7 @@ def test_parse_time_limit_holds_in_any_thread():
     import base64
     import threading
 
-    from gipr.mailparse import MailError, parse_message
+    from gipr.collect.mailparse import MailError, parse_message
 
     word = b"=?gb2312?B?" + base64.b64encode("统计表".encode("gbk")) + b"?="
     slow = b"Subject: " + b"\r\n ".join([word] * 20_000) + b"\r\n" + make_message([], message_id="<slow@example.cn>")

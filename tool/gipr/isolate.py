@@ -300,7 +300,8 @@ _idle_lock = threading.Lock()
 def warm_reader() -> None:
     """The initializer of run_limited's workers: import the readers (workbooks, e-mail) and
     build the built-in formats' tables once, so that a task's time limit is spent reading."""
-    from . import checks, collect, mailparse, merge  # noqa: F401  (the modules whose functions run here)
+    from . import check, merge  # noqa: F401  (the modules whose functions run here)
+    from .collect import collect, mailparse  # noqa: F401
     from .read import warm_up
 
     warm_up()

@@ -195,10 +195,24 @@ CLI: dict[str, str] = {
 }
 
 
-# Other texts of the commands, by "topic.key": refused options (usage.*), naming a roll-up
-# (rollup.*), notes on a preview (preview.*), the reader boundary's limits (boundary.*; the
-# codes of those errors are the READ_ERRORS codes, e.g. file.too_large).  Use :func:`say`.
+# ---------------------------------------------------------------------------------------------
+# Other user-facing texts (file finding, merge, collect), by key: ``say(key, **kw)``.
 TEXTS: dict[str, str] = {
+    "input.not_found": "找不到文件或文件夹：{path}",
+    # -- identifying a returned file's unit (collect) --
+    "ident.signature": "模板身份标记的签名不符（可能被修改或来自其他软件），未采用",
+    "ident.code_unknown": "模板身份标记的单位代码“{code}”不在单位名册中",
+    "ident.name_candidates": "封面单位名称“{name}”可能是：{candidates}，未自动判断",
+    "ident.cover_conflict": "封面单位名称“{name}”（{name_unit}）与封面单位代码“{code}”（{code_unit}）不一致",
+    "ident.name_unknown": "封面单位名称“{name}”在单位名册中找不到",
+    "ident.other_template": ("模板身份标记属于“{ident_unit}”，但封面填写的是“{cover_unit}”"
+                             "（可能用了别的单位的模板），未自动判断，请人工指定"),
+    "ident.not_decided": "{problem}，未自动判断",
+    "ident.sender_many": "发件人 {sender} 是多个单位的邮箱（{units}），未自动判断",
+    "ident.sender_unknown": "发件人 {sender} 不在单位名册的邮箱中",
+    "ident.sender_other": "发件人 {sender} 是“{sender_unit}”的邮箱，按文件内容归入“{unit}”",
+    # -- refused options (usage.*), naming a roll-up (rollup.*), a preview (preview.*), and the
+    #    reader boundary's limits (boundary.*; those errors keep the READ_ERRORS codes, e.g. file.too_large) --
     "usage.password_ascii": ("工作表保护密码中含有“{chars}”：密码只能使用英文字母、数字和英文标点（半角 ASCII 字符）。"
                              "Excel 和 WPS 按旧的 16 位算法校验保护密码，含中文或全角字符的密码可能无法解除保护，"
                              "请换一个密码。"),
@@ -216,9 +230,31 @@ TEXTS: dict[str, str] = {
                         "可能是恶意构造的文件）。正常的年报统计表不到 1 MB。"),
 }
 
+# What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.
+SUBMISSION_STATUS_ZH = {
+    "accepted": "已接收",
+    "errors": "有错误",
+    "unreadable": "无法读取",
+    "unidentified": "未识别单位",
+    "duplicate": "重复",
+    "missing": "未报送",
+}
+MERGE_STATUS_ZH = {
+    "included": "已汇总",
+    "included_errors": "已汇总（含错误）",
+    "excluded_errors": "有错误，未汇总",
+    "unreadable": "无法读取，未汇总",
+    "missing": "未报送",
+}
+SEND_STATUS_ZH = {"pending": "发送中", "sent": "已发送", "failed": "发送失败", "uncertain": "无法确认是否送达",
+                  "skipped": "跳过", "written": "已写入文件"}
+
+# What a severity is called.
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
 
 def say(key: str, **kw: Any) -> str:
-    """The text ``key`` of TEXTS ("topic.key"), filled in."""
+    """A text of the catalogue (TEXTS), filled in."""
     return TEXTS[key].format(**kw)
 
 
