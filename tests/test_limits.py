@@ -223,7 +223,7 @@ def test_read_memory_limit_in_gipr_check(tmp_path, kit, monkeypatch, capsys):
     assert read_report(big).spec.id == "2021"  # readable with the real limit
     # a limit a little above what a warm reader worker already uses: a report fits, the big sheet not
     limit = run_limited(isolate_targets.vm_size_mb, None, seconds=60) + 30
-    monkeypatch.setattr(read_mod, "MAX_READ_MEMORY_MB", limit)
+    monkeypatch.setattr(read_mod.reader, "MAX_READ_MEMORY_MB", limit)
     with pytest.raises(SystemExit) as e:
         main(["check", str(big), str(fine), "--json"])
     assert e.value.code == 2

@@ -16,7 +16,7 @@ from pathlib import Path
 from gipr.mail import PREVIEW_FROM, send_history
 from gipr.roster import load_roster
 from gipr.template import template_filename
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTER = ROOT / "examples" / "roster.csv"

@@ -53,7 +53,7 @@ def test_a_file_over_the_time_limit_is_unreadable_and_only_it(tmp_path, monkeypa
     for p in sorted((EXAMPLES / "returned").iterdir())[:4]:
         shutil.copy(p, src / p.name)
     (src / "慢.xlsx").write_bytes(slow_workbook(kit))
-    monkeypatch.setattr(read_mod, "MAX_READ_SECONDS", 0.3)
+    monkeypatch.setattr(read_mod.reader, "MAX_READ_SECONDS", 0.3)
     spec = load_format("2021")
     entries = entries_from_paths([src], spec=spec, year=2025, roster=None, jobs=2, method="spawn")
     by = {Path(e.file).name: e for e in entries}
