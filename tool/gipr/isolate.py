@@ -300,7 +300,7 @@ _idle_lock = threading.Lock()
 def warm_reader() -> None:
     """The initializer of run_limited's workers: import the readers (workbooks, e-mail) and
     build the built-in formats' tables once, so that a task's time limit is spent reading."""
-    from . import check, merge  # noqa: F401  (the modules whose functions run here)
+    from . import check  # noqa: F401  (the modules whose functions run here; merge's pool has its own)
     from .collect import collect, mailparse  # noqa: F401
     from .read import warm_up
 
