@@ -92,7 +92,8 @@ def _num_in(x: Any) -> Any:
 
 
 def payload_from_report(rep: Any, found: Sequence[Finding]) -> dict[str, Any]:
-    """What a merge needs of a read and checked report (``found``: ``check_report``'s findings),
+    """What a merge needs of a read and checked report (``found``: ``check_report``'s findings,
+    or their JSON dicts),
     before any unit the ledger knows is applied.  JSON-able but for the numbers (int,
     Decimal), which ``ResultStore`` stores as exact text."""
     from ..rules import compact_numbers
@@ -106,7 +107,7 @@ def payload_from_report(rep: Any, found: Sequence[Finding]) -> dict[str, Any]:
         "kind": rep.kind, "year": rep.year, "sha256": rep.sha256 or "",
         "numbers": nums, "odd": odd,
         "read_findings": [f.to_json() for f in rep.findings],
-        "findings": [f.to_json() for f in found],
+        "findings": [f if isinstance(f, dict) else f.to_json() for f in found],
         "units": [dict(u) for u in (rep.units or [])] if rep.kind == "rollup" else [],
     }
 

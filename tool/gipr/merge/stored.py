@@ -47,27 +47,31 @@ def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **
 
 
 # --- a workspace merge ----------------------------------------------------------------------------
-def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any] | None, str]:
-    """Worker: (payload or None, the SHA-256 of the bytes actually read) of one archived file."""
+def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any] | None, str, Any]:
+    """Worker: (payload, the SHA-256 of the bytes actually read, None) of one archived file;
+    when gipr itself failed on it, (None, sha, the Entry ``read_entry`` makes of it)."""
     import hashlib as _h
 
-    from .entries import _W
+    from .entries import _W, read_entry
 
-    path, display, _extra = task
+    path, display, extra = task
     try:
         data = Path(path).read_bytes()
     except OSError:
-        return None, ""
-    sha = _h.sha256(data).hexdigest()
-    return read_payload(data, display, _W["spec"], _W["ctx"], sha=sha), sha
+        data = None
+    sha = _h.sha256(data).hexdigest() if data is not None else ""
+    p = read_payload(data, display, _W["spec"], _W["ctx"], sha=sha) if data is not None else None
+    if p is None:
+        return None, sha, read_entry(Path(path), display, _W["spec"], _W["ctx"], **extra)
+    return p, sha, None
 
 
-def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, recheck: bool = False,
-                      counts: dict[str, int] | None = None) -> list[Any]:
+def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: str | None = None,
+                      recheck: bool = False, counts: dict[str, int] | None = None) -> list[Any]:
     """``merge.entries_from_workspace``: stored results where they hold, the rest read again
     (in the merge's process pool) and their results stored for the next merge."""
     from ..errors import GiprError
-    from .entries import UNREADABLE, Entry, read_entries, read_entry
+    from .entries import UNREADABLE, Entry, read_entries, unreadable_entry
 
     counts = counts if counts is not None else {}
     counts.setdefault("from_ledger", 0)
@@ -95,13 +99,15 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, recheck: b
             tasks.append((str(path), display, extra))
     fresh: dict[str, dict[str, Any]] = {}
     ctx_args = {"year": ws.year, "roster": ws.roster}
-    for (path, display, extra), (p, sha) in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs,
-                                                                   task_fn=_payload_task)):
+    for (path, display, extra), got in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs, method=method,
+                                                              task_fn=_payload_task)):
         counts["reread"] += 1
-        if p is None:  # gipr failed on it: the plain reader says why, in the merge's words
-            from ..check import CheckContext
-
-            out.append(read_entry(Path(path), display, spec, CheckContext(**ctx_args), **extra))
+        if isinstance(got, BaseException):  # a limit of the reader worker (time, memory, crash): not stored
+            out.append(unreadable_entry(got, display, **extra))
+            continue
+        p, sha, fallback = got
+        if p is None:  # gipr failed on it: the plain reader said why (in the worker), in the merge's words
+            out.append(fallback)
             continue
         out.append(entry_from_payload(spec, p, display, units.get(extra["code"]), **extra))
         if sha == Path(path).stem:  # the archive file holds the bytes it is named by: worth keeping
