@@ -1,0 +1,337 @@
+"""The workbench's calls into gipr's core: every page and API route goes through here, and
+everything here calls the same functions the CLI commands call (no second implementation).
+
+Each function opens the workspace itself, because handlers run in worker threads and a
+ledger connection belongs to the thread that opened it.  Writes take the workspace lock
+(``Workspace.lock``), the same OS lock the CLI takes, so the UI and a CLI collect never
+write at once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+import secrets
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import messages
+from ..errors import GiprError
+
+UI_DIR = "ui"  # the workbench's own outputs inside the workspace: uploads (temporary), merges, zips
+RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+# an uploaded file keeps only its suffix, and only a known one (it tells collect what the bytes are)
+_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+
+
+def open_ws(root: Path):
+    from ..workspace import Workspace
+
+    return Workspace.open(root)
+
+
+def who() -> str:
+    from ..cli_collect import _who
+
+    return "网页工作台 " + _who()
+
+
+def new_run_id() -> str:
+    return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def ui_dir(ws, *parts: str) -> Path:
+    p = ws.root.joinpath(UI_DIR, *parts)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+# --- status ----------------------------------------------------------------------------------
+def status(root: Path) -> dict[str, Any]:
+    """Exactly what ``gipr status --json`` prints."""
+    from ..ledger import status_json
+
+    with open_ws(root) as ws:
+        return status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
+
+
+def unit_page(root: Path, code: str) -> dict[str, Any]:
+    """A roster unit: its line in the status, every submission (newest first), the current
+    one's findings (the texts ``gipr check`` prints) and the pin history."""
+    from ..ledger import IDENTIFIED_ZH, STATUS_ZH, local_time, status_json
+
+    with open_ws(root) as ws:
+        u = ws.unit(code)
+        if u is None:
+            raise GiprError(messages.UI["unknown_unit"].format(code=code), "status.unknown_unit")
+        led = ws.ledger
+        data = status_json(led, ws.roster, year=ws.year, county=ws.county)
+        line = next(x for x in data["units"] if x["code"] == code)
+        cur = led.current().get(code)
+        subs = sorted(led.submissions(code), key=lambda s: (s.received_at, s.id), reverse=True)
+        unattached = [s for s in led.submissions() if s.unit_code is None or ws.unit(s.unit_code) is None]
+        hist = led.override_history(code)
+        return {
+            "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
+                     "contact": getattr(u, "contact", ""), "emails": list(getattr(u, "emails", []) or [])},
+            "line": line,
+            "status_zh": STATUS_ZH,
+            "current": cur.to_json() if cur else None,
+            "findings": [f for f in (cur.findings if cur else []) if f.get("severity") in ("error", "warning", "info")],
+            "submissions": [dict(s.to_json(), received_local=local_time(s.received_at),
+                                 identified_zh=IDENTIFIED_ZH.get(s.identified_by, s.identified_by),
+                                 status_zh=STATUS_ZH.get(s.status, s.status)) for s in subs],
+            "pinnable": [dict(s.to_json(), received_local=local_time(s.received_at)) for s in unattached
+                         if s.status != "duplicate"],
+            "overrides": [{"submission": o.submission_id, "by": o.set_by, "at": local_time(o.set_at),
+                           "note": o.note} for o in hist],
+        }
+
+
+def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:
+    """``gipr status --use CODE N --note …`` (``submission`` None: ``--unuse``)."""
+    from ..ledger import pin_submission
+
+    with open_ws(root) as ws:
+        with ws.lock():
+            o = pin_submission(ws.ledger, ws.roster, code, submission, who(), note or None)
+        return {"unit": o.unit_code, "submission": o.submission_id, "by": o.set_by, "at": o.set_at, "note": o.note}
+
+
+def feedback(root: Path, sid: int) -> tuple[str, bytes]:
+    """The annotated feedback workbook of submission ``sid`` (what ``gipr remind`` attaches)."""
+    import tempfile
+
+    from ..annotate import write_feedback
+    from ..model import Finding
+    from ..read import ReadError, read_report
+
+    with open_ws(root) as ws:
+        sub = ws.ledger.submission(sid)
+        if sub is None:
+            raise GiprError(messages.UI["unknown_submission"].format(id=sid), "status.unknown_submission")
+        try:
+            data = ws.ledger.read_archived(sub.sha256)
+            report = read_report(data, name=sub.file_name, spec=ws.spec)
+        except (OSError, ReadError):
+            raise GiprError(messages.UI["no_feedback"].format(id=sid), "ui.no_feedback") from None
+        findings = [Finding(**{k: d.get(k) for k in ("code", "severity", "message", "cell", "ref", "path", "rule")})
+                    for d in sub.findings]
+        unit = ws.unit(sub.unit_code) if sub.unit_code else None
+        with tempfile.TemporaryDirectory(prefix="gipr-feedback-") as tmp:
+            path = write_feedback(report, findings, tmp, unit=unit, year=ws.year)
+            return path.name, path.read_bytes()
+
+
+def archived(root: Path, sid: int) -> tuple[str, bytes]:
+    """The original bytes of submission ``sid`` as received."""
+    with open_ws(root) as ws:
+        sub = ws.ledger.submission(sid)
+        if sub is None:
+            raise GiprError(messages.UI["unknown_submission"].format(id=sid), "status.unknown_submission")
+        return sub.file_name, ws.ledger.read_archived(sub.sha256)
+
+
+# --- collect ---------------------------------------------------------------------------------
+@dataclass
+class Upload:
+    """One uploaded file, already saved under a name gipr chose; ``name`` is the client's."""
+
+    path: Path
+    name: str
+
+
+def upload_dir(root: Path) -> Path:
+    """A fresh temporary folder for one request's uploads, inside the workspace."""
+    with open_ws(root) as ws:
+        d = ui_dir(ws, "uploads") / new_run_id()
+    d.mkdir()
+    return d
+
+
+def server_name(i: int, client_name: str) -> str:
+    """The name an upload is saved under: a number, and the client's suffix if it is a
+    plain one (collect tells workbooks from messages by it, as for any file)."""
+    suffix = Path(client_name.replace("\\", "/").split("/")[-1]).suffix.lower()
+    return f"{i:04d}{suffix if _SUFFIX.match(suffix) else '.bin'}"
+
+
+def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
+                    imap_password: str | None = None) -> dict[str, Any]:
+    """What ``gipr collect --json`` prints for these files (and, with ``imap``, for the
+    configured mailbox): archived first, checked, identified, under the workspace lock."""
+    from ..collect import Collector, Outcome
+    from ..mailparse import clean_file_name, sniff_file
+
+    with open_ws(root) as ws:
+        fetch = None
+        if imap:
+            from ..imap import collect_imap, imap_password as ask, imap_settings
+
+            settings = imap_settings(ws)
+            password = imap_password or ask(settings, interactive=False)
+
+            def fetch(collector):
+                r = collect_imap(ws, collector, settings=settings, password=password)
+                collector.result.skipped.extend(Outcome(f"{r.folder}", r.account, "skipped", reason=e,
+                                                        code="imap.error") for e in r.errors)
+                return r
+        with ws.lock():
+            c = Collector(ws)
+            for up in uploads:
+                name = clean_file_name(up.name) or "未命名"
+                _collect_upload(c, up.path, name, sniff_file(up.path))
+            imap_result = fetch(c) if fetch else None
+        out = c.result.to_json()
+        if imap_result is not None:
+            out["imap"] = imap_result.to_json()
+        return out
+
+
+def _collect_upload(c, path: Path, name: str, kind: str) -> None:
+    """One uploaded file through the collect path, recorded under its client name (like a
+    mail attachment's name) instead of the server-chosen temporary path."""
+    from ..ledger import utc_now
+
+    source = messages.UI["upload_source"].format(name=name)
+    data = c._read_file(path)
+    if data is None:
+        c.result.skipped[-1].file_name = name
+        c.result.skipped[-1].source = source
+        return
+    if kind in ("eml", "msg", "mbox"):
+        c.collect_message(data, origin=source, received_fallback=utc_now(), display_name=name)
+        return
+    sha = hashlib.sha256(data).hexdigest()
+    c._collect_bytes(data, file_name=name, raw_name=None, content_type="", source_kind="file",
+                     source_key=f"upload:{sha}", source=source, source_path=None, received_at=utc_now(), mail=None)
+
+
+# --- merge -----------------------------------------------------------------------------------
+def merge_json(result, out: Path, html: Path | None) -> dict[str, Any]:
+    """What ``gipr merge --json`` prints for ``result``."""
+    from ..merge import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE
+    from ..values import to_json_number
+
+    f_err = [c for c in result.changes if c.severity == "error"]
+    f_info = [c for c in result.changes if c.severity == "info"]
+    return {
+        "out": str(out), "html": str(html) if html else None, "year": result.year, "county": result.county,
+        "format": result.spec.id,
+        "included": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
+                      "marked": e.status == INCLUDED_ERRORS} for e in result.included],
+        "excluded": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
+                      "reason": e.first_error} for e in result.of_status(EXCLUDED_ERRORS)],
+        "unreadable": [{"code": e.code, "file": e.file, "reason": e.note} for e in result.of_status(UNREADABLE)],
+        "missing": [{"code": e.code, "name": e.name} for e in result.of_status(MISSING)],
+        "values": {k: to_json_number(v) for k, v in result.values.items()},
+        "previous": {"source": result.previous.source,
+                     "rule_f": [{"code": c.code, "name": c.name, "cell": c.cell, "message": c.message}
+                                for c in f_err],
+                     "large_changes": len(f_info)} if result.previous else None,
+        "notes": result.notes,
+    }
+
+
+MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
+
+
+def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None) -> dict[str, Any]:
+    """``gipr merge -w ROOT --out … --html … [--include-errors] [--previous …] --json`` into a
+    new folder of its own (nothing earlier is replaced); the JSON is kept beside the files."""
+    from ..fsio import atomic_write_bytes
+    from ..merge import merge
+
+    with open_ws(root) as ws:
+        run = new_run_id()
+        d = ui_dir(ws, "merge", run)
+    out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
+    result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+    data = merge_json(result, out, html)
+    atomic_write_bytes(d / "result.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    return {"run": run, **data}
+
+
+def merge_runs(root: Path) -> list[str]:
+    base = root / UI_DIR / "merge"
+    if not base.is_dir():
+        return []
+    return sorted((p.name for p in base.iterdir() if RUN_ID.match(p.name) and (p / "result.json").is_file()),
+                  reverse=True)
+
+
+def merge_result(root: Path, run: str) -> dict[str, Any] | None:
+    if not RUN_ID.match(run or ""):
+        return None
+    p = root / UI_DIR / "merge" / run / "result.json"
+    if not p.is_file():
+        return None
+    return {"run": run, **json.loads(p.read_text(encoding="utf-8"))}
+
+
+def merge_file(root: Path, run: str, kind: str) -> Path | None:
+    if not RUN_ID.match(run or "") or kind not in MERGE_FILES:
+        return None
+    p = root / UI_DIR / "merge" / run / MERGE_FILES[kind]
+    return p if p.is_file() else None
+
+
+# --- templates and mail ----------------------------------------------------------------------
+def templates_zip(root: Path) -> tuple[str, Path]:
+    """Every roster unit's template (``gipr template --roster``), as one zip in the workspace."""
+    from ..mail import _template_options
+    from ..template import write_templates
+
+    with open_ws(root) as ws:
+        run = new_run_id()
+        d = ui_dir(ws, "templates", run)
+        results = write_templates(ws.spec, ws.year, ws.roster, d, **_template_options(ws))
+        name = f"{ws.year}年度政府信息公开统计表模板.zip"
+        z = d.parent / f"{run}.zip"
+        tmp = z.with_suffix(".zip.part")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for r in results:
+                zf.write(r.path, r.path.name)
+        tmp.replace(z)
+        shutil.rmtree(d, ignore_errors=True)
+        return name, z
+
+
+def templates_file(root: Path, run: str) -> Path | None:
+    if not RUN_ID.match(run or ""):
+        return None
+    p = root / UI_DIR / "templates" / f"{run}.zip"
+    return p if p.is_file() else None
+
+
+def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
+         confirm: int | None = None) -> dict[str, Any]:
+    """``gipr send|remind [--dry-run] --json``.  A real send first plans (a dry run into a
+    scratch folder) and goes ahead only if ``confirm`` equals the number of units planned."""
+    import tempfile
+
+    from ..mail import mail_settings, mail_units
+
+    if kind not in ("send", "remind"):
+        raise GiprError(messages.UI["bad_form"].format(detail=kind), "ui.bad_form")
+    with open_ws(root) as ws:
+        if dry_run:
+            out = ui_dir(ws, "outbox", f"{kind}-{new_run_id()}")
+            return mail_units(ws, kind, dry_run=True, out=out, settings=mail_settings(ws, need_server=False)).to_json()
+        with tempfile.TemporaryDirectory(prefix="gipr-plan-") as tmp:
+            plan = mail_units(ws, kind, dry_run=True, out=tmp, settings=mail_settings(ws, need_server=False))
+        planned = plan.count("written")
+        if confirm != planned:
+            raise GiprError(messages.UI["confirm_mismatch"].format(confirm=confirm, planned=planned),
+                            "ui.confirm_mismatch")
+        settings = mail_settings(ws, need_server=True)
+        if not password and settings.user:
+            from ..mail import smtp_password
+
+            password = smtp_password(settings, interactive=False)
+        return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
