@@ -199,17 +199,21 @@ def test_lock_shared_with_cli(tmp_path, monkeypatch):
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from gipr.workspace import Workspace\n"
         "w = Workspace.open(sys.argv[1])\n"
-        "with w.lock():\n    print('held', flush=True); time.sleep(30)\n"), str(ws)],
+        "with w.lock(purpose='gipr collect'):\n    print('held', flush=True); time.sleep(30)\n"), str(ws)],
         stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(REPO / "tool")))
     try:
         assert holder.stdout.readline().strip() == "held"
         with Server(ws) as srv, srv.client() as c:
             r = upload(c, files)
             assert r.status_code == 409, r.text
-            assert r.json()["error"]["code"] == "workspace.locked" and "另一个 gipr" in r.json()["error"]["message"]
+            err = r.json()["error"]
+            assert err["code"] == "workspace.locked" and "另一个 gipr" in err["message"]
+            assert f"正在使用的是：gipr collect（" in err["message"] and f"进程 {holder.pid}" in err["message"]
             holder.kill()
             holder.wait()
-            assert upload(c, files).json()["counts"]["new"] == 1
+            r = upload(c, files)
+            assert r.status_code == 200, r.text
+            assert r.json()["counts"]["new"] == 1
     finally:
         holder.kill()
         holder.wait()

@@ -220,6 +220,13 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 # ---------------------------------------------------------------------------------------------
+# The workspace lock: what its holder writes down, and how a waiting process names it.
+LOCK: dict[str, str] = {
+    "owner": "{purpose}（{who}，进程 {pid}，{since} 开始）",
+    "holder": "（正在使用的是：{holder}）",
+}
+
+# ---------------------------------------------------------------------------------------------
 # The local web workbench (gipr ui): refusals, results and the one line it prints.
 UI: dict[str, str] = {
     "bad_host": "拒绝访问：请求的主机名不是本机的 gipr 工作台（只接受 127.0.0.1 或 localhost）。",

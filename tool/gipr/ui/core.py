@@ -35,10 +35,13 @@ def open_ws(root: Path):
     return Workspace.open(root)
 
 
-def who() -> str:
-    from ..cli_collect import _who
+PURPOSE = "gipr ui 网页工作台"
 
-    return "网页工作台 " + _who()
+
+def who() -> str:
+    from ..workspace import who_am_i
+
+    return f"{who_am_i()}（网页工作台）"
 
 
 def new_run_id() -> str:
@@ -98,7 +101,7 @@ def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict
     from ..ledger import pin_submission
 
     with open_ws(root) as ws:
-        with ws.lock():
+        with ws.lock(purpose=PURPOSE):
             o = pin_submission(ws.ledger, ws.roster, code, submission, who(), note or None)
         return {"unit": o.unit_code, "submission": o.submission_id, "by": o.set_by, "at": o.set_at, "note": o.note}
 
@@ -181,7 +184,7 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
                 collector.result.skipped.extend(Outcome(f"{r.folder}", r.account, "skipped", reason=e,
                                                         code="imap.error") for e in r.errors)
                 return r
-        with ws.lock():
+        with ws.lock(purpose=PURPOSE):
             c = Collector(ws)
             for up in uploads:
                 name = clean_file_name(up.name) or "未命名"
