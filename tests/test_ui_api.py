@@ -242,3 +242,56 @@ def test_not_a_workspace(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["ui", "-w", str(tmp_path), "--no-browser"])
     assert e.value.code == 2 and "不是 gipr 工作目录" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_send_only_after_confirming_the_count(tmp_path):
+    """模板与发送: the preview is `gipr send --dry-run`; a send goes out only when the confirmed
+    number of units equals what the preview showed, to a real SMTP server."""
+    from mailservers import SmtpServer
+
+    ws = make_workspace(tmp_path)
+    user, password = "gkb@county.example.cn", "s3cret-授权码"
+    smtp = SmtpServer(tmp_path, users={user: password})
+    try:
+        with open(ws / "gipr.toml", "a", encoding="utf-8") as f:
+            f.write(f'\n[mail]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\nuser = "{user}"\n'
+                    f'from_addr = "{user}"\nfrom_name = "灵丘县政务公开办"\npause = 0\n')
+        with Server(ws) as srv, srv.client() as c:
+            prev = c.post("/api/mail/preview", json={"kind": "send"})
+            assert prev.status_code == 200, prev.text
+            n = prev.json()["counts"]["written"]
+            assert n == UNITS and smtp.messages == []
+            assert all(o["subject"] and o["recipients"] for o in prev.json()["outcomes"])
+            r = c.post("/api/mail/send", json={"kind": "send", "confirm": n - 1, "password": password})
+            assert r.status_code == 400 and r.json()["error"]["code"] == "ui.confirm_mismatch"
+            assert smtp.messages == []
+            r = c.post("/api/mail/send", json={"kind": "send", "confirm": n, "password": password})
+            assert r.status_code == 200, r.text
+            assert r.json()["counts"]["sent"] == n and len(smtp.messages) == n
+            # sent once: the next preview has nobody left to send to
+            assert c.post("/api/mail/preview", json={"kind": "send"}).json()["counts"]["written"] == 0
+    finally:
+        smtp.stop()
+
+
+def test_merge_with_last_years_rollup_and_error_pages(tmp_path, capsys):
+    ws = make_workspace(tmp_path)
+    files = returned(tmp_path)
+    prev = REPO / "examples" / "2024年度汇总.xlsx"
+    cli_json(capsys, "collect", *map(str, files), "-w", str(ws), "--json")
+    by_cli = cli_json(capsys, "merge", "-w", str(ws), "--out", str(tmp_path / "o.xlsx"), "--previous", str(prev),
+                      "--json")
+    with Server(ws) as srv, srv.client() as c:
+        r = c.post("/api/merge", files=[("previous", ("../上年.xlsx", prev.read_bytes(), "application/octet-stream"))])
+        assert r.status_code == 200, r.text
+        d = r.json()
+        assert d["previous"] and d["previous"]["large_changes"] == by_cli["previous"]["large_changes"]
+        assert d["previous"]["rule_f"] == by_cli["previous"]["rule_f"]
+        assert d["values"] == by_cli["values"] and d["excluded"] == by_cli["excluded"]
+        assert not any((ws / "ui" / "uploads").iterdir())
+        # a page that does not exist, a unit that does not exist: a Chinese page, no traceback
+        for url in ("/nowhere", "/unit/nosuch", "/download/feedback/999", "/merge?run=../../x"):
+            r = c.get(url)
+            assert r.status_code in (200, 400, 404) and "Traceback" not in r.text, url
+        assert "单位名册中没有" in c.get("/unit/nosuch").text
