@@ -290,6 +290,8 @@ def test_merge_with_last_years_rollup_and_error_pages(tmp_path, capsys):
         assert d["previous"]["rule_f"] == by_cli["previous"]["rule_f"]
         assert d["values"] == by_cli["values"] and d["excluded"] == by_cli["excluded"]
         assert not any((ws / "ui" / "uploads").iterdir())
+        page = c.get(d["page"]).text  # the chart: this year against last year
+        assert 'id="figures"' in page and "2024 年" in page and "2025 年" in page
         # a page that does not exist, a unit that does not exist: a Chinese page, no traceback
         for url in ("/nowhere", "/unit/nosuch", "/download/feedback/999", "/merge?run=../../x"):
             r = c.get(url)

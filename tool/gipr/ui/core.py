@@ -256,8 +256,24 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
     out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
     result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
     data = merge_json(result, out, html)
+    atomic_write_bytes(d / "chart.json", json.dumps(main_figures(result), ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "result.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
     return {"run": run, **data}
+
+
+# the county's main figures for the merge page's chart: 表三's 总计 column, this year and last
+MAIN_FIGURES = {"t3.new.total": "本年新收申请", "t3.carry.total": "上年结转申请", "t3.open.total": "予以公开",
+                "t3.total.total": "办理结果总计", "t3.next.total": "结转下年度"}
+
+
+def main_figures(result) -> dict[str, Any]:
+    from ..values import to_json_number
+
+    cells = [result.spec.cells[c] for c in MAIN_FIGURES if c in result.spec.cells]
+    prev = result.previous.county if result.previous is not None else None
+    return {"year": result.year, "labels": [MAIN_FIGURES[c.id] for c in cells],
+            "this": [to_json_number(result.values.get(c.id)) for c in cells],
+            "last": [to_json_number(prev.get(c.id)) for c in cells] if prev is not None else None}
 
 
 def merge_runs(root: Path) -> list[str]:
@@ -274,7 +290,9 @@ def merge_result(root: Path, run: str) -> dict[str, Any] | None:
     p = root / UI_DIR / "merge" / run / "result.json"
     if not p.is_file():
         return None
-    return {"run": run, **json.loads(p.read_text(encoding="utf-8"))}
+    chart = p.parent / "chart.json"
+    return {"run": run, **json.loads(p.read_text(encoding="utf-8")),
+            "chart": json.loads(chart.read_text(encoding="utf-8")) if chart.is_file() else None}
 
 
 def merge_file(root: Path, run: str, kind: str) -> Path | None:

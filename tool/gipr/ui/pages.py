@@ -93,6 +93,41 @@ def category_chart(data: dict[str, Any]) -> Markup:
     return Markup("".join(out))
 
 
+def figures_chart(chart: dict[str, Any] | None) -> Markup:
+    """Grouped bars: the roll-up's main figures, this year (and last year when known)."""
+    if not chart or not chart.get("labels"):
+        return Markup("")
+    esc = html.escape
+    series = [(f"{chart['year']} 年", chart["this"], "#1d4e89")]
+    if chart.get("last"):
+        series.insert(0, (f"{chart['year'] - 1} 年", chart["last"], "#9fb3c8"))
+    nums = [v for _, vals, _ in series for v in vals if isinstance(v, (int, float))]
+    top = max(nums or [1]) or 1
+    group_w, bar_w, left, base, h = 130, 44, 20, 230, 190
+    width = left + group_w * len(chart["labels"]) + 20
+    out = [f'<svg id="figures" class="chart" viewBox="0 0 {width} 300" role="img" aria-label="主要数字对比" '
+           'xmlns="http://www.w3.org/2000/svg">']
+    for i, label in enumerate(chart["labels"]):
+        gx = left + i * group_w
+        for j, (name, vals, color) in enumerate(series):
+            v = vals[i] if i < len(vals) else None
+            bh = h * (v or 0) / top if isinstance(v, (int, float)) else 0
+            x = gx + 10 + j * (bar_w + 4) + (0 if len(series) == 2 else bar_w / 2)
+            out.append(f'<rect x="{x:.1f}" y="{base - bh:.1f}" width="{bar_w}" height="{bh:.1f}" fill="{color}">'
+                       f"<title>{esc(label)} {esc(name)}：{'' if v is None else v}</title></rect>")
+            out.append(f'<text x="{x + bar_w / 2:.1f}" y="{base - bh - 4:.1f}" text-anchor="middle" class="lbl">'
+                       f"{'—' if v is None else v}</text>")
+        out.append(f'<text x="{gx + group_w / 2:.1f}" y="{base + 18}" text-anchor="middle" class="lbl">'
+                   f"{esc(label[:9])}</text>")
+    lx = left
+    for name, _, color in series:
+        out.append(f'<rect x="{lx}" y="{base + 40}" width="14" height="14" fill="{color}"/>'
+                   f'<text x="{lx + 18}" y="{base + 52}" class="lbl">{esc(name)}</text>')
+        lx += 100
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
 async def home(request: Request) -> Response:
     data = await run_in_threadpool(core.status, request.app.state.root)
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
@@ -123,7 +158,8 @@ async def merge(request: Request) -> Response:
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
-    return render(request, "merge.html", title="汇总", runs=runs, run=run if result else None, result=result)
+    return render(request, "merge.html", title="汇总", runs=runs, run=run if result else None, result=result,
+                  figures=figures_chart(result.get("chart") if result else None))
 
 
 def routes() -> list[Route]:
