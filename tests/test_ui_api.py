@@ -179,6 +179,11 @@ def test_refusals(tmp_path, monkeypatch):
             assert d["outcomes"][0]["file_name"] == "big.xlsx"
             assert rows(ws) == [] and not any((ws / "ui" / "uploads").iterdir())
             monkeypatch.undo()
+            # a body that is not valid multipart
+            r = c.post("/api/collect", content=b"--x\r\nnonsense", headers={"Content-Type": "multipart/form-data; boundary=x"})
+            assert r.status_code == 400 and r.json()["error"]["code"] in ("ui.upload_bad", "ui.upload_none")
+            assert c.post("/api/collect", json={"files": "x"}).status_code == 400
+            assert not any((ws / "ui" / "uploads").iterdir())
             # a client name with ../ is only a name: nothing is written outside the upload folder
             before = {p for p in tmp_path.rglob("*")}
             d = upload(c, files, names=["../../../evil.xlsx"]).json()

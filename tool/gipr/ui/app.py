@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, Iterable
 from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -23,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import messages
 from ..errors import GiprError
-from . import core
+from . import core, uploads
 from .security import Guard, csrf_for
 
 HERE = Path(__file__).resolve().parent
@@ -57,62 +55,22 @@ def _attachment(name: str, data: bytes | Path, media_type: str) -> Response:
 
 
 # --- uploads ---------------------------------------------------------------------------------
-async def _bounded(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
-    n = 0
-    async for chunk in stream:
-        n += len(chunk)
-        if n > limit:
-            raise Refused(413, "ui.upload_too_large",
-                          messages.UI["upload_too_large"].format(limit=MAX_UPLOAD_BYTES // 1048576))
-        yield chunk
-
-
 async def receive_uploads(request: Request, root: Path, field: str = "files",
                           ) -> tuple[Path, list[core.Upload], dict[str, str]]:
-    """Parse a multipart request, saving each file of ``field`` into a fresh temporary folder
-    inside the workspace under a name gipr chooses; the client's name is kept only as the
-    name to record.  Returns (folder, uploads, the form's other text fields)."""
-    ctype = request.headers.get("content-type", "")
-    if not ctype.startswith("multipart/form-data"):
-        raise Refused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail=ctype or "no content type"))
+    """The files of ``field``, saved into a fresh temporary folder inside the workspace under
+    names gipr chooses (uploads.py), and the form's text fields."""
+    folder = await run_in_threadpool(core.upload_dir, root)
     try:
-        declared = int(request.headers.get("content-length", "0") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_UPLOAD_BYTES:
-        raise Refused(413, "ui.upload_too_large",
-                      messages.UI["upload_too_large"].format(limit=MAX_UPLOAD_BYTES // 1048576))
-    parser = MultiPartParser(request.headers, _bounded(request.stream(), MAX_UPLOAD_BYTES),
-                             max_files=MAX_UPLOAD_FILES, max_fields=MAX_FIELDS)
-    try:
-        form = await parser.parse()
-    except MultiPartException as e:
-        if "too many files" in str(e).lower():
-            raise Refused(413, "ui.upload_too_many", messages.UI["upload_too_many"].format(
-                limit=MAX_UPLOAD_FILES, n=MAX_UPLOAD_FILES + 1)) from None
-        raise Refused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail=str(e))) from None
-    try:
-        files = [v for k, v in form.multi_items() if k == field and isinstance(v, UploadFile)]
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        folder = await run_in_threadpool(core.upload_dir, root)
-        uploads: list[core.Upload] = []
-        try:
-            for i, f in enumerate(files, start=1):
-                dest = folder / core.server_name(i, f.filename or "")
-                await run_in_threadpool(_save, f, dest)
-                uploads.append(core.Upload(dest, f.filename or ""))
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        return folder, uploads, fields
-    finally:
-        await form.close()
-
-
-def _save(f: UploadFile, dest: Path) -> None:
-    f.file.seek(0)
-    with open(dest, "xb") as out:
-        shutil.copyfileobj(f.file, out, 1024 * 1024)
+        got, fields = await uploads.receive(request.headers, request.stream(), folder, field=field,
+                                            max_files=MAX_UPLOAD_FILES, max_fields=MAX_FIELDS,
+                                            max_bytes=MAX_UPLOAD_BYTES)
+    except uploads.UploadRefused as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise Refused(e.status, e.code, e.message) from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, got, fields
 
 
 # --- the API ---------------------------------------------------------------------------------
