@@ -75,6 +75,15 @@ def test_upload_equals_cli_collect_and_status_equals_cli(tmp_path, capsys):
         assert not any((ws_ui / "ui" / "uploads").iterdir())
         # status: exactly what `gipr status --json` prints
         assert c.get("/api/status").json() == cli_json(capsys, "status", "-w", str(ws_ui), "--json")
+        # the status workbook (gipr status --out)
+        x = c.get("/download/status.xlsx")
+        assert x.status_code == 200 and x.content[:2] == b"PK"
+        import io
+
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(io.BytesIO(x.content))["报送情况"]
+        assert sheet.cell(2, 1).value == "001" and sheet.max_row >= UNITS + 1
         # uploading the same bytes again records nothing new
         again = upload(c, files[:2]).json()
         assert again["counts"]["new"] == 0 and again["counts"]["duplicate"] == 2

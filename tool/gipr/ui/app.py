@@ -182,6 +182,11 @@ async def dl_feedback(request: Request) -> Response:
     return _attachment(name, data, XLSX)
 
 
+async def dl_status(request: Request) -> Response:
+    name, data = await run_in_threadpool(core.status_workbook, _root(request))
+    return _attachment(name, data, XLSX)
+
+
 async def dl_archive(request: Request) -> Response:
     name, data = await run_in_threadpool(core.archived, _root(request), int(request.path_params["sid"]))
     return _attachment(name, data, "application/octet-stream")
@@ -274,6 +279,7 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: Iterable
         Route("/api/mail/{action:str}", api_mail, methods=["POST"]),
         Route("/download/feedback/{sid:int}", dl_feedback),
         Route("/download/archive/{sid:int}", dl_archive),
+        Route("/download/status.xlsx", dl_status),
         Route("/download/merge/{run:str}/{kind:str}", dl_merge),
         Route("/download/templates/{run:str}", dl_templates),
         Route("/view/merge/{run:str}", view_merge_html),

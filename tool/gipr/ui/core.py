@@ -63,6 +63,21 @@ def status(root: Path) -> dict[str, Any]:
         return status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
 
 
+def status_workbook(root: Path) -> tuple[str, bytes]:
+    """``gipr status --out 报送情况.xlsx``: the status as a workbook."""
+    import tempfile
+
+    from ..cli_collect import write_status_xlsx
+    from ..ledger import status_json
+
+    with open_ws(root) as ws:
+        data = status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
+        with tempfile.TemporaryDirectory(prefix="gipr-status-") as tmp:
+            path = Path(tmp) / "status.xlsx"
+            write_status_xlsx(path, data, ws.ledger, {u.code: u.name for u in ws.roster})
+            return f"{ws.county}{ws.year}年度报送情况.xlsx", path.read_bytes()
+
+
 def unit_page(root: Path, code: str) -> dict[str, Any]:
     """A roster unit: its line in the status, every submission (newest first), the current
     one's findings (the texts ``gipr check`` prints) and the pin history."""
