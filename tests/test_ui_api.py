@@ -151,7 +151,8 @@ def test_refusals(tmp_path, monkeypatch):
         # no token, a wrong token
         with srv.client(login=False) as anon:
             assert anon.get("/api/status").status_code == 403
-            assert anon.get("/").status_code == 403
+            page = anon.get("/", headers={"Accept": "text/html"})
+            assert page.status_code == 403 and "缺少访问令牌" in page.text and "<h1>" in page.text
             assert anon.get("/?token=wrong").status_code == 403
             assert anon.get("/api/status", headers={"Authorization": "Bearer nope"}).status_code == 403
             assert anon.get("/api/status", headers={"Authorization": f"Bearer {srv.token}"}).status_code == 200

@@ -144,6 +144,13 @@ def test_workbench_in_chromium(browser, tmp_path):
         assert shown == expected and len(expected) == 2
         assert drv.find_element(By.ID, "feedback").get_attribute("href").endswith(f"/download/feedback/{cur.id}")
         shot(drv, "4-unit-errors")
+        # pin the current submission with a note (gipr status --use … --note)
+        drv.find_element(By.ID, "pin-note").send_keys("电话确认以此份为准")
+        drv.find_element(By.CSS_SELECTOR, "#pin-form button[type=submit]").click()
+        wait(drv, lambda d: "电话确认以此份为准" in d.find_element(By.TAG_NAME, "body").text, what="the pin note")
+        assert "（人工指定）" in drv.find_element(By.TAG_NAME, "body").text
+        with Workspace.open(ws) as w:
+            assert w.ledger.overrides()["012"].note == "电话确认以此份为准"
 
         # the hostile unit's own page
         drv.get(f"{srv.base}/unit/901")

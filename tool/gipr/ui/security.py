@@ -75,19 +75,19 @@ class Guard:
         h = _headers(scope)
         method = scope["method"]
         if h.get("host", "").lower() not in self.hosts:
-            return await _refuse(send, 403, messages.UI["bad_host"])
+            return await _refuse(send, 403, messages.UI["bad_host"], h)
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         url_token = next((v for k, v in query if k == "token"), None)
         if url_token is not None and method in SAFE_METHODS:
             if not _same(url_token, self.token):
-                return await _refuse(send, 403, messages.UI["bad_token"])
+                return await _refuse(send, 403, messages.UI["bad_token"], h)
             rest = urlencode([(k, v) for k, v in query if k != "token"])
             location = scope.get("path", "/") + (f"?{rest}" if rest else "")
             cookie = f"{self.cookie}={self.token}; HttpOnly; SameSite=Strict; Path=/"
             return await _send(send, 303, b"", [(b"location", location.encode("utf-8")),
                                                 (b"set-cookie", cookie.encode())])
         if not self._authenticated(h):
-            return await _refuse(send, 403, messages.UI["no_token"])
+            return await _refuse(send, 403, messages.UI["no_token"], h)
         if method not in SAFE_METHODS:
             if method != "POST":
                 return await _refuse(send, 405, messages.UI["bad_method"])
@@ -136,8 +136,14 @@ async def _send(send, status: int, body: bytes, headers: list[tuple[bytes, bytes
     await send({"type": "http.response.body", "body": body})
 
 
-async def _refuse(send, status: int, text: str) -> None:
+async def _refuse(send, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+    """JSON for scripts; a small page for a browser that opened the address without the token."""
+    import html
     import json
 
+    if headers and "text/html" in headers.get("accept", ""):
+        body = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>gipr 工作台</title></head>'
+                f"<body><h1>gipr 工作台</h1><p>{html.escape(text)}</p></body></html>").encode("utf-8")
+        return await _send(send, status, body, [(b"content-type", b"text/html; charset=utf-8")])
     body = json.dumps({"error": {"code": f"ui.{status}", "message": text}}, ensure_ascii=False).encode("utf-8")
     await _send(send, status, body, [(b"content-type", b"application/json; charset=utf-8")])
