@@ -92,7 +92,8 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
         line = next(x for x in data["units"] if x["code"] == code)
         cur = led.current().get(code)
         subs = sorted(led.submissions(code), key=lambda s: (s.received_at, s.id), reverse=True)
-        unattached = [s for s in led.submissions() if s.unit_code is None or ws.unit(s.unit_code) is None]
+        codes = {x.code for x in ws.roster}
+        unattached = [s for s in led.submissions() if s.unit_code is None or s.unit_code not in codes]
         hist = led.override_history(code)
         return {
             "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
