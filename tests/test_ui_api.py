@@ -312,3 +312,23 @@ def test_merge_with_last_years_rollup_and_error_pages(tmp_path, capsys):
             r = c.get(url)
             assert r.status_code in (200, 400, 404) and "Traceback" not in r.text, url
         assert "单位名册中没有" in c.get("/unit/nosuch").text
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="binds 127.0.0.2 (the whole 127/8 is loopback on Linux)")
+def test_other_address_needs_the_flag_and_warns(tmp_path):
+    ws = make_workspace(tmp_path)
+    p = subprocess.Popen([sys.executable, "-m", "gipr.cli", "ui", "-w", str(ws), "--no-browser", "--host", "127.0.0.2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO / "tool")))
+    try:
+        line = p.stdout.readline().strip()
+        assert line.startswith("http://127.0.0.2:") and "/?token=" in line
+        port = line.split(":")[2].split("/")[0]
+        with httpx.Client(timeout=30, follow_redirects=True) as c:
+            assert c.get(line).status_code == 200
+            assert c.get(f"http://127.0.0.2:{port}/api/status", headers={"Host": f"evil.example:{port}"}
+                         ).status_code == 403
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    assert "警告" in err and "127.0.0.2" in err and "Traceback" not in err
