@@ -56,7 +56,14 @@ def _outcomes(d: dict) -> list[tuple]:
 
 
 def test_upload_equals_cli_collect_and_status_equals_cli(tmp_path, capsys):
+    from mailmaker import make_message
+
     files = returned(tmp_path)
+    book = "2025年度政府信息公开统计表_南坪镇人民政府.xlsx"  # 104, sent as a saved e-mail
+    eml = tmp_path / "returned" / "南坪镇回复.eml"
+    eml.write_bytes(make_message([(book, (RETURNED / book).read_bytes(), "rfc2231")],
+                                 sender="南坪镇 <npz@example.cn>", message_id="<npz-1@example.cn>"))
+    files.append(eml)
     ws_cli = make_workspace(tmp_path, "cli")
     ws_ui = make_workspace(tmp_path, "ui")
     by_cli = cli_json(capsys, "collect", *map(str, files), "-w", str(ws_cli), "--json")
@@ -67,11 +74,14 @@ def test_upload_equals_cli_collect_and_status_equals_cli(tmp_path, capsys):
         assert by_ui["counts"] == by_cli["counts"] and by_ui["counts"]["new"] == len(files)
         assert _outcomes(by_ui) == _outcomes(by_cli)
         assert {o["status"] for o in by_ui["outcomes"]} == {"accepted", "errors"}
+        assert by_ui["outcomes"][-1]["file_name"] == book and by_ui["outcomes"][-1]["unit"] == "104"
         assert rows(ws_ui) == rows(ws_cli)  # the same ledger rows (all but where the bytes came from)
         assert archive(ws_ui) == archive(ws_cli)  # the same archive
         # the client's name is recorded as the file name; the temporary upload folder is gone
         with Workspace.open(ws_ui) as ws:
-            assert all(s.source.startswith("网页上传：") for s in ws.ledger.submissions())
+            subs = ws.ledger.submissions()
+            assert all(s.source.startswith("网页上传：") for s in subs if s.source_kind == "file")
+            assert [s.source_kind for s in subs].count("email") == 1
         assert not any((ws_ui / "ui" / "uploads").iterdir())
         # status: exactly what `gipr status --json` prints
         assert c.get("/api/status").json() == cli_json(capsys, "status", "-w", str(ws_ui), "--json")
