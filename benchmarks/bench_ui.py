@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent / "tool"))
 
 def main() -> None:
     from gipr.collect import Collector
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
     from uiserver import RETURNED, Server, make_workspace
 
     ap = argparse.ArgumentParser()

@@ -17,7 +17,7 @@ import pytest
 
 from gipr.cli import main
 from gipr.read import read_report
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 from uiserver import REPO, RETURNED, SOME, Server, make_workspace, returned
 
 UNITS = 31  # examples/roster.csv
@@ -193,7 +193,7 @@ def test_refusals(tmp_path, monkeypatch):
             r = upload(c, [files[0]], names=["big.xlsx"])
             assert r.status_code == 413 and r.json()["error"]["code"] == "ui.upload_too_large"
             monkeypatch.setattr("gipr.ui.app.MAX_UPLOAD_BYTES", 10_000_000)
-            monkeypatch.setattr("gipr.collect.MAX_FILE_BYTES", 1000)
+            monkeypatch.setattr("gipr.collect.collect.MAX_FILE_BYTES", 1000)
             d = upload(c, [files[0]], names=["big.xlsx"]).json()
             assert d["counts"]["skipped"] == 1 and d["outcomes"][0]["code"] == "file.too_large"
             assert d["outcomes"][0]["file_name"] == "big.xlsx"
@@ -222,7 +222,7 @@ def test_lock_shared_with_cli(tmp_path, monkeypatch):
     files = returned(tmp_path, SOME[:1])
     monkeypatch.setenv("GIPR_LOCK_WAIT", "0.5")
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from gipr.workspace import Workspace\n"
+        "import sys, time; from gipr.collect.workspace import Workspace\n"
         "w = Workspace.open(sys.argv[1])\n"
         "with w.lock(purpose='gipr collect'):\n    print('held', flush=True); time.sleep(30)\n"), str(ws)],
         stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(REPO / "tool")))

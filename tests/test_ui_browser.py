@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gipr.read import read_report
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 from uiserver import HOSTILE_UNITS, RETURNED, Server, make_workspace, returned
 
 CHROMIUM = Path("/usr/bin/chromium")

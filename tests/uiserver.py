@@ -13,10 +13,10 @@ from typing import Iterator
 
 import httpx
 
-from gipr.cli_ui import bind
+from gipr.cli.ui import bind
 from gipr.ui.app import create_app
 from gipr.ui.security import new_token
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

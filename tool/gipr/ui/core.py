@@ -1,5 +1,8 @@
 """The workbench's calls into gipr's core: every page and API route goes through here, and
-everything here calls the same functions the CLI commands call (no second implementation).
+everything here calls the same core functions the CLI commands call (no second
+implementation): ``collect.status_report``, ``Collector.collect_upload`` under the lock as
+``collect.collect_paths`` does, ``merge.merge`` + ``merge.merge_json``, ``mail.mail_units``,
+``template.write_templates``, ``check.feedback.submission_feedback``, ``ledger.pin_submission``.
 
 Each function opens the workspace itself, because handlers run in worker threads and a
 ledger connection belongs to the thread that opened it.  Writes take the workspace lock
@@ -10,7 +13,6 @@ write at once.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import re
 import secrets
@@ -30,7 +32,7 @@ _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 
 def open_ws(root: Path):
-    from ..workspace import Workspace
+    from ..collect.workspace import Workspace
 
     return Workspace.open(root)
 
@@ -39,7 +41,7 @@ PURPOSE = "gipr ui 网页工作台"
 
 
 def who() -> str:
-    from ..workspace import who_am_i
+    from ..collect.workspace import who_am_i
 
     return f"{who_am_i()}（网页工作台）"
 
@@ -57,21 +59,20 @@ def ui_dir(ws, *parts: str) -> Path:
 # --- status ----------------------------------------------------------------------------------
 def status(root: Path) -> dict[str, Any]:
     """Exactly what ``gipr status --json`` prints."""
-    from ..ledger import status_json
+    from ..collect import status_report
 
     with open_ws(root) as ws:
-        return status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
+        return status_report(ws)
 
 
 def status_workbook(root: Path) -> tuple[str, bytes]:
     """``gipr status --out 报送情况.xlsx``: the status as a workbook."""
     import tempfile
 
-    from ..cli_collect import write_status_xlsx
-    from ..ledger import status_json
+    from ..collect import status_report, write_status_xlsx
 
     with open_ws(root) as ws:
-        data = status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
+        data = status_report(ws)
         with tempfile.TemporaryDirectory(prefix="gipr-status-") as tmp:
             path = Path(tmp) / "status.xlsx"
             write_status_xlsx(path, data, ws.ledger, {u.code: u.name for u in ws.roster})
@@ -81,14 +82,16 @@ def status_workbook(root: Path) -> tuple[str, bytes]:
 def unit_page(root: Path, code: str) -> dict[str, Any]:
     """A roster unit: its line in the status, every submission (newest first), the current
     one's findings (the texts ``gipr check`` prints) and the pin history."""
-    from ..ledger import IDENTIFIED_ZH, STATUS_ZH, local_time, status_json
+    from ..collect import status_report
+    from ..collect.ledger import IDENTIFIED_ZH, local_time
+    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     with open_ws(root) as ws:
         u = ws.unit(code)
         if u is None:
             raise GiprError(messages.UI["unknown_unit"].format(code=code), "status.unknown_unit")
         led = ws.ledger
-        data = status_json(led, ws.roster, year=ws.year, county=ws.county)
+        data = status_report(ws)
         line = next(x for x in data["units"] if x["code"] == code)
         cur = led.current().get(code)
         subs = sorted(led.submissions(code), key=lambda s: (s.received_at, s.id), reverse=True)
@@ -114,7 +117,7 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
 
 def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:
     """``gipr status --use CODE N --note …`` (``submission`` None: ``--unuse``)."""
-    from ..ledger import pin_submission
+    from ..collect.ledger import pin_submission
 
     with open_ws(root) as ws:
         with ws.lock(purpose=PURPOSE):
@@ -124,27 +127,16 @@ def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict
 
 def feedback(root: Path, sid: int) -> tuple[str, bytes]:
     """The annotated feedback workbook of submission ``sid`` (what ``gipr remind`` attaches)."""
-    import tempfile
-
-    from ..annotate import write_feedback
-    from ..model import Finding
-    from ..read import ReadError, read_report
+    from ..check.feedback import submission_feedback
 
     with open_ws(root) as ws:
         sub = ws.ledger.submission(sid)
         if sub is None:
             raise GiprError(messages.UI["unknown_submission"].format(id=sid), "status.unknown_submission")
-        try:
-            data = ws.ledger.read_archived(sub.sha256)
-            report = read_report(data, name=sub.file_name, spec=ws.spec)
-        except (OSError, ReadError):
-            raise GiprError(messages.UI["no_feedback"].format(id=sid), "ui.no_feedback") from None
-        findings = [Finding(**{k: d.get(k) for k in ("code", "severity", "message", "cell", "ref", "path", "rule")})
-                    for d in sub.findings]
-        unit = ws.unit(sub.unit_code) if sub.unit_code else None
-        with tempfile.TemporaryDirectory(prefix="gipr-feedback-") as tmp:
-            path = write_feedback(report, findings, tmp, unit=unit, year=ws.year)
-            return path.name, path.read_bytes()
+        got = submission_feedback(ws, sub, ws.unit(sub.unit_code) if sub.unit_code else None)
+        if got is None:
+            raise GiprError(messages.UI["no_feedback"].format(id=sid), "ui.no_feedback")
+        return got
 
 
 def archived(root: Path, sid: int) -> tuple[str, bytes]:
@@ -183,80 +175,29 @@ def server_name(i: int, client_name: str) -> str:
 def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
                     imap_password: str | None = None) -> dict[str, Any]:
     """What ``gipr collect --json`` prints for these files (and, with ``imap``, for the
-    configured mailbox): archived first, checked, identified, under the workspace lock."""
-    from ..collect import Collector, Outcome
-    from ..mailparse import clean_file_name, sniff_file
+    configured mailbox: ``gipr collect --imap``): each archived first, checked, identified,
+    under the workspace lock, as ``collect.collect_paths`` does for files named on the
+    command line."""
+    from ..collect import Collector
+    from ..collect.imap import imap_fetcher
 
     with open_ws(root) as ws:
-        fetch = None
-        if imap:
-            from ..imap import collect_imap, imap_password as ask, imap_settings
-
-            settings = imap_settings(ws)
-            password = imap_password or ask(settings, interactive=False)
-
-            def fetch(collector):
-                r = collect_imap(ws, collector, settings=settings, password=password)
-                collector.result.skipped.extend(Outcome(f"{r.folder}", r.account, "skipped", reason=e,
-                                                        code="imap.error") for e in r.errors)
-                return r
+        fetched: list[Any] = []
+        fetch = imap_fetcher(ws, None, None, fetched.append, password=imap_password,
+                             interactive=False) if imap else None  # the settings are checked before the lock
         with ws.lock(purpose=PURPOSE):
             c = Collector(ws)
             for up in uploads:
-                name = clean_file_name(up.name) or "未命名"
-                _collect_upload(c, up.path, name, sniff_file(up.path))
-            imap_result = fetch(c) if fetch else None
+                c.collect_upload(up.path, up.name)
+            if fetch is not None:
+                fetch(c)
         out = c.result.to_json()
-        if imap_result is not None:
-            out["imap"] = imap_result.to_json()
+        if fetched:
+            out["imap"] = fetched[0].to_json()
         return out
 
 
-def _collect_upload(c, path: Path, name: str, kind: str) -> None:
-    """One uploaded file through the collect path, recorded under its client name (like a
-    mail attachment's name) instead of the server-chosen temporary path."""
-    from ..ledger import utc_now
-
-    source = messages.UI["upload_source"].format(name=name)
-    data = c._read_file(path)
-    if data is None:
-        c.result.skipped[-1].file_name = name
-        c.result.skipped[-1].source = source
-        return
-    if kind in ("eml", "msg", "mbox"):
-        c.collect_message(data, origin=source, received_fallback=utc_now(), display_name=name)
-        return
-    sha = hashlib.sha256(data).hexdigest()
-    c._collect_bytes(data, file_name=name, raw_name=None, content_type="", source_kind="file",
-                     source_key=f"upload:{sha}", source=source, source_path=None, received_at=utc_now(), mail=None)
-
-
 # --- merge -----------------------------------------------------------------------------------
-def merge_json(result, out: Path, html: Path | None) -> dict[str, Any]:
-    """What ``gipr merge --json`` prints for ``result``."""
-    from ..merge import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE
-    from ..values import to_json_number
-
-    f_err = [c for c in result.changes if c.severity == "error"]
-    f_info = [c for c in result.changes if c.severity == "info"]
-    return {
-        "out": str(out), "html": str(html) if html else None, "year": result.year, "county": result.county,
-        "format": result.spec.id,
-        "included": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
-                      "marked": e.status == INCLUDED_ERRORS} for e in result.included],
-        "excluded": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
-                      "reason": e.first_error} for e in result.of_status(EXCLUDED_ERRORS)],
-        "unreadable": [{"code": e.code, "file": e.file, "reason": e.note} for e in result.of_status(UNREADABLE)],
-        "missing": [{"code": e.code, "name": e.name} for e in result.of_status(MISSING)],
-        "values": {k: to_json_number(v) for k, v in result.values.items()},
-        "previous": {"source": result.previous.source,
-                     "rule_f": [{"code": c.code, "name": c.name, "cell": c.cell, "message": c.message}
-                                for c in f_err],
-                     "large_changes": len(f_info)} if result.previous else None,
-        "notes": result.notes,
-    }
-
-
 MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
 
 
@@ -264,14 +205,14 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
     """``gipr merge -w ROOT --out … --html … [--include-errors] [--previous …] --json`` into a
     new folder of its own (nothing earlier is replaced); the JSON is kept beside the files."""
     from ..fsio import atomic_write_bytes
-    from ..merge import merge
+    from ..merge import merge, merge_json
 
     with open_ws(root) as ws:
         run = new_run_id()
         d = ui_dir(ws, "merge", run)
     out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
     result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
-    data = merge_json(result, out, html)
+    data = merge_json(result, out=out, html=html)
     atomic_write_bytes(d / "chart.json", json.dumps(main_figures(result), ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "result.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
     return {"run": run, **data}
@@ -321,13 +262,13 @@ def merge_file(root: Path, run: str, kind: str) -> Path | None:
 # --- templates and mail ----------------------------------------------------------------------
 def templates_zip(root: Path) -> tuple[str, Path]:
     """Every roster unit's template (``gipr template --roster``), as one zip in the workspace."""
-    from ..mail import _template_options
+    from ..mail import template_options
     from ..template import write_templates
 
     with open_ws(root) as ws:
         run = new_run_id()
         d = ui_dir(ws, "templates", run)
-        results = write_templates(ws.spec, ws.year, ws.roster, d, **_template_options(ws))
+        results = write_templates(ws.spec, ws.year, ws.roster, d, **template_options(ws))
         name = f"{ws.year}年度政府信息公开统计表模板.zip"
         z = d.parent / f"{run}.zip"
         tmp = z.with_suffix(".zip.part")
