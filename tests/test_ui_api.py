@@ -263,6 +263,18 @@ def test_cli_prints_one_line_and_serves(tmp_path):
     assert "Traceback" not in err
 
 
+def test_stale_upload_folders_are_removed_at_start(tmp_path):
+    ws = make_workspace(tmp_path)
+    base = ws / "ui" / "uploads"
+    old, new = base / "20250101-000000-abcdef", base / "20990101-000000-abcdef"
+    for d in (old, new):
+        d.mkdir(parents=True)
+        (d / "0001.xlsx").write_bytes(b"x")
+    os.utime(old, (time.time() - 3 * 86400, time.time() - 3 * 86400))
+    with Server(ws):
+        assert not old.exists() and new.exists()
+
+
 def test_not_a_workspace(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["ui", "-w", str(tmp_path), "--no-browser"])

@@ -268,6 +268,7 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: Iterable
 
     root = Path(root).resolve()
     core.open_ws(root).close()  # a clear message now if this is not a workspace
+    core.clean_uploads(root)
     routes = [
         Route("/api/session", api_session),
         Route("/api/status", api_status),

@@ -165,6 +165,24 @@ def upload_dir(root: Path) -> Path:
     return d
 
 
+def clean_uploads(root: Path, older_than: float = 24 * 3600) -> int:
+    """Remove upload folders left behind by a workbench that was killed mid-request (the
+    files were archived or were never collected); recent ones may belong to a running one."""
+    import time
+
+    base = root / UI_DIR / "uploads"
+    n = 0
+    if base.is_dir():
+        for d in base.iterdir():
+            try:
+                if RUN_ID.match(d.name) and time.time() - d.stat().st_mtime > older_than:
+                    shutil.rmtree(d, ignore_errors=True)
+                    n += 1
+            except OSError:
+                continue
+    return n
+
+
 def server_name(i: int, client_name: str) -> str:
     """The name an upload is saved under: a number, and the client's suffix if it is a
     plain one (collect tells workbooks from messages by it, as for any file)."""
