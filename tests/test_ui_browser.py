@@ -131,7 +131,7 @@ def test_workbench_in_chromium(browser, tmp_path):
         drv.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in (books[1], books[3])))
         wait(drv, lambda d: d.find_element(By.ID, "collect-results").is_displayed(), what="collect results")
         text = drv.find_element(By.ID, "collect-results").text
-        assert "有错误" in text and "已接收" in text
+        assert "有错误" in text and "已接收" in text and "县交通运输局" in text and "县公安局" in text
         shot(drv, "3-collect")
 
         # a unit with errors: its findings, as gipr check words them

@@ -121,7 +121,16 @@
   }
 
   /* ---- 收集 --------------------------------------------------------------------------- */
-  function showCollect(data) {
+  let unitNames = null;
+  async function names() {
+    if (statusData) return Object.fromEntries(statusData.units.map((u) => [u.code, u.name]));
+    if (!unitNames) {
+      const r = await fetch("/api/status", {credentials: "same-origin"});
+      unitNames = r.ok ? Object.fromEntries((await r.json()).units.map((u) => [u.code, u.name])) : {};
+    }
+    return unitNames;
+  }
+  function showCollect(data, names) {
     const c = data.counts;
     const sum = $("#collect-summary");
     sum.textContent = `收集完成：新收 ${c.new} 份（无误 ${c.accepted}，有错误 ${c.errors}，未识别单位 ${c.unidentified}，` +
@@ -130,8 +139,6 @@
     sum.hidden = false;
     const table = $("#collect-results"), tbody = $("#collect-results tbody");
     tbody.replaceChildren();
-    const names = {};
-    if (statusData) for (const u of statusData.units) names[u.code] = u.name;
     for (const o of data.outcomes) {
       const tr = el("tr");
       const st = el("td");
@@ -150,7 +157,7 @@
     toast(`正在收集 ${files.length} 个文件……`);
     await busy(null, async () => {
       const data = await post("/api/collect", fd);
-      showCollect(data);
+      showCollect(data, await names());
       toast("收集完成。");
       await refreshStatus();
     });
@@ -173,7 +180,7 @@
       e.preventDefault();
       const fd = new FormData(imapForm);
       fd.append("imap", "1");
-      busy($("#imap"), async () => { showCollect(await post("/api/collect", fd)); toast("收取完成。"); });
+      busy($("#imap"), async () => { showCollect(await post("/api/collect", fd), await names()); toast("收取完成。"); });
     });
   }
 
