@@ -163,11 +163,11 @@ def submission_feedback(ws, sub, unit: Unit | None = None) -> tuple[str, bytes] 
     file cannot be read.  (What ``gipr remind`` attaches and the workbench downloads.)"""
     import tempfile
 
-    from ..read import ReadError, read_report
+    from ..read import ReadError, read_report_limited
 
     try:
         data = ws.ledger.read_archived(sub.sha256)
-        report = read_report(data, name=sub.file_name, spec=ws.spec)
+        report = read_report_limited(data, name=sub.file_name, spec=ws.spec)  # an archived file is still hostile
     except (OSError, ReadError):
         return None
     findings = []
