@@ -147,8 +147,9 @@ def test_workbench_in_chromium(browser, tmp_path):
         # pin the current submission with a note (gipr status --use … --note)
         drv.find_element(By.ID, "pin-note").send_keys("电话确认以此份为准")
         drv.find_element(By.CSS_SELECTOR, "#pin-form button[type=submit]").click()
-        wait(drv, lambda d: "电话确认以此份为准" in d.find_element(By.TAG_NAME, "body").text, what="the pin note")
-        assert "（人工指定）" in drv.find_element(By.TAG_NAME, "body").text
+        history = "const h = document.querySelector('ul.history'); return h ? h.textContent : '';"
+        wait(drv, lambda d: "电话确认以此份为准" in d.execute_script(history), what="the pin note (page reloaded)")
+        assert "（人工指定）" in drv.execute_script("return document.body.innerText")
         with Workspace.open(ws) as w:
             assert w.ledger.overrides()["012"].note == "电话确认以此份为准"
 
