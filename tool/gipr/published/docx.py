@@ -1,0 +1,86 @@
+"""Word (.docx) → Document: the paragraphs as text, every table as a grid.
+
+Merged cells (gridSpan across columns, vMerge down rows) are resolved to one cell at the
+top-left with ``None`` at the positions it covers.  The package is vetted by the workbook
+reader's zip checks first (size, member count, compression ratio, DOCTYPE/ENTITY in XML),
+so python-docx only ever sees a sound container.
+"""
+
+from __future__ import annotations
+
+import io
+
+from .grid import MAX_CELLS, Cell, Document, Table
+
+__all__ = ["parse_docx"]
+
+
+def parse_docx(data: bytes, name: str) -> Document:
+    from docx import Document as _open  # python-docx
+    from docx.oxml.ns import qn
+
+    from ..read import ReadError, _open_zip  # the workbook reader's zip vetting (bombs, entities, layout)
+
+    try:
+        _open_zip(data, name)
+    except ReadError as e:
+        if e.code != "file.not_spreadsheet":  # vetted and sound, merely not a workbook: fine here
+            raise
+    doc = _open(io.BytesIO(data))
+    body = doc.element.body
+    texts: list[str] = []
+    tables: list[Table] = []
+    budget = [MAX_CELLS]
+
+    def para_text(p) -> str:
+        return "".join(t.text or "" for t in p.iter(qn("w:t")))
+
+    def walk(el) -> None:
+        for child in el.iterchildren():
+            if child.tag == qn("w:p"):
+                texts.append(para_text(child))
+            elif child.tag == qn("w:tbl"):
+                tables.append(_table(child, len(tables) + 1, qn, para_text, budget))
+                texts.append("")
+            elif child.tag in (qn("w:sdt"), qn("w:sdtContent")):
+                walk(child)
+
+    walk(body)
+    return Document("docx", "\n".join(texts), tables)
+
+
+def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
+    """One w:tbl as a grid: gridSpan widens a cell, vMerge="continue" is covered by the cell above."""
+    rows: list[list[Cell | None]] = []
+    where0 = f"表格{index}"
+    for r, tr in enumerate(tbl.iterchildren(qn("w:tr"))):
+        row: list[Cell | None] = []
+        for tc in tr.iterchildren(qn("w:tc")):
+            pr = tc.find(qn("w:tcPr"))
+            span, vmerge = 1, None
+            if pr is not None:
+                gs = pr.find(qn("w:gridSpan"))
+                if gs is not None:
+                    try:
+                        span = max(1, min(int(gs.get(qn("w:val"))), 64))
+                    except (TypeError, ValueError):
+                        span = 1
+                vm = pr.find(qn("w:vMerge"))
+                if vm is not None:
+                    vmerge = vm.get(qn("w:val")) or "continue"
+            # nested tables inside a cell: their text is not this cell's text
+            text = "\n".join(para_text(p) for p in tc.iterchildren(qn("w:p")))
+            budget[0] -= span
+            if budget[0] < 0:
+                raise _TooMany()
+            if vmerge == "continue":
+                row.extend([None] * span)
+            else:
+                row.append(Cell(text.strip(), f"{where0} 第{r + 1}行第{len(row) + 1}列"))
+                row.extend([None] * (span - 1))
+        rows.append(row)
+    return Table(rows, where0)
+
+
+class _TooMany(Exception):
+    """More grid cells than any report has."""
