@@ -164,6 +164,11 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     out: list[Finding] = list(report.findings)
     values = recompute(report, ctx.blank_as_zero)
     plan = _plan(spec)
+    printed = report.source == "published"
+    grouped: set[str] = {cid for ids, _n in report.groups for cid in ids}
+    if printed:
+        # a published table's totals are checked as printed, not replaced by recomputed sums
+        values = _printed_values(report, values)
     rules_by_id = plan.rules_by_id
     type_rule = plan.type_rule
 
@@ -184,6 +189,8 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         ref = _ref(report, cid)
         kw = dict(cell=cid, ref=ref, path=path)
         if c.input:
+            if v.state == "blank" and cid in grouped:
+                continue  # printed as one row with its neighbours: unknown, already reported
             if v.state == "blank":
                 if ctx.blank_as_zero:
                     zeroed.append(ref)
@@ -208,7 +215,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
             stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if new is not None and _q(stored) != _q(new):  # type: ignore[arg-type]
+            if not printed and new is not None and _q(stored) != _q(new):  # type: ignore[arg-type]
                 rule = rules_by_id.get(c.defined_by or "")
                 parts_sum = _sum(c.parts, values)
                 if rule is not None:
@@ -233,12 +240,18 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         if want is not None and ctx.previous.year is not None and ctx.previous.year != want:
             out.append(messages.finding("previous.year", found=ctx.previous.year, expected=want))
     get = values.get
+    groups = report.groups
     for r, lhs_ids, rhs_ids in plan.rule_sides:
         if r.kind in ("equal", "total"):
-            try:  # a None (missing input) raises TypeError: the rule is not evaluated
-                lhs, rhs = sum(map(get, lhs_ids)), sum(map(get, rhs_ids))
-            except TypeError:
-                continue
+            if groups:
+                lhs, rhs = _sum_groups(lhs_ids, values, groups), _sum_groups(rhs_ids, values, groups)
+                if lhs is None or rhs is None:
+                    continue
+            else:
+                try:  # a None (missing input) raises TypeError: the rule is not evaluated
+                    lhs, rhs = sum(map(get, lhs_ids)), sum(map(get, rhs_ids))
+                except TypeError:
+                    continue
         elif r.kind == "carry":
             if prev_values is None:
                 continue
@@ -258,8 +271,17 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
                                     ref=_ref(report, anchor) if anchor else None,
                                     path=cell.label_path if cell else None, text=sentence))
 
+    if prev_values is not None:
+        out.extend(in_force_findings(report, values, ctx.previous, prev_values))  # type: ignore[arg-type]
+    if printed and report.text:
+        from .published.narrative import narrative_findings
+
+        out.extend(narrative_findings(report, values))
+
     # -- cover fields --------------------------------------------------------------------------
     for f in spec.cover:
+        if printed and f.id not in ("unit_name", "year"):
+            continue  # a published report has no cover sheet: only its issuer and year
         text = (report.fields.get(f.id) or "").strip()
         ref = report.locations.get(f.id) or f"{f.sheet}!{f.ref}"
         if not text:
@@ -274,6 +296,67 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     # -- identity ------------------------------------------------------------------------------
     out.extend(_identity_findings(report, ctx))
     return _sorted(_dedupe(out))
+
+
+def _printed_values(report: Report, values: dict[str, Number | None]) -> dict[str, Number | None]:
+    """Inputs as parsed; each total as printed where a number was printed, else recomputed."""
+    out = dict(values)
+    for c in report.spec.total_order():
+        v = report.values.get(c.id)
+        if v is not None and v.state == "number":
+            out[c.id] = v.number
+        elif report.groups:
+            out[c.id] = _sum_groups(c.parts, out, report.groups)
+    return out
+
+
+def _sum_groups(ids, values: dict[str, Number | None], groups) -> Number | None:
+    """The sum of ``ids``; cells printed together as one number (a group) count with that
+    number when all of them are among ``ids`` and unknown.  None if a number is missing."""
+    total: Any = 0
+    pending = []
+    for i in ids:
+        n = values.get(i)
+        if n is None:
+            pending.append(i)
+        else:
+            total += n
+    if pending:
+        left = set(pending)
+        for gids, gval in groups:
+            g = set(gids)
+            if g <= left:
+                left -= g
+                total += gval
+        if left:
+            return None
+    return total
+
+
+IN_FORCE_ROWS = ("regulation", "normative")  # table 二 rows with 本年制发 / 本年废止 / 现行有效
+
+
+def in_force_findings(report: Report, values: dict[str, Number | None], previous: Report,
+                      prev_values: dict[str, Number | None]) -> list[Finding]:
+    """Cross-year plausibility for table 二 (formats with 制发/废止/现行有效 columns): this year's
+    现行有效 = last year's 现行有效 + 本年制发 − 本年废止; a warning, since documents also lapse."""
+    out = []
+    for row in IN_FORCE_ROWS:
+        ids = [f"t2.{row}.{c}" for c in ("issued", "repealed", "in_force")]
+        if not all(i in report.spec.cells for i in ids) or ids[2] not in previous.spec.cells:
+            continue
+        issued, repealed, now = (values.get(i) for i in ids)
+        prev = prev_values.get(ids[2])
+        if None in (issued, repealed, now, prev):
+            continue
+        expected = prev + issued - repealed  # type: ignore[operator]
+        if expected != now:
+            cell = report.spec.cells[ids[2]]
+            out.append(messages.finding("previous.in_force", cell=cell.id, ref=_ref(report, cell.id),
+                                        path=cell.label_path, row=cell.row, now=fmt_number(now),
+                                        prev=fmt_number(prev), issued=fmt_number(issued),
+                                        repealed=fmt_number(repealed), expected=fmt_number(expected)))
+    return out
 
 
 def _stored_number(v: Value) -> Number | None:
@@ -308,7 +391,7 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     spec = report.spec
     ident = report.identity
-    if not ident:
+    if not ident and report.source != "published":  # a published document never has one
         out.append(messages.finding("identity.missing"))
     else:
         if not verify(ident):
@@ -421,18 +504,25 @@ def report_from_export(item: dict[str, Any], file: str) -> Report:
 
 
 def load_previous(path: str | Path) -> list[Report]:
-    """Last year's data for rule F: a workbook (unit or roll-up), a folder of workbooks, or a
-    ``gipr export --json`` file.  Raises GiprError (ReadError for a bad workbook)."""
+    """Last year's data for rule F: a workbook (unit or roll-up), a published report (PDF, web
+    page, Word, text), a folder of them, or a ``gipr export --json`` file.  Raises GiprError (ReadError for a bad workbook)."""
     from .read import read_report
+
+    from .published import DOCUMENT_SUFFIXES, import_document, is_document
 
     path = Path(path)
     if path.is_dir():
         out = []
         for p in sorted(path.rglob("*")):
-            if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods", ".et") and \
-                    not p.name.startswith(("~$", ".~lock")):
+            if not p.is_file() or p.name.startswith(("~$", ".~lock")):
+                continue
+            if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods", ".et"):
                 out.append(read_report(p))
+            elif p.suffix.lower() in DOCUMENT_SUFFIXES:  # last year's published reports
+                out.append(import_document(p).report)
         return out
+    if is_document(path):
+        return [import_document(path).report]
     if path.suffix.lower() == ".json":
         try:
             obj = json.loads(path.read_text(encoding="utf-8-sig"))

@@ -50,6 +50,15 @@ def collect_paths(paths: list[Path]) -> list[Path]:
     return uniq
 
 
+def read_any(path: Path, spec: Spec | None) -> Report:
+    """A returned workbook, or a published report document (PDF, web page, Word, text)."""
+    from .published import import_document, is_document
+
+    if is_document(path):
+        return import_document(path, spec=spec).report
+    return read_report(path, spec=spec)
+
+
 def _expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
     from .spec import SpecError, format_for_year
 
@@ -91,8 +100,9 @@ def check_cmd(
     blank_as_zero: bool = typer.Option(False, "--blank-as-zero", help="把未填写的单元格按 0 计算（报告中会注明）"),
     annotate: Optional[Path] = typer.Option(None, "--annotate", help="为有问题的文件生成标注了问题的反馈工作簿，写入此文件夹"),
     fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019）；默认按文件中的标识或年度判断"),
+    against: Optional[Path] = typer.Option(None, "--against", help="公开的年报与报送的统计表比对：统计表、其文件夹或工作目录"),
 ) -> None:
-    """校验报送的统计表：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
+    """校验报送的统计表，或公开的年报（PDF、网页、Word、文本）：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
 
     退出码：0 没有错误；1 有文件存在错误；2 有文件无法读取或用法错误。"""
     if year is not None and not (1990 <= year <= 2100):
@@ -110,6 +120,14 @@ def check_cmd(
         except GiprError as e:
             raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
     files = collect_paths(paths)
+    submitted = None
+    if against is not None:
+        from .published.against import load_submitted
+
+        try:
+            submitted, _roster = load_submitted(against)
+        except GiprError as e:
+            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.against")) from None
 
     entries: list[dict] = []
     unreadable = 0
@@ -119,9 +137,9 @@ def check_cmd(
         err: ReadError | None = None
         findings: list[Finding] = []
         try:
-            report = read_report(path, spec=spec)
-        except ReadError as e:
-            err = e
+            report = read_any(path, spec)
+        except GiprError as e:  # ReadError, or a published document's DocumentError
+            err = e  # type: ignore[assignment]
         if report is not None:
             try:
                 prev = pick_previous(report, prev_reports) if prev_reports is not None else None
@@ -129,6 +147,10 @@ def check_cmd(
                 findings = check_report(report, ctx)
                 if prev_reports is not None and prev is None:
                     findings.append(messages.finding("previous.missing"))
+                if submitted is not None:
+                    from .published.against import against_findings
+
+                    findings.extend(against_findings(report, submitted, str(against)))
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
                 err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
                                 "internal.error")
@@ -214,8 +236,8 @@ def export_cmd(
     errors: list[dict[str, str]] = []
     for path in files:
         try:
-            report = read_report(path, spec=spec)
-        except ReadError as e:
+            report = read_any(path, spec)
+        except GiprError as e:
             errors.append({"file": str(path), "code": e.code, "message": str(e)})
             err_console.print("[red]" + messages.CLI["export_unreadable"] + "[/red]" + escape(str(e)), soft_wrap=True)
             continue

@@ -145,10 +145,11 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.group_row": ("info", "{ref}：“{found}”印成了一行，没有分列 {n} 个小项；各小项记为未知，该行的数在勾稽关系中按合计使用。"),
     "published.digits_split": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系唯一的拆分读作 {split}。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),
-    "published.total_printed": ("error", "{text}（印出的合计与各项之和不符）。"),
     "published.text_mismatch": ("warning", "正文“{sentence}”中的 {what} {text_n} 件与表中 {table_n} 件不一致（正文可能只说了其中一部分）。"),
-    "published.in_force": ("warning", "表二“{row}”：本年现行有效件数 {now}，上年现行有效 {prev} + 本年制发 {issued} − 本年废止 {repealed} = {expected}，不一致（也可能有文件因到期等原因失效）。"),
+    "previous.in_force": ("warning", "表二“{row}”：本年现行有效件数 {now}，上年现行有效 {prev} + 本年制发 {issued} − 本年废止 {repealed} = {expected}，不一致（也可能有文件因到期等原因失效）。"),
     "published.differs": ("warning", "{path}：公开的年报为 {published}，报送的统计表为 {submitted}。"),
+    "against.missing": ("warning", "“{against}”中没有找到“{unit}”报送的统计表，无法与公开的年报比对。"),
+    "against.same": ("info", "公开的年报与报送的统计表（{file}）逐格一致。"),
     "published.unit_from_title": ("info", "报告单位“{unit}”和年度 {year} 取自标题“{title}”。"),
     "label.changed": ("warning", "{ref} 的固定文字被改成了“{found}”，应为“{expected}”。"),
     "label.drift": ("info", "{ref} 的固定文字有细微差异（空格或标点）：“{found}”，应为“{expected}”。"),
@@ -215,6 +216,12 @@ CLI: dict[str, str] = {
     "export_unreadable": "无法读取：",
     "export_written": "已写入 {path}（{n} 个文件）",
     "no_year": "年度未知",
+    "import_ok": "✓ 已导入 {file}  {unit} · {year} 年度 · 格式 {format}（{n} 个数）",
+    "import_partial": "! 部分导入 {file}  {unit} · {year} 年度 · 格式 {format}（{n} 个数；有 {errors} 处无法读取）",
+    "import_failed": "✗ 无法导入",
+    "import_written": "    已写入工作簿：{path}",
+    "import_summary": "共 {files} 个文件：完整导入 {ok} 个，部分导入 {partial} 个，无法导入 {failed} 个。",
+    "empty_folder_docs": "文件夹 {folder} 中没有可导入的文档（.pdf/.html/.htm/.mhtml/.docx/.doc/.wps/.txt）。",
 }
 
 

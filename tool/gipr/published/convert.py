@@ -7,6 +7,7 @@ none), a wall-clock limit, and the child's whole process tree ended on timeout.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -41,8 +42,9 @@ def to_docx(data: bytes, suffix: str) -> bytes:
         profile = (t / "profile").resolve().as_uri()
         cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
                "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(src)]
+        env = dict(os.environ, HOME=str(t), SAL_USE_VCLPLUGIN="svp")
         try:
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=CONVERT_SECONDS)
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=CONVERT_SECONDS, env=env)
         except subprocess.TimeoutExpired:
             raise ConvertProblem("doc.convert_failed", f"超过 {CONVERT_SECONDS} 秒") from None
         except OSError as e:

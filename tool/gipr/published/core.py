@@ -220,6 +220,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
         found.findings.append(messages.finding("published.unit_from_title", unit=who or "？", year=year or "？",
                                                title=title))
     report.findings = list(found.findings)
-    report.published = True  # type: ignore[attr-defined]
-    report.groups = found.groups  # type: ignore[attr-defined]
+    report.source = "published"
+    report.text = doc.text
+    report.groups = list(found.groups)
     return Imported(report, list(found.findings), dict(found.where), doc.text, title, doc.kind, found.groups)

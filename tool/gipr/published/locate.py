@@ -111,9 +111,38 @@ def _is_value(text: str) -> bool:
     return v.state in ("number", "na", "blank")
 
 
+def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
+    """A table row broken across two pages (Word lets rows break by default): the last row
+    of a page's table and the first row of the next page's table are one row when only
+    their joined label is an official label."""
+    known = {r.norm for r in rows} | set(groups)
+
+    def label(row: list[Cell | None]) -> str:
+        texts = [c.text for c in row if c is not None and c.text and not _is_value(c.text)]
+        return normalize_label(texts[-1]) if texts else ""
+
+    tables = doc.tables
+    for a, b in zip(tables, tables[1:]):
+        if not (a.rows and b.rows and a.where.startswith("第") and b.where.startswith("第")):
+            continue
+        last, first = a.rows[-1], b.rows[0]
+        if len(last) != len(first) or label(last) in known or label(first) in known:
+            continue
+        merged: list[Cell | None] = []
+        for x, y in zip(last, first):
+            if x is None or y is None:
+                merged.append(x or y)
+            else:
+                merged.append(Cell(x.text + y.text, x.where if x.text or not y.text else y.where))
+        if label(merged) in known:
+            a.rows[-1] = merged
+            del b.rows[0]
+
+
 def locate(doc: Document, spec: Spec) -> Located:
     out = Located()
     rows, groups = _rows(spec)
+    _join_page_breaks(doc, rows, groups)
     t4_cells = [c for c in spec.table("t4").cells]
     t4_norms = {normalize_label(lab.text) for lab in spec.table("t4").labels}
     block_heads = {normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "corner"}
