@@ -134,12 +134,22 @@ def write_docx(fx: dict, path: Path) -> Path:
         cells, width = place(rows)
         t = d.add_table(rows=len(rows), cols=width)
         t.style = "Table Grid"
+        if fx.get("repeat_header") and title.startswith("三"):
+            from docx.oxml import OxmlElement
+            from docx.oxml.ns import qn
+
+            for tr in t._tbl.tr_lst[:3]:  # the header repeats on every page the table runs over
+                trpr = tr.get_or_add_trPr()
+                el = OxmlElement("w:tblHeader")
+                el.set(qn("w:val"), "true")
+                trpr.append(el)
         for r, c, rs, cs, _kind, text in cells:
             cell = t.cell(r, c)
             if rs > 1 or cs > 1:
                 cell = cell.merge(t.cell(r + rs - 1, c + cs - 1))
             cell.text = text
-    for para in fx.get("after", []):
+    # a report goes on after its tables (and Word never ends a document with a table)
+    for para in fx.get("after", ["五、存在的主要问题及改进情况", "六、其他需要报告的事项"]):
         d.add_paragraph(para)
     d.save(str(path))
     return path

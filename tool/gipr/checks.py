@@ -243,8 +243,16 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     groups = report.groups
     for r, lhs_ids, rhs_ids in plan.rule_sides:
         if r.kind in ("equal", "total"):
-            if groups:
+            if groups or printed:
                 lhs, rhs = _sum_groups(lhs_ids, values, groups), _sum_groups(rhs_ids, values, groups)
+                if printed and r.kind == "total" and lhs is not None and rhs is None:
+                    # a printed total below the parts that were printed is wrong whatever the
+                    # blank parts are (counts are never negative)
+                    known = _sum_groups([x for x in rhs_ids if values.get(x) is not None], values, [])
+                    if known is not None and known > lhs:
+                        rhs_text = fmt_number(known) + messages.detail("blank_parts")
+                        out.append(_rule_finding(report, r, fmt_number(lhs), rhs_text))
+                    continue
                 if lhs is None or rhs is None:
                     continue
             else:
@@ -264,12 +272,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
             continue  # an input is missing: reported as such, the rule is not evaluated
         if lhs == rhs or _q(lhs) == _q(rhs):
             continue
-        sentence = r.message.format(label=r.label, lhs=fmt_number(lhs), rhs=fmt_number(rhs))
-        anchor = r.lhs[0] if r.lhs else None
-        cell = spec.cells.get(anchor) if anchor else None
-        out.append(messages.finding("rule", key=f"rule.{r.family}", rule=r.id, cell=anchor,
-                                    ref=_ref(report, anchor) if anchor else None,
-                                    path=cell.label_path if cell else None, text=sentence))
+        out.append(_rule_finding(report, r, fmt_number(lhs), fmt_number(rhs)))
 
     if prev_values is not None:
         out.extend(in_force_findings(report, values, ctx.previous, prev_values))  # type: ignore[arg-type]
@@ -296,6 +299,15 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     # -- identity ------------------------------------------------------------------------------
     out.extend(_identity_findings(report, ctx))
     return _sorted(_dedupe(out))
+
+
+def _rule_finding(report: Report, r, lhs: str, rhs: str) -> Finding:
+    sentence = r.message.format(label=r.label, lhs=lhs, rhs=rhs)
+    anchor = r.lhs[0] if r.lhs else None
+    cell = report.spec.cells.get(anchor) if anchor else None
+    return messages.finding("rule", key=f"rule.{r.family}", rule=r.id, cell=anchor,
+                            ref=_ref(report, anchor) if anchor else None,
+                            path=cell.label_path if cell else None, text=sentence)
 
 
 def _printed_values(report: Report, values: dict[str, Number | None]) -> dict[str, Number | None]:
@@ -336,14 +348,14 @@ def _sum_groups(ids, values: dict[str, Number | None], groups) -> Number | None:
 IN_FORCE_ROWS = ("regulation", "normative")  # table 二 rows with 本年制发 / 本年废止 / 现行有效
 
 
-def in_force_findings(report: Report, values: dict[str, Number | None], previous: Report,
-                      prev_values: dict[str, Number | None]) -> list[Finding]:
-    """Cross-year plausibility for table 二 (formats with 制发/废止/现行有效 columns): this year's
-    现行有效 = last year's 现行有效 + 本年制发 − 本年废止; a warning, since documents also lapse."""
+def in_force_mismatches(spec: Spec, values: dict[str, Number | None], prev_values: dict[str, Number | None]
+                        ) -> list[tuple[str, dict[str, str]]]:
+    """Table 二 (formats with 制发/废止/现行有效 columns), per row: this year's 现行有效 against
+    last year's 现行有效 + 本年制发 − 本年废止.  (cell id, the numbers as text) per mismatch."""
     out = []
     for row in IN_FORCE_ROWS:
         ids = [f"t2.{row}.{c}" for c in ("issued", "repealed", "in_force")]
-        if not all(i in report.spec.cells for i in ids) or ids[2] not in previous.spec.cells:
+        if not all(i in spec.cells for i in ids):
             continue
         issued, repealed, now = (values.get(i) for i in ids)
         prev = prev_values.get(ids[2])
@@ -351,11 +363,19 @@ def in_force_findings(report: Report, values: dict[str, Number | None], previous
             continue
         expected = prev + issued - repealed  # type: ignore[operator]
         if expected != now:
-            cell = report.spec.cells[ids[2]]
-            out.append(messages.finding("previous.in_force", cell=cell.id, ref=_ref(report, cell.id),
-                                        path=cell.label_path, row=cell.row, now=fmt_number(now),
-                                        prev=fmt_number(prev), issued=fmt_number(issued),
-                                        repealed=fmt_number(repealed), expected=fmt_number(expected)))
+            out.append((ids[2], {"row": spec.cells[ids[2]].row, "now": fmt_number(now), "prev": fmt_number(prev),
+                                 "issued": fmt_number(issued), "repealed": fmt_number(repealed),
+                                 "expected": fmt_number(expected)}))
+    return out
+
+
+def in_force_findings(report: Report, values: dict[str, Number | None], previous: Report,
+                      prev_values: dict[str, Number | None]) -> list[Finding]:
+    """The 现行有效 cross-year plausibility as warnings (documents also lapse for other reasons)."""
+    out = []
+    for cid, kw in in_force_mismatches(report.spec, values, prev_values):
+        cell = report.spec.cells[cid]
+        out.append(messages.finding("previous.in_force", cell=cid, ref=_ref(report, cid), path=cell.label_path, **kw))
     return out
 
 

@@ -779,6 +779,10 @@ def load_previous(path: str | Path, *, jobs: int | None = None) -> Previous:
     from .spec import load_format
 
     path = Path(path)
+    from .workspace import find_workspace_dir
+
+    if path.is_dir() and find_workspace_dir(path) is None or path.is_file() and _is_document(path):
+        return _previous_from_reports(path)
     if path.is_dir():
         from .workspace import Workspace
 
@@ -807,6 +811,41 @@ def load_previous(path: str | Path, *, jobs: int | None = None) -> Previous:
     else:
         units = _prev_units([(rep.unit_code, rep.unit_name, county)])
     return Previous(str(path), rep.year, spec.id, county, units, name)
+
+
+def _is_document(path: Path) -> bool:
+    from .published import is_document
+
+    return is_document(path)
+
+
+def _previous_from_reports(path: Path) -> Previous:
+    """Last year from published reports (PDF, web page, Word, text) or from workbooks made by
+    ``gipr import --out``: a document, or a folder of them (not a workspace).  One report is
+    the county's own; several are units, and the county is their cell-by-cell sum."""
+    from .checks import load_previous as load_reports
+
+    try:
+        reps = load_reports(path)
+    except GiprError as e:
+        raise GiprError(f"无法读取上年数据 {path}：{e}", "merge.previous_unreadable") from None
+    if not reps:
+        raise GiprError(f"找不到上年数据：{path}（文件夹中没有统计表或公开的年报）", "merge.previous_missing")
+    spec = reps[0].spec
+    reps = [r for r in reps if r.spec.id == spec.id]
+    per_unit = []
+    for rep in reps:
+        inputs = {cid: rep.number(cid) for cid in input_ids(spec)}
+        per_unit.append((rep.unit_code, rep.unit_name, complete(spec, inputs)))
+    if len(reps) == 1:
+        county = per_unit[0][2]
+        name = reps[0].unit_name or ""
+    else:
+        ids = input_ids(spec)
+        county = complete(spec, sum_inputs(spec, [[u[2].get(cid) for cid in ids] for u in per_unit]))
+        name = ""
+    years = {r.year for r in reps if r.year}
+    return Previous(str(path), years.pop() if len(years) == 1 else None, spec.id, county, _prev_units(per_unit), name)
 
 
 def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[str, Number | None]]]:
@@ -876,6 +915,7 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
 
             msg = r.message.format(label=r.label, lhs=fmt_number(a), rhs=fmt_number(b)) if bad else ""
             rows.append(YearChange(code, name, r.lhs[0], a, b, "error" if bad else "", r.id, msg))
+        rows.extend(_in_force_changes(spec, code, name, this, last))
         for cid in common:
             a, b = this.get(cid), last.get(cid)
             if not a and not b:
@@ -902,6 +942,17 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
         seen.add(id(p))
         rows.append(YearChange(p[0], p[1], "", None, None, "info", "", "上年有该单位的数据，本年未汇总"))
     return rows
+
+
+def _in_force_changes(spec: Spec, code: str, name: str, this: Mapping[str, Number | None],
+                      last: Mapping[str, Number | None]) -> list[YearChange]:
+    """Table 二's 现行有效 cross-year plausibility (gipr.checks), as warnings of the year sheet."""
+    from . import messages
+    from .checks import in_force_mismatches
+
+    return [YearChange(code, name, cid, this.get(cid), last.get(cid), "warning", "",
+                       messages.text("previous.in_force", **kw))
+            for cid, kw in in_force_mismatches(spec, dict(this), dict(last))]
 
 
 def _fmt(n: Number | None) -> str:
@@ -1246,7 +1297,7 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
         c = spec.cells[r.lhs[0]]
         labels["F:" + r.id] = (f"表{c.table} / 本年“{c.row}”对上年“{_prev_label(spec, r.id)}” / "
                                + " / ".join(c.column_path))
-    sev = {"error": ("错误", s["err_text"]), "info": ("提示", s["info_text"])}
+    sev = {"error": ("错误", s["err_text"]), "warning": ("警告", s["info_text"]), "info": ("提示", s["info_text"])}
 
     def rows() -> Iterator[str]:
         for i, x in enumerate(result.changes):

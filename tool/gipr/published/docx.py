@@ -28,24 +28,20 @@ def parse_docx(data: bytes, name: str) -> Document:
             raise
     doc = _open(io.BytesIO(data))
     body = doc.element.body
-    texts: list[str] = []
-    tables: list[Table] = []
+    W_TBL, W_T, W_P = qn("w:tbl"), qn("w:t"), qn("w:p")
     budget = [MAX_CELLS]
 
+    def outside_tables(el) -> bool:
+        return next(el.iterancestors(W_TBL), None) is None
+
     def para_text(p) -> str:
-        return "".join(t.text or "" for t in p.iter(qn("w:t")))
+        return "".join(t.text or "" for t in p.iter(W_T))
 
-    def walk(el) -> None:
-        for child in el.iterchildren():
-            if child.tag == qn("w:p"):
-                texts.append(para_text(child))
-            elif child.tag == qn("w:tbl"):
-                tables.append(_table(child, len(tables) + 1, qn, para_text, budget))
-                texts.append("")
-            elif child.tag in (qn("w:sdt"), qn("w:sdtContent")):
-                walk(child)
-
-    walk(body)
+    # every table in document order, wherever Word or LibreOffice put it (the body, a text
+    # frame, a content control, inside another table's cell)
+    tables = [_table(tbl, i, qn, para_text, budget) for i, tbl in enumerate(body.iter(W_TBL), 1)]
+    texts = ["".join(t.text or "" for t in p.iter(W_T) if outside_tables(t))
+             for p in body.iter(W_P) if outside_tables(p)]
     return Document("docx", "\n".join(texts), tables)
 
 

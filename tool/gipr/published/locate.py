@@ -197,7 +197,7 @@ def locate(doc: Document, spec: Spec) -> Located:
             if row.cids[0] in out.values:
                 continue  # a repeated header/row on a following page: the first one counts
             after = row.order
-            if how != "exact" or leaf.text != row.label and normalize_label(leaf.text) != row.norm:
+            if how != "exact" or leaf.text.strip() != row.label:  # even “1、” for “1.”: said as printed
                 code = {"changed": "published.label_typo", "short": "published.label_short"}.get(how, "published.label_drift")
                 out.findings.append(messages.finding(code, severity="info", found=leaf.text, expected=row.label,
                                                      ref=leaf.where, path=f"表{spec.cells[row.cids[0]].table}"))
