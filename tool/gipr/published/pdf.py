@@ -30,7 +30,61 @@ class PdfProblem(Exception):
         self.detail = detail
 
 
+def _triage(data: bytes) -> tuple[int, list[tuple[str, int, int]]]:
+    """(pages, [(text, characters, vector paths) per page]) with PDFium: fast (a few ms a
+    page), so only pages that draw lines (tables) go through the slower cell recovery."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise PdfProblem("pdf.encrypted") from None
+        raise PdfProblem("pdf.corrupt", str(e)[:100]) from None
+    try:
+        n = len(doc)
+        if n > MAX_PAGES:
+            raise PdfProblem("pdf.too_many_pages", str(n))
+        pages = []
+        for i in range(n):
+            page = doc[i]
+            tp = page.get_textpage()
+            chars = tp.count_chars()
+            if chars > MAX_CHARS_PER_PAGE:
+                raise PdfProblem("pdf.corrupt", f"page {i + 1}")
+            paths = 0
+            for _obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
+                paths += 1
+                if paths >= 4:
+                    break
+            pages.append((tp.get_text_bounded() if chars else "", chars, paths))
+        return n, pages
+    finally:
+        doc.close()
+
+
 def parse_pdf(data: bytes, name: str) -> Document:
+    n, pages = _triage(data)
+    if sum(chars for _t, chars, _p in pages) == 0:
+        raise PdfProblem("pdf.scanned", str(n))
+    ruled = [i for i, (_t, chars, paths) in enumerate(pages) if chars and paths >= 4]
+    tables: list[Table] = []
+    loose: list[tuple[str, str]] = []  # lines of pages without ruled tables
+    found_on: set[int] = set()
+    if ruled:
+        tables = _ruled_tables(data, ruled, found_on)
+    for i, (text, _c, _p) in enumerate(pages):
+        if i not in found_on:
+            loose.extend((line, f"第{i + 1}页第{k}行") for k, line in enumerate(text.splitlines(), 1) if line.strip())
+    if loose:
+        tables.append(Table(tokens_to_rows(loose), "正文"))
+    text = "\n".join(t.replace("\r\n", "\n") for t, _c, _p in pages)
+    return Document("pdf", text, tables, pages=n)
+
+
+def _ruled_tables(data: bytes, page_numbers: list[int], found_on: set[int]) -> list[Table]:
+    """The tables of the given pages (0-based) from their ruling lines and word positions."""
     import pdfplumber
 
     try:
@@ -40,38 +94,20 @@ def parse_pdf(data: bytes, name: str) -> Document:
         if "Password" in kind or "Encrypt" in kind:
             raise PdfProblem("pdf.encrypted") from None
         raise PdfProblem("pdf.corrupt", f"{kind}: {str(e)[:100]}") from None
+    tables: list[Table] = []
+    budget = MAX_CELLS
     with pdf:
-        try:
-            n = len(pdf.pages)
-        except Exception as e:  # noqa: BLE001
-            kind = type(e).__name__
-            if "Password" in kind or "Encrypt" in kind:
-                raise PdfProblem("pdf.encrypted") from None
-            raise PdfProblem("pdf.corrupt", f"{kind}: {str(e)[:100]}") from None
-        if n > MAX_PAGES:
-            raise PdfProblem("pdf.too_many_pages", str(n))
-        tables: list[Table] = []
-        lines: list[tuple[str, str]] = []
-        loose: list[tuple[str, str]] = []  # lines of pages without ruled tables
-        chars = 0
-        budget = MAX_CELLS
-        for pno, page in enumerate(pdf.pages, 1):
+        for i in page_numbers:
+            pno = i + 1
+            page = pdf.pages[i]
             try:
                 words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
-            except Exception as e:  # noqa: BLE001
-                raise PdfProblem("pdf.corrupt", f"{type(e).__name__}: {str(e)[:100]}") from None
-            chars += sum(len(w["text"]) for w in words)
-            if len(words) > MAX_CHARS_PER_PAGE:
-                raise PdfProblem("pdf.corrupt", f"page {pno}")
-            page_lines = _lines(words, pno)
-            lines.extend(page_lines)
-            try:
                 found = page.find_tables()
-            except Exception:  # noqa: BLE001 - a page whose lines confuse the finder: its text remains
-                found = []
-            if not found:
-                loose.extend(page_lines)
+            except Exception:  # noqa: BLE001 - a page whose drawing confuses the finder: its text remains
                 continue
+            if not found:
+                continue
+            found_on.add(i)
             for ti, t in enumerate(found, 1):
                 rows: list[list[Cell | None]] = []
                 for row in t.rows:
@@ -86,15 +122,11 @@ def parse_pdf(data: bytes, name: str) -> Document:
                         x0, top, x1, bottom = bbox
                         inside = [w for w in words
                                   if x0 <= (w["x0"] + w["x1"]) / 2 <= x1 and top <= (w["top"] + w["bottom"]) / 2 <= bottom]
-                        text = _join(inside)
-                        line.append(Cell(text, f"第{pno}页（x={x0:.0f}，y={top:.0f}）"))
+                        line.append(Cell(_join(inside), f"第{pno}页（x={x0:.0f}，y={top:.0f}）"))
                     rows.append(line)
+                # words outside every table on this page (headings, text between tables) stay text
                 tables.append(Table(rows, f"第{pno}页 表格{ti}"))
-        if chars == 0:
-            raise PdfProblem("pdf.scanned", str(n))
-        if loose:
-            tables.append(Table(tokens_to_rows(loose), "正文"))
-        return Document("pdf", "\n".join(t for t, _w in lines), tables, pages=n)
+    return tables
 
 
 def _join(words: list[dict]) -> str:
@@ -109,21 +141,3 @@ def _join(words: list[dict]) -> str:
         out.append(w["text"])
         prev = w
     return "".join(out).strip()
-
-
-def _lines(words: list[dict], pno: int) -> list[tuple[str, str]]:
-    rows: dict[int, list[dict]] = {}
-    for w in words:
-        rows.setdefault(round(w["top"] / 3), []).append(w)
-    out = []
-    for key in sorted(rows):
-        ws = sorted(rows[key], key=lambda w: w["x0"])
-        parts = []
-        prev = None
-        for w in ws:
-            if prev is not None and w["x0"] - prev["x1"] > 6:
-                parts.append("  ")  # a column gap: a cell boundary for the token reader
-            parts.append(w["text"])
-            prev = w
-        out.append(("".join(parts), f"第{pno}页（y={ws[0]['top']:.0f}）"))
-    return out
