@@ -415,3 +415,18 @@ def test_document_error_is_a_clear_message(tmp_path):
     with pytest.raises(DocumentError) as e:
         import_document(p)
     assert "坏.pdf" in str(e.value)
+
+
+def test_hostile_page_with_too_many_cells_is_refused(tmp_path):
+    p = tmp_path / "炸弹.html"
+    p.write_text("<table>" + ("<tr>" + "<td>1</td>" * 500 + "</tr>") * 120 + "</table>", encoding="utf-8")
+    with pytest.raises(DocumentError) as e:
+        import_document(p)
+    assert e.value.code == "doc.corrupt" and "炸弹.html" in str(e.value) and "单元格" in str(e.value)
+
+
+def test_document_error_keeps_its_code_across_processes():
+    import pickle
+
+    e = pickle.loads(pickle.dumps(DocumentError("x：扫描件", "doc.scanned")))
+    assert isinstance(e, DocumentError) and e.code == "doc.scanned" and str(e) == "x：扫描件"

@@ -15,7 +15,7 @@ from ..errors import GiprError
 from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
 from ..values import Value
-from .grid import MAX_DOCUMENT_BYTES, Document
+from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
 from .locate import Located, locate
 from .title import find_title
 
@@ -28,6 +28,9 @@ PARSE_MEMORY_MB = 1024
 
 class DocumentError(GiprError):
     """A published document that cannot be imported; the message names the file."""
+
+    def __reduce__(self):  # keeps its code when it crosses the process boundary
+        return (DocumentError, (str(self), self.code))
 
 
 @dataclass
@@ -111,6 +114,9 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
                             code) from None
     except GiprError:
         raise
+    except TooManyCells:
+        raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("too_many_cells")),
+                            "doc.corrupt") from None
     except RecursionError:
         raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("nesting")),
                             "doc.corrupt") from None

@@ -18,7 +18,7 @@ from ..spec import Spec
 __all__ = ["splits", "row_ok", "resolve"]
 
 MAX_CANDIDATES = 20_000  # splits of one run
-MAX_COMBOS = 200_000  # combinations of ambiguous rows tried against the column rules
+MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column rules
 
 
 def splits(run: str, n: int) -> list[tuple[int, ...]] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from .grid import MAX_CELLS, Cell, Document, Table
+from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
 
 __all__ = ["parse_docx"]
 
@@ -68,7 +68,7 @@ def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
             text = "\n".join(para_text(p) for p in tc.iterchildren(qn("w:p")))
             budget[0] -= span
             if budget[0] < 0:
-                raise _TooMany()
+                raise TooManyCells()
             if vmerge == "continue":
                 row.extend([None] * span)
             else:
@@ -77,6 +77,3 @@ def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
         rows.append(row)
     return Table(rows, where0)
 
-
-class _TooMany(Exception):
-    """More grid cells than any report has."""

@@ -16,13 +16,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Cell", "Table", "Document", "MAX_DOCUMENT_BYTES", "MAX_PAGES", "MAX_CELLS", "MAX_TEXT_CHARS",
+__all__ = ["Cell", "Table", "Document", "TooManyCells", "MAX_DOCUMENT_BYTES", "MAX_PAGES", "MAX_CELLS", "MAX_TEXT_CHARS",
            "tokens_to_rows"]
 
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a published report is a few hundred KB
 MAX_PAGES = 300  # PDF pages looked at
-MAX_CELLS = 200_000  # grid cells over all tables (a report has about 300)
+MAX_CELLS = 50_000  # grid cells over all tables (a report has about 300, a whole web page a few thousand)
 MAX_TEXT_CHARS = 2_000_000  # characters of text kept
+
+
+class TooManyCells(Exception):
+    """More table cells than any report has (a hostile or broken document)."""
 
 
 @dataclass(frozen=True)

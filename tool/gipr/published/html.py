@@ -15,7 +15,7 @@ import email.policy
 import re
 from html.parser import HTMLParser
 
-from .grid import MAX_CELLS, Cell, Document, Table
+from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
 
 __all__ = ["parse_html", "parse_mhtml", "decode_page"]
 
@@ -71,7 +71,7 @@ class _Builder:
                     c += 1
                 budget[0] -= rs * cs
                 if budget[0] < 0:
-                    raise _TooMany()
+                    raise TooManyCells()
                 line.append(Cell(text, f"{where0} 第{r + 1}行第{c + 1}列"))
                 line.extend([None] * (cs - 1))
                 for dr in range(1, rs):
@@ -85,9 +85,6 @@ class _Builder:
         return Table(out, where0)
 
 
-class _TooMany(Exception):
-    pass
-
 
 class _Parser(HTMLParser):
     def __init__(self) -> None:
@@ -97,6 +94,7 @@ class _Parser(HTMLParser):
         self.text: list[str] = []
         self.skip = 0
         self.count = 0
+        self.cells = 0
 
     def handle_starttag(self, tag, attrs):
         if tag in _SKIP:
@@ -115,6 +113,9 @@ class _Parser(HTMLParser):
             self.stack[-1].rows.append([])
             self.stack[-1].cell = None
         elif tag in ("td", "th"):
+            self.cells += 1
+            if self.cells > MAX_CELLS:  # stop reading at once, not after the whole page
+                raise TooManyCells()
             b = self.stack[-1]
             self._close_cell(b)
             if not b.rows:
@@ -165,6 +166,8 @@ class _Parser(HTMLParser):
 
 
 def _span(v) -> int:
+    if v is None:
+        return 1
     try:
         return max(1, min(int(str(v).strip()), MAX_SPAN))
     except (TypeError, ValueError):
