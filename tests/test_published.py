@@ -430,3 +430,54 @@ def test_document_error_keeps_its_code_across_processes():
 
     e = pickle.loads(pickle.dumps(DocumentError("x：扫描件", "doc.scanned")))
     assert isinstance(e, DocumentError) and e.code == "doc.scanned" and str(e) == "x：扫描件"
+
+
+def test_against_a_workspace_uses_the_units_current_submission(tmp_path, capsys):
+    """The county office reviews a unit's report before it is published: the draft web page
+    against what the unit submitted (the workspace's current submission, matched by name)."""
+    ws = tmp_path / "2025"
+    assert cli("init", ws, "--year", 2025, "--roster", EXAMPLES / "roster.csv") == 0
+    assert cli("collect", EXAMPLES / "returned", "--workspace", ws, "--quiet") in (0, 1)
+    capsys.readouterr()
+    book = next(p for p in sorted((EXAMPLES / "returned").glob("*.xlsx")) if "教育科技局" in p.name)
+    rep = read_report(book)
+    from gipr.values import fmt_number
+
+    fx = {"format": rep.spec.id, "year": 2025, "unit": rep.unit_name, "labels": {}, "narrative": [],
+          "title": f"{rep.unit_name}2025年政府信息公开工作年度报告",
+          "printed": {cid: fmt_number(rep.number(cid)) for cid in rep.spec.cells}}
+    fx["printed"]["t3.open.person"] = str((rep.number("t3.open.person") or 0) + 1)  # one cell differs
+    page = pm.write_html(fx, tmp_path / "draft.html")
+    rc = cli("check", page, "--against", ws, "--json")
+    data = json.loads(capsys.readouterr().out)
+    diffs = [f for f in data["files"][0]["findings"] if f["code"] == "published.differs"]
+    assert [f["cell"] for f in diffs] == ["t3.open.person"], diffs
+    assert rc in (0, 1)
+
+
+@pytest.mark.parametrize("text,unit,year", [
+    ("洪泽区人民政府2023年政府信息公开工作年度报告\n一、总体情况", "洪泽区人民政府", 2023),
+    ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅", 2019),
+    ("灵丘县教育科技局\n\n2021年度政府信息公开工作报告\n2021年，我局……", "灵丘县教育科技局", 2021),
+    ("首页 > 政务公开\n正定县2022年政府信息公开工作年度报告\n本报告依据……", "正定县", 2022),
+    ("桃江县松木塘镇人民政府\n2022年政府信息公开工作年度报告", "桃江县松木塘镇人民政府", 2022),
+])
+def test_issuer_and_year_from_the_title(text, unit, year):
+    from gipr.published.title import find_title
+
+    _title, got_unit, got_year = find_title(text)
+    assert (got_unit, got_year) == (unit, year)
+
+
+@pytest.mark.parametrize("sentence,facts", [
+    ("2022年，我县共收到政府信息公开申请21件，均在规定时间内按要求回复。", {"new": 21}),
+    ("2022年度发生行政复议案件1件，为其他结果；行政诉讼案件1件，为其他结果。", {"review": 1, "suit": 1}),
+    ("2022年，共收到10件依申请公开请求，2021年结转政府信息公开申请2件，共办结10件，结转2023年度继续办理2件",
+     {"new": 10, "carry": 2, "next": 2}),
+    ("另有72件申请按照《条例》顺延到下年度答复", {"next": 72}),
+])
+def test_standard_facts_stated_in_the_text(sentence, facts):
+    from gipr.published.narrative import stated_facts
+
+    got = {f: n for f, _w, _c, n, _s in stated_facts(sentence)}
+    assert got == facts

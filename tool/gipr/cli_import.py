@@ -30,8 +30,9 @@ def import_record(imp, file: str) -> dict:
         v = report.values.get(cid)
         values[cid] = to_json_number(v.number) if v is not None and v.state == "number" else \
             to_json_number(computed.get(cid)) if not report.spec.cells[cid].input else None
-    return {"file": file, "unit": report.unit_name or None, "year": report.year, "format": report.spec.id,
-            "kind": imp.kind, "sha256": report.sha256, "values": values,
+    return {"file": file, "unit": report.unit_name or None, "unit_code": report.unit_code or None,
+            "year": report.year, "format": report.spec.id, "kind": report.kind, "medium": imp.kind,
+            "sha256": report.sha256, "values": values,
             "provenance": {cid: imp.provenance[cid] for cid in report.spec.cells if cid in imp.provenance},
             "findings": [f.to_json() for f in imp.findings]}
 

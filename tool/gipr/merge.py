@@ -823,14 +823,16 @@ def _previous_from_reports(path: Path) -> Previous:
     """Last year from published reports (PDF, web page, Word, text) or from workbooks made by
     ``gipr import --out``: a document, or a folder of them (not a workspace).  One report is
     the county's own; several are units, and the county is their cell-by-cell sum."""
+    from . import messages
     from .checks import load_previous as load_reports
 
     try:
         reps = load_reports(path)
     except GiprError as e:
-        raise GiprError(f"无法读取上年数据 {path}：{e}", "merge.previous_unreadable") from None
+        raise GiprError(messages.CLI["previous_unreadable"].format(path=path, error=e),
+                        "merge.previous_unreadable") from None
     if not reps:
-        raise GiprError(f"找不到上年数据：{path}（文件夹中没有统计表或公开的年报）", "merge.previous_missing")
+        raise GiprError(messages.CLI["previous_empty"].format(path=path), "merge.previous_missing")
     spec = reps[0].spec
     reps = [r for r in reps if r.spec.id == spec.id]
     per_unit = []

@@ -223,6 +223,8 @@ CLI: dict[str, str] = {
     "import_failed": "✗ 无法导入",
     "import_written": "    已写入工作簿：{path}",
     "import_summary": "共 {files} 个文件：完整导入 {ok} 个，部分导入 {partial} 个，无法导入 {failed} 个。",
+    "previous_unreadable": "无法读取上年数据 {path}：{error}",
+    "previous_empty": "找不到上年数据：{path}（文件夹中没有统计表或公开的年报）",
     "empty_folder_docs": "文件夹 {folder} 中没有可导入的文档（.pdf/.html/.htm/.mhtml/.docx/.doc/.wps/.txt）。",
 }
 
