@@ -481,3 +481,16 @@ def test_standard_facts_stated_in_the_text(sentence, facts):
 
     got = {f: n for f, _w, _c, n, _s in stated_facts(sentence)}
     assert got == facts
+
+
+def test_import_with_roster_names_the_unit_by_its_code(tmp_path, capsys):
+    fx = copy.deepcopy(CASES["lingqiu"])
+    fx["unit"] = "示例县教育科技局"  # the title names the county, the roster does not
+    fx["title"] = "示例县教育科技局2021年政府信息公开工作年度报告"
+    page = pm.write_html(fx, tmp_path / "edu.html")
+    out = tmp_path / "基线"
+    assert cli("import", page, "--roster", EXAMPLES / "roster.csv", "--out", out, "--json") == 0
+    rec = json.loads(capsys.readouterr().out)["reports"][0]
+    assert (rec["unit"], rec["unit_code"]) == ("县教育科技局", "003")
+    book = read_report(next(out.glob("*.xlsx")))
+    assert (book.unit_name, book.unit_code) == ("县教育科技局", "003")

@@ -44,6 +44,7 @@ def import_cmd(
     year: Optional[int] = typer.Option(None, "--year", help="报告年度（默认取自标题）"),
     fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019；默认按年度）"),
     unit: Optional[str] = typer.Option(None, "--unit", help="发布单位（默认取自标题）"),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册：把发布单位对应到名册中的单位（代码和名称）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 reports，与 gipr export --json 相同，另有 provenance）"),
     out: Optional[Path] = typer.Option(None, "--out", help="把每份年报写成该年度格式的 gipr 统计表，放入此文件夹"),
     force: bool = typer.Option(False, "--force", help="允许覆盖 --out 中已有的同名工作簿"),
@@ -58,12 +59,23 @@ def import_cmd(
     if year is not None and not (1990 <= year <= 2100):
         raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
     spec = _expected_spec(fmt, year)
+    units = None
+    if roster is not None:
+        from .roster import load_roster
+
+        units = load_roster(roster)
     files = collect_documents(paths)
     records, errors = [], []
     ok = partial = failed = 0
     for path in files:
         try:
-            imp = import_document(path, spec=spec, year=year, unit=unit)
+            try:
+                imp = import_document(path, spec=spec, year=year, unit=unit, roster=units)
+            except GiprError:
+                raise
+            except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+                raise GiprError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
+                                "internal.error") from None
         except GiprError as e:  # DocumentError, or the zip vetting's ReadError
             failed += 1
             errors.append({"file": str(path), "code": e.code, "message": str(e)})

@@ -152,6 +152,8 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.differs": ("warning", "{path}：公开的年报为 {published}，报送的统计表为 {submitted}。"),
     "against.missing": ("warning", "“{against}”中没有找到“{unit}”报送的统计表，无法与公开的年报比对。"),
     "against.same": ("info", "公开的年报与报送的统计表（{file}）逐格一致。"),
+    "published.unit_unknown": ("warning", "发布单位“{unit}”不在单位名册中，按标题中的名称记录。"),
+    "published.unit_matched": ("info", "发布单位“{found}”对应名册中的“{unit}”（代码 {unit_code}）。"),
     "published.unit_from_title": ("info", "报告单位“{unit}”和年度 {year} 取自标题“{title}”。"),
     "label.changed": ("warning", "{ref} 的固定文字被改成了“{found}”，应为“{expected}”。"),
     "label.drift": ("info", "{ref} 的固定文字有细微差异（空格或标点）：“{found}”，应为“{expected}”。"),

@@ -153,10 +153,27 @@ def _guess_spec(doc: Document) -> Spec:
     return best
 
 
+def roster_unit(issuer: str, roster) -> object | None:
+    """The roster unit a published report's issuer is: the same name, else the one unit whose
+    name ends the issuer's (a title says 灵丘县教育科技局 where the roster says 县教育科技局)."""
+    from ..roster import normalize_name
+
+    n = normalize_name(issuer)
+    if not n:
+        return None
+    same = [u for u in roster if normalize_name(u.name) == n]
+    if same:
+        return same[0]
+    ends = [u for u in roster if len(normalize_name(u.name)) >= 3 and n.endswith(normalize_name(u.name))]
+    return ends[0] if len(ends) == 1 else None
+
+
 def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec | None = None,
-                    year: int | None = None, unit: str | None = None, name: str | None = None) -> Imported:
+                    year: int | None = None, unit: str | None = None, name: str | None = None,
+                    roster=None) -> Imported:
     """One published report → Imported.  ``spec``/``year``/``unit`` override what the title
-    says.  Raises :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
+    says; with a ``roster`` (list of roster Units) the issuer is matched to its unit (code and
+    roster name).  Raises :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
     p = Path(path)
     display = name or str(path)
     if data is None:
@@ -218,6 +235,15 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
                                                label=label, n=n))
     who = unit or t_unit or ""
     report.fields = {"unit_name": who, "year": str(year) if year else ""}
+    if roster is not None and who:
+        u = roster_unit(who, roster)
+        if u is None:
+            found.findings.append(messages.finding("published.unit_unknown", unit=who))
+        else:
+            report.fields.update(unit_name=u.name, unit_code=u.code)  # type: ignore[attr-defined]
+            if u.name != who:  # type: ignore[attr-defined]
+                found.findings.append(messages.finding("published.unit_matched", found=who, unit=u.name,  # type: ignore[attr-defined]
+                                                       unit_code=u.code))  # type: ignore[attr-defined]
     report.identity = {}
     report.kind = "unit"
     report.sha256 = hashlib.sha256(data).hexdigest()

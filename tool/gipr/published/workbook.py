@@ -22,7 +22,7 @@ def input_numbers(report) -> dict[str, Number | None]:
 
 def write_workbook(report, outdir: str | Path, *, overwrite: bool = False) -> Path:
     year = report.year
-    unit = Unit(code="", name=report.unit_name, category="", contact="", email="", line=0) \
+    unit = Unit(code=report.unit_code, name=report.unit_name, category="", contact="", email="", line=0) \
         if report.unit_name else None
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
