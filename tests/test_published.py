@@ -494,3 +494,25 @@ def test_import_with_roster_names_the_unit_by_its_code(tmp_path, capsys):
     assert (rec["unit"], rec["unit_code"]) == ("县教育科技局", "003")
     book = read_report(next(out.glob("*.xlsx")))
     assert (book.unit_name, book.unit_code) == ("县教育科技局", "003")
+
+
+def test_merge_previous_published_page_equals_previous_rollup(tmp_path, capsys):
+    """Last year's county report published as a web page gives merge the same rule F
+    findings as last year's roll-up workbook itself."""
+    from gipr.checks import recompute
+    from gipr.publish import write_html
+
+    last = EXAMPLES / "2024年度汇总.xlsx"
+    rep = read_report(last)
+    page = write_html(tmp_path / "示例县2024年报.html", rep.spec, recompute(rep),
+                      title="示例县2024年政府信息公开工作年度报告")
+    results = []
+    for prev in (last, page):
+        out = tmp_path / f"汇总-{prev.suffix[1:]}.xlsx"
+        assert cli("merge", EXAMPLES / "returned", "--roster", EXAMPLES / "roster.csv", "--year", 2025,
+                   "--county", "示例县", "--out", out, "--previous", prev, "--json") in (0, 1)
+        results.append(json.loads(capsys.readouterr().out)["previous"])
+    by_xlsx, by_page = results
+    county = lambda r: sorted((c["cell"], c["message"]) for c in r["rule_f"] if not c["code"])  # noqa: E731
+    assert county(by_page) == county(by_xlsx)
+    assert by_page["source"] == str(page)
