@@ -397,11 +397,43 @@ def test_doc_without_libreoffice_says_so(bad_inputs, tmp_path):
     assert "LibreOffice" in res.stdout and bad_inputs["doc"].name in res.stdout.replace("\n", "")
 
 
-def test_hostile_page_fetches_and_runs_nothing(media):
-    """The page links a stylesheet, a script and an image on 127.0.0.1:9 (nothing listens):
-    importing never touches them, and the script's text is not the report's text."""
-    imp = import_document(media["shanghai"]["html"])
-    assert "被执行了" not in imp.text and "document.title" not in imp.text
+def test_hostile_page_fetches_and_runs_nothing(tmp_path):
+    """A page whose stylesheet, script, image and frame point at a real server on 127.0.0.1:
+    importing it (page and .mhtml) makes no request, and the script's text is not report text."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    try:
+        base = f"http://127.0.0.1:{srv.server_address[1]}"
+        page = pm.html_page(CASES["shanghai"]).replace("http://127.0.0.1:9", base).replace(
+            "</body>", f'<iframe src="{base}/frame"></iframe><img src="{base}/px.gif"></body>')
+        p = tmp_path / "page.html"
+        p.write_text(page, encoding="utf-8")
+        imp = import_document(p)
+        assert imp.report.number("t3.new.person") == 821
+        assert "被执行了" not in imp.text and "document.title" not in imp.text
+        import urllib.request
+
+        urllib.request.urlopen(base + "/probe", timeout=5).read()  # the server does answer
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        th.join(5)
+    assert hits == ["/probe"]
 
 
 def test_document_error_is_a_clear_message(tmp_path):
@@ -516,3 +548,10 @@ def test_merge_previous_published_page_equals_previous_rollup(tmp_path, capsys):
     county = lambda r: sorted((c["cell"], c["message"]) for c in r["rule_f"] if not c["code"])  # noqa: E731
     assert county(by_page) == county(by_xlsx)
     assert by_page["source"] == str(page)
+
+
+def test_export_reads_published_documents(media, capsys):
+    assert cli("export", media["shanghai"]["mhtml"], "--json") == 0
+    rec = json.loads(capsys.readouterr().out)["reports"][0]
+    assert rec["format"] == "2019" and rec["values"]["t4.cases.review_upheld"] == 5
+    assert rec["values"]["t4.cases.review_total"] is None  # export recomputes totals: two parts are blank
