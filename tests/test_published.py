@@ -555,3 +555,17 @@ def test_export_reads_published_documents(media, capsys):
     rec = json.loads(capsys.readouterr().out)["reports"][0]
     assert rec["format"] == "2019" and rec["values"]["t4.cases.review_upheld"] == 5
     assert rec["values"]["t4.cases.review_total"] is None  # export recomputes totals: two parts are blank
+
+
+def test_pdf_with_too_many_pages_is_refused(tmp_path):
+    from PIL import Image
+
+    from gipr.published.grid import MAX_PAGES
+
+    p = tmp_path / "很长.pdf"
+    img = Image.new("1", (8, 8))
+    img.save(p, "PDF", save_all=True, append_images=[img] * MAX_PAGES)
+    res = _run("import", p)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    out = res.stdout.replace("\n", "")
+    assert "很长.pdf" in out and f"{MAX_PAGES + 1} 页" in out

@@ -19,6 +19,8 @@ from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, tokens_to_rows
 __all__ = ["parse_pdf", "PdfProblem"]
 
 MAX_CHARS_PER_PAGE = 200_000
+MAX_TABLE_PAGES = 40  # pages whose cells are recovered (a report's three tables take a few)
+MAX_PATHS_PER_PAGE = 5_000  # a page drawing more is a picture, not a table: read as text
 
 
 class PdfProblem(Exception):
@@ -56,7 +58,7 @@ def _triage(data: bytes) -> tuple[int, list[tuple[str, int, int]]]:
             paths = 0
             for _obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
                 paths += 1
-                if paths >= 4:
+                if paths > MAX_PATHS_PER_PAGE:
                     break
             pages.append((tp.get_text_bounded() if chars else "", chars, paths))
         return n, pages
@@ -68,7 +70,8 @@ def parse_pdf(data: bytes, name: str) -> Document:
     n, pages = _triage(data)
     if sum(chars for _t, chars, _p in pages) == 0:
         raise PdfProblem("pdf.scanned", str(n))
-    ruled = [i for i, (_t, chars, paths) in enumerate(pages) if chars and paths >= 4]
+    ruled = [i for i, (_t, chars, paths) in enumerate(pages)
+             if chars and 4 <= paths <= MAX_PATHS_PER_PAGE][:MAX_TABLE_PAGES]
     tables: list[Table] = []
     loose: list[tuple[str, str]] = []  # lines of pages without ruled tables
     found_on: set[int] = set()
