@@ -144,6 +144,7 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.label_short": ("info", "{ref}：行标签印作简写“{found}”，按“{expected}”读取。"),
     "published.column_local": ("info", "表二“{row}”的列标签印作“{found}”（地方写法），按“{expected}”读取。"),
     "published.row_unaligned": ("error", "{ref}：表{table}的行“{label}”应有 {n} 个数，印出的是 {found} 个（{printed}），无法与各列对齐，该行未读取。"),
+    "published.row_missing": ("error", "文档中找不到表{table}的行“{label}”，该行的 {n} 个数据未读取。"),
     "published.group_row": ("info", "{ref}：“{found}”印成了一行，没有分列 {n} 个小项；各小项记为未知，该行的数在勾稽关系中按合计使用。"),
     "published.digits_split": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系唯一的拆分读作 {split}。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),

@@ -231,8 +231,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
             missing_rows.setdefault((c.table, c.row_path[-1] if c.row_path else c.column), 0)
             missing_rows[(c.table, c.row_path[-1] if c.row_path else c.column)] += 1
     for (tname, label), n in missing_rows.items():
-        found.findings.append(messages.finding("layout.row_missing", sheet=doc.kind.upper(), table=tname,
-                                               label=label, n=n))
+        found.findings.append(messages.finding("published.row_missing", table=tname, label=label, n=n))
     who = unit or t_unit or ""
     report.fields = {"unit_name": who, "year": str(year) if year else ""}
     if roster is not None and who:

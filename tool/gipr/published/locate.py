@@ -41,6 +41,9 @@ class Located:
     findings: list[Finding] = field(default_factory=list)
     groups: list[tuple[list[str], Number]] = field(default_factory=list)  # cells printed as one number
     tables: set[str] = field(default_factory=set)  # t2/t3/t4 found
+    # rows whose numbers could not be aligned, reported only if no later row of the same
+    # label is read (a label mentioned in the text before the table is not the table)
+    unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
 
 
 @dataclass
@@ -207,6 +210,12 @@ def locate(doc: Document, spec: Spec) -> Located:
             if row.table == "t2":
                 header = []
     _split_glued(out, spec, glued, known)
+    for key, (table_id, finding) in out.unaligned.items():
+        cid = finding.cell or next((c for r in rows if r.key == key for c in r.cids[:1]), None) \
+            if key != "t4" else t4_cells[0]
+        if cid is not None and cid not in out.values:
+            out.findings.append(finding)
+            out.tables.add(table_id)
     return out
 
 
@@ -236,8 +245,9 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         out.tables.add(spec.cells[cids[0]].table_id)
         return
     if len(vals) != len(cids):
-        out.findings.append(messages.finding("published.row_unaligned", table=t, label=label, n=len(cids),
-                                             found=len(vals), printed="｜".join(texts)[:120], ref=vals[0].where))
+        out.unaligned.setdefault(key, (spec.cells[cids[0]].table_id, messages.finding(
+            "published.row_unaligned", table=t, label=label, n=len(cids), found=len(vals),
+            printed="｜".join(texts)[:120], ref=vals[0].where)))
         return
     out.tables.add(spec.cells[cids[0]].table_id)
     for cid, v in zip(cids, vals):
