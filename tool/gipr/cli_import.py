@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from . import messages
 from .checks import recompute
-from .cli_check import _expected_spec, collect_paths
+from .cli_check import _expected_spec
 from .cliapp import app, console, print_json
 from .errors import GiprError
 from .model import SEVERITY_ZH

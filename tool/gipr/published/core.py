@@ -14,7 +14,6 @@ from .. import messages
 from ..errors import GiprError
 from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
-from ..values import Value
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
 from .locate import Located, locate
 from .title import find_title

@@ -93,18 +93,11 @@ def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list
     rules = [r for r in spec.rules_of("equal", "total")]
     involved = {c for k in keys for c in open_rows[k][0]}
     rules = [r for r in rules if involved & (set(r.lhs) | set(r.rhs))]
-    totals = {c.id: c.parts for c in spec.totals}
-
-    def val(cid: str, env: dict) -> int | None:
-        if cid in env:
-            return env[cid]
-        return None
-
     def side(ids: list[str], env: dict) -> int | None:
         total = 0
         pending = set()
         for cid in ids:
-            v = val(cid, env)
+            v = env.get(cid)
             if v is None:
                 pending.add(cid)
             else:
@@ -130,7 +123,6 @@ def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list
             good.append(combo)
             if len(good) > 50:
                 break
-    del totals
     remaining: dict[str, list[tuple[int, ...]]] = {}
     for i, k in enumerate(keys):
         options = sorted({g[i] for g in good})

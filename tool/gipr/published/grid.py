@@ -70,9 +70,7 @@ def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
     rows: list[list[Cell | None]] = []
     cur: list[Cell | None] | None = None
     for line, where in lines:
-        pos = 0
-        s = line
-        for piece in re.split(r"[\s|｜]+", s):
+        for piece in re.split(r"[\s|｜]+", line):
             piece = piece.strip()
             if not piece:
                 continue
@@ -96,7 +94,6 @@ def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
             if label_buf.strip():
                 cur = [Cell(label_buf.strip(), where)]
                 rows.append(cur)
-        pos += 1
     return rows
 
 
