@@ -152,17 +152,17 @@ def _guess_spec(doc: Document) -> Spec:
     return best
 
 
-def roster_unit(issuer: str, roster) -> object | None:
-    """The roster unit a published report's issuer is: the same name, else the one unit whose
-    name ends the issuer's (a title says 灵丘县教育科技局 where the roster says 县教育科技局)."""
+def roster_unit(report: Report, roster) -> object | None:
+    """The roster unit of a published report: the roster matcher's answer (code, exact name),
+    else the one unit whose name ends the issuer's (a title says 灵丘县教育科技局 where the
+    roster says 县教育科技局)."""
+    from ..checks import match_unit
     from ..roster import normalize_name
 
-    n = normalize_name(issuer)
-    if not n:
-        return None
-    same = [u for u in roster if normalize_name(u.name) == n]
-    if same:
-        return same[0]
+    u = match_unit(report, roster)
+    if u is not None:
+        return u
+    n = normalize_name(report.unit_name)
     ends = [u for u in roster if len(normalize_name(u.name)) >= 3 and n.endswith(normalize_name(u.name))]
     return ends[0] if len(ends) == 1 else None
 
@@ -234,7 +234,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     who = unit or t_unit or ""
     report.fields = {"unit_name": who, "year": str(year) if year else ""}
     if roster is not None and who:
-        u = roster_unit(who, roster)
+        u = roster_unit(report, roster)
         if u is None:
             found.findings.append(messages.finding("published.unit_unknown", unit=who))
         else:
