@@ -565,3 +565,35 @@ def test_pdf_with_too_many_pages_is_refused(tmp_path):
     assert res.returncode == 2 and "Traceback" not in res.stderr
     out = res.stdout.replace("\n", "")
     assert "很长.pdf" in out and f"{MAX_PAGES + 1} 页" in out
+
+
+def test_digit_splitting_never_guesses():
+    """Property: for a random table 三 row satisfying rule C, glued together, the true split is
+    always among the candidates, and a split is taken only when it is the only candidate."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gipr.published import digits
+    from gipr.spec import load_format
+
+    spec = load_format("2021")
+    cids = [f"t3.new.{c}" for c in ("person", "business", "research", "nonprofit", "legal", "other", "total")]
+
+    @settings(max_examples=150, deadline=None, derandomize=True)
+    @given(st.lists(st.integers(0, 120), min_size=6, max_size=6))
+    def check(parts):
+        row = (*parts, sum(parts))
+        run = "".join(map(str, row))
+        cands = digits.candidates(spec, cids, run)
+        assert cands is not None and row in cands
+        assert all(digits.row_ok(spec, cids, c) for c in cands)
+        every = digits.splits(run, 7) if len(run) <= 13 else None
+        if every is not None:  # the pruned search finds exactly the rule-consistent cuts
+            assert sorted(cands) == sorted(c for c in every if digits.row_ok(spec, cids, c))
+        decided, remaining = digits.resolve(spec, {}, {"new": (cids, cands)})
+        if len(cands) == 1:
+            assert [decided[c] for c in cids] == list(row)
+        else:
+            assert not decided and row in remaining["new"]
+
+    check()

@@ -120,6 +120,7 @@ DETAILS: dict[str, str] = {
     "json_reports": "缺少 reports 列表",
     "not_number": "不是数字",
     "no_split": "没有符合勾稽关系的拆分",
+    "too_many_splits": "超过 {n} 种，未一一列出",
     "blank_parts": "（空白的栏目未计入）",
     "too_many_cells": "表格单元格数量异常多，可能是恶意构造的文件",
 }

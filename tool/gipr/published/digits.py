@@ -24,28 +24,40 @@ MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column r
 def splits(run: str, n: int) -> list[tuple[int, ...]] | None:
     """Every cut of ``run`` into ``n`` numbers without leading zeros; None when too many."""
     out: list[tuple[int, ...]] = []
-    L = len(run)
-    if not run.isdigit() or n <= 0 or L < n:
+    if not run.isdigit() or n <= 0 or len(run) < n:
         return out
-
-    def rec(i: int, k: int, acc: list[int]) -> bool:
-        if k == 1:
-            tail = run[i:]
-            if tail and (tail == "0" or tail[0] != "0"):
-                out.append((*acc, int(tail)))
-                if len(out) > MAX_CANDIDATES:
-                    return False
-            return True
-        if run[i] == "0":
-            return rec(i + 1, k - 1, acc + [0])
-        for j in range(i + 1, L - (k - 1) + 1):
-            if not rec(j, k - 1, acc + [int(run[i:j])]):
-                return False
-        return True
-
-    if not rec(0, n, []):
-        return None
+    for cand in _cuts(run, n, None, ()):
+        out.append(cand)
+        if len(out) > MAX_CANDIDATES:
+            return None
     return out
+
+
+def _cuts(s: str, m: int, target: int | None, acc: tuple[int, ...]):
+    """Cuts of ``s`` into ``m`` numbers (no leading zeros); with ``target``, only cuts whose
+    numbers add up to it (pruned as it goes: no part, and no partial sum, may exceed it)."""
+    if m == 0:
+        if not s and (target is None or target == 0):
+            yield acc
+        return
+    if len(s) < m:
+        return
+    if m == 1:
+        if s == "0" or s[0] != "0":
+            v = int(s)
+            if target is None or v == target:
+                yield (*acc, v)
+        return
+    longest = len(s) - (m - 1)
+    if s[0] == "0":
+        longest = 1
+    if target is not None:
+        longest = min(longest, len(str(target)))
+    for j in range(1, longest + 1):
+        v = int(s[:j])
+        if target is not None and v > target:
+            break
+        yield from _cuts(s[j:], m - 1, None if target is None else target - v, (*acc, v))
 
 
 def _total_rules(spec: Spec, cids: list[str]) -> list[tuple[int, list[int]]]:
@@ -61,6 +73,57 @@ def _total_rules(spec: Spec, cids: list[str]) -> list[tuple[int, list[int]]]:
 
 def row_ok(spec: Spec, cids: list[str], cand: tuple[int, ...]) -> bool:
     return all(cand[t] == sum(cand[p] for p in parts) for t, parts in _total_rules(spec, cids))
+
+
+def candidates(spec: Spec, cids: list[str], run: str) -> list[tuple[int, ...]] | None:
+    """The cuts of ``run`` into the row's cells that satisfy the row's total rules (C: the
+    last cell is the sum of the others; E: each group of four and its 总计).  Groups that
+    end in their total are cut total-first, so only sums that can hold are tried.  None
+    when there are more than :data:`MAX_CANDIDATES`."""
+    n = len(cids)
+    if not run.isdigit() or len(run) < n:
+        return []
+    rules = _total_rules(spec, cids)
+    # consecutive groups [parts…, total] covering the row (table 三 rows: one; table 四: three)
+    groups: list[tuple[int, int]] = []
+    i = 0
+    for t, parts in sorted(rules):
+        if sorted(parts) == list(range(i, t)):
+            groups.append((i, t))
+            i = t + 1
+    if not groups or i != n:
+        out = []
+        for cand in _cuts(run, n, None, ()):
+            if row_ok(spec, cids, cand):
+                out.append(cand)
+                if len(out) > MAX_CANDIDATES:
+                    return None
+        return out
+    found: list[tuple[int, ...]] = []
+
+    def rec(s: str, g: int, acc: tuple[int, ...]) -> bool:
+        if g == len(groups):
+            if not s:
+                found.append(acc)
+            return len(found) <= MAX_CANDIDATES
+        a, t = groups[g]
+        width = t - a + 1
+        rest = sum(tt - aa + 1 for aa, tt in groups[g + 1:])
+        for glen in range(width, len(s) - rest + 1):  # the digits this group takes
+            chunk = s[:glen]
+            for k in range(1, glen - (width - 1) + 1):  # the digits of its total
+                tail = chunk[glen - k:]
+                if len(tail) > 1 and tail[0] == "0":
+                    continue
+                total = int(tail)
+                for parts in _cuts(chunk[:glen - k], width - 1, total, ()):
+                    if not rec(s[glen:], g + 1, (*acc, *parts, total)):
+                        return False
+        return True
+
+    if not rec(run, 0, ()):
+        return None
+    return found
 
 
 def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list[str], list[tuple[int, ...]]]],

@@ -237,11 +237,8 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
     if len(vals) > len(cids) and all(x == "" for x in texts[len(cids):]):
         vals = vals[:len(cids)]
     if len(vals) < len(cids) and len(vals) == 1 and _RUN.match(texts[0]) and len(texts[0]) >= len(cids):
-        cands = digits.splits(texts[0], len(cids))
-        if cands is None:
-            cands = []
-        cands = [c for c in cands if digits.row_ok(spec, cids, c)]
-        glued[key] = (cids, cands, texts[0], vals[0].where, label)
+        cands = digits.candidates(spec, cids, texts[0])
+        glued[key] = (cids, cands, texts[0], vals[0].where, label)  # None: too many to list
         out.tables.add(spec.cells[cids[0]].table_id)
         return
     if len(vals) != len(cids):
@@ -283,12 +280,15 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
 def _split_glued(out: Located, spec: Spec, glued: dict, known: dict) -> None:
     if not glued:
         return
-    decided, remaining = digits.resolve(spec, known, {k: (v[0], v[1]) for k, v in glued.items()}, out.groups)
+    decided, remaining = digits.resolve(spec, known, {k: (v[0], v[1] or []) for k, v in glued.items()}, out.groups)
     for key, (cids, cands, run, where, label) in glued.items():
         if key in remaining or not cands:
             shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
+            if cands is None:
+                shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
             out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
-                                                 n=len(remaining.get(key) or []),
+                                                 n=len(remaining.get(key) or []) if cands is not None
+                                                 else f"{digits.MAX_CANDIDATES}+",
                                                  candidates=shown or messages.detail("no_split"), ref=where))
             for cid in cids:
                 out.values[cid] = Value("blank", None, run, None, None, "published.digits_ambiguous")
