@@ -188,7 +188,7 @@ def test_check_printed_totals_are_checked_not_recomputed(tmp_path):
     fx = copy.deepcopy(CASES["shanghai"])
     fx["printed"]["t4.cases.review_total"] = "0"  # 维持 5, 尚未审结 2, 总计 printed 0
     p = pm.write_docx(fx, tmp_path / "shanghai-total-0.docx")
-    from gipr.checks import check_report
+    from gipr.check import check_report
 
     rep = import_document(p).report
     found = check_report(rep)
@@ -205,7 +205,7 @@ def test_check_one_row_group_takes_part_in_the_rules(tmp_path):
     fx = copy.deepcopy(CASES["lingqiu"])
     fx["one_row_other"] = ["1", "0", "0", "0", "0", "0", "1"]  # （六） as one row, 1 application
     p = pm.write_html(fx, tmp_path / "six.html")
-    from gipr.checks import check_report
+    from gipr.check import check_report
 
     found = check_report(import_document(p).report)
     assert not [f for f in found if f.code == "cell.blank"]  # its sub-cells are unknown, not blank
@@ -218,7 +218,7 @@ def test_check_text_against_tables(tmp_path):
     fx["narrative"] = ["市政府办公厅代表市政府共受理政府信息公开申请859件，信息公开类行政复议8件，诉讼9件。",
                        "另有72件申请按照《条例》顺延到下年度答复。"]
     p = pm.write_html(fx, tmp_path / "text.html")
-    from gipr.checks import check_report
+    from gipr.check import check_report
 
     found = check_report(import_document(p).report)
     mism = [f for f in found if f.code == "published.text_mismatch"]
@@ -287,7 +287,7 @@ def test_rollup_html_imports_back_exactly(tmp_path, capsys):
     roll = _example_rollup(tmp_path)
     capsys.readouterr()
     imp = import_document(roll["html"], year=2025)
-    from gipr.checks import recompute
+    from gipr.rules import recompute
 
     want = recompute(read_report(roll["xlsx"]))
     got = imp.report
@@ -527,8 +527,8 @@ def test_import_with_roster_names_the_unit_by_its_code(tmp_path, capsys):
 def test_merge_previous_published_page_equals_previous_rollup(tmp_path, capsys):
     """Last year's county report published as a web page gives merge the same rule F
     findings as last year's roll-up workbook itself."""
-    from gipr.checks import recompute
-    from gipr.publish import write_html
+    from gipr.rules import recompute
+    from gipr.report.html import write_html
 
     last = EXAMPLES / "2024年度汇总.xlsx"
     rep = read_report(last)

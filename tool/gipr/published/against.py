@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import messages
-from ..checks import _printed_values, _ref, pick_previous, recompute
+from ..check.findings import _ref, pick_previous
+from ..rules import printed_values, recompute
 from ..model import Finding, Report
 from ..values import Number, fmt_number
 
@@ -20,12 +21,12 @@ __all__ = ["load_submitted", "compare", "against_findings"]
 
 def load_submitted(against: Path) -> tuple[list[Report], object]:
     """(reports, roster or None) from a workbook, a folder of workbooks, or a workspace."""
-    from ..checks import load_previous
-    from ..workspace import find_workspace_dir
+    from ..check.findings import load_previous_reports
+    from ..collect.workspace import find_workspace_dir
 
     if against.is_dir() and find_workspace_dir(against) is not None:
+        from ..collect.workspace import Workspace
         from ..read import ReadError, read_report
-        from ..workspace import Workspace
 
         with Workspace.open(against) as ws:
             out = []
@@ -41,11 +42,11 @@ def load_submitted(against: Path) -> tuple[list[Report], object]:
                     rep.identity.setdefault("unit_name", u.name)
                 out.append(rep)
             return out, ws.roster
-    return load_previous(against), None
+    return load_previous_reports(against), None
 
 
 def compare(published: Report, submitted: Report) -> list[Finding]:
-    pv = _printed_values(published, recompute(published))
+    pv = printed_values(published, recompute(published))
     sv = recompute(submitted)
     out = []
     for cid, c in published.spec.cells.items():

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import messages
 from ..errors import GiprError
+from ..files import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
@@ -20,7 +21,6 @@ from .title import find_title
 
 __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
 
-DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".mhtml", ".mht", ".docx", ".doc", ".wps", ".txt")
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
 
@@ -156,7 +156,7 @@ def roster_unit(report: Report, roster) -> object | None:
     """The roster unit of a published report: the roster matcher's answer (code, exact name),
     else the one unit whose name ends the issuer's (a title says 灵丘县教育科技局 where the
     roster says 县教育科技局)."""
-    from ..checks import match_unit
+    from ..identify import match_unit
     from ..roster import normalize_name
 
     u = match_unit(report, roster)
@@ -182,7 +182,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
                                     "file.unreadable")
             size = p.stat().st_size
             if size > MAX_DOCUMENT_BYTES:
-                from ..read import _size
+                from ..ooxml.container import human_size as _size
 
                 raise DocumentError(messages.text("file.too_large", file=display, size=_size(size),
                                                   limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
@@ -198,7 +198,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if not data:
         raise DocumentError(messages.text("file.empty", file=display), "file.empty")
     if len(data) > MAX_DOCUMENT_BYTES:
-        from ..read import _size
+        from ..ooxml.container import human_size as _size
 
         raise DocumentError(messages.text("file.too_large", file=display, size=_size(len(data)),
                                           limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")

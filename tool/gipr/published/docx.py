@@ -19,10 +19,10 @@ def parse_docx(data: bytes, name: str) -> Document:
     from docx import Document as _open  # python-docx
     from docx.oxml.ns import qn
 
-    from ..read import ReadError, _open_zip  # the workbook reader's zip vetting (bombs, entities, layout)
+    from ..ooxml.container import ReadError, open_container  # the zip vetting (bombs, entities, layout)
 
     try:
-        _open_zip(data, name)
+        open_container(data, name)
     except ReadError as e:
         if e.code != "file.not_spreadsheet":  # vetted and sound, merely not a workbook: fine here
             raise

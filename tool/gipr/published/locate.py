@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from .. import messages
 from ..model import Finding
-from ..read import _similar, normalize_label
-from ..spec import Spec
+from ..read import normalize_label, similar_label
+from ..spec import Spec, type_rules
 from ..values import Number, Value, parse_printed
 from . import digits
 from .grid import Cell, Document
@@ -95,7 +95,7 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
     if exact:
         later = [r for r in exact if r.order > after]
         return (later or exact)[0], "exact"
-    similar = [r for r in rows if r.norm and _similar(norm, r.norm)]
+    similar = [r for r in rows if r.norm and similar_label(norm, r.norm)]
     if similar:
         later = [r for r in similar if r.order > after]
         return (later or similar)[0], "changed"
@@ -249,7 +249,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
     out.tables.add(spec.cells[cids[0]].table_id)
     for cid, v in zip(cids, vals):
         c = spec.cells[cid]
-        val = parse_printed(v.text, c.type, c.unit)
+        val = parse_printed(v.text, c.type, c.unit, type_rules(spec, c.type))
         out.values[cid] = val
         out.where[cid] = v.where
         known[cid] = val.number if val.state == "number" else None  # type: ignore[assignment]
@@ -266,7 +266,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
         return
     for i, v in enumerate(vals):
         c = spec.cells[leaves[0].cids[i]]
-        val = parse_printed(v.text, c.type, c.unit)
+        val = parse_printed(v.text, c.type, c.unit, type_rules(spec, c.type))
         ids = [r.cids[i] for r in leaves]
         for cid in ids:
             out.values[cid] = Value("blank", None, "")
