@@ -597,3 +597,13 @@ def test_digit_splitting_never_guesses():
             assert not decided and row in remaining["new"]
 
     check()
+
+
+def test_page_text_keeps_table_cells_apart(media):
+    """The numbers of a table never run into the words before them in a page's text (the
+    narrative check reads sentences like 行政复议7件 from it)."""
+    imp = import_document(media["shanghai"]["html"])
+    assert "尚未审结\n总计" in imp.text
+    from gipr.published.narrative import stated_facts
+
+    assert [f for f in stated_facts(imp.text) if f[0] in ("review", "suit")] == []

@@ -20,7 +20,7 @@ from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
 __all__ = ["parse_html", "parse_mhtml", "decode_page"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
+_BLOCK = {"p", "div", "br", "tr", "td", "th", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
           "title", "header", "footer", "nav", "ul", "ol", "dd", "dt", "blockquote", "pre"}
 _SKIP = {"script", "style", "noscript", "template", "head", "object", "iframe", "svg", "math"}
 MAX_SPAN = 64
