@@ -368,7 +368,7 @@ def load_previous_reports(path: str | Path) -> list[Report]:
     (ReadError for a bad workbook, DocumentError for a bad document)."""
     from ..files import DOCUMENT_SUFFIXES
     from ..published import import_document, is_document
-    from ..read import read_report
+    from ..read import read_report_limited as read_report  # an untrusted file: in a worker, with the limits
 
     path = Path(path)
     if path.is_dir():

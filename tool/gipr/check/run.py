@@ -11,7 +11,7 @@ from .. import messages
 from ..errors import GiprError
 from ..files import find_input_files
 from ..model import Finding, Report
-from ..read import ReadError, read_report
+from ..read import ReadError, read_report_limited
 from ..spec import Spec, available_formats, load_format
 from .findings import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
                        summarize)
@@ -25,8 +25,8 @@ def read_any(path: Path, spec: Spec | None) -> Report:
     from ..published import import_document, is_document
 
     if is_document(path):
-        return import_document(path, spec=spec).report
-    return read_report(path, spec=spec)
+        return import_document(path, spec=spec).report  # its parse runs in a worker, with the limits
+    return read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
 
 
 def collect_paths(paths: list[Path]) -> list[Path]:

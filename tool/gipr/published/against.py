@@ -26,13 +26,13 @@ def load_submitted(against: Path) -> tuple[list[Report], object]:
 
     if against.is_dir() and find_workspace_dir(against) is not None:
         from ..collect.workspace import Workspace
-        from ..read import ReadError, read_report
+        from ..read import ReadError, read_report_limited
 
         with Workspace.open(against) as ws:
             out = []
             for code, sub in ws.ledger.current().items():
                 try:
-                    rep = read_report(sub.archive_path, name=sub.file_name)
+                    rep = read_report_limited(sub.archive_path, name=sub.file_name)
                 except ReadError:
                     continue
                 u = ws.unit(code)
