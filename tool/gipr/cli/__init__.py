@@ -28,6 +28,8 @@ COMMAND_MODULES = {
     "merge": "merge",
     "check": "check", "export": "check",
     "send": "mail", "remind": "mail",
+    "import": "importer",
+    "ui": "ui",
 }
 
 
