@@ -14,6 +14,7 @@ from . import cli_template  # noqa: F401
 from . import cli_merge  # noqa: F401
 from . import cli_check  # noqa: F401  (check, export)
 from . import cli_mail  # noqa: F401  (send, remind)
+from . import cli_report  # noqa: F401  (report)
 from .cliapp import app, err_console
 from .errors import GiprError
 from .spec import SpecError
