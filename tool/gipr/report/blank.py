@@ -77,6 +77,12 @@ CONTENT: list[tuple[str, str]] = [
 ]
 
 
+_AFTER_OVERFLOW_PUNCT = ("w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+                         "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                         "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+                         "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
 def _paragraph_format(p, *, indent: bool, align=None, exact: bool = True) -> None:
     pf = p.paragraph_format
     if exact:
@@ -88,6 +94,10 @@ def _paragraph_format(p, *, indent: bool, align=None, exact: bool = True) -> Non
         pf.first_line_indent = st.BODY_SIZE * 2
     if align is not None:
         p.alignment = align
+    ppr = p._p.get_or_add_pPr()
+    hang = OxmlElement("w:overflowPunct")  # no punctuation hanging past the right margin
+    hang.set(qn("w:val"), "0")
+    ppr.insert_element_before(hang, *_AFTER_OVERFLOW_PUNCT)
 
 
 def _add_text(p, text: str, east_asia: str, size, *, bold: bool = False, color: str | None = None) -> None:
@@ -148,6 +158,10 @@ def _styles(doc) -> None:
     lang.set(qn("w:eastAsia"), "zh-CN")
     rpr.append(lang)
     normal.paragraph_format.widow_control = False
+    ppr = normal.element.get_or_add_pPr()
+    hang = OxmlElement("w:overflowPunct")  # no punctuation hanging past the right margin
+    hang.set(qn("w:val"), "0")
+    ppr.insert_element_before(hang, *_AFTER_OVERFLOW_PUNCT)
 
 
 def build_document():
