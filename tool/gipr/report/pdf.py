@@ -43,6 +43,20 @@ def soffice_path() -> str | None:
     return None
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop LibreOffice: on POSIX its whole process group (the soffice script starts
+    soffice.bin), elsewhere the process itself."""
+    if os.name == "posix":
+        import signal
+
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            return
+        except OSError:
+            pass
+    proc.kill()
+
+
 def convert_to_pdf(pairs: Sequence[tuple[Path, Path]], *, overwrite: bool = False, timeout: float | None = None
                    ) -> list[Path]:
     """Convert each ``(docx, pdf)``; raises GiprError (Chinese) when LibreOffice is missing or fails."""
@@ -70,14 +84,15 @@ def convert_to_pdf(pairs: Sequence[tuple[Path, Path]], *, overwrite: bool = Fals
                "--outdir", str(outdir), *map(str, inputs)]
         env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=work)
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=work,
+                                    start_new_session=os.name == "posix")
         except OSError as e:
             raise GiprError(messages.REPORT["pdf_failed"].format(docx=pairs[0][0], detail=str(e)), "report.pdf_failed"
                             ) from None
         try:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _stop(proc)
             proc.communicate()
             raise GiprError(messages.REPORT["pdf_timeout"].format(seconds=int(timeout)), "report.pdf_timeout") from None
         written = []

@@ -86,7 +86,7 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
         p = load_previous_values(previous)
         prev = _previous_for(p, load_format(p.format), kind=rep.kind, code=rep.unit_code, name=rep.unit_name,
                              path=previous)
-    return ReportData(spec, values, name or rep.unit_name, year, filler=rep.fields.get("filler", ""),
+    return ReportData(spec, values, name or messages.CLI["no_unit"], year, filler=rep.fields.get("filler", ""),
                       phone=rep.fields.get("phone", ""), errors=len(errors), previous=prev, kind=rep.kind)
 
 
@@ -154,11 +154,16 @@ def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[objec
     if unit is None:
         name = safe_filename(messages.REPORT["county_file"].format(county=county.name, year=county.year))
         jobs.append(Job(county, folder / name, county.name))
+    seen: dict[str, int] = {}
+    for _, d in units:
+        seen[normalize_name(d.name)] = seen.get(normalize_name(d.name), 0) + 1
     for e, d in units:
-        if unit is not None and unit.strip() != getattr(e, "code", "") and normalize_name(unit) != normalize_name(d.name):
+        code = getattr(e, "code", "")
+        if unit is not None and unit.strip() != code and normalize_name(unit) != normalize_name(d.name):
             continue
-        name = safe_filename(messages.REPORT["unit_file"].format(year=d.year, unit=d.name))
-        jobs.append(Job(d, folder / name, d.name))
+        label = d.name if seen[normalize_name(d.name)] == 1 or not code else f"{d.name}（{code}）"  # two units, one name
+        name = safe_filename(messages.REPORT["unit_file"].format(year=d.year, unit=label))
+        jobs.append(Job(d, folder / name, label))
     if unit is not None and not jobs:
         raise GiprError(messages.REPORT["unit_unknown"].format(unit=unit), "report.unit_unknown")
     if pdf:
