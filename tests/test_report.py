@@ -498,3 +498,14 @@ def test_pdf_without_libreoffice_says_so_and_keeps_the_docx(units, tmp_path, mon
     cap = capsys.readouterr()
     assert "未找到 LibreOffice" in flat(cap.err)
     assert out.is_file() and not out.with_suffix(".pdf").exists()
+
+
+def test_a_unit_name_with_markup_control_characters_and_template_syntax_is_printed_as_text(tmp_path):
+    spec = SPECS["2021"]
+    name = "A&B<局>\x01{{ 新收申请 }}{% if %}"
+    f = make_unit_file(tmp_path, ("H1", name, "县直部门"), unit_values(spec, 5), year=2025, spec=spec)
+    out = tmp_path / "h.docx"
+    assert cli("report", f, "--out", out) == 0
+    pars = paragraphs(out)
+    assert pars[0] == "A&B<局>{{ 新收申请 }}{% if %}2025年政府信息公开工作年度报告"
+    assert Document(str(out)).core_properties.title == pars[0]

@@ -350,7 +350,7 @@ def render_report(data: ReportData, template: str | Path | None = None):
         raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
                         "report.template_unreadable") from None
     props = tpl.docx.core_properties
-    props.title = f"{data.name}{data.year}年政府信息公开工作年度报告"
+    props.title = clean_text(f"{data.name}{data.year}年政府信息公开工作年度报告")
     return tpl
 
 
