@@ -271,4 +271,5 @@ REPORT: dict[str, str] = {
     "no_out_ws": "请用 --out 指定输出文件夹（或与 --unit 一起指定一个 .docx 文件）。",
     "pdf_error": "错误：{error}",
     "is_dir": "{path} 是一个文件夹，不能作为输出文件。",
+    "unclosed": "占位符没有闭合",
 }

@@ -132,12 +132,22 @@ def _names_in(expr: str, is_block: bool) -> list[str]:
     return sorted(meta.find_undeclared_variables(env.parse(src)))
 
 
+_CHECKED: set[tuple[str, int, int]] = set()
+
+
 def check_template(path: str | Path) -> None:
     """Refuse a template that uses a name gipr does not fill in, names the table placeholders in
     any other way than ``{{p 表二 }}``, or has a malformed tag: the message names the place."""
     import jinja2
 
     path = Path(path)
+    try:
+        st_ = path.stat()
+        key = (str(path.resolve()), st_.st_mtime_ns, st_.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _CHECKED:
+        return  # the same file, unchanged: checked already in this run
     for kind, xml in _template_parts(path):
         try:
             texts = _paragraph_texts(xml)
@@ -166,8 +176,10 @@ def check_template(path: str | Path) -> None:
             rest = _TAG.sub("", text)
             if "{{" in rest or "{%" in rest:
                 place = messages.REPORT["place_paragraph"].format(part=messages.REPORT[kind], n=n, text=_excerpt(text))
-                raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=place, detail="占位符没有闭合"),
+                raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=place, detail=messages.REPORT["unclosed"]),
                                 "report.template_syntax")
+    if key is not None:
+        _CHECKED.add(key)
 
 
 def _excerpt(text: str, n: int = 40) -> str:
