@@ -509,3 +509,19 @@ def test_a_unit_name_with_markup_control_characters_and_template_syntax_is_print
     pars = paragraphs(out)
     assert pars[0] == "A&B<局>{{ 新收申请 }}{% if %}2025年政府信息公开工作年度报告"
     assert Document(str(out)).core_properties.title == pars[0]
+
+
+def test_a_unit_merged_with_errors_is_refused_and_drafted_from_the_rollup(tmp_path, capsys):
+    rollup = tmp_path / "汇总.xlsx"
+    assert cli("merge", EXAMPLES / "returned", "--roster", EXAMPLES / "roster.csv", "--year", 2025,
+               "--county", "示例县", "--include-errors", "--out", rollup) == 0
+    out = tmp_path / "jt.docx"
+    capsys.readouterr()
+    assert cli("report", rollup, "--unit", "县交通运输局", "--out", out) == 2
+    assert "带着错误汇总" in flat(capsys.readouterr().err) and not out.exists()
+    assert cli("report", rollup, "--unit", "县交通运输局", "--out", out, "--include-errors") == 0
+    assert paragraphs(out)[0].startswith("草稿（数据有误）")
+    clean = tmp_path / "cz.docx"  # a clean unit of the same roll-up is no draft
+    assert cli("report", rollup, "--unit", "县财政局", "--out", clean) == 0
+    assert not any("草稿" in p for p in paragraphs(clean))
+    assert cli("report", rollup, "--out", tmp_path / "county.docx") == 2  # the roll-up itself breaks rule A

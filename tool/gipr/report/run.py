@@ -72,13 +72,17 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
     rep = read_report(path)
     findings = check_report(rep, CheckContext(year=rep.year))
     errors = [f for f in findings if f.severity == "error"]
+    if unit is not None:
+        # one unit of a roll-up: the roll-up's rule errors come from units merged with errors, which
+        # are marked in it (checked per unit below); other errors (tampering, unreadable cells) count
+        errors = [f for f in errors if not f.code.startswith("rule.")]
     if errors and not include_errors:
         raise GiprError(messages.REPORT["source_errors"].format(file=path, errors=len(errors), first=errors[0].message),
                         "report.source_errors")
     spec = rep.spec
     year = rep.year or 0
     if unit is not None:
-        return _unit_of_rollup(path, rep, unit, errors=len(errors), previous=previous)
+        return _unit_of_rollup(path, rep, unit, errors=len(errors), previous=previous, include_errors=include_errors)
     values = recompute(rep)
     name = _rollup_county(rep) if rep.kind == "rollup" else rep.unit_name
     prev = None
@@ -90,8 +94,8 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
                       phone=rep.fields.get("phone", ""), errors=len(errors), previous=prev, kind=rep.kind)
 
 
-def _unit_of_rollup(path: Path, rep, unit: str, *, errors: int, previous) -> ReportData:
-    from ..merge import complete, input_ids, read_unit_sheet
+def _unit_of_rollup(path: Path, rep, unit: str, *, errors: int, previous, include_errors: bool) -> ReportData:
+    from ..merge import INCLUDED_ERRORS, complete, input_ids, read_unit_sheet
     from ..roster import normalize_name
     from ..spec import load_format
 
@@ -103,6 +107,13 @@ def _unit_of_rollup(path: Path, rep, unit: str, *, errors: int, previous) -> Rep
     if hit is None:
         raise GiprError(messages.REPORT["unit_unknown"].format(unit=unit), "report.unit_unknown")
     code, name, vals = hit
+    # a unit the merge included although it had errors (merge --include-errors)
+    marked = next((u for u in rep.units if u.get("status") == INCLUDED_ERRORS
+                   and ((code and u.get("code") == code) or (not code and u.get("name") == name))), None)
+    if marked is not None:
+        if not include_errors:
+            raise GiprError(messages.REPORT["unit_marked"].format(file=path, unit=name), "report.source_errors")
+        errors = max(errors, 1)
     values = complete(spec, {cid: vals.get(cid) for cid in input_ids(spec)}, blank_as_zero=False)
     prev = None
     if previous is not None:
