@@ -21,7 +21,6 @@ from docx.oxml.ns import qn
 
 from gipr.report.figures import change_text
 from gipr.spec import load_format
-from gipr.values import fmt_number
 from helpers import consistent_values
 from test_merge import cli, flat, independent_sum, make_unit_file, rollup_table_values
 
@@ -168,6 +167,52 @@ def test_header_rows_repeat_and_the_page_is_government_style(documents):
     footer = sec.footer._element.xml
     assert "PAGE" in footer
     assert "{{" not in xml and "{%" not in xml
+
+
+def test_the_official_structure_in_order(documents):
+    for fmt in ("2021", "2019"):
+        pars = paragraphs(documents[fmt])
+        heads = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                 "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+        at = [pars.index(h) for h in heads]
+        assert at == sorted(at)
+        year = YEARS[fmt]
+        assert pars[0] == f"县测试局{year}年政府信息公开工作年度报告"
+        pre = pars[1]
+        assert "《中华人民共和国政府信息公开条例》" in pre and f"{year}年1月1日至{year}年12月31日" in pre
+        assert "填报人：张三，联系电话：0999-1234567" in pre  # the contact, from the workbook's cover
+        # the places people write, marked (highlighted) in 一、五、六
+        for h in ("一、总体情况", "五、存在的主要问题及改进情况"):
+            assert pars[pars.index(h) + 1].startswith("【请在此填写")
+        assert pars[-1].startswith("【请在此填写") and "无" in pars[-1]
+    doc = Document(str(documents["2021"]))
+    mark = next(p for p in doc.paragraphs if p.text.startswith("【请在此填写"))
+    assert mark.runs[0].font.highlight_color is not None  # yellow: visible in WPS/Word
+
+
+def test_json_output(units, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "j.docx"
+    capsys.readouterr()
+    assert cli("report", units[1]["2021"], "--out", out, "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["documents"] == [{"who": "县测试局", "docx": str(out), "pdf": None, "draft": False, "errors": 0,
+                                  "kind": "unit"}]
+
+
+def test_the_fee_sentence_where_the_data_allows_it():
+    from gipr.merge import complete
+    from gipr.report.document import fee_sentence
+
+    spec = SPECS["2021"]
+    zero = complete(spec, {c.id: 0 for c in spec.inputs})
+    assert fee_sentence(spec, zero) == "本年度未收到政府信息公开申请，未收取信息处理费。"
+    some = dict(zero, **{"t3.new.person": 3})
+    assert fee_sentence(spec, complete(spec, some)).startswith("【请填写")
+    unpaid = dict(zero, **{"t3.new.person": 3, "t3.other2.person": 2})
+    text = fee_sentence(spec, complete(spec, unpaid))
+    assert text.startswith("本年度有2件申请因申请人逾期未按收费通知要求缴纳费用") and "【请填写" in text
 
 
 # ------------------------------------------------------------------------------------
