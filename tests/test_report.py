@@ -397,6 +397,8 @@ def test_a_reworded_template_is_used(units, tmp_path):
     ("{{ 新收申请 + }}", ["占位符写法有误", "正文第"]),
     ("见下表：{{ 表三 }}", ["{{p 表三 }}"]),
     ("{% if 办公室电话 %}有{% endif %}", ["未知的占位符“办公室电话”"]),
+    ("联系：{{ 联系方式 }}", ["须写作 {{r 联系方式 }}", "正文第"]),
+    ("{{r 新收申请 }}件", ["须写作 {{ 新收申请 }}", "正文第"]),
 ])
 def test_a_template_with_an_unknown_or_malformed_placeholder_is_refused(units, tmp_path, capsys, bad, expect):
     tpl = _edited_template(tmp_path, lambda doc: doc.add_paragraph(bad))

@@ -272,6 +272,7 @@ REPORT: dict[str, str] = {
     "pdf_error": "错误：{error}",
     "is_dir": "{path} 是一个文件夹，不能作为输出文件。",
     "unclosed": "占位符没有闭合",
+    "template_form": "报告模板 {path} 中的占位符“{name}”须写作 {form}（{place}）。",
     "unit_marked": ("汇总表 {file} 中的“{unit}”是带着错误汇总的（已标注），未生成年度报告。请先改正该单位的报表；"
                     "如需先生成草稿，请加 --include-errors。"),
 }

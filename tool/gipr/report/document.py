@@ -26,7 +26,7 @@ from ..spec import Spec, TableLayout, _templates_dir
 from ..values import Number, fmt_number
 from . import style as st
 from .blank import TEMPLATE_NAME
-from .figures import PLACEHOLDERS, TABLE_PLACEHOLDERS, figure_context, figure_value
+from .figures import PLACEHOLDERS, RICH_PLACEHOLDERS, TABLE_PLACEHOLDERS, figure_context, figure_value
 from .layout import header_rows, table_regions
 
 __all__ = ["ReportData", "default_template", "check_template", "render_report", "write_report", "TABLE_KEYS"]
@@ -168,10 +168,19 @@ def check_template(path: str | Path) -> None:
                     if name not in PLACEHOLDERS:
                         raise GiprError(messages.REPORT["template_unknown"].format(path=path, name=name, place=place),
                                         "report.template_unknown")
+                    prefix = _PREFIX.match(expr.strip())
+                    prefix = prefix.group(1) if prefix else ""
                     if name in TABLE_PLACEHOLDERS and not (
-                            not is_block and re.match(r"^-?\s*p\s", expr.strip()) and text.strip() == m.group(0).strip()):
+                            not is_block and prefix == "p" and text.strip() == m.group(0).strip()):
                         raise GiprError(messages.REPORT["template_table"].format(path=path, name=name, place=place),
                                         "report.template_table")
+                    if is_block or name in TABLE_PLACEHOLDERS:
+                        continue
+                    want = "r" if name in RICH_PLACEHOLDERS else ""
+                    if prefix != want:  # {{r x }} needs rich text, a plain {{ x }} plain text
+                        form = "{{r " + name + " }}" if want else "{{ " + name + " }}"
+                        raise GiprError(messages.REPORT["template_form"].format(path=path, name=name, form=form,
+                                                                                place=place), "report.template_form")
             # an opening brace pair without its closing one
             rest = _TAG.sub("", text)
             if "{{" in rest or "{%" in rest:

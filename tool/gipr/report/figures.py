@@ -14,7 +14,7 @@ from .. import messages
 from ..spec import Spec
 from ..values import Number, fmt_number
 
-__all__ = ["FIGURES", "PLACEHOLDERS", "TEXT_PLACEHOLDERS", "TABLE_PLACEHOLDERS", "figure_cells", "figure_value",
+__all__ = ["FIGURES", "PLACEHOLDERS", "TEXT_PLACEHOLDERS", "TABLE_PLACEHOLDERS", "RICH_PLACEHOLDERS", "figure_cells", "figure_value",
            "change_text", "figure_context"]
 
 
@@ -108,8 +108,8 @@ TEXT_PLACEHOLDERS: dict[str, str] = {
     "单位名称": "本机关（单位）名称；汇总报告为本级名称",
     "年度": "报告年度，如 2025",
     "报告格式": "统计表格式，如 2021",
-    "联系方式": "封面的填报人和联系电话；没有时为待填写的标记",
-    "信息处理费": "收取信息处理费情况的句子；数据不能说明时为待填写的标记",
+    "联系方式": "封面的填报人和联系电话；没有时为待填写的标记（写作 {{r 联系方式 }}）",
+    "信息处理费": "收取信息处理费情况的句子；数据不能说明时为待填写的标记（写作 {{r 信息处理费 }}）",
     "草稿": "数据有误、仍生成（--include-errors）时为真",
     "草稿说明": "草稿的原因（错误条数）",
     "表二标题": "表二的标题（按格式文件）",
@@ -119,6 +119,7 @@ TEXT_PLACEHOLDERS: dict[str, str] = {
 TABLE_PLACEHOLDERS: dict[str, str] = {"表二": "表二（写作 {{p 表二 }}，独占一段）",
                                       "表三": "表三（写作 {{p 表三 }}，独占一段）",
                                       "表四": "表四（写作 {{p 表四 }}，独占一段）"}
+RICH_PLACEHOLDERS = frozenset({"联系方式", "信息处理费"})  # rich text (marked places): written {{r 名称 }}
 YOY_SUFFIX = "同比"
 
 
