@@ -65,6 +65,12 @@ def docx_tables(path: Path) -> list[dict[tuple[int, int], tuple[str, int, int]]]
     return out
 
 
+def need_writer(soffice: str) -> None:
+    program = Path(soffice).resolve().parent
+    if not any(program.glob("libswlo.*")) and not any(program.glob("swlo.dll")):
+        pytest.skip("LibreOffice Writer is not installed (Debian: apt-get install libreoffice-writer-nogui)")
+
+
 def paragraphs(path: Path) -> list[str]:
     return [p.text for p in Document(str(path)).paragraphs]
 
@@ -486,9 +492,7 @@ def test_one_unit_of_a_rollup(county_docs, tmp_path):
 @pytest.fixture(scope="module")
 def pdfs(soffice, units, tmp_path_factory):
     """``gipr report --pdf`` for the 2021 unit: one LibreOffice run."""
-    program = Path(soffice).resolve().parent
-    if not any(program.glob("libswlo.*")) and not any(program.glob("swlo.dll")):
-        pytest.skip("LibreOffice Writer is not installed (Debian: apt-get install libreoffice-writer-nogui)")
+    need_writer(soffice)
     d = tmp_path_factory.mktemp("report_pdf")
     out = d / "unit.docx"
     assert cli("report", units[1]["2021"], "--out", out, "--pdf") == 0
@@ -572,3 +576,23 @@ def test_a_unit_merged_with_errors_is_refused_and_drafted_from_the_rollup(tmp_pa
     assert cli("report", rollup, "--unit", "县财政局", "--out", clean) == 0
     assert not any("草稿" in p for p in paragraphs(clean))
     assert cli("report", rollup, "--out", tmp_path / "county.docx") == 2  # the roll-up itself breaks rule A
+
+
+def test_a_template_resaved_by_an_office_application_still_works(soffice, units, tmp_path):
+    """LibreOffice Writer opens the shipped template and saves it as .docx again (as a clerk's
+    WPS or Word would after rewording): its XML is rewritten, the placeholders still work."""
+    from lo import lo_convert
+
+    need_writer(soffice)
+    src = tmp_path / "src" / "tpl.docx"
+    src.parent.mkdir()
+    src.write_bytes(TEMPLATE.read_bytes())
+    (resaved,) = lo_convert([src], "docx:MS Word 2007 XML", tmp_path / "lo")
+    assert Document(str(resaved)).element.body.xml != Document(str(TEMPLATE)).element.body.xml
+    out = tmp_path / "r.docx"
+    assert cli("report", units[1]["2021"], "--template", resaved, "--out", out) == 0
+    expected = independent_sum([units[1]["2021"]], SPECS["2021"])
+    table = table_values(out, SPECS["2021"])
+    assert table == expected
+    text = "".join(paragraphs(out))
+    assert f"新收政府信息公开申请{table['t3.new.total']}件" in text and "{{" not in text
