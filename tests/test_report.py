@@ -355,6 +355,11 @@ def test_an_existing_output_is_not_overwritten(units, tmp_path, capsys):
     assert cli("report", units[1]["2021"], "--out", out, "--force") == 0
     assert out.read_bytes()[:2] == b"PK"
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert cli("report", units[1]["2021"], "--out", blocker / "r.docx") == 2  # no traceback
+    assert "不是文件夹" in flat(capsys.readouterr().err)
+    blocker.unlink()
     bad = tmp_path / "x.pdf"
     assert cli("report", units[1]["2021"], "--out", bad) == 2
     assert ".docx" in flat(capsys.readouterr().err) and not bad.exists()

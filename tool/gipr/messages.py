@@ -272,6 +272,8 @@ REPORT: dict[str, str] = {
     "pdf_error": "错误：{error}",
     "is_dir": "{path} 是一个文件夹，不能作为输出文件。",
     "unclosed": "占位符没有闭合",
+    "write_failed": "无法写入 {path}：{detail}。没有生成文件。",
+    "not_folder": "{path} 不是文件夹，无法在其中写入年度报告。",
     "template_form": "报告模板 {path} 中的占位符“{name}”须写作 {form}（{place}）。",
     "unit_marked": ("汇总表 {file} 中的“{unit}”是带着错误汇总的（已标注），未生成年度报告。请先改正该单位的报表；"
                     "如需先生成草稿，请加 --include-errors。"),

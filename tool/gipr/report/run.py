@@ -186,6 +186,9 @@ def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[objec
 def check_outputs(jobs: Sequence[Job], force: bool) -> None:
     """Refuse before writing anything: a wrong suffix, or an existing file without --force."""
     for j in jobs:
+        parent = j.out.parent
+        if parent.exists() and not parent.is_dir():
+            raise GiprError(messages.REPORT["not_folder"].format(path=parent), "output.not_folder")
         if j.out.suffix.lower() != ".docx":
             raise GiprError(messages.REPORT["out_suffix"].format(path=j.out), "report.out_suffix")
         for p in (j.out, j.pdf):
@@ -206,7 +209,15 @@ def write_jobs(jobs: Sequence[Job], *, template: str | Path | None = None, force
     if template is not None:
         check_template(template)
     check_outputs(jobs, force)
-    written = [write_report(j.out, j.data, template=template, overwrite=force) for j in jobs]
+    written = []
+    for j in jobs:
+        try:
+            written.append(write_report(j.out, j.data, template=template, overwrite=force))
+        except OSError as e:  # the folder cannot be made, or no temporary file beside the output
+            from ..fsio import describe_os_error
+
+            raise GiprError(messages.REPORT["write_failed"].format(path=j.out, detail=describe_os_error(e)),
+                            "output.write_failed") from None
     pairs = [(j.out, j.pdf) for j in jobs if j.pdf is not None]
     if pairs:
         written += convert_to_pdf(pairs, overwrite=force)
