@@ -601,3 +601,20 @@ def test_a_template_resaved_by_an_office_application_still_works(soffice, units,
     assert table == expected
     text = "".join(paragraphs(out))
     assert f"新收政府信息公开申请{table['t3.new.total']}件" in text and "{{" not in text
+
+
+def test_a_template_with_xml_entities_is_refused(units, tmp_path, capsys):
+    import zipfile
+
+    tpl = tmp_path / "evil.docx"
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(tpl, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+            dst.writestr(item, data)
+    capsys.readouterr()
+    assert cli("report", units[1]["2021"], "--template", tpl, "--out", tmp_path / "x.docx") == 2
+    err = flat(capsys.readouterr().err)
+    assert "无法打开" in err and "ENTITY" in err
+    assert not (tmp_path / "x.docx").exists()
