@@ -47,9 +47,9 @@ def main() -> None:
     logging.getLogger("mail.log").setLevel(logging.ERROR)
 
     from gipr.collect import Collector
-    from gipr.imap import collect_imap
+    from gipr.collect.imap import collect_imap
     from gipr.mail import mail_units
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
     from mailservers import DOVECOT, OPENSSL, Dovecot, SmtpServer
 
     tmp = Path(tempfile.mkdtemp(prefix="gipr-bench-mail-"))

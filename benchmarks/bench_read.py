@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from gipr.checks import check_report  # noqa: E402
+from gipr.check import check_report  # noqa: E402
 from gipr.read import read_report  # noqa: E402
 from gipr.roster import Unit  # noqa: E402
 from gipr.spec import load_format  # noqa: E402

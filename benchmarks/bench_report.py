@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from gipr.roster import load_roster  # noqa: E402
 from gipr.spec import load_format  # noqa: E402
 from gipr.template import write_template  # noqa: E402
-from gipr.workspace import Workspace  # noqa: E402
+from gipr.collect.workspace import Workspace  # noqa: E402
 from helpers import consistent_values  # noqa: E402
 
 

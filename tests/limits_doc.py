@@ -1,7 +1,7 @@
 """The limits gipr enforces on what it receives, as the README documents them.
 
-The values are taken from the code constants (gipr.read, gipr.collect, gipr.mailparse,
-gipr.checks), never typed here; the words say where each limit is enforced and what the
+The values are taken from the code constants (gipr.read, gipr.collect, gipr.collect.mailparse,
+gipr.check), never typed here; the words say where each limit is enforced and what the
 user sees.  ``tests/test_limits.py`` checks that README.md holds exactly these tables
 and hits every limit.  After changing a limit:
 
@@ -33,52 +33,54 @@ def _mb(n: int) -> str:
 
 
 def limits() -> list[Limit]:
-    from gipr import checks, collect, mailparse, read
+    from gipr import check as checks
+    from gipr import read
+    from gipr.collect import collect, mailparse
 
     return [
         Limit("单个文件大小", _mb(read.MAX_FILE_BYTES),
               "gipr check / merge 读取前按文件大小检查；gipr collect 不收集、不存档",
               "“文件太大（…），超过 … 的上限”（file.too_large）；collect 列为“未收集：文件过大”",
-              ("read.MAX_FILE_BYTES", "collect.MAX_FILE_BYTES")),
+              ("ooxml.container.MAX_FILE_BYTES", "collect.collect.MAX_FILE_BYTES")),
         Limit("解压后单个部件大小", _mb(read.MAX_MEMBER_BYTES),
               "读取 .xlsx/.xlsm/.ods 时，解压前按声明的大小检查，解压时不超过声明的大小",
               "“压缩数据异常（部件…解压后声称有…）…压缩炸弹，已拒绝读取”（file.zip_bomb）",
-              ("read.MAX_MEMBER_BYTES",)),
+              ("ooxml.container.MAX_MEMBER_BYTES",)),
         Limit("解压后总大小", _mb(read.MAX_TOTAL_BYTES), "同上，所有部件合计",
-              "“解压后总大小超过 …”（file.zip_bomb）", ("read.MAX_TOTAL_BYTES",)),
+              "“解压后总大小超过 …”（file.zip_bomb）", ("ooxml.container.MAX_TOTAL_BYTES",)),
         Limit("压缩比", f"{read.MAX_RATIO}:1（解压后大于 {_mb(read.RATIO_FLOOR)} 的部件）", "同上",
-              "“部件…的压缩比为 …:1”（file.zip_bomb）", ("read.MAX_RATIO", "read.RATIO_FLOOR")),
+              "“部件…的压缩比为 …:1”（file.zip_bomb）", ("ooxml.container.MAX_RATIO", "ooxml.container.RATIO_FLOOR")),
         Limit("压缩包内的部件数", f"{read.MAX_MEMBERS} 个", "同上",
-              "“含有 … 个部件，超过 … 个的上限”（file.zip_bomb）", ("read.MAX_MEMBERS",)),
+              "“含有 … 个部件，超过 … 个的上限”（file.zip_bomb）", ("ooxml.container.MAX_MEMBERS",)),
         Limit("工作表的范围", f"{read.MAX_SHEET_CELLS:,} 个单元格，且不超过 {read.MAX_SHEET_ROWS:,} 行",
               "读取前估算有内容的单元格所占的行列（不展开表格）；表格所在的工作表超出时拒绝读取，其他工作表跳过；"
               ".xls 的所有工作表合计也不能超出",
               "“工作表…的内容一直延伸到第 … 行…超出安全读取的范围”（file.sheet_too_large）",
-              ("read.MAX_SHEET_CELLS", "read.MAX_SHEET_ROWS")),
+              ("ooxml.container.MAX_SHEET_CELLS", "ooxml.container.MAX_SHEET_ROWS")),
         Limit("读取一个文件的时间", f"{read.MAX_READ_SECONDS} 秒", "gipr check / merge / collect，每个文件",
               "“读取超过 … 秒仍未完成，已放弃”（file.timeout）；其他文件照常处理",
-              ("read.MAX_READ_SECONDS",)),
+              ("ooxml.container.MAX_READ_SECONDS",)),
         Limit("收集时读取加校验一个文件的时间", f"{collect.READ_SECONDS} 秒", "gipr collect，每个文件或附件",
               "记为“无法读取”，原因“读取和校验超过 … 秒”（file.timeout）；原始文件已存档",
-              ("collect.READ_SECONDS",)),
+              ("collect.collect.READ_SECONDS",)),
         Limit("一封邮件的大小", _mb(mailparse.MAX_MESSAGE_BYTES), "gipr collect：.eml、mbox、Maildir、IMAP",
-              "“未收集：邮件过大（…，上限 …）”（mail.too_large）", ("mailparse.MAX_MESSAGE_BYTES",)),
+              "“未收集：邮件过大（…，上限 …）”（mail.too_large）", ("collect.mailparse.MAX_MESSAGE_BYTES",)),
         Limit("解析一封邮件的时间", f"{mailparse.PARSE_SECONDS} 秒", "gipr collect，每封邮件",
               "记为“无法读取”：“解析邮件超过 … 秒，已放弃”（mail.timeout）；邮件原文已存档",
-              ("mailparse.PARSE_SECONDS",)),
+              ("collect.mailparse.PARSE_SECONDS",)),
         Limit("一封邮件查看的 MIME 部分", f"{mailparse.MAX_PARTS} 个", "gipr collect", "其余部分不再查看",
-              ("mailparse.MAX_PARTS",)),
+              ("collect.mailparse.MAX_PARTS",)),
         Limit("一封邮件收取的附件", f"{mailparse.MAX_ATTACHMENTS} 个", "gipr collect", "其余附件不收取",
-              ("mailparse.MAX_ATTACHMENTS",)),
+              ("collect.mailparse.MAX_ATTACHMENTS",)),
         Limit("作为 .eml 附件转发的邮件的嵌套层数", f"{mailparse.MAX_NESTING} 层", "gipr collect",
               "更深处的邮件不再拆开（直接嵌套的邮件受部分数和解析时间限制）",
-              ("mailparse.MAX_NESTING",)),
+              ("collect.mailparse.MAX_NESTING",)),
         Limit("附件名显示长度", f"{mailparse.MAX_NAME_CHARS} 个字符", "gipr collect（文件名只用于显示，从不用作路径）",
-              "截短，保留扩展名", ("mailparse.MAX_NAME_CHARS",)),
+              "截短，保留扩展名", ("collect.mailparse.MAX_NAME_CHARS",)),
         Limit("一次收集的文件夹中的文件数", f"{collect.MAX_WALK_FILES:,} 个", "gipr collect 遍历文件夹",
-              "“文件夹中的文件超过 … 个，其余的未收集”（source.too_many_files）", ("collect.MAX_WALK_FILES",)),
+              "“文件夹中的文件超过 … 个，其余的未收集”（source.too_many_files）", ("collect.collect.MAX_WALK_FILES",)),
         Limit("消息中引用的单元格内容", f"{checks.MAX_RAW_SHOWN} 个字符", "gipr check / collect 的校验说明",
-              "超出部分以“…”省略", ("checks.MAX_RAW_SHOWN",)),
+              "超出部分以“…”省略", ("check.findings.MAX_RAW_SHOWN",)),
     ]
 
 
@@ -94,7 +96,7 @@ def table_en() -> str:
     rows = ["| constant | value |", "|---|---|"]
     for x in limits():
         for c in x.constants:
-            mod, name = c.split(".")
+            mod, name = c.rsplit(".", 1)
             v = getattr(importlib.import_module(f"gipr.{mod}"), name)
             rows.append(f"| `gipr.{c}` | {v:,} |" if isinstance(v, int) else f"| `gipr.{c}` | {v} |")
     return "\n".join(rows)

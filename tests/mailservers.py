@@ -286,14 +286,14 @@ service auth-worker {{
 
     def client(self, user: str, *, tls: bool = True) -> imaplib.IMAP4:
         ctx = ssl.create_default_context(cafile=str(self.cert))
-        from gipr.imap import imap_login
+        from gipr.collect.imap import imap_login
 
         c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=ctx, timeout=30)
         imap_login(c, user, self.users[user])
         return c
 
     def append(self, user: str, raw: bytes, folder: str = "INBOX", flags: str | None = None) -> None:
-        from gipr.imap import encode_mailbox
+        from gipr.collect.imap import encode_mailbox
 
         c = self.client(user)
         try:
@@ -305,7 +305,7 @@ service auth-worker {{
             c.logout()
 
     def flags_and_count(self, user: str, folder: str = "INBOX") -> tuple[int, list[bytes]]:
-        from gipr.imap import encode_mailbox
+        from gipr.collect.imap import encode_mailbox
 
         c = self.client(user)
         try:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from checkkit import OTHER, filled, good_values, spec
-from gipr.annotate import FINDINGS_SHEET
-from gipr.checks import check_report
+from gipr.check.feedback import FINDINGS_SHEET
+from gipr.check import check_report
 from gipr.read import read_report
 
 T3 = "三 依申请公开"
@@ -107,7 +107,7 @@ def test_rule_a_in_the_report(tmp_path):
     out = json.loads(gipr("check", p, "--json").stdout)
     msgs = [x["message"] for x in out["files"][0]["findings"] if x["code"] == "rule.A"]
     r = read_report(p)
-    from gipr.checks import recompute
+    from gipr.check import recompute
 
     v = recompute(r)
     lhs = v["t3.new.person"] + v["t3.carry.person"]
@@ -160,7 +160,7 @@ def test_export_json_and_csv(inbox, tmp_path):
     for cid, v in vals.items():
         assert r["values"][cid] == (float(v) if isinstance(v, Decimal) else v), cid
     rep = read_report(inbox["ok"])
-    from gipr.checks import recompute
+    from gipr.check import recompute
 
     assert r["values"]["t3.total.total"] == recompute(rep)["t3.total.total"]
     bad = out["reports"][1]

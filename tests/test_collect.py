@@ -16,11 +16,12 @@ import openpyxl
 import pytest
 
 from gipr.cli import main
-from gipr.collect import Collector, match_unit_name
+from gipr.collect import Collector
+from gipr.identify import match_unit_name
 from gipr.roster import Unit, load_roster
 from gipr.spec import load_format
 from gipr.template import write_template
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 from helpers import consistent_values, fill_workbook, random_values
 from mailmaker import make_message, write_maildir, write_mbox
 
@@ -357,7 +358,7 @@ def test_match_unit_names():
 
 
 def test_settle_identity_on_findings():
-    from gipr.collect import settle_identity
+    from gipr.identify import settle_identity
     from gipr.model import Finding, Report
 
     spec = load_format("2021")

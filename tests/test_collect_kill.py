@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gipr.ledger import sha256_file
+from gipr.collect.ledger import sha256_file
 from gipr.roster import load_roster
 from gipr.spec import load_format
 from gipr.template import write_template

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gipr.mailparse import (MailError, clean_file_name, decode_header_text, is_maildir, iter_mbox, maildir_files,
+from gipr.collect.mailparse import (MailError, clean_file_name, decode_header_text, is_maildir, iter_mbox, maildir_files,
                             parse_message, sniff_file)
 from mailmaker import make_message, write_maildir, write_mbox
 
@@ -162,7 +162,7 @@ def test_mbox_and_maildir(tmp_path):
 def test_time_limit_interrupts_and_nests():
     import signal
 
-    from gipr.mailparse import ParseTimeout, time_limit
+    from gipr.collect.mailparse import ParseTimeout, time_limit
 
     if not hasattr(signal, "SIGALRM"):
         pytest.skip("no SIGALRM on this platform")

@@ -177,7 +177,7 @@ def ledger_rows(ws: Path) -> list[dict]:
 
 
 def current(ws: Path) -> dict[str, int]:
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
 
     with Workspace.open(ws) as w:
         return {code: s.id for code, s in w.ledger.current().items()}

@@ -139,7 +139,7 @@ def ledger_rows(ws: Path) -> dict[tuple[str, str], tuple]:
 
 def current(ws: Path) -> dict[str, tuple[str, str]]:
     """unit → (sha256 of the current submission, its status)."""
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
 
     with Workspace.open(ws) as w:
         return {code: (s.sha256, s.status) for code, s in w.ledger.current().items()}

@@ -37,8 +37,8 @@ from hypothesis import strategies as st
 
 from corpus.make_corpus import Kit, build, members
 from gipr import messages
-from gipr.checks import CheckContext, check_report
-from gipr.mailparse import MailError, classify_attachment, parse_message
+from gipr.check import CheckContext, check_report
+from gipr.collect.mailparse import MailError, classify_attachment, parse_message
 from gipr.read import ReadError, read_report
 from mailmaker import make_message
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, seed, settings
 from hypothesis import strategies as st
 
-from gipr.checks import check_report, recompute
+from gipr.check import check_report, recompute
 from gipr.merge import INCLUDED, Entry, input_ids, plan_merge, value_ids
 from gipr.model import Report
 from gipr.spec import load_format

@@ -20,10 +20,10 @@ import pytest
 
 from gipr.collect import Collector
 from gipr.errors import GiprError
-from gipr.imap import collect_imap, encode_mailbox, imap_settings, parse_since
+from gipr.collect.imap import collect_imap, encode_mailbox, imap_settings, parse_since
 from gipr.roster import load_roster
 from gipr.template import write_template
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 from helpers import consistent_values, fill_workbook
 from mailmaker import make_message
 from mailservers import DOVECOT, DOVECOT_REASON, OPENSSL, OPENSSL_REASON, Dovecot, SmtpServer
@@ -147,7 +147,7 @@ def test_starttls_chinese_folder_and_since(tmp_path, dovecot, account):
     old = filled_message(ws, tmp_path, "001", 4, date="Sun, 05 Jan 2025 09:00:00 +0800")
     new = filled_message(ws, tmp_path, "002", 5, date="Mon, 20 Jan 2025 09:00:00 +0800")
     ws.close()
-    from gipr.imap import encode_mailbox as enc
+    from gipr.collect.imap import encode_mailbox as enc
 
     c = dovecot.client(account)
     try:

@@ -12,8 +12,8 @@ import textwrap
 import pytest
 
 from gipr.errors import GiprError
-from gipr.ledger import Ledger, pin_submission, status_json, unit_statuses
-from gipr.workspace import Workspace
+from gipr.collect.ledger import Ledger, pin_submission, status_json, unit_statuses
+from gipr.collect.workspace import Workspace
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
 U01,教育科技局,部门,张三,jiao@example.cn
@@ -203,7 +203,7 @@ def test_second_process_waits_then_stops(ws):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from gipr.workspace import Workspace
+            from gipr.collect.workspace import Workspace
             w = Workspace.open({str(ws.root)!r})
             with w.lock():
                 print("held", flush=True)
@@ -223,7 +223,7 @@ def test_second_process_waits_then_stops(ws):
         pass
     # a killed holder never leaves the lock held
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from gipr.workspace import Workspace\nw=Workspace.open({str(ws.root)!r})\n"
+        [sys.executable, "-c", f"from gipr.collect.workspace import Workspace\nw=Workspace.open({str(ws.root)!r})\n"
                                "import time\nwith w.lock():\n print('held', flush=True)\n time.sleep(600)\n"],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from corpus.make_corpus import ROSTER_CSV, T3, Kit, build, members, patch_central, replace, with_comment
-from gipr import collect as collect_mod
-from gipr import mailparse
+from gipr.collect import collect as collect_mod
+from gipr.collect import mailparse
 from gipr import read as read_mod
 from gipr.cli import main
 from gipr.read import ReadError, read_report
@@ -201,7 +201,7 @@ def test_read_time_limit_in_gipr_check(tmp_path, kit, monkeypatch, capsys):
     fine = tmp_path / "正常.xlsx"
     fine.write_bytes(kit.good)
     assert read_report(slow).spec.id == "2021"  # readable with the real limit
-    monkeypatch.setattr(read_mod, "MAX_READ_SECONDS", 0.05)
+    monkeypatch.setattr(read_mod.reader, "MAX_READ_SECONDS", 0.05)
     with pytest.raises(SystemExit) as e:
         main(["check", str(slow), str(fine), "--json"])
     assert e.value.code == 2
@@ -326,7 +326,7 @@ def test_files_per_folder(tmp_path, workspace, kit, monkeypatch, capsys):
 
 
 def test_quoted_cell_text_is_bounded(kit):
-    from gipr.checks import MAX_RAW_SHOWN, check_report
+    from gipr.check import MAX_RAW_SHOWN, check_report
 
     r = read_report(kit.inline("t3.new.person", "长" * 500), name="长文本.xlsx")
     [f] = [f for f in check_report(r) if f.code == "cell.text"]

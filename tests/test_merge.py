@@ -449,7 +449,7 @@ def test_existing_output_is_replaced_only_with_force(county, tmp_path, capsys):
 
 
 def test_an_exception_mid_write_leaves_the_existing_rollup_intact(county, tmp_path, monkeypatch, capsys):
-    import gipr.merge as M
+    import gipr.merge.writer as M
 
     out = tmp_path / "r.xlsx"
     assert cli("merge", county["returned"], "--year", YEAR, "--out", out) == 0
@@ -473,7 +473,7 @@ def test_sigkill_mid_write_leaves_no_partial_output(county, tmp_path):
     # a gipr process killed (SIGKILL: no cleanup at all) while it writes the spliced package
     code = (
         "import os, signal, sys\n"
-        "import gipr.xlsxsplice as X\n"
+        "import gipr.ooxml.splice as X\n"
         "orig = X.splice_rows\n"
         "def killed(src, dst, rows, **kw):\n"
         "    def dying():\n"
@@ -562,7 +562,7 @@ def test_previous_rollup_flags_rule_f_and_large_changes(two_years, tmp_path, cap
 
 
 def test_previous_workspace(two_years, tmp_path, capsys):
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
 
     d = two_years
     ws_dir = tmp_path / "ws2024"
@@ -578,7 +578,7 @@ def test_previous_workspace(two_years, tmp_path, capsys):
 
 
 def test_workspace_mode_uses_each_units_current_submission(two_years, tmp_path, capsys, monkeypatch):
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
 
     d = two_years
     ws_dir = tmp_path / "ws2025"
@@ -701,7 +701,7 @@ def test_a_unit_not_in_the_roster_is_left_out_and_said_so(county, tmp_path, caps
 def test_workspace_mode_includes_a_unit_the_ledger_identified_by_its_short_name(tmp_path, capsys):
     """A unit fills the BLANK template and types a short name (教科局); collect identifies it
     by the roster, so merge from the workspace must include it, not call it unknown."""
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
 
     rows = [("E01", "县教育科技局", "县直部门"), ("E02", "县公安局", "县直部门")]
     roster = write_roster(tmp_path / "roster.csv", rows)

@@ -84,6 +84,9 @@ def test_make_examples_is_reproducible(tmp_path, monkeypatch):
         assert {k: (v.state, v.number) for k, v in a.values.items()} == \
                {k: (v.state, v.number) for k, v in b.values.items()}, name
         assert (a.unit_code, a.unit_name, a.fields) == (b.unit_code, b.unit_name, b.fields)
-        if name.endswith(".xlsx"):
+        # gipr's own writers are byte-reproducible; the one file re-saved by openpyxl (县文化和旅游局) is not across
+        # machines: openpyxl serialises through lxml when it is installed (python-docx brings it) and through
+        # et_xmlfile otherwise (`" />` against `"/>`), so only its values are compared.
+        if name.endswith(".xlsx") and "文化和旅游局" not in name:
             assert (tmp_path / "returned" / name).read_bytes() == (EXAMPLES / "returned" / name).read_bytes(), name
     assert rollup_table_values(tmp_path / "2024年度汇总.xlsx") == rollup_table_values(EXAMPLES / "2024年度汇总.xlsx")

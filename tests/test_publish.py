@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from gipr.publish import render_html
+from gipr.report.html import render_html
 from gipr.spec import load_format
 from test_merge import cli
 

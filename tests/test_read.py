@@ -15,7 +15,7 @@ import xlsxwriter
 
 from checkkit import (FIELDS, UNIT, codes, delete_row, filled, good_values, insert_rows, numbers, only, spec,
                       template)
-from gipr.checks import check_report
+from gipr.check import check_report
 from gipr.identity import make_identity, verify
 from gipr.read import ReadError, read_report
 from gipr.template import WORKBOOK_OPTIONS, build_workbook
@@ -60,7 +60,7 @@ def test_template_written_with_values_has_cached_totals_equal_to_the_recomputed_
     vals = good_values(seed=5)
     p = template(tmp_path / "t.xlsx", values=vals)
     r = read_report(p)
-    from gipr.checks import recompute
+    from gipr.check import recompute
 
     again = recompute(r)
     for c in spec().totals:

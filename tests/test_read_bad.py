@@ -20,7 +20,8 @@ import openpyxl
 import pytest
 
 from checkkit import good_values, member, numbers, rezip, sheet_part, template
-from gipr.read import LIMITS, ReadError, _STRICT_MAP, read_report
+from gipr.ooxml.container import _STRICT_MAP
+from gipr.read import LIMITS, ReadError, read_report
 
 T3 = "三 依申请公开"
 

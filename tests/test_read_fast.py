@@ -8,13 +8,11 @@ safety check:
   writer writes them; any other r attribute (a second one, after a quote, a tab, with a
   space before "=") goes to the XML parser, which refuses what it cannot place;
 * the exactly placed table's whole-number fast path gives the Value parse_value gives;
-* the plain zip directory reader reads what zipfile reads, and declines anything else.
 """
 
 from __future__ import annotations
 
 import io
-import random
 import zipfile
 from decimal import Decimal
 
@@ -22,7 +20,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from checkkit import filled, good_values, member, rezip, sheet_part, spec, template
-from gipr.read import ReadError, _open_container, _plain_zip_entries, _xlsx_extent, read_report
+from gipr.ooxml.container import _xlsx_extent
+from gipr.ooxml.container import open_container as _open_container
+from gipr.read import ReadError, read_report
 from gipr.values import parse_value
 
 T3 = "三 依申请公开"
@@ -120,72 +120,3 @@ def test_the_whole_number_fast_path_gives_what_parse_value_gives(files):
     assert r.values["t4.cases.review_upheld"].number == 12345
     assert r.values["t2.fee.fee_amount"].number == Decimal("12.5")
     assert r.values["t3.carry.person"].state == "na"
-
-
-def _zip(items, *, method=zipfile.ZIP_DEFLATED, comment=b"", extra=b"", utf8=True, force_zip64=False):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", method) as z:
-        for name, blob in items:
-            zi = zipfile.ZipInfo(name, (2024, 1, 2, 3, 4, 6))
-            zi.compress_type = method
-            zi.extra = extra
-            if not utf8:
-                zi.flag_bits &= ~0x800
-            with z.open(zi, "w", force_zip64=force_zip64) as w:
-                w.write(blob)
-        z.comment = comment
-    return out.getvalue()
-
-
-ATTRS = ("filename", "orig_filename", "flag_bits", "compress_type", "compress_size", "file_size", "header_offset", "CRC")
-
-
-def _agrees_with_zipfile(data: bytes) -> bool | None:
-    """None: the fast reader declined; else whether it read what zipfile reads."""
-    got = _plain_zip_entries(data)
-    if got is None:
-        return None
-    try:
-        want = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except Exception:  # noqa: BLE001 - zipfile refuses what the fast reader accepted: a disagreement
-        return False
-    return [[getattr(e, a) for a in ATTRS] for e in got] == [[getattr(i, a) for a in ATTRS] for i in want]
-
-
-def test_the_plain_zip_directory_reads_like_zipfile(good):
-    items = [(i.filename, z.read(i)) for z in [zipfile.ZipFile(io.BytesIO(good))] for i in z.infolist()]
-    odd = items + [("xl/media/图片 1.png", b"x" * 100), ("docs/n\u00e4me.xml", b"<a/>")]
-    plain = {
-        "as written": good,
-        "stored": _zip(items, method=zipfile.ZIP_STORED),
-        "non-ASCII names": _zip(odd),
-        "cp437 names": _zip([(n, b) for n, b in odd if n.isascii()] + [("xl/\u00e9t\u00e9.xml", b"<a/>")], utf8=False),
-        "an extra field": _zip(items, extra=b"UT\x05\x00\x01\x00\x00\x00\x00"),
-        "zip64 local headers": _zip(items, force_zip64=True),
-    }
-    for what, data in plain.items():
-        assert _agrees_with_zipfile(data) is True, what
-    declined = {
-        "a comment": _zip(items, comment=b"hi"),
-        "bytes before": b"MZ" + bytes(100) + good,
-        "bytes after": good + b"\0",
-        "bzip2": _zip(items[:3], method=zipfile.ZIP_BZIP2),
-        "cut": good[:-10],
-        "zip64 directory": good[:-12] + b"\xff\xff" + good[-10:],  # entries on this disk: 0xFFFF
-    }
-    for what, data in declined.items():
-        assert _plain_zip_entries(data) is None, what
-    # damaged directories: whatever the fast reader accepts, zipfile reads the same way
-    rng = random.Random(7)
-    cd = good.rindex(b"PK\x01\x02")
-    start = good.index(b"PK\x01\x02")
-    accepted = 0
-    for _ in range(400):
-        blob = bytearray(good)
-        for _ in range(rng.randint(1, 3)):
-            i = rng.randint(start, len(blob) - 1) if rng.random() < 0.8 else rng.randint(cd, len(blob) - 1)
-            blob[i] = rng.randint(0, 255)
-        ok = _agrees_with_zipfile(bytes(blob))
-        assert ok is not False
-        accepted += ok is True
-    assert accepted > 20

@@ -21,7 +21,7 @@ from gipr.collect import Collector
 from gipr.identity import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.mail import mail_units, send_history
 from gipr.template import template_filename, write_template
-from gipr.workspace import Workspace
+from gipr.collect.workspace import Workspace
 from helpers import consistent_values, fill_workbook, random_values
 from mailmaker import make_message
 from mailservers import SmtpServer

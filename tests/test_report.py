@@ -446,7 +446,7 @@ def test_placeholders_are_listed(capsys):
 
 @pytest.fixture(scope="module")
 def county_docs(tmp_path_factory):
-    from gipr.workspace import Workspace
+    from gipr.collect.workspace import Workspace
 
     d = tmp_path_factory.mktemp("county_report")
     ws = d / "ws"

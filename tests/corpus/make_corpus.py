@@ -572,7 +572,7 @@ case("xlsb伪装.xlsx", "format", "an .xlsb package (binary workbook) named .xls
 @case("Strict格式.xlsx", "format", "Strict Open XML (ISO 29500 strict namespaces)", same_values=True,
       **readable("format.strict"))
 def _strict(k: Kit) -> bytes:
-    from gipr.read import _STRICT_MAP
+    from gipr.ooxml.container import _STRICT_MAP
 
     out = []
     for n, b in members(k.good):

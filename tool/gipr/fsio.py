@@ -64,7 +64,8 @@ def _wrapped_os_error(e: BaseException) -> bool:
     return not isinstance(e, OSError) and isinstance(e, Exception) and bool(e.args) and isinstance(e.args[0], OSError)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable (POSIX; a no-op elsewhere)."""
     if os.name != "posix":
         return
     with contextlib.suppress(OSError):
@@ -86,11 +87,13 @@ def _chmod_like_a_new_file(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_output(path: str | Path, *, overwrite: bool = False, sync_dir: bool = True) -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success fsync it and rename it into place.
 
     On any error the temp file is removed and ``path`` is untouched.  An existing
-    ``path`` is replaced only with ``overwrite=True``.
+    ``path`` is replaced only with ``overwrite=True``.  The result gets the mode of an
+    ordinary new file (umask), never mkstemp's 0600.  ``sync_dir=False`` leaves the
+    folder's fsync to the caller (a batch of files: once per batch, ``fsync_dir``).
     """
     path = Path(path)
     if path.exists() and not overwrite:
@@ -107,7 +110,8 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
         if path.exists() and not overwrite:
             raise GiprError(f"文件已存在：{path}。如需替换，请加 --force，或换一个文件名。", "output.exists")
         os.replace(tmp_path, path)
-        _fsync_dir(path.parent)
+        if sync_dir:
+            fsync_dir(path.parent)
     except BaseException as e:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
@@ -117,6 +121,32 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
         raise
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = False) -> None:
-    with atomic_output(path, overwrite=overwrite) as tmp:
+def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = False, sync_dir: bool = True) -> None:
+    with atomic_output(path, overwrite=overwrite, sync_dir=sync_dir) as tmp:
         tmp.write_bytes(data)
+
+
+def write_once(dest: Path, data: bytes, *, prefix: str = ".incoming.") -> None:
+    """Write ``data`` to ``dest`` read-only, never replacing a file already there (an archive
+    entry named by its content hash): temp file, fsync, hard link (no clobber), else rename
+    when the filesystem has no hard links.  Raises OSError."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, 0o444)
+        try:
+            os.link(tmp, dest)  # fails if dest exists: never overwrites
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this filesystem
+            if not dest.exists():
+                os.replace(tmp, dest)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    fsync_dir(dest.parent)

@@ -26,6 +26,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .text import cell_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import xlsxwriter
@@ -140,11 +141,7 @@ def write_identity(workbook: "xlsxwriter.Workbook", identity: dict[str, str],
 
 
 def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    return cell_text(v).strip()
 
 
 def read_identity_rows(rows: list[list[Any]]) -> tuple[dict[str, str], list[dict[str, str]]]:

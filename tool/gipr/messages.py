@@ -191,6 +191,52 @@ CLI: dict[str, str] = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# Other user-facing texts (file finding, merge, collect), by key: ``say(key, **kw)``.
+TEXTS: dict[str, str] = {
+    "input.not_found": "找不到文件或文件夹：{path}",
+    # -- identifying a returned file's unit (collect) --
+    "ident.signature": "模板身份标记的签名不符（可能被修改或来自其他软件），未采用",
+    "ident.code_unknown": "模板身份标记的单位代码“{code}”不在单位名册中",
+    "ident.name_candidates": "封面单位名称“{name}”可能是：{candidates}，未自动判断",
+    "ident.cover_conflict": "封面单位名称“{name}”（{name_unit}）与封面单位代码“{code}”（{code_unit}）不一致",
+    "ident.name_unknown": "封面单位名称“{name}”在单位名册中找不到",
+    "ident.other_template": ("模板身份标记属于“{ident_unit}”，但封面填写的是“{cover_unit}”"
+                             "（可能用了别的单位的模板），未自动判断，请人工指定"),
+    "ident.not_decided": "{problem}，未自动判断",
+    "ident.sender_many": "发件人 {sender} 是多个单位的邮箱（{units}），未自动判断",
+    "ident.sender_unknown": "发件人 {sender} 不在单位名册的邮箱中",
+    "ident.sender_other": "发件人 {sender} 是“{sender_unit}”的邮箱，按文件内容归入“{unit}”",
+}
+
+# What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.
+SUBMISSION_STATUS_ZH = {
+    "accepted": "已接收",
+    "errors": "有错误",
+    "unreadable": "无法读取",
+    "unidentified": "未识别单位",
+    "duplicate": "重复",
+    "missing": "未报送",
+}
+MERGE_STATUS_ZH = {
+    "included": "已汇总",
+    "included_errors": "已汇总（含错误）",
+    "excluded_errors": "有错误，未汇总",
+    "unreadable": "无法读取，未汇总",
+    "missing": "未报送",
+}
+SEND_STATUS_ZH = {"pending": "发送中", "sent": "已发送", "failed": "发送失败", "uncertain": "无法确认是否送达",
+                  "skipped": "跳过", "written": "已写入文件"}
+
+# What a severity is called.
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def say(key: str, **kw: Any) -> str:
+    """A text of the catalogue (TEXTS), filled in."""
+    return TEXTS[key].format(**kw)
+
+
 def text(code: str, **kw: Any) -> str:
     """The message of a ReadError or a finding code, filled in."""
     tpl = READ_ERRORS.get(code)

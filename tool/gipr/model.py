@@ -8,9 +8,6 @@ from typing import Any
 from .spec import Spec
 from .values import Number, Value
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-
-
 @dataclass
 class Finding:
     code: str  # stable, e.g. "rule.A", "cell.blank", "file.encrypted"
@@ -20,10 +17,6 @@ class Finding:
     ref: str | None = None  # sheet!A1
     path: str | None = None  # official label path
     rule: str | None = None  # rule instance id
-
-    @property
-    def severity_zh(self) -> str:
-        return SEVERITY_ZH[self.severity]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GiprError
+from .files import ROSTER_SUFFIXES
+from .text import SPACES, cell_text, decode_text
 
 __all__ = ["Unit", "load_roster", "COLUMNS", "normalize_name"]
 
@@ -33,7 +35,7 @@ _ALIASES: dict[str, str] = {
     "邮箱": "邮箱", "电子邮箱": "邮箱", "邮箱地址": "邮箱", "电子邮件": "邮箱", "email": "邮箱", "e-mail": "邮箱",
     "mail": "邮箱",
 }
-_SPACES = re.compile(r"[\s\u00a0\u3000\ufeff]+")
+_SPACES = SPACES
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 _EMAIL_SPLIT = re.compile(r"[;,；，、\s]+")
@@ -69,9 +71,7 @@ def _clean(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "是" if v else "否"
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    s = _CONTROL.sub("", str(v))
+    s = _CONTROL.sub("", cell_text(v))
     s = _SPACES.sub(" ", s).strip()
     return s
 
@@ -83,17 +83,10 @@ def _header_key(v: Any) -> str | None:
 
 
 def _decode_csv(raw: bytes, path: Path) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = [("utf-8", raw[3:])]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = [("utf-16", raw)]
-    else:
-        candidates = [("utf-8", raw), ("gb18030", raw)]
-    for enc, data in candidates:
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return decode_text(raw)
+    except UnicodeDecodeError:
+        pass
     raise GiprError(f"单位名册 {path}：无法识别文字编码（支持 UTF-8、GBK/GB18030、UTF-16）。"
                     "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试。", "roster.encoding")
 
@@ -148,7 +141,7 @@ def load_roster(path: str | Path) -> list[Unit]:
     if not path.is_file():
         raise GiprError(f"找不到单位名册：{path}", "roster.missing")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+    if suffix in ROSTER_SUFFIXES:
         rows = _sheet_rows(path)
         what = "行"
     elif suffix in (".csv", ".txt", ".tsv", ""):

@@ -40,6 +40,8 @@ __all__ = [
     "format_for_year",
     "load_format",
     "load_spec_file",
+    "per_spec",
+    "type_rules",
 ]
 
 CELL_TYPES = ("count", "amount", "delta")
@@ -278,6 +280,29 @@ class Spec:
 
 # ---------------------------------------------------------------------------------
 # loading
+
+
+_PER_SPEC: dict[tuple[str, str, str], Any] = {}
+
+
+def per_spec(spec: "Spec", name: str, build: Any) -> Any:
+    """The one cache of things derived from a format: ``build(spec)`` computed once per
+    format version (id and digest) and purpose ``name``.  Callers must not modify it."""
+    key = (spec.id, spec.digest, name)
+    got = _PER_SPEC.get(key)
+    if got is None:
+        got = _PER_SPEC[key] = build(spec)
+    return got
+
+
+def type_rules(spec: "Spec | None", ctype: str) -> dict[str, Any]:
+    """What a value of type ``ctype`` must be (``integer``, ``min``, ``decimals``), from the
+    format file (rule G); the built-in meaning without a format."""
+    from .values import DEFAULT_TYPES
+
+    if spec is not None and ctype in spec.types:
+        return spec.types[ctype]
+    return DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"])
 
 
 def _templates_dir() -> Path:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .text import SPACES, cell_text
+
 __all__ = ["Value", "parse_value", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number", "to_json_number"]
 
 Number = int | Decimal
@@ -25,10 +27,17 @@ NA_TOKENS = frozenset({"/", "／", "\\", "—", "－", "-", "--", "——", "–
 EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                           "#CALC!", "#GETTING_DATA", "ERR:502", "ERR:504", "ERR:508", "ERR:522", "#ERR"})
 COUNT_UNITS = ("件", "个", "项", "次", "起", "宗", "条", "人", "家")
-_SPACES = re.compile(r"[\s\u00a0\u3000\u2002-\u200b\ufeff]+")
+_SPACES = SPACES
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-MAX_ABS = Decimal(10) ** 12  # no count or amount in a county report comes near this
+MAX_ABS = Decimal(10) ** 12
+# The built-in meaning of each value type (the 2021 format's), used only when a value is parsed
+# without its format; a format file states its own (``Spec.types``, see ``spec.type_rules``).
+DEFAULT_TYPES: dict[str, dict[str, Any]] = {
+    "count": {"label": "件数", "min": 0, "integer": True},
+    "amount": {"label": "金额", "min": 0, "integer": False, "decimals": 6},
+    "delta": {"label": "增减数", "integer": True},
+}  # no count or amount in a county report comes near this
 
 
 @dataclass(frozen=True)
@@ -41,56 +50,57 @@ class Value:
     code: str | None = None  # finding code for note/problem
 
     @property
-    def is_number(self) -> bool:
-        return self.state == "number"
-
-    @property
     def raw_text(self) -> str:
-        if self.raw is None:
-            return ""
-        if isinstance(self.raw, float) and self.raw.is_integer():
-            return str(int(self.raw))
-        return str(self.raw)
+        return cell_text(self.raw)
 
 
 def _err(raw: Any, problem: str, code: str) -> Value:
     return Value("error", None, raw, None, problem, code)
 
 
-def _check_number(d: Decimal, raw: Any, ctype: str, notes: list[str]) -> Value:
+def _check_number(d: Decimal, raw: Any, ctype: str, notes: list[str], rules: dict[str, Any]) -> Value:
     if not d.is_finite():
         return _err(raw, "不是有效数字", "value.not_finite")
     if abs(d) >= MAX_ABS:
         return _err(raw, "数值过大", "value.too_large")
     if d == 0:
         d = Decimal(0)  # -0 → 0
-    if ctype in ("count", "delta"):
-        if d != d.to_integral_value():
-            return _err(raw, "应为整数，不能有小数", "value.not_integer")
-        if ctype == "count" and d < 0:
-            return _err(raw, "不能为负数", "value.negative")
+    integer = bool(rules.get("integer", ctype != "amount"))
+    mn = rules.get("min")
+    if integer and d != d.to_integral_value():
+        return _err(raw, "应为整数，不能有小数", "value.not_integer")
+    if mn is not None and d < mn:
+        if mn == 0:
+            return _err(raw, "不能为负数" if integer else "金额不能为负数", "value.negative")
+        return _err(raw, f"不能小于{mn}", "value.negative")
+    if integer:
         n: Number = int(d)
-    else:  # amount
-        if d < 0:
-            return _err(raw, "金额不能为负数", "value.negative")
-        if d.as_tuple().exponent < -6:  # type: ignore[operator]
-            q = d.quantize(Decimal("0.000001"))
-            notes.append(f"金额 {raw} 超过6位小数，按 {q} 读取")
+    else:
+        dec = rules.get("decimals")
+        if dec is not None and d.as_tuple().exponent < -int(dec):  # type: ignore[operator]
+            q = d.quantize(Decimal(1).scaleb(-int(dec)))
+            notes.append(f"金额 {raw} 超过{int(dec)}位小数，按 {q} 读取")
             d = q
         n = int(d) if d == d.to_integral_value() else d.normalize()
     note = "；".join(notes) if notes else None
     return Value("number", n, raw, note, None, "value.converted" if note else None)
 
 
-def parse_value(raw: Any, ctype: str = "count", unit: str | None = None) -> Value:
-    """Parse what a spreadsheet cell holds.  Total: never raises."""
+def parse_value(raw: Any, ctype: str = "count", unit: str | None = None,
+                rules: dict[str, Any] | None = None) -> Value:
+    """Parse what a spreadsheet cell holds.  Total: never raises.
+
+    ``rules`` is what the format file says a value of type ``ctype`` must be (rule G:
+    ``integer``, ``min``, ``decimals``; ``spec.type_rules(spec, ctype)``); without it the
+    built-in meaning (``DEFAULT_TYPES``).  An amount with more decimals than allowed is
+    rounded to them and the note says so."""
     try:
-        return _parse(raw, ctype, unit)
+        return _parse(raw, ctype, unit, rules if rules is not None else DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"]))
     except Exception as e:  # noqa: BLE001 - parsing must be total
         return _err(raw, f"无法识别的内容（{type(e).__name__}）", "value.unreadable")
 
 
-def _parse(raw: Any, ctype: str, unit: str | None) -> Value:
+def _parse(raw: Any, ctype: str, unit: str | None, rules: dict[str, Any]) -> Value:
     if raw is None:
         return Value("blank", None, raw)
     if isinstance(raw, bool):
@@ -98,13 +108,13 @@ def _parse(raw: Any, ctype: str, unit: str | None) -> Value:
     if isinstance(raw, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
         return _err(raw, "被存成了日期或时间，不是数字", "value.date")
     if isinstance(raw, int):
-        return _check_number(Decimal(raw), raw, ctype, [])
+        return _check_number(Decimal(raw), raw, ctype, [], rules)
     if isinstance(raw, float):
         if math.isnan(raw) or math.isinf(raw):
             return _err(raw, "不是有效数字（NaN 或无穷大）", "value.not_finite")
-        return _check_number(Decimal(repr(raw)), raw, ctype, [])
+        return _check_number(Decimal(repr(raw)), raw, ctype, [], rules)
     if isinstance(raw, Decimal):
-        return _check_number(raw, raw, ctype, [])
+        return _check_number(raw, raw, ctype, [], rules)
     if not isinstance(raw, str):
         return _err(raw, f"无法识别的内容类型 {type(raw).__name__}", "value.unreadable")
 
@@ -140,7 +150,7 @@ def _parse(raw: Any, ctype: str, unit: str | None) -> Value:
     except InvalidOperation:
         return Value("text", None, raw, None, "不是数字", "value.text")
     notes.insert(0, f"文本“{raw.strip()}”按数字读取")
-    return _check_number(d, raw, ctype, notes)
+    return _check_number(d, raw, ctype, notes, rules)
 
 
 def fmt_number(n: Number | None) -> str:

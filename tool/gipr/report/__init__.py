@@ -1,2 +1,3 @@
-"""The annual report document (政府信息公开工作年度报告, .docx and PDF) and the layout of the
-printed tables shared with the HTML page."""
+"""Publishing: the roll-up's HTML tables (``html``) and the annual report document (.docx, PDF):
+``layout`` (the printed tables' merged regions, one owner for the HTML and the .docx), ``figures``,
+``document``, ``blank`` (the template builder), ``pdf`` (LibreOffice), ``run`` (sources → documents)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-from xml.sax.saxutils import escape as _escape
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from .. import messages
 from ..errors import GiprError
 from ..fsio import atomic_output
 from ..spec import Spec, TableLayout, _templates_dir
+from ..text import xml_escape
 from ..values import Number, fmt_number
 from . import style as st
 from .blank import TEMPLATE_NAME
@@ -209,7 +209,7 @@ def clean_text(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    return _escape(clean_text(text))
+    return xml_escape(clean_text(text))
 
 
 def column_widths(t: TableLayout) -> list[int]:

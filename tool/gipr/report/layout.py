@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..spec import Spec, TableLayout
+from ..spec import Spec, TableLayout, per_spec
 
 __all__ = ["Region", "table_regions", "table_grid", "header_rows"]
 
@@ -32,12 +32,16 @@ class Region:
     colspan: int
 
 
-def table_regions(spec: Spec, t: TableLayout) -> list[Region]:
-    """Every printed cell of the table, in row then column order.
+def table_regions(spec: Spec, t: TableLayout) -> tuple[Region, ...]:
+    """Every printed cell of the table, in row then column order (computed once per format).
 
     A value cell followed by empty positions in its row is widened over them (the narrow
     blocks of table 二, whose last header spans to the table's width).
     """
+    return per_spec(spec, f"report.regions.{t.id}", lambda s: _regions(s, s.table(t.id)))
+
+
+def _regions(spec: Spec, t: TableLayout) -> tuple[Region, ...]:
     r_first, r_last, width = t.first_row, t.last_row, t.width
     nrows = r_last - r_first + 1
     covered = [[False] * width for _ in range(nrows)]
@@ -68,7 +72,7 @@ def table_regions(spec: Spec, t: TableLayout) -> list[Region]:
                 covered[r - r_first][cc] = True
                 e[3] += 1
                 cc += 1
-    return [Region(e[0], e[1], r - r_first, c, e[2], e[3]) for (r, c), e in sorted(anchors.items())]
+    return tuple(Region(e[0], e[1], r - r_first, c, e[2], e[3]) for (r, c), e in sorted(anchors.items()))
 
 
 def table_grid(spec: Spec, t: TableLayout) -> list[list[tuple | None]]:

@@ -3,15 +3,15 @@
 Sources:
 
 * a unit's workbook or a roll-up (汇总表): read (:func:`gipr.read.read_report`), checked
-  (:func:`gipr.checks.check_report`), totals recomputed from the inputs
-  (:func:`gipr.checks.recompute`); a source with errors is refused unless ``include_errors``,
+  (:func:`gipr.check.check_report`), totals recomputed from the inputs
+  (:func:`gipr.rules.recompute`); a source with errors is refused unless ``include_errors``,
   and then the document is marked 草稿（数据有误）;
 * with ``unit``, one unit of a gipr roll-up (its 各单位明细 row);
 * a workspace: the merge of the units' current submissions (:mod:`gipr.merge`), one document
   per included unit plus the county's.
 
 Last year (``previous``): a roll-up, a unit's workbook or last year's workspace, read by
-:func:`gipr.merge.load_previous` (the owner of the year-over-year comparison's data).
+:func:`gipr.merge.load_previous_year` (the owner of the year-over-year comparison's data).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from ..fsio import safe_filename
 from ..spec import Spec
 from .document import ReportData, check_template, write_report
 
-__all__ = ["Job", "data_from_file", "data_from_workspace", "write_jobs", "load_previous_values"]
+__all__ = ["Job", "data_from_file", "data_from_workspace", "workspace_jobs", "write_jobs", "jobs_json",
+           "load_previous_values"]
 
 
 @dataclass
@@ -40,16 +41,16 @@ class Job:
 
 
 def _rollup_county(rep) -> str:
-    from ..merge import _strip_rollup_suffix
+    from ..merge.entries import strip_rollup_suffix
 
-    name = (rep.identity.get("county") or "").strip() or _strip_rollup_suffix(rep.unit_name or "")
+    name = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(rep.unit_name or "")
     return "" if name == "汇总" else name
 
 
 def load_previous_values(path: str | Path):
-    from ..merge import load_previous
+    from ..merge import load_previous_year
 
-    return load_previous(path)
+    return load_previous_year(path)
 
 
 def _previous_for(prev, spec_of_prev: Spec, *, kind: str, code: str, name: str, path) -> tuple:
@@ -64,7 +65,8 @@ def _previous_for(prev, spec_of_prev: Spec, *, kind: str, code: str, name: str, 
 def data_from_file(path: str | Path, *, include_errors: bool = False, previous: str | Path | None = None,
                    unit: str | None = None) -> ReportData:
     """One document's data from a unit's workbook or a roll-up (or one unit of a roll-up)."""
-    from ..checks import CheckContext, check_report, recompute
+    from ..check import CheckContext, check_report
+    from ..rules import recompute
     from ..read import read_report
     from ..spec import load_format
 
@@ -127,7 +129,7 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
     """The county's data and each included unit's (entry, data), from the merge of the workspace."""
     from ..merge import INCLUDED_ERRORS, entries_from_workspace, entry_values, plan_merge
     from ..spec import load_format
-    from ..workspace import Workspace
+    from ..collect.workspace import Workspace
 
     ws = Workspace.open(workspace)
     try:
@@ -222,3 +224,10 @@ def write_jobs(jobs: Sequence[Job], *, template: str | Path | None = None, force
     if pairs:
         written += convert_to_pdf(pairs, overwrite=force)
     return written
+
+
+def jobs_json(jobs: Sequence[Job], pdf_error: BaseException | None = None) -> dict:
+    """What ``gipr report --json`` prints."""
+    return {"documents": [{"who": j.who, "docx": str(j.out), "pdf": str(j.pdf) if j.pdf and not pdf_error else None,
+                           "draft": j.data.errors > 0, "errors": j.data.errors, "kind": j.data.kind} for j in jobs],
+            "pdf_error": str(pdf_error) if pdf_error else None}

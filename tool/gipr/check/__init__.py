@@ -1,0 +1,18 @@
+"""Report × rules → findings (``gipr check``).
+
+``findings``: ``check_report`` (values, stored totals, every rule of the format through
+:mod:`gipr.rules`, cover, identity), the export record and last year's data for rule F;
+``feedback``: the feedback workbook (the unit's file with its problems marked);
+``run``: ``run_check`` — paths and options → a ``CheckRun`` whose ``to_json()`` is what
+``gipr check --json`` prints.
+"""
+
+from __future__ import annotations
+
+from .findings import (MAX_RAW_SHOWN, CheckContext, check_report, export_record, has_errors, load_previous_reports,
+                       match_unit, pick_previous, recompute, report_from_export, summarize)
+from .run import CheckRun, export_records, run_check
+
+__all__ = ["CheckContext", "recompute", "check_report", "export_record", "report_from_export", "load_previous_reports",
+           "pick_previous", "match_unit", "summarize", "has_errors", "MAX_RAW_SHOWN", "CheckRun",
+           "run_check", "export_records"]

@@ -1,0 +1,368 @@
+"""Report × rules → findings.
+
+``recompute`` gives every cell's number the way gipr trusts it: inputs as parsed, every
+total recomputed from its inputs (never the stored value; None when an input it depends
+on is missing).  ``check_report`` returns the reading findings plus:
+
+* cell values: blank → 未填写 (error; ``blank_as_zero`` counts blanks as 0 and says so once),
+  不适用 and text in a number cell → error, type problems (rule kind "type") → error,
+  converted values (text numbers, full-width digits, units, separators) → info;
+* stored totals: blank → warning, different from the recomputed sum → warning (stale
+  total; the rules use the recomputed value);
+* every rule of the format (iterating ``spec.rules``; kinds equal / total / carry), with the
+  sentence from ``Rule.message``; a rule with a missing input is not evaluated (the missing
+  input is already reported);
+* required cover fields, identity (signature, format version, year, unit against the
+  roster), cross-year rule against ``CheckContext.previous``.
+
+Every text comes from :mod:`gipr.messages`.  Also here: the export record (``gipr export``)
+and the loader of last year's data (workbook, roll-up or exported JSON) for rule F.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .. import messages
+from ..errors import GiprError
+from ..files import files_in
+from ..identify import match_unit, normalize_code
+from ..identity import verify
+from ..model import Finding, Report
+from ..roster import Unit, normalize_name
+from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
+from ..rules import recompute
+from ..spec import type_rules
+from ..values import Number, Value, fmt_number, parse_value, to_json_number
+from .. import rules
+
+__all__ = ["CheckContext", "recompute", "check_report", "export_record", "report_from_export",
+           "load_previous_reports", "match_unit", "summarize", "has_errors"]
+
+EXPORT_VERSION = 1
+
+
+@dataclass
+class CheckContext:
+    year: int | None = None  # the report year being collected
+    roster: list[Unit] | None = None
+    previous: Report | None = None  # last year's report of the same unit (rule F)
+    blank_as_zero: bool = False
+
+
+def _ref(report: Report, cid: str) -> str:
+    loc = report.locations.get(cid)
+    if loc:
+        return loc
+    cell = report.spec.cells.get(cid)
+    return cell.address if cell else ""
+
+
+MAX_RAW_SHOWN = 80  # characters of what a unit typed that a message quotes
+
+
+def _raw(v: Value) -> str:
+    text = v.raw_text.strip()
+    return text if len(text) <= MAX_RAW_SHOWN else text[: MAX_RAW_SHOWN - 1] + "…"
+
+
+def check_report(report: Report, ctx: CheckContext | None = None) -> list[Finding]:
+    """All findings for one report: the reader's, then values, totals, rules, cover, identity.
+    Sorted by severity (errors first), otherwise in table order."""
+    ctx = ctx or CheckContext()
+    spec = report.spec
+    out: list[Finding] = list(report.findings)
+    values = recompute(report, ctx.blank_as_zero)
+    plan = rules.plan(spec)
+    rules_by_id = plan.rules_by_id
+    type_rule = plan.type_rule
+
+    # -- cell values and stored totals --------------------------------------------------
+    zeroed: list[str] = []
+    rvalues = report.values
+    for cid, c in plan.cells:
+        v = rvalues.get(cid)
+        if v is None:
+            continue  # not located: already reported by the reader
+        if v.state == "number" and not v.note:
+            if c.input:
+                continue
+            new = values[cid]
+            if new is None or v.number == new:
+                continue
+        path = c.label_path
+        ref = _ref(report, cid)
+        kw = dict(cell=cid, ref=ref, path=path)
+        if c.input:
+            if v.state == "blank":
+                if ctx.blank_as_zero:
+                    zeroed.append(ref)
+                else:
+                    out.append(messages.finding("cell.blank", **kw))
+            elif v.state == "na":
+                out.append(messages.finding("cell.na", raw=_raw(v), **kw))
+            elif v.state == "text":
+                out.append(messages.finding("cell.text", raw=_raw(v), **kw))
+            elif v.state == "error":
+                out.append(_type_finding(type_rule, v, kw))
+            elif v.note:
+                out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
+            continue
+        # a total: the stored value is only compared with the recomputed one
+        new = values.get(cid)
+        recomputed = messages.detail("recomputed", value=fmt_number(new)) if new is not None else ""
+        if v.state == "blank":
+            if v.code != "formula":  # a live formula saved without its cached result is not a blank
+                out.append(messages.finding("cell.blank_total", recomputed=recomputed, **kw))
+        elif v.state == "number" or _stored_number(v) is not None:
+            stored = v.number if v.state == "number" else _stored_number(v)
+            if v.note:
+                out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
+            if new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
+                rule = rules_by_id.get(c.defined_by or "")
+                parts_sum = rules.total(c.parts, values)
+                if rule is not None:
+                    sentence = rule.message.format(label=rule.label, lhs=fmt_number(stored),
+                                                   rhs=fmt_number(parts_sum))
+                else:  # pragma: no cover - every total is defined by a rule
+                    sentence = messages.detail("stale_plain", path=path, stored=fmt_number(stored), parts=fmt_number(parts_sum))
+                out.append(messages.finding("total.stale", value=fmt_number(new), text=sentence,
+                                            rule=rule.id if rule else None, **kw))
+        else:
+            problem = v.problem or messages.detail("na" if v.state == "na" else "not_number")
+            out.append(messages.finding("total.invalid", raw=_raw(v), problem=problem, recomputed=recomputed, **kw))
+    if zeroed:
+        shown = "、".join(zeroed[:5]) + (messages.detail("etc") if len(zeroed) > 5 else "")
+        out.append(messages.finding("cell.blank_as_zero", n=len(zeroed), cells=shown))
+
+    # -- rules ------------------------------------------------------------------------------
+    prev_values = None
+    if ctx.previous is not None:
+        prev_values = recompute(ctx.previous, ctx.blank_as_zero)
+        want = (report.year - 1) if report.year else (ctx.year - 1 if ctx.year else None)
+        if want is not None and ctx.previous.year is not None and ctx.previous.year != want:
+            out.append(messages.finding("previous.year", found=ctx.previous.year, expected=want))
+    for r in plan.value_rules:
+        both = rules.sides(r, values, prev_values)
+        if both is None:
+            continue  # an input is missing: reported as such, the rule is not evaluated
+        lhs, rhs = both
+        if rules.agree(spec, lhs, rhs):
+            continue
+        sentence = r.message.format(label=r.label, lhs=fmt_number(lhs), rhs=fmt_number(rhs))
+        anchor = r.lhs[0] if r.lhs else None
+        cell = spec.cells.get(anchor) if anchor else None
+        out.append(messages.finding("rule", key=f"rule.{r.family}", rule=r.id, cell=anchor,
+                                    ref=_ref(report, anchor) if anchor else None,
+                                    path=cell.label_path if cell else None, text=sentence))
+
+    # -- cover fields --------------------------------------------------------------------------
+    for f in spec.cover:
+        text = (report.fields.get(f.id) or "").strip()
+        ref = report.locations.get(f.id) or f"{f.sheet}!{f.ref}"
+        if not text:
+            if f.required:
+                out.append(messages.finding("field.missing", severity=f.required, label=f.label, ref=ref,
+                                            cell=f.id, path=f"{spec.cover_sheet} / {f.label}"))
+            continue
+        if f.id == "year" and _parse_year(text) is None:
+            out.append(messages.finding("field.year_invalid", raw=text, cell=f.id, ref=ref,
+                                        path=f"{spec.cover_sheet} / {f.label}"))
+
+    # -- identity ------------------------------------------------------------------------------
+    out.extend(_identity_findings(report, ctx))
+    return _sorted(_dedupe(out))
+
+
+def _stored_number(v: Value) -> Number | None:
+    """A stored total that is a number but not of the cell's type (a decimal or negative
+    sum of bad inputs): still a number to compare, its inputs carry the type errors."""
+    if v.state == "error" and v.code in ("value.not_integer", "value.negative") and \
+            isinstance(v.raw, (int, float)) and not isinstance(v.raw, bool):
+        d = Decimal(repr(v.raw)) if isinstance(v.raw, float) else Decimal(v.raw)
+        return int(d) if d == d.to_integral_value() else d
+    return None
+
+
+def _type_finding(type_rule, v: Value, kw: dict) -> Finding:
+    problem = v.problem or messages.detail("bad_content")
+    raw = _raw(v)
+    if type_rule is not None:
+        sentence = type_rule.message.format(label=kw["path"], problem=problem, lhs="", rhs="")
+        msg = messages.detail("typed", sentence=sentence, raw=raw) if raw else f"{sentence}。"
+        f = Finding(v.code or "value.invalid", "error", msg, kw["cell"], kw["ref"], kw["path"], type_rule.id)
+        return f
+    return messages.finding("cell.value", key=v.code or "value.invalid", problem=problem, raw=raw, **kw)
+
+
+def _parse_year(text: str) -> int | None:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) == 4 and 1990 <= int(digits) <= 2100:
+        return int(digits)
+    return None
+
+
+def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
+    out: list[Finding] = []
+    spec = report.spec
+    ident = report.identity
+    if not ident:
+        out.append(messages.finding("identity.missing"))
+    else:
+        if not verify(ident):
+            out.append(messages.finding("identity.signature"))
+        if ident.get("format") == spec.id and ident.get("format_digest") and ident["format_digest"] != spec.digest:
+            out.append(messages.finding("identity.format_changed"))
+    if ctx.year is not None:
+        try:
+            expected = format_for_year(ctx.year)
+        except SpecError:
+            expected = None
+        if expected and expected != spec.id:
+            out.append(messages.finding("identity.format_mismatch", found=spec.id, expected=expected))
+    cover_year = _parse_year(report.fields.get("year", "") or "")
+    ident_year = _parse_year(ident.get("year", "") or "") if ident else None
+    year = cover_year or ident_year
+    if ctx.year is not None and year is not None and year != ctx.year:
+        out.append(messages.finding("identity.year_mismatch", found=year, expected=ctx.year))
+    elif cover_year and ident_year and cover_year != ident_year:
+        out.append(messages.finding("identity.year_changed", found=cover_year, expected=ident_year))
+    if report.kind == "rollup":
+        out.append(messages.finding("identity.rollup", n=len(report.units)))
+        return out
+    cover_name = (report.fields.get("unit_name") or "").strip()
+    if ctx.roster is not None:
+        unit = match_unit(report, ctx.roster)
+        if unit is None:
+            name = cover_name or ident.get("unit_name", "") or messages.detail("unfilled")
+            code = ident.get("unit_code") or report.fields.get("unit_code") or ""
+            out.append(messages.finding("identity.unit_unknown", name=name,
+                                            unit_code=messages.detail("code", code=code) if code else ""))
+        elif cover_name and normalize_name(cover_name) != normalize_name(unit.name):
+            out.append(messages.finding("identity.unit_changed", found=cover_name, expected=unit.name))
+    elif ident.get("unit_name") and cover_name and normalize_name(cover_name) != normalize_name(ident["unit_name"]):
+        out.append(messages.finding("identity.unit_changed", found=cover_name, expected=ident["unit_name"]))
+    return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.cell, f.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: messages.SEVERITY_ORDER.get(f.severity, 9))
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def summarize(findings: list[Finding]) -> dict[str, int]:
+    out = {"error": 0, "warning": 0, "info": 0}
+    for f in findings:
+        out[f.severity] = out.get(f.severity, 0) + 1
+    return out
+
+
+# -----------------------------------------------------------------------------------------
+# export and last year's data
+
+
+def export_record(report: Report, *, blank_as_zero: bool = False) -> dict[str, Any]:
+    """One report as ``gipr export --json`` writes it: values by cell id (totals recomputed;
+    null where a number is missing)."""
+    values = recompute(report, blank_as_zero)
+    return {
+        "file": report.file,
+        "unit": report.unit_name,
+        "unit_code": report.unit_code,
+        "year": report.year,
+        "format": report.spec.id,
+        "kind": report.kind,
+        "sha256": report.sha256,
+        "values": {cid: to_json_number(values.get(cid)) for cid in report.spec.cells},
+    }
+
+
+def report_from_export(item: dict[str, Any], file: str) -> Report:
+    """A Report from one item of an export (``{"file","unit","year","format","values"}``)."""
+    if not isinstance(item, dict):
+        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_item")), "file.previous_json")
+    fmt = str(item.get("format") or "")
+    if fmt not in available_formats():
+        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_format", format=fmt)),
+                        "file.previous_json")
+    spec: Spec = load_format(fmt)
+    vals = item.get("values")
+    if not isinstance(vals, dict):
+        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_values")), "file.previous_json")
+    report = Report(spec=spec, file=f"{file}（{item.get('file') or item.get('unit') or ''}）")
+    for cid, c in spec.cells.items():
+        raw = vals.get(cid)
+        if isinstance(raw, bool) or not (raw is None or isinstance(raw, (int, float, str))):
+            raw = str(raw)
+        report.values[cid] = parse_value(raw, c.type, c.unit, type_rules(spec, c.type))
+    year = item.get("year")
+    report.fields = {"unit_name": str(item.get("unit") or ""), "unit_code": str(item.get("unit_code") or ""),
+                     "year": "" if year is None else str(year)}
+    report.identity = {}
+    report.kind = "rollup" if item.get("kind") == "rollup" else "unit"
+    return report
+
+
+def load_previous_reports(path: str | Path) -> list[Report]:
+    """Last year's data for rule F: a workbook (unit or roll-up), a folder of workbooks, or a
+    ``gipr export --json`` file.  Raises GiprError (ReadError for a bad workbook)."""
+    from ..read import read_report
+
+    path = Path(path)
+    if path.is_dir():
+        return [read_report(p) for p in files_in(path)]
+    if path.suffix.lower() == ".json":
+        try:
+            obj = json.loads(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise GiprError(messages.text("file.not_found", file=str(path)), "file.not_found") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise GiprError(messages.text("file.previous_json", file=str(path), detail=str(e)[:120]),
+                            "file.previous_json") from None
+        items = obj.get("reports") if isinstance(obj, dict) else obj
+        if not isinstance(items, list):
+            raise GiprError(messages.text("file.previous_json", file=str(path), detail=messages.detail("json_reports")),
+                            "file.previous_json")
+        return [report_from_export(it, str(path)) for it in items]
+    return [read_report(path)]
+
+
+def pick_previous(report: Report, previous: list[Report]) -> Report | None:
+    """Last year's report of the same unit: by code, else by name, of the same kind (a unit's
+    file is never compared with a county roll-up).  A single previous roll-up applies to a
+    roll-up, and a single previous report without any unit to a file without one."""
+    if not previous:
+        return None
+    same_kind = [p for p in previous if p.kind == report.kind]
+    code = normalize_code(report.unit_code)
+    name = normalize_name(report.unit_name)
+    for p in same_kind:
+        if code and normalize_code(p.unit_code) == code:
+            return p
+    for p in same_kind:
+        if name and normalize_name(p.unit_name) == name:
+            return p
+    if len(same_kind) == 1:
+        only_one = same_kind[0]
+        if report.kind == "rollup" or (not code and not name) or (not only_one.unit_code and not only_one.unit_name):
+            return only_one
+    return None

@@ -1,0 +1,162 @@
+"""``gipr check`` and ``gipr export`` as core functions: paths and options in, a result
+whose JSON is exactly what ``--json`` prints (so a web page or a script gets the same)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from .. import messages
+from ..errors import GiprError
+from ..files import find_input_files
+from ..model import Finding, Report
+from ..read import ReadError, read_report
+from ..spec import Spec, available_formats, load_format
+from .findings import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
+                       summarize)
+
+__all__ = ["CheckRun", "run_check", "export_records", "collect_paths", "expected_spec", "file_entry"]
+
+
+def collect_paths(paths: list[Path]) -> list[Path]:
+    """Files as given (a missing one is kept: reading it reports it), and the readable
+    files inside given folders (``files.find_input_files``)."""
+    return find_input_files(paths, missing="keep", empty_folder="error")
+
+
+def expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
+    from ..spec import SpecError, format_for_year
+
+    if fmt is not None:
+        if fmt not in available_formats():
+            raise GiprError(messages.CLI["bad_format"].format(format=fmt, formats="、".join(available_formats())),
+                            "usage.format")
+        return load_format(fmt)
+    if year is not None:
+        try:
+            return load_format(format_for_year(year))
+        except SpecError as e:
+            raise GiprError(str(e), "usage.year") from None
+    return None
+
+
+def file_entry(path: Path, report: Report | None, findings: list[Finding], error: ReadError | None) -> dict:
+    if report is None:
+        return {"file": str(path), "unit": None, "unit_code": None, "year": None, "format": None, "kind": None,
+                "readable": False, "errors": 1, "warnings": 0, "infos": 0,
+                "error": {"code": error.code if error else "file.unreadable", "message": str(error)},
+                "findings": [{"code": error.code if error else "file.unreadable", "severity": "error", "cell": None,
+                              "ref": None, "path": None, "rule": None, "message": str(error)}],
+                "feedback": None}
+    s = summarize(findings)
+    return {"file": str(path), "unit": report.unit_name or None, "unit_code": report.unit_code or None,
+            "year": report.year, "format": report.spec.id, "kind": report.kind, "readable": True,
+            "errors": s["error"], "warnings": s["warning"], "infos": s["info"],
+            "findings": [f.to_json() for f in findings], "feedback": None}
+
+
+@dataclass
+class CheckRun:
+    """The result of ``run_check``: one entry per file (as ``gipr check --json`` lists them)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: int = 0
+    with_errors: int = 0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        n = len(self.entries)
+        totals = {k: sum(e[k] for e in self.entries) for k in ("errors", "warnings", "infos")}
+        return {"files": n, "passed": n - self.unreadable - self.with_errors, "with_errors": self.with_errors,
+                "unreadable": self.unreadable, **totals}
+
+    @property
+    def exit_code(self) -> int:
+        """0 no errors; 1 a file has errors; 2 a file is unreadable (or its feedback could not be written)."""
+        return 2 if self.unreadable else (1 if self.with_errors else 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": self.entries, "summary": self.summary}
+
+
+def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None, year: int | None = None,
+              roster: str | Path | None = None, blank_as_zero: bool = False, annotate: str | Path | None = None,
+              fmt: str | None = None, on_file: Callable[[dict], None] | None = None) -> CheckRun:
+    """Read and check files (and folders of files): the whole of ``gipr check``.
+
+    ``on_file(entry)`` is called after each file (the CLI prints it).  Raises GiprError
+    for a usage problem (bad year, format, roster, previous data, an empty folder)."""
+    if year is not None and not (1990 <= year <= 2100):
+        raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
+    spec = expected_spec(fmt, year)
+    units = None
+    if roster is not None:
+        from ..roster import load_roster
+
+        units = load_roster(roster)
+    prev_reports: list[Report] | None = None
+    if previous is not None:
+        try:
+            prev_reports = load_previous_reports(previous)
+        except GiprError as e:
+            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
+    result = CheckRun()
+    for path in collect_paths([Path(p) for p in paths]):
+        report = None
+        err: ReadError | None = None
+        findings: list[Finding] = []
+        try:
+            report = read_report(path, spec=spec)
+        except ReadError as e:
+            err = e
+        if report is not None:
+            try:
+                prev = pick_previous(report, prev_reports) if prev_reports is not None else None
+                ctx = CheckContext(year=year, roster=units, previous=prev, blank_as_zero=blank_as_zero)
+                findings = check_report(report, ctx)
+                if prev_reports is not None and prev is None:
+                    findings.append(messages.finding("previous.missing"))
+            except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+                err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
+                                "internal.error")
+                report = None
+        entry = file_entry(path, report, findings, err)
+        if report is None:
+            result.unreadable += 1
+        elif entry["errors"]:
+            result.with_errors += 1
+        if report is not None and annotate is not None and findings:
+            try:
+                from .feedback import write_feedback
+
+                unit = match_unit(report, units) if units else None
+                entry["feedback"] = str(write_feedback(report, findings, annotate, unit=unit, year=year))
+            except GiprError as e:
+                entry["feedback_error"] = str(e)
+                result.unreadable += 1  # the output could not be written: a usage-level failure
+        result.entries.append(entry)
+        if on_file is not None:
+            on_file(entry)
+    return result
+
+
+def export_records(paths: Sequence[str | Path], *, blank_as_zero: bool = False, fmt: str | None = None,
+                   on_error: Callable[[ReadError], None] | None = None
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """``gipr export``: (records, errors); ``{"reports": records, "errors": errors}`` is its JSON."""
+    spec = expected_spec(fmt, None)
+    records: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    for path in collect_paths([Path(p) for p in paths]):
+        try:
+            report = read_report(path, spec=spec)
+        except ReadError as e:
+            errors.append({"file": str(path), "code": e.code, "message": str(e)})
+            if on_error is not None:
+                on_error(e)
+            continue
+        rec = export_record(report, blank_as_zero=blank_as_zero)
+        rec["file"] = str(path)
+        records.append(rec)
+    return records, errors

@@ -1,0 +1,60 @@
+"""The gipr command line.  Command modules (cli_*.py) register on the shared app; this
+module is the entry point and turns every error into one Chinese message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import spec as cli_spec  # noqa: F401  (registers commands)
+from . import collect as cli_collect  # noqa: F401  (init, collect, status)
+from . import template as cli_template  # noqa: F401
+from . import merge as cli_merge  # noqa: F401
+from . import check as cli_check  # noqa: F401  (check, export)
+from . import mail as cli_mail  # noqa: F401  (send, remind)
+from . import report as cli_report  # noqa: F401  (report)
+from .app import app, err_console
+from ..errors import GiprError
+from ..spec import SpecError
+from rich.markup import escape as _escape
+
+_USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage",
+                 "BadArgumentUsage")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: no Python traceback ever reaches a user."""
+    try:
+        rc = app(args=argv, standalone_mode=False)
+        if isinstance(rc, int) and rc != 0:  # typer returns Exit codes when not standalone
+            sys.exit(rc)
+    except SystemExit:
+        raise
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err_console.print("已取消。")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print("已中断（Ctrl-C）。已完成的部分均已保存。")
+        sys.exit(130)
+    except (GiprError, SpecError) as e:
+        err_console.print(f"[red]错误：[/red]{_escape(str(e))}")  # a message may hold [mail], paths with []
+        sys.exit(2)
+    except Exception as e:  # click's errors (typer vendors click) and anything unexpected
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            kind = "用法错误" if type(e).__name__ in _USAGE_ERRORS else "错误"
+            err_console.print(f"[red]{kind}：[/red]{e.format_message()}")
+            ctx = getattr(e, "ctx", None)
+            if ctx is not None:
+                err_console.print(f"运行“{ctx.command_path} --help”查看用法。")
+            sys.exit(2)
+        err_console.print(f"[red]内部错误：[/red]{type(e).__name__}: {e}")
+        err_console.print("这是 gipr 的缺陷，请把上面这行和所用的命令报告给维护者。已有数据未被修改。")
+        sys.exit(3)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

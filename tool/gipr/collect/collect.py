@@ -1,0 +1,478 @@
+"""Collect returned workbooks into the ledger: folders, workbook files, .eml, .mbox, Maildir.
+
+For every file or attachment, in this order:
+
+1. archive the raw bytes (``Ledger.store``), before anything looks inside them;
+2. if these bytes from this source are already recorded: nothing to do (a re-run is a
+   no-op); if these bytes came from another source before: a ``duplicate`` row;
+3. read (``read.read_report``) and check (``checks.check_report``) with a time limit;
+4. identify the unit: the template's signed identity; the unit name (or code) typed on
+   the cover matched to the roster; the sender's address; otherwise unidentified;
+5. record one row in one transaction (``Ledger.add``).
+
+The same path is used for messages fetched by other means (``Collector.collect_message``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..errors import GiprError
+from .ledger import Ledger, Submission, iso_utc, utc_now
+from ..identify import identify, settle_identity, units_for_sender
+from .mailparse import (MAX_MESSAGE_BYTES, MailError, MailMessage, classify_attachment, clean_file_name,
+                        decode_bytes, is_maildir, maildir_files, mbox_keys, iter_mbox, parse_message, sniff_file,
+                        time_limit)
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
+READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook
+MAX_WALK_FILES = 200_000
+
+# --- outcomes -------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What happened to one file or attachment."""
+
+    file_name: str
+    source: str
+    result: str  # new | duplicate (bytes already recorded) | skipped (not recorded at all)
+    submission: Submission | None = None
+    reason: str | None = None  # Chinese, for unreadable/unidentified/skipped
+    code: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.submission is None:
+            return "skipped"
+        return self.submission.status
+
+
+@dataclass
+class CollectResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    no_attachment: list[str] = field(default_factory=list)  # messages without a workbook attachment
+    ignored: list[str] = field(default_factory=list)  # attachments and files that are not workbooks
+    skipped: list[Outcome] = field(default_factory=list)  # not recorded: too large, unreadable source
+
+    def count(self, what: str) -> int:
+        if what == "new":
+            return sum(1 for o in self.outcomes if o.result == "new")
+        if what == "duplicate":
+            return sum(1 for o in self.outcomes if o.result == "duplicate")
+        return sum(1 for o in self.outcomes if o.result == "new" and o.submission and o.submission.status == what)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {k: self.count(k) for k in ("new", "accepted", "errors", "unidentified", "unreadable", "duplicate")} | {
+            "skipped": len(self.skipped), "no_attachment": len(self.no_attachment), "ignored": len(self.ignored)}
+
+    @property
+    def exit_code(self) -> int:
+        """0 all well; 1 a report has errors or no unit; 2 a file is unreadable or was not collected."""
+        c = self.counts
+        if c["unreadable"] or c["skipped"]:
+            return 2
+        return 1 if c["errors"] or c["unidentified"] else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "outcomes": [
+                {"file_name": o.file_name, "source": o.source, "result": o.result, "status": o.status,
+                 "submission": o.submission.id if o.submission else None,
+                 "unit": o.submission.unit_code if o.submission else None,
+                 "errors": o.submission.errors if o.submission else None,
+                 "reason": o.reason, "code": o.code}
+                for o in self.outcomes + self.skipped
+            ],
+            "no_attachment": self.no_attachment,
+            "ignored": self.ignored,
+        }
+
+
+@dataclass
+class _Item:
+    kind: str  # file | eml | mbox | maildir | msg
+    path: Path
+    explicit: bool = False
+
+
+class Progress:
+    """Progress callbacks; the CLI passes a rich-backed one."""
+
+    def start(self, total: int) -> None:  # pragma: no cover - trivial
+        pass
+
+    def advance(self, label: str) -> None:  # pragma: no cover - trivial
+        pass
+
+
+def _shown(p: str | Path) -> str:
+    """A path as text: a name whose bytes are not UTF-8 (GBK from a Windows zip or disk)
+    is decoded as GB18030 instead of carrying surrogates into messages and the ledger."""
+    s = str(p)
+    if any("\udc80" <= ch <= "\udcff" for ch in s):
+        return decode_bytes(os.fsencode(s))
+    return s
+
+
+def _mtime_iso(path: Path) -> str:
+    try:
+        return iso_utc(_dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.timezone.utc))
+    except (OSError, OverflowError, ValueError):
+        return utc_now()
+
+
+def _received(msg: MailMessage, fallback: str) -> str:
+    if msg.date is None:
+        return fallback
+    now = _dt.datetime.now(_dt.timezone.utc)
+    if msg.date > now + _dt.timedelta(days=1):  # a date in the future is not trusted
+        return fallback if fallback <= iso_utc(now) else iso_utc(now)
+    if msg.date.year < 1990:
+        return fallback
+    return iso_utc(msg.date)
+
+
+class Collector:
+    """Collects into one workspace.  Hold the workspace lock while using it."""
+
+    def __init__(self, ws, progress: Progress | None = None):
+        self.ws = ws
+        self.ledger: Ledger = ws.ledger
+        self.roster = ws.roster
+        self.progress = progress or Progress()
+        self.result = CollectResult()
+        self._ctx = None
+
+    # --- planning ---------------------------------------------------------------------
+    def plan(self, sources: Iterable[str | Path]) -> list[_Item]:
+        items: list[_Item] = []
+        seen: set[str] = set()
+        skip_dirs = {os.path.realpath(self.ws.archive_dir)}
+
+        def add(kind: str, p: Path, explicit: bool = False) -> None:
+            key = os.path.realpath(p)
+            if key in seen:
+                return
+            seen.add(key)
+            items.append(_Item(kind, p, explicit))
+
+        for src in sources:
+            p = Path(src).expanduser()
+            if not p.exists():
+                self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", reason="找不到这个文件或文件夹",
+                                                   code="source.missing"))
+                continue
+            if p.is_dir():
+                self._walk(p, add, skip_dirs)  # a Maildir and its Maildir++ subfolders included
+            elif not p.is_file():
+                self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", code="source.not_a_file",
+                                                   reason="不是普通文件（设备、管道等），未收集"))
+            else:
+                kind = sniff_file(p)
+                add({"eml": "eml", "mbox": "mbox", "msg": "msg"}.get(kind, "file"), p, True)
+        return items
+
+    def _walk(self, root: Path, add, skip_dirs: set[str]) -> None:
+        count = 0
+        for dirpath, dirnames, filenames in os.walk(root):
+            # hidden folders are skipped, except Maildir++ subfolders (".Sent", ".INBOX.报表")
+            dirnames[:] = sorted(d for d in dirnames
+                                 if (not d.startswith(".") or is_maildir(Path(dirpath) / d))
+                                 and os.path.realpath(os.path.join(dirpath, d)) not in skip_dirs)
+            here = Path(dirpath)
+            if is_maildir(here):
+                for f in maildir_files(here):
+                    add("maildir", f)
+                dirnames[:] = [d for d in dirnames if d not in ("cur", "new", "tmp")]
+                continue  # the rest of a Maildir's files are the mail server's index files
+            for name in sorted(filenames):
+                count += 1
+                if count > MAX_WALK_FILES:
+                    self.result.skipped.append(Outcome(
+                        str(root), str(root), "skipped", code="source.too_many_files",
+                        reason=f"文件夹中的文件超过 {MAX_WALK_FILES} 个，其余的未收集。请指定更具体的文件夹。"))
+                    return
+                if name.startswith(("~$", ".")):
+                    continue
+                p = here / name
+                if p.is_symlink() or not p.is_file():
+                    continue
+                kind = sniff_file(p)
+                if kind in ("eml", "mbox", "msg"):
+                    add(kind, p)
+                elif kind == "workbook":
+                    add("file", p)
+                elif name.lower() == "winmail.dat":
+                    add("file", p)
+                else:
+                    self.result.ignored.append(_shown(p))
+
+    # --- running ----------------------------------------------------------------------
+    def collect_paths(self, sources: Iterable[str | Path]) -> CollectResult:
+        items = self.plan(sources)
+        total = 0
+        sizes: list[int] = []
+        for it in items:
+            n = 1
+            if it.kind == "mbox":
+                try:
+                    n = max(1, len(mbox_keys(it.path)))
+                except Exception:  # noqa: BLE001 - reported when it is processed
+                    n = 1
+            sizes.append(n)
+            total += n
+        self.progress.start(total)
+        for it in items:
+            if it.kind == "file":
+                self.collect_file(it.path)
+                self.progress.advance(_shown(it.path.name))
+            elif it.kind in ("eml", "maildir", "msg"):
+                self._collect_message_file(it.path)
+                self.progress.advance(_shown(it.path.name))
+            elif it.kind == "mbox":
+                self._collect_mbox(it.path)
+        return self.result
+
+    def _read_file(self, path: Path) -> bytes | None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.result.skipped.append(Outcome(
+                    _shown(path.name), _shown(path), "skipped", code="file.too_large",
+                    reason=f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未收集"))
+                return None
+            return path.read_bytes()
+        except OSError as e:
+            self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped", code="source.unreadable",
+                                               reason=f"无法读取：{e.strerror or e}"))
+            return None
+
+    def collect_file(self, path: Path) -> Outcome | None:
+        """One workbook-like file from disk."""
+        data = self._read_file(path)
+        if data is None:
+            return None
+        abspath = _shown(path.resolve())
+        return self._collect_bytes(
+            data, file_name=clean_file_name(_shown(path.name)) or "未命名", raw_name=None, content_type="",
+            source_kind="file", source_key=f"file:{abspath}", source=abspath, source_path=abspath,
+            received_at=_mtime_iso(path), mail=None)
+
+    def _collect_message_file(self, path: Path) -> None:
+        data = self._read_file(path)
+        if data is None:
+            return
+        self.collect_message(data, origin=_shown(path.resolve()), received_fallback=_mtime_iso(path),
+                             display_name=_shown(path.name))
+
+    def _collect_mbox(self, path: Path) -> None:
+        try:
+            for n, raw, size in iter_mbox(path):
+                label = f"{_shown(path.name)} #{n}"
+                origin = f"{_shown(path.resolve())}#{n}"
+                if raw is None:
+                    self.result.skipped.append(Outcome(
+                        label, origin, "skipped", code="mail.too_large",
+                        reason=f"邮件过大（{size / 1048576:.1f} MB，上限 {MAX_MESSAGE_BYTES // 1048576} MB），未收集"))
+                else:
+                    self.collect_message(raw, origin=origin, received_fallback=_mtime_iso(path), display_name=label)
+                self.progress.advance(label)
+        except (OSError, ValueError, UnicodeError) as e:
+            self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped", code="mail.mbox",
+                                               reason=f"无法作为 mbox 邮箱读取：{e}"))
+
+    def collect_message(self, raw: bytes, *, origin: str, received_fallback: str | None = None,
+                        display_name: str | None = None, source_key: str | None = None) -> list[Outcome]:
+        """One e-mail message (from a file, an mbox, a Maildir, or IMAP).  ``origin`` says
+        where it came from (a path, ``mbox#n``, ``imap://…``); ``source_key`` overrides the
+        key that makes re-collecting a no-op (default: the Message-ID, else the bytes)."""
+        fallback = received_fallback or utc_now()
+        if len(raw) > MAX_MESSAGE_BYTES:
+            o = Outcome(display_name or origin, origin, "skipped", code="mail.too_large",
+                        reason=f"邮件过大（{len(raw) / 1048576:.1f} MB，上限 {MAX_MESSAGE_BYTES // 1048576} MB），未收集")
+            self.result.skipped.append(o)
+            return [o]
+        msg_sha = self.ledger.store(raw)  # the message itself is evidence: archive it first
+        try:
+            msg = parse_message(raw)
+        except MailError as e:
+            name = clean_file_name(display_name or "") or "邮件"
+            return [self._record_problem(
+                raw, sha=msg_sha, file_name=name, raw_name=None, source_kind="email",
+                source_key=source_key or f"mail-file:{origin}", source=origin, source_path=origin,
+                received_at=fallback, mail=None, code=e.code, reason=str(e))]
+        key = source_key or (f"mail:{msg.message_id}" if msg.message_id else f"mail-sha:{msg.sha256}")
+        received = _received(msg, fallback)
+        outs: list[Outcome] = []
+        if not msg.attachments:
+            who = units_for_sender(msg.from_addr, self.roster)
+            unit = f"（{who[0].name}）" if len(who) == 1 else ""
+            note = f"{msg.from_text or '（无发件人）'}{unit}：{msg.subject or '（无主题）'}"
+            if msg.ignored:
+                note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
+            self.result.no_attachment.append(note)
+        self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored)
+        for att in msg.attachments:
+            kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,
+                      source_kind="email", source_key=key, source=msg.source_text, source_path=origin,
+                      received_at=received, mail=msg)
+            if att.problem:
+                outs.append(self._record_problem(att.data, sha=None, code=att.problem, reason=att.problem_message,
+                                                 **kw))
+            else:
+                outs.append(self._collect_bytes(att.data, **kw))
+        return outs
+
+    # --- one file's bytes -----------------------------------------------------------------
+    def _base(self, data: bytes, sha: str, *, file_name, raw_name, source_kind, source_key, source, source_path,
+              received_at, mail: MailMessage | None, **_ignored) -> dict[str, Any]:
+        rec = {
+            "sha256": sha, "size": len(data), "source_key": source_key, "file_name": file_name or "未命名",
+            "raw_name": raw_name, "source_kind": source_kind, "source": source, "source_path": source_path,
+            "received_at": received_at, "collected_at": utc_now(), "findings": "[]", "errors": 0, "warnings": 0,
+        }
+        if mail is not None:
+            rec.update(mail_from=mail.from_text, mail_subject=mail.subject, mail_date=mail.date_raw,
+                       message_id=mail.message_id, message_sha256=mail.sha256)
+        return rec
+
+    def _seen(self, data: bytes, sha: str, kw: dict[str, Any]) -> Outcome | None:
+        """Already recorded?  Same source → nothing; other source → a duplicate row."""
+        found = self.ledger.find(sha, kw["source_key"])
+        if found is not None:
+            o = Outcome(kw["file_name"], kw["source"], "duplicate", found, reason=f"与报送 #{found.id} 相同（已收集过）")
+            self.result.outcomes.append(o)
+            return o
+        orig = self.ledger.original(sha)
+        if orig is None:
+            return None
+        sender = kw["mail"].from_addr if kw.get("mail") is not None else None
+        if orig.unit_code is None and sender:
+            ident_units = units_for_sender(sender, self.roster)
+            if len(ident_units) == 1:
+                return None  # this copy's sender identifies what the first copy could not: record it fully
+        rec = self._base(data, sha, **kw)
+        rec.update(unit_code=orig.unit_code, status="duplicate", check_status=orig.check_status,
+                   identified_by=orig.identified_by, errors=orig.errors, warnings=orig.warnings,
+                   findings=orig.findings_json, reason_code=orig.reason_code, reason=orig.reason,
+                   format=orig.format, report_year=orig.report_year, report_kind=orig.report_kind,
+                   duplicate_of=orig.id)
+        sub, created = self.ledger.add(rec)
+        o = Outcome(kw["file_name"], kw["source"], "duplicate", sub, reason=f"与报送 #{orig.id} 内容相同")
+        self.result.outcomes.append(o)
+        return o
+
+    def _record_problem(self, data: bytes, *, sha: str | None, code: str, reason: str | None, **kw) -> Outcome:
+        """A file gipr will not open (container, broken message): archived and recorded."""
+        sha = sha or self.ledger.store(data)
+        seen = self._seen(data, sha, kw)
+        if seen is not None:
+            return seen
+        sender = kw["mail"].from_addr if kw.get("mail") is not None else None
+        ident = identify(None, self.roster, self.ws.county, sender)
+        rec = self._base(data, sha, **kw)
+        rec.update(unit_code=ident.unit.code if ident.unit else None, status="unreadable",
+                   check_status="unreadable", identified_by=ident.method, reason_code=code, reason=reason,
+                   findings=_json([{"code": code, "severity": "error", "message": reason, "cell": None,
+                                    "ref": None, "path": None, "rule": None}]), errors=1)
+        sub, created = self.ledger.add(rec)
+        o = Outcome(kw["file_name"], kw["source"], "new" if created else "duplicate", sub, reason=reason, code=code)
+        self.result.outcomes.append(o)
+        return o
+
+    def _collect_bytes(self, data: bytes, **kw) -> Outcome:
+        sha = self.ledger.store(data)  # 1. archive first
+        seen = self._seen(data, sha, kw)  # 2. already recorded?
+        if seen is not None:
+            return seen
+        kind, code, problem = classify_attachment(kw["file_name"], kw.get("content_type") or "", data)
+        if kind == "problem":
+            return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)  # type: ignore[arg-type]
+        sender = kw["mail"].from_addr if kw.get("mail") is not None else None
+        rec = self._base(data, sha, **kw)
+        try:
+            report, findings, read_code, read_msg = self._read_and_check(data, kw["file_name"], sha)
+        except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
+            # not recorded, so that a fixed gipr reads it on the next run; the bytes are archived
+            o = Outcome(kw["file_name"], kw["source"], "skipped", code="internal.read_failed",
+                        reason=f"读取时发生 gipr 内部错误（{type(e).__name__}: {str(e)[:200]}），本文件未记入台账，"
+                               f"原始文件已存档（{self.ledger.archive_path(sha)}）。请把这行报告给维护者。")
+            self.result.skipped.append(o)
+            return o
+        ident = identify(report, self.roster, self.ws.county, sender)
+        findings = settle_identity(findings, report, ident.unit, as_json=True)
+        errors = sum(1 for f in findings if f.get("severity") == "error")
+        warnings = sum(1 for f in findings if f.get("severity") == "warning")
+        if report is None:
+            check_status = "unreadable"
+        else:
+            check_status = "errors" if errors else "accepted"
+        status = check_status if ident.unit is not None or check_status == "unreadable" else "unidentified"
+        notes = ([read_msg] if read_msg else []) + ident.notes
+        rec.update(
+            unit_code=ident.unit.code if ident.unit else None, status=status, check_status=check_status,
+            identified_by=ident.method, errors=errors, warnings=warnings, findings=_json(findings),
+            reason_code=read_code or (None if ident.unit else "unit.unidentified"),
+            reason="；".join(notes) or None,
+            format=report.spec.id if report is not None else None,
+            report_year=report.year if report is not None else None,
+            report_kind=report.kind if report is not None else None,
+        )
+        sub, created = self.ledger.add(rec)  # 5. one transaction
+        o = Outcome(kw["file_name"], kw["source"], "new" if created else "duplicate", sub,
+                    reason=rec["reason"], code=rec["reason_code"])
+        self.result.outcomes.append(o)
+        return o
+
+    def _context(self):
+        if self._ctx is None:
+            from ..check import CheckContext
+
+            self._ctx = CheckContext(year=self.ws.year, roster=self.roster)
+        return self._ctx
+
+    def _read_and_check(self, data: bytes, name: str, sha: str):
+        """→ (report or None, findings as JSON dicts, problem code, Chinese problem)."""
+        from ..check import check_report
+        from .mailparse import ParseTimeout
+        from ..read import ReadError, read_report
+
+        try:
+            with time_limit(READ_SECONDS):
+                report = read_report(data, name=name, spec=self.ws.spec)
+                report.sha256 = report.sha256 or sha
+                findings = check_report(report, self._context())
+        except ReadError as e:
+            msg = str(e)
+            return None, [{"code": e.code, "severity": "error", "message": msg, "cell": None, "ref": None,
+                           "path": None, "rule": None}], e.code, msg
+        except ParseTimeout:
+            msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。"
+            return None, [{"code": "file.timeout", "severity": "error", "message": msg, "cell": None, "ref": None,
+                           "path": None, "rule": None}], "file.timeout", msg
+        return report, [f.to_json() for f in findings], None, None
+
+
+def _json(obj) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def collect(ws, sources: Iterable[str | Path], progress: Progress | None = None,
+            fetch: Callable[[Collector], Any] | None = None) -> CollectResult:
+    """Collect ``sources`` (and what ``fetch(collector)`` adds, e.g. ``imap.imap_fetcher``'s
+    job) into workspace ``ws`` under its lock.  ``result.to_json()`` is what
+    ``gipr collect --json`` prints, ``result.exit_code`` its exit status."""
+    with ws.lock():
+        collector = Collector(ws, progress)
+        result = collector.collect_paths(list(sources))
+        if fetch is not None:
+            fetch(collector)
+        return result

@@ -1,0 +1,587 @@
+"""The ledger (台账): every received file, in SQLite, plus a content-addressed archive.
+
+Safety rules, in the order they are applied to each received file:
+
+1. its raw bytes go to ``archive/<sha[:2]>/<sha>.bin`` (temp file, fsync, hard link into
+   place: an existing archive file is never overwritten);
+2. only then is it parsed and checked;
+3. one SQLite transaction (WAL, synchronous=FULL) records it.
+
+A kill between 1 and 3 leaves an archive file the ledger does not mention yet; the next
+run finds it already archived and records it.  Nothing is ever updated in place: a
+submission row, once written, stays as it is; a manual override is a new row.
+
+A *submission* is one row: one file's bytes seen at one source (a path, or a message and
+its attachment).  The same bytes at the same source are the same submission, so
+collecting again adds nothing.  The same bytes at another source (the same attachment in
+two e-mails) get a row with status ``duplicate`` that points at the first one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..fsio import write_once
+from ..errors import GiprError
+from ..messages import SUBMISSION_STATUS_ZH
+
+SCHEMA_VERSION = 1
+STATUSES = ("accepted", "errors", "unreadable", "unidentified", "duplicate")
+CHECK_STATUSES = ("accepted", "errors", "unreadable")
+IDENTIFIED_ZH = {
+    "identity": "模板身份标记",
+    "cover_name": "封面单位名称",
+    "cover_code": "封面单位代码",
+    "sender": "发件人邮箱",
+    "override": "人工指定",
+    "none": "未识别",
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submissions(
+  id             INTEGER PRIMARY KEY,
+  sha256         TEXT NOT NULL CHECK (length(sha256) = 64),
+  size           INTEGER NOT NULL CHECK (size >= 0),
+  source_key     TEXT NOT NULL,
+  unit_code      TEXT,
+  status         TEXT NOT NULL CHECK (status IN ('accepted','errors','unreadable','unidentified','duplicate')),
+  check_status   TEXT NOT NULL CHECK (check_status IN ('accepted','errors','unreadable')),
+  identified_by  TEXT NOT NULL,
+  received_at    TEXT NOT NULL,
+  collected_at   TEXT NOT NULL,
+  file_name      TEXT NOT NULL,
+  raw_name       TEXT,
+  source_kind    TEXT NOT NULL CHECK (source_kind IN ('file','email')),
+  source         TEXT NOT NULL,
+  source_path    TEXT,
+  mail_from      TEXT,
+  mail_subject   TEXT,
+  mail_date      TEXT,
+  message_id     TEXT,
+  message_sha256 TEXT,
+  errors         INTEGER NOT NULL DEFAULT 0,
+  warnings       INTEGER NOT NULL DEFAULT 0,
+  findings       TEXT NOT NULL DEFAULT '[]',
+  reason_code    TEXT,
+  reason         TEXT,
+  format         TEXT,
+  report_year    INTEGER,
+  report_kind    TEXT,
+  duplicate_of   INTEGER REFERENCES submissions(id),
+  UNIQUE (sha256, source_key)
+);
+CREATE INDEX IF NOT EXISTS submissions_unit ON submissions(unit_code);
+CREATE INDEX IF NOT EXISTS submissions_sha ON submissions(sha256);
+CREATE TABLE IF NOT EXISTS overrides(
+  id            INTEGER PRIMARY KEY,
+  unit_code     TEXT NOT NULL,
+  submission_id INTEGER REFERENCES submissions(id),
+  set_by        TEXT NOT NULL,
+  set_at        TEXT NOT NULL,
+  note          TEXT
+);
+CREATE INDEX IF NOT EXISTS overrides_unit ON overrides(unit_code);
+"""
+
+
+def utc_now() -> str:
+    return iso_utc(_dt.datetime.now(_dt.timezone.utc))
+
+
+def iso_utc(d: _dt.datetime) -> str:
+    """An aware datetime as the ledger stores it: UTC, seconds, 'Z'."""
+    if d.tzinfo is None:
+        d = d.astimezone()
+    return d.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_time(iso: str | None) -> str:
+    """'2025-01-13T02:00:00Z' → '2025-01-13 10:00' in the machine's time zone."""
+    if not iso:
+        return ""
+    try:
+        d = _dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        return iso
+    return d.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Submission:
+    id: int
+    unit_code: str | None
+    received_at: str  # ISO UTC
+    status: str  # accepted|errors|unreadable|unidentified|duplicate
+    errors: int
+    warnings: int
+    file_name: str
+    sha256: str
+    archive_path: Path
+    source: str  # the path, or From/Subject/Date/Message-ID
+    check_status: str = "accepted"  # accepted|errors|unreadable: what reading and checking found
+    identified_by: str = "none"
+    collected_at: str = ""
+    size: int = 0
+    source_kind: str = "file"
+    source_path: str | None = None
+    mail_from: str | None = None
+    mail_subject: str | None = None
+    mail_date: str | None = None
+    message_id: str | None = None
+    message_sha256: str | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+    format: str | None = None
+    report_year: int | None = None
+    report_kind: str | None = None
+    duplicate_of: int | None = None
+    raw_name: str | None = None
+    findings_json: str = "[]"
+    pinned: bool = False  # chosen by a manual override (gipr status --use)
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        try:
+            return json.loads(self.findings_json)
+        except (TypeError, ValueError):
+            return []
+
+    @property
+    def status_zh(self) -> str:
+        return SUBMISSION_STATUS_ZH.get(self.status, self.status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "unit": self.unit_code,
+            "status": self.status,
+            "check_status": self.check_status,
+            "identified_by": self.identified_by,
+            "received_at": self.received_at,
+            "collected_at": self.collected_at,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "size": self.size,
+            "archive_path": str(self.archive_path),
+            "source_kind": self.source_kind,
+            "source": self.source,
+            "mail_from": self.mail_from,
+            "mail_subject": self.mail_subject,
+            "mail_date": self.mail_date,
+            "message_id": self.message_id,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+            "duplicate_of": self.duplicate_of,
+            "pinned": self.pinned,
+        }
+
+
+@dataclass
+class Override:
+    id: int
+    unit_code: str
+    submission_id: int | None  # None: the override was cleared
+    set_by: str
+    set_at: str
+    note: str | None = None
+
+
+_COLUMNS = ("id", "sha256", "size", "source_key", "unit_code", "status", "check_status", "identified_by",
+            "received_at", "collected_at", "file_name", "raw_name", "source_kind", "source", "source_path",
+            "mail_from", "mail_subject", "mail_date", "message_id", "message_sha256", "errors", "warnings",
+            "findings", "reason_code", "reason", "format", "report_year", "report_kind", "duplicate_of")
+
+
+class Ledger:
+    """The SQLite ledger and the archive.  Open through ``Workspace.ledger``."""
+
+    def __init__(self, path: str | Path, archive_dir: str | Path):
+        self.path = Path(path)
+        self.archive_dir = Path(archive_dir)
+        try:
+            self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - filesystems without shared memory
+                self.conn.execute("PRAGMA journal_mode = DELETE")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self._schema_version() == SCHEMA_VERSION:
+                return  # the usual case: no write transaction just to open the ledger
+            with self.transaction():
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        self.conn.execute(stmt)
+                row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None:
+                    self.conn.execute("INSERT INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise GiprError(f"台账 {self.path} 由更新版本的 gipr 创建（结构版本 {row[0]}），"
+                                    "请升级 gipr。", "ledger.version")
+        except sqlite3.OperationalError as e:  # I/O: a full disk, a size limit, no permission, busy
+            raise _ledger_io_error(self.path, e) from None
+        except sqlite3.DatabaseError as e:
+            raise GiprError(f"台账文件 {self.path} 已损坏或不是 gipr 台账：{e}。archive/ 中的原始文件仍在，"
+                            "可在新的工作目录中重新收集。", "ledger.corrupt") from None
+
+    def _schema_version(self) -> int | None:
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:  # a new, empty ledger
+            return None
+        return int(row[0]) if row else None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT; rolled back on any exception,
+        Ctrl-C included)."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise _ledger_io_error(self.path, e) from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException as e:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.OperationalError):
+                raise _ledger_io_error(self.path, e) from None
+            raise
+
+    # --- meta -------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM submissions").fetchone()[0])
+
+    # --- archive ----------------------------------------------------------------------
+    def archive_path(self, sha256: str) -> Path:
+        return self.archive_dir / sha256[:2] / f"{sha256}.bin"
+
+    def store(self, data: bytes) -> str:
+        """Archive ``data`` (idempotent; never overwrites) and return its SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        dest = self.archive_path(sha)
+        if dest.exists():
+            try:
+                if dest.stat().st_size == len(data) and sha256_file(dest) == sha:
+                    return sha
+            except OSError:
+                pass
+            # a damaged archive file: keep it aside (never delete), then write a good one
+            stamp = _dt.datetime.now().strftime("%Y%m%d%H%M%S")
+            with contextlib.suppress(OSError):
+                os.replace(dest, dest.with_name(f"{dest.name}.damaged-{stamp}"))
+        try:
+            write_once(dest, data)
+        except OSError as e:
+            from ..fsio import describe_os_error
+
+            raise GiprError(f"无法把文件写入存档 {self.archive_dir}：{describe_os_error(e)}。这个文件未做任何记录。",
+                            "archive.write_failed") from None
+        return sha
+
+    def read_archived(self, sha256: str) -> bytes:
+        return self.archive_path(sha256).read_bytes()
+
+    # --- rows -------------------------------------------------------------------------
+    def _row(self, r: sqlite3.Row) -> Submission:
+        return Submission(
+            id=r["id"], unit_code=r["unit_code"], received_at=r["received_at"], status=r["status"],
+            errors=r["errors"], warnings=r["warnings"], file_name=r["file_name"], sha256=r["sha256"],
+            archive_path=self.archive_path(r["sha256"]), source=r["source"], check_status=r["check_status"],
+            identified_by=r["identified_by"], collected_at=r["collected_at"], size=r["size"],
+            source_kind=r["source_kind"], source_path=r["source_path"], mail_from=r["mail_from"],
+            mail_subject=r["mail_subject"], mail_date=r["mail_date"], message_id=r["message_id"],
+            message_sha256=r["message_sha256"], reason_code=r["reason_code"], reason=r["reason"],
+            format=r["format"], report_year=r["report_year"], report_kind=r["report_kind"],
+            duplicate_of=r["duplicate_of"], raw_name=r["raw_name"], findings_json=r["findings"],
+        )
+
+    def find(self, sha256: str, source_key: str) -> Submission | None:
+        r = self.conn.execute("SELECT * FROM submissions WHERE sha256=? AND source_key=?",
+                              (sha256, source_key)).fetchone()
+        return self._row(r) if r else None
+
+    def original(self, sha256: str) -> Submission | None:
+        """The first non-duplicate submission of these bytes."""
+        r = self.conn.execute("SELECT * FROM submissions WHERE sha256=? AND status<>'duplicate' "
+                              "ORDER BY id LIMIT 1", (sha256,)).fetchone()
+        return self._row(r) if r else None
+
+    def submission(self, sid: int) -> Submission | None:
+        r = self.conn.execute("SELECT * FROM submissions WHERE id=?", (int(sid),)).fetchone()
+        return self._row(r) if r else None
+
+    def submissions(self, unit_code: str | None = None) -> list[Submission]:
+        if unit_code is None:
+            rows = self.conn.execute("SELECT * FROM submissions ORDER BY id").fetchall()
+        else:
+            rows = self.conn.execute("SELECT * FROM submissions WHERE unit_code=? ORDER BY id", (unit_code,)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def add(self, rec: dict[str, Any]) -> tuple[Submission, bool]:
+        """Record one submission in its own transaction.  Returns (submission, created):
+        when a row for the same bytes and source exists, that row and False."""
+        if rec.get("status") not in STATUSES or rec.get("check_status") not in CHECK_STATUSES:
+            raise ValueError(f"bad status in {rec!r}")
+        if not self.archive_path(rec["sha256"]).is_file():
+            raise GiprError("内部错误：文件未先写入存档，拒绝记录。", "ledger.not_archived")
+        cols = [c for c in _COLUMNS if c != "id" and c in rec]
+        with self.transaction():
+            existing = self.conn.execute("SELECT id FROM submissions WHERE sha256=? AND source_key=?",
+                                         (rec["sha256"], rec["source_key"])).fetchone()
+            if existing:
+                return self.submission(existing[0]), False  # type: ignore[return-value]
+            cur = self.conn.execute(
+                f"INSERT INTO submissions({', '.join(cols)}) VALUES({', '.join('?' for _ in cols)})",
+                [rec[c] for c in cols])
+            sid = cur.lastrowid
+        return self.submission(sid), True  # type: ignore[arg-type,return-value]
+
+    # --- overrides --------------------------------------------------------------------
+    def overrides(self) -> dict[str, Override]:
+        """The override in force per unit (the latest row; cleared ones omitted)."""
+        out: dict[str, Override] = {}
+        for r in self.conn.execute("SELECT * FROM overrides ORDER BY id"):
+            o = Override(r["id"], r["unit_code"], r["submission_id"], r["set_by"], r["set_at"], r["note"])
+            if o.submission_id is None:
+                out.pop(o.unit_code, None)
+            else:
+                out[o.unit_code] = o
+        return out
+
+    def override_history(self, unit_code: str | None = None) -> list[Override]:
+        q = "SELECT * FROM overrides" + (" WHERE unit_code=?" if unit_code else "") + " ORDER BY id"
+        rows = self.conn.execute(q, (unit_code,) if unit_code else ()).fetchall()
+        return [Override(r["id"], r["unit_code"], r["submission_id"], r["set_by"], r["set_at"], r["note"]) for r in rows]
+
+    def set_override(self, unit_code: str, submission_id: int | None, set_by: str, note: str | None = None) -> Override:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO overrides(unit_code, submission_id, set_by, set_at, note) VALUES(?,?,?,?,?)",
+                (unit_code, submission_id, set_by, utc_now(), note))
+            oid = cur.lastrowid
+        r = self.conn.execute("SELECT * FROM overrides WHERE id=?", (oid,)).fetchone()
+        return Override(r["id"], r["unit_code"], r["submission_id"], r["set_by"], r["set_at"], r["note"])
+
+    # --- the current submission per unit ---------------------------------------------
+    def resolve(self, sub: Submission) -> Submission:
+        """A duplicate row → the original submission of its bytes."""
+        if sub.status == "duplicate" and sub.duplicate_of:
+            orig = self.submission(sub.duplicate_of)
+            if orig is not None:
+                return orig
+        return sub
+
+    def current(self) -> dict[str, Submission]:
+        """unit code → the submission that counts for it (for merging and status).
+
+        A manual override wins.  Otherwise the unit's newest submission by received time
+        (bytes received several times count at the *earliest* time they were seen, so an old
+        version saved into a folder today does not supersede a later correction, whatever
+        the order of collection); within the same time a
+        readable file wins over an unreadable one, then the later-recorded one.  Duplicate
+        and unidentified rows are never current themselves.  A submission whose status is
+        ``unreadable`` can be current: the clerk must see that the latest file is broken.
+        """
+        rows = self.submissions()
+        first_seen: dict[int, str] = {}
+        by_id = {s.id: s for s in rows}
+        for s in rows:
+            if s.status == "duplicate" and s.duplicate_of in by_id:
+                orig = by_id[s.duplicate_of]
+                if orig.unit_code == s.unit_code:
+                    first_seen[orig.id] = min(first_seen.get(orig.id, orig.received_at), s.received_at)
+        best: dict[str, tuple[tuple, Submission]] = {}
+        for s in rows:
+            if s.unit_code is None or s.status in ("duplicate", "unidentified"):
+                continue
+            key = (first_seen.get(s.id, s.received_at), s.check_status != "unreadable", s.id)
+            if s.unit_code not in best or key > best[s.unit_code][0]:
+                best[s.unit_code] = (key, s)
+        out = {code: s for code, (_, s) in best.items()}
+        for code, o in self.overrides().items():
+            pinned = by_id.get(o.submission_id)  # type: ignore[arg-type]
+            if pinned is None:
+                continue
+            pinned = self.resolve(pinned)
+            out[code] = _pinned_copy(pinned, code)
+        return out
+
+    # --- integrity --------------------------------------------------------------------
+    def integrity_problems(self, verify_archive: bool = True) -> list[str]:
+        """Chinese descriptions of every problem found; empty when all is well."""
+        problems = []
+        res = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
+        if res != ["ok"]:
+            problems.extend(f"SQLite 完整性检查：{r}" for r in res[:20])
+        for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()[:20]:
+            problems.append(f"外键不一致：表 {r[0]} 第 {r[1]} 行")
+        if verify_archive:
+            shas = {r[0] for r in self.conn.execute("SELECT sha256 FROM submissions")}
+            shas |= {r[0] for r in self.conn.execute("SELECT message_sha256 FROM submissions "
+                                                     "WHERE message_sha256 IS NOT NULL")}
+            for sha in sorted(shas):
+                p = self.archive_path(sha)
+                if not p.is_file():
+                    problems.append(f"存档缺失：{p}")
+                elif sha256_file(p) != sha:
+                    problems.append(f"存档文件内容与哈希不符：{p}")
+        return problems
+
+
+def _ledger_io_error(path: Path, e: sqlite3.OperationalError) -> GiprError:
+    """SQLite could not read or write the ledger file (not a damaged ledger): say why in Chinese."""
+    msg = str(e).lower()
+    if "locked" in msg or "busy" in msg:
+        why = "台账正被另一个程序占用"
+    elif "full" in msg or "disk i/o" in msg:
+        why = "磁盘已满、文件大小受限或磁盘读写出错"
+    elif "readonly" in msg or "read-only" in msg or "unable to open" in msg:
+        why = "没有写入权限或无法打开文件"
+    else:
+        why = "读写出错"
+    return GiprError(f"无法读写台账 {path}：{why}（{e}）。台账中已有的记录不受影响，出错的这一项没有记录；"
+                     "请腾出磁盘空间或检查权限后重新运行。", "ledger.io")
+
+
+def _pinned_copy(s: Submission, unit_code: str) -> Submission:
+    from dataclasses import replace
+
+    # pinned to this unit by the clerk: it is identified now, its status is what checking found
+    return replace(s, unit_code=unit_code, pinned=True, status=s.check_status,
+                   identified_by="override" if s.unit_code != unit_code else s.identified_by)
+
+
+# --- status per roster unit --------------------------------------------------------------
+@dataclass
+class UnitStatus:
+    code: str
+    name: str
+    category: str
+    status: str  # missing|accepted|errors|unreadable
+    submission: Submission | None
+    override: Override | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.submission
+        return {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category,
+            "status": self.status,
+            "submission": s.id if s else None,
+            "errors": s.errors if s else None,
+            "warnings": s.warnings if s else None,
+            "received_at": s.received_at if s else None,
+            "file_name": s.file_name if s else None,
+            "identified_by": s.identified_by if s else None,
+            "pinned": bool(s and s.pinned),
+            "override": ({"submission": self.override.submission_id, "by": self.override.set_by,
+                          "at": self.override.set_at, "note": self.override.note} if self.override else None),
+        }
+
+
+def unit_statuses(ledger: Ledger, roster: list) -> list[UnitStatus]:
+    """One line per roster unit, in roster order."""
+    cur = ledger.current()
+    ovr = ledger.overrides()
+    out = []
+    for u in roster:
+        s = cur.get(u.code)
+        status = "missing" if s is None else s.check_status
+        out.append(UnitStatus(u.code, u.name, getattr(u, "category", ""), status, s, ovr.get(u.code)))
+    return out
+
+
+def status_json(ledger: Ledger, roster: list, *, year: int | None = None, county: str = "") -> dict[str, Any]:
+    """What ``gipr status --json`` prints."""
+    lines = unit_statuses(ledger, roster)
+    codes = {u.code for u in roster}
+    subs = ledger.submissions()
+    current_ids = {l.submission.id for l in lines if l.submission}
+    unattached = [s for s in subs if s.status in ("unidentified", "unreadable") and
+                  (s.unit_code is None or s.unit_code not in codes) and s.id not in current_ids]
+    totals = {k: sum(1 for l in lines if l.status == k) for k in ("accepted", "errors", "unreadable", "missing")}
+    totals["units"] = len(lines)
+    totals["submissions"] = len(subs)
+    totals["unattached"] = len(unattached)
+    return {
+        "year": year,
+        "county": county,
+        "units": [l.to_json() for l in lines],
+        "missing": [l.code for l in lines if l.status == "missing"],
+        "with_errors": [l.code for l in lines if l.status == "errors"],
+        "unreadable": [l.code for l in lines if l.status == "unreadable"],
+        "unattached": [{"submission": s.id, "status": s.status, "file_name": s.file_name, "source": s.source,
+                        "received_at": s.received_at, "reason": s.reason} for s in unattached],
+        "totals": totals,
+    }
+
+
+def pin_submission(ledger: Ledger, roster: list, unit_code: str, submission_id: int | None, set_by: str,
+                   note: str | None = None) -> Override:
+    """``gipr status --use UNIT SUBMISSION`` (None clears the pin).  Refuses a submission
+    identified as another unit's, or one that does not exist."""
+    units = {u.code: u for u in roster}
+    if unit_code not in units:
+        by_name = [u for u in roster if u.name == unit_code]
+        if len(by_name) == 1:
+            unit_code = by_name[0].code
+        else:
+            raise GiprError(f"单位名册中没有代码为“{unit_code}”的单位。", "status.unknown_unit")
+    if submission_id is None:
+        if unit_code not in ledger.overrides():
+            raise GiprError(f"单位“{units[unit_code].name}”没有人工指定的报送，无需取消。", "status.no_override")
+        return ledger.set_override(unit_code, None, set_by, note)
+    sub = ledger.submission(submission_id)
+    if sub is None:
+        raise GiprError(f"台账中没有报送 #{submission_id}。运行 gipr status --all 查看全部报送编号。",
+                        "status.unknown_submission")
+    sub = ledger.resolve(sub)
+    if sub.unit_code is not None and sub.unit_code != unit_code and sub.unit_code in units:
+        raise GiprError(f"报送 #{sub.id} 已识别为“{units[sub.unit_code].name}”的报送，不能指定给"
+                        f"“{units[unit_code].name}”。", "status.other_unit")
+    for code, o in ledger.overrides().items():
+        if code != unit_code and o.submission_id is not None:
+            other = ledger.submission(o.submission_id)
+            if other is not None and ledger.resolve(other).id == sub.id:
+                raise GiprError(f"报送 #{sub.id} 已人工指定给“{units.get(code).name if code in units else code}”。"
+                                "请先取消那个指定（--unuse）。", "status.already_pinned")
+    return ledger.set_override(unit_code, sub.id, set_by, note)

@@ -1,0 +1,87 @@
+"""The status of a collection (``gipr status``): the report every front end shows, and the
+status workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import GiprError
+from .ledger import status_json
+
+__all__ = ["status_report", "write_status_xlsx"]
+
+
+def status_report(ws, *, verify: bool = False) -> dict[str, Any]:
+    """What ``gipr status --json`` prints: every roster unit's current submission, the
+    totals, the missing / with-errors / unreadable units, unattached submissions; with
+    ``verify`` also ``integrity`` (the ledger's and the archive's problems, [] when sound)."""
+    data = status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
+    if verify:
+        data["integrity"] = ws.ledger.integrity_problems(verify_archive=True)
+    return data
+
+
+def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, overwrite: bool = False) -> None:
+    """The status as a workbook (atomic; every value written as text or number, never a formula)."""
+    import xlsxwriter
+
+    from ..fsio import atomic_output
+    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
+    from .ledger import IDENTIFIED_ZH, local_time
+
+    if path.suffix.lower() != ".xlsx":
+        raise GiprError(f"--out 必须是 .xlsx 文件：{path}", "status.out_type")
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        ws = wb.add_worksheet("报送情况")
+        cols = ("单位代码", "单位名称", "状态", "报送编号", "收到时间", "错误", "警告", "文件名", "识别方式", "人工指定")
+        for c, h in enumerate(cols):
+            ws.write_string(0, c, h, head)
+        for r, u in enumerate(data["units"], start=1):
+            ws.write_string(r, 0, u["code"])
+            ws.write_string(r, 1, u["name"])
+            ws.write_string(r, 2, STATUS_ZH.get(u["status"], u["status"]))
+            if u["submission"]:
+                ws.write_number(r, 3, u["submission"])
+                ws.write_string(r, 4, local_time(u["received_at"]))
+                ws.write_number(r, 5, u["errors"] or 0)
+                ws.write_number(r, 6, u["warnings"] or 0)
+                ws.write_string(r, 7, u["file_name"] or "")
+                ws.write_string(r, 8, IDENTIFIED_ZH.get(u["identified_by"] or "", ""))
+            if u["override"]:
+                o = u["override"]
+                ws.write_string(r, 9, f"{o['by']} {local_time(o['at'])}" + (f" {o['note']}" if o["note"] else ""))
+        tot = data["totals"]
+        r = len(data["units"]) + 2
+        ws.write_string(r, 0, "合计")
+        ws.write_string(r, 1, f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"
+                              f"无法读取 {tot['unreadable']}，未报送 {tot['missing']}")
+        ws.set_column(0, 0, 12)
+        ws.set_column(1, 1, 28)
+        ws.set_column(2, 6, 10)
+        ws.set_column(4, 4, 17)
+        ws.set_column(7, 7, 36)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(data["units"]), len(cols) - 1)
+        ws2 = wb.add_worksheet("全部报送")
+        cols2 = ("报送编号", "单位代码", "单位名称", "状态", "收到时间", "收集时间", "错误", "警告", "文件名",
+                 "识别方式", "来源", "发件人", "主题", "Message-ID", "SHA-256", "存档位置", "说明", "重复于")
+        for c, h in enumerate(cols2):
+            ws2.write_string(0, c, h, head)
+        for r, s in enumerate(led.submissions(), start=1):
+            vals = (s.id, s.unit_code or "", names.get(s.unit_code, "") if s.unit_code else "",
+                    STATUS_ZH.get(s.status, s.status), local_time(s.received_at), local_time(s.collected_at),
+                    s.errors, s.warnings, s.file_name, IDENTIFIED_ZH.get(s.identified_by, s.identified_by), s.source,
+                    s.mail_from or "", s.mail_subject or "", s.message_id or "", s.sha256, str(s.archive_path),
+                    s.reason or "", s.duplicate_of or "")
+            for c, v in enumerate(vals):
+                if isinstance(v, int) and not isinstance(v, bool):
+                    ws2.write_number(r, c, v)
+                else:
+                    ws2.write_string(r, c, str(v))
+        ws2.freeze_panes(1, 0)
+        ws2.set_column(8, 8, 30)
+        ws2.set_column(10, 10, 40)
+        wb.close()

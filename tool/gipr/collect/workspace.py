@@ -1,0 +1,279 @@
+"""A workspace (工作目录): one year's collection in one folder.
+
+    gipr.toml        the configuration, plain TOML a clerk can read and edit
+    roster.csv       the workspace's own copy of the roster (edit this one)
+    ledger.sqlite    the ledger (台账): every received file, SQLite in WAL mode
+    archive/         every received file's raw bytes, by SHA-256, never overwritten
+    .gipr.lock       held by the one gipr process that is writing
+
+The config is written last and atomically, so a folder with a ``gipr.toml`` is always a
+complete workspace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any, Iterator
+
+from .. import __version__
+from ..errors import GiprError
+from ..fsio import atomic_write_bytes
+
+CONFIG_NAME = "gipr.toml"
+LEDGER_NAME = "ledger.sqlite"
+ARCHIVE_NAME = "archive"
+LOCK_NAME = ".gipr.lock"
+DEFAULT_LOCK_WAIT = 10.0  # seconds a second gipr process waits for the first
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    s = str(v)
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+_COMMENTS = {
+    "year": "报告年度",
+    "format": "表格格式（2021 = 国办公开办函〔2021〕30号；2019 = 2019 试行格式）",
+    "county": "本级名称（汇总表上显示）",
+    "roster": "单位名册（本目录中的副本；修改名册请编辑这个文件）",
+    "created": "创建时间",
+    "gipr_version": "创建时的 gipr 版本",
+}
+
+
+def dump_toml(config: dict[str, Any]) -> str:
+    """A small TOML writer for the config: top-level tables of scalars and lists."""
+    lines = ["# gipr 工作目录配置。可以用记事本打开查看；修改后请确保格式正确。", ""]
+    for section, body in config.items():
+        if not isinstance(body, dict):
+            raise ValueError(f"config section {section!r} must be a table")
+        lines.append(f"[{section}]")
+        for k, v in body.items():
+            if isinstance(v, dict):
+                raise ValueError("nested tables are not supported in the config")
+            if k in _COMMENTS and section == "gipr":
+                lines.append(f"# {_COMMENTS[k]}")
+            lines.append(f"{k} = {_toml_value(v)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def find_workspace_dir(start: Path) -> Path | None:
+    start = Path(start)
+    return start if (start / CONFIG_NAME).is_file() else None
+
+
+class Workspace:
+    """An open workspace.  Use ``Workspace.open(dir)`` or ``Workspace.create(...)``."""
+
+    def __init__(self, root: Path, config: dict[str, Any]):
+        self.root = Path(root)
+        self.config = config
+        g = config.get("gipr", {})
+        try:
+            self.year = int(g["year"])
+        except (KeyError, TypeError, ValueError):
+            raise GiprError(f"工作目录配置 {self.config_path} 缺少有效的 year（报告年度）。", "workspace.config") from None
+        self.format = str(g.get("format") or "")
+        if not self.format:
+            from ..spec import format_for_year
+
+            self.format = format_for_year(self.year)
+        self.county = str(g.get("county") or "")
+        self.roster_file = str(g.get("roster") or "roster.csv")
+        self._roster = None
+        self._ledger = None
+        self._spec = None
+
+    # --- paths ------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def roster_path(self) -> Path:
+        return self.root / self.roster_file
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_NAME
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.root / ARCHIVE_NAME
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    # --- loading ----------------------------------------------------------------------
+    @property
+    def roster(self):
+        if self._roster is None:
+            from ..roster import load_roster
+
+            self._roster = load_roster(self.roster_path)
+        return self._roster
+
+    def unit(self, code: str):
+        for u in self.roster:
+            if u.code == code:
+                return u
+        return None
+
+    @property
+    def spec(self):
+        if self._spec is None:
+            from ..spec import load_format
+
+            self._spec = load_format(self.format)
+        return self._spec
+
+    @property
+    def ledger(self):
+        if self._ledger is None:
+            from .ledger import Ledger
+
+            self._ledger = Ledger(self.ledger_path, self.archive_dir)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- lock -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, wait: float | None = None) -> Iterator[None]:
+        """Hold the workspace's write lock.  A second process waits ``wait`` seconds
+        (default $GIPR_LOCK_WAIT or 10) and then stops with a clear message.  The lock is
+        an OS lock, so a killed process never leaves it held."""
+        from filelock import FileLock, Timeout
+
+        if wait is None:
+            try:
+                wait = float(os.environ.get("GIPR_LOCK_WAIT", DEFAULT_LOCK_WAIT))
+            except ValueError:
+                wait = DEFAULT_LOCK_WAIT
+        lk = FileLock(str(self.lock_path), timeout=max(0.0, wait))
+        try:
+            lk.acquire()
+        except Timeout:
+            raise GiprError(f"另一个 gipr 进程正在使用工作目录 {self.root}（已等待 {wait:g} 秒）。"
+                            "请等它结束后再运行；本次没有做任何修改。", "workspace.locked") from None
+        except OSError as e:
+            raise GiprError(f"无法锁定工作目录 {self.root}：{e.strerror or e}", "workspace.lock_failed") from None
+        try:
+            yield
+        finally:
+            lk.release()
+
+    # --- open / create ----------------------------------------------------------------
+    @classmethod
+    def open(cls, root: str | Path | None = None) -> "Workspace":
+        root = Path(root if root is not None else ".").expanduser()
+        cfg = root / CONFIG_NAME
+        if not root.is_dir():
+            raise GiprError(f"工作目录不存在：{root}。请先运行 gipr init 创建，或用 --workspace 指定。",
+                            "workspace.missing")
+        if not cfg.is_file():
+            raise GiprError(f"{root.resolve()} 不是 gipr 工作目录（没有 {CONFIG_NAME}）。"
+                            "请先运行“gipr init 目录 --year 年度 --roster 名册.csv”创建，"
+                            "或用 --workspace 指定工作目录。", "workspace.not_a_workspace")
+        try:
+            config = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise GiprError(f"工作目录配置 {cfg} 无法读取或格式错误：{e}", "workspace.config") from None
+        ws = cls(root, config)
+        if not ws.ledger_path.is_file():
+            raise GiprError(f"工作目录 {root} 缺少台账文件 {LEDGER_NAME}。如果是误删，请从备份恢复；"
+                            "archive/ 中的原始文件仍在，可重新收集。", "workspace.no_ledger")
+        return ws
+
+    @classmethod
+    def create(cls, root: str | Path, year: int, roster_path: str | Path, county: str | None = None,
+               format: str | None = None) -> "Workspace":
+        from ..roster import load_roster
+        from ..spec import available_formats, format_for_year
+
+        root = Path(root).expanduser()
+        roster_path = Path(roster_path).expanduser()
+        if not (1990 <= int(year) <= 2200):
+            raise GiprError(f"报告年度 {year} 不合理。", "workspace.year")
+        if (root / CONFIG_NAME).exists():
+            raise GiprError(f"{root} 已经是 gipr 工作目录（已有 {CONFIG_NAME}），未做修改。", "workspace.exists")
+        fmt = format or format_for_year(int(year))
+        if fmt not in available_formats():
+            raise GiprError(f"未知的表格格式“{fmt}”。可用：{'、'.join(available_formats())}。", "workspace.format")
+        load_roster(roster_path)  # validate before touching anything
+        if root.exists() and not root.is_dir():
+            raise GiprError(f"{root} 是一个文件，不能作为工作目录。", "workspace.not_dir")
+        root.mkdir(parents=True, exist_ok=True)
+
+        ext = roster_path.suffix.lower() or ".csv"
+        roster_copy = root / f"roster{ext}"
+        src_bytes = roster_path.read_bytes()
+        if roster_copy.exists():
+            if roster_copy.read_bytes() != src_bytes:
+                raise GiprError(f"{roster_copy} 已存在且与 {roster_path} 内容不同，未做修改。"
+                                "请换一个空目录，或先移走这个文件。", "workspace.roster_exists")
+        else:
+            atomic_write_bytes(roster_copy, src_bytes)
+            with contextlib.suppress(OSError):
+                shutil.copystat(roster_path, roster_copy)
+        (root / ARCHIVE_NAME).mkdir(exist_ok=True)
+
+        from .ledger import Ledger
+
+        led = Ledger(root / LEDGER_NAME, root / ARCHIVE_NAME)
+        try:
+            if led.count() > 0:
+                raise GiprError(f"{root / LEDGER_NAME} 已有收集记录，不能重新初始化。", "workspace.ledger_exists")
+            led.set_meta("year", str(int(year)))
+        finally:
+            led.close()
+
+        config = {
+            "gipr": {
+                "year": int(year),
+                "format": fmt,
+                "county": county or "",
+                "roster": roster_copy.name,
+                "created": _dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+                "gipr_version": __version__,
+            }
+        }
+        atomic_write_bytes(root / CONFIG_NAME, dump_toml(config).encode("utf-8"))
+        return cls.open(root)

@@ -1,0 +1,211 @@
+"""The merge plan: match entries to the roster, refuse double counting (the same unit
+twice, a roll-up together with a unit it contains), decide who is included, sum."""
+
+from __future__ import annotations
+
+
+from typing import TYPE_CHECKING
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+from ..errors import GiprError
+from ..model import Finding
+from ..identify import normalize_code, roster_index
+from ..roster import normalize_name
+from ..rules import Number, complete, sum_inputs
+from ..spec import Spec
+from .entries import EXCLUDED_ERRORS, Entry, INCLUDED, INCLUDED_ERRORS, MISSING, UNREADABLE
+if TYPE_CHECKING:  # pragma: no cover
+    from .years import Previous, YearChange
+
+
+# ---------------------------------------------------------------------------------
+# the plan: who is in, who is out, who is missing
+
+
+def _unit_key(code: str, name: str) -> str:
+    return f"c:{normalize_code(code)}" if code else f"n:{normalize_name(name)}"
+
+
+@dataclass
+class MergeResult:
+    spec: Spec
+    year: int
+    county: str
+    entries: list[Entry]  # roster order, then inputs not in the roster; includes missing ones
+    values: dict[str, Number]  # the roll-up: every value cell
+    include_errors: bool = False
+    sources: list[str] = field(default_factory=list)  # what was merged (paths / workspace)
+    generated: str = ""
+    notes: list[str] = field(default_factory=list)  # things to tell the user (Chinese)
+    previous: "Previous | None" = None
+    changes: list["YearChange"] = field(default_factory=list)
+    cover: dict[str, str] = field(default_factory=dict)  # extra cover fields of the roll-up (filler, phone)
+
+    @property
+    def included(self) -> list[Entry]:
+        return [e for e in self.entries if e.included]
+
+    def of_status(self, *status: str) -> list[Entry]:
+        return [e for e in self.entries if e.status in status]
+
+    def covered_units(self) -> list[dict[str, str]]:
+        """Who the roll-up contains, recursively (a roll-up input contributes its own list)."""
+        out: list[dict[str, str]] = []
+        for e in self.included:
+            if e.kind == "rollup":
+                for u in e.covers:
+                    d = dict(u)
+                    d.setdefault("via", e.name)
+                    out.append(d)
+            else:
+                out.append({"code": e.code, "name": e.name, "category": e.category, "county": self.county,
+                            "sha256": e.sha256, "status": e.status})
+        return out
+
+
+def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster: list | None, *,
+               include_errors: bool = False, sources: Sequence[str] = (), refuse_duplicates: bool = True
+               ) -> MergeResult:
+    """Match entries to the roster, refuse double counting, decide who is included, sum.
+
+    Raises ``GiprError`` (in Chinese) when a unit would be counted twice: the same unit in
+    two files, or a roll-up together with a unit (or roll-up) it already contains.
+    """
+    notes: list[str] = []
+    index = roster_index(roster or [])
+
+    # roster match and category
+    for e in entries:
+        u = index.find(e.code, e.name)
+        if u is not None:
+            if e.code and normalize_code(e.code) != normalize_code(u.code):
+                e.findings.append(Finding("merge.code_mismatch", "warning",
+                                          f"文件中的单位代码“{e.code}”与名册中“{u.name}”的代码“{u.code}”不一致，按名册处理"))
+                e.warnings += 1
+            e.code, e.name, e.category = u.code, u.name, u.category
+            e.in_roster, e.roster_line = True, u.line
+        elif (roster is not None and e.kind == "unit" and e.status != UNREADABLE
+              and not any(f.code == "identity.unit_unknown" for f in e.findings)):
+            e.findings.append(Finding("merge.not_in_roster", "error",
+                                      f"单位“{e.label()}”不在单位名册中"))
+            e.errors += 1
+        if not e.category:
+            e.category = "下级汇总" if e.kind == "rollup" else "未分类"
+    readable = [e for e in entries if e.status != UNREADABLE]
+
+    # the same unit twice
+    groups: dict[str, list[Entry]] = {}
+    for e in readable:
+        if e.code or e.name:
+            groups.setdefault(_unit_key(e.code, e.name), []).append(e)
+    dropped: set[int] = set()
+    for key, es in groups.items():
+        if len(es) < 2:
+            continue
+        shas = {x.sha256 for x in es}
+        if len(shas) == 1 and es[0].sha256:
+            for x in es[1:]:
+                dropped.add(id(x))
+            notes.append(f"{es[0].label()}：{len(es)} 个内容完全相同的文件，只计一次（"
+                         + "、".join(x.file for x in es) + "）")
+            continue
+        if not refuse_duplicates:  # (last year's data) keep the first, never count twice
+            for x in es[1:]:
+                dropped.add(id(x))
+            notes.append(f"{es[0].label()}：有 {len(es)} 个文件，只用了第一个（{es[0].file}）")
+            continue
+        if refuse_duplicates:
+            files = "\n  ".join(x.file for x in es)
+            raise GiprError(f"单位“{es[0].label()}”有 {len(es)} 个不同的文件，不能确定用哪一个，"
+                            f"为避免重复计算已停止汇总：\n  {files}\n请只保留其中一个文件后重试"
+                            "（或用 gipr collect 收集到工作目录，自动采用最新报送）。", "merge.duplicate")
+    entries = [e for e in entries if id(e) not in dropped]
+
+    # roll-ups: nothing counted twice
+    claims: dict[str, list[tuple[str, Entry, Mapping[str, str]]]] = {}  # unit key -> (county, roll-up, unit)
+    for r in (e for e in entries if e.kind == "rollup" and e.status != UNREADABLE):
+        for u in r.covers:
+            ucounty = u.get("county", "") or r.county
+            for k in _keys(u.get("code", ""), u.get("name", ""), u.get("sha256", "")):
+                for c2, r2, _ in claims.get(k, []):
+                    if r2 is not r and _same_county(c2, ucounty, k):
+                        raise GiprError(f"汇总表“{r.file}”和“{r2.file}”都包含单位“{_cover_label(u)}”，"
+                                        "一起汇总会重复计算，已停止。请去掉其中之一。", "merge.overlap")
+                claims.setdefault(k, []).append((ucounty, r, u))
+    for e in entries:
+        if e.kind != "unit" or e.status == UNREADABLE:
+            continue
+        for k in _keys(e.code, e.name, e.sha256):
+            for c2, r2, _ in claims.get(k, []):
+                if _same_county(c2, county, k):
+                    raise GiprError(f"汇总表“{r2.file}”已经包含单位“{e.label()}”，不能再同时汇总该单位的报表"
+                                    f"“{e.file}”，否则会重复计算。请去掉其中之一后重试。", "merge.overlap")
+
+    # in or out
+    for e in entries:
+        if e.status in (UNREADABLE, MISSING):
+            continue
+        if e.errors:
+            e.status = INCLUDED_ERRORS if include_errors else EXCLUDED_ERRORS
+        else:
+            e.status = INCLUDED
+
+    # missing roster units; order: roster, then others by file
+    ordered: list[Entry] = []
+    by_unit: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.in_roster:
+            by_unit.setdefault(e.code, []).append(e)
+    for u in roster or []:
+        mine = by_unit.get(u.code)
+        if mine:
+            ordered += mine
+        else:
+            ordered.append(Entry(code=u.code, name=u.name, category=u.category, status=MISSING, kind="",
+                                 in_roster=True, roster_line=u.line))
+    ordered += [e for e in entries if not e.in_roster]
+
+    included = [e for e in ordered if e.included]
+    if not included:
+        raise GiprError("没有可以汇总的报表：" + _nobody_reason(ordered, include_errors), "merge.nothing")
+    sums = sum_inputs(spec, (e.numbers for e in included if e.numbers is not None))
+    values = complete(spec, sums)
+    return MergeResult(spec=spec, year=year, county=county, entries=ordered, values=values,  # type: ignore[arg-type]
+                       include_errors=include_errors, sources=list(sources),
+                       generated=_dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+                       notes=notes)
+
+
+def _nobody_reason(entries: list[Entry], include_errors: bool) -> str:
+    n_err = sum(1 for e in entries if e.status == EXCLUDED_ERRORS)
+    n_bad = sum(1 for e in entries if e.status == UNREADABLE)
+    n_miss = sum(1 for e in entries if e.status == MISSING)
+    parts = []
+    if n_err:
+        parts.append(f"{n_err} 个单位有错误（可加 --include-errors 强制汇总并标注）")
+    if n_bad:
+        parts.append(f"{n_bad} 个文件无法读取")
+    if n_miss:
+        parts.append(f"{n_miss} 个单位未报送")
+    return "；".join(parts) or "没有找到任何报表文件"
+
+
+def _cover_label(u: Mapping[str, str]) -> str:
+    name, code = u.get("name", ""), u.get("code", "")
+    return f"{name}（{code}）" if name and code else name or code
+
+
+def _keys(code: str, name: str, sha: str) -> list[str]:
+    out = [f"h:{sha}"] if sha else []
+    if code:
+        out.append(f"c:{normalize_code(code)}")
+    if name:
+        out.append(f"n:{normalize_name(name)}")
+    return out
+
+
+def _same_county(a: str, b: str, key: str) -> bool:
+    """Two claims on the same key are the same unit unless both name different counties.
+    (A file's sha256 is the same unit whatever the county.)"""
+    return key.startswith("h:") or not a or not b or normalize_name(a) == normalize_name(b)

@@ -1,0 +1,157 @@
+"""``run_merge``: paths or a workspace → the roll-up workbook (and HTML), the JSON result."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+from ..errors import GiprError
+from ..files import find_input_files
+from .entries import entries_from_paths, entries_from_workspace
+from .plan import MergeResult, plan_merge
+from .years import compare_years, load_previous_year
+from .writer import atomic_output_path, build_rollup_file, rollup_name
+
+# ---------------------------------------------------------------------------------
+# the whole job
+
+
+def check_outputs(out: Path, html: Path | None, force: bool) -> None:
+    """Refuse early (before any reading) to overwrite without --force, or a wrong suffix."""
+    if out.suffix.lower() != ".xlsx":
+        raise GiprError(f"汇总表的文件名须以 .xlsx 结尾：{out}", "merge.out_suffix")
+    if html is not None and html.suffix.lower() not in (".html", ".htm"):
+        raise GiprError(f"网页文件名须以 .html 结尾：{html}", "merge.html_suffix")
+    if html is not None and html.resolve() == out.resolve():
+        raise GiprError("汇总表和网页不能是同一个文件。", "merge.same_output")
+    for p in (out, html):
+        if p is not None and p.exists() and not force:
+            raise GiprError(f"文件已存在：{p}。如需替换，请加 --force，或换一个文件名。", "output.exists")
+        if p is not None and p.exists() and p.is_dir():
+            raise GiprError(f"{p} 是一个文件夹，不能作为输出文件。", "output.is_dir")
+
+
+def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str | Path | None = None,
+          roster: str | Path | None = None, year: int | None = None, county: str | None = None,
+          previous: str | Path | None = None, include_errors: bool = False, html: str | Path | None = None,
+          force: bool = False, jobs: int | None = None, now: _dt.datetime | None = None,
+          cover: Mapping[str, str] | None = None) -> MergeResult:
+    """``gipr merge``: read, check, plan, sum, write the roll-up (and the HTML page).
+
+    ``now`` fixes the generation time written into the roll-up (reproducible files);
+    ``cover``: cover fields of the roll-up itself (``filler``, ``phone``), written as text."""
+    from ..spec import format_for_year, load_format
+
+    out = Path(out)
+    html_p = Path(html) if html is not None else None
+    check_outputs(out, html_p, force)
+    if workspace is not None and paths:
+        raise GiprError("请在 --workspace 和文件/文件夹之间二选一。", "merge.both_sources")
+    if workspace is None and not paths:
+        from ..collect.workspace import find_workspace_dir
+
+        workspace = find_workspace_dir(Path.cwd())  # run inside a workspace: merge it
+        if workspace is None:
+            raise GiprError("请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录"
+                            "（当前目录不是 gipr 工作目录）。", "merge.no_input")
+    if workspace is not None:
+        from ..collect.workspace import Workspace
+
+        if roster is not None or year is not None:
+            raise GiprError("使用 --workspace 时，名册和年度取自工作目录，不能再指定 --roster / --year。",
+                            "merge.workspace_options")
+        ws = Workspace.open(workspace)
+        try:
+            spec = load_format(ws.format)
+            year = ws.year
+            county = county if county is not None else ws.county
+            units = ws.roster
+            entries = entries_from_workspace(ws, spec=spec, jobs=jobs)
+        finally:
+            ws.close()
+        sources = [f"工作目录 {Path(workspace)}（每个单位的当前报送）"]
+    else:
+        if not paths:
+            raise GiprError("请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录。", "merge.no_input")
+        from ..roster import load_roster
+
+        units = load_roster(roster) if roster is not None else None
+        if year is None:
+            year = _guess_year(paths, [out] + ([html_p] if html_p else []))
+        try:
+            spec = load_format(format_for_year(int(year)))
+        except Exception as e:  # noqa: BLE001 - SpecError: a year no format covers
+            raise GiprError(str(e), "merge.year") from None
+        entries = entries_from_paths(paths, spec=spec, year=int(year), roster=units,
+                                     exclude=[out] + ([html_p] if html_p else []), jobs=jobs)
+        sources = [str(p) for p in paths]
+    prev = load_previous_year(previous, jobs=jobs) if previous is not None else None
+    notes: list[str] = []
+    if not county and prev is not None and prev.county_name:
+        county = prev.county_name
+        notes.append(f"未指定 --county，按上年汇总表取本级名称“{county}”")
+    result = plan_merge(spec, int(year), county or "", entries, units, include_errors=include_errors,
+                        sources=sources)
+    result.notes[:0] = notes
+    result.cover = {k: str(v) for k, v in (cover or {}).items() if v}
+    if now is not None:
+        result.generated = now.astimezone().replace(microsecond=0).isoformat()
+    if prev is not None:
+        if prev.year is not None and prev.year != int(year) - 1:
+            result.notes.append(f"上年数据 {prev.source} 是 {prev.year} 年度的，不是 {int(year) - 1} 年度，请确认")
+        result.previous = prev
+        result.changes = compare_years(spec, result, prev)
+    with atomic_output_path(out, force) as tmp:
+        build_rollup_file(tmp, result)
+        if html_p is not None:
+            from ..report.html import write_html
+
+            write_html(html_p, spec, result.values, overwrite=force,
+                       title=f"{rollup_name(result.county)}{result.year}年度政府信息公开工作年度报告",
+                       subtitle="统计表（表二至表四）")
+    return result
+
+
+def _guess_year(paths: Sequence[str | Path], exclude: Sequence[Path]) -> int:
+    """The report year of the first readable input (when --year is not given)."""
+    from ..read import ReadError, read_report
+
+    skip = {p.resolve() for p in exclude}
+    for f in find_input_files(paths)[:20]:
+        if f.resolve() in skip:
+            continue
+        try:
+            rep = read_report(f)
+        except ReadError:
+            continue
+        if rep.year:
+            return rep.year
+    raise GiprError("无法从文件中确定报告年度，请用 --year 指定。", "merge.no_year")
+
+
+run_merge = merge  # the name other front ends use
+
+
+def merge_json(result: MergeResult, *, out: str | Path, html: str | Path | None = None) -> dict[str, Any]:
+    """What ``gipr merge --json`` prints for a finished merge (the same dict for any front end)."""
+    from ..values import to_json_number
+    from .entries import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE
+
+    f_err = [c for c in result.changes if c.severity == "error"]
+    f_info = [c for c in result.changes if c.severity == "info"]
+    return {
+        "out": str(out), "html": str(html) if html else None, "year": result.year, "county": result.county,
+        "format": result.spec.id,
+        "included": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
+                      "marked": e.status == INCLUDED_ERRORS} for e in result.included],
+        "excluded": [{"code": e.code, "name": e.name, "file": e.file, "errors": e.errors,
+                      "reason": e.first_error} for e in result.of_status(EXCLUDED_ERRORS)],
+        "unreadable": [{"code": e.code, "file": e.file, "reason": e.note} for e in result.of_status(UNREADABLE)],
+        "missing": [{"code": e.code, "name": e.name} for e in result.of_status(MISSING)],
+        "values": {k: to_json_number(v) for k, v in result.values.items()},
+        "previous": {"source": result.previous.source,
+                     "rule_f": [{"code": c.code, "name": c.name, "cell": c.cell, "message": c.message}
+                                for c in f_err],
+                     "large_changes": len(f_info)} if result.previous else None,
+        "notes": result.notes,
+    }

@@ -1,0 +1,191 @@
+"""Year over year: last year's roll-up (or workspace, or folder), rule F (this year's 二
+against last year's 四, with the format's tolerance) and large changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+from ..errors import GiprError
+from ..roster import normalize_name
+from ..rules import Number, agree, complete, input_ids, value_ids
+from ..spec import Spec, type_rules
+from ..text import cell_text
+from .entries import UNIT_SHEET, UNIT_SHEET_ID_LABEL, entries_from_workspace, entry_values, strip_rollup_suffix
+from .plan import MergeResult, plan_merge
+
+# ---------------------------------------------------------------------------------
+# year over year
+
+
+@dataclass
+class Previous:
+    """Last year's numbers: the county's and, where known, each unit's (all value cells)."""
+
+    source: str
+    year: int | None
+    format: str
+    county: dict[str, Number | None]
+    units: dict[str, tuple[str, str, dict[str, Number | None]]]  # code or n:name -> (code, name, values)
+    county_name: str = ""
+
+    def unit(self, code: str, name: str) -> tuple[str, str, dict[str, Number | None]] | None:
+        return self.units.get(code) or self.units.get("n:" + normalize_name(name))
+
+
+@dataclass
+class YearChange:
+    code: str  # "" for the county row
+    name: str
+    cell: str  # cell id (this year's)
+    this: Number | None
+    last: Number | None
+    severity: str = ""  # "error" (rule F) | "info" (large change) | ""
+    rule: str = ""
+    message: str = ""
+
+
+def _prev_units(pairs: Iterable[tuple[str, str, dict[str, Number | None]]]) -> dict:
+    units: dict[str, tuple[str, str, dict[str, Number | None]]] = {}
+    for code, name, vals in pairs:
+        if code:
+            units[code] = (code, name, vals)
+        if name:
+            units.setdefault("n:" + normalize_name(name), (code, name, vals))
+    return units
+
+
+def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous:
+    """Last year's roll-up workbook, or last year's workspace folder."""
+    from ..spec import load_format
+
+    path = Path(path)
+    if path.is_dir():
+        from ..collect.workspace import Workspace
+
+        ws = Workspace.open(path)
+        spec = load_format(ws.format)
+        entries = entries_from_workspace(ws, spec=spec, jobs=jobs)
+        res = plan_merge(spec, ws.year, ws.county or "", entries, ws.roster, refuse_duplicates=False)
+        return Previous(str(path), ws.year, spec.id, dict(res.values),
+                        _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
+    if not path.is_file():
+        raise GiprError(f"找不到上年数据：{path}（应为上年的汇总表文件或上年的工作目录）", "merge.previous_missing")
+    from ..read import ReadError, read_report
+
+    try:
+        rep = read_report(path)
+    except ReadError as e:
+        raise GiprError(f"无法读取上年数据 {path}：{e}", "merge.previous_unreadable") from None
+    spec = rep.spec
+    inputs = {cid: rep.number(cid) for cid in input_ids(spec)}
+    county = complete(spec, inputs)
+    name = ""
+    if rep.kind == "rollup":
+        units = _prev_units(read_unit_sheet(path, spec))
+        name = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(rep.unit_name or "")
+        name = "" if name == "汇总" else name
+    else:
+        units = _prev_units([(rep.unit_code, rep.unit_name, county)])
+    return Previous(str(path), rep.year, spec.id, county, units, name)
+
+
+def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[str, Number | None]]]:
+    """The per-unit rows of a gipr roll-up's 各单位明细 sheet (empty if it has none)."""
+    from python_calamine import CalamineWorkbook
+
+    from ..values import parse_value
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        if UNIT_SHEET not in wb.sheet_names:
+            return []
+        rows = wb.get_sheet_by_name(UNIT_SHEET).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - no per-unit data is not an error: compare county totals only
+        return []
+    ids: list[str | None] = []
+    out = []
+    for row in rows:
+        if not ids:
+            if len(row) > 4 and str(row[4]).strip() == UNIT_SHEET_ID_LABEL:
+                ids = [str(v).strip() if str(v).strip() in spec.cells else None for v in row[5:]]
+            continue
+        if not row or isinstance(row[0], bool) or not isinstance(row[0], (int, float)):
+            continue
+        code = cell_text(row[1]).strip() if len(row) > 1 else ""
+        name = cell_text(row[2]).strip() if len(row) > 2 else ""
+        vals: dict[str, Number | None] = {}
+        for cid, raw in zip(ids, row[5:]):
+            if cid is None:
+                continue
+            c = spec.cells[cid]
+            v = parse_value(None if raw == "" else raw, c.type, c.unit, type_rules(spec, c.type))
+            vals[cid] = v.number if v.state == "number" else None
+        out.append((code, name, vals))
+    return out
+
+
+
+
+def _large_change(this: Number, last: Number) -> bool:
+    return last >= 10 and (this >= 5 * last or this * 5 <= last)
+
+
+def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[YearChange]:
+    """This year against last year for the county and each included unit, every cell both
+    formats have (cells that are 0 in both years are left out), and every rule F instance
+    (the spec's ``carry`` rules: this year's 二 against last year's 四) → error when they
+    differ.  A change ×5 or ÷5 against last year's value of at least 10 → info (提示)."""
+    from ..spec import load_format
+
+    try:
+        pspec = load_format(prev.format)
+    except Exception:  # noqa: BLE001
+        pspec = spec
+    common = [cid for cid in value_ids(spec) if cid in pspec.cells]
+    carry = spec.rules_of("carry")
+    rows: list[YearChange] = []
+
+    def one(code: str, name: str, this: Mapping[str, Number | None], last: Mapping[str, Number | None] | None):
+        if last is None:
+            rows.append(YearChange(code, name, "", None, None, "", "", "上年没有该单位的数据，不作比较"))
+            return
+        for r in carry:
+            a, b = this.get(r.lhs[0]), last.get(r.rhs[0]) if r.rhs[0] in pspec.cells else None
+            bad = a is not None and b is not None and not agree(spec, a, b)
+            from ..values import fmt_number
+
+            msg = r.message.format(label=r.label, lhs=fmt_number(a), rhs=fmt_number(b)) if bad else ""
+            rows.append(YearChange(code, name, r.lhs[0], a, b, "error" if bad else "", r.id, msg))
+        for cid in common:
+            a, b = this.get(cid), last.get(cid)
+            if not a and not b:
+                continue  # 0 (or blank) in both years: nothing to compare
+            c = spec.cells[cid]
+            sev, msg = "", ""
+            if a is not None and b is not None and c.type != "delta" and _large_change(a, b):
+                sev = "info"
+                msg = f"{c.label_path}：较上年变化较大（上年 {_fmt(b)}，本年 {_fmt(a)}），请核实"
+            rows.append(YearChange(code, name, cid, a, b, sev, "", msg))
+
+    county_name = f"{result.county}（汇总）" if result.county else "汇总"
+    one("", county_name, result.values, prev.county)
+    seen: set[int] = set()
+    for e in result.included:
+        p = prev.unit(e.code, e.name)
+        if p is not None:
+            seen.add(id(p))
+        one(e.code, e.name, entry_values(spec, e), p[2] if p else None)
+    done_codes = {e.code for e in result.included}
+    for key, p in prev.units.items():
+        if id(p) in seen or (p[0] and p[0] in done_codes):
+            continue
+        seen.add(id(p))
+        rows.append(YearChange(p[0], p[1], "", None, None, "info", "", "上年有该单位的数据，本年未汇总"))
+    return rows
+
+
+def _fmt(n: Number | None) -> str:
+    from ..values import fmt_number
+
+    return fmt_number(n)
