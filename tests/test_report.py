@@ -453,7 +453,13 @@ def county_docs(tmp_path_factory):
     Workspace.create(ws, 2025, EXAMPLES / "roster.csv", county="示例县").close()
     assert cli("collect", EXAMPLES / "returned", "-w", ws) in (0, 1)
     assert cli("merge", "--workspace", ws, "--out", d / "汇总.xlsx") == 0
-    assert cli("report", "--workspace", ws, "--out", d / "docs", "--previous", EXAMPLES / "2024年度汇总.xlsx") == 0
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli("report", "--workspace", ws, "--out", d / "docs", "--previous", EXAMPLES / "2024年度汇总.xlsx") == 0
+    d.joinpath("stderr.txt").write_text(err.getvalue(), encoding="utf-8")
     return d
 
 
@@ -464,6 +470,9 @@ def test_workspace_writes_the_countys_document_and_one_per_accepted_unit(county_
     units = [n for n in docs if n.startswith("2025年政府信息公开工作年度报告_")]
     assert len(units) == 28 and len(docs) == 29
     assert not [n for n in docs if "交通运输局" in n or "柳树乡" in n]  # units with errors: not accepted
+    said = flat((d / "stderr.txt").read_text(encoding="utf-8"))
+    assert "没有生成年度报告的单位 3 个" in said
+    assert "县交通运输局（012）：有错误" in said and "白沙乡人民政府（109）：未报送" in said
     spec = SPECS["2021"]
     county = table_values(d / "docs" / "示例县2025年政府信息公开工作年度报告.docx", spec)
     assert county == rollup_table_values(d / "汇总.xlsx")

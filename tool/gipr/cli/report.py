@@ -64,7 +64,9 @@ def report_cmd(
     if workspace is not None:
         if out.suffix.lower() == ".docx" and unit is None:
             raise GiprError(M["workspace_out"].format(path=out), "report.workspace_out")
-        county, units = data_from_workspace(workspace, include_errors=include_errors, previous=previous)
+        left_out: list = []
+        county, units = data_from_workspace(workspace, include_errors=include_errors, previous=previous,
+                                            left_out=left_out)
         if unit is not None and out.suffix.lower() == ".docx":
             jobs = workspace_jobs(out.parent, county, units, unit=unit, pdf=pdf)[:1]
             jobs[0].out = out
@@ -94,6 +96,12 @@ def report_cmd(
                 _out(M["written_pdf"].format(path=j.pdf.resolve()))
         if workspace is not None and unit is None:
             _out(M["workspace_done"].format(n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
+            if left_out:
+                _err(M["left_out"].format(n=len(left_out)))
+                for e in left_out:
+                    detail = e.first_error or e.note or ""
+                    _err(M["left_out_one"].format(who=e.label(), why=e.status_zh,
+                                                  detail=M["left_out_detail"].format(detail=detail) if detail else ""))
         if pdf_error is not None:
             _err(M["pdf_error"].format(error=pdf_error))
     if pdf_error is not None:

@@ -125,8 +125,12 @@ def _unit_of_rollup(path: Path, rep, unit: str, *, errors: int, previous, includ
 
 
 def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, previous: str | Path | None = None,
-                        jobs: int | None = None) -> tuple[ReportData, list[tuple[object, ReportData]]]:
-    """The county's data and each included unit's (entry, data), from the merge of the workspace."""
+                        jobs: int | None = None, left_out: list | None = None
+                        ) -> tuple[ReportData, list[tuple[object, ReportData]]]:
+    """The county's data and each included unit's (entry, data), from the merge of the workspace.
+
+    ``left_out`` (a list) receives the merge entries that get no document: units with errors
+    (without ``include_errors``), unreadable submissions, units that sent nothing."""
     from ..merge import INCLUDED_ERRORS, entries_from_workspace, entry_values, plan_merge
     from ..spec import load_format
     from ..collect.workspace import Workspace
@@ -143,6 +147,8 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
     prev = load_previous_values(previous) if previous is not None else None
     pspec = load_format(prev.format) if prev is not None else None
     marked = result.of_status(INCLUDED_ERRORS)
+    if left_out is not None:
+        left_out.extend(e for e in result.entries if not e.included)
     county_data = ReportData(spec, dict(result.values), result.county or messages.REPORT["rollup_who"], result.year,
                              errors=sum(e.errors for e in marked), kind="rollup",
                              previous=(pspec, prev.county) if prev is not None else None)
