@@ -526,6 +526,7 @@ def test_the_pdf_is_a4_with_cjk_text_and_every_table_word_inside_the_text_area(p
         assert len(doc.pages) >= 2
         text = ""
         n_boxes = n_table_words = 0
+        fonts: set[str] = set()
         for page in doc.pages:
             assert abs(page.width - 595.3) < 1 and abs(page.height - 841.9) < 1  # A4
             boxes = [tbl.bbox for tbl in page.find_tables()]
@@ -548,7 +549,9 @@ def test_the_pdf_is_a4_with_cjk_text_and_every_table_word_inside_the_text_area(p
             n_boxes += len(boxes)
             n_table_words += in_tables
             text += page.extract_text() or ""
+            fonts.update(c["fontname"] for c in page.chars if "\u4e00" <= c["text"] <= "\u9fff")
         assert n_boxes >= 3 and n_table_words > 150  # the three tables (two of them cross a page)
+        assert fonts and all("CJK" in f or "Song" in f or "Fang" in f or "Hei" in f for f in fonts), fonts  # real CJK fonts
         flat_text = re.sub(r"\s+", "", text)
         assert "三、收到和处理政府信息公开申请情况" in flat_text  # CJK text is there (not boxes)
         assert f"新收政府信息公开申请{table['t3.new.total']}件" in flat_text
