@@ -41,8 +41,7 @@ def report_cmd(
     placeholders: bool = typer.Option(False, "--placeholders", help="列出报告模板可用的占位符后退出"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
 ) -> None:
-    """生成政府信息公开工作年度报告（Word 文档，可选 PDF）：表二至表四和描述数字的句子取自同一份已校验的数据，
-    第五、六部分留出待填写的位置。"""
+    """生成政府信息公开工作年度报告（Word，可选 PDF）：表格和句子中的数字取自同一份已校验的数据，第五、六部分留待填写。"""
     from ..report.document import default_template
     from ..report.figures import PLACEHOLDERS
     from ..report.run import Job, data_from_file, data_from_workspace, jobs_json, workspace_jobs, write_jobs
