@@ -123,3 +123,14 @@ def consistent_values(spec: Spec, rng: random.Random | None = None, high: int = 
         if all(rule_status(spec, r, comp) == "通过" for r in spec.rules_of("equal", "total")):
             return vals
     raise RuntimeError("could not make consistent values")
+
+
+def run_cli(*args) -> int:
+    """Run gipr's command line in-process; its exit status (what a shell would see)."""
+    from gipr.cli import main
+
+    try:
+        main([str(a) for a in args])
+    except SystemExit as e:
+        return 0 if e.code is None else int(e.code)
+    return 0

@@ -57,9 +57,14 @@ def limits() -> list[Limit]:
               ".xls 的所有工作表合计也不能超出",
               "“工作表…的内容一直延伸到第 … 行…超出安全读取的范围”（file.sheet_too_large）",
               ("ooxml.container.MAX_SHEET_CELLS", "ooxml.container.MAX_SHEET_ROWS")),
-        Limit("读取一个文件的时间", f"{read.MAX_READ_SECONDS} 秒", "gipr check / merge / collect，每个文件",
+        Limit("读取一个文件的时间", f"{read.MAX_READ_SECONDS} 秒", "gipr check / merge / collect，每个文件"
+              "（在单独的读取进程中读取，超时即终止该进程；Windows 上、任何线程中同样有效）",
               "“读取超过 … 秒仍未完成，已放弃”（file.timeout）；其他文件照常处理",
               ("ooxml.container.MAX_READ_SECONDS",)),
+        Limit("读取一个文件的内存", f"{read.MAX_READ_MEMORY_MB} MB", "同上，读取进程的地址空间（Linux/macOS；"
+              "Windows 上只有时间限制）；读取进程异常退出时文件记为已损坏（file.corrupt）",
+              "“读取时占用的内存超过 … 的上限，已放弃”（file.too_large）；其他文件照常处理",
+              ("ooxml.container.MAX_READ_MEMORY_MB",)),
         Limit("收集时读取加校验一个文件的时间", f"{collect.READ_SECONDS} 秒", "gipr collect，每个文件或附件",
               "记为“无法读取”，原因“读取和校验超过 … 秒”（file.timeout）；原始文件已存档",
               ("collect.collect.READ_SECONDS",)),

@@ -6,8 +6,8 @@
   message until the test says so.  Plain, STARTTLS or implicit TLS, optional AUTH.
 * ``Dovecot``: Debian's dovecot (dovecot-imapd) run in the foreground from a generated
   config in a temporary folder: unprivileged (as ``nobody`` when the tests run as root),
-  IMAP with STARTTLS and IMAPS on free high ports of 127.0.0.1, a passwd-file of
-  throwaway users, maildir mail in the same folder.  No system file is touched.
+  IMAP with STARTTLS and IMAPS on free high ports of 127.0.0.1, one passwd-file per
+  throwaway user, maildir mail in the same folder.  No system file is touched.
 * ``make_cert``: a self-signed certificate for 127.0.0.1 (openssl).
 """
 
@@ -182,8 +182,14 @@ class Dovecot:
 
         self.run_group = grp.getgrgid(self.run_gid).gr_name
         self.cert, self.key = make_cert(self.root)
-        self.passwd = self.root / "passwd"
-        self.passwd.write_text("")
+        # One passwd-file per user (the path has %u in it), never one shared file: dovecot 2.3
+        # stats a passwd-file at most once per second and rereads it only when its mtime
+        # (whole seconds) or size changed, so a user added to a shared file in the same second
+        # as another login was unknown to it -- [AUTHENTICATIONFAILED] whenever a test's first
+        # login came within a second of the previous test's last one.  A new user's file is
+        # a path dovecot has never looked at, so it is read fresh on the first login.
+        self.passwd_dir = self.root / "passwd.d"
+        self.passwd_dir.mkdir()
         self.conf = self.root / "dovecot.conf"
         self.conf.write_text(self._config())
         for p in [self.root, *self.root.iterdir()]:
@@ -208,7 +214,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd}
+  args = scheme=PLAIN username_format=%u {self.passwd_dir}/%u
 }}
 userdb {{
   driver = static
@@ -279,9 +285,15 @@ service auth-worker {{
         shutil.rmtree(self.root, ignore_errors=True)
 
     def add_user(self, name: str, password: str = "secret") -> str:
+        """A new account (a name never used before: dovecot would not notice a changed
+        password within the same second).  Its passwd-file appears whole (write, rename)."""
+        if name in self.users or not name.isascii() or not name.isalnum():
+            raise ValueError(f"add_user needs a new ASCII letters-and-digits name, not {name!r}")
         self.users[name] = password
-        self.passwd.write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()))
-        os.chown(self.passwd, self.run_uid, self.run_gid)
+        tmp = self.passwd_dir / f".{name}.tmp"
+        tmp.write_text(f"{name}:{{PLAIN}}{password}\n", encoding="utf-8")
+        os.chown(tmp, self.run_uid, self.run_gid)
+        os.replace(tmp, self.passwd_dir / name)
         return name
 
     def client(self, user: str, *, tls: bool = True) -> imaplib.IMAP4:

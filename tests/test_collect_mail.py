@@ -159,26 +159,30 @@ def test_mbox_and_maildir(tmp_path):
     assert sniff_file(eml) == "eml"
 
 
-def test_time_limit_interrupts_and_nests():
-    import signal
+def test_parse_time_limit_holds_in_any_thread():
+    """parse_message runs in a reader worker (gipr.isolate), killed at its limit: from the
+    main thread and from another one (a web server's handler), where SIGALRM did nothing."""
+    import base64
+    import threading
 
-    from gipr.collect.mailparse import ParseTimeout, time_limit
+    from gipr.collect.mailparse import MailError, parse_message
 
-    if not hasattr(signal, "SIGALRM"):
-        pytest.skip("no SIGALRM on this platform")
-    with pytest.raises(ParseTimeout):
-        with time_limit(0.2):
-            while True:  # a parser that never ends
-                pass
-    with pytest.raises(ParseTimeout):
-        with time_limit(0.3):
-            with time_limit(5):  # the inner, longer limit keeps the outer deadline
-                while True:
-                    pass
-    with pytest.raises(ParseTimeout):
-        with time_limit(0.5):
-            with time_limit(0.05):
-                pass  # the inner one ends at once …
-            while True:  # … and the outer deadline still fires
-                pass
-    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    word = b"=?gb2312?B?" + base64.b64encode("统计表".encode("gbk")) + b"?="
+    slow = b"Subject: " + b"\r\n ".join([word] * 20_000) + b"\r\n" + make_message([], message_id="<slow@example.cn>")
+    assert parse_message(slow).subject.startswith("统计表")  # parses with the real limit
+    got: dict = {}
+
+    def handler():
+        try:
+            parse_message(slow, seconds=0.05)
+        except MailError as e:
+            got["error"] = e
+
+    handler()  # the main thread
+    assert got["error"].code == "mail.timeout" and "0.05 秒" in str(got["error"])
+    got.clear()
+    t = threading.Thread(target=handler)
+    t.start()
+    t.join(120)
+    assert not t.is_alive()
+    assert got["error"].code == "mail.timeout" and "0.05 秒" in str(got["error"])

@@ -106,6 +106,17 @@ def collect(root: Path, **kw):
         ws.close()
 
 
+def test_a_new_account_logs_in_right_after_another_login(dovecot):
+    """The fixture's accounts are usable at once: a test's first login often comes within
+    the same second as the previous test's last one (dovecot rereads a passwd-file at most
+    once a second, so one shared file made this fail every time)."""
+    for i in range(3):
+        first = dovecot.add_user(f"samesecond{i}a", IMAP_PW)
+        dovecot.client(first).logout()
+        second = dovecot.add_user(f"samesecond{i}b", IMAP_PW)
+        dovecot.client(second).logout()  # raised [AUTHENTICATIONFAILED] with the shared file
+
+
 def test_each_message_taken_once_and_server_untouched(tmp_path, dovecot, account):
     root = make_ws(tmp_path, dovecot, account)
     ws = Workspace.open(root)

@@ -211,6 +211,28 @@ def test_read_time_limit_in_gipr_check(tmp_path, kit, monkeypatch, capsys):
     assert by["正常.xlsx"]["readable"] is True  # the next file is read as usual
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="measures the worker's VmSize in /proc (Linux)")
+def test_read_memory_limit_in_gipr_check(tmp_path, kit, monkeypatch, capsys):
+    import isolate_targets
+    from gipr.isolate import run_limited
+
+    big = tmp_path / "大.xlsx"
+    big.write_bytes(slow_workbook(kit))  # 400,000 numbers: some 60 MB more to read than a report
+    fine = tmp_path / "正常.xlsx"
+    fine.write_bytes(kit.good)
+    assert read_report(big).spec.id == "2021"  # readable with the real limit
+    # a limit a little above what a warm reader worker already uses: a report fits, the big sheet not
+    limit = run_limited(isolate_targets.vm_size_mb, None, seconds=60) + 30
+    monkeypatch.setattr(read_mod.reader, "MAX_READ_MEMORY_MB", limit)
+    with pytest.raises(SystemExit) as e:
+        main(["check", str(big), str(fine), "--json"])
+    assert e.value.code == 2
+    by = {Path(f["file"]).name: f for f in json.loads(capsys.readouterr().out)["files"]}
+    err = by["大.xlsx"]["error"]
+    assert err["code"] == "file.too_large" and "大.xlsx" in err["message"] and f"{limit} MB" in err["message"]
+    assert by["正常.xlsx"]["readable"] is True  # the next file is read as usual
+
+
 def test_read_time_limit_in_gipr_collect(tmp_path, workspace, kit, monkeypatch, capsys):
     folder = tmp_path / "收件"
     folder.mkdir()

@@ -93,6 +93,10 @@ DETAILS: dict[str, str] = {
     "permission": "没有读取权限",
     "nesting": "结构嵌套过深",
     "memory": "内容过大，内存不足",
+    "memory_system": "系统可用内存",
+    "crashed": "读取程序异常退出：{how}",
+    "crash_signal": "信号 {signal}",
+    "crash_code": "退出码 {code}",
     "recomputed": "，按各项重新计算为 {value}",
     "stale_plain": "{path}：表中为 {stored}，各项之和为 {parts}",
     "na": "不适用",
@@ -207,6 +211,23 @@ TEXTS: dict[str, str] = {
     "ident.sender_many": "发件人 {sender} 是多个单位的邮箱（{units}），未自动判断",
     "ident.sender_unknown": "发件人 {sender} 不在单位名册的邮箱中",
     "ident.sender_other": "发件人 {sender} 是“{sender_unit}”的邮箱，按文件内容归入“{unit}”",
+    # -- refused options (usage.*), naming a roll-up (rollup.*), a preview (preview.*), and the
+    #    reader boundary's limits (boundary.*; those errors keep the READ_ERRORS codes, e.g. file.too_large) --
+    "usage.password_ascii": ("工作表保护密码中含有“{chars}”：密码只能使用英文字母、数字和英文标点（半角 ASCII 字符）。"
+                             "Excel 和 WPS 按旧的 16 位算法校验保护密码，含中文或全角字符的密码可能无法解除保护，"
+                             "请换一个密码。"),
+    "rollup.county_from_roster": "未指定 --county，按单位名册的文件名取本级名称“{county}”",
+    "rollup.same_name": ("有 {n} 个汇总表都叫“{name}”，无法区分它们各是哪个地区的汇总（生成时可能没有指定 --county），"
+                         "为避免重复计算已停止汇总：\n{files}\n"
+                         "请在生成每个汇总表时用 --county 写明地区（例如 gipr merge … --county 某某县），"
+                         "或在各自的工作目录中用 gipr init --county 设置，重新生成后再汇总；"
+                         "若它们确是同一地区的两个版本，只保留其中一个。"),
+    "rollup.same_name_file": "  {file}：{n} 个单位（{units}）",
+    "preview.placeholder_sender": ("还没有设置发件邮箱：本次试运行的邮件使用占位发件人 {sender}，只供预览。"
+                                   "正式发送前请在 {config} 的 [mail] 小节中填写 host（发件服务器）、port、"
+                                   "security、from_addr（发件人邮箱）等。"),
+    "boundary.memory": ("{file}：读取时占用的内存超过 {limit} 的上限，已放弃（文件内容异常庞大，"
+                        "可能是恶意构造的文件）。正常的年报统计表不到 1 MB。"),
 }
 
 # What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.

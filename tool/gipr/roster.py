@@ -207,3 +207,16 @@ def load_roster(path: str | Path) -> list[Unit]:
     if not units:
         raise GiprError(f"单位名册 {path} 中没有任何单位（表头在第 {header_line} {what}）。", "roster.empty")
     return units
+
+
+_ROSTER_WORDS = re.compile(r"政府信息公开|工作年度报告|年度报告|年报|统计表|报送|填报|单位名册|单位名单|单位清单|名册|名单|清单|"
+                           r"单位|roster|units?|list", re.I)
+
+
+def region_from_roster(path: str | Path) -> str:
+    """The region a roster file is named after (``灵丘县单位名册.xlsx`` → 灵丘县), or "" when its
+    name is no region (``roster.csv``): the roll-up's name when nothing better is known."""
+    s = re.sub(r"\d{4}\s*年度?|\d+", "", Path(path).stem)
+    s = _ROSTER_WORDS.sub("", s)
+    s = re.sub(r"[\s_\-—–·.,，、()（）\[\]【】]+", "", s)
+    return s if re.search(r"[\u4e00-\u9fff]", s) and len(s) <= 20 else ""

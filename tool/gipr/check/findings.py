@@ -325,7 +325,7 @@ def report_from_export(item: dict[str, Any], file: str) -> Report:
 def load_previous_reports(path: str | Path) -> list[Report]:
     """Last year's data for rule F: a workbook (unit or roll-up), a folder of workbooks, or a
     ``gipr export --json`` file.  Raises GiprError (ReadError for a bad workbook)."""
-    from ..read import read_report
+    from ..read import read_report_limited as read_report  # an untrusted file: in a worker, with the limits
 
     path = Path(path)
     if path.is_dir():

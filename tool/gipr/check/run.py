@@ -11,7 +11,7 @@ from .. import messages
 from ..errors import GiprError
 from ..files import find_input_files
 from ..model import Finding, Report
-from ..read import ReadError, read_report
+from ..read import ReadError, read_report_limited
 from ..spec import Spec, available_formats, load_format
 from .findings import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
                        summarize)
@@ -107,7 +107,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         err: ReadError | None = None
         findings: list[Finding] = []
         try:
-            report = read_report(path, spec=spec)
+            report = read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
         except ReadError as e:
             err = e
         if report is not None:
@@ -150,7 +150,7 @@ def export_records(paths: Sequence[str | Path], *, blank_as_zero: bool = False, 
     errors: list[dict[str, str]] = []
     for path in collect_paths([Path(p) for p in paths]):
         try:
-            report = read_report(path, spec=spec)
+            report = read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
         except ReadError as e:
             errors.append({"file": str(path), "code": e.code, "message": str(e)})
             if on_error is not None:

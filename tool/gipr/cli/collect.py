@@ -10,7 +10,7 @@ from typing import List, Optional, Tuple
 import typer
 from rich.markup import escape
 
-from .app import app, console, err_console, print_json
+from .app import FitColumn, app, console, err_console, fit_table, print_json
 from ..errors import GiprError
 
 WS_HELP = "工作目录（默认：当前文件夹）"
@@ -43,6 +43,11 @@ def init_cmd(
     try:
         console.print(f"已创建工作目录 {escape(str(ws.root))}：{ws.year} 年度，格式 {ws.format}，"
                       f"名册 {len(ws.roster)} 个单位。")
+        if ws.county:
+            how = "" if county else "（取自名册文件名；可在 gipr.toml 中修改）"
+            console.print(f"  本级名称：{escape(ws.county)}{how}")
+        else:
+            console.print("  本级名称：未设置（汇总表将只叫“汇总”；可在 gipr.toml 的 county 中填写）")
         console.print(f"  配置：{escape(str(ws.config_path))}")
         console.print(f"  名册：{escape(str(ws.roster_path))}")
         console.print(f"  台账：{escape(str(ws.ledger_path))}")
@@ -216,9 +221,14 @@ def status_cmd(
         ws.close()
 
 
-def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
-    from rich.table import Table
+# How the tables give way in a narrow terminal (one line per row): the first steps first.
+STATUS_FIT = [("drop", "识别方式"), ("short", "收到时间"), ("shrink", "文件名"), ("drop", "报送"), ("drop", "文件名"),
+              ("drop", "警告"), ("shrink", "单位"), ("drop", "收到时间")]
+SUBMISSIONS_FIT = [("drop", "存档"), ("shrink", "来源"), ("drop", "识别方式"), ("short", "收到时间"),
+                   ("shrink", "文件名"), ("drop", "来源"), ("shrink", "单位"), ("drop", "文件名"), ("drop", "收到时间")]
 
+
+def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
     from ..collect.ledger import IDENTIFIED_ZH, local_time
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
@@ -246,18 +256,27 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
                           + (f"：{escape(o.note)}" if o.note else ""))
         return
     title = f"{ws.year} 年度报送情况" + (f"（{escape(ws.county)}）" if ws.county else "")
-    t = Table(title=title)
-    for h in ("代码", "单位", "状态", "报送", "收到时间", "错误", "警告", "文件名", "识别方式"):
-        t.add_column(h, overflow="fold")
     style = {"accepted": "green", "errors": "yellow", "unreadable": "red", "missing": "dim"}
-    for u in data["units"]:
+    units = data["units"]
+    states = []
+    for u in units:
         st = STATUS_ZH.get(u["status"], u["status"])
         if u["pinned"]:
             st += "（人工指定）"
-        t.add_row(escape(u["code"]), escape(u["name"]), f"[{style[u['status']]}]{st}[/]",
-                  f"#{u['submission']}" if u["submission"] else "", local_time(u["received_at"]),
-                  "" if u["errors"] is None else str(u["errors"]), "" if u["warnings"] is None else str(u["warnings"]),
-                  escape(u["file_name"] or ""), IDENTIFIED_ZH.get(u["identified_by"] or "", "") if u["submission"] else "")
+        states.append(f"[{style[u['status']]}]{escape(st)}[/]")
+    t = fit_table(title, [
+        FitColumn("代码", [escape(u["code"]) for u in units]),
+        FitColumn("单位", [escape(u["name"]) for u in units], min_width=10),
+        FitColumn("状态", states),
+        FitColumn("报送", [f"#{u['submission']}" if u["submission"] else "" for u in units]),
+        FitColumn("收到时间", [local_time(u["received_at"]) for u in units],
+                  short=[local_time(u["received_at"])[5:] for u in units]),
+        FitColumn("错误", ["" if u["errors"] is None else str(u["errors"]) for u in units], justify="right"),
+        FitColumn("警告", ["" if u["warnings"] is None else str(u["warnings"]) for u in units], justify="right"),
+        FitColumn("文件名", [escape(u["file_name"] or "") for u in units], min_width=12),
+        FitColumn("识别方式", [IDENTIFIED_ZH.get(u["identified_by"] or "", "") if u["submission"] else ""
+                           for u in units]),
+    ], STATUS_FIT)
     console.print(t)
     tot = data["totals"]
     console.print(f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"
@@ -293,21 +312,27 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
 
 
 def _print_submissions(subs, names, title) -> None:
-    from rich.table import Table
-
     from ..collect.ledger import IDENTIFIED_ZH, local_time
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
-    t = Table(title=title)
-    for h in ("报送", "单位", "状态", "收到时间", "错误", "文件名", "识别方式", "来源", "存档"):
-        t.add_column(h, overflow="fold")
+    states = []
     for s in subs:
         st = STATUS_ZH.get(s.status, s.status)
         if s.status == "duplicate":
             st += f"（同 #{s.duplicate_of}）"
-        t.add_row(f"#{s.id}", escape(names.get(s.unit_code, s.unit_code or "")), st, local_time(s.received_at),
-                  str(s.errors), escape(s.file_name), IDENTIFIED_ZH.get(s.identified_by, s.identified_by),
-                  escape(s.source), escape(str(s.archive_path)))
+        states.append(escape(st))
+    t = fit_table(title, [
+        FitColumn("报送", [f"#{s.id}" for s in subs]),
+        FitColumn("单位", [escape(names.get(s.unit_code, s.unit_code or "")) for s in subs], min_width=10),
+        FitColumn("状态", states),
+        FitColumn("收到时间", [local_time(s.received_at) for s in subs],
+                  short=[local_time(s.received_at)[5:] for s in subs]),
+        FitColumn("错误", [str(s.errors) for s in subs], justify="right"),
+        FitColumn("文件名", [escape(s.file_name) for s in subs], min_width=12),
+        FitColumn("识别方式", [IDENTIFIED_ZH.get(s.identified_by, s.identified_by) for s in subs]),
+        FitColumn("来源", [escape(s.source) for s in subs], min_width=12),
+        FitColumn("存档", [escape(str(s.archive_path)) for s in subs], min_width=12),
+    ], SUBMISSIONS_FIT)
     console.print(t)
 
 

@@ -57,16 +57,16 @@ def _run(kind: str, workspace: Optional[Path], dry_run: bool, out: Optional[Path
 
     ws = Workspace.open(workspace)
     try:
-        settings = mail_settings(ws, need_server=not dry_run)
+        settings = mail_settings(ws, need_server=not dry_run, preview=dry_run)
         run = mail_units(ws, kind, dry_run=dry_run, out=out, only=only, resend=resend,
                          settings=settings, on_outcome=None if as_json else _print_outcome)
     finally:
         ws.close()
     if as_json:
         print_json(run.to_json())
-    elif not run.outcomes:
-        console.print("没有需要发送的单位。" if kind == "send" else "没有需要提醒的单位：所有单位都已报送且无错误。")
     else:
+        for note in run.notes:
+            console.print(f"[yellow]注意：[/yellow]{escape(note)}")
         _summary(kind, run.outcomes, dry_run, run.outdir)
     if run.exit_code:
         raise SystemExit(run.exit_code)

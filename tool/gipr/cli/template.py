@@ -10,7 +10,7 @@ import typer
 from .app import app, console, err_console
 from ..errors import GiprError
 from ..spec import SpecError, available_formats, format_for_year, load_format
-from ..template import DEFAULT_PASSWORD, template_filename, write_template, write_templates
+from ..template import DEFAULT_PASSWORD, check_password, template_filename, write_template, write_templates
 
 
 def _year(year: int) -> int:
@@ -51,6 +51,8 @@ def template_cmd(
     if force and skip_existing:
         raise GiprError("--force 与 --skip-existing 不能同时使用。", "usage.conflict")
     protect = not no_protect
+    if protect:
+        check_password(password)  # before any work: a password Excel could not unlock is refused
     pw_note = f"保护密码“{password}”" if protect else "未设保护"
 
     if roster is None:

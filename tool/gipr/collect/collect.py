@@ -25,11 +25,10 @@ from ..errors import GiprError
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from ..identify import identify, settle_identity, units_for_sender
 from .mailparse import (MAX_MESSAGE_BYTES, MailError, MailMessage, classify_attachment, clean_file_name,
-                        decode_bytes, is_maildir, maildir_files, mbox_keys, iter_mbox, parse_message, sniff_file,
-                        time_limit)
+                        decode_bytes, is_maildir, maildir_files, mbox_keys, iter_mbox, parse_message, sniff_file)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
-READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook
+READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
 MAX_WALK_FILES = 200_000
 
 # --- outcomes -------------------------------------------------------------------------
@@ -438,25 +437,36 @@ class Collector:
         return self._ctx
 
     def _read_and_check(self, data: bytes, name: str, sha: str):
-        """→ (report or None, findings as JSON dicts, problem code, Chinese problem)."""
-        from ..check import check_report
-        from .mailparse import ParseTimeout
-        from ..read import ReadError, read_report
+        """→ (report or None, findings as JSON dicts, problem code, Chinese problem).  The file
+        is read and checked in a worker process (gipr.isolate) with the time and memory limits."""
+        from ..isolate import run_limited
+        from ..read import MAX_READ_MEMORY_MB, ReadError, spec_token
 
         try:
-            with time_limit(READ_SECONDS):
-                report = read_report(data, name=name, spec=self.ws.spec)
-                report.sha256 = report.sha256 or sha
-                findings = check_report(report, self._context())
-        except ReadError as e:
-            msg = str(e)
-            return None, [{"code": e.code, "severity": "error", "message": msg, "cell": None, "ref": None,
-                           "path": None, "rule": None}], e.code, msg
-        except ParseTimeout:
-            msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。"
-            return None, [{"code": "file.timeout", "severity": "error", "message": msg, "cell": None, "ref": None,
-                           "path": None, "rule": None}], "file.timeout", msg
-        return report, [f.to_json() for f in findings], None, None
+            return run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
+                               seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name)
+        except ReadError as e:  # a limit of the worker (timeout, memory, crash)
+            msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。" if e.code == "file.timeout" else str(e)
+            return None, [_problem(e.code, msg)], e.code, msg
+
+
+def _problem(code: str, msg: str) -> dict:
+    return {"code": code, "severity": "error", "message": msg, "cell": None, "ref": None, "path": None, "rule": None}
+
+
+def _read_and_check(data: bytes, name: str, sha: str, token, ctx):
+    """Collector._read_and_check's work, in the worker."""
+    from ..check import check_report
+    from ..read import ReadError, read_report, spec_from_token
+
+    try:
+        report = read_report(data, name=name, spec=spec_from_token(token))
+        report.sha256 = report.sha256 or sha
+        findings = check_report(report, ctx)
+    except ReadError as e:
+        msg = str(e)
+        return None, [_problem(e.code, msg)], e.code, msg
+    return report, [f.to_json() for f in findings], None, None
 
 
 def _json(obj) -> str:

@@ -21,8 +21,6 @@ import hashlib
 import mailbox
 import os
 import re
-import signal
-import threading
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
@@ -73,44 +71,6 @@ _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
 
 class MailError(GiprError):
     """A message that cannot be taken apart (too large, too slow, not a message)."""
-
-
-class ParseTimeout(BaseException):
-    """Raised inside a parse that took longer than its limit.  A BaseException, like
-    KeyboardInterrupt, so that no ``except Exception`` on the way (a lenient decoder, a
-    reader's catch-all) swallows it and lets the parse run on past its deadline."""
-
-
-# --- time limit ------------------------------------------------------------------------
-@contextlib.contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
-    """Interrupt the body with ParseTimeout after ``seconds`` (POSIX main thread only;
-    elsewhere the body runs unlimited).  Nested use keeps the outer deadline."""
-    usable = (seconds and seconds > 0 and hasattr(signal, "SIGALRM")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield
-        return
-    prev_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-    if prev_remaining and prev_remaining < seconds:
-        yield  # an outer, shorter deadline already applies
-        return
-
-    def _fire(signum, frame):  # pragma: no cover - timing dependent
-        raise ParseTimeout()
-
-    import time
-
-    started = time.monotonic()
-    prev_handler = signal.signal(signal.SIGALRM, _fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, prev_handler)
-        if prev_remaining:  # re-arm an outer, longer deadline with what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(0.001, prev_remaining - (time.monotonic() - started)))
 
 
 # --- decoding --------------------------------------------------------------------------
@@ -443,9 +403,29 @@ def looks_like_message(head: bytes) -> bool:
 
 def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: float = PARSE_SECONDS,
                   _depth: int = 0) -> MailMessage:
-    """Take one message apart.  Raises MailError (code mail.too_large, mail.timeout,
-    mail.outlook_msg, mail.not_a_message, mail.malformed); never anything else."""
-    sha = hashlib.sha256(raw).hexdigest()
+    """Take one message apart, in a worker process (gipr.isolate) killed after ``seconds``
+    (on every platform, in any thread).  Raises MailError (code mail.too_large,
+    mail.timeout, mail.outlook_msg, mail.not_a_message, mail.malformed); never anything else."""
+    _precheck(raw, max_bytes)
+    from ..isolate import run_limited
+    from ..read import MAX_READ_MEMORY_MB, ReadError
+
+    try:
+        return run_limited(parse_message_here, raw, max_bytes, _depth, seconds=seconds,
+                           memory_mb=MAX_READ_MEMORY_MB, what="")
+    except MailError:
+        raise
+    except ReadError as e:  # a limit of the worker
+        if e.code == "file.timeout":
+            raise MailError(f"解析邮件超过 {seconds:g} 秒，已放弃（邮件结构异常）。", "mail.timeout") from None
+        if e.code == "file.too_large":
+            raise MailError("解析邮件时占用的内存超过上限，已放弃（邮件结构异常）。", "mail.too_large") from None
+        raise MailError(f"邮件结构损坏，无法解析（{e}）。", "mail.malformed") from None
+    except Exception as e:  # noqa: BLE001 - an unpicklable error from the worker
+        raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
+
+
+def _precheck(raw: bytes, max_bytes: int) -> None:
     if len(raw) > max_bytes:
         raise MailError(f"邮件过大（{len(raw) / 1048576:.1f} MB，上限 {max_bytes // 1048576} MB），未拆取附件。",
                         "mail.too_large")
@@ -456,15 +436,21 @@ def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: fl
         raise MailError("邮件文件是空的。", "mail.empty")
     if not looks_like_message(raw[:2048]):
         raise MailError("这个文件不像一封邮件（开头没有邮件头）。", "mail.not_a_message")
+
+
+def parse_message_here(raw: bytes, max_bytes: int = MAX_MESSAGE_BYTES, _depth: int = 0) -> MailMessage:
+    """:func:`parse_message` in this process, without a time limit: for a reader worker
+    (and for messages nested in a message being parsed there)."""
+    _precheck(raw, max_bytes)
+    sha = hashlib.sha256(raw).hexdigest()
     try:
-        with time_limit(seconds):
-            return _parse(raw, sha, _depth)
-    except ParseTimeout:
-        raise MailError(f"解析邮件超过 {seconds:g} 秒，已放弃（邮件结构异常）。", "mail.timeout") from None
+        return _parse(raw, sha, _depth)
     except MailError:
         raise
     except RecursionError:
         raise MailError("邮件嵌套层数过多，已放弃。", "mail.malformed") from None
+    except MemoryError:
+        raise
     except Exception as e:  # noqa: BLE001 - the email package on hostile input
         raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
 

@@ -225,7 +225,7 @@ class Workspace:
     @classmethod
     def create(cls, root: str | Path, year: int, roster_path: str | Path, county: str | None = None,
                format: str | None = None) -> "Workspace":
-        from ..roster import load_roster
+        from ..roster import load_roster, region_from_roster
         from ..spec import available_formats, format_for_year
 
         root = Path(root).expanduser()
@@ -269,7 +269,7 @@ class Workspace:
             "gipr": {
                 "year": int(year),
                 "format": fmt,
-                "county": county or "",
+                "county": county or region_from_roster(roster_path),  # the roll-up's name: --county, else the roster's
                 "roster": roster_copy.name,
                 "created": _dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
                 "gipr_version": __version__,

@@ -30,12 +30,13 @@ from __future__ import annotations
 from .mime import attachment_part, build_message, encode_rfc2047_words
 from .send import (Composer, MailJob, MailOutcome, MailRun, SendRecord, ensure_mail_tables, mail_units, plan_remind,
                    plan_send, resolve_units, run_jobs, send_history)
-from .settings import (MAIL_DIR, XLSX_TYPE, MailSettings, ensure_mail_section, mail_settings, smtp_password)
+from .settings import (MAIL_DIR, PREVIEW_FROM, XLSX_TYPE, MailSettings, ensure_mail_section, mail_settings,
+                       smtp_password)
 from .texts import TextTemplate, load_text_template
 from .transport import Delivery, DryRunTransport, SmtpTransport
 
 __all__ = [
-    "MAIL_DIR", "XLSX_TYPE", "MailSettings", "mail_settings", "ensure_mail_section", "smtp_password",
+    "MAIL_DIR", "PREVIEW_FROM", "XLSX_TYPE", "MailSettings", "mail_settings", "ensure_mail_section", "smtp_password",
     "TextTemplate", "load_text_template", "build_message", "attachment_part", "encode_rfc2047_words",
     "MailJob", "MailOutcome", "SendRecord", "Composer", "SmtpTransport", "DryRunTransport", "Delivery",
     "ensure_mail_tables", "send_history", "plan_send", "plan_remind", "run_jobs", "resolve_units", "MailRun",

@@ -270,12 +270,12 @@ class Composer:
         """The feedback workbook for a submission with errors (annotate.write_feedback)."""
         from ..check.feedback import write_feedback
         from ..model import Finding
-        from ..read import ReadError, read_report
+        from ..read import ReadError, read_report_limited
 
         sub = job.submission
         try:
             data = self.ws.ledger.read_archived(sub.sha256)
-            report = read_report(data, name=sub.file_name, spec=self.ws.spec)
+            report = read_report_limited(data, name=sub.file_name, spec=self.ws.spec)
         except (OSError, ReadError):
             return None
         findings = []
@@ -460,6 +460,7 @@ class MailRun:
     outcomes: list[MailOutcome]  # skipped units first, then one per job in roster order
     outdir: Path | None = None
     planned: int = 0  # jobs attempted (not skipped)
+    notes: list[str] = field(default_factory=list)  # what the user should know about this run (Chinese)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -473,7 +474,7 @@ class MailRun:
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "dry_run": self.dry_run, "outbox": str(self.outdir) if self.outdir else None,
                 "counts": {k: self.count(k) for k in ("sent", "written", "failed", "uncertain", "skipped")},
-                "outcomes": [o.to_json() for o in self.outcomes]}
+                "notes": list(self.notes), "outcomes": [o.to_json() for o in self.outcomes]}
 
 
 def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
@@ -484,7 +485,9 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
     under its lock.  ``password``: asked (environment, prompt) when None and needed."""
     if kind not in TEMPLATE_FILES:
         raise ValueError(kind)
-    settings = settings or mail_settings(ws, need_server=not dry_run)
+    settings = settings or mail_settings(ws, need_server=not dry_run, preview=dry_run)
+    if settings.placeholder and not dry_run:
+        raise ValueError("placeholder mail settings are for a dry run only")
     with ws.lock():
         if kind == "send":
             jobs, skipped = plan_send(ws, only=only, resend=resend)
@@ -495,6 +498,11 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
             for o in skipped:
                 on_outcome(o)
         run = MailRun(kind, dry_run, list(skipped), planned=len(jobs))
+        if settings.placeholder:
+            from ..messages import say
+            from .settings import PREVIEW_FROM
+
+            run.notes.append(say("preview.placeholder_sender", config=str(ws.config_path), sender=PREVIEW_FROM))
         if not jobs:
             return run
         if dry_run:

@@ -79,6 +79,7 @@ class MailSettings:
     pause: float = 0.0
     remind_interval_hours: float = 12.0
     helo: str = ""
+    placeholder: bool = False  # from_addr is PREVIEW_FROM: [mail] not filled in yet (a dry run only)
 
     @property
     def domain(self) -> str:
@@ -155,12 +156,20 @@ def ensure_mail_section(ws) -> bool:
     return True
 
 
-def mail_settings(ws, *, need_server: bool = True) -> MailSettings:
+PREVIEW_FROM = "preview@gipr.invalid"  # the placeholder sender of a preview (RFC 2606: .invalid never resolves)
+
+
+def mail_settings(ws, *, need_server: bool = True, preview: bool = False) -> MailSettings:
     """The [mail] settings, validated.  A workspace without them gets an empty section in
-    its gipr.toml and a message saying what to fill in."""
+    its gipr.toml and a message saying what to fill in.  ``preview`` (a dry run): a missing
+    section or sender is no error; the settings then have the placeholder sender PREVIEW_FROM
+    and ``placeholder`` set (what is filled in is still checked)."""
     where = f"{ws.config_path} 的 [mail]"
     if "mail" not in ws.config:
         added = ensure_mail_section(ws)
+        if preview:
+            return MailSettings(host="", port=DEFAULT_PORTS["ssl"], security="ssl", user="", from_addr=PREVIEW_FROM,
+                                placeholder=True)
         raise GiprError(f"还没有设置发件邮箱。{'已在' if added else '请在'} {ws.config_path} 中"
                         f"{'加入' if added else '加入'} [mail] 小节，请填写 host（发件服务器）、port、security、"
                         "from_addr（发件人邮箱）等后再运行。", "mail.not_configured")
@@ -170,6 +179,9 @@ def mail_settings(ws, *, need_server: bool = True) -> MailSettings:
     login = sec.get("login", True)
     if not isinstance(login, bool):
         raise GiprError(f"{where} 中的 login 应为 true 或 false。", "mail.config")
+    placeholder = preview and not from_addr
+    if placeholder:
+        from_addr = PREVIEW_FROM
     user = (setting_text(sec, "user", where) or from_addr) if login else ""
     if not from_addr:
         raise GiprError(f"{where} 中缺少 from_addr（发件人邮箱地址）。", "mail.config")
@@ -186,7 +198,7 @@ def mail_settings(ws, *, need_server: bool = True) -> MailSettings:
         contact=setting_text(sec, "contact", where), cafile=cafile, tls_verify=verify, timeout=timeout,
         pause=_number(sec, "pause", 0, where, high=600),
         remind_interval_hours=_number(sec, "remind_interval_hours", 12, where, high=24 * 365),
-        helo=setting_text(sec, "helo", where))
+        helo=setting_text(sec, "helo", where), placeholder=placeholder)
 
 
 def password_from(env_names: Iterable[str], prompt: str, *, interactive: bool | None = None) -> str:

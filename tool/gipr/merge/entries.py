@@ -103,11 +103,12 @@ def entry_values(spec: Spec, e: Entry) -> dict[str, Number | None]:
 _W: dict[str, Any] = {}  # worker state: spec, check context
 
 
-def _worker_init(spec_id: str | None, ctx_args: dict[str, Any]) -> None:
+def _worker_init(token: Any, ctx_args: dict[str, Any]) -> None:
     from ..check import CheckContext
-    from ..spec import load_format
+    from ..read import spec_from_token, warm_up
 
-    _W["spec"] = load_format(spec_id) if spec_id else None
+    warm_up()
+    _W["spec"] = spec_from_token(token)
     _W["ctx"] = CheckContext(**ctx_args)
 
 
@@ -124,8 +125,9 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
     try:
         rep = read_report(path, name=display, spec=spec)
     except ReadError as e:
-        return Entry(status=UNREADABLE, kind="", file=display, note=str(e), errors=1,
-                     findings=[Finding(getattr(e, "code", "file.unreadable"), "error", str(e))], **extra)
+        return unreadable_entry(e, display, **extra)
+    except MemoryError:
+        raise  # in a reader worker: gipr.isolate reports file.too_large and replaces the worker
     except Exception as e:  # noqa: BLE001 - a reader bug must not stop a county's merge
         msg = f"读取时发生内部错误（{type(e).__name__}: {e}）"
         return Entry(status=UNREADABLE, kind="", file=display, note=msg, errors=1,
@@ -142,6 +144,12 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
         rep.findings = settle_identity(list(rep.findings), rep, None)
         found = settle_identity(found, rep, unit)
     return entry_from_report(rep, found, display, **extra)
+
+
+def unreadable_entry(e: Exception, display: str, **extra: Any) -> Entry:
+    """The Entry of a file that could not be read (a ReadError, or a limit of the reader worker)."""
+    return Entry(status=UNREADABLE, kind="", file=display, note=str(e), errors=1,
+                 findings=[Finding(getattr(e, "code", "file.unreadable"), "error", str(e))], **extra)
 
 
 def _ledger_unit(code: str | None, ctx: Any) -> Any:
@@ -227,29 +235,30 @@ def _prepare_workers(spec: Spec) -> None:
 
 
 def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | None, ctx_args: dict[str, Any],
-                 *, jobs: int | None = None) -> Iterator[Entry]:
-    """Read and check files, in a process pool when there are many; yields in task order."""
-    n = _jobs(len(tasks), jobs)
-    spec_id = spec.id if spec is not None else None
-    if n == 1:
-        _worker_init(spec_id, ctx_args)
-        for t in tasks:
-            yield _read_task(t)
-        return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+                 *, jobs: int | None = None, method: str | None = None) -> Iterator[Entry]:
+    """Read and check files in reader workers (gipr.isolate.ReaderPool: a file that passes
+    the time or memory limit, or crashes its worker, is unreadable and only it); yields in
+    task order.  ``method``: how workers start ('spawn', 'fork'; default: fork where it is
+    safe and fast -- POSIX but not macOS, one thread -- else spawn, as on Windows)."""
+    import threading
 
-    methods = mp.get_all_start_methods()
-    fork = "fork" in methods and sys.platform != "darwin"
-    mpctx = mp.get_context("fork" if fork else None)
-    if fork and spec is not None:
-        _prepare_workers(spec)
-    # small chunks: the last one decides when the pool is done (64 files ≈ 0.3 s of one core
-    # idle at the end); sending a chunk costs far less than reading one file
-    chunk = max(1, min(16, len(tasks) // (n * 16) or 1))
-    with ProcessPoolExecutor(max_workers=n, mp_context=mpctx, initializer=_worker_init,
-                             initargs=(spec_id, ctx_args)) as ex:
-        yield from ex.map(_read_task, tasks, chunksize=chunk)
+    from ..isolate import ReaderPool, available_methods
+    from ..read import reader, spec_token
+
+    if not tasks:
+        return
+    n = _jobs(len(tasks), jobs)
+    if method is None:
+        fork_ok = "fork" in available_methods() and sys.platform != "darwin" and threading.active_count() == 1
+        method = "fork" if fork_ok else "spawn"
+    if method == "fork" and spec is not None:
+        _prepare_workers(spec)  # forked workers inherit the reader's tables
+    with ReaderPool(n, method=method, initializer=_worker_init, initargs=(spec_token(spec), ctx_args)) as pool:
+        for task, got in zip(tasks, pool.map(_read_task, tasks, seconds=reader.MAX_READ_SECONDS,
+                                             memory_mb=reader.MAX_READ_MEMORY_MB, what=lambda t: t[1])):
+            if isinstance(got, BaseException):
+                got = unreadable_entry(got, task[1], **task[2])
+            yield got
 
 
 # ---------------------------------------------------------------------------------
@@ -257,7 +266,8 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
 
 
 def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, roster: list | None,
-                       exclude: Sequence[Path] = (), jobs: int | None = None) -> list[Entry]:
+                       exclude: Sequence[Path] = (), jobs: int | None = None,
+                       method: str | None = None) -> list[Entry]:
     files = find_input_files(paths)
     skip = {Path(p).resolve() for p in exclude}
     real_dirs: dict[Path, Path] = {}
@@ -266,10 +276,10 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
         raise GiprError("没有找到要汇总的报表文件（支持 " + "、".join(INPUT_SUFFIXES) + "）："
                         + "、".join(str(p) for p in paths), "merge.no_input")
     tasks = [(str(f), str(f), {}) for f in files]
-    return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs))
+    return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))
 
 
-def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None) -> list[Entry]:
+def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None, method: str | None = None) -> list[Entry]:
     """Each unit's current submission in the ledger, re-read and re-checked from the archive."""
     current = ws.ledger.current()
     tasks: list[tuple[str, str, dict[str, Any]]] = []
@@ -282,5 +292,5 @@ def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None) -> l
                              note=f"台账记录的存档文件不存在：{path}", **extra))
             continue
         tasks.append((str(path), sub.file_name or path.name, extra))
-    out += read_entries(tasks, spec, {"year": ws.year, "roster": ws.roster}, jobs=jobs)
+    out += read_entries(tasks, spec, {"year": ws.year, "roster": ws.roster}, jobs=jobs, method=method)
     return out

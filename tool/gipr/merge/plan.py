@@ -115,6 +115,8 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
                 dropped.add(id(x))
             notes.append(f"{es[0].label()}：有 {len(es)} 个文件，只用了第一个（{es[0].file}）")
             continue
+        if refuse_duplicates and all(x.kind == "rollup" for x in es):
+            raise GiprError(_same_rollup_name(es), "merge.rollup_name")
         if refuse_duplicates:
             files = "\n  ".join(x.file for x in es)
             raise GiprError(f"单位“{es[0].label()}”有 {len(es)} 个不同的文件，不能确定用哪一个，"
@@ -203,6 +205,19 @@ def _keys(code: str, name: str, sha: str) -> list[str]:
     if name:
         out.append(f"n:{normalize_name(name)}")
     return out
+
+
+def _same_rollup_name(es: list[Entry]) -> str:
+    """Why roll-ups sharing a name stop the merge, and how to tell them apart: each file
+    with the units it covers."""
+    from ..messages import say
+
+    files = []
+    for x in es:
+        names = [str(u.get("name") or u.get("code") or "") for u in x.covers]
+        shown = "、".join(n for n in names[:3] if n) + ("等" if len(names) > 3 else "")
+        files.append(say("rollup.same_name_file", file=x.file, n=len(names), units=shown or "—"))
+    return say("rollup.same_name", n=len(es), name=es[0].name or "汇总", files="\n".join(files))
 
 
 def _same_county(a: str, b: str, key: str) -> bool:

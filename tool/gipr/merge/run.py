@@ -90,6 +90,13 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     if not county and prev is not None and prev.county_name:
         county = prev.county_name
         notes.append(f"未指定 --county，按上年汇总表取本级名称“{county}”")
+    if not county and roster is not None:
+        from ..messages import say
+        from ..roster import region_from_roster
+
+        county = region_from_roster(roster)
+        if county:
+            notes.append(say("rollup.county_from_roster", county=county))
     result = plan_merge(spec, int(year), county or "", entries, units, include_errors=include_errors,
                         sources=sources)
     result.notes[:0] = notes
@@ -114,14 +121,14 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
 
 def _guess_year(paths: Sequence[str | Path], exclude: Sequence[Path]) -> int:
     """The report year of the first readable input (when --year is not given)."""
-    from ..read import ReadError, read_report
+    from ..read import ReadError, read_report_limited
 
     skip = {p.resolve() for p in exclude}
     for f in find_input_files(paths)[:20]:
         if f.resolve() in skip:
             continue
         try:
-            rep = read_report(f)
+            rep = read_report_limited(f)
         except ReadError:
             continue
         if rep.year:

@@ -71,10 +71,10 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
                         _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
     if not path.is_file():
         raise GiprError(f"找不到上年数据：{path}（应为上年的汇总表文件或上年的工作目录）", "merge.previous_missing")
-    from ..read import ReadError, read_report
+    from ..read import ReadError, read_report_limited
 
     try:
-        rep = read_report(path)
+        rep = read_report_limited(path)
     except ReadError as e:
         raise GiprError(f"无法读取上年数据 {path}：{e}", "merge.previous_unreadable") from None
     spec = rep.spec

@@ -34,11 +34,13 @@ MAX_RATIO = 200  # uncompressed/compressed of one member …
 RATIO_FLOOR = 1024 * 1024  # … checked for members above this size (small parts compress a lot)
 MAX_SHEET_CELLS = 2_000_000  # rows × columns one sheet's cells may span (a dense grid)
 MAX_SHEET_ROWS = 100_000  # rows a sheet may span (any width)
-MAX_READ_SECONDS = 60  # wall-clock time reading one file may take
+MAX_READ_SECONDS = 60  # wall-clock time reading one file may take (gipr.isolate's worker is killed)
+MAX_READ_MEMORY_MB = 2048  # memory (address space) a reading worker may use (POSIX; gipr.isolate)
 LIMITS = {
     "max_file_bytes": MAX_FILE_BYTES, "max_members": MAX_MEMBERS, "max_member_bytes": MAX_MEMBER_BYTES,
     "max_total_bytes": MAX_TOTAL_BYTES, "max_ratio": MAX_RATIO, "ratio_floor": RATIO_FLOOR,
     "max_sheet_cells": MAX_SHEET_CELLS, "max_sheet_rows": MAX_SHEET_ROWS, "max_read_seconds": MAX_READ_SECONDS,
+    "max_read_memory_mb": MAX_READ_MEMORY_MB,
 }
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -615,6 +617,8 @@ def _open_ole(data: bytes, name: str) -> Container:
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as e:  # noqa: BLE001 - olefile raises OSError and others for broken files
         msg = str(e).lower()
         if "incomplete" in msg or "truncat" in msg or len(data) < 1536:
@@ -633,6 +637,8 @@ def _open_ole(data: bytes, name: str) -> Container:
             raise read_error("file.not_spreadsheet", name, detail=messages.detail("ole_no_workbook"))
         try:
             biff = ole.openstream(wb_stream).read()
+        except MemoryError:
+            raise
         except Exception as e:  # noqa: BLE001
             raise read_error("file.truncated" if "incomplete" in str(e).lower() else "file.corrupt", name,
                         detail=messages.detail("biff", error=e)) from None

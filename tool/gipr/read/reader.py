@@ -16,12 +16,13 @@ from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, load_format, type_rules
 from ..text import SPACES, cell_text
 from ..values import Value, parse_value
-from ..ooxml.container import (Container, LIMITS, MAX_FILE_BYTES, MAX_READ_SECONDS, MAX_SHEET_CELLS, ReadError,
+from ..ooxml.container import (Container, LIMITS, MAX_FILE_BYTES, MAX_READ_MEMORY_MB, MAX_READ_SECONDS,
+    MAX_SHEET_CELLS, ReadError,
     custom_props, human_size, open_container, read_error, sniff, xlsx_error_cells, xlsx_formula_cells)
 from .locate import (Grid, Placement, TableInfo, a1, describe_moves, fast_place, label_status,
     normalize_label, search_place, table_infos, whole_ok)
 
-__all__ = ["ReadError", "read_report", "LIMITS", "sniff", "normalize_label"]
+__all__ = ["ReadError", "read_report", "read_report_limited", "LIMITS", "sniff", "normalize_label"]
 def _xlsx_blank(c: Container, sheet: str, r: int, col: int, ctype: str, unit: str | None, is_input: bool,
                 v: Value, rules: dict) -> Value:
     """A cell of an .xlsx that reads blank: an error value, a total's formula saved without
@@ -83,6 +84,8 @@ class _Book:
 
 
 def _calamine_error(e: Exception, name: str) -> ReadError:
+    if isinstance(e, MemoryError):
+        raise e  # not a broken file: read_report reports it (file.too_large in a reader worker)
     kind = type(e).__name__
     msg = str(e)
     low = msg.lower()
@@ -405,18 +408,15 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
             raise read_error("file.unreadable", display, detail=messages.detail("permission")) from None
         except OSError as e:
             raise read_error("file.unreadable", display, detail=e.strerror or str(e)) from None
-    from ..collect.mailparse import ParseTimeout, time_limit
-
     try:
-        with time_limit(MAX_READ_SECONDS):
-            return _read(data, display, spec)
+        return _read(data, display, spec)
     except ReadError:
         raise
-    except ParseTimeout:
-        raise read_error("file.timeout", display, seconds=MAX_READ_SECONDS) from None
     except RecursionError:
         raise read_error("file.corrupt", display, detail=messages.detail("nesting")) from None
     except MemoryError:
+        if _IN_WORKER:
+            raise  # gipr.isolate reports it as file.too_large and retires the worker
         raise read_error("file.corrupt", display, detail=messages.detail("memory")) from None
     except Exception as e:  # noqa: BLE001 - the contract: only ReadError leaves this function
         if os.environ.get("GIPR_DEBUG"):
@@ -424,10 +424,85 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
         raise read_error("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
     except BaseException as e:
         # a panic inside calamine (Rust) arrives as pyo3's PanicException, a BaseException
-        # (found by fuzzing .xls files); KeyboardInterrupt, SystemExit and timeouts go on
+        # (found by fuzzing .xls files); KeyboardInterrupt and SystemExit go on
         if type(e).__name__ != "PanicException":
             raise
         raise read_error("file.corrupt", display, detail=messages.detail("panic", error=str(e)[:160])) from None
+
+
+# -----------------------------------------------------------------------------------------
+# reading an untrusted file: in a worker process (gipr.isolate), with the time and memory limits
+
+_IN_WORKER = False  # set in gipr.isolate's reader workers
+_SPEC_BLOBS: dict[tuple[str, str], bytes] = {}  # (id, digest) -> pickled Spec (the sending side)
+_SPECS: dict[tuple[str, str], Spec] = {}  # (id, digest) -> Spec (the worker side: unpickled once)
+
+
+def spec_token(spec: Spec | None) -> tuple[tuple[str, str], bytes] | None:
+    """What a worker needs to get ``spec``: its key and its pickle (unpickled once per worker)."""
+    if spec is None:
+        return None
+    key = (spec.id, spec.digest)
+    blob = _SPEC_BLOBS.get(key)
+    if blob is None:
+        import pickle
+
+        blob = _SPEC_BLOBS[key] = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    return key, blob
+
+
+def spec_from_token(token: tuple[tuple[str, str], bytes] | None) -> Spec | None:
+    if token is None:
+        return None
+    key, blob = token
+    got = _SPECS.get(key)
+    if got is None:
+        import pickle
+
+        got = _SPECS[key] = pickle.loads(blob)
+    return got
+
+
+def warm_up() -> None:
+    """Run in each reader worker before its first (timed) task: import calamine and build
+    the per-format tables of the built-in formats."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    import python_calamine  # noqa: F401
+
+    from ..rules import plan
+
+    for fmt in available_formats():
+        spec = load_format(fmt)
+        _SPECS.setdefault((spec.id, spec.digest), spec)  # a token for it needs no unpickling
+        table_infos(spec)
+        plan(spec)
+
+
+def _read_in_worker(source: str | bytes, name: str | None, token: Any) -> Report:
+    return read_report(source, name=name, spec=spec_from_token(token))
+
+
+def read_report_limited(source: Path | str | bytes, *, name: str | None = None, spec: Spec | None = None) -> Report:
+    """:func:`read_report` of an untrusted file in a worker process (gipr.isolate), killed
+    after MAX_READ_SECONDS (file.timeout) or when it needs more than MAX_READ_MEMORY_MB
+    (file.too_large, POSIX).  Works the same on Windows and in any thread.  Raises only
+    :class:`ReadError`."""
+    from ..isolate import run_limited
+
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        src: str | bytes = bytes(source)
+        display = name or messages.detail("unnamed")
+    else:
+        src = str(source)
+        display = name or src
+    try:
+        return run_limited(_read_in_worker, src, name, spec_token(spec), seconds=MAX_READ_SECONDS,
+                           memory_mb=MAX_READ_MEMORY_MB, what=display)
+    except ReadError:
+        raise
+    except Exception as e:  # noqa: BLE001 - an unpicklable error from the worker: still only ReadError
+        raise read_error("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
 
 
 def _read(data: bytes, display: str, spec: Spec | None) -> Report:

@@ -2,7 +2,7 @@
 
 Sources:
 
-* a unit's workbook or a roll-up (汇总表): read (:func:`gipr.read.read_report`), checked
+* a unit's workbook or a roll-up (汇总表): read (:func:`gipr.read.read_report_limited`), checked
   (:func:`gipr.check.check_report`), totals recomputed from the inputs
   (:func:`gipr.rules.recompute`); a source with errors is refused unless ``include_errors``,
   and then the document is marked 草稿（数据有误）;
@@ -67,11 +67,11 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
     """One document's data from a unit's workbook or a roll-up (or one unit of a roll-up)."""
     from ..check import CheckContext, check_report
     from ..rules import recompute
-    from ..read import read_report
+    from ..read import read_report_limited
     from ..spec import load_format
 
     path = Path(path)
-    rep = read_report(path)
+    rep = read_report_limited(path)  # an untrusted file: in a worker, with the reader's limits
     findings = check_report(rep, CheckContext(year=rep.year))
     errors = [f for f in findings if f.severity == "error"]
     if unit is not None:

@@ -36,8 +36,8 @@ from __future__ import annotations
 from .batch import TemplateFactory, TemplateResult, plan_filenames, write_templates
 from .formulas import STATUS_FAIL, STATUS_INCOMPLETE, STATUS_PASS, compute_totals, rule_status, total_formula
 from .layout import WORKBOOK_OPTIONS, CheckLayout, check_layout
-from .writer import DEFAULT_PASSWORD, build_workbook, template_filename, write_template
+from .writer import DEFAULT_PASSWORD, build_workbook, check_password, template_filename, write_template
 
-__all__ = ["DEFAULT_PASSWORD", "STATUS_PASS", "STATUS_FAIL", "STATUS_INCOMPLETE", "build_workbook", "write_template",
+__all__ = ["DEFAULT_PASSWORD", "check_password", "STATUS_PASS", "STATUS_FAIL", "STATUS_INCOMPLETE", "build_workbook", "write_template",
            "template_filename", "compute_totals", "total_formula", "rule_status", "check_layout", "CheckLayout",
            "TemplateFactory", "write_templates", "TemplateResult", "WORKBOOK_OPTIONS", "plan_filenames"]

@@ -18,6 +18,25 @@ from .formulas import STATUS_FAIL, STATUS_INCOMPLETE, STATUS_PASS, cached_value,
 from .layout import AMBER, CheckLayout, FONT, Formats, GREEN, HEADER_FILL, INPUT_FILL, MARK_FILL, PREFILL_FILL, PROTECT_OPTIONS, RED, WORKBOOK_OPTIONS, check_layout, fit_heights, unit_line, width_units_of, year_text
 
 DEFAULT_PASSWORD = "gipr"
+
+
+def check_password(password: str) -> str:
+    """``password`` if Excel and WPS can unlock a sheet protected with it, else GiprError.
+
+    XlsxWriter writes only the legacy 16-bit sheet-protection hash and feeds it each
+    character's code point, while the specification (ECMA-376 sheetProtection; MS-OFFCRYPTO
+    2.3.7.1) first converts the password to an 8-bit code page: the two agree for printable
+    ASCII only, so any other character is refused (tests/test_template_password.py checks the
+    hash against the specification's algorithm)."""
+    bad = [ch for ch in password if not (" " <= ch <= "~")]
+    if bad:
+        from ..errors import GiprError
+        from ..messages import say
+
+        raise GiprError(say("usage.password_ascii", chars="".join(dict.fromkeys(bad))[:10]), "usage.password")
+    return password
+
+
 def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit | None,
                    values: dict[str, Any] | None = None, identity: dict | None = None,
                    units: list[dict] | None = None, protect: bool = True, password: str = DEFAULT_PASSWORD,
@@ -45,7 +64,7 @@ def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit
     fmts = Formats(wb)
     if identity is None:
         identity = make_identity(spec, year, unit, kind="template", units=units)
-    pw = password if protect else None
+    pw = check_password(password) if protect else None
 
     cover_values: dict[str, str] = {}
     if unit is not None:
