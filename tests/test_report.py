@@ -633,10 +633,9 @@ def test_a_template_with_xml_entities_is_refused(units, tmp_path, capsys):
 
 
 def test_gipr_import_reads_the_document_and_its_pdf_back_to_the_source_values(pdfs, units):
-    """Closes the loop with `gipr import` (gipr.published); skipped until that package is on the
-    branch.  Checked by hand against the import branch at 741c986: the 2021 .docx and PDF give
+    """Closes the loop with `gipr import` (gipr.published): the 2021 .docx and its PDF give
     exactly the source values."""
-    published = pytest.importorskip("gipr.published", reason="gipr import (gipr.published) is not on this branch yet")
+    from gipr import published
     docx, pdf = pdfs
     spec = SPECS["2021"]
     expected = independent_sum([units[1]["2021"]], spec)
