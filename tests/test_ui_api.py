@@ -354,3 +354,63 @@ def test_other_address_needs_the_flag_and_warns(tmp_path):
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=30)
     assert "警告" in err and "127.0.0.2" in err and "Traceback" not in err
+
+
+def _docx_tables(data: bytes | Path) -> list[list[list[str]]]:
+    import io
+
+    import docx
+
+    d = docx.Document(io.BytesIO(data) if isinstance(data, bytes) else str(data))
+    return [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
+
+
+def test_report_document_equals_cli_report(tmp_path, capsys):
+    """After a merge (with its choices: the units with errors and last year's roll-up), the 汇总
+    page's annual report is what `gipr report --workspace` writes: the same JSON, and the
+    downloaded county document has the same tables; the units' documents come as one zip."""
+    import io
+    import zipfile
+
+    ws = make_workspace(tmp_path)
+    files = returned(tmp_path)
+    prev = REPO / "examples" / "2024年度汇总.xlsx"
+    cli_json(capsys, "collect", *map(str, files), "-w", str(ws), "--json")
+    folder = tmp_path / "cli报告"
+    by_cli = cli_json(capsys, "report", "-w", str(ws), "--out", str(folder), "--include-errors",
+                      "--previous", str(prev), "--json")
+    with Server(ws) as srv, srv.client() as c:
+        m = c.post("/api/merge", data={"include_errors": "1"},
+                   files=[("previous", ("上年.xlsx", prev.read_bytes(), "application/octet-stream"))])
+        assert m.status_code == 200, m.text
+        page = c.get(m.json()["page"]).text
+        assert 'id="run-report"' in page and "与上年对比" in page
+        run = m.json()["page"].split("run=")[1]
+        r = c.post("/api/report", json={"run": run})
+        assert r.status_code == 200, r.text
+        by_ui = r.json()
+        for k in ("download", "download_units"):
+            assert by_ui.pop(k).startswith("/download/report/")
+        strip = lambda d: [dict(x, docx=Path(x["docx"]).name) for x in d["documents"]]  # noqa: E731
+        assert strip(by_ui) == strip(by_cli) and by_ui["pdf_error"] is None
+        assert len(by_cli["documents"]) == 1 + len(files) and any(x["draft"] for x in by_cli["documents"])
+        county = c.get(r.json()["download"])
+        assert county.status_code == 200 and "wordprocessingml" in county.headers["content-type"]
+        assert "filename*=UTF-8''" in county.headers["content-disposition"]
+        cli_county = folder / Path(by_cli["documents"][0]["docx"]).name
+        tables = _docx_tables(county.content)
+        assert tables == _docx_tables(cli_county) and len(tables) >= 3
+        units = c.get(r.json()["download_units"])
+        assert units.status_code == 200 and units.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(units.content)) as z:
+            names = sorted(z.namelist())
+            assert names == sorted(Path(x["docx"]).name for x in by_cli["documents"][1:])
+            for n in names:
+                assert _docx_tables(z.read(n)) == _docx_tables(folder / n), n
+        # without a merge run: the form's include_errors, no last year; an unknown run is refused
+        plain = c.post("/api/report", json={})
+        assert plain.status_code == 200 and len(plain.json()["documents"]) == 1 + len(files) - 2
+        bad = c.post("/api/report", json={"run": "../../gipr"})
+        assert bad.status_code == 404 and bad.json()["error"]["code"] == "ui.unknown_run"
+        for url in ("/download/report/../../gipr.toml/county", f"{r.json()['download'][:-6]}/x"):
+            assert c.get(url).status_code == 404
