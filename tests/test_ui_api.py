@@ -18,6 +18,7 @@ import pytest
 from gipr.cli import main
 from gipr.read import read_report
 from gipr.collect.workspace import Workspace
+from gipr.ui.core import PURPOSE
 from uiserver import REPO, RETURNED, SOME, Server, make_workspace, returned
 
 UNITS = 31  # examples/roster.csv
@@ -414,3 +415,45 @@ def test_report_document_equals_cli_report(tmp_path, capsys):
         assert bad.status_code == 404 and bad.json()["error"]["code"] == "ui.unknown_run"
         for url in ("/download/report/../../gipr.toml/county", f"{r.json()['download'][:-6]}/x"):
             assert c.get(url).status_code == 404
+
+
+def test_cli_collect_waits_for_the_ui_and_names_it(tmp_path, monkeypatch):
+    """The lock in the other direction: while the workbench is collecting an upload (it holds
+    the workspace lock, taken by ui/core.py's own code path, and is kept inside the collect by
+    the test until the CLI has given up), a CLI `gipr collect` waits GIPR_LOCK_WAIT seconds,
+    then says that gipr ui holds the workspace and changes nothing.  Once the upload is done the
+    same CLI collect goes through."""
+    from gipr.collect.collect import Collector
+
+    ws = make_workspace(tmp_path)
+    files = returned(tmp_path, SOME[:2])
+    inside, release = threading.Event(), threading.Event()
+    original = Collector.collect_upload
+
+    def held_collect(self, path, name):
+        inside.set()  # the UI's collect has the lock now (core.collect_uploads took it)
+        assert release.wait(120), "the test never released the upload"
+        return original(self, path, name)
+
+    monkeypatch.setattr(Collector, "collect_upload", held_collect)
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tool"), GIPR_LOCK_WAIT="0.5")
+    cli = [sys.executable, "-m", "gipr.cli", "collect", str(files[1]), "-w", str(ws), "--json"]
+    with Server(ws) as srv, srv.client() as c:
+        answer: dict = {}
+        t = threading.Thread(target=lambda: answer.update(r=upload(c, files[:1])))
+        t.start()
+        try:
+            assert inside.wait(60), "the upload never reached the collect"
+            p = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
+            assert p.returncode != 0 and "Traceback" not in p.stderr, p.stderr
+            assert "另一个 gipr 进程正在使用工作目录" in p.stderr and "已等待 0.5 秒" in p.stderr
+            assert f"正在使用的是：{PURPOSE}（" in p.stderr and f"进程 {os.getpid()}" in p.stderr, p.stderr
+            assert rows(ws) == []  # nothing was written by either while the UI held the lock
+        finally:
+            release.set()
+            t.join(120)
+        assert answer["r"].status_code == 200 and answer["r"].json()["counts"]["new"] == 1
+        p = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
+        assert p.returncode in (0, 1), p.stderr
+        assert json.loads(p.stdout)["counts"]["new"] == 1
+        assert c.get("/api/status").json()["totals"]["missing"] == UNITS - 2
