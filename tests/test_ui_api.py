@@ -457,3 +457,33 @@ def test_cli_collect_waits_for_the_ui_and_names_it(tmp_path, monkeypatch):
         assert p.returncode in (0, 1), p.stderr
         assert json.loads(p.stdout)["counts"]["new"] == 1
         assert c.get("/api/status").json()["totals"]["missing"] == UNITS - 2
+
+
+def test_hostile_category_is_text_in_pages_and_chart(tmp_path):
+    """A roster 类别 (and unit name) with markup shows as text in the home page, in the server-side
+    SVG chart (which must stay well-formed XML: the page script parses it) and in the unit page;
+    the static assets, like every other path, need the token."""
+    import xml.etree.ElementTree as ET
+
+    cat = "<script>alert(1)</script>&类"
+    name = "<svg onload=alert(2)>局"
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称,类别,联系人,邮箱\n"
+                      f'801,"{name}","{cat}",张三,a@example.cn\n802,县档案局,,李四,b@example.cn\n', encoding="utf-8")
+    Workspace.create(tmp_path / "ws", 2025, roster, county="灵丘县").close()
+    with Server(tmp_path / "ws") as srv:
+        with srv.client(login=False) as anon:
+            assert anon.get("/static/app.js").status_code == 403
+            assert anon.get("/chart/status.svg").status_code == 403
+        with srv.client() as c:
+            assert c.get("/static/app.js").status_code == 200
+            svg = c.get("/chart/status.svg")
+            assert svg.status_code == 200 and "<script" not in svg.text and "<svg onload" not in svg.text
+            root = ET.fromstring(svg.text)  # well-formed: the markup is escaped text
+            texts = ["".join(t.itertext()) for t in root.iter() if t.tag.endswith("text")]
+            assert cat in texts and "（未分类）" in texts
+            for url in ("/", "/unit/801"):
+                page = c.get(url).text
+                assert "<script>alert" not in page and "<svg onload" not in page, url
+                assert "&lt;svg onload=alert(2)&gt;局" in page or "\\u003csvg" in page, url
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;类" in c.get("/").text

@@ -291,8 +291,11 @@ def merge_options(root: Path, run: str) -> dict[str, Any] | None:
         return None
     d = root / UI_DIR / "merge" / run
     p = d / "options.json"
-    if not p.is_file():
-        return None
+    if not p.is_file():  # a run made before the choices were kept: what its result shows
+        res = merge_result(root, run)
+        if res is None:
+            return None
+        return {"include_errors": any(e.get("marked") for e in res.get("included", [])), "previous": None}
     opts = json.loads(p.read_text(encoding="utf-8"))
     prev = opts.get("previous")
     prev_path = d / prev if isinstance(prev, str) and prev.startswith(PREVIOUS_STEM) and "/" not in prev \
