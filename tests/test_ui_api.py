@@ -487,3 +487,17 @@ def test_hostile_category_is_text_in_pages_and_chart(tmp_path):
                 assert "<script>alert" not in page and "<svg onload" not in page, url
                 assert "&lt;svg onload=alert(2)&gt;局" in page or "\\u003csvg" in page, url
             assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;类" in c.get("/").text
+
+
+def test_hostile_file_name_is_text_on_the_unit_page(tmp_path):
+    """The client's file name is recorded as text (never a path) and shown escaped."""
+    ws = make_workspace(tmp_path)
+    files = returned(tmp_path, SOME[:1])  # 东河镇 (102)
+    evil = "<img src=x onerror=alert(3)>.xlsx"
+    with Server(ws) as srv, srv.client() as c:
+        d = upload(c, files, names=[evil]).json()
+        assert d["outcomes"][0]["file_name"] == evil and d["outcomes"][0]["unit"] == "102"
+        page = c.get("/unit/102").text
+        assert "<img src=x" not in page and "&lt;img src=x onerror=alert(3)&gt;.xlsx" in page
+        line = next(u for u in c.get("/api/status").json()["units"] if u["code"] == "102")
+        assert line["file_name"] == evil and line["status"] == "accepted"
