@@ -501,3 +501,33 @@ def test_hostile_file_name_is_text_on_the_unit_page(tmp_path):
         assert "<img src=x" not in page and "&lt;img src=x onerror=alert(3)&gt;.xlsx" in page
         line = next(u for u in c.get("/api/status").json()["units"] if u["code"] == "102")
         assert line["file_name"] == evil and line["status"] == "accepted"
+
+
+def test_templates_zip_equals_cli_templates(tmp_path, capsys):
+    """模板: the zip holds what `gipr template --roster` writes for the workspace's roster: the same
+    files, each read back as the same unit's blank form."""
+    import io
+    import zipfile
+
+    ws = make_workspace(tmp_path)
+    folder = tmp_path / "cli模板"
+    with Workspace.open(ws) as w:
+        roster_path = w.roster_path
+    capsys.readouterr()
+    main(["template", "--year", "2025", "--roster", str(roster_path), "--out", str(folder)])
+    cli_files = sorted(p.name for p in folder.iterdir() if p.suffix == ".xlsx")
+    assert len(cli_files) == UNITS
+    with Server(ws) as srv, srv.client() as c:
+        r = c.post("/api/templates", json={})
+        assert r.status_code == 200, r.text
+        z = c.get(r.json()["download"])
+        assert z.status_code == 200 and z.headers["content-type"] == "application/zip"
+        assert "filename*=UTF-8''" in z.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(z.content)) as zf:
+        assert sorted(zf.namelist()) == cli_files
+        for name in cli_files[:3] + cli_files[-1:]:
+            got = tmp_path / f"ui-{name}"
+            got.write_bytes(zf.read(name))
+            a, b = read_report(got), read_report(folder / name)
+            assert (a.unit_code, a.unit_name, a.year) == (b.unit_code, b.unit_name, b.year) and a.unit_code
+            assert {k: v.raw for k, v in a.values.items()} == {k: v.raw for k, v in b.values.items()}
