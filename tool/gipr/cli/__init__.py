@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "merge": "merge",
     "check": "check", "export": "check",
     "send": "mail", "remind": "mail",
+    "report": "report",
     "import": "importer",
     "ui": "ui",
 }
