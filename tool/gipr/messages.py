@@ -226,6 +226,8 @@ CLI: dict[str, str] = {
     "export_unreadable": "无法读取：",
     "export_written": "已写入 {path}（{n} 个文件）",
     "no_year": "年度未知",
+    "bad_option_value": "“{value}”不是有效的值（应为整数或文字，见 --help）。",
+    "merge_reads": "沿用收集时保存的读取和校验结果 {from_ledger} 个，重新读取存档文件 {reread} 个。",
     "import_ok": "✓ 已导入 {file}  {unit} · {year} 年度 · 格式 {format}（{n} 个数）",
     "import_partial": "! 部分导入 {file}  {unit} · {year} 年度 · 格式 {format}（{n} 个数；有 {errors} 处无法读取）",
     "import_failed": "✗ 无法导入",
