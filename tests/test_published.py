@@ -607,3 +607,30 @@ def test_page_text_keeps_table_cells_apart(media):
     from gipr.published.narrative import stated_facts
 
     assert [f for f in stated_facts(imp.text) if f[0] in ("review", "suit")] == []
+
+
+def test_check_and_previous_pick_up_published_documents_in_a_folder(media, tmp_path, capsys):
+    """gipr check FOLDER reads the published reports in it beside the workbooks (the one
+    finder, files.CHECK_SUFFIXES); a note (.txt) in the folder is not taken for a report;
+    --previous FOLDER takes last year's published reports."""
+    folder = tmp_path / "年报"
+    (folder / "子目录").mkdir(parents=True)
+    shutil.copy(media["shanghai"]["html"], folder / "上海.html")
+    shutil.copy(media["lingqiu"]["docx"], folder / "子目录" / "灵丘.docx")
+    (folder / "说明.txt").write_text("这些是各单位的年报。", encoding="utf-8")
+    rc = cli("check", folder, "--json")
+    files = [Path(e["file"]).name for e in json.loads(capsys.readouterr().out)["files"]]
+    assert files == ["上海.html", "灵丘.docx"] and rc in (0, 1)
+    empty = tmp_path / "空"
+    empty.mkdir()
+    (empty / "说明.txt").write_text("无", encoding="utf-8")
+    res = _run("check", empty)
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "公开的年报" in res.stdout + res.stderr
+    prev, this = tmp_path / "上年", tmp_path / "松木塘镇2023年报.html"
+    prev.mkdir()
+    pm.write_docx(pm.load("songmutang-2022.json"), prev / "松木塘镇2022年报.docx")
+    pm.write_html(pm.load("songmutang-2023.json"), this)
+    res = _run("check", this, "--previous", prev, "--json")
+    assert "Traceback" not in res.stderr
+    codes = [f["code"] for f in json.loads(res.stdout)["files"][0]["findings"]]
+    assert codes.count("previous.in_force") == 2 and "previous.missing" not in codes

@@ -208,6 +208,7 @@ CLI: dict[str, str] = {
     "feedback_heads": "序号|严重程度|位置|项目|问题说明|代码",
     "feedback_none": "没有发现问题。",
     "empty_folder": "文件夹 {folder} 中没有表格文件（.xlsx/.xls/.ods/.et）。",
+    "empty_folder_check": "文件夹 {folder} 中没有表格文件（.xlsx/.xls/.ods/.et）或公开的年报（.pdf/.html/.mhtml/.docx/.doc/.wps）。",
     "bad_format": "未知的报告格式“{format}”，可用：{formats}",
     "bad_year": "--year {year} 不是有效的年度。",
     "bad_previous": "上年数据（--previous）无法使用：{error}",
