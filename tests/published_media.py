@@ -133,7 +133,8 @@ def write_docx(fx: dict, path: Path) -> Path:
             d.add_paragraph(title)
         cells, width = place(rows)
         t = d.add_table(rows=len(rows), cols=width)
-        t.style = "Table Grid"
+        if not fx.get("borderless"):  # a table exported without borders: no ruling lines in its PDF
+            t.style = "Table Grid"
         if fx.get("repeat_header") and title.startswith("三"):
             from docx.oxml import OxmlElement
             from docx.oxml.ns import qn

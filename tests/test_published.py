@@ -57,6 +57,7 @@ def _variants() -> dict[str, dict]:
 CASES = _variants()
 MEDIA = ["docx", "pdf", "html", "gbk.html", "mhtml"]
 PDF_CASES = ("shanghai", "lingqiu", "shanghai-variants")  # LibreOffice is slow: three PDFs
+BORDERLESS = ("shanghai", "lingqiu")  # and two without ruling lines (both formats)
 
 
 def expected(fx: dict) -> dict[str, tuple[str, object]]:
@@ -87,10 +88,13 @@ def media(tmp_path_factory):
         m["mhtml"] = pm.write_mhtml(fx, d / f"{name}.mhtml")
         m["txt"] = d / f"{name}.txt"
         m["txt"].write_text(pm.flat_text(fx), encoding="utf-8")
+    pdfs = [p for p in docx if p.stem in PDF_CASES]
+    for name in BORDERLESS:  # the same tables exported without borders: no ruling lines in the PDF
+        pdfs.append(pm.write_docx(dict(CASES[name], borderless=True), d / f"{name}--borderless.docx"))
     if soffice_path() is not None:  # one soffice run; the variants whose PDF adds something
-        pdfs = [p for p in docx if p.stem in PDF_CASES]
         for p in lo_convert(pdfs, "pdf:writer_pdf_Export", d / "pdf"):
-            out[p.stem]["pdf"] = p
+            name, _, how = p.stem.partition("--")
+            out[name][f"{how}.pdf" if how else "pdf"] = p
     return out
 
 
@@ -114,6 +118,24 @@ def test_every_cell_in_every_medium(media, name, medium):
     if medium == "pdf" and "pdf" not in media[name]:
         pytest.skip("LibreOffice (soffice) is not installed: no PDF to import")
     assert _compare(CASES[name], media[name][medium]) == []
+
+
+@pytest.mark.parametrize("name", BORDERLESS)
+def test_pdf_table_without_ruling_lines(media, name):
+    """A real .docx table with its borders removed, exported to PDF by LibreOffice: no ruling
+    lines, labels wrapped over many lines in narrow columns, whole columns blank (Shanghai's
+    社会公益组织), table 三 and 四 running over pages.  Every cell comes back from the words'
+    positions, and says where it was printed."""
+    if "borderless.pdf" not in media[name]:
+        pytest.skip("LibreOffice (soffice) is not installed: no PDF to import")
+    import pdfplumber
+
+    with pdfplumber.open(media[name]["borderless.pdf"]) as pdf:
+        assert not any(p.lines or p.rects or p.find_tables() for p in pdf.pages), "the PDF must have no ruled table"
+    assert _compare(CASES[name], media[name]["borderless.pdf"]) == []
+    imp = import_document(media[name]["borderless.pdf"])
+    assert not [f for f in imp.findings if f.severity != "info"]
+    assert all(w.startswith("第") and "页（x=" in w for w in imp.provenance.values())
 
 
 def test_provenance_names_page_and_position(media):

@@ -26,7 +26,7 @@ from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
 from ..values import Number, Value, parse_printed
 from . import digits
-from .grid import Cell, Document
+from .grid import Cell, Document, is_value
 
 __all__ = ["Located", "locate"]
 
@@ -107,13 +107,6 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
     return None
 
 
-def _is_value(text: str) -> bool:
-    if text == "" or _RUN.match(text):
-        return True
-    v = parse_printed(text, "amount", None)
-    return v.state in ("number", "na", "blank")
-
-
 def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
     """A table row broken across two pages (Word lets rows break by default): the last row
     of a page's table and the first row of the next page's table are one row when only
@@ -121,7 +114,7 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
     known = {r.norm for r in rows} | set(groups)
 
     def label(row: list[Cell | None]) -> str:
-        texts = [c.text for c in row if c is not None and c.text and not _is_value(c.text)]
+        texts = [c.text for c in row if c is not None and c.text and not is_value(c.text)]
         return normalize_label(texts[-1]) if texts else ""
 
     tables = doc.tables
@@ -161,7 +154,7 @@ def locate(doc: Document, spec: Spec) -> Located:
                 continue
             last_label = -1
             for i, c in enumerate(cells):
-                if not _is_value(c.text):
+                if not is_value(c.text):
                     last_label = i
             labels = [c for c in cells[:last_label + 1] if c.text.strip()]
             vals = cells[last_label + 1:]
