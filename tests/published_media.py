@@ -204,7 +204,7 @@ def write_mhtml(fx: dict, path: Path, charset: str = "gbk") -> Path:
     msg = email.mime.multipart.MIMEMultipart("related", type="text/html")
     msg["Subject"] = fx["title"]
     msg["Snapshot-Content-Location"] = "http://www.example.gov.cn/zwgk/nb.html"
-    part = email.mime.text.MIMEText(html_page(fx, charset), "html", "gbk" if charset == "gbk" else "utf-8")
+    part = email.mime.text.MIMEText(html_page(fx, charset), "html", charset if charset in ("gbk", "gb2312") else "utf-8")
     part["Content-Location"] = "http://www.example.gov.cn/zwgk/nb.html"
     msg.attach(part)
     img = email.mime.image.MIMEImage(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "png")

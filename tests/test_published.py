@@ -176,6 +176,13 @@ def test_pdf_table_over_pages_with_repeated_header(media):
         pages_with_header = [i for i, p in enumerate(pdf.pages) if "申请人情况" in (p.extract_text() or "")]
     assert len(pages_with_header) >= 2, "the fixture must make table 三 run over two pages"
     assert _compare(CASES["shanghai-variants"], media["shanghai-variants"]["pdf"]) == []
+    imp = import_document(media["shanghai-variants"]["pdf"])
+    said = [f for f in imp.findings if f.code == "published.header_repeated"]
+    assert len(said) == 1 and said[0].severity == "info" and "申请人情况" in said[0].message
+    assert f"第{pages_with_header[1] + 1}页" in said[0].message  # where the header is printed again
+    # printed once (the web page): nothing to say
+    assert not [f for f in import_document(media["shanghai-variants"]["html"]).findings
+                if f.code == "published.header_repeated"]
 
 
 def test_flattened_text_with_glued_digits(media, tmp_path):
@@ -656,3 +663,48 @@ def test_check_and_previous_pick_up_published_documents_in_a_folder(media, tmp_p
     assert "Traceback" not in res.stderr
     codes = [f["code"] for f in json.loads(res.stdout)["files"][0]["findings"]]
     assert codes.count("previous.in_force") == 2 and "previous.missing" not in codes
+
+
+def test_legal_person_columns_all_blank_and_notes_are_said_on_import(tmp_path):
+    """All five 法人或其他组织 columns left blank: read as blank (never 0), one info finding
+    naming the column label as printed; numbers with a note or a unit are said on import too."""
+    fx = copy.deepcopy(CASES["lingqiu"])
+    legal = [cid for cid in fx["printed"] if cid.startswith("t3.") and
+             cid.rsplit(".", 1)[1] in ("business", "research", "nonprofit", "legal", "other")]
+    assert len(legal) == 5 * 25
+    for cid in legal:
+        fx["printed"][cid] = ""
+    fx["labels"] = dict(fx["labels"], 法人或其他组织="法人或者其他组织")
+    fx["printed"]["t2.normative.issued"] = "5（其中修订16件）"
+    imp = import_document(pm.write_html(fx, tmp_path / "blank.html"))
+    said = [f for f in imp.findings if f.code == "published.columns_blank"]
+    assert len(said) == 1 and said[0].severity == "info" and "“法人或者其他组织”" in said[0].message
+    assert all(imp.report.values[c].state == "blank" for c in legal)
+    conv = [f for f in imp.findings if f.code == "value.converted"]
+    assert len(conv) == 1 and "（其中修订16件）" in conv[0].message and conv[0].cell == "t2.normative.issued"
+    from gipr.check import check_report
+
+    found = check_report(imp.report)
+    assert {f.cell for f in found if f.code in ("cell.blank", "cell.blank_total")} >= set(legal)  # not 0
+    assert sum(f.code == "value.converted" for f in found) == 1  # said once by check, not twice
+    full = import_document(pm.write_html(CASES["lingqiu"], tmp_path / "full.html"))
+    assert not [f for f in full.findings if f.code == "published.columns_blank"]
+
+
+def test_mhtml_in_gb2312_and_unit_year_overrides(tmp_path, capsys):
+    """A page saved as .mhtml whose HTML part is declared GB2312 (as older IE/360 saves it),
+    and --unit/--year overriding what the title says."""
+    fx = copy.deepcopy(CASES["lingqiu"])
+    fx["title"] = "洪泽区人民政府2023年政府信息公开工作年度报告"
+    p = pm.write_mhtml(fx, tmp_path / "洪泽.mhtml", charset="gb2312")
+    raw = p.read_bytes()
+    assert b"charset=\"gb2312\"" in raw.lower() or b"charset=gb2312" in raw.lower()
+    assert cli("import", p, "--json") == 0
+    rec = json.loads(capsys.readouterr().out)["reports"][0]
+    assert (rec["unit"], rec["year"], rec["format"]) == ("洪泽区人民政府", 2023, "2021")
+    want = expected(fx)
+    assert all(rec["values"][cid] == want[cid][1] for cid in want)
+    assert cli("import", p, "--json", "--unit", "洪泽区政务服务管理办公室", "--year", "2022") == 0
+    rec = json.loads(capsys.readouterr().out)["reports"][0]
+    assert (rec["unit"], rec["year"]) == ("洪泽区政务服务管理办公室", 2022)
+    assert not [f for f in rec["findings"] if f["code"] == "published.unit_from_title"]

@@ -150,6 +150,8 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.column_local": ("info", "表二“{row}”的列标签印作“{found}”（地方写法），按“{expected}”读取。"),
     "published.row_unaligned": ("error", "{ref}：表{table}的行“{label}”应有 {n} 个数，印出的是 {found} 个（{printed}），无法与各列对齐，该行未读取。"),
     "published.row_missing": ("error", "文档中找不到表{table}的行“{label}”，该行的 {n} 个数据未读取。"),
+    "published.header_repeated": ("info", "{ref}：表{table}跨页，表头在此重复印出（“{found}”），未当作数据读取。"),
+    "published.columns_blank": ("info", "{ref}：表三“{found}”下的 {n} 列全部空白：按未填写记录（不当作 0），由校验逐格列出。"),
     "published.group_row": ("info", "{ref}：“{found}”印成了一行，没有分列 {n} 个小项；各小项记为未知，该行的数在勾稽关系中按合计使用。"),
     "published.digits_split": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系唯一的拆分读作 {split}。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),

@@ -142,6 +142,9 @@ def locate(doc: Document, spec: Spec) -> Located:
     t4_cells = [c for c in spec.table("t4").cells]
     t4_norms = {normalize_label(lab.text) for lab in spec.table("t4").labels}
     block_heads = {normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "corner"}
+    # the header that opens table 三 (its corner): printed again where the table runs on to a new page
+    t3_heads = {normalize_label(lab.text) for lab in spec.table("t3").labels if lab.kind == "corner"}
+    repeated = False
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
@@ -161,6 +164,11 @@ def locate(doc: Document, spec: Spec) -> Located:
             norms = [normalize_label(c.text) for c in labels]
             if norms and norms[0] in block_heads:
                 header = [c.text for c in labels[1:]]
+                if norms[0] in t3_heads and not repeated and any(k.startswith("t3.") for k in out.values):
+                    repeated = True  # said once: a table of several pages repeats it on each
+                    out.findings.append(messages.finding(
+                        "published.header_repeated", table="三", found="｜".join(c.text for c in labels)[:80],
+                        ref=labels[0].where, path="表三"))
                 continue
             if "行政复议" in norms or ("行政诉讼" in norms and not in_t4):
                 in_t4 = True
