@@ -156,6 +156,40 @@ def write_docx(fx: dict, path: Path) -> Path:
     return path
 
 
+def write_tabbed(fx: dict, path: Path) -> Path:
+    """The tables laid out with tabs, not as Word tables: one paragraph a row (its labels,
+    then its numbers at left tab stops, a blank cell an empty tab), as reports typed by hand
+    are; converted to PDF it has no ruling lines and single-spaced rows."""
+    import docx
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Pt
+
+    d = docx.Document()
+    sec = d.sections[0]
+    sec.left_margin = sec.right_margin = Pt(36)
+    normal = d.styles["Normal"]
+    normal.font.size = Pt(7)
+    normal.paragraph_format.space_after = Pt(0)
+    d.add_paragraph(fx["title"])
+    for para in fx["narrative"]:
+        d.add_paragraph(para)
+    for title, rows in layout(fx):
+        if title:
+            d.add_paragraph(title)
+        for row in rows:
+            labels = [t for k, t, _rs, _cs in row if k != "value" and t]
+            vals = [t for k, t, _rs, _cs in row if k == "value"]
+            if not vals:
+                continue
+            p = d.add_paragraph(" ".join(labels) + "\t" + "\t".join(vals))
+            for i in range(15):  # table 四's fifteen columns fit; the labels end before the first
+                p.paragraph_format.tab_stops.add_tab_stop(Pt(320 + 14 * i), WD_TAB_ALIGNMENT.LEFT)
+    for para in fx.get("after", ["五、存在的主要问题及改进情况"]):
+        d.add_paragraph(para)
+    d.save(str(path))
+    return path
+
+
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
 <title>{title}</title>

@@ -91,6 +91,7 @@ def media(tmp_path_factory):
     pdfs = [p for p in docx if p.stem in PDF_CASES]
     for name in BORDERLESS:  # the same tables exported without borders: no ruling lines in the PDF
         pdfs.append(pm.write_docx(dict(CASES[name], borderless=True), d / f"{name}--borderless.docx"))
+    pdfs.append(pm.write_tabbed(CASES["lingqiu"], d / "lingqiu--tabbed.docx"))  # laid out with tabs
     if soffice_path() is not None:  # one soffice run; the variants whose PDF adds something
         for p in lo_convert(pdfs, "pdf:writer_pdf_Export", d / "pdf"):
             name, _, how = p.stem.partition("--")
@@ -136,6 +137,20 @@ def test_pdf_table_without_ruling_lines(media, name):
     imp = import_document(media[name]["borderless.pdf"])
     assert not [f for f in imp.findings if f.severity != "info"]
     assert all(w.startswith("第") and "页（x=" in w for w in imp.provenance.values())
+
+
+def test_pdf_table_laid_out_with_tabs(media):
+    """Rows typed as label + tab-separated numbers (no table at all), single-spaced: the PDF's
+    text glues each row's numbers together (“0000000”); the word positions keep them apart."""
+    if "tabbed.pdf" not in media["lingqiu"]:
+        pytest.skip("LibreOffice (soffice) is not installed: no PDF to import")
+    import pdfplumber
+
+    with pdfplumber.open(media["lingqiu"]["tabbed.pdf"]) as pdf:
+        assert "一、本年新收政府信息公开申请数量0000000" in pdf.pages[0].extract_text().replace(" ", "")
+    assert _compare(CASES["lingqiu"], media["lingqiu"]["tabbed.pdf"]) == []
+    imp = import_document(media["lingqiu"]["tabbed.pdf"])
+    assert not [f for f in imp.findings if f.code.startswith("published.digits")]  # not split by the rules
 
 
 def test_provenance_names_page_and_position(media):

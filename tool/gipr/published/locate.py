@@ -145,6 +145,7 @@ def locate(doc: Document, spec: Spec) -> Located:
     # the header that opens table 三 (its corner): printed again where the table runs on to a new page
     t3_heads = {normalize_label(lab.text) for lab in spec.table("t3").labels if lab.kind == "corner"}
     repeated = False
+    titles = [normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "title"]
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
@@ -161,7 +162,7 @@ def locate(doc: Document, spec: Spec) -> Located:
                     last_label = i
             labels = [c for c in cells[:last_label + 1] if c.text.strip()]
             vals = cells[last_label + 1:]
-            norms = [normalize_label(c.text) for c in labels]
+            norms = [_untitled(normalize_label(c.text), titles) for c in labels]
             if norms and norms[0] in block_heads:
                 header = [c.text for c in labels[1:]]
                 if norms[0] in t3_heads and not repeated and any(k.startswith("t3.") for k in out.values):
@@ -218,6 +219,15 @@ def locate(doc: Document, spec: Spec) -> Located:
             out.findings.append(finding)
             out.tables.add(table_id)
     return out
+
+
+def _untitled(norm: str, titles: list[str]) -> str:
+    """A row label run together with the table title printed on the line above it (single-
+    spaced rows without ruling lines: “二、主动公开政府信息情况规章”) → the row label."""
+    for t in titles:
+        if len(norm) > len(t) and norm.startswith(t):
+            return norm[len(t):]
+    return norm
 
 
 def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> None:

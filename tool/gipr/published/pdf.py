@@ -93,13 +93,14 @@ def parse_pdf(data: bytes, name: str) -> Document:
 
 
 _NUMBER_TOKEN = re.compile(r"(?<!\S)\d+(?:\.\d+)?(?!\S)")
+_ROW_END = re.compile(r"[\u4e00-\u9fff）)”\s]\d+\r?$", re.M)  # a label and its numbers with tabs between (no spaces in the text)
 
 
 def _table_pages(texts: list[str]) -> list[int]:
     """Pages (0-based) that may hold unruled table rows: three numbers standing alone in the
-    text (a paragraph's numbers run into its words), and a page between two such pages (a
+    text or ending a line (a paragraph's numbers run into its words), and a page between two such pages (a
     table's page of labels and blanks).  Report text pages are not laid out word by word."""
-    hit = [len(_NUMBER_TOKEN.findall(t)) >= 3 for t in texts]
+    hit = [len(_NUMBER_TOKEN.findall(t)) + len(_ROW_END.findall(t)) >= 3 for t in texts]
     for i in range(1, len(hit) - 1):
         if texts[i] and hit[i - 1] and hit[i + 1]:
             hit[i] = True

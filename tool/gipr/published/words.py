@@ -91,6 +91,10 @@ def _lines(page: int, words: list[dict]) -> list[list[dict]]:
     return out
 
 
+def _is_number(w: dict) -> bool:
+    return is_value(w["text"]) and not _LIST_NO.match(w["text"])
+
+
 def _same_column(w: dict, c: _WCell) -> bool:
     last = c.last
     return abs(w["x0"] - last["x0"]) <= _X_TOL or \
@@ -127,22 +131,28 @@ def _rows(pages: list[tuple[int, list[dict]]]) -> list[_Row]:
             top = min(w["top"] for w in line)
             open_cells = [c for c in open_cells if _alive(c, page, li, top)]
             new: list[_WCell] = []
+            cur = rows[-1] if rows else None
+            nums = [w for w in line if _is_number(w)]
+            # numbers for a row that has its numbers already (or a header above them): the line
+            # is the next row, all of it (single-spaced rows sit a line gap apart)
+            fresh = bool(nums) and cur is not None and (cur.has_number or any(
+                w["x0"] < o.x1 and o.x0 < w["x1"] for w in nums for o in cur.cells))
             for w in line:
-                hit = next((c for c in reversed(open_cells) if _continues(w, c, page_end, page_start)), None)
+                hit = None if fresh else \
+                    next((c for c in reversed(open_cells) if _continues(w, c, page_end, page_start)), None)
                 if hit is not None:
                     hit.words.append(w)
                     continue
                 h = max(1.0, w["bottom"] - w["top"])
                 prev = new[-1] if new else None
-                if prev is not None and not prev.numeric and not is_value(w["text"]) and \
+                if prev is not None and not prev.numeric and not is_value(w["text"]) and not _LIST_NO.match(w["text"]) and \
                         w["x0"] - prev.last["x1"] <= 0.6 * h and abs(w["top"] - prev.last["top"]) < 2:
-                    prev.words.append(w)  # two words of one label on one line
+                    prev.words.append(w)  # two words of one label on one line (a list number starts the next label)
                     continue
-                new.append(_WCell([w], page, is_value(w["text"]) and not _LIST_NO.match(w["text"])))
+                new.append(_WCell([w], page, _is_number(w)))
             if not new:
                 continue
-            cur = rows[-1] if rows else None
-            start = cur is None or any(not c.numeric for c in new) or cur.has_number or \
+            start = cur is None or fresh or any(not c.numeric for c in new) or cur.has_number or \
                 any(c.x0 < o.x1 and o.x0 < c.x1 for c in new for o in cur.cells)
             if start:
                 cur = _Row()
