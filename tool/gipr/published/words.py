@@ -27,6 +27,7 @@ The result is the same grid as a ruled table's, for the same locator.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -81,7 +82,8 @@ def _lines(page: int, words: list[dict]) -> list[list[dict]]:
     """A page's words as visual lines, top to bottom, each left to right."""
     out: list[list[dict]] = []
     for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        w = dict(w, page=page)
+        text = w["text"]
+        w = dict(w, page=page, value=is_value(text), listno=bool(_LIST_NO.match(text)))  # judged once a word
         if out and abs(w["top"] - out[-1][0]["top"]) < 0.4 * max(1.0, w["bottom"] - w["top"]):
             out[-1].append(w)
         else:
@@ -92,7 +94,7 @@ def _lines(page: int, words: list[dict]) -> list[list[dict]]:
 
 
 def _is_number(w: dict) -> bool:
-    return is_value(w["text"]) and not _LIST_NO.match(w["text"])
+    return w["value"] and not w["listno"]
 
 
 def _same_column(w: dict, c: _WCell) -> bool:
@@ -102,7 +104,7 @@ def _same_column(w: dict, c: _WCell) -> bool:
 
 
 def _continues(w: dict, c: _WCell, page_end: dict[int, float], page_start: dict[int, float]) -> bool:
-    if c.numeric or _LIST_NO.match(w["text"]) or is_value(w["text"]) or not _same_column(w, c):
+    if c.numeric or w["listno"] or w["value"] or not _same_column(w, c):
         return False
     last = c.last
     h = max(1.0, w["bottom"] - w["top"])
@@ -145,7 +147,7 @@ def _rows(pages: list[tuple[int, list[dict]]]) -> list[_Row]:
                     continue
                 h = max(1.0, w["bottom"] - w["top"])
                 prev = new[-1] if new else None
-                if prev is not None and not prev.numeric and not is_value(w["text"]) and not _LIST_NO.match(w["text"]) and \
+                if prev is not None and not prev.numeric and not w["value"] and not w["listno"] and \
                         w["x0"] - prev.last["x1"] <= 0.6 * h and abs(w["top"] - prev.last["top"]) < 2:
                     prev.words.append(w)  # two words of one label on one line (a list number starts the next label)
                     continue
@@ -212,8 +214,7 @@ def _grid(block: list[_Row], where: str) -> Table:
         slots: list[list[_WCell]] = [[] for _ in cols]
         for c in r.cells:
             if c.x0 >= first:
-                k = key(c)
-                slots[min(range(len(cols)), key=lambda i: abs(cols[i] - k))].append(c)
+                slots[_nearest(cols, key(c))].append(c)
         anchor = r.cells[0]
         for s in slots:
             if s:
@@ -222,6 +223,13 @@ def _grid(block: list[_Row], where: str) -> Table:
                 line.append(Cell("", _where(anchor)))
         out.append(line)
     return Table(out, where)
+
+
+def _nearest(cols: list[float], x: float) -> int:
+    i = bisect.bisect_left(cols, x)
+    if i == len(cols) or (i > 0 and x - cols[i - 1] <= cols[i] - x):
+        return i - 1
+    return i
 
 
 def _where(c: _WCell) -> str:
