@@ -51,6 +51,7 @@ class Document:
 
 
 _DIGITS = re.compile(r"^\d+$")
+_SIGNED = {"integer": False, "decimals": 6}  # any printed number, whatever its sign (2019's 本年增/减 “-23”)
 
 
 def is_value(text: str) -> bool:
@@ -60,7 +61,7 @@ def is_value(text: str) -> bool:
 
     if text == "" or _DIGITS.match(text):
         return True
-    return parse_printed(text, "amount", None).state in ("number", "na", "blank")
+    return parse_printed(text, "amount", None, _SIGNED).state in ("number", "na", "blank")
 
 
 # -----------------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def is_value(text: str) -> bool:
 # a number as printed in running text: digits, an optional decimal part, an optional unit and
 # an optional note in brackets ("5（其中修订16件）"); digits that are a list number ("1." "2、")
 # or part of a date/heading ("2021年", "第二十条") are not numbers
-_NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d])(万元|元|件|个|项)?(（[^）\n]{0,40}）|\([^)\n]{0,40}\))?")
+_NUM = re.compile(r"(?<![\d.])((?:(?<!\w)[-−])?\d+(?:\.\d+)?)(?![\d])(万元|元|件|个|项)?(（[^）\n]{0,40}）|\([^)\n]{0,40}\))?")
 _NOT_AFTER = re.compile(r"^[.、．，,]?\s*[\u4e00-\u9fff“\"（(]")
 
 
