@@ -45,6 +45,7 @@ class _WCell:
     page: int
     numeric: bool
     row: int = -1
+    blocked: bool = False  # ended a page, and its column has a new cell on the next
 
     @property
     def x0(self) -> float:
@@ -103,35 +104,36 @@ def _same_column(w: dict, c: _WCell) -> bool:
         abs((w["x0"] + w["x1"]) / 2 - (last["x0"] + last["x1"]) / 2) <= _X_TOL
 
 
-def _continues(w: dict, c: _WCell, page_end: dict[int, float], page_start: dict[int, float]) -> bool:
+def _continues(w: dict, c: _WCell, page_end: dict[int, float]) -> bool:
     if c.numeric or w["listno"] or w["value"] or not _same_column(w, c):
         return False
     last = c.last
     h = max(1.0, w["bottom"] - w["top"])
     if w["page"] == last["page"]:
         return 0 <= w["top"] - last["bottom"] <= 0.8 * h
-    # the cell's last line ends its page and the word starts the next one
-    return w["page"] == last["page"] + 1 and last["bottom"] >= page_end[last["page"]] - 1 and \
-        w["top"] <= page_start[w["page"]] + 1
+    # the cell's last line ends its page and the word is the first in that column on the next
+    # (below the header rows a table repeats there; ``_alive`` keeps the cell open till then)
+    return w["page"] == last["page"] + 1 and last["bottom"] >= page_end[last["page"]] - 1
 
 
-def _alive(c: _WCell, page: int, line_no: int, top: float) -> bool:
-    """Can the cell still continue on the line at ``top`` (line ``line_no`` of ``page``)?"""
+def _alive(c: _WCell, page: int, numbers_seen: bool, top: float) -> bool:
+    """Can the cell still continue on the line at ``top`` of ``page``?  A cell that ended the
+    previous page: until a number or another cell in its column is printed on this one."""
     last = c.last
     if last["page"] == page:
         return top - last["bottom"] <= 0.8 * max(1.0, last["bottom"] - last["top"]) or top <= last["top"] + 2
-    return last["page"] == page - 1 and line_no == 0
+    return last["page"] == page - 1 and not numbers_seen and not c.blocked
 
 
 def _rows(pages: list[tuple[int, list[dict]]]) -> list[_Row]:
     page_end = {p: max((w["bottom"] for w in ws), default=0.0) for p, ws in pages}
-    page_start = {p: min((w["top"] for w in ws), default=0.0) for p, ws in pages}
     rows: list[_Row] = []
     open_cells: list[_WCell] = []
     for page, words in pages:
-        for li, line in enumerate(_lines(page, words)):
+        numbers_seen = False
+        for line in _lines(page, words):
             top = min(w["top"] for w in line)
-            open_cells = [c for c in open_cells if _alive(c, page, li, top)]
+            open_cells = [c for c in open_cells if _alive(c, page, numbers_seen, top)]
             new: list[_WCell] = []
             cur = rows[-1] if rows else None
             nums = [w for w in line if _is_number(w)]
@@ -141,7 +143,7 @@ def _rows(pages: list[tuple[int, list[dict]]]) -> list[_Row]:
                 w["x0"] < o.x1 and o.x0 < w["x1"] for w in nums for o in cur.cells))
             for w in line:
                 hit = None if fresh else \
-                    next((c for c in reversed(open_cells) if _continues(w, c, page_end, page_start)), None)
+                    next((c for c in reversed(open_cells) if _continues(w, c, page_end)), None)
                 if hit is not None:
                     hit.words.append(w)
                     continue
@@ -152,6 +154,10 @@ def _rows(pages: list[tuple[int, list[dict]]]) -> list[_Row]:
                     prev.words.append(w)  # two words of one label on one line (a list number starts the next label)
                     continue
                 new.append(_WCell([w], page, _is_number(w)))
+            numbers_seen = numbers_seen or bool(nums)
+            for c in open_cells:
+                if c.last["page"] == page - 1 and any(_same_column(n.words[0], c) for n in new):
+                    c.blocked = True
             if not new:
                 continue
             start = cur is None or fresh or any(not c.numeric for c in new) or cur.has_number or \
