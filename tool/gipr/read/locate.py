@@ -198,6 +198,7 @@ class Placement:
     missing_rows: set[int] = field(default_factory=set)
     missing_leaves: set[int] = field(default_factory=set)
     exact: bool = False  # at the spec positions
+    moved_cols: list[tuple[int, int]] = field(default_factory=list)  # (leaf label index, grid column) found elsewhere
 
     def position(self, info: TableInfo, cell) -> tuple[int, int] | None:
         r = self.rowmap.get(cell.rowx)
@@ -434,7 +435,7 @@ def search_place(info: TableInfo, grid: Grid) -> tuple[Placement | None, str | N
     offsets = {rowmap[r] - r for r in info.value_rows if r in rowmap}
     if offsets == {0} and dc == 0 and not moved_cols:
         pl.exact = True
-    pl._moved_cols = moved_cols  # type: ignore[attr-defined]
+    pl.moved_cols = moved_cols
     return pl, None
 
 
@@ -470,7 +471,7 @@ def describe_moves(info: TableInfo, pl: Placement, spec_sheet: str) -> list[Find
                     out.append(messages.finding("layout.rows_moved", sheet=pl.sheet, table=t.name, label=lab.text,
                                                 expected=s + 1, found=g + 1))
                     break
-    for li, col in getattr(pl, "_moved_cols", []):
+    for li, col in pl.moved_cols:
         lab = t.labels[li]
         out.append(messages.finding("layout.column_moved", sheet=pl.sheet, table=t.name, label=lab.text,
                                     expected=a1(0, lab.c0 + pl.dc).rstrip("1"), found=a1(0, col).rstrip("1")))

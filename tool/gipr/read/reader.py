@@ -55,10 +55,6 @@ class _Book:
             self.sheet_names: list[str] = list(self.wb.sheet_names)
         except Exception as e:  # noqa: BLE001
             raise _calamine_error(e, name) from None
-        # xls extents were collected by sheet index
-        if cont.kind == "xls" and cont.oversized:
-            cont.oversized = {self.sheet_names[int(k[1:])] if int(k[1:]) < len(self.sheet_names) else k: v
-                              for k, v in cont.oversized.items()}
         self.grids: dict[str, Grid] = {}
 
     def has(self, sheet: str) -> bool:
