@@ -34,8 +34,10 @@ def decimals(spec: Spec) -> int:
 
 
 def _decimals(spec: Spec) -> int:
-    found = [int(t["decimals"]) for t in spec.types.values()
-             if not t.get("integer", False) and t.get("decimals") is not None]
+    from .values import is_integer_type
+
+    found = [int(t["decimals"]) for name, t in spec.types.items()
+             if not is_integer_type(t, name) and t.get("decimals") is not None]
     return max(found) if found else DEFAULT_DECIMALS
 
 
