@@ -5,6 +5,8 @@ last year's folder for rule F all take the same files).  Named subsets and super
 a command really needs a different set:
 
 * ``ROSTER_SUFFIXES``: the spreadsheet kinds a roster can be (besides .csv/.txt);
+* ``DOCUMENT_SUFFIXES``: published annual reports (PDF, web pages, Word, WPS, text) that
+  ``gipr import`` reads;
 * ``ATTACHMENT_SUFFIXES``: what collect recognises as a returned workbook in a mail or a
   folder, including kinds it cannot read (.xlsb, .fods, …): those are archived and reported
   as unreadable instead of being ignored.
@@ -22,11 +24,13 @@ from typing import Sequence
 
 from .errors import GiprError
 
-__all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "is_skipped_name",
+__all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "DOCUMENT_SUFFIXES", "is_skipped_name",
            "files_in", "find_input_files", "real_path"]
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
 ROSTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# published annual reports (``gipr import``; check's documents and --previous/--against)
+DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".mhtml", ".mht", ".docx", ".doc", ".wps", ".txt")
 ATTACHMENT_SUFFIXES = frozenset(READABLE_SUFFIXES) | {".xltm", ".xlt", ".xlsb", ".fods"}
 
 

@@ -41,6 +41,19 @@ READ_ERRORS: dict[str, str] = {
                         "可能发错了文件。"),
     "file.previous_json": "{file}：不是 gipr export 导出的 JSON（{detail}）。",
     "file.timeout": "{file}：读取超过 {seconds} 秒仍未完成，已放弃（文件结构异常，可能是恶意构造的文件）。",
+    # published documents (gipr import, gipr check on a PDF / web page / Word file)
+    "doc.scanned": ("{file}：这是扫描件（PDF 共 {pages} 页，没有文字层，只有图片），无法读取其中的数字。"
+                    "请改用可以复制文字的 PDF（由 WPS/Word 直接导出），或政府网站上的年报网页。"),
+    "doc.encrypted": "{file}：PDF 设置了打开密码（已加密），无法读取。请提供未加密的 PDF 或年报网页。",
+    "doc.too_many_pages": "{file}：PDF 有 {pages} 页，超过 {limit} 页的上限，不像是一份年度报告，已拒绝读取。",
+    "doc.corrupt": "{file}：文档已损坏或结构异常，无法读取（{detail}）。",
+    "doc.no_tables": ("{file}：文档中找不到政府信息公开年报的统计表（表二、表三、表四的行标签都没有找到），"
+                      "可能发错了文件，或表格是图片。"),
+    "doc.unsupported": "{file}：不支持的文档类型（{detail}）。支持 PDF、网页（.html/.htm/.mhtml）、Word（.docx/.doc）、WPS（.wps）和纯文本（.txt）。",
+    "doc.no_converter": ("{file}：{kind} 文件需要 LibreOffice 转换后才能读取，但本机没有安装 LibreOffice（soffice）。"
+                         "请在 WPS/Word 中“另存为”.docx 或 PDF 后再导入，或安装 LibreOffice。"),
+    "doc.convert_failed": "{file}：用 LibreOffice 转换 {kind} 文件失败（{detail}）。请在 WPS/Word 中“另存为”.docx 后再导入。",
+    "doc.no_year": ("{file}：无法从标题判断报告年度（标题中应有“××××年”），请用 --year 指定。"),
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -110,6 +123,10 @@ DETAILS: dict[str, str] = {
     "json_values": "缺少 values",
     "json_reports": "缺少 reports 列表",
     "not_number": "不是数字",
+    "no_split": "没有符合勾稽关系的拆分",
+    "too_many_splits": "超过 {n} 种，未一一列出",
+    "blank_parts": "（空白的栏目未计入）",
+    "too_many_cells": "表格单元格数量异常多，可能是恶意构造的文件",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -127,6 +144,23 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "layout.column_missing": ("error", "工作表“{sheet}”中找不到表{table}的列“{label}”，该列的 {n} 个数据未读取。"),
     "layout.cover_missing": ("warning", "找不到封面工作表“{sheet}”，封面信息按标签在其他位置查找。"),
     "layout.sheet_skipped": ("info", "工作表“{sheet}”内容过大（延伸到第 {rows} 行），查找表格时已跳过。"),
+    "published.label_drift": ("info", "{ref}：行标签印作“{found}”，按“{expected}”读取。"),
+    "published.label_typo": ("info", "{ref}：行标签印作“{found}”（与规定写法不同），按“{expected}”读取。"),
+    "published.label_short": ("info", "{ref}：行标签印作简写“{found}”，按“{expected}”读取。"),
+    "published.column_local": ("info", "表二“{row}”的列标签印作“{found}”（地方写法），按“{expected}”读取。"),
+    "published.row_unaligned": ("error", "{ref}：表{table}的行“{label}”应有 {n} 个数，印出的是 {found} 个（{printed}），无法与各列对齐，该行未读取。"),
+    "published.row_missing": ("error", "文档中找不到表{table}的行“{label}”，该行的 {n} 个数据未读取。"),
+    "published.group_row": ("info", "{ref}：“{found}”印成了一行，没有分列 {n} 个小项；各小项记为未知，该行的数在勾稽关系中按合计使用。"),
+    "published.digits_split": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系唯一的拆分读作 {split}。"),
+    "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),
+    "published.text_mismatch": ("warning", "正文“{sentence}”中的 {what} {text_n} 件与表中 {table_n} 件不一致（正文可能只说了其中一部分）。"),
+    "previous.in_force": ("warning", "表二“{row}”：本年现行有效件数 {now}，上年现行有效 {prev} + 本年制发 {issued} − 本年废止 {repealed} = {expected}，不一致（也可能有文件因到期等原因失效）。"),
+    "published.differs": ("warning", "{path}：公开的年报为 {published}，报送的统计表为 {submitted}。"),
+    "against.missing": ("warning", "“{against}”中没有找到“{unit}”报送的统计表，无法与公开的年报比对。"),
+    "against.same": ("info", "公开的年报与报送的统计表（{file}）逐格一致。"),
+    "published.unit_unknown": ("warning", "发布单位“{unit}”不在单位名册中，按标题中的名称记录。"),
+    "published.unit_matched": ("info", "发布单位“{found}”对应名册中的“{unit}”（代码 {unit_code}）。"),
+    "published.unit_from_title": ("info", "报告单位“{unit}”和年度 {year} 取自标题“{title}”。"),
     "label.changed": ("warning", "{ref} 的固定文字被改成了“{found}”，应为“{expected}”。"),
     "label.drift": ("info", "{ref} 的固定文字有细微差异（空格或标点）：“{found}”，应为“{expected}”。"),
     "format.strict": ("info", "文件是“Strict Open XML”格式，已按普通格式读取。"),
@@ -192,6 +226,14 @@ CLI: dict[str, str] = {
     "export_unreadable": "无法读取：",
     "export_written": "已写入 {path}（{n} 个文件）",
     "no_year": "年度未知",
+    "import_ok": "✓ 已导入 {file}  {unit} · {year} 年度 · 格式 {format}（{n} 个数）",
+    "import_partial": "! 部分导入 {file}  {unit} · {year} 年度 · 格式 {format}（{n} 个数；有 {errors} 处无法读取）",
+    "import_failed": "✗ 无法导入",
+    "import_written": "    已写入工作簿：{path}",
+    "import_summary": "共 {files} 个文件：完整导入 {ok} 个，部分导入 {partial} 个，无法导入 {failed} 个。",
+    "previous_unreadable": "无法读取上年数据 {path}：{error}",
+    "previous_empty": "找不到上年数据：{path}（文件夹中没有统计表或公开的年报）",
+    "empty_folder_docs": "文件夹 {folder} 中没有可导入的文档（.pdf/.html/.htm/.mhtml/.docx/.doc/.wps/.txt）。",
 }
 
 

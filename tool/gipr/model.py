@@ -51,6 +51,12 @@ class Report:
     # where each value / cover field was actually read ("sheet!A1"), by cell id or field id;
     # differs from Cell.address when the reader found a moved table by its labels
     locations: dict[str, str] = field(default_factory=dict)
+    # "workbook" or "published" (a report read from a published document: its printed totals
+    # are checked as printed, and its text is compared with its tables)
+    source: str = "workbook"
+    text: str = ""  # a published document's text
+    # cells printed as one number (（六）其他处理 as one row): (cell ids, the printed number)
+    groups: list[tuple[list[str], Number]] = field(default_factory=list)
 
     @property
     def unit_name(self) -> str:

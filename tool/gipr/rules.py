@@ -21,9 +21,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Report
 
 __all__ = ["Number", "decimals", "quantize", "agree", "input_ids", "value_ids", "Plan", "plan",
-           "recompute", "complete", "sum_inputs", "norm", "sides", "holds", "total", "column_sums"]
+           "recompute", "complete", "sum_inputs", "norm", "sides", "holds", "total", "column_sums",
+           "known_total", "printed_values", "IN_FORCE_ROWS", "in_force_mismatches"]
+
 
 Number = int | Decimal
+
+# Cells printed together as one number in a published table (（六）其他处理 as one row): the
+# cell ids and the number.  A sum that needs all of them while they are unknown uses it.
+Groups = Sequence[tuple[Sequence[str], Number]]
 
 DEFAULT_DECIMALS = 6  # a format without any non-integer type: amounts of gipr's own formats
 
@@ -194,17 +200,19 @@ def column_sums(numbers: Iterable[Sequence[Number | None]], width: int, chunk: i
 
 
 def sides(rule: Rule, values: Mapping[str, Number | None],
-          previous: Mapping[str, Number | None] | None = None) -> tuple[Number, Number] | None:
+          previous: Mapping[str, Number | None] | None = None,
+          groups: Groups | None = None) -> tuple[Number, Number] | None:
     """The two sums a rule compares, or None when it cannot be evaluated: an input is missing,
-    or (a ``carry`` rule, F) there is no previous year's value."""
+    or (a ``carry`` rule, F) there is no previous year's value.  ``groups``: cells printed as
+    one number (see ``Groups``)."""
     if rule.kind == "carry":
         if previous is None:
             return None
         lhs = total(rule.lhs, values)
         rhs = total(rule.rhs, previous)
     elif rule.kind in ("equal", "total"):
-        lhs = total(rule.lhs, values)
-        rhs = total(rule.rhs, values)
+        lhs = total(rule.lhs, values, groups)
+        rhs = total(rule.rhs, values, groups)
     else:
         return None  # "type": per cell, see values.parse_value
     if lhs is None or rhs is None:
@@ -212,12 +220,74 @@ def sides(rule: Rule, values: Mapping[str, Number | None],
     return lhs, rhs
 
 
-def total(ids: Sequence[str], values: Mapping[str, Number | None]) -> Number | None:
-    """The sum of some cells' values, None if any of them is None."""
+def total(ids: Sequence[str], values: Mapping[str, Number | None], groups: Groups | None = None
+          ) -> Number | None:
+    """The sum of some cells' values, None if any of them is None (unless it is one of a
+    group printed as one number, all of whose cells are among ``ids``)."""
     try:
         return sum(values.get(i) for i in ids)  # type: ignore[misc]
     except TypeError:  # a None
-        return None
+        if not groups:
+            return None
+    acc: Number = 0
+    left = set()
+    for i in ids:
+        n = values.get(i)
+        if n is None:
+            left.add(i)
+        else:
+            acc += n
+    for gids, gval in groups:
+        g = set(gids)
+        if g <= left:
+            left -= g
+            acc += gval
+    return None if left else acc
+
+
+def known_total(ids: Sequence[str], values: Mapping[str, Number | None]) -> Number:
+    """The sum of the cells that have a number (a lower bound of the sum: counts and amounts
+    are never negative)."""
+    return sum(n for n in (values.get(i) for i in ids) if n is not None)
+
+
+def printed_values(report: "Report", values: Mapping[str, Number | None]) -> dict[str, Number | None]:
+    """A published report's numbers: inputs as parsed, each total as printed where a number was
+    printed (a printed total is checked, never replaced), else recomputed from the others."""
+    out = dict(values)
+    groups = report.groups
+    for c in report.spec.total_order():
+        v = report.values.get(c.id)
+        if v is not None and v.state == "number":
+            out[c.id] = v.number
+        elif groups:
+            out[c.id] = total(c.parts, out, groups)
+    return out
+
+
+# table 二 rows with 本年制发 / 本年废止 / 现行有效 columns (the 2021 format)
+IN_FORCE_ROWS = ("regulation", "normative")
+
+
+def in_force_mismatches(spec: Spec, values: Mapping[str, Number | None], previous: Mapping[str, Number | None]
+                        ) -> list[tuple[str, dict[str, Number]]]:
+    """Across years, table 二 per row: this year's 现行有效 against last year's 现行有效 +
+    本年制发 − 本年废止 (a plausibility check: documents also lapse for other reasons).
+    (cell id of 现行有效, the numbers) per row where it does not hold."""
+    out = []
+    for row in IN_FORCE_ROWS:
+        ids = [f"t2.{row}.{c}" for c in ("issued", "repealed", "in_force")]
+        if not all(i in spec.cells for i in ids):
+            continue
+        issued, repealed, now = (values.get(i) for i in ids)
+        prev = previous.get(ids[2])
+        if issued is None or repealed is None or now is None or prev is None:
+            continue
+        expected = prev + issued - repealed
+        if not agree(spec, expected, now):
+            out.append((ids[2], {"now": now, "prev": prev, "issued": issued, "repealed": repealed,
+                                 "expected": expected}))
+    return out
 
 
 def holds(spec: Spec, rule: Rule, values: Mapping[str, Number | None],

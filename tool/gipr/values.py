@@ -18,7 +18,8 @@ from typing import Any
 
 from .text import SPACES, cell_text
 
-__all__ = ["Value", "parse_value", "is_integer_type", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number", "to_json_number"]
+__all__ = ["Value", "parse_value", "parse_printed", "is_integer_type", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number",
+           "to_json_number"]
 
 Number = int | Decimal
 
@@ -158,6 +159,46 @@ def _parse(raw: Any, ctype: str, unit: str | None, rules: dict[str, Any]) -> Val
         return Value("text", None, raw, None, "不是数字", "value.text")
     notes.insert(0, f"文本“{raw.strip()}”按数字读取")
     return _check_number(d, raw, ctype, notes, rules)
+
+
+_NOTE = re.compile(r"^\s*([^（(]*?)\s*([（(][^（()）]*[)）])\s*$")
+
+
+def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
+                  rules: dict[str, Any] | None = None) -> Value:
+    """A number as printed in a published report (PDF, web page, Word): like
+    :func:`parse_value`, and also a note in brackets after the number (“5（其中修订16件）”
+    reads 5 and says so) and an amount printed in 元 in a 万元 cell, or in a cell without a
+    unit (2019's 采购总金额), converted to 万元 and said so.  ``rules`` as for
+    :func:`parse_value`.  Total: never raises."""
+    if rules is None:
+        rules = DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"])
+    try:
+        text = str(raw)
+        extra: list[str] = []
+        m = _NOTE.match(text)
+        if m and m.group(1).strip():
+            text = m.group(1)
+            extra.append(f"括号中的说明“{m.group(2)}”未计入")
+        folded = unicodedata.normalize("NFKC", _SPACES.sub("", text))
+        if ctype == "amount" and unit in (None, "万元") and folded.endswith("元") and not folded.endswith("万元"):
+            v = _parse(folded[:-1], ctype, None, rules)
+            if v.state == "number":
+                wan = (Decimal(v.number) / 10000).normalize()  # type: ignore[arg-type]
+                extra.append(f"“{text.strip()}”按 {fmt_number(wan)} 万元计")
+                v = _check_number(wan, raw, ctype, [], rules)
+                return Value("number", v.number, raw, "；".join(extra), None, "value.converted") \
+                    if v.state == "number" else v
+            return Value(v.state, v.number, raw, v.note, v.problem, v.code)
+        v = _parse(text, ctype, unit, rules)
+        if v.state == "number":
+            # printed numbers are always text: only what changed how it reads is worth a note
+            kept = [x for x in (v.note or "").split("；") if x and not x.startswith("文本“")]
+            note = "；".join([*kept, *extra]) or None
+            return Value("number", v.number, raw, note, None, "value.converted" if note else None)
+        return Value(v.state, v.number, raw, v.note, v.problem, v.code)
+    except Exception as e:  # noqa: BLE001 - parsing must be total
+        return _err(raw, f"无法识别的内容（{type(e).__name__}）", "value.unreadable")
 
 
 def fmt_number(n: Number | None) -> str:

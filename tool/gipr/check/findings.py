@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import messages
 from ..errors import GiprError
-from ..files import files_in
+from ..files import READABLE_SUFFIXES, files_in
 from ..identify import match_unit, normalize_code
 from ..identity import verify
 from ..model import Finding, Report
@@ -78,6 +78,11 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     out: list[Finding] = list(report.findings)
     values = recompute(report, ctx.blank_as_zero)
     plan = rules.plan(spec)
+    printed = report.source == "published"
+    grouped: set[str] = {cid for ids, _n in report.groups for cid in ids}
+    if printed:
+        # a published table's totals are checked as printed, not replaced by recomputed sums
+        values = rules.printed_values(report, values)
     rules_by_id = plan.rules_by_id
     type_rule = plan.type_rule
 
@@ -98,6 +103,8 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         ref = _ref(report, cid)
         kw = dict(cell=cid, ref=ref, path=path)
         if c.input:
+            if v.state == "blank" and cid in grouped:
+                continue  # printed as one row with its neighbours: unknown, already reported
             if v.state == "blank":
                 if ctx.blank_as_zero:
                     zeroed.append(ref)
@@ -122,7 +129,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
             stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
+            if not printed and new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
                 rule = rules_by_id.get(c.defined_by or "")
                 parts_sum = rules.total(c.parts, values)
                 if rule is not None:
@@ -146,22 +153,35 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         want = (report.year - 1) if report.year else (ctx.year - 1 if ctx.year else None)
         if want is not None and ctx.previous.year is not None and ctx.previous.year != want:
             out.append(messages.finding("previous.year", found=ctx.previous.year, expected=want))
+    groups = report.groups
     for r in plan.value_rules:
-        both = rules.sides(r, values, prev_values)
+        both = rules.sides(r, values, prev_values, groups)
         if both is None:
+            if printed and r.kind == "total":
+                # a printed total below the parts that were printed is wrong whatever its
+                # blank parts are (counts and amounts are never negative)
+                lhs = rules.total(r.lhs, values, groups)
+                known = rules.known_total(r.rhs, values)
+                if lhs is not None and known > lhs and not rules.agree(spec, known, lhs):
+                    out.append(_rule_finding(report, r, fmt_number(lhs),
+                                             fmt_number(known) + messages.detail("blank_parts")))
             continue  # an input is missing: reported as such, the rule is not evaluated
         lhs, rhs = both
         if rules.agree(spec, lhs, rhs):
             continue
-        sentence = r.message.format(label=r.label, lhs=fmt_number(lhs), rhs=fmt_number(rhs))
-        anchor = r.lhs[0] if r.lhs else None
-        cell = spec.cells.get(anchor) if anchor else None
-        out.append(messages.finding("rule", key=f"rule.{r.family}", rule=r.id, cell=anchor,
-                                    ref=_ref(report, anchor) if anchor else None,
-                                    path=cell.label_path if cell else None, text=sentence))
+        out.append(_rule_finding(report, r, fmt_number(lhs), fmt_number(rhs)))
+
+    if prev_values is not None:
+        out.extend(in_force_findings(report, values, prev_values))
+    if printed and report.text:
+        from ..published.narrative import narrative_findings
+
+        out.extend(narrative_findings(report, values))
 
     # -- cover fields --------------------------------------------------------------------------
     for f in spec.cover:
+        if printed and f.id not in ("unit_name", "year"):
+            continue  # a published report has no cover sheet: only its issuer and year
         text = (report.fields.get(f.id) or "").strip()
         ref = report.locations.get(f.id) or f"{f.sheet}!{f.ref}"
         if not text:
@@ -176,6 +196,26 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
     # -- identity ------------------------------------------------------------------------------
     out.extend(_identity_findings(report, ctx))
     return _sorted(_dedupe(out))
+
+
+def _rule_finding(report: Report, r, lhs: str, rhs: str) -> Finding:
+    sentence = r.message.format(label=r.label, lhs=lhs, rhs=rhs)
+    anchor = r.lhs[0] if r.lhs else None
+    cell = report.spec.cells.get(anchor) if anchor else None
+    return messages.finding("rule", key=f"rule.{r.family}", rule=r.id, cell=anchor,
+                            ref=_ref(report, anchor) if anchor else None,
+                            path=cell.label_path if cell else None, text=sentence)
+
+
+def in_force_findings(report: Report, values: dict[str, Number | None],
+                      prev_values: dict[str, Number | None]) -> list[Finding]:
+    """The 现行有效 cross-year plausibility (``rules.in_force_mismatches``) as warnings."""
+    out = []
+    for cid, nums in rules.in_force_mismatches(report.spec, values, prev_values):
+        cell = report.spec.cells[cid]
+        out.append(messages.finding("previous.in_force", cell=cid, ref=_ref(report, cid), path=cell.label_path,
+                                    row=cell.row, **{k: fmt_number(v) for k, v in nums.items()}))
+    return out
 
 
 def _stored_number(v: Value) -> Number | None:
@@ -210,7 +250,7 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     spec = report.spec
     ident = report.identity
-    if not ident:
+    if not ident and report.source != "published":  # a published document never has one
         out.append(messages.finding("identity.missing"))
     else:
         if not verify(ident):
@@ -323,13 +363,20 @@ def report_from_export(item: dict[str, Any], file: str) -> Report:
 
 
 def load_previous_reports(path: str | Path) -> list[Report]:
-    """Last year's data for rule F: a workbook (unit or roll-up), a folder of workbooks, or a
-    ``gipr export --json`` file.  Raises GiprError (ReadError for a bad workbook)."""
+    """Last year's data for rule F: a workbook (unit or roll-up), a published report (PDF, web
+    page, Word, text), a folder of them, or a ``gipr export --json`` file.  Raises GiprError
+    (ReadError for a bad workbook, DocumentError for a bad document)."""
+    from ..files import DOCUMENT_SUFFIXES
+    from ..published import import_document, is_document
     from ..read import read_report_limited as read_report  # an untrusted file: in a worker, with the limits
 
     path = Path(path)
     if path.is_dir():
-        return [read_report(p) for p in files_in(path)]
+        # workbooks, and last year's published reports
+        return [import_document(p).report if is_document(p) else read_report(p)
+                for p in files_in(path, READABLE_SUFFIXES + DOCUMENT_SUFFIXES)]
+    if is_document(path):
+        return [import_document(path).report]
     if path.suffix.lower() == ".json":
         try:
             obj = json.loads(path.read_text(encoding="utf-8-sig"))

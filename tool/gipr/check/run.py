@@ -16,7 +16,17 @@ from ..spec import Spec, available_formats, load_format
 from .findings import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
                        summarize)
 
-__all__ = ["CheckRun", "run_check", "export_records", "collect_paths", "expected_spec", "file_entry"]
+__all__ = ["CheckRun", "run_check", "export_records", "collect_paths", "expected_spec", "file_entry", "read_any"]
+
+
+def read_any(path: Path, spec: Spec | None) -> Report:
+    """A returned workbook, or a published report document (PDF, web page, Word, text):
+    ``gipr check`` and ``gipr export`` take both."""
+    from ..published import import_document, is_document
+
+    if is_document(path):
+        return import_document(path, spec=spec).report  # its parse runs in a worker, with the limits
+    return read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
 
 
 def collect_paths(paths: list[Path]) -> list[Path]:
@@ -41,7 +51,7 @@ def expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
     return None
 
 
-def file_entry(path: Path, report: Report | None, findings: list[Finding], error: ReadError | None) -> dict:
+def file_entry(path: Path, report: Report | None, findings: list[Finding], error: GiprError | None) -> dict:
     if report is None:
         return {"file": str(path), "unit": None, "unit_code": None, "year": None, "format": None, "kind": None,
                 "readable": False, "errors": 1, "warnings": 0, "infos": 0,
@@ -82,8 +92,11 @@ class CheckRun:
 
 def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None, year: int | None = None,
               roster: str | Path | None = None, blank_as_zero: bool = False, annotate: str | Path | None = None,
-              fmt: str | None = None, on_file: Callable[[dict], None] | None = None) -> CheckRun:
-    """Read and check files (and folders of files): the whole of ``gipr check``.
+              fmt: str | None = None, on_file: Callable[[dict], None] | None = None,
+              against: str | Path | None = None) -> CheckRun:
+    """Read and check files (and folders of files): the whole of ``gipr check``.  ``against``:
+    what the units submitted (a workbook, a folder, a workspace), compared cell by cell with
+    the published reports checked.
 
     ``on_file(entry)`` is called after each file (the CLI prints it).  Raises GiprError
     for a usage problem (bad year, format, roster, previous data, an empty folder)."""
@@ -101,14 +114,22 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
             prev_reports = load_previous_reports(previous)
         except GiprError as e:
             raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
+    submitted = None
+    if against is not None:
+        from ..published.against import load_submitted
+
+        try:
+            submitted, _roster = load_submitted(Path(against))
+        except GiprError as e:
+            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.against")) from None
     result = CheckRun()
     for path in collect_paths([Path(p) for p in paths]):
         report = None
-        err: ReadError | None = None
+        err: GiprError | None = None
         findings: list[Finding] = []
         try:
-            report = read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
-        except ReadError as e:
+            report = read_any(path, spec)
+        except GiprError as e:  # ReadError, or a published document's DocumentError
             err = e
         if report is not None:
             try:
@@ -117,6 +138,10 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
                 findings = check_report(report, ctx)
                 if prev_reports is not None and prev is None:
                     findings.append(messages.finding("previous.missing"))
+                if submitted is not None:
+                    from ..published.against import against_findings
+
+                    findings.extend(against_findings(report, submitted, str(against)))
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
                 err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
                                 "internal.error")
@@ -142,7 +167,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
 
 
 def export_records(paths: Sequence[str | Path], *, blank_as_zero: bool = False, fmt: str | None = None,
-                   on_error: Callable[[ReadError], None] | None = None
+                   on_error: Callable[[GiprError], None] | None = None
                    ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """``gipr export``: (records, errors); ``{"reports": records, "errors": errors}`` is its JSON."""
     spec = expected_spec(fmt, None)
@@ -150,8 +175,8 @@ def export_records(paths: Sequence[str | Path], *, blank_as_zero: bool = False, 
     errors: list[dict[str, str]] = []
     for path in collect_paths([Path(p) for p in paths]):
         try:
-            report = read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
-        except ReadError as e:
+            report = read_any(path, spec)
+        except GiprError as e:  # ReadError, DocumentError
             errors.append({"file": str(path), "code": e.code, "message": str(e)})
             if on_error is not None:
                 on_error(e)

@@ -27,18 +27,19 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def check_cmd(
     paths: list[Path] = typer.Argument(..., help="要校验的文件或文件夹（可以多个）", show_default=False),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 files）"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help="上年数据：工作簿、汇总表、文件夹或 gipr export 的 JSON，用于跨年度校验"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="上年数据：工作簿、汇总表、公开的年报（PDF/网页/Word）、文件夹或 gipr export 的 JSON，用于跨年度校验"),
     year: Optional[int] = typer.Option(None, "--year", help="本次收集的报告年度"),
     roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx），核对填报单位"),
     blank_as_zero: bool = typer.Option(False, "--blank-as-zero", help="把未填写的单元格按 0 计算（报告中会注明）"),
     annotate: Optional[Path] = typer.Option(None, "--annotate", help="为有问题的文件生成标注了问题的反馈工作簿，写入此文件夹"),
     fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019）；默认按文件中的标识或年度判断"),
+    against: Optional[Path] = typer.Option(None, "--against", help="公开的年报与报送的统计表比对：统计表、其文件夹或工作目录"),
 ) -> None:
-    """校验报送的统计表：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
+    """校验报送的统计表，或公开的年报（PDF、网页、Word、文本）：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
 
     退出码：0 没有错误；1 有文件存在错误；2 有文件无法读取或用法错误。"""
     result = run_check(paths, previous=previous, year=year, roster=roster, blank_as_zero=blank_as_zero,
-                       annotate=annotate, fmt=fmt, on_file=None if as_json else _print_file)
+                       annotate=annotate, fmt=fmt, on_file=None if as_json else _print_file, against=against)
     if as_json:
         print_json(result.to_json())
     else:

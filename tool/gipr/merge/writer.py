@@ -348,7 +348,7 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
         c = spec.cells[r.lhs[0]]
         labels["F:" + r.id] = (f"表{c.table} / 本年“{c.row}”对上年“{_prev_label(spec, r.id)}” / "
                                + " / ".join(c.column_path))
-    sev = {"error": ("错误", s["err_text"]), "info": ("提示", s["info_text"])}
+    sev = {"error": ("错误", s["err_text"]), "warning": ("警告", s["info_text"]), "info": ("提示", s["info_text"])}
 
     def rows() -> Iterator[str]:
         for i, x in enumerate(result.changes):

@@ -56,10 +56,15 @@ def _prev_units(pairs: Iterable[tuple[str, str, dict[str, Number | None]]]) -> d
 
 
 def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous:
-    """Last year's roll-up workbook, or last year's workspace folder."""
+    """Last year's roll-up workbook, last year's workspace folder, or last year's published
+    reports (a document, or a folder of documents or of ``gipr import --out`` workbooks)."""
+    from ..collect.workspace import find_workspace_dir
+    from ..published import is_document
     from ..spec import load_format
 
     path = Path(path)
+    if (path.is_dir() and find_workspace_dir(path) is None) or (path.is_file() and is_document(path)):
+        return _previous_from_reports(path)
     if path.is_dir():
         from ..collect.workspace import Workspace
 
@@ -88,6 +93,38 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
     else:
         units = _prev_units([(rep.unit_code, rep.unit_name, county)])
     return Previous(str(path), rep.year, spec.id, county, units, name)
+
+
+def _previous_from_reports(path: Path) -> Previous:
+    """Last year from reports read one by one (``check.load_previous_reports``: workbooks and
+    published documents).  One report is the county's own; several are units, and the county
+    is their cell-by-cell sum."""
+    from .. import messages
+    from ..check.findings import load_previous_reports
+    from ..rules import sum_inputs
+
+    try:
+        reps = load_previous_reports(path)
+    except GiprError as e:
+        raise GiprError(messages.CLI["previous_unreadable"].format(path=path, error=e),
+                        "merge.previous_unreadable") from None
+    if not reps:
+        raise GiprError(messages.CLI["previous_empty"].format(path=path), "merge.previous_missing")
+    spec = reps[0].spec
+    reps = [r for r in reps if r.spec.id == spec.id]
+    per_unit = []
+    for rep in reps:
+        inputs = {cid: rep.number(cid) for cid in input_ids(spec)}
+        per_unit.append((rep.unit_code, rep.unit_name, complete(spec, inputs)))
+    if len(reps) == 1:
+        county = per_unit[0][2]
+        name = reps[0].unit_name or ""
+    else:
+        ids = input_ids(spec)
+        county = complete(spec, sum_inputs(spec, [[u[2].get(cid) for cid in ids] for u in per_unit]))
+        name = ""
+    years = {r.year for r in reps if r.year}
+    return Previous(str(path), years.pop() if len(years) == 1 else None, spec.id, county, _prev_units(per_unit), name)
 
 
 def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[str, Number | None]]]:
@@ -157,6 +194,7 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
 
             msg = r.message.format(label=r.label, lhs=fmt_number(a), rhs=fmt_number(b)) if bad else ""
             rows.append(YearChange(code, name, r.lhs[0], a, b, "error" if bad else "", r.id, msg))
+        rows.extend(_in_force_changes(spec, code, name, this, last))
         for cid in common:
             a, b = this.get(cid), last.get(cid)
             if not a and not b:
@@ -183,6 +221,19 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
         seen.add(id(p))
         rows.append(YearChange(p[0], p[1], "", None, None, "info", "", "上年有该单位的数据，本年未汇总"))
     return rows
+
+
+def _in_force_changes(spec: Spec, code: str, name: str, this: Mapping[str, Number | None],
+                      last: Mapping[str, Number | None]) -> list[YearChange]:
+    """Table 二's 现行有效 cross-year plausibility (``rules.in_force_mismatches``) as warnings."""
+    from .. import messages
+    from ..rules import in_force_mismatches
+
+    out = []
+    for cid, nums in in_force_mismatches(spec, this, last):
+        msg = messages.text("previous.in_force", row=spec.cells[cid].row, **{k: _fmt(v) for k, v in nums.items()})
+        out.append(YearChange(code, name, cid, this.get(cid), last.get(cid), "warning", "", msg))
+    return out
 
 
 def _fmt(n: Number | None) -> str:

@@ -36,9 +36,9 @@ from __future__ import annotations
 
 from ..ooxml.container import (LIMITS, MAX_FILE_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_RATIO, MAX_READ_MEMORY_MB,
                                MAX_READ_SECONDS, MAX_SHEET_CELLS, MAX_SHEET_ROWS, MAX_TOTAL_BYTES, RATIO_FLOOR, ReadError, sniff)
-from .locate import normalize_label, prepare
+from .locate import normalize_label, prepare, similar_label
 from .reader import read_report, read_report_limited, spec_from_token, spec_token, warm_up
 
 __all__ = ["ReadError", "read_report", "read_report_limited", "spec_token", "spec_from_token", "warm_up", "LIMITS",
-           "sniff", "normalize_label", "prepare", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_MEMBERS", "MAX_RATIO",
+           "sniff", "normalize_label", "similar_label", "prepare", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_MEMBERS", "MAX_RATIO",
            "MAX_READ_MEMORY_MB", "MAX_READ_SECONDS", "MAX_SHEET_CELLS", "MAX_SHEET_ROWS", "MAX_TOTAL_BYTES", "RATIO_FLOOR"]

@@ -69,6 +69,12 @@ def _similar(found: str, expected: str) -> bool:
     return sm.ratio() >= 0.75
 
 
+def similar_label(found: str, expected: str) -> bool:
+    """Two normalised labels (``normalize_label``) that are recognisably the same official
+    label (a typo, an added word): the reader's tolerance, also used for published tables."""
+    return _similar(found, expected)
+
+
 def label_status(found_raw: Any, label_text: str) -> str:
     """exact | drift | changed | different."""
     if isinstance(found_raw, str) and found_raw == label_text:

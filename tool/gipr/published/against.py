@@ -1,0 +1,72 @@
+"""A published report against what the unit submitted (``gipr check PUBLISHED --against``).
+
+The submission is a workbook, a folder of workbooks, or a workspace (its ledger's current
+submission of the unit, matched by name through the roster).  Every cell where the published
+number differs from the submitted one is a warning with both numbers; a blank on one side
+and a number on the other is a difference too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import messages
+from ..check.findings import _ref, pick_previous
+from ..rules import printed_values, recompute
+from ..model import Finding, Report
+from ..values import Number, fmt_number
+
+__all__ = ["load_submitted", "compare", "against_findings"]
+
+
+def load_submitted(against: Path) -> tuple[list[Report], object]:
+    """(reports, roster or None) from a workbook, a folder of workbooks, or a workspace."""
+    from ..check.findings import load_previous_reports
+    from ..collect.workspace import find_workspace_dir
+
+    if against.is_dir() and find_workspace_dir(against) is not None:
+        from ..collect.workspace import Workspace
+        from ..read import ReadError, read_report_limited
+
+        with Workspace.open(against) as ws:
+            out = []
+            for code, sub in ws.ledger.current().items():
+                try:
+                    rep = read_report_limited(sub.archive_path, name=sub.file_name)
+                except ReadError:
+                    continue
+                u = ws.unit(code)
+                if u is not None and not rep.unit_name:
+                    rep.fields["unit_name"] = u.name
+                if u is not None:
+                    rep.identity.setdefault("unit_name", u.name)
+                out.append(rep)
+            return out, ws.roster
+    return load_previous_reports(against), None
+
+
+def compare(published: Report, submitted: Report) -> list[Finding]:
+    pv = printed_values(published, recompute(published))
+    sv = recompute(submitted)
+    out = []
+    for cid, c in published.spec.cells.items():
+        if cid not in submitted.spec.cells:
+            continue
+        a: Number | None = pv.get(cid)
+        b: Number | None = sv.get(cid)
+        if a is None and published.values.get(cid) is None:
+            continue  # not located in the document: already reported
+        if a == b:
+            continue
+        out.append(messages.finding("published.differs", cell=cid, ref=_ref(published, cid), path=c.label_path,
+                                    published=fmt_number(a) or messages.detail("unfilled"),
+                                    submitted=fmt_number(b) or messages.detail("unfilled")))
+    return out
+
+
+def against_findings(published: Report, submitted: list[Report], against: str) -> list[Finding]:
+    sub = pick_previous(published, submitted)
+    if sub is None:
+        return [messages.finding("against.missing", against=against, unit=published.unit_name or "？")]
+    found = compare(published, sub)
+    return found or [messages.finding("against.same", file=sub.file)]

@@ -1,0 +1,56 @@
+"""Old Word (.doc) and WPS (.wps) documents → .docx with LibreOffice, where it is installed.
+
+One soffice process per file, a private profile in a temporary folder (the user's profile
+is never touched), no macros (LibreOffice's default macro security in headless mode runs
+none), a wall-clock limit, and the child's whole process tree ended on timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+__all__ = ["soffice", "to_docx", "ConvertProblem"]
+
+CONVERT_SECONDS = 120
+
+
+class ConvertProblem(Exception):
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_docx(data: bytes, suffix: str) -> bytes:
+    exe = soffice()
+    if exe is None:
+        raise ConvertProblem("doc.no_converter")
+    with tempfile.TemporaryDirectory(prefix="gipr-lo-") as tmp:
+        t = Path(tmp)
+        src = t / f"in{suffix}"
+        src.write_bytes(data)
+        out = t / "out"
+        out.mkdir()
+        profile = (t / "profile").resolve().as_uri()
+        cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
+               "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(src)]
+        env = dict(os.environ, HOME=str(t), SAL_USE_VCLPLUGIN="svp")
+        try:
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=CONVERT_SECONDS, env=env)
+        except subprocess.TimeoutExpired:
+            raise ConvertProblem("doc.convert_failed", f"超过 {CONVERT_SECONDS} 秒") from None
+        except OSError as e:
+            raise ConvertProblem("doc.convert_failed", str(e)[:100]) from None
+        got = out / "in.docx"
+        if not got.exists():
+            err = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:120]
+            raise ConvertProblem("doc.convert_failed", err or f"exit {proc.returncode}")
+        return got.read_bytes()

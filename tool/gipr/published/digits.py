@@ -1,0 +1,196 @@
+"""Taking apart digits that flattened text glued together, with the rules.
+
+“210000021” under 一、本年新收… (seven columns) can be 21|0|0|0|0|0|21 or 2|10|0|0|0|0|21 or
+…: every way of cutting the run into the row's number of cells, without leading zeros, is a
+candidate.  The rules then choose: a row's 总计 is the sum of its other columns (rule C for
+table 三, rule E for the groups of table 四, both read from the format's total rules), and the
+columns of table 三 must satisfy the column rules (A, D).  Exactly one consistent split → it
+is taken (and said so); more than one → the candidates are listed and the cells stay
+unknown.  Nothing is ever guessed.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from ..spec import Spec
+
+__all__ = ["splits", "row_ok", "resolve"]
+
+MAX_CANDIDATES = 20_000  # splits of one run
+MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column rules
+
+
+def splits(run: str, n: int) -> list[tuple[int, ...]] | None:
+    """Every cut of ``run`` into ``n`` numbers without leading zeros; None when too many."""
+    out: list[tuple[int, ...]] = []
+    if not run.isdigit() or n <= 0 or len(run) < n:
+        return out
+    for cand in _cuts(run, n, None, ()):
+        out.append(cand)
+        if len(out) > MAX_CANDIDATES:
+            return None
+    return out
+
+
+def _cuts(s: str, m: int, target: int | None, acc: tuple[int, ...]):
+    """Cuts of ``s`` into ``m`` numbers (no leading zeros); with ``target``, only cuts whose
+    numbers add up to it (pruned as it goes: no part, and no partial sum, may exceed it)."""
+    if m == 0:
+        if not s and (target is None or target == 0):
+            yield acc
+        return
+    if len(s) < m:
+        return
+    if m == 1:
+        if s == "0" or s[0] != "0":
+            v = int(s)
+            if target is None or v == target:
+                yield (*acc, v)
+        return
+    longest = len(s) - (m - 1)
+    if s[0] == "0":
+        longest = 1
+    if target is not None:
+        longest = min(longest, len(str(target)))
+    for j in range(1, longest + 1):
+        v = int(s[:j])
+        if target is not None and v > target:
+            break
+        yield from _cuts(s[j:], m - 1, None if target is None else target - v, (*acc, v))
+
+
+def _total_rules(spec: Spec, cids: list[str]) -> list[tuple[int, list[int]]]:
+    """(index of the total, indexes of its parts) among ``cids`` for every total rule whose
+    cells all lie in this row."""
+    pos = {c: i for i, c in enumerate(cids)}
+    out = []
+    for r in spec.rules_of("total"):
+        if len(r.lhs) == 1 and r.lhs[0] in pos and all(x in pos for x in r.rhs):
+            out.append((pos[r.lhs[0]], [pos[x] for x in r.rhs]))
+    return out
+
+
+def row_ok(spec: Spec, cids: list[str], cand: tuple[int, ...]) -> bool:
+    return all(cand[t] == sum(cand[p] for p in parts) for t, parts in _total_rules(spec, cids))
+
+
+def candidates(spec: Spec, cids: list[str], run: str) -> list[tuple[int, ...]] | None:
+    """The cuts of ``run`` into the row's cells that satisfy the row's total rules (C: the
+    last cell is the sum of the others; E: each group of four and its 总计).  Groups that
+    end in their total are cut total-first, so only sums that can hold are tried.  None
+    when there are more than :data:`MAX_CANDIDATES`."""
+    n = len(cids)
+    if not run.isdigit() or len(run) < n:
+        return []
+    rules = _total_rules(spec, cids)
+    # consecutive groups [parts…, total] covering the row (table 三 rows: one; table 四: three)
+    groups: list[tuple[int, int]] = []
+    i = 0
+    for t, parts in sorted(rules):
+        if sorted(parts) == list(range(i, t)):
+            groups.append((i, t))
+            i = t + 1
+    if not groups or i != n:
+        out = []
+        for cand in _cuts(run, n, None, ()):
+            if row_ok(spec, cids, cand):
+                out.append(cand)
+                if len(out) > MAX_CANDIDATES:
+                    return None
+        return out
+    found: list[tuple[int, ...]] = []
+
+    def rec(s: str, g: int, acc: tuple[int, ...]) -> bool:
+        if g == len(groups):
+            if not s:
+                found.append(acc)
+            return len(found) <= MAX_CANDIDATES
+        a, t = groups[g]
+        width = t - a + 1
+        rest = sum(tt - aa + 1 for aa, tt in groups[g + 1:])
+        for glen in range(width, len(s) - rest + 1):  # the digits this group takes
+            chunk = s[:glen]
+            for k in range(1, glen - (width - 1) + 1):  # the digits of its total
+                tail = chunk[glen - k:]
+                if len(tail) > 1 and tail[0] == "0":
+                    continue
+                total = int(tail)
+                for parts in _cuts(chunk[:glen - k], width - 1, total, ()):
+                    if not rec(s[glen:], g + 1, (*acc, *parts, total)):
+                        return False
+        return True
+
+    if not rec(run, 0, ()):
+        return None
+    return found
+
+
+def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list[str], list[tuple[int, ...]]]],
+            groups: list[tuple[list[str], int]] | None = None) -> tuple[dict[str, int], dict[str, list[tuple[int, ...]]]]:
+    """Choose among the row candidates (already filtered by the row rules) with the column
+    rules (equal and total rules whose cells span several rows).
+
+    ``known``: cell id → number (None unknown) for the cells read directly; ``rows``: a key →
+    (its cell ids, its candidates).  Returns (cell id → number for rows decided, key → the
+    remaining candidates for rows left undecided).
+    """
+    decided: dict[str, int] = {}
+    open_rows: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}
+    for key, (cids, cands) in rows.items():
+        if len(cands) == 1:
+            decided.update(zip(cids, cands[0]))
+        elif cands:
+            open_rows[key] = (cids, cands)
+    if not open_rows:
+        return decided, {}
+    keys = list(open_rows)
+    combos = 1
+    for k in keys:
+        combos *= len(open_rows[k][1])
+    if combos > MAX_COMBOS:
+        return decided, {k: open_rows[k][1] for k in keys}
+    base = dict(known)
+    base.update(decided)
+    group_sums = [(set(ids), val) for ids, val in (groups or [])]
+    rules = [r for r in spec.rules_of("equal", "total")]
+    involved = {c for k in keys for c in open_rows[k][0]}
+    rules = [r for r in rules if involved & (set(r.lhs) | set(r.rhs))]
+    def side(ids: list[str], env: dict) -> int | None:
+        total = 0
+        pending = set()
+        for cid in ids:
+            v = env.get(cid)
+            if v is None:
+                pending.add(cid)
+            else:
+                total += v
+        for gids, gval in group_sums:  # a group printed as one row stands for its cells
+            if gids <= pending:
+                pending -= gids
+                total += gval
+        return None if pending else total
+
+    good: list[tuple[tuple[int, ...], ...]] = []
+    for combo in product(*(open_rows[k][1] for k in keys)):
+        env = dict(base)
+        for k, cand in zip(keys, combo):
+            env.update(zip(open_rows[k][0], cand))
+        ok = True
+        for r in rules:
+            lhs, rhs = side(r.lhs, env), side(r.rhs, env)
+            if lhs is not None and rhs is not None and lhs != rhs:
+                ok = False
+                break
+        if ok:
+            good.append(combo)
+            if len(good) > 50:
+                break
+    remaining: dict[str, list[tuple[int, ...]]] = {}
+    for i, k in enumerate(keys):
+        options = sorted({g[i] for g in good})
+        if len(options) == 1:
+            decided.update(zip(open_rows[k][0], options[0]))
+        else:
+            remaining[k] = options if options else open_rows[k][1]
+    return decided, remaining

@@ -1,0 +1,302 @@
+"""Find the three statistics tables in a published document by their official labels.
+
+A published table is a grid of cells like a worksheet, but no two publishers lay it out
+alike: the group labels (三、本年度办理结果, （三）不予公开 …) sit in merged cells of any
+width, table 二 is four small tables, a table runs over two pages with its header
+repeated, and flattened text has no cells at all.  So tables are found row by row: a row's
+label cells are matched against the format's row labels (the workbook reader's label
+normalisation and typo tolerance, :func:`gipr.read.normalize_label` / ``_similar``), and the
+value cells after the last label are that row's cells in the format's column order.
+
+Tolerated and reported (info, naming the label as printed): typos, “1、” for “1.”, a
+shortened label (“1.逾期不补正”), 规范性文件 for 行政规范性文件, a local column label
+(本年处理决定数量 for 本年收费金额), （六）其他处理 printed as one row in the 2021 format (its
+three cells stay unknown; the row's numbers are kept as a group for the rules).  A row whose
+cells cannot be aligned with the format's columns is an error and is not read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import messages
+from ..model import Finding
+from ..read import normalize_label, similar_label
+from ..spec import Spec, type_rules
+from ..values import Number, Value, parse_printed
+from . import digits
+from .grid import Cell, Document
+
+__all__ = ["Located", "locate"]
+
+_RUN = re.compile(r"^\d+$")
+_NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
+
+
+@dataclass
+class Located:
+    values: dict[str, Value] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)  # cell id → where it was printed
+    findings: list[Finding] = field(default_factory=list)
+    groups: list[tuple[list[str], Number]] = field(default_factory=list)  # cells printed as one number
+    tables: set[str] = field(default_factory=set)  # t2/t3/t4 found
+    # rows whose numbers could not be aligned, reported only if no later row of the same
+    # label is read (a label mentioned in the text before the table is not the table)
+    unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
+
+
+@dataclass
+class _Row:
+    key: str  # table id + row id
+    table: str
+    label: str  # official leaf label
+    norm: str
+    cids: list[str]  # value cells in column order
+    col_labels: list[str]
+    order: int
+    block: str | None = None  # t2 block heading
+
+
+def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
+    rows: list[_Row] = []
+    groups: dict[str, list[_Row]] = {}  # normalised group label → its leaf rows (t3)
+    for t in spec.tables:
+        by_row: dict[str, list] = {}
+        for cid in t.cells:
+            c = spec.cells[cid]
+            by_row.setdefault(c.row_id, []).append(c)
+        for rid, cells in by_row.items():
+            cells.sort(key=lambda c: c.colx)
+            c0 = cells[0]
+            label = c0.row_path[-1] if c0.row_path else ""
+            r = _Row(f"{t.id}.{rid}", t.id, label, normalize_label(label), [c.id for c in cells],
+                     [c.column_path[-1] for c in cells], len(rows),
+                     c0.row_path[0] if t.id == "t2" and len(c0.row_path) > 1 else None)
+            rows.append(r)
+            if t.id == "t3" and len(c0.row_path) >= 3:
+                groups.setdefault(normalize_label(c0.row_path[-2]), []).append(r)
+    return rows, groups
+
+
+def _strip_no(n: str) -> tuple[str, str]:
+    m = _NUMBERING.match(n)
+    return (m.group(1), n[m.end():]) if m else ("", n)
+
+
+def _subseq(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
+    """The format row a printed label names: exact (normalised), a typo, or shortened."""
+    exact = [r for r in rows if r.norm == norm]
+    if exact:
+        later = [r for r in exact if r.order > after]
+        return (later or exact)[0], "exact"
+    similar = [r for r in rows if r.norm and similar_label(norm, r.norm)]
+    if similar:
+        later = [r for r in similar if r.order > after]
+        return (later or similar)[0], "changed"
+    no, rest = _strip_no(norm)
+    if no and len(rest) >= 2:
+        short = [r for r in rows if r.order > after and _strip_no(r.norm)[0] == no and _subseq(rest, _strip_no(r.norm)[1])]
+        if short:
+            return short[0], "short"
+    return None
+
+
+def _is_value(text: str) -> bool:
+    if text == "" or _RUN.match(text):
+        return True
+    v = parse_printed(text, "amount", None)
+    return v.state in ("number", "na", "blank")
+
+
+def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
+    """A table row broken across two pages (Word lets rows break by default): the last row
+    of a page's table and the first row of the next page's table are one row when only
+    their joined label is an official label."""
+    known = {r.norm for r in rows} | set(groups)
+
+    def label(row: list[Cell | None]) -> str:
+        texts = [c.text for c in row if c is not None and c.text and not _is_value(c.text)]
+        return normalize_label(texts[-1]) if texts else ""
+
+    tables = doc.tables
+    for a, b in zip(tables, tables[1:]):
+        if not (a.rows and b.rows and a.where.startswith("第") and b.where.startswith("第")):
+            continue
+        last, first = a.rows[-1], b.rows[0]
+        if len(last) != len(first) or label(last) in known or label(first) in known:
+            continue
+        merged: list[Cell | None] = []
+        for x, y in zip(last, first):
+            if x is None or y is None:
+                merged.append(x or y)
+            else:
+                merged.append(Cell(x.text + y.text, x.where if x.text or not y.text else y.where))
+        if label(merged) in known:
+            a.rows[-1] = merged
+            del b.rows[0]
+
+
+def locate(doc: Document, spec: Spec) -> Located:
+    out = Located()
+    rows, groups = _rows(spec)
+    _join_page_breaks(doc, rows, groups)
+    t4_cells = [c for c in spec.table("t4").cells]
+    t4_norms = {normalize_label(lab.text) for lab in spec.table("t4").labels}
+    block_heads = {normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "corner"}
+    after = -1
+    header: list[str] = []  # column labels printed for the current table 二 block
+    in_t4 = False
+    glued: dict[str, tuple[list[str], list[tuple[int, ...]], str, str]] = {}
+    known: dict[str, int | None] = {}
+    for table in doc.tables:
+        for grow in table.rows:
+            cells = [c for c in grow if c is not None]
+            if not cells:
+                continue
+            last_label = -1
+            for i, c in enumerate(cells):
+                if not _is_value(c.text):
+                    last_label = i
+            labels = [c for c in cells[:last_label + 1] if c.text.strip()]
+            vals = cells[last_label + 1:]
+            norms = [normalize_label(c.text) for c in labels]
+            if norms and norms[0] in block_heads:
+                header = [c.text for c in labels[1:]]
+                continue
+            if "行政复议" in norms or ("行政诉讼" in norms and not in_t4):
+                in_t4 = True
+            blank = not vals or all(v.text == "" for v in vals)
+            if in_t4 and not blank and (not norms or all(n in t4_norms for n in norms)) and "t4" not in out.tables:
+                _assign(out, spec, "t4", t4_cells, vals, labels[-1].text if labels else "", glued, known)
+                in_t4 = False
+                continue
+            if not labels:
+                continue
+            hit = None
+            n = norms[-1]
+            for n in reversed(norms):
+                hit = _match(n, rows, after)
+                if hit or n in groups:
+                    break
+            if hit is None and n in groups and not blank:
+                leaf = labels[norms.index(n)]
+                _group_row(out, spec, groups[n], leaf, vals)
+                after = max(after, max(r.order for r in groups[n]))
+                continue
+            if hit is None:
+                if blank:
+                    header.extend(c.text for c in labels)
+                continue
+            leaf = labels[norms.index(n)]
+            row, how = hit
+            if not vals:
+                continue  # the label alone (a heading, a mention in the text)
+            if row.cids[0] in out.values:
+                continue  # a repeated header/row on a following page: the first one counts
+            after = row.order
+            if how != "exact" or leaf.text.strip() != row.label:  # even “1、” for “1.”: said as printed
+                code = {"changed": "published.label_typo", "short": "published.label_short"}.get(how, "published.label_drift")
+                out.findings.append(messages.finding(code, severity="info", found=leaf.text, expected=row.label,
+                                                     ref=leaf.where, path=f"表{spec.cells[row.cids[0]].table}"))
+            if row.table == "t2":
+                _check_header(out, spec, row, header)
+            _assign(out, spec, row.key, row.cids, vals, leaf.text, glued, known)
+            if row.table == "t2":
+                header = []
+    _split_glued(out, spec, glued, known)
+    for key, (table_id, finding) in out.unaligned.items():
+        cid = finding.cell or next((c for r in rows if r.key == key for c in r.cids[:1]), None) \
+            if key != "t4" else t4_cells[0]
+        if cid is not None and cid not in out.values:
+            out.findings.append(finding)
+            out.tables.add(table_id)
+    return out
+
+
+def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> None:
+    """Table 二: the column labels printed above this row against the format's."""
+    printed = [h for h in header if normalize_label(h) not in ("信息内容",)]
+    if len(printed) != len(row.col_labels):
+        return
+    for got, want in zip(printed, row.col_labels):
+        if normalize_label(got) != normalize_label(want):
+            out.findings.append(messages.finding("published.column_local", found=got, expected=want,
+                                                 row=row.label, path=f"表二 / {row.label}"))
+
+
+def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell], label: str,
+            glued: dict, known: dict) -> None:
+    t = spec.cells[cids[0]].table
+    texts = [v.text for v in vals]
+    if len(vals) > len(cids) and all(x == "" for x in texts[len(cids):]):
+        vals = vals[:len(cids)]
+    if len(vals) < len(cids) and len(vals) == 1 and _RUN.match(texts[0]) and len(texts[0]) >= len(cids):
+        cands = digits.candidates(spec, cids, texts[0])
+        glued[key] = (cids, cands, texts[0], vals[0].where, label)  # None: too many to list
+        out.tables.add(spec.cells[cids[0]].table_id)
+        return
+    if len(vals) != len(cids):
+        out.unaligned.setdefault(key, (spec.cells[cids[0]].table_id, messages.finding(
+            "published.row_unaligned", table=t, label=label, n=len(cids), found=len(vals),
+            printed="｜".join(texts)[:120], ref=vals[0].where)))
+        return
+    out.tables.add(spec.cells[cids[0]].table_id)
+    for cid, v in zip(cids, vals):
+        c = spec.cells[cid]
+        val = parse_printed(v.text, c.type, c.unit, type_rules(spec, c.type))
+        out.values[cid] = val
+        out.where[cid] = v.where
+        known[cid] = val.number if val.state == "number" else None  # type: ignore[assignment]
+
+
+def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell]) -> None:
+    """A group (（六）其他处理) printed as one row: its leaf cells stay unknown; the row's
+    numbers are kept per column so the rules still add them up."""
+    n = len(leaves[0].cids)
+    if len(vals) != n:
+        out.findings.append(messages.finding("published.row_unaligned", table="三", label=leaf.text, n=n,
+                                             found=len(vals), printed="｜".join(v.text for v in vals)[:120],
+                                             ref=vals[0].where if vals else None))
+        return
+    for i, v in enumerate(vals):
+        c = spec.cells[leaves[0].cids[i]]
+        val = parse_printed(v.text, c.type, c.unit, type_rules(spec, c.type))
+        ids = [r.cids[i] for r in leaves]
+        for cid in ids:
+            out.values[cid] = Value("blank", None, "")
+            out.where[cid] = v.where
+        if val.state == "number":
+            out.groups.append((ids, val.number))  # type: ignore[arg-type]
+    out.findings.append(messages.finding("published.group_row", found=leaf.text, n=len(leaves), ref=leaf.where,
+                                         path="表三"))
+
+
+def _split_glued(out: Located, spec: Spec, glued: dict, known: dict) -> None:
+    if not glued:
+        return
+    decided, remaining = digits.resolve(spec, known, {k: (v[0], v[1] or []) for k, v in glued.items()}, out.groups)
+    for key, (cids, cands, run, where, label) in glued.items():
+        if key in remaining or not cands:
+            shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
+            if cands is None:
+                shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
+            out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
+                                                 n=len(remaining.get(key) or []) if cands is not None
+                                                 else f"{digits.MAX_CANDIDATES}+",
+                                                 candidates=shown or messages.detail("no_split"), ref=where))
+            for cid in cids:
+                out.values[cid] = Value("blank", None, run, None, None, "published.digits_ambiguous")
+                out.where[cid] = where
+            continue
+        nums = [decided[c] for c in cids]
+        for cid, n in zip(cids, nums):
+            out.values[cid] = Value("number", n, str(n))
+            out.where[cid] = where
+        out.findings.append(messages.finding("published.digits_split", label=label, run=run,
+                                             split="｜".join(str(x) for x in nums), ref=where))

@@ -1,0 +1,78 @@
+"""Numbers stated in a published report's text, compared with its tables.
+
+The standard facts a report's text states: the applications received (收到/受理 … 申请 N 件),
+the administrative reviews (行政复议 N 件), the lawsuits (行政诉讼 N 件) and the applications
+carried over (上年结转 N 件, 结转下年度 N 件).  A mismatch is a warning quoting the
+sentence: the text may describe a narrower scope (one office, one kind of application).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import messages
+from ..model import Finding, Report
+from ..values import Number, fmt_number
+
+__all__ = ["narrative_findings", "stated_facts"]
+
+_N = r"(\d{1,7})\s*"
+_FACTS: list[tuple[str, str, list[str], re.Pattern]] = [
+    ("new", "收到政府信息公开申请", ["t3.new.total"],
+     re.compile(r"(?:收到|受理|新收)[^。；，,、]{0,16}?政府信息(?:公开)?申请(?:共|数量为?|总数为?)?" + _N + "[件条个]")),
+    ("new", "收到政府信息公开申请", ["t3.new.total"],
+     re.compile(r"(?:共|全年)?(?:收到|受理|新收)(?:了)?(?:依申请公开(?:申请)?|申请)" + _N + "[件条个]")),
+    ("new", "收到政府信息公开申请", ["t3.new.total"],
+     re.compile(r"(?:收到|受理|新收)(?:了)?" + _N + r"件(?:政府信息)?(?:公开)?(?:依申请公开|申请)")),
+    ("carry", "上年结转申请", ["t3.carry.total"],
+     re.compile(r"(?:上一?年度?|\d{4}年度?)结转(?:的)?(?:政府信息公开)?(?:申请)?(?:数量为?)?" + _N + "件")),
+    ("next", "结转下年度申请", ["t3.next.total"],
+     re.compile(r"(?:结转|转入|顺延)(?:到|至)?(?:下一?年度?|\d{4}年度?)(?:继续办理|答复|办理)?(?:的申请)?(?:共|数量为?)?" + _N + "件")),
+    ("next", "结转下年度申请", ["t3.next.total"],
+     re.compile(_N + r"件(?:申请)?[^。；，]{0,16}(?:结转|顺延)(?:到|至)?下一?年度")),
+    ("review", "行政复议", ["t4.cases.review_total"],
+     re.compile(r"行政复议(?:案件|申请)?(?:共|数量为?)?" + _N + "[件起]")),
+    ("suit", "行政诉讼", ["t4.cases.direct_total", "t4.cases.after_total"],
+     re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为?)?" + _N + "[件起]")),
+]
+_SENTENCE = re.compile(r"[^。；！？\n]*")
+
+
+def stated_facts(text: str) -> list[tuple[str, str, list[str], int, str]]:
+    """(fact, words, cell ids, number, sentence) for every standard fact the text states."""
+    out = []
+    seen: set[tuple[int, str]] = set()
+    for fact, what, cells, pat in _FACTS:
+        for m in pat.finditer(text):
+            if (m.start(1), fact) in seen:
+                continue
+            seen.add((m.start(1), fact))
+            start = max(text.rfind(ch, 0, m.start()) for ch in "。；！？\n") + 1
+            ends = [i for i in (text.find(ch, m.end()) for ch in "。；！？\n") if i != -1]
+            end = min(ends) if ends else len(text)
+            sentence = text[start:end].strip()
+            if len(sentence) > 120:
+                sentence = sentence[:119] + "…"
+            out.append((fact, what, cells, int(m.group(1)), sentence))
+    return out
+
+
+def narrative_findings(report: Report, values: dict[str, Number | None]) -> list[Finding]:
+    out = []
+    told: set[tuple[str, int]] = set()
+    # only the narrative before the tables' own labels is the text; the tables are not text
+    for fact, what, cells, n, sentence in stated_facts(report.text):
+        if any(c not in report.spec.cells for c in cells):
+            continue
+        nums = [values.get(c) for c in cells]
+        if fact == "suit":
+            nums = [x for x in nums if x is not None] or [None]
+        if any(x is None for x in nums):
+            continue
+        table_n = sum(nums)  # type: ignore[arg-type]
+        if table_n == n or (fact, n) in told:
+            continue
+        told.add((fact, n))
+        out.append(messages.finding("published.text_mismatch", sentence=sentence, what=what, text_n=n,
+                                    table_n=fmt_number(table_n), cell=cells[0], path=report.spec.cells[cells[0]].label_path))
+    return out

@@ -1,0 +1,14 @@
+"""Plain text copied from a web page or a PDF → Document (one table of token rows)."""
+
+from __future__ import annotations
+
+from .grid import MAX_TEXT_CHARS, Document, Table, tokens_to_rows
+from .html import decode_page
+
+__all__ = ["parse_text"]
+
+
+def parse_text(data: bytes, name: str) -> Document:
+    text = decode_page(data)[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    lines = [(line, f"第{i}行") for i, line in enumerate(text.split("\n"), 1)]
+    return Document("text", text, [Table(tokens_to_rows(lines), "正文")])
