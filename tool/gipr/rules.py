@@ -291,9 +291,10 @@ def in_force_mismatches(spec: Spec, values: Mapping[str, Number | None], previou
 
 
 def holds(spec: Spec, rule: Rule, values: Mapping[str, Number | None],
-          previous: Mapping[str, Number | None] | None = None) -> bool | None:
-    """True / False for a rule instance, None when it cannot be evaluated."""
-    s = sides(rule, values, previous)
+          previous: Mapping[str, Number | None] | None = None, groups: Groups | None = None) -> bool | None:
+    """True / False for a rule instance, None when it cannot be evaluated.  ``groups``: cells
+    printed as one number (see ``Groups``)."""
+    s = sides(rule, values, previous, groups)
     if s is None:
         return None
     return agree(spec, *s)
