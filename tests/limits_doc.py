@@ -36,6 +36,7 @@ def limits() -> list[Limit]:
     from gipr import check as checks
     from gipr import read
     from gipr.collect import collect, mailparse
+    from gipr.ui import app as ui_app
 
     return [
         Limit("单个文件大小", _mb(read.MAX_FILE_BYTES),
@@ -84,6 +85,12 @@ def limits() -> list[Limit]:
               "截短，保留扩展名", ("collect.mailparse.MAX_NAME_CHARS",)),
         Limit("一次收集的文件夹中的文件数", f"{collect.MAX_WALK_FILES:,} 个", "gipr collect 遍历文件夹",
               "“文件夹中的文件超过 … 个，其余的未收集”（source.too_many_files）", ("collect.collect.MAX_WALK_FILES",)),
+        Limit("网页工作台一次上传的文件数", f"{ui_app.MAX_UPLOAD_FILES} 个", "gipr ui 的收集页面（/api/collect）",
+              "拒绝本次上传（413）：“一次最多上传 … 个文件”（ui.upload_too_many）；什么都没有收集",
+              ("ui.app.MAX_UPLOAD_FILES",)),
+        Limit("网页工作台一次上传的总大小", _mb(ui_app.MAX_UPLOAD_BYTES), "同上，边接收边计数",
+              "拒绝本次上传（413）：“上传的内容太大”（ui.upload_too_large）；每个文件另受“单个文件大小”的限制",
+              ("ui.app.MAX_UPLOAD_BYTES",)),
         Limit("消息中引用的单元格内容", f"{checks.MAX_RAW_SHOWN} 个字符", "gipr check / collect 的校验说明",
               "超出部分以“…”省略", ("check.findings.MAX_RAW_SHOWN",)),
     ]

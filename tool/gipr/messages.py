@@ -326,3 +326,38 @@ def finding(code: str, *, severity: str | None = None, cell: str | None = None, 
 
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+# ---------------------------------------------------------------------------------------------
+# The workspace lock: what its holder writes down, and how a waiting process names it.
+LOCK: dict[str, str] = {
+    "owner": "{purpose}（{who}，进程 {pid}，{since} 开始）",
+    "holder": "（正在使用的是：{holder}）",
+}
+
+# ---------------------------------------------------------------------------------------------
+# The local web workbench (gipr ui): refusals, results and the one line it prints.
+UI: dict[str, str] = {
+    "bad_host": "拒绝访问：请求的主机名不是本机的 gipr 工作台（只接受 127.0.0.1 或 localhost）。",
+    "bad_token": "拒绝访问：访问令牌不正确。请使用 gipr ui 启动时显示的完整网址。",
+    "no_token": "拒绝访问：缺少访问令牌。请使用 gipr ui 启动时显示的完整网址（含 token=…）打开工作台。",
+    "bad_method": "不支持这种请求方式。",
+    "cross_site": "拒绝访问：请求来自其他网站。",
+    "no_csrf": "拒绝访问：请求缺少页面校验码（CSRF）。请刷新页面后重试。",
+    "not_found": "找不到这个页面或文件。",
+    "internal": "内部错误：{error}。这是 gipr 的缺陷，请把这行报告给维护者。已有数据未被修改。",
+    "upload_none": "没有收到文件：请选择或拖入要收集的报表或邮件（.eml）。",
+    "upload_too_many": "一次最多上传 {limit} 个文件，本次有 {n} 个以上。请分批上传。",
+    "upload_too_large": "上传的内容太大（超过 {limit} MB）。请分批上传。",
+    "upload_bad": "上传的内容无法解析（{detail}）。请重新选择文件上传。",
+    "upload_source": "网页上传：{name}",
+    "bad_form": "请求参数不正确：{detail}",
+    "unknown_unit": "单位名册中没有代码为“{code}”的单位。",
+    "unknown_submission": "台账中没有报送 #{id}。",
+    "no_feedback": "报送 #{id} 没有可标注的问题，或文件无法读取，无法生成反馈表。",
+    "confirm_mismatch": "确认的单位数（{confirm}）与将要发送的单位数（{planned}）不一致，未发送。请重新预览后再确认。",
+    "started": "gipr 工作台已启动（工作目录 {root}）。在浏览器中打开上面的网址；按 Ctrl-C 停止。",
+    "open_host_warning": ("警告：工作台监听在 {host} 上，同一网络中的其他电脑也能连接（仍需访问令牌）。"
+                          "只在确有需要时这样做；默认只监听本机 127.0.0.1。"),
+    "stopped": "gipr 工作台已停止。",
+}

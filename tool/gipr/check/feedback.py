@@ -155,3 +155,28 @@ def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Find
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.activate()
+
+
+def submission_feedback(ws, sub, unit: Unit | None = None) -> tuple[str, bytes] | None:
+    """The feedback workbook of ledger submission ``sub`` as (file name, bytes): its archived
+    bytes read again, marked with the findings the ledger recorded.  None when the archived
+    file cannot be read.  (What ``gipr remind`` attaches and the workbench downloads.)"""
+    import tempfile
+
+    from ..read import ReadError, read_report_limited
+
+    try:
+        data = ws.ledger.read_archived(sub.sha256)
+        report = read_report_limited(data, name=sub.file_name, spec=ws.spec)  # an archived file is still hostile
+    except (OSError, ReadError):
+        return None
+    findings = []
+    for d in sub.findings:
+        try:
+            findings.append(Finding(**{k: d.get(k) for k in ("code", "severity", "message", "cell", "ref", "path",
+                                                             "rule")}))
+        except TypeError:
+            continue
+    with tempfile.TemporaryDirectory(prefix="gipr-feedback-") as tmp:
+        path = write_feedback(report, findings, tmp, unit=unit, year=ws.year)
+        return path.name, path.read_bytes()

@@ -15,6 +15,7 @@ from . import merge as cli_merge  # noqa: F401
 from . import check as cli_check  # noqa: F401  (check, export)
 from . import mail as cli_mail  # noqa: F401  (send, remind)
 from . import importer as cli_import  # noqa: F401  (import)
+from . import ui as cli_ui  # noqa: F401  (ui)
 from .app import app, err_console
 from ..errors import GiprError
 from ..spec import SpecError

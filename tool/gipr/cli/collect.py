@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -12,20 +10,9 @@ from rich.markup import escape
 
 from .app import FitColumn, app, console, err_console, fit_table, print_json
 from ..errors import GiprError
+from ..collect.workspace import who_am_i
 
 WS_HELP = "工作目录（默认：当前文件夹）"
-
-
-def _who() -> str:
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001
-        user = "unknown"
-    try:
-        host = socket.gethostname()
-    except Exception:  # noqa: BLE001
-        host = ""
-    return f"{user}@{host}" if host else user
 
 
 @app.command("init")
@@ -198,12 +185,12 @@ def status_cmd(
                 raise GiprError("--use 和 --unuse 不能同时使用。", "usage")
             with ws.lock():
                 if use is not None:
-                    o = pin_submission(led, roster, use[0], int(use[1]), _who(), note)
+                    o = pin_submission(led, roster, use[0], int(use[1]), who_am_i(), note)
                     u = ws.unit(o.unit_code)
                     console.print(f"已指定：{escape(u.name if u else o.unit_code)} 采用报送 #{o.submission_id}"
                                   f"（{escape(o.set_by)}，记入台账）。")
                 else:
-                    o = pin_submission(led, roster, unuse, None, _who(), note)  # type: ignore[arg-type]
+                    o = pin_submission(led, roster, unuse, None, who_am_i(), note)  # type: ignore[arg-type]
                     u = ws.unit(o.unit_code)
                     console.print(f"已取消 {escape(u.name if u else o.unit_code)} 的人工指定，恢复为最新报送。")
         data = status_report(ws, verify=verify)

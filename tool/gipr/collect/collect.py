@@ -238,17 +238,20 @@ class Collector:
                 self._collect_mbox(it.path)
         return self.result
 
-    def _read_file(self, path: Path) -> bytes | None:
+    def _read_file(self, path: Path, name: str | None = None, source: str | None = None) -> bytes | None:
+        """The file's bytes, or None with a skipped outcome (too large, unreadable) that
+        names it as ``name``/``source`` when given (an upload: the client's name)."""
+        label, where = name or _shown(path.name), source or _shown(path)
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 self.result.skipped.append(Outcome(
-                    _shown(path.name), _shown(path), "skipped", code="file.too_large",
+                    label, where, "skipped", code="file.too_large",
                     reason=f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未收集"))
                 return None
             return path.read_bytes()
         except OSError as e:
-            self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped", code="source.unreadable",
+            self.result.skipped.append(Outcome(label, where, "skipped", code="source.unreadable",
                                                reason=f"无法读取：{e.strerror or e}"))
             return None
 
@@ -262,6 +265,31 @@ class Collector:
             data, file_name=clean_file_name(_shown(path.name)) or "未命名", raw_name=None, content_type="",
             source_kind="file", source_key=f"file:{abspath}", source=abspath, source_path=abspath,
             received_at=_mtime_iso(path), mail=None)
+
+    def collect_upload(self, path: Path, name: str) -> None:
+        """A file received by upload (gipr ui) and saved under a name gipr chose: collected
+        as an explicitly named file is (a message as a message, anything else as a workbook),
+        recording the client's ``name`` only as the file name, like an attachment's, and the
+        upload as the source.  The same bytes uploaded again are not recorded twice."""
+        import hashlib
+
+        from .. import messages
+        from .mailparse import sniff_file
+
+        name = clean_file_name(name) or "未命名"
+        source = messages.UI["upload_source"].format(name=name)
+        data = self._read_file(path, name, source)
+        if data is None:
+            return
+        kind = sniff_file(path)
+        if kind in ("eml", "msg"):
+            self.collect_message(data, origin=source, received_fallback=utc_now(), display_name=name)
+        elif kind == "mbox":
+            self._collect_mbox(path)
+        else:
+            self._collect_bytes(data, file_name=name, raw_name=None, content_type="", source_kind="file",
+                                source_key=f"upload:{hashlib.sha256(data).hexdigest()}", source=source,
+                                source_path=None, received_at=utc_now(), mail=None)
 
     def _collect_message_file(self, path: Path) -> None:
         data = self._read_file(path)

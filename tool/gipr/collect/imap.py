@@ -444,16 +444,18 @@ def _remember(led, s: ImapSettings, folder: str, uidvalidity: int, uid: int, siz
 
 
 def imap_fetcher(ws, since: str | None, folder: str | None,
-                 on_fetched: Callable[[ImapResult], None] | None = None) -> Callable[[Any], ImapResult]:
+                 on_fetched: Callable[[ImapResult], None] | None = None, *, password: str | None = None,
+                 interactive: bool | None = None) -> Callable[[Any], ImapResult]:
     """For ``gipr collect --imap``: reads the settings and asks the password now (before
     the workspace lock is taken); returns the fetch to run under the lock.  Connection
     problems met half-way become skipped outcomes (exit status 2), with what was taken
     before them kept.  ``on_fetched(result)`` is called after the fetch (a front end
-    reports it); nothing here prints."""
+    reports it); nothing here prints.  ``password``: given (a web form), else from the
+    environment or, when ``interactive``, a prompt."""
     from .collect import Outcome
 
     settings, day = imap_settings(ws), parse_since(since)
-    password = imap_password(settings)
+    password = password or imap_password(settings, interactive=interactive)
 
     def run(collector) -> ImapResult:
         r = collect_imap(ws, collector, settings=settings, password=password, folder=folder, since=day)

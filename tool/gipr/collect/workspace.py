@@ -4,7 +4,7 @@
     roster.csv       the workspace's own copy of the roster (edit this one)
     ledger.sqlite    the ledger (台账): every received file, SQLite in WAL mode
     archive/         every received file's raw bytes, by SHA-256, never overwritten
-    .gipr.lock       held by the one gipr process that is writing
+    .gipr.lock       held by the one gipr process that is writing (.gipr.lock.owner: who)
 
 The config is written last and atomically, so a folder with a ``gipr.toml`` is always a
 complete workspace.
@@ -16,6 +16,7 @@ import contextlib
 import datetime as _dt
 import os
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,6 +29,7 @@ CONFIG_NAME = "gipr.toml"
 LEDGER_NAME = "ledger.sqlite"
 ARCHIVE_NAME = "archive"
 LOCK_NAME = ".gipr.lock"
+LOCK_OWNER_NAME = ".gipr.lock.owner"  # who holds the lock, for the message a waiting process shows
 DEFAULT_LOCK_WAIT = 10.0  # seconds a second gipr process waits for the first
 
 
@@ -82,6 +84,22 @@ def dump_toml(config: dict[str, Any]) -> str:
             lines.append(f"{k} = {_toml_value(v)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def who_am_i() -> str:
+    """user@host of this process (recorded with pins, shown to a process waiting for the lock)."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001
+        user = "unknown"
+    try:
+        host = socket.gethostname()
+    except Exception:  # noqa: BLE001
+        host = ""
+    return f"{user}@{host}" if host else user
 
 
 def find_workspace_dir(start: Path) -> Path | None:
@@ -175,12 +193,26 @@ class Workspace:
         self.close()
 
     # --- lock -------------------------------------------------------------------------
+    @property
+    def lock_owner_path(self) -> Path:
+        return self.root / LOCK_OWNER_NAME
+
+    def lock_holder(self) -> str:
+        """Who holds the lock, as its holder wrote it (empty when unknown)."""
+        try:
+            return self.lock_owner_path.read_text(encoding="utf-8").strip()[:300]
+        except (OSError, UnicodeDecodeError):
+            return ""
+
     @contextlib.contextmanager
-    def lock(self, wait: float | None = None) -> Iterator[None]:
+    def lock(self, wait: float | None = None, purpose: str | None = None) -> Iterator[None]:
         """Hold the workspace's write lock.  A second process waits ``wait`` seconds
-        (default $GIPR_LOCK_WAIT or 10) and then stops with a clear message.  The lock is
-        an OS lock, so a killed process never leaves it held."""
+        (default $GIPR_LOCK_WAIT or 10) and then stops with a clear message naming the
+        holder (``purpose``: what the holder is doing, default the gipr command).  The lock
+        is an OS lock, so a killed process never leaves it held."""
         from filelock import FileLock, Timeout
+
+        from .. import messages
 
         if wait is None:
             try:
@@ -191,13 +223,23 @@ class Workspace:
         try:
             lk.acquire()
         except Timeout:
-            raise GiprError(f"另一个 gipr 进程正在使用工作目录 {self.root}（已等待 {wait:g} 秒）。"
-                            "请等它结束后再运行；本次没有做任何修改。", "workspace.locked") from None
+            holder = self.lock_holder()
+            raise GiprError(f"另一个 gipr 进程正在使用工作目录 {self.root}"
+                            + (messages.LOCK["holder"].format(holder=holder) if holder else "")
+                            + f"（已等待 {wait:g} 秒）。请等它结束后再运行；本次没有做任何修改。",
+                            "workspace.locked") from None
         except OSError as e:
             raise GiprError(f"无法锁定工作目录 {self.root}：{e.strerror or e}", "workspace.lock_failed") from None
         try:
+            with contextlib.suppress(OSError):  # telling others who holds it is a courtesy, not the lock
+                cmd = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
+                atomic_write_bytes(self.lock_owner_path, messages.LOCK["owner"].format(
+                    purpose=purpose or f"gipr {cmd}".strip(), who=who_am_i(), pid=os.getpid(),
+                    since=_dt.datetime.now().strftime("%H:%M:%S")).encode("utf-8"), overwrite=True)
             yield
         finally:
+            with contextlib.suppress(OSError):
+                self.lock_owner_path.unlink()
             lk.release()
 
     # --- open / create ----------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,7 +256,7 @@ class Composer:
         self.kind = kind
         self.template = load_text_template(ws, kind)
         self._factory = None
-        self._template_opts = _template_options(ws)
+        self._template_opts = template_options(ws)
 
     def _template_bytes(self, unit) -> tuple[str, bytes]:
         from ..template import TemplateFactory, template_filename
@@ -267,27 +266,10 @@ class Composer:
         return template_filename(self.ws.year, unit), self._factory.render(unit)
 
     def _feedback(self, job: MailJob) -> tuple[str, bytes] | None:
-        """The feedback workbook for a submission with errors (annotate.write_feedback)."""
-        from ..check.feedback import write_feedback
-        from ..model import Finding
-        from ..read import ReadError, read_report_limited
+        """The feedback workbook for a submission with errors."""
+        from ..check.feedback import submission_feedback
 
-        sub = job.submission
-        try:
-            data = self.ws.ledger.read_archived(sub.sha256)
-            report = read_report_limited(data, name=sub.file_name, spec=self.ws.spec)
-        except (OSError, ReadError):
-            return None
-        findings = []
-        for d in sub.findings:
-            try:
-                findings.append(Finding(**{k: d.get(k) for k in ("code", "severity", "message", "cell", "ref",
-                                                                   "path", "rule")}))
-            except TypeError:
-                continue
-        with tempfile.TemporaryDirectory(prefix="gipr-feedback-") as tmp:
-            path = write_feedback(report, findings, tmp, unit=job.unit, year=self.ws.year)
-            return path.name, path.read_bytes()
+        return submission_feedback(self.ws, job.submission, job.unit)
 
     def values(self, job: MailJob, attachment_name: str | None) -> dict[str, str]:
         s = self.settings
@@ -359,7 +341,7 @@ class Composer:
         return situation, problems, att
 
 
-def _template_options(ws) -> dict[str, Any]:
+def template_options(ws) -> dict[str, Any]:
     from ..template import DEFAULT_PASSWORD
 
     sec = ws.config.get("template") if isinstance(ws.config.get("template"), dict) else {}

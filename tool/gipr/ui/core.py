@@ -1,0 +1,333 @@
+"""The workbench's calls into gipr's core: every page and API route goes through here, and
+everything here calls the same core functions the CLI commands call (no second
+implementation): ``collect.status_report``, ``Collector.collect_upload`` under the lock as
+``collect.collect_paths`` does, ``merge.merge`` + ``merge.merge_json``, ``mail.mail_units``,
+``template.write_templates``, ``check.feedback.submission_feedback``, ``ledger.pin_submission``.
+
+Each function opens the workspace itself, because handlers run in worker threads and a
+ledger connection belongs to the thread that opened it.  Writes take the workspace lock
+(``Workspace.lock``), the same OS lock the CLI takes, so the UI and a CLI collect never
+write at once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import secrets
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import messages
+from ..errors import GiprError
+
+UI_DIR = "ui"  # the workbench's own outputs inside the workspace: uploads (temporary), merges, zips
+RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+# an uploaded file keeps only its suffix, and only a known one (it tells collect what the bytes are)
+_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+
+
+def open_ws(root: Path):
+    from ..collect.workspace import Workspace
+
+    return Workspace.open(root)
+
+
+PURPOSE = "gipr ui 网页工作台"
+
+
+def who() -> str:
+    from ..collect.workspace import who_am_i
+
+    return f"{who_am_i()}（网页工作台）"
+
+
+def new_run_id() -> str:
+    return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def ui_dir(ws, *parts: str) -> Path:
+    p = ws.root.joinpath(UI_DIR, *parts)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+# --- status ----------------------------------------------------------------------------------
+def status(root: Path) -> dict[str, Any]:
+    """Exactly what ``gipr status --json`` prints."""
+    from ..collect import status_report
+
+    with open_ws(root) as ws:
+        return status_report(ws)
+
+
+def status_workbook(root: Path) -> tuple[str, bytes]:
+    """``gipr status --out 报送情况.xlsx``: the status as a workbook."""
+    import tempfile
+
+    from ..collect import status_report, write_status_xlsx
+
+    with open_ws(root) as ws:
+        data = status_report(ws)
+        with tempfile.TemporaryDirectory(prefix="gipr-status-") as tmp:
+            path = Path(tmp) / "status.xlsx"
+            write_status_xlsx(path, data, ws.ledger, {u.code: u.name for u in ws.roster})
+            return f"{ws.county}{ws.year}年度报送情况.xlsx", path.read_bytes()
+
+
+def unit_page(root: Path, code: str) -> dict[str, Any]:
+    """A roster unit: its line in the status, every submission (newest first), the current
+    one's findings (the texts ``gipr check`` prints) and the pin history."""
+    from ..collect import status_report
+    from ..collect.ledger import IDENTIFIED_ZH, local_time
+    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
+
+    with open_ws(root) as ws:
+        u = ws.unit(code)
+        if u is None:
+            raise GiprError(messages.UI["unknown_unit"].format(code=code), "status.unknown_unit")
+        led = ws.ledger
+        data = status_report(ws)
+        line = next(x for x in data["units"] if x["code"] == code)
+        cur = led.current().get(code)
+        subs = sorted(led.submissions(code), key=lambda s: (s.received_at, s.id), reverse=True)
+        codes = {x.code for x in ws.roster}
+        unattached = [s for s in led.submissions() if s.unit_code is None or s.unit_code not in codes]
+        hist = led.override_history(code)
+        return {
+            "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
+                     "contact": getattr(u, "contact", ""), "emails": list(getattr(u, "emails", []) or [])},
+            "line": line,
+            "status_zh": STATUS_ZH,
+            "current": cur.to_json() if cur else None,
+            "findings": [f for f in (cur.findings if cur else []) if f.get("severity") in ("error", "warning", "info")],
+            "submissions": [dict(s.to_json(), received_local=local_time(s.received_at),
+                                 identified_zh=IDENTIFIED_ZH.get(s.identified_by, s.identified_by),
+                                 status_zh=STATUS_ZH.get(s.status, s.status)) for s in subs],
+            "pinnable": [dict(s.to_json(), received_local=local_time(s.received_at)) for s in unattached
+                         if s.status != "duplicate"],
+            "overrides": [{"submission": o.submission_id, "by": o.set_by, "at": local_time(o.set_at),
+                           "note": o.note} for o in hist],
+        }
+
+
+def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:
+    """``gipr status --use CODE N --note …`` (``submission`` None: ``--unuse``)."""
+    from ..collect.ledger import pin_submission
+
+    with open_ws(root) as ws:
+        with ws.lock(purpose=PURPOSE):
+            o = pin_submission(ws.ledger, ws.roster, code, submission, who(), note or None)
+        return {"unit": o.unit_code, "submission": o.submission_id, "by": o.set_by, "at": o.set_at, "note": o.note}
+
+
+def feedback(root: Path, sid: int) -> tuple[str, bytes]:
+    """The annotated feedback workbook of submission ``sid`` (what ``gipr remind`` attaches)."""
+    from ..check.feedback import submission_feedback
+
+    with open_ws(root) as ws:
+        sub = ws.ledger.submission(sid)
+        if sub is None:
+            raise GiprError(messages.UI["unknown_submission"].format(id=sid), "status.unknown_submission")
+        got = submission_feedback(ws, sub, ws.unit(sub.unit_code) if sub.unit_code else None)
+        if got is None:
+            raise GiprError(messages.UI["no_feedback"].format(id=sid), "ui.no_feedback")
+        return got
+
+
+def archived(root: Path, sid: int) -> tuple[str, bytes]:
+    """The original bytes of submission ``sid`` as received."""
+    with open_ws(root) as ws:
+        sub = ws.ledger.submission(sid)
+        if sub is None:
+            raise GiprError(messages.UI["unknown_submission"].format(id=sid), "status.unknown_submission")
+        return sub.file_name, ws.ledger.read_archived(sub.sha256)
+
+
+# --- collect ---------------------------------------------------------------------------------
+@dataclass
+class Upload:
+    """One uploaded file, already saved under a name gipr chose; ``name`` is the client's."""
+
+    path: Path
+    name: str
+
+
+def upload_dir(root: Path) -> Path:
+    """A fresh temporary folder for one request's uploads, inside the workspace."""
+    with open_ws(root) as ws:
+        d = ui_dir(ws, "uploads") / new_run_id()
+    d.mkdir()
+    return d
+
+
+def clean_uploads(root: Path, older_than: float = 24 * 3600) -> int:
+    """Remove upload folders left behind by a workbench that was killed mid-request (the
+    files were archived or were never collected); recent ones may belong to a running one."""
+    import time
+
+    base = root / UI_DIR / "uploads"
+    n = 0
+    if base.is_dir():
+        for d in base.iterdir():
+            try:
+                if RUN_ID.match(d.name) and time.time() - d.stat().st_mtime > older_than:
+                    shutil.rmtree(d, ignore_errors=True)
+                    n += 1
+            except OSError:
+                continue
+    return n
+
+
+def server_name(i: int, client_name: str) -> str:
+    """The name an upload is saved under: a number, and the client's suffix if it is a
+    plain one (collect tells workbooks from messages by it, as for any file)."""
+    suffix = Path(client_name.replace("\\", "/").split("/")[-1]).suffix.lower()
+    return f"{i:04d}{suffix if _SUFFIX.match(suffix) else '.bin'}"
+
+
+def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
+                    imap_password: str | None = None) -> dict[str, Any]:
+    """What ``gipr collect --json`` prints for these files (and, with ``imap``, for the
+    configured mailbox: ``gipr collect --imap``): each archived first, checked, identified,
+    under the workspace lock, as ``collect.collect_paths`` does for files named on the
+    command line."""
+    from ..collect import Collector
+    from ..collect.imap import imap_fetcher
+
+    with open_ws(root) as ws:
+        fetched: list[Any] = []
+        fetch = imap_fetcher(ws, None, None, fetched.append, password=imap_password,
+                             interactive=False) if imap else None  # the settings are checked before the lock
+        with ws.lock(purpose=PURPOSE):
+            c = Collector(ws)
+            for up in uploads:
+                c.collect_upload(up.path, up.name)
+            if fetch is not None:
+                fetch(c)
+        out = c.result.to_json()
+        if fetched:
+            out["imap"] = fetched[0].to_json()
+        return out
+
+
+# --- merge -----------------------------------------------------------------------------------
+MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
+
+
+def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None) -> dict[str, Any]:
+    """``gipr merge -w ROOT --out … --html … [--include-errors] [--previous …] --json`` into a
+    new folder of its own (nothing earlier is replaced); the JSON is kept beside the files."""
+    from ..fsio import atomic_write_bytes
+    from ..merge import merge, merge_json
+
+    with open_ws(root) as ws:
+        run = new_run_id()
+        d = ui_dir(ws, "merge", run)
+    out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
+    result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+    data = merge_json(result, out=out, html=html)
+    atomic_write_bytes(d / "chart.json", json.dumps(main_figures(result), ensure_ascii=False).encode("utf-8"))
+    atomic_write_bytes(d / "result.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    return {"run": run, **data}
+
+
+# the county's main figures for the merge page's chart: 表三's 总计 column, this year and last
+MAIN_FIGURES = {"t3.new.total": "本年新收申请", "t3.carry.total": "上年结转申请", "t3.open.total": "予以公开",
+                "t3.total.total": "办理结果总计", "t3.next.total": "结转下年度"}
+
+
+def main_figures(result) -> dict[str, Any]:
+    from ..values import to_json_number
+
+    cells = [result.spec.cells[c] for c in MAIN_FIGURES if c in result.spec.cells]
+    prev = result.previous.county if result.previous is not None else None
+    return {"year": result.year, "labels": [MAIN_FIGURES[c.id] for c in cells],
+            "this": [to_json_number(result.values.get(c.id)) for c in cells],
+            "last": [to_json_number(prev.get(c.id)) for c in cells] if prev is not None else None}
+
+
+def merge_runs(root: Path) -> list[str]:
+    base = root / UI_DIR / "merge"
+    if not base.is_dir():
+        return []
+    return sorted((p.name for p in base.iterdir() if RUN_ID.match(p.name) and (p / "result.json").is_file()),
+                  reverse=True)
+
+
+def merge_result(root: Path, run: str) -> dict[str, Any] | None:
+    if not RUN_ID.match(run or ""):
+        return None
+    p = root / UI_DIR / "merge" / run / "result.json"
+    if not p.is_file():
+        return None
+    chart = p.parent / "chart.json"
+    return {"run": run, **json.loads(p.read_text(encoding="utf-8")),
+            "chart": json.loads(chart.read_text(encoding="utf-8")) if chart.is_file() else None}
+
+
+def merge_file(root: Path, run: str, kind: str) -> Path | None:
+    if not RUN_ID.match(run or "") or kind not in MERGE_FILES:
+        return None
+    p = root / UI_DIR / "merge" / run / MERGE_FILES[kind]
+    return p if p.is_file() else None
+
+
+# --- templates and mail ----------------------------------------------------------------------
+def templates_zip(root: Path) -> tuple[str, Path]:
+    """Every roster unit's template (``gipr template --roster``), as one zip in the workspace."""
+    from ..mail import template_options
+    from ..template import write_templates
+
+    with open_ws(root) as ws:
+        run = new_run_id()
+        d = ui_dir(ws, "templates", run)
+        results = write_templates(ws.spec, ws.year, ws.roster, d, **template_options(ws))
+        name = f"{ws.year}年度政府信息公开统计表模板.zip"
+        z = d.parent / f"{run}.zip"
+        tmp = z.with_suffix(".zip.part")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for r in results:
+                zf.write(r.path, r.path.name)
+        tmp.replace(z)
+        shutil.rmtree(d, ignore_errors=True)
+        return name, z
+
+
+def templates_file(root: Path, run: str) -> Path | None:
+    if not RUN_ID.match(run or ""):
+        return None
+    p = root / UI_DIR / "templates" / f"{run}.zip"
+    return p if p.is_file() else None
+
+
+def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
+         confirm: int | None = None) -> dict[str, Any]:
+    """``gipr send|remind [--dry-run] --json``.  A real send first plans (a dry run into a
+    scratch folder) and goes ahead only if ``confirm`` equals the number of units planned."""
+    import tempfile
+
+    from ..mail import mail_settings, mail_units
+
+    if kind not in ("send", "remind"):
+        raise GiprError(messages.UI["bad_form"].format(detail=kind), "ui.bad_form")
+    with open_ws(root) as ws:
+        if dry_run:
+            out = ui_dir(ws, "outbox", f"{kind}-{new_run_id()}")
+            return mail_units(ws, kind, dry_run=True, out=out, settings=mail_settings(ws, need_server=False)).to_json()
+        with tempfile.TemporaryDirectory(prefix="gipr-plan-") as tmp:
+            plan = mail_units(ws, kind, dry_run=True, out=tmp, settings=mail_settings(ws, need_server=False))
+        planned = plan.count("written")
+        if confirm != planned:
+            raise GiprError(messages.UI["confirm_mismatch"].format(confirm=confirm, planned=planned),
+                            "ui.confirm_mismatch")
+        settings = mail_settings(ws, need_server=True)
+        if not password and settings.user:
+            from ..mail import smtp_password
+
+            password = smtp_password(settings, interactive=False)
+        return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()

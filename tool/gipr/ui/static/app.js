@@ -1,0 +1,270 @@
+/* gipr workbench: a little vanilla JavaScript over the JSON API.  Text from the server is
+   always put into the page with textContent, never as HTML. */
+"use strict";
+(function () {
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const STATUS_ZH = {accepted: "已接收", errors: "有错误", unreadable: "无法读取", missing: "未报送",
+                     unidentified: "未识别单位", duplicate: "重复", skipped: "未收集"};
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function toast(msg, bad) {
+    const t = $("#toast");
+    t.textContent = msg;
+    t.className = bad ? "bad" : "";
+    t.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 12000 : 5000);
+  }
+  function localTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    if (isNaN(d)) return iso;
+    const p = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  }
+  async function post(url, body) {
+    const headers = {"X-CSRF-Token": CSRF};
+    if (!(body instanceof FormData)) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(body || {});
+    }
+    const r = await fetch(url, {method: "POST", body, headers, credentials: "same-origin"});
+    let data = null;
+    try { data = await r.json(); } catch (e) { /* not JSON */ }
+    if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+    return data;
+  }
+  async function busy(button, fn) {
+    if (button) button.disabled = true;
+    try { return await fn(); } catch (e) { toast(e.message, true); } finally { if (button) button.disabled = false; }
+  }
+
+  /* ---- 报送情况 ------------------------------------------------------------------------ */
+  let statusData = null;
+  function renderStatus() {
+    const tbody = $("#units tbody");
+    if (!tbody || !statusData) return;
+    const fs = $("#f-status").value, fc = $("#f-category").value;
+    tbody.replaceChildren();
+    let shown = 0;
+    for (const u of statusData.units) {
+      if (fs && u.status !== fs) continue;
+      if (fc && (u.category || "") !== fc) continue;
+      shown++;
+      const tr = el("tr");
+      tr.dataset.code = u.code;
+      tr.dataset.status = u.status;
+      tr.append(el("td", u.code));
+      const name = el("td");
+      const a = el("a", u.name);
+      a.href = "/unit/" + encodeURIComponent(u.code);
+      name.append(a);
+      tr.append(name, el("td", u.category || ""));
+      const st = el("td");
+      st.append(el("span", STATUS_ZH[u.status] + (u.pinned ? "（人工指定）" : ""), "badge s-" + u.status));
+      tr.append(st, el("td", localTime(u.received_at)), el("td", u.file_name || ""),
+                el("td", u.errors === null ? "" : u.errors), el("td", u.warnings === null ? "" : u.warnings));
+      tbody.append(tr);
+    }
+    $("#shown").textContent = `显示 ${shown} / ${statusData.units.length} 个单位`;
+    const t = statusData.totals;
+    for (const b of $$("[data-total]")) b.textContent = t[b.dataset.total];
+    let x = 0;
+    for (const r of $$("#progress rect")) {
+      const w = 1000 * (t[r.dataset.status] || 0) / Math.max(1, t.units);
+      r.setAttribute("x", x.toFixed(1));
+      r.setAttribute("width", w.toFixed(1));
+      r.querySelector("title").textContent = `${STATUS_ZH[r.dataset.status]} ${t[r.dataset.status]}`;
+      x += w;
+    }
+    const box = $("#unattached");
+    box.replaceChildren();
+    if (statusData.unattached.length) {
+      box.append(el("h3", `未归入任何单位的报送 ${statusData.unattached.length} 份（可在单位页面人工指定）`));
+      const ul = el("ul");
+      for (const s of statusData.unattached) {
+        ul.append(el("li", `#${s.submission} ${s.file_name}：${STATUS_ZH[s.status] || s.status}` +
+                            (s.reason ? `，${s.reason}` : "")));
+      }
+      box.append(ul);
+    }
+  }
+  async function refreshStatus() {
+    if (!$("#units")) return;
+    const r = await fetch("/api/status", {credentials: "same-origin"});
+    if (!r.ok) return;
+    const fresh = await r.json();
+    const changed = JSON.stringify(fresh) !== JSON.stringify(statusData);
+    statusData = fresh;
+    if (!changed) return;
+    renderStatus();
+    const c = await fetch("/chart/status.svg", {credentials: "same-origin"});
+    if (c.ok) {
+      const doc = new DOMParser().parseFromString(await c.text(), "image/svg+xml");
+      const svg = doc.documentElement;
+      if (svg && svg.nodeName === "svg") $("#chart-box").replaceChildren(document.importNode(svg, true));
+    }
+  }
+  if ($("#status-data")) {
+    statusData = JSON.parse($("#status-data").textContent);
+    renderStatus();
+    $("#f-status").addEventListener("change", renderStatus);
+    $("#f-category").addEventListener("change", renderStatus);
+    setInterval(() => { refreshStatus().catch(() => {}); }, 5000);
+  }
+
+  /* ---- 收集 --------------------------------------------------------------------------- */
+  let unitNames = null;
+  async function names() {
+    if (statusData) return Object.fromEntries(statusData.units.map((u) => [u.code, u.name]));
+    if (!unitNames) {
+      const r = await fetch("/api/status", {credentials: "same-origin"});
+      unitNames = r.ok ? Object.fromEntries((await r.json()).units.map((u) => [u.code, u.name])) : {};
+    }
+    return unitNames;
+  }
+  function showCollect(data, names) {
+    const c = data.counts;
+    const sum = $("#collect-summary");
+    sum.textContent = `收集完成：新收 ${c.new} 份（无误 ${c.accepted}，有错误 ${c.errors}，未识别单位 ${c.unidentified}，` +
+      `无法读取 ${c.unreadable}）；重复 ${c.duplicate} 份` + (c.skipped ? `；未收集 ${c.skipped} 个` : "") + "。" +
+      (data.imap ? ` 收件邮箱：共 ${data.imap.total} 封，本次收取 ${data.imap.fetched} 封。` : "");
+    sum.hidden = false;
+    const table = $("#collect-results"), tbody = $("#collect-results tbody");
+    tbody.replaceChildren();
+    for (const o of data.outcomes) {
+      const tr = el("tr");
+      const st = el("td");
+      const label = o.result === "duplicate" ? "重复" : (STATUS_ZH[o.status] || o.status);
+      st.append(el("span", label, "badge s-" + (o.result === "duplicate" ? "duplicate" : o.status)));
+      tr.append(el("td", o.file_name), st, el("td", o.unit ? (names[o.unit] || o.unit) : ""),
+                el("td", o.errors === null ? "" : o.errors), el("td", o.reason || ""));
+      tbody.append(tr);
+    }
+    table.hidden = false;
+  }
+  async function upload(files) {
+    if (!files.length) return;
+    const fd = new FormData();
+    for (const f of files) fd.append("files", f, f.name);
+    toast(`正在收集 ${files.length} 个文件……`);
+    await busy(null, async () => {
+      const data = await post("/api/collect", fd);
+      showCollect(data, await names());
+      toast("收集完成。");
+      await refreshStatus();
+    });
+  }
+  const input = $("#files");
+  if (input) {
+    input.addEventListener("change", () => { upload(Array.from(input.files)).finally(() => { input.value = ""; }); });
+    const drop = $("#drop");
+    drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+    drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+    drop.addEventListener("drop", (e) => {
+      e.preventDefault();
+      drop.classList.remove("over");
+      upload(Array.from(e.dataTransfer.files));
+    });
+  }
+  const imapForm = $("#imap-form");
+  if (imapForm) {
+    imapForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const fd = new FormData(imapForm);
+      fd.append("imap", "1");
+      busy($("#imap"), async () => { showCollect(await post("/api/collect", fd), await names()); toast("收取完成。"); });
+    });
+  }
+
+  /* ---- 单位 --------------------------------------------------------------------------- */
+  const pinForm = $("#pin-form");
+  if (pinForm) {
+    pinForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      busy(pinForm.querySelector("button"), async () => {
+        await post("/api/pin", {unit: pinForm.dataset.unit, submission: $("#pin-submission").value,
+                                note: $("#pin-note").value});
+        location.reload();
+      });
+    });
+    const unpin = $("#unpin");
+    if (unpin) unpin.addEventListener("click", () => busy(unpin, async () => {
+      await post("/api/pin", {unit: pinForm.dataset.unit, unuse: "1", note: $("#pin-note").value});
+      location.reload();
+    }));
+  }
+
+  /* ---- 模板与发送 ---------------------------------------------------------------------- */
+  const mk = $("#make-templates");
+  if (mk) {
+    mk.addEventListener("click", () => busy(mk, async () => {
+      const d = await post("/api/templates", {});
+      const a = el("a", "下载 " + d.name, "btn");
+      a.href = d.download;
+      a.id = "templates-download";
+      $("#templates-link").replaceChildren(a);
+    }));
+  }
+  let mailKind = null, mailCount = 0;
+  for (const b of $$(".mail-preview")) {
+    b.addEventListener("click", () => busy(b, async () => {
+      const d = await post("/api/mail/preview", {kind: b.dataset.kind});
+      mailKind = b.dataset.kind;
+      mailCount = d.counts.written;
+      const tbody = $("#mail-preview tbody");
+      tbody.replaceChildren();
+      for (const o of d.outcomes) {
+        const tr = el("tr");
+        tbody.append(tr);
+        tr.append(el("td", `${o.name}（${o.unit}）`), el("td", o.status === "written" ? "将发送" : "跳过"),
+                  el("td", (o.recipients || []).join(", ")), el("td", o.subject || ""),
+                  el("td", o.attachment || ""), el("td", o.error || ""));
+      }
+      $("#mail-preview").hidden = false;
+      const what = mailKind === "send" ? "发送模板" : "催报提醒";
+      $("#mail-summary").textContent = `${what}预览：将给 ${mailCount} 个单位发邮件，跳过 ${d.counts.skipped} 个。` +
+        (d.outbox ? ` 邮件已写成 .eml 文件：${d.outbox}` : "");
+      $("#mail-summary").hidden = false;
+      const send = $("#mail-send");
+      send.textContent = `发送给 ${mailCount} 个单位`;
+      send.hidden = mailCount === 0;
+    }));
+  }
+  const sendBtn = $("#mail-send");
+  if (sendBtn) {
+    sendBtn.addEventListener("click", () => {
+      const what = mailKind === "send" ? "发送模板" : "催报提醒";
+      if (!window.confirm(`确定要${what}吗？将给 ${mailCount} 个单位发送邮件。`)) return;
+      busy(sendBtn, async () => {
+        const d = await post("/api/mail/send", {kind: mailKind, confirm: mailCount,
+                                                password: $("#smtp-password").value});
+        $("#mail-summary").textContent = `已发送 ${d.counts.sent} 个单位，失败 ${d.counts.failed} 个，` +
+          `无法确认 ${d.counts.uncertain} 个，跳过 ${d.counts.skipped} 个。发送记录已记入台账。`;
+        sendBtn.hidden = true;
+      });
+    });
+  }
+
+  /* ---- 汇总 --------------------------------------------------------------------------- */
+  const mergeForm = $("#merge-form");
+  if (mergeForm) {
+    mergeForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const fd = new FormData(mergeForm);
+      const prev = mergeForm.querySelector('input[name="previous"]');
+      if (!prev.files.length) fd.delete("previous");
+      busy($("#run-merge"), async () => {
+        const d = await post("/api/merge", fd);
+        location.href = d.page;
+      });
+    });
+  }
+})();
