@@ -16,6 +16,7 @@ from .. import messages
 from ..model import Finding
 from ..spec import Label, Spec, TableLayout, per_spec, type_rules
 from ..text import SPACES, cell_text
+from ..values import is_integer_type
 
 # -----------------------------------------------------------------------------------------
 # 2. labels
@@ -156,8 +157,8 @@ def _build_infos(spec: Spec) -> dict[str, TableInfo]:
                                leaves, {r: r for r in range(0, t.last_row + 1)},
                                {i: labels[i].c0 for i in leaves}, plan,
                                label_at=[(lab.r0, lab.c0, lab.text) for lab in labels],
-                               fast=[(cid, r, c, type_rules(spec, ct), unit, i, whole_ok(type_rules(spec, ct)))
-                                     for cid, r, c, ct, unit, i, _a in plan],
+                               fast=[(cid, r, c, tr, unit, i, whole_ok(tr, ct))
+                                     for cid, r, c, ct, unit, i, _a in plan for tr in (type_rules(spec, ct),)],
                                addresses={cid: a for cid, *_x, a in plan})
     return out
 
@@ -484,7 +485,7 @@ def describe_moves(info: TableInfo, pl: Placement, spec_sheet: str) -> list[Find
     return out
 
 
-def whole_ok(rules: dict) -> bool:
+def whole_ok(rules: dict, ctype: str) -> bool:
     """Whether every whole number ≥ 0 is a valid value of a type (the fast path's case)."""
     mn = rules.get("min")
-    return bool(rules.get("integer")) and (mn is None or mn <= 0)
+    return is_integer_type(rules, ctype) and (mn is None or mn <= 0)

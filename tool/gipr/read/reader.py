@@ -120,7 +120,7 @@ def _value(raw: Any, ctype: str, unit: str | None, rules: dict) -> Value:
     """parse_value with a fast path for the common cases (empty, whole-number floats)."""
     tp = type(raw)
     if tp is float:
-        if whole_ok(rules) and raw.is_integer() and 0 <= raw < 1e12:
+        if whole_ok(rules, ctype) and raw.is_integer() and 0 <= raw < 1e12:
             n = int(raw)
             if n < 10000:
                 v = _INT_CACHE.get(raw)
