@@ -238,7 +238,7 @@ CLI: dict[str, str] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Other user-facing texts (file finding, merge, collect), by key: ``say(key, **kw)``.
+# Other user-facing texts (file finding, output files, merge, collect), by key: ``say(key, **kw)``.
 TEXTS: dict[str, str] = {
     "input.not_found": "找不到文件或文件夹：{path}",
     # -- identifying a returned file's unit (collect) --
@@ -270,6 +270,50 @@ TEXTS: dict[str, str] = {
                                    "security、from_addr（发件人邮箱）等。"),
     "boundary.memory": ("{file}：读取时占用的内存超过 {limit} 的上限，已放弃（文件内容异常庞大，"
                         "可能是恶意构造的文件）。正常的年报统计表不到 1 MB。"),
+    # -- output files (output.*) --
+    "output.exists": "文件已存在：{path}。如需替换，请加 --force，或换一个文件名。",
+    "output.is_dir": "{path} 是一个文件夹，不能作为输出文件。",
+    # -- merge (merge.*): refused inputs, notes on what was merged, last year's data --
+    "merge.out_suffix": "汇总表的文件名须以 .xlsx 结尾：{path}",
+    "merge.html_suffix": "网页文件名须以 .html 结尾：{path}",
+    "merge.same_output": "汇总表和网页不能是同一个文件。",
+    "merge.both_sources": "请在 --workspace 和文件/文件夹之间二选一。",
+    "merge.no_input": "请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录。",
+    "merge.no_input_here": "请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录（当前目录不是 gipr 工作目录）。",
+    "merge.workspace_options": "使用 --workspace 时，名册和年度取自工作目录，不能再指定 --roster / --year。",
+    "merge.source_workspace": "工作目录 {path}（每个单位的当前报送）",
+    "merge.no_year": "无法从文件中确定报告年度，请用 --year 指定。",
+    "merge.no_files": "没有找到要汇总的报表文件（支持 {suffixes}）：{paths}",
+    "merge.archive_missing": "台账记录的存档文件不存在：{path}",
+    "merge.read_internal": "读取时发生内部错误（{error}）",
+    "merge.check_internal": "校验时发生内部错误（{error}）",
+    "merge.code_mismatch": "文件中的单位代码“{code}”与名册中“{name}”的代码“{roster_code}”不一致，按名册处理",
+    "merge.not_in_roster": "单位“{unit}”不在单位名册中",
+    "merge.category_rollup": "下级汇总",
+    "merge.category_none": "未分类",
+    "merge.same_files": "{unit}：{n} 个内容完全相同的文件，只计一次（{files}）",
+    "merge.first_only": "{unit}：有 {n} 个文件，只用了第一个（{file}）",
+    "merge.duplicate": ("单位“{unit}”有 {n} 个不同的文件，不能确定用哪一个，为避免重复计算已停止汇总：\n  {files}\n"
+                        "请只保留其中一个文件后重试（或用 gipr collect 收集到工作目录，自动采用最新报送）。"),
+    "merge.overlap_rollups": "汇总表“{file}”和“{other}”都包含单位“{unit}”，一起汇总会重复计算，已停止。请去掉其中之一。",
+    "merge.overlap_unit": ("汇总表“{rollup}”已经包含单位“{unit}”，不能再同时汇总该单位的报表“{file}”，"
+                           "否则会重复计算。请去掉其中之一后重试。"),
+    "merge.nothing": "没有可以汇总的报表：{reason}",
+    "merge.nothing_errors": "{n} 个单位有错误（可加 --include-errors 强制汇总并标注）",
+    "merge.nothing_unreadable": "{n} 个文件无法读取",
+    "merge.nothing_missing": "{n} 个单位未报送",
+    "merge.nothing_found": "没有找到任何报表文件",
+    "merge.previous_missing": "找不到上年数据：{path}（应为上年的汇总表文件或上年的工作目录）",
+    "merge.previous_unreadable": "无法读取上年数据 {path}：{error}",
+    "merge.previous_year": "上年数据 {source} 是 {year} 年度的，不是 {expected} 年度，请确认",
+    "rollup.county_from_previous": "未指定 --county，按上年汇总表取本级名称“{county}”",
+    "rollup.name": "{county}（汇总）",  # a roll-up's unit name (rollup.unnamed without --county)
+    "rollup.unnamed": "汇总",
+    "merge.html_title": "{name}{year}年度政府信息公开工作年度报告",
+    "merge.html_subtitle": "统计表（表二至表四）",
+    "years.no_previous": "上年没有该单位的数据，不作比较",
+    "years.large_change": "{label}：较上年变化较大（上年 {last}，本年 {this}），请核实",
+    "years.not_merged": "上年有该单位的数据，本年未汇总",
 }
 
 # What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.
