@@ -14,6 +14,7 @@ from . import template as cli_template  # noqa: F401
 from . import merge as cli_merge  # noqa: F401
 from . import check as cli_check  # noqa: F401  (check, export)
 from . import mail as cli_mail  # noqa: F401  (send, remind)
+from . import report as cli_report  # noqa: F401  (report)
 from . import importer as cli_import  # noqa: F401  (import)
 from . import ui as cli_ui  # noqa: F401  (ui)
 from .app import app, err_console

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Mapping
 
 from ..fsio import atomic_output
-from ..spec import Spec, TableLayout
+from ..spec import Spec
 from ..values import fmt_number
+from .layout import header_rows, table_grid
 
 __all__ = ["render_html", "write_html", "table_grid"]
 
@@ -49,70 +50,6 @@ p.gipr-note { font-size: 9.5pt; margin: 4px 0 0; }
   tr { break-inside: avoid; page-break-inside: avoid; }
 }
 """
-
-
-def table_grid(spec: Spec, t: TableLayout) -> list[list[tuple | None]]:
-    """The table as a grid of rows from its first header row to its last body row.
-
-    Each grid row is a list of entries ``(kind, text_or_cell_id, rowspan, colspan)`` in
-    column order; positions covered by a merged cell are left out (as HTML wants).
-    ``kind`` is the label kind (heading, corner, band, column, row) or ``"value"``.
-    A value cell followed by empty positions in its row is widened over them (the
-    narrow blocks of table 二, whose last header spans to the table's width).
-    """
-    r_first, r_last, width = t.first_row, t.last_row, t.width
-    nrows = r_last - r_first + 1
-    owner: list[list[tuple | None]] = [[None] * width for _ in range(nrows)]
-    covered = [[False] * width for _ in range(nrows)]
-    anchors: dict[tuple[int, int], list] = {}
-
-    def place(kind: str, payload: str, r0: int, c0: int, r1: int, c1: int) -> None:
-        if r0 < r_first or r1 > r_last:
-            return
-        entry = [kind, payload, r1 - r0 + 1, c1 - c0 + 1]
-        anchors[(r0, c0)] = entry
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                covered[r - r_first][c] = True
-
-    for lab in t.labels:
-        if lab.kind == "title":
-            continue
-        place(lab.kind, lab.text, lab.r0, lab.c0, lab.r1, lab.c1)
-    for cid in t.cells:
-        c = spec.cells[cid]
-        place("value", cid, c.rowx, c.colx, c.rowx, c.colx)
-    # widen value cells over the empty positions to their right
-    for r in range(r_first, r_last + 1):
-        for c in range(width):
-            e = anchors.get((r, c))
-            if e is None or e[0] != "value":
-                continue
-            cc = c + 1
-            while cc < width and not covered[r - r_first][cc]:
-                covered[r - r_first][cc] = True
-                e[3] += 1
-                cc += 1
-    grid: list[list[tuple | None]] = []
-    for r in range(r_first, r_last + 1):
-        row: list[tuple | None] = []
-        for c in range(width):
-            e = anchors.get((r, c))
-            if e is not None:
-                row.append(tuple(e))
-            elif not covered[r - r_first][c]:
-                row.append(None)  # an empty position (should not happen with a sane format)
-        grid.append(row)
-    return grid
-
-
-def _header_rows(spec: Spec, t: TableLayout) -> int:
-    """How many leading grid rows are column headers (for <thead>), 0 for multi-block tables."""
-    first_value = min(spec.cells[cid].rowx for cid in t.cells)
-    heads = [lab for lab in t.labels if lab.kind in ("heading", "corner", "band", "column")]
-    if any(lab.r0 > first_value for lab in heads):
-        return 0  # several blocks each with its own header: no repeating header
-    return first_value - t.first_row
 
 
 def _attr(n: int, name: str) -> str:
@@ -150,7 +87,7 @@ def render_html(
         out.append(f"<h2>{esc(t.title)}</h2>")
         out.append("<table>")
         grid = table_grid(spec, t)
-        nhead = _header_rows(spec, t)
+        nhead = header_rows(spec, t)
         for i, row in enumerate(grid):
             if i == 0 and nhead:
                 out.append("<thead>")

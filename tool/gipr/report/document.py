@@ -1,0 +1,395 @@
+"""Write the annual report document (.docx) from a report template and the checked values.
+
+The template (templates/report.docx, or a county's reworded copy) holds the page set-up, the
+sentences and docxtpl/Jinja placeholders; :data:`gipr.report.figures.PLACEHOLDERS` is the whole
+vocabulary.  Before rendering, every placeholder of the template is read paragraph by paragraph
+and an unknown one is refused with its name and place.  The tables 二、三、四 are built here with
+python-docx in the official layout (:func:`gipr.report.layout.table_regions`: the same merged
+regions and labels as the workbook template and the HTML page) and put where ``{{p 表二 }}`` …
+stand.  Every number of the sentences and of the tables comes from the same ``values``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .. import messages
+from ..errors import GiprError
+from ..fsio import atomic_output
+from ..spec import Spec, TableLayout, _templates_dir
+from ..text import xml_escape
+from ..values import Number, fmt_number
+from . import style as st
+from .blank import TEMPLATE_NAME
+from .figures import PLACEHOLDERS, RICH_PLACEHOLDERS, TABLE_PLACEHOLDERS, figure_context, figure_value
+from .layout import header_rows, table_regions
+
+__all__ = ["ReportData", "default_template", "check_template", "render_report", "write_report", "TABLE_KEYS"]
+
+TABLE_KEYS = {"t2": "表二", "t3": "表三", "t4": "表四"}
+_TAG = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+_PREFIX = re.compile(r"^-?\s*(p|r|tr|tc|sp)\s+")
+_MARK = re.compile(r"(【[^】]*】)")
+_MAX_TEMPLATE = 20 * 1024 * 1024
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+@dataclass
+class ReportData:
+    """What one document says: whose, which year, the values (every value cell), last year's."""
+
+    spec: Spec
+    values: Mapping[str, Number | None]
+    name: str  # 单位名称 (a unit) or the county's name (a roll-up)
+    year: int
+    filler: str = ""
+    phone: str = ""
+    errors: int = 0  # >0: the document is a draft (草稿（数据有误）)
+    previous: tuple[Spec, Mapping[str, Number | None]] | None = None
+    kind: str = "unit"  # "unit" | "rollup"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def default_template() -> Path:
+    return _templates_dir() / TEMPLATE_NAME
+
+
+# ---------------------------------------------------------------------------------
+# the template's placeholders
+
+
+def _paragraph_texts(xml: bytes) -> list[str]:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(xml, parser)
+    out = []
+    for p in root.iter(f"{{{W}}}p"):
+        out.append("".join(t.text or "" for t in p.iter(f"{{{W}}}t")))
+    return out
+
+
+def _template_parts(path: Path) -> list[tuple[str, bytes]]:
+    """(part kind, xml) of the body, headers and footers; refuses what is not a .docx."""
+    if not path.is_file():
+        raise GiprError(messages.REPORT["template_missing"].format(path=path), "report.template_missing")
+    try:
+        if path.stat().st_size > _MAX_TEMPLATE:
+            raise ValueError("文件超过 20 MB")
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if "word/document.xml" not in names:
+                raise ValueError("缺少 word/document.xml")
+            parts = []
+            for n in names:
+                if n == "word/document.xml":
+                    kind = "part_body"
+                elif re.fullmatch(r"word/header\d*\.xml", n):
+                    kind = "part_header"
+                elif re.fullmatch(r"word/footer\d*\.xml", n):
+                    kind = "part_footer"
+                else:
+                    continue
+                info = zf.getinfo(n)
+                if info.file_size > _MAX_TEMPLATE:
+                    raise ValueError(f"部件 {n} 过大")
+                data = zf.read(n)
+                if b"<!ENTITY" in data or b"<!DOCTYPE" in data:
+                    raise ValueError(f"部件 {n} 含有 DOCTYPE/ENTITY 声明")
+                parts.append((kind, data))
+        parts.sort(key=lambda kp: ("part_body", "part_header", "part_footer").index(kp[0]))
+        return parts
+    except GiprError:
+        raise
+    except Exception as e:  # noqa: BLE001 - zip/XML errors of a hostile or broken file
+        raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=str(e)[:160]),
+                        "report.template_unreadable") from None
+
+
+def _names_in(expr: str, is_block: bool) -> list[str]:
+    """The variable names a tag uses (a syntax error raises jinja2's TemplateSyntaxError)."""
+    import jinja2
+    from jinja2 import meta
+
+    env = jinja2.Environment()
+    expr = _PREFIX.sub("", expr.strip())
+    if not is_block:
+        return sorted(meta.find_undeclared_variables(env.parse("{{ " + expr + " }}")))
+    word, _, rest = expr.partition(" ")
+    if word in ("if", "elif"):
+        src = "{% if " + rest + " %}{% endif %}"
+    elif word == "for":
+        src = "{% for " + rest + " %}{% endfor %}"
+    elif word in ("else", "endif", "endfor") or not word:
+        return []
+    else:
+        src = "{% " + expr + " %}"
+    return sorted(meta.find_undeclared_variables(env.parse(src)))
+
+
+_CHECKED: set[tuple[str, int, int]] = set()
+
+
+def check_template(path: str | Path) -> None:
+    """Refuse a template that uses a name gipr does not fill in, names the table placeholders in
+    any other way than ``{{p 表二 }}``, or has a malformed tag: the message names the place."""
+    import jinja2
+
+    path = Path(path)
+    try:
+        st_ = path.stat()
+        key = (str(path.resolve()), st_.st_mtime_ns, st_.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _CHECKED:
+        return  # the same file, unchanged: checked already in this run
+    for kind, xml in _template_parts(path):
+        try:
+            texts = _paragraph_texts(xml)
+        except Exception as e:  # noqa: BLE001
+            raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=str(e)[:160]),
+                            "report.template_unreadable") from None
+        for n, text in enumerate(texts, 1):
+            for m in _TAG.finditer(text):
+                place = messages.REPORT["place_paragraph"].format(part=messages.REPORT[kind], n=n,
+                                                                  text=_excerpt(text))
+                expr, is_block = (m.group(1), False) if m.group(1) is not None else (m.group(2), True)
+                try:
+                    names = _names_in(expr, is_block)
+                except jinja2.TemplateSyntaxError as e:
+                    raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=place, detail=e.message),
+                                    "report.template_syntax") from None
+                for name in names:
+                    if name not in PLACEHOLDERS:
+                        raise GiprError(messages.REPORT["template_unknown"].format(path=path, name=name, place=place),
+                                        "report.template_unknown")
+                    prefix = _PREFIX.match(expr.strip())
+                    prefix = prefix.group(1) if prefix else ""
+                    if name in TABLE_PLACEHOLDERS and not (
+                            not is_block and prefix == "p" and text.strip() == m.group(0).strip()):
+                        raise GiprError(messages.REPORT["template_table"].format(path=path, name=name, place=place),
+                                        "report.template_table")
+                    if is_block or name in TABLE_PLACEHOLDERS:
+                        continue
+                    want = "r" if name in RICH_PLACEHOLDERS else ""
+                    if prefix != want:  # {{r x }} needs rich text, a plain {{ x }} plain text
+                        form = "{{r " + name + " }}" if want else "{{ " + name + " }}"
+                        raise GiprError(messages.REPORT["template_form"].format(path=path, name=name, form=form,
+                                                                                place=place), "report.template_form")
+            # an opening brace pair without its closing one
+            rest = _TAG.sub("", text)
+            if "{{" in rest or "{%" in rest:
+                place = messages.REPORT["place_paragraph"].format(part=messages.REPORT[kind], n=n, text=_excerpt(text))
+                raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=place, detail=messages.REPORT["unclosed"]),
+                                "report.template_syntax")
+    if key is not None:
+        _CHECKED.add(key)
+
+
+def _excerpt(text: str, n: int = 40) -> str:
+    text = text.strip()
+    return text if len(text) <= n else text[:n] + "……"
+
+
+# ---------------------------------------------------------------------------------
+# the tables
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text that XML 1.0 can carry (a unit name may hold control characters)."""
+    return _NOT_XML.sub("", str(text))
+
+
+def escape(text: str) -> str:
+    return xml_escape(clean_text(text))
+
+
+def column_widths(t: TableLayout) -> list[int]:
+    """Column widths (twips) that fill the text width: narrow value columns, the row labels the rest."""
+    total = int(st.TEXT_WIDTH.twips)
+    nval = t.width - t.label_cols
+    if t.label_cols == 0:
+        widths = [total // t.width] * t.width
+    else:
+        vw = min(int(total * 0.245), int(total * 0.51) // max(nval, 1)) if nval > 3 else int(total * 0.245)
+        label_total = total - vw * nval
+        if t.label_cols == 1:
+            labels = [label_total]
+        else:
+            first = int(label_total * 0.45) // (t.label_cols - 1)
+            labels = [first] * (t.label_cols - 1) + [label_total - first * (t.label_cols - 1)]
+        widths = labels + [vw] * nval
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -> str:
+    """Table ``t`` with ``values`` as a w:tbl: the merged regions of :func:`table_regions`
+    (gridSpan across, vMerge down), header rows repeated on each page, blank printed as blank."""
+    widths = column_widths(t)
+    size = st.TABLE_SIZE.pt if t.width <= 5 else st.TABLE_SIZE_SMALL.pt
+    nrows = t.last_row - t.first_row + 1
+    anchor: dict[tuple[int, int], object] = {}
+    below: dict[tuple[int, int], object] = {}  # (row, col) of a vertically merged region's lower cells
+    for g in table_regions(spec, t):
+        anchor[(g.row, g.col)] = g
+        for r in range(g.row + 1, g.row + g.rowspan):
+            below[(r, g.col)] = g
+    nhead = header_rows(spec, t)
+    rows = []
+    for r in range(nrows):
+        cells = []
+        c = 0
+        while c < t.width:
+            g = anchor.get((r, c))
+            if g is not None:
+                w = sum(widths[c:c + g.colspan])
+                if g.kind == "value":
+                    text, align, bold = fmt_number(values.get(g.payload)), "center", False
+                else:
+                    left = g.kind in ("row", "heading") or (g.kind == "corner" and g.colspan > 1)
+                    text, align, bold = g.payload, "left" if left else "center", g.kind == "heading"
+                cells.append(st.cell_xml(escape(text), w, colspan=g.colspan, align=align, size_pt=size, bold=bold,
+                                         vmerge="restart" if g.rowspan > 1 else None))
+                c += g.colspan
+                continue
+            g = below.get((r, c))
+            if g is not None:
+                cells.append(st.cell_xml("", sum(widths[c:c + g.colspan]), colspan=g.colspan, vmerge="continue",
+                                         size_pt=size))
+                c += g.colspan
+                continue
+            covered = next((a for (ar, ac), a in anchor.items() if ar == r and ac < c < ac + a.colspan), None)
+            if covered is None:  # an empty position (should not happen with a sane format)
+                cells.append(st.cell_xml("", widths[c], size_pt=size))
+            c += 1
+        rows.append(f"<w:tr>{st.row_properties_xml(r < nhead)}{''.join(cells)}</w:tr>")
+    return f"<w:tbl>{st.table_properties_xml(widths)}{''.join(rows)}</w:tbl>"
+
+
+def _note_xml(text: str) -> str:
+    half = int(st.TABLE_SIZE.pt * 2)
+    return ('<w:p><w:pPr><w:spacing w:before="120" w:after="0" w:line="240" w:lineRule="auto"/>'
+            f'<w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="left"/><w:rPr><w:sz w:val="{half}"/></w:rPr></w:pPr>'
+            f'<w:r>{st.run_properties_xml(st.TABLE_FONT, st.TABLE_SIZE.pt)}'
+            f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
+
+
+def _tables_xml(spec: Spec, values: Mapping[str, Number | None]) -> dict[str, str]:
+    """Each table (and its note) as body-level WordprocessingML, keyed by placeholder name."""
+    out: dict[str, str] = {}
+    for t in spec.tables:
+        xml = table_xml(spec, t, values)
+        if t.note:
+            xml += _note_xml(messages.REPORT["table_note"].format(note=t.note))
+        out[TABLE_KEYS.get(t.id, t.id)] = xml
+    return out
+
+
+# ---------------------------------------------------------------------------------
+# the context and the document
+
+
+def _marked(text: str):
+    """Text whose 【…】 parts are highlighted as places to write."""
+    from docxtpl import RichText
+
+    rt = RichText()
+    for part in _MARK.split(text):
+        if part:
+            rt.add(part, highlight=st.MARK_COLOR if _MARK.fullmatch(part) else None)
+    return rt
+
+
+def fee_sentence(spec: Spec, values: Mapping[str, Number | None]) -> str:
+    """The 信息处理费 sentence where the data allows one, else a marked place to write."""
+    received = figure_value(spec, "新收申请", values)
+    carried = figure_value(spec, "上年结转", values)
+    if received == 0 and carried == 0:
+        return messages.REPORT["fee_none"]
+    unpaid = values.get("t3.other2.total") if "t3.other2.total" in spec.cells else None
+    if unpaid:
+        return messages.REPORT["fee_notices"].format(n=fmt_number(unpaid))
+    return messages.REPORT["fee_mark"]
+
+
+def report_context(data: ReportData) -> dict:
+    from markupsafe import Markup
+
+    spec = data.spec
+    ctx: dict = dict(figure_context(spec, data.values, data.previous))
+    ctx.update({
+        "单位名称": clean_text(data.name),
+        "年度": str(data.year),
+        "报告格式": spec.id,
+        "联系方式": _marked(messages.REPORT["contact"].format(filler=clean_text(data.filler) or "【请填写】",
+                                                              phone=clean_text(data.phone) or "【请填写】")
+                            if (data.filler or data.phone) else messages.REPORT["contact_mark"]),
+        "信息处理费": _marked(fee_sentence(spec, data.values)),
+        "草稿": data.errors > 0,
+        "草稿说明": messages.REPORT["draft_reason"].format(errors=data.errors) if data.errors else "",
+    })
+    for t in spec.tables:
+        key = TABLE_KEYS.get(t.id, t.id)
+        ctx[key + "标题"] = t.title
+    for key, xml in _tables_xml(spec, data.values).items():
+        ctx[key] = Markup(xml)
+    ctx.update(data.extra)
+    return ctx
+
+
+def render_report(data: ReportData, template: str | Path | None = None):
+    """The rendered docxtpl document (call ``.save(path)``)."""
+    import jinja2
+    from docxtpl import DocxTemplate
+
+    path = Path(template) if template is not None else default_template()
+    check_template(path)
+    context = report_context(data)
+    try:
+        tpl = DocxTemplate(str(path))
+        tpl.init_docx()
+    except Exception as e:  # noqa: BLE001 - python-docx's errors on a file that is not a Word document
+        raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
+                        "report.template_unreadable") from None
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    try:
+        tpl.render(context, jinja_env=env, autoescape=True)
+    except jinja2.TemplateError as e:  # what the paragraph scan could not see (tags across paragraphs)
+        raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=messages.REPORT["part_body"],
+                                                                  detail=getattr(e, "message", None) or str(e)),
+                        "report.template_syntax") from None
+    except etree_error() as e:  # a template whose tags break the document's XML when expanded
+        raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
+                        "report.template_unreadable") from None
+    props = tpl.docx.core_properties
+    props.title = clean_text(f"{data.name}{data.year}年政府信息公开工作年度报告")
+    return tpl
+
+
+def etree_error():
+    from lxml import etree
+
+    return etree.XMLSyntaxError
+
+
+def write_report(path: str | Path, data: ReportData, *, template: str | Path | None = None,
+                 overwrite: bool = False) -> Path:
+    """Render and write the document atomically; an existing file is replaced only with ``overwrite``."""
+    path = Path(path)
+    if path.suffix.lower() != ".docx":
+        raise GiprError(messages.REPORT["out_suffix"].format(path=path), "report.out_suffix")
+    tpl = render_report(data, template)
+    buf = io.BytesIO()
+    tpl.save(buf)
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        tmp.write_bytes(buf.getvalue())
+    return path
