@@ -643,3 +643,15 @@ def test_gipr_import_reads_the_document_and_its_pdf_back_to_the_source_values(pd
         got = published.import_document(path).report
         assert got.spec.id == "2021"
         assert {cid: got.number(cid) for cid in spec.cells} == expected, path.name
+
+
+def test_gipr_import_reads_a_2019_document_back_with_its_signed_deltas(documents, units):
+    """The 2019 format's 本年增/减 is signed: a document printing “-23” imports back exactly
+    (a negative delta was once taken for a label and the row dropped)."""
+    from gipr import published
+    spec = SPECS["2019"]
+    expected = independent_sum([units[1]["2019"]], spec)
+    assert any(v is not None and v < 0 for v in expected.values()), "the fixture should hold a negative delta"
+    got = published.import_document(documents["2019"]).report
+    assert got.spec.id == "2019"
+    assert {cid: got.number(cid) for cid in spec.cells} == expected

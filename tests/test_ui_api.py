@@ -18,6 +18,7 @@ import pytest
 from gipr.cli import main
 from gipr.read import read_report
 from gipr.collect.workspace import Workspace
+from gipr.ui.core import PURPOSE
 from uiserver import REPO, RETURNED, SOME, Server, make_workspace, returned
 
 UNITS = 31  # examples/roster.csv
@@ -354,3 +355,179 @@ def test_other_address_needs_the_flag_and_warns(tmp_path):
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=30)
     assert "警告" in err and "127.0.0.2" in err and "Traceback" not in err
+
+
+def _docx_tables(data: bytes | Path) -> list[list[list[str]]]:
+    import io
+
+    import docx
+
+    d = docx.Document(io.BytesIO(data) if isinstance(data, bytes) else str(data))
+    return [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
+
+
+def test_report_document_equals_cli_report(tmp_path, capsys):
+    """After a merge (with its choices: the units with errors and last year's roll-up), the 汇总
+    page's annual report is what `gipr report --workspace` writes: the same JSON, and the
+    downloaded county document has the same tables; the units' documents come as one zip."""
+    import io
+    import zipfile
+
+    ws = make_workspace(tmp_path)
+    files = returned(tmp_path)
+    prev = REPO / "examples" / "2024年度汇总.xlsx"
+    cli_json(capsys, "collect", *map(str, files), "-w", str(ws), "--json")
+    folder = tmp_path / "cli报告"
+    by_cli = cli_json(capsys, "report", "-w", str(ws), "--out", str(folder), "--include-errors",
+                      "--previous", str(prev), "--json")
+    with Server(ws) as srv, srv.client() as c:
+        m = c.post("/api/merge", data={"include_errors": "1"},
+                   files=[("previous", ("上年.xlsx", prev.read_bytes(), "application/octet-stream"))])
+        assert m.status_code == 200, m.text
+        page = c.get(m.json()["page"]).text
+        assert 'id="run-report"' in page and "与上年对比" in page
+        run = m.json()["page"].split("run=")[1]
+        r = c.post("/api/report", json={"run": run})
+        assert r.status_code == 200, r.text
+        by_ui = r.json()
+        for k in ("download", "download_units"):
+            assert by_ui.pop(k).startswith("/download/report/")
+        strip = lambda d: [dict(x, docx=Path(x["docx"]).name) for x in d["documents"]]  # noqa: E731
+        assert strip(by_ui) == strip(by_cli) and by_ui["pdf_error"] is None
+        assert len(by_cli["documents"]) == 1 + len(files) and any(x["draft"] for x in by_cli["documents"])
+        county = c.get(r.json()["download"])
+        assert county.status_code == 200 and "wordprocessingml" in county.headers["content-type"]
+        assert "filename*=UTF-8''" in county.headers["content-disposition"]
+        cli_county = folder / Path(by_cli["documents"][0]["docx"]).name
+        tables = _docx_tables(county.content)
+        assert tables == _docx_tables(cli_county) and len(tables) >= 3
+        units = c.get(r.json()["download_units"])
+        assert units.status_code == 200 and units.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(units.content)) as z:
+            names = sorted(z.namelist())
+            assert names == sorted(Path(x["docx"]).name for x in by_cli["documents"][1:])
+            for n in names:
+                assert _docx_tables(z.read(n)) == _docx_tables(folder / n), n
+        # without a merge run: the form's include_errors, no last year; an unknown run is refused
+        plain = c.post("/api/report", json={})
+        assert plain.status_code == 200 and len(plain.json()["documents"]) == 1 + len(files) - 2
+        bad = c.post("/api/report", json={"run": "../../gipr"})
+        assert bad.status_code == 404 and bad.json()["error"]["code"] == "ui.unknown_run"
+        for url in ("/download/report/../../gipr.toml/county", f"{r.json()['download'][:-6]}/x"):
+            assert c.get(url).status_code == 404
+
+
+def test_cli_collect_waits_for_the_ui_and_names_it(tmp_path, monkeypatch):
+    """The lock in the other direction: while the workbench is collecting an upload (it holds
+    the workspace lock, taken by ui/core.py's own code path, and is kept inside the collect by
+    the test until the CLI has given up), a CLI `gipr collect` waits GIPR_LOCK_WAIT seconds,
+    then says that gipr ui holds the workspace and changes nothing.  Once the upload is done the
+    same CLI collect goes through."""
+    from gipr.collect.collect import Collector
+
+    ws = make_workspace(tmp_path)
+    files = returned(tmp_path, SOME[:2])
+    inside, release = threading.Event(), threading.Event()
+    original = Collector.collect_upload
+
+    def held_collect(self, path, name):
+        inside.set()  # the UI's collect has the lock now (core.collect_uploads took it)
+        assert release.wait(120), "the test never released the upload"
+        return original(self, path, name)
+
+    monkeypatch.setattr(Collector, "collect_upload", held_collect)
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tool"), GIPR_LOCK_WAIT="0.5")
+    cli = [sys.executable, "-m", "gipr.cli", "collect", str(files[1]), "-w", str(ws), "--json"]
+    with Server(ws) as srv, srv.client() as c:
+        answer: dict = {}
+        t = threading.Thread(target=lambda: answer.update(r=upload(c, files[:1])))
+        t.start()
+        try:
+            assert inside.wait(60), "the upload never reached the collect"
+            p = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
+            assert p.returncode != 0 and "Traceback" not in p.stderr, p.stderr
+            assert "另一个 gipr 进程正在使用工作目录" in p.stderr and "已等待 0.5 秒" in p.stderr
+            assert f"正在使用的是：{PURPOSE}（" in p.stderr and f"进程 {os.getpid()}" in p.stderr, p.stderr
+            assert rows(ws) == []  # nothing was written by either while the UI held the lock
+        finally:
+            release.set()
+            t.join(120)
+        assert answer["r"].status_code == 200 and answer["r"].json()["counts"]["new"] == 1
+        p = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
+        assert p.returncode in (0, 1), p.stderr
+        assert json.loads(p.stdout)["counts"]["new"] == 1
+        assert c.get("/api/status").json()["totals"]["missing"] == UNITS - 2
+
+
+def test_hostile_category_is_text_in_pages_and_chart(tmp_path):
+    """A roster 类别 (and unit name) with markup shows as text in the home page, in the server-side
+    SVG chart (which must stay well-formed XML: the page script parses it) and in the unit page;
+    the static assets, like every other path, need the token."""
+    import xml.etree.ElementTree as ET
+
+    cat = "<script>alert(1)</script>&类"
+    name = "<svg onload=alert(2)>局"
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称,类别,联系人,邮箱\n"
+                      f'801,"{name}","{cat}",张三,a@example.cn\n802,县档案局,,李四,b@example.cn\n', encoding="utf-8")
+    Workspace.create(tmp_path / "ws", 2025, roster, county="灵丘县").close()
+    with Server(tmp_path / "ws") as srv:
+        with srv.client(login=False) as anon:
+            assert anon.get("/static/app.js").status_code == 403
+            assert anon.get("/chart/status.svg").status_code == 403
+        with srv.client() as c:
+            assert c.get("/static/app.js").status_code == 200
+            svg = c.get("/chart/status.svg")
+            assert svg.status_code == 200 and "<script" not in svg.text and "<svg onload" not in svg.text
+            root = ET.fromstring(svg.text)  # well-formed: the markup is escaped text
+            texts = ["".join(t.itertext()) for t in root.iter() if t.tag.endswith("text")]
+            assert cat in texts and "（未分类）" in texts
+            for url in ("/", "/unit/801"):
+                page = c.get(url).text
+                assert "<script>alert" not in page and "<svg onload" not in page, url
+                assert "&lt;svg onload=alert(2)&gt;局" in page or "\\u003csvg" in page, url
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;类" in c.get("/").text
+
+
+def test_hostile_file_name_is_text_on_the_unit_page(tmp_path):
+    """The client's file name is recorded as text (never a path) and shown escaped."""
+    ws = make_workspace(tmp_path)
+    files = returned(tmp_path, SOME[:1])  # 东河镇 (102)
+    evil = "<img src=x onerror=alert(3)>.xlsx"
+    with Server(ws) as srv, srv.client() as c:
+        d = upload(c, files, names=[evil]).json()
+        assert d["outcomes"][0]["file_name"] == evil and d["outcomes"][0]["unit"] == "102"
+        page = c.get("/unit/102").text
+        assert "<img src=x" not in page and "&lt;img src=x onerror=alert(3)&gt;.xlsx" in page
+        line = next(u for u in c.get("/api/status").json()["units"] if u["code"] == "102")
+        assert line["file_name"] == evil and line["status"] == "accepted"
+
+
+def test_templates_zip_equals_cli_templates(tmp_path, capsys):
+    """模板: the zip holds what `gipr template --roster` writes for the workspace's roster: the same
+    files, each read back as the same unit's blank form."""
+    import io
+    import zipfile
+
+    ws = make_workspace(tmp_path)
+    folder = tmp_path / "cli模板"
+    with Workspace.open(ws) as w:
+        roster_path = w.roster_path
+    capsys.readouterr()
+    main(["template", "--year", "2025", "--roster", str(roster_path), "--out", str(folder)])
+    cli_files = sorted(p.name for p in folder.iterdir() if p.suffix == ".xlsx")
+    assert len(cli_files) == UNITS
+    with Server(ws) as srv, srv.client() as c:
+        r = c.post("/api/templates", json={})
+        assert r.status_code == 200, r.text
+        z = c.get(r.json()["download"])
+        assert z.status_code == 200 and z.headers["content-type"] == "application/zip"
+        assert "filename*=UTF-8''" in z.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(z.content)) as zf:
+        assert sorted(zf.namelist()) == cli_files
+        for name in cli_files[:3] + cli_files[-1:]:
+            got = tmp_path / f"ui-{name}"
+            got.write_bytes(zf.read(name))
+            a, b = read_report(got), read_report(folder / name)
+            assert (a.unit_code, a.unit_name, a.year) == (b.unit_code, b.unit_name, b.year) and a.unit_code
+            assert {k: v.raw for k, v in a.values.items()} == {k: v.raw for k, v in b.values.items()}

@@ -183,8 +183,20 @@ def test_workbench_in_chromium(browser, tmp_path):
         assert got.read_bytes() == server_copy.read_bytes()
         values = read_report(got).values
         assert any(v.number for v in values.values())
+        # the annual report document of this merge (gipr report --workspace): generate, download
+        drv.find_element(By.ID, "run-report").click()
+        wait(drv, lambda d: d.find_element(By.ID, "report-result").is_displayed(), timeout=60, what="report links")
+        assert "单位 4 份" in drv.find_element(By.ID, "report-summary").text
+        shot(drv, "7-merge-report")
+        drv.find_element(By.ID, "download-report").click()
+        doc = wait(drv, lambda d: [p for p in d.downloads.iterdir() if p.suffix == ".docx"], timeout=30,
+                   what="the downloaded report document")[0]
+        rid = drv.find_element(By.ID, "download-report").get_attribute("href").split("/download/report/")[1]
+        server_doc = ws / "ui" / "report" / rid.split("/")[0] / "county.docx"
+        wait(drv, lambda d: doc.stat().st_size == server_doc.stat().st_size, what="the whole download")
+        assert doc.read_bytes() == server_doc.read_bytes() and doc.name.endswith("年度报告.docx")
         no_alert(drv)
     # keep the screenshots next to the test's other files
     assert sorted(p.name for p in drv.screens.iterdir()) == [
         "1-home-empty.png", "2-home-after-upload.png", "3-collect.png", "4-unit-errors.png", "5-templates.png",
-        "6-merge.png"]
+        "6-merge.png", "7-merge-report.png"]

@@ -463,6 +463,7 @@ UI: dict[str, str] = {
     "unknown_unit": "单位名册中没有代码为“{code}”的单位。",
     "unknown_submission": "台账中没有报送 #{id}。",
     "no_feedback": "报送 #{id} 没有可标注的问题，或文件无法读取，无法生成反馈表。",
+    "unknown_run": "找不到这次汇总（{run}）。请重新汇总后再生成年度报告。",
     "confirm_mismatch": "确认的单位数（{confirm}）与将要发送的单位数（{planned}）不一致，未发送。请重新预览后再确认。",
     "started": "gipr 工作台已启动（工作目录 {root}）。在浏览器中打开上面的网址；按 Ctrl-C 停止。",
     "open_host_warning": ("警告：工作台监听在 {host} 上，同一网络中的其他电脑也能连接（仍需访问令牌）。"

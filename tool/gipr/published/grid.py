@@ -56,7 +56,7 @@ class Document:
 # a number as printed in running text: digits, an optional decimal part, an optional unit and
 # an optional note in brackets ("5（其中修订16件）"); digits that are a list number ("1." "2、")
 # or part of a date/heading ("2021年", "第二十条") are not numbers
-_NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d])(万元|元|件|个|项)?(（[^）\n]{0,40}）|\([^)\n]{0,40}\))?")
+_NUM = re.compile(r"(?<![\d.])((?:(?<!\w)[-−])?\d+(?:\.\d+)?)(?![\d])(万元|元|件|个|项)?(（[^）\n]{0,40}）|\([^)\n]{0,40}\))?")
 _NOT_AFTER = re.compile(r"^[.、．，,]?\s*[\u4e00-\u9fff“\"（(]")
 
 

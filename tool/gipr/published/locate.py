@@ -31,6 +31,7 @@ from .grid import Cell, Document
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
+_SIGNED = {"integer": False, "decimals": 6}  # any printed number, whatever its sign
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
 
 
@@ -110,7 +111,7 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
 def _is_value(text: str) -> bool:
     if text == "" or _RUN.match(text):
         return True
-    v = parse_printed(text, "amount", None)
+    v = parse_printed(text, "amount", None, _SIGNED)  # 2019's 本年增/减 is printed signed (“-23”)
     return v.state in ("number", "na", "blank")
 
 

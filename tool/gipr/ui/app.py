@@ -29,6 +29,7 @@ MAX_UPLOAD_FILES = 50  # files in one upload request
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # one upload request's body; each file also meets collect's own limit
 MAX_FIELDS = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class Refused(Exception):
@@ -158,6 +159,19 @@ async def api_merge(request: Request) -> Response:
     return _json(data)
 
 
+async def api_report(request: Request) -> Response:
+    """``gipr report --workspace … --json`` (the county's document and each merged unit's), plus
+    the downloads: the county's .docx and a zip of the units' documents."""
+    f = await _form(request)
+    run = (f.get("run") or "").strip() or None
+    data = await run_in_threadpool(core.run_report, _root(request), run=run,
+                                   include_errors=f.get("include_errors") in ("1", "true", "on"))
+    rid = data.pop("run")
+    data["download"] = f"/download/report/{rid}/county"
+    data["download_units"] = f"/download/report/{rid}/units"
+    return _json(data)
+
+
 async def api_templates(request: Request) -> Response:
     name, path = await run_in_threadpool(core.templates_zip, _root(request))
     return _json({"download": f"/download/templates/{path.stem}", "name": name})
@@ -204,6 +218,14 @@ async def dl_merge(request: Request) -> Response:
     return _attachment(stem + ".xlsx", p, XLSX)
 
 
+async def dl_report(request: Request) -> Response:
+    hit = core.report_file(_root(request), request.path_params["rid"], request.path_params["kind"])
+    if hit is None:
+        return _not_found()
+    name, p = hit
+    return _attachment(name, p, DOCX if p.suffix == ".docx" else "application/zip")
+
+
 async def view_merge_html(request: Request) -> Response:
     """The roll-up's tables 二–四 as published (gipr merge --html), for the merge page's frame."""
     from .security import CSP_REPORT_VIEW
@@ -233,7 +255,7 @@ async def on_refused(request: Request, exc: Refused) -> Response:
 
 
 async def on_gipr_error(request: Request, exc: GiprError) -> Response:
-    status = 409 if exc.code == "workspace.locked" else 404 if exc.code.endswith("unknown_unit") else 400
+    status = 409 if exc.code == "workspace.locked" else 404 if exc.code.endswith(("unknown_unit", "unknown_run")) else 400
     if _wants_json(request):
         return _error_json(status, exc.code, str(exc))
     from .pages import error_page
@@ -276,6 +298,7 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: Iterable
         Route("/api/collect", api_collect, methods=["POST"]),
         Route("/api/pin", api_pin, methods=["POST"]),
         Route("/api/merge", api_merge, methods=["POST"]),
+        Route("/api/report", api_report, methods=["POST"]),
         Route("/api/templates", api_templates, methods=["POST"]),
         Route("/api/mail/{action:str}", api_mail, methods=["POST"]),
         Route("/download/feedback/{sid:int}", dl_feedback),
@@ -283,6 +306,7 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: Iterable
         Route("/download/status.xlsx", dl_status),
         Route("/download/merge/{run:str}/{kind:str}", dl_merge),
         Route("/download/templates/{run:str}", dl_templates),
+        Route("/download/report/{rid:str}/{kind:str}", dl_report),
         Route("/view/merge/{run:str}", view_merge_html),
         *pages.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),

@@ -217,6 +217,7 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
 
 # --- merge -----------------------------------------------------------------------------------
 MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
+PREVIOUS_STEM = "上年"
 
 
 def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None) -> dict[str, Any]:
@@ -229,8 +230,15 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
         run = new_run_id()
         d = ui_dir(ws, "merge", run)
     out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
+    if previous is not None:  # kept beside the run: the report document compares with the same last year
+        kept = d / f"{PREVIOUS_STEM}{previous.suffix.lower()}"
+        shutil.copyfile(previous, kept)
+        previous = kept
     result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
     data = merge_json(result, out=out, html=html)
+    atomic_write_bytes(d / "options.json", json.dumps(
+        {"include_errors": include_errors, "previous": previous.name if previous is not None else None},
+        ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "chart.json", json.dumps(main_figures(result), ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "result.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
     return {"run": run, **data}
@@ -275,6 +283,78 @@ def merge_file(root: Path, run: str, kind: str) -> Path | None:
         return None
     p = root / UI_DIR / "merge" / run / MERGE_FILES[kind]
     return p if p.is_file() else None
+
+
+def merge_options(root: Path, run: str) -> dict[str, Any] | None:
+    """The choices a merge run was made with: include_errors and its copy of last year's file."""
+    if not RUN_ID.match(run or ""):
+        return None
+    d = root / UI_DIR / "merge" / run
+    p = d / "options.json"
+    if not p.is_file():  # a run made before the choices were kept: what its result shows
+        res = merge_result(root, run)
+        if res is None:
+            return None
+        return {"include_errors": any(e.get("marked") for e in res.get("included", [])), "previous": None}
+    opts = json.loads(p.read_text(encoding="utf-8"))
+    prev = opts.get("previous")
+    prev_path = d / prev if isinstance(prev, str) and prev.startswith(PREVIOUS_STEM) and "/" not in prev \
+        and "\\" not in prev else None
+    return {"include_errors": bool(opts.get("include_errors")),
+            "previous": prev_path if prev_path is not None and prev_path.is_file() else None}
+
+
+# --- the annual report document --------------------------------------------------------------
+REPORT_FILES = {"county": "county.docx", "units": "units.zip"}
+
+
+def run_report(root: Path, *, run: str | None = None, include_errors: bool = False) -> dict[str, Any]:
+    """``gipr report -w ROOT --out FOLDER [--include-errors] [--previous …] --json`` into a new
+    folder of its own: the county's document and one per merged unit (the same core functions
+    as the CLI: report.run.data_from_workspace, workspace_jobs, write_jobs, jobs_json).  With
+    ``run`` (a merge run of this workbench) its choices are used: include_errors and last year.
+    The units' documents are also packed into one zip."""
+    from ..report.run import data_from_workspace, jobs_json, workspace_jobs, write_jobs
+
+    previous = None
+    if run:
+        opts = merge_options(root, run)
+        if opts is None:
+            raise GiprError(messages.UI["unknown_run"].format(run=run), "ui.unknown_run")
+        include_errors, previous = opts["include_errors"], opts["previous"]
+    with open_ws(root) as ws:
+        rid = new_run_id()
+        d = ui_dir(ws, "report", rid)
+    county, units = data_from_workspace(root, include_errors=include_errors, previous=previous)
+    jobs = workspace_jobs(d / "docs", county, units)
+    write_jobs(jobs)
+    data = jobs_json(jobs)
+    tmp = d / (REPORT_FILES["units"] + ".part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for j in jobs[1:]:
+            zf.write(j.out, j.out.name)
+    tmp.replace(d / REPORT_FILES["units"])
+    # the county's document under a fixed name too, so that a download never takes a path from the client
+    shutil.copyfile(jobs[0].out, d / REPORT_FILES["county"])
+    from ..fsio import atomic_write_bytes
+
+    meta = {"county_name": jobs[0].out.name, "units": len(jobs) - 1, "year": county.year, "county": county.name}
+    atomic_write_bytes(d / "report.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+    return {"run": rid, **data}
+
+
+def report_file(root: Path, rid: str, kind: str) -> tuple[str, Path] | None:
+    """A report run's download: (the name to offer, the file), or None."""
+    if not RUN_ID.match(rid or "") or kind not in REPORT_FILES:
+        return None
+    d = root / UI_DIR / "report" / rid
+    p, meta = d / REPORT_FILES[kind], d / "report.json"
+    if not p.is_file() or not meta.is_file():
+        return None
+    m = json.loads(meta.read_text(encoding="utf-8"))
+    if kind == "county":
+        return str(m.get("county_name") or "年度报告.docx"), p
+    return f"{m.get('year') or ''}年政府信息公开工作年度报告_各单位.zip", p
 
 
 # --- templates and mail ----------------------------------------------------------------------

@@ -158,7 +158,9 @@ async def merge(request: Request) -> Response:
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
+    options = await run_in_threadpool(core.merge_options, root, run) if result else None
     return render(request, "merge.html", title="汇总", runs=runs, run=run if result else None, result=result,
+                  options=options,
                   figures=figures_chart(result.get("chart") if result else None))
 
 

@@ -267,4 +267,19 @@
       });
     });
   }
+  const reportBtn = $("#run-report");
+  if (reportBtn) {
+    reportBtn.addEventListener("click", () => {
+      busy(reportBtn, async () => {
+        const d = await post("/api/report", {run: reportBtn.dataset.run});
+        const units = d.documents.length - 1, drafts = d.documents.filter((x) => x.draft).length;
+        $("#report-summary").textContent = `已生成年度报告：本级 1 份，单位 ${units} 份` +
+          (drafts ? `（其中 ${drafts} 份数据有误，标注为草稿）` : "") + "。";
+        $("#download-report").href = d.download;
+        $("#download-report-units").href = d.download_units;
+        $("#download-report-units").hidden = units === 0;
+        $("#report-result").hidden = false;
+      });
+    });
+  }
 })();
