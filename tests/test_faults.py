@@ -205,8 +205,8 @@ def archived(ws: Path) -> int:
 
 
 def merge_progress(out_dir: Path, out: Path, html: Path) -> Callable[[], int]:
-    """A progress mark of `gipr merge`: 0 start-up and reading, 1 a hidden temporary file is in the
-    output folder (writing), 2 the web page was replaced, 3 the roll-up was renamed into place."""
+    """A progress mark of `gipr merge`: 0 start-up and reading, 1 a new hidden temporary file is in
+    the output folder (writing), 2 the web page was replaced, 3 the roll-up was renamed into place."""
     def ident(p: Path):
         try:
             st = p.stat()
@@ -215,11 +215,12 @@ def merge_progress(out_dir: Path, out: Path, html: Path) -> Callable[[], int]:
         return st.st_ino, st.st_mtime_ns
 
     before_out, before_html = ident(out), ident(html)
+    before_hidden = {n for n in os.listdir(out_dir) if n.startswith(".")}  # left by an earlier SIGKILL
     stage = 0
 
     def progress() -> int:
         nonlocal stage
-        if stage < 1 and any(n.startswith(".") for n in os.listdir(out_dir)):
+        if stage < 1 and any(n.startswith(".") and n not in before_hidden for n in os.listdir(out_dir)):
             stage = 1
         if stage < 2 and ident(html) != before_html:
             stage = 2
@@ -231,39 +232,46 @@ def merge_progress(out_dir: Path, out: Path, html: Path) -> Callable[[], int]:
 
 
 def kill_at_progress(p: subprocess.Popen, progress: Callable[[], int], target: int, frac: float,
-                     first_gap: float) -> tuple[bool, float | None]:
-    """SIGKILL ``p`` once ``progress()`` has risen to ``target`` (counted from its value when
-    ``p`` started: a target at or below it means "in start-up") and then ``frac`` of the time
-    between marks has passed: the last gap observed in this run, or ``first_gap`` (the time
-    from start to the first mark) before any.  Returns (True if it was a real kill, the time
-    from start to the first mark if one was seen)."""
+                     expect: Callable[[int, float | None], float]) -> tuple[bool, dict[int, float]]:
+    """SIGKILL ``p`` once ``progress()`` has risen to ``target`` (a target at or below its value
+    when ``p`` started means "in start-up") and then ``frac`` of the time the next mark is
+    expected to take has passed: ``expect(level, last gap seen in this run or None)``, in
+    seconds, from what earlier runs took under the load of now.  Returns (True if it was a
+    real kill, {level: seconds from reaching it to the next mark, or to the exit}) for the
+    intervals this run completed."""
     t0 = time.monotonic()
     level = progress()
-    last_mark, gap, first, deadline = t0, first_gap, None, None
+    last_mark, gap, deadline = t0, None, None
+    times: dict[int, float] = {}
     while p.poll() is None:
         now = time.monotonic()
         n = progress()
         if n > level:
-            if first is None:
-                first = now - t0
-            gap, last_mark, level = now - last_mark, now, n
+            times[level] = gap = now - last_mark
+            last_mark, level = now, n
         if deadline is None and level >= target:
-            deadline = now + frac * gap
+            deadline = now + frac * expect(level, gap)
         if deadline is not None and now >= deadline:
             break
         time.sleep(0.004)
     killed = p.poll() is None
     if killed:
         p.send_signal(signal.SIGKILL)
+    else:
+        times[level] = time.monotonic() - last_mark
     out, err = p.communicate(timeout=120)
     assert b"Traceback" not in err, err.decode()
-    return killed, first
+    return killed, times
 
 
 def test_collect_killed_at_random_moments_converges(sources, reference, tmp_path):
     rng = random.Random(SEED)
     ref_rows, ref_cur, total = reference["rows"], reference["current"], reference["archived"]
     first_gap = reference["startup_s"]  # until a run shows how long start-up takes now
+
+    def expect(level: int, gap: float | None) -> float:  # files are alike: the last gap, else start-up
+        return gap if gap is not None else first_gap
+
     kills = midway = episodes = startup = 0
     while kills < COLLECT_KILLS:
         episodes += 1
@@ -273,8 +281,8 @@ def test_collect_killed_at_random_moments_converges(sources, reference, tmp_path
             have = archived(ws)
             target, frac = rng.randint(have, total), rng.random()
             p = gipr("collect", str(sources["src"]), "-w", str(ws))
-            killed, first = kill_at_progress(p, lambda: archived(ws), target, frac, first_gap)
-            first_gap = first if first is not None else first_gap
+            killed, times = kill_at_progress(p, lambda: archived(ws), target, frac, expect)
+            first_gap = times.get(have, first_gap)
             assert_consistent(ws)
             rows = ledger_rows(ws)
             for key, row in rows.items():  # only rows the uninterrupted run records, exactly as it does
@@ -308,9 +316,9 @@ def test_merge_killed_at_random_moments_never_loses_the_previous_rollup(sources,
     rc, o, e = run(*args)
     assert rc == 0, o + e
     assert rollup_values(out) == reference["values"]
-    p = gipr(*args)  # uninterrupted, watched: how long until it starts writing, under the load of now
-    killed, first_gap = kill_at_progress(p, merge_progress(out_dir, out, html), 99, 0.0, 0.0)
-    assert not killed and p.returncode == 0 and first_gap is not None
+    p = gipr(*args)  # uninterrupted, watched: how long each stage takes under the load of now
+    killed, took = kill_at_progress(p, merge_progress(out_dir, out, html), 99, 0.0, lambda level, gap: 0.0)
+    assert not killed and p.returncode == 0 and {0, 3} <= set(took), took  # (two stages may pass in one poll)
     kills = replaced = runs = 0
     stages = [0, 0, 0, 0]
     while kills < MERGE_KILLS:
@@ -319,8 +327,9 @@ def test_merge_killed_at_random_moments_never_loses_the_previous_rollup(sources,
         before_out, before_html = out.read_bytes(), html.read_bytes()
         target, frac = rng.randint(0, 3), rng.random()
         progress = merge_progress(out_dir, out, html)
-        killed, first = kill_at_progress(gipr(*args), progress, target, frac, first_gap)
-        first_gap = first if first is not None else first_gap
+        # the stages differ (reading takes long, writing short): wait a fraction of this stage's duration
+        killed, times = kill_at_progress(gipr(*args), progress, target, frac, lambda level, gap: took.get(level, 0.0))
+        took.update(times)
         kills += killed
         stages[progress()] += killed
         assert previous.read_bytes() == previous_bytes  # last year's roll-up: only read
