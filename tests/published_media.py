@@ -133,7 +133,8 @@ def write_docx(fx: dict, path: Path) -> Path:
             d.add_paragraph(title)
         cells, width = place(rows)
         t = d.add_table(rows=len(rows), cols=width)
-        t.style = "Table Grid"
+        if not fx.get("borderless"):  # a table exported without borders: no ruling lines in its PDF
+            t.style = "Table Grid"
         if fx.get("repeat_header") and title.startswith("三"):
             from docx.oxml import OxmlElement
             from docx.oxml.ns import qn
@@ -150,6 +151,40 @@ def write_docx(fx: dict, path: Path) -> Path:
             cell.text = text
     # a report goes on after its tables (and Word never ends a document with a table)
     for para in fx.get("after", ["五、存在的主要问题及改进情况", "六、其他需要报告的事项"]):
+        d.add_paragraph(para)
+    d.save(str(path))
+    return path
+
+
+def write_tabbed(fx: dict, path: Path) -> Path:
+    """The tables laid out with tabs, not as Word tables: one paragraph a row (its labels,
+    then its numbers at left tab stops, a blank cell an empty tab), as reports typed by hand
+    are; converted to PDF it has no ruling lines and single-spaced rows."""
+    import docx
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Pt
+
+    d = docx.Document()
+    sec = d.sections[0]
+    sec.left_margin = sec.right_margin = Pt(36)
+    normal = d.styles["Normal"]
+    normal.font.size = Pt(7)
+    normal.paragraph_format.space_after = Pt(0)
+    d.add_paragraph(fx["title"])
+    for para in fx["narrative"]:
+        d.add_paragraph(para)
+    for title, rows in layout(fx):
+        if title:
+            d.add_paragraph(title)
+        for row in rows:
+            labels = [t for k, t, _rs, _cs in row if k != "value" and t]
+            vals = [t for k, t, _rs, _cs in row if k == "value"]
+            if not vals:
+                continue
+            p = d.add_paragraph(" ".join(labels) + "\t" + "\t".join(vals))
+            for i in range(15):  # table 四's fifteen columns fit; the labels end before the first
+                p.paragraph_format.tab_stops.add_tab_stop(Pt(320 + 14 * i), WD_TAB_ALIGNMENT.LEFT)
+    for para in fx.get("after", ["五、存在的主要问题及改进情况"]):
         d.add_paragraph(para)
     d.save(str(path))
     return path
@@ -203,7 +238,7 @@ def write_mhtml(fx: dict, path: Path, charset: str = "gbk") -> Path:
     msg = email.mime.multipart.MIMEMultipart("related", type="text/html")
     msg["Subject"] = fx["title"]
     msg["Snapshot-Content-Location"] = "http://www.example.gov.cn/zwgk/nb.html"
-    part = email.mime.text.MIMEText(html_page(fx, charset), "html", "gbk" if charset == "gbk" else "utf-8")
+    part = email.mime.text.MIMEText(html_page(fx, charset), "html", charset if charset in ("gbk", "gb2312") else "utf-8")
     part["Content-Location"] = "http://www.example.gov.cn/zwgk/nb.html"
     msg.attach(part)
     img = email.mime.image.MIMEImage(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "png")

@@ -57,6 +57,7 @@ def _variants() -> dict[str, dict]:
 CASES = _variants()
 MEDIA = ["docx", "pdf", "html", "gbk.html", "mhtml"]
 PDF_CASES = ("shanghai", "lingqiu", "shanghai-variants")  # LibreOffice is slow: three PDFs
+BORDERLESS = ("shanghai", "lingqiu", "shanghai-variants")  # and without ruling lines (both formats; over pages)
 
 
 def expected(fx: dict) -> dict[str, tuple[str, object]]:
@@ -87,10 +88,14 @@ def media(tmp_path_factory):
         m["mhtml"] = pm.write_mhtml(fx, d / f"{name}.mhtml")
         m["txt"] = d / f"{name}.txt"
         m["txt"].write_text(pm.flat_text(fx), encoding="utf-8")
+    pdfs = [p for p in docx if p.stem in PDF_CASES]
+    for name in BORDERLESS:  # the same tables exported without borders: no ruling lines in the PDF
+        pdfs.append(pm.write_docx(dict(CASES[name], borderless=True), d / f"{name}--borderless.docx"))
+    pdfs.append(pm.write_tabbed(CASES["lingqiu"], d / "lingqiu--tabbed.docx"))  # laid out with tabs
     if soffice_path() is not None:  # one soffice run; the variants whose PDF adds something
-        pdfs = [p for p in docx if p.stem in PDF_CASES]
         for p in lo_convert(pdfs, "pdf:writer_pdf_Export", d / "pdf"):
-            out[p.stem]["pdf"] = p
+            name, _, how = p.stem.partition("--")
+            out[name][f"{how}.pdf" if how else "pdf"] = p
     return out
 
 
@@ -114,6 +119,44 @@ def test_every_cell_in_every_medium(media, name, medium):
     if medium == "pdf" and "pdf" not in media[name]:
         pytest.skip("LibreOffice (soffice) is not installed: no PDF to import")
     assert _compare(CASES[name], media[name][medium]) == []
+
+
+@pytest.mark.parametrize("name", BORDERLESS)
+def test_pdf_table_without_ruling_lines(media, name):
+    """A real .docx table with its borders removed, exported to PDF by LibreOffice: no ruling
+    lines, labels wrapped over many lines in narrow columns, whole columns blank (Shanghai's
+    社会公益组织), table 三 and 四 running over pages.  Every cell comes back from the words'
+    positions, and says where it was printed."""
+    if "borderless.pdf" not in media[name]:
+        pytest.skip("LibreOffice (soffice) is not installed: no PDF to import")
+    import pdfplumber
+
+    with pdfplumber.open(media[name]["borderless.pdf"]) as pdf:
+        assert not any(p.lines or p.rects or p.find_tables() for p in pdf.pages), "the PDF must have no ruled table"
+    assert _compare(CASES[name], media[name]["borderless.pdf"]) == []
+    imp = import_document(media[name]["borderless.pdf"])
+    assert not [f for f in imp.findings if f.severity != "info"]
+    assert all(w.startswith("第") and "页（x=" in w for w in imp.provenance.values())
+    # a label wrapped over a page break (below the header repeated there) is read whole: the
+    # only labels said to differ are the ones the fixture prints differently
+    printed = list(CASES[name]["labels"].values())
+    assert all(any(p in f.message for p in printed) for f in imp.findings if f.code.startswith("published.label"))
+    if CASES[name].get("repeat_header"):
+        assert [f for f in imp.findings if f.code == "published.header_repeated"]
+
+
+def test_pdf_table_laid_out_with_tabs(media):
+    """Rows typed as label + tab-separated numbers (no table at all), single-spaced: the PDF's
+    text glues each row's numbers together (“0000000”); the word positions keep them apart."""
+    if "tabbed.pdf" not in media["lingqiu"]:
+        pytest.skip("LibreOffice (soffice) is not installed: no PDF to import")
+    import pdfplumber
+
+    with pdfplumber.open(media["lingqiu"]["tabbed.pdf"]) as pdf:
+        assert "一、本年新收政府信息公开申请数量0000000" in pdf.pages[0].extract_text().replace(" ", "")
+    assert _compare(CASES["lingqiu"], media["lingqiu"]["tabbed.pdf"]) == []
+    imp = import_document(media["lingqiu"]["tabbed.pdf"])
+    assert not [f for f in imp.findings if f.code.startswith("published.digits")]  # not split by the rules
 
 
 def test_provenance_names_page_and_position(media):
@@ -154,6 +197,13 @@ def test_pdf_table_over_pages_with_repeated_header(media):
         pages_with_header = [i for i, p in enumerate(pdf.pages) if "申请人情况" in (p.extract_text() or "")]
     assert len(pages_with_header) >= 2, "the fixture must make table 三 run over two pages"
     assert _compare(CASES["shanghai-variants"], media["shanghai-variants"]["pdf"]) == []
+    imp = import_document(media["shanghai-variants"]["pdf"])
+    said = [f for f in imp.findings if f.code == "published.header_repeated"]
+    assert len(said) == 1 and said[0].severity == "info" and "申请人情况" in said[0].message
+    assert f"第{pages_with_header[1] + 1}页" in said[0].message  # where the header is printed again
+    # printed once (the web page): nothing to say
+    assert not [f for f in import_document(media["shanghai-variants"]["html"]).findings
+                if f.code == "published.header_repeated"]
 
 
 def test_flattened_text_with_glued_digits(media, tmp_path):
@@ -607,3 +657,75 @@ def test_page_text_keeps_table_cells_apart(media):
     from gipr.published.narrative import stated_facts
 
     assert [f for f in stated_facts(imp.text) if f[0] in ("review", "suit")] == []
+
+
+def test_check_and_previous_pick_up_published_documents_in_a_folder(media, tmp_path, capsys):
+    """gipr check FOLDER reads the published reports in it beside the workbooks (the one
+    finder, files.CHECK_SUFFIXES); a note (.txt) in the folder is not taken for a report;
+    --previous FOLDER takes last year's published reports."""
+    folder = tmp_path / "年报"
+    (folder / "子目录").mkdir(parents=True)
+    shutil.copy(media["shanghai"]["html"], folder / "上海.html")
+    shutil.copy(media["lingqiu"]["docx"], folder / "子目录" / "灵丘.docx")
+    (folder / "说明.txt").write_text("这些是各单位的年报。", encoding="utf-8")
+    rc = cli("check", folder, "--json")
+    files = [Path(e["file"]).name for e in json.loads(capsys.readouterr().out)["files"]]
+    assert files == ["上海.html", "灵丘.docx"] and rc in (0, 1)
+    empty = tmp_path / "空"
+    empty.mkdir()
+    (empty / "说明.txt").write_text("无", encoding="utf-8")
+    res = _run("check", empty)
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "公开的年报" in res.stdout + res.stderr
+    prev, this = tmp_path / "上年", tmp_path / "松木塘镇2023年报.html"
+    prev.mkdir()
+    pm.write_docx(pm.load("songmutang-2022.json"), prev / "松木塘镇2022年报.docx")
+    pm.write_html(pm.load("songmutang-2023.json"), this)
+    res = _run("check", this, "--previous", prev, "--json")
+    assert "Traceback" not in res.stderr
+    codes = [f["code"] for f in json.loads(res.stdout)["files"][0]["findings"]]
+    assert codes.count("previous.in_force") == 2 and "previous.missing" not in codes
+
+
+def test_legal_person_columns_all_blank_and_notes_are_said_on_import(tmp_path):
+    """All five 法人或其他组织 columns left blank: read as blank (never 0), one info finding
+    naming the column label as printed; numbers with a note or a unit are said on import too."""
+    fx = copy.deepcopy(CASES["lingqiu"])
+    legal = [cid for cid in fx["printed"] if cid.startswith("t3.") and
+             cid.rsplit(".", 1)[1] in ("business", "research", "nonprofit", "legal", "other")]
+    assert len(legal) == 5 * 25
+    for cid in legal:
+        fx["printed"][cid] = ""
+    fx["labels"] = dict(fx["labels"], 法人或其他组织="法人或者其他组织")
+    fx["printed"]["t2.normative.issued"] = "5（其中修订16件）"
+    imp = import_document(pm.write_html(fx, tmp_path / "blank.html"))
+    said = [f for f in imp.findings if f.code == "published.columns_blank"]
+    assert len(said) == 1 and said[0].severity == "info" and "“法人或者其他组织”" in said[0].message
+    assert all(imp.report.values[c].state == "blank" for c in legal)
+    conv = [f for f in imp.findings if f.code == "value.converted"]
+    assert len(conv) == 1 and "（其中修订16件）" in conv[0].message and conv[0].cell == "t2.normative.issued"
+    from gipr.check import check_report
+
+    found = check_report(imp.report)
+    assert {f.cell for f in found if f.code in ("cell.blank", "cell.blank_total")} >= set(legal)  # not 0
+    assert sum(f.code == "value.converted" for f in found) == 1  # said once by check, not twice
+    full = import_document(pm.write_html(CASES["lingqiu"], tmp_path / "full.html"))
+    assert not [f for f in full.findings if f.code == "published.columns_blank"]
+
+
+def test_mhtml_in_gb2312_and_unit_year_overrides(tmp_path, capsys):
+    """A page saved as .mhtml whose HTML part is declared GB2312 (as older IE/360 saves it),
+    and --unit/--year overriding what the title says."""
+    fx = copy.deepcopy(CASES["lingqiu"])
+    fx["title"] = "洪泽区人民政府2023年政府信息公开工作年度报告"
+    p = pm.write_mhtml(fx, tmp_path / "洪泽.mhtml", charset="gb2312")
+    raw = p.read_bytes()
+    assert b"charset=\"gb2312\"" in raw.lower() or b"charset=gb2312" in raw.lower()
+    assert cli("import", p, "--json") == 0
+    rec = json.loads(capsys.readouterr().out)["reports"][0]
+    assert (rec["unit"], rec["year"], rec["format"]) == ("洪泽区人民政府", 2023, "2021")
+    want = expected(fx)
+    assert all(rec["values"][cid] == want[cid][1] for cid in want)
+    assert cli("import", p, "--json", "--unit", "洪泽区政务服务管理办公室", "--year", "2022") == 0
+    rec = json.loads(capsys.readouterr().out)["reports"][0]
+    assert (rec["unit"], rec["year"]) == ("洪泽区政务服务管理办公室", 2022)
+    assert not [f for f in rec["findings"] if f["code"] == "published.unit_from_title"]

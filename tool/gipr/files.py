@@ -7,6 +7,9 @@ a command really needs a different set:
 * ``ROSTER_SUFFIXES``: the spreadsheet kinds a roster can be (besides .csv/.txt);
 * ``DOCUMENT_SUFFIXES``: published annual reports (PDF, web pages, Word, WPS, text) that
   ``gipr import`` reads;
+* ``CHECK_SUFFIXES``: what ``gipr check`` / ``gipr export`` and ``--previous`` pick up in a
+  folder: the workbooks and the published documents, except plain text (a .txt beside the
+  returned workbooks is usually a note; a text copy of a report is read when named);
 * ``ATTACHMENT_SUFFIXES``: what collect recognises as a returned workbook in a mail or a
   folder, including kinds it cannot read (.xlsb, .fods, …): those are archived and reported
   as unreadable instead of being ignored.
@@ -24,13 +27,16 @@ from typing import Sequence
 
 from .errors import GiprError
 
-__all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "DOCUMENT_SUFFIXES", "is_skipped_name",
+__all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "DOCUMENT_SUFFIXES", "CHECK_SUFFIXES",
+           "is_skipped_name",
            "files_in", "find_input_files", "real_path"]
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
 ROSTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # published annual reports (``gipr import``; check's documents and --previous/--against)
 DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".mhtml", ".mht", ".docx", ".doc", ".wps", ".txt")
+# gipr check / export / --previous: workbooks and published documents found in a folder
+CHECK_SUFFIXES = READABLE_SUFFIXES + tuple(s for s in DOCUMENT_SUFFIXES if s != ".txt")
 ATTACHMENT_SUFFIXES = frozenset(READABLE_SUFFIXES) | {".xltm", ".xlt", ".xlsb", ".fods"}
 
 
@@ -67,12 +73,14 @@ def files_in(root: Path, suffixes: Sequence[str] = READABLE_SUFFIXES) -> list[Pa
 
 
 def find_input_files(paths: Sequence[str | Path], *, suffixes: Sequence[str] = READABLE_SUFFIXES,
-                     missing: str = "error", empty_folder: str = "ignore") -> list[Path]:
+                     missing: str = "error", empty_folder: str = "ignore",
+                     empty_message: str = "empty_folder") -> list[Path]:
     """The files named, and the files inside the folders named, each once (by real path).
 
     ``missing``: "error" raises GiprError (``input.not_found``) for a path that does not
     exist, "keep" keeps it (reading it then reports it).  ``empty_folder``: "error" raises
-    GiprError (``usage.empty_folder``) for a folder without any such file."""
+    GiprError (``usage.empty_folder``, the CLI message ``empty_message``) for a folder without
+    any such file."""
     from . import messages
 
     out: list[Path] = []
@@ -83,7 +91,7 @@ def find_input_files(paths: Sequence[str | Path], *, suffixes: Sequence[str] = R
         if p.is_dir():
             found = files_in(p, suffixes)
             if not found and empty_folder == "error":
-                raise GiprError(messages.CLI["empty_folder"].format(folder=p), "usage.empty_folder")
+                raise GiprError(messages.CLI[empty_message].format(folder=p), "usage.empty_folder")
         elif p.is_file() or missing == "keep":
             found = [p]
         else:

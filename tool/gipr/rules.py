@@ -13,7 +13,7 @@ SUM in a template).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .spec import Rule, Spec, per_spec
 
@@ -123,6 +123,19 @@ def input_ids(spec: Spec) -> list[str]:
 def value_ids(spec: Spec) -> list[str]:
     """Every value cell (inputs and totals) in table and sheet order (cached)."""
     return plan(spec).value_ids
+
+
+def compact_numbers(spec: Spec, values: Any) -> tuple[list[Number | None], dict[str, str]]:
+    """A report's input cells (``values``: cell id → Value) in ``input_ids`` order, None unless
+    a number, and what the non-numeric ones said (text, error, 不适用), only when there are
+    such cells: what a merge keeps of a report (merge entries, results stored by collect)."""
+    ids = input_ids(spec)
+    got = list(map(values.get, ids))
+    nums: list[Number | None] = [None if v is None or v.state != "number" else v.number for v in got]
+    odd: dict[str, str] = {}
+    if None in nums:
+        odd = {cid: v.raw_text for cid, v in zip(ids, got) if v is not None and v.state in ("text", "error", "na")}
+    return nums, odd
 
 
 # ---------------------------------------------------------------------------------

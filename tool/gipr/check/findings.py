@@ -367,7 +367,7 @@ def load_previous_reports(path: str | Path) -> list[Report]:
     """Last year's data for rule F: a workbook (unit or roll-up), a published report (PDF, web
     page, Word, text), a folder of them, or a ``gipr export --json`` file.  Raises GiprError
     (ReadError for a bad workbook, DocumentError for a bad document)."""
-    from ..files import DOCUMENT_SUFFIXES
+    from ..files import CHECK_SUFFIXES
     from ..published import import_document, is_document
     from ..read import read_report_limited as read_report  # an untrusted file: in a worker, with the limits
 
@@ -375,7 +375,7 @@ def load_previous_reports(path: str | Path) -> list[Report]:
     if path.is_dir():
         # workbooks, and last year's published reports
         return [import_document(p).report if is_document(p) else read_report(p)
-                for p in files_in(path, READABLE_SUFFIXES + DOCUMENT_SUFFIXES)]
+                for p in files_in(path, CHECK_SUFFIXES)]
     if is_document(path):
         return [import_document(path).report]
     if path.suffix.lower() == ".json":

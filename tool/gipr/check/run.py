@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from .. import messages
 from ..errors import GiprError
-from ..files import find_input_files
+from ..files import CHECK_SUFFIXES, find_input_files
 from ..model import Finding, Report
 from ..read import ReadError, read_report_limited
 from ..spec import Spec, available_formats, load_format
@@ -34,9 +34,10 @@ def read_any(path: Path, spec: Spec | None) -> Report:
 
 
 def collect_paths(paths: list[Path]) -> list[Path]:
-    """Files as given (a missing one is kept: reading it reports it), and the readable
-    files inside given folders (``files.find_input_files``)."""
-    return find_input_files(paths, missing="keep", empty_folder="error")
+    """Files as given (a missing one is kept: reading it reports it), and the workbooks and
+    published documents inside given folders (``files.CHECK_SUFFIXES``)."""
+    return find_input_files(paths, suffixes=CHECK_SUFFIXES, missing="keep", empty_folder="error",
+                            empty_message="empty_folder_check")
 
 
 def expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:

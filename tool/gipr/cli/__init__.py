@@ -8,15 +8,8 @@ import sys
 
 import typer
 
-from . import spec as cli_spec  # noqa: F401  (registers commands)
-from . import collect as cli_collect  # noqa: F401  (init, collect, status)
-from . import template as cli_template  # noqa: F401
-from . import merge as cli_merge  # noqa: F401
-from . import check as cli_check  # noqa: F401  (check, export)
-from . import mail as cli_mail  # noqa: F401  (send, remind)
-from . import report as cli_report  # noqa: F401  (report)
-from . import importer as cli_import  # noqa: F401  (import)
-from . import ui as cli_ui  # noqa: F401  (ui)
+import importlib
+
 from .app import app, err_console
 from ..errors import GiprError
 from ..spec import SpecError
@@ -26,9 +19,41 @@ _USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter
                  "BadArgumentUsage")
 
 
+# command → the module (in this package) that registers it, in the order `gipr --help` lists
+# them; a new command is one module plus its line here
+COMMAND_MODULES = {
+    "spec": "spec", "version": "spec",
+    "init": "collect", "collect": "collect", "status": "collect",
+    "template": "template",
+    "merge": "merge",
+    "check": "check", "export": "check",
+    "send": "mail", "remind": "mail",
+    "report": "report",
+    "import": "importer",
+    "ui": "ui",
+}
+
+
+def register_commands(argv: list[str]) -> None:
+    """Import the command modules: only the one defining the command being run (a cold start
+    then imports only what that command needs), every one for ``--help``, no command or an
+    unknown one."""
+    name = next((a for a in argv if not a.startswith("-")), None)
+    mods = [COMMAND_MODULES[name]] if name in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
+    for m in mods:
+        importlib.import_module(f"{__name__}.{m}")
+
+
+@app.callback()
+def _root() -> None:
+    # a callback keeps gipr a group of commands even when only one command is registered
+    pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: no Python traceback ever reaches a user."""
     try:
+        register_commands(list(sys.argv[1:] if argv is None else argv))
         rc = app(args=argv, standalone_mode=False)
         if isinstance(rc, int) and rc != 0:  # typer returns Exit codes when not standalone
             sys.exit(rc)

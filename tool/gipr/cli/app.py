@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import UnionType
+from typing import Any, Callable, Union, get_args, get_origin
 
 import typer
 from rich.console import Console
@@ -34,6 +38,94 @@ def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1))
     sys.stdout.write("\n")
 
+
+# --- light option handling -------------------------------------------------------------------
+# typer (0.2x) converts every option's value through a pydantic TypeAdapter built on first
+# use; importing pydantic alone costs ~0.23 s of CPU on every gipr command.  gipr's options
+# are all plain — str, Path, int, bool, Optional/List of those, Tuple[str, int] — and are
+# converted here; anything else (and a typer without this hook) is left to typer.
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    t = str(v).strip().lower()
+    if t in ("1", "true", "t", "yes", "y", "on"):
+        return True
+    if t in ("0", "false", "f", "no", "n", "off"):
+        return False
+    raise ValueError(v)
+
+
+_PLAIN: dict[Any, Callable[[Any], Any]] = {str: str, Path: Path, int: int, bool: _bool}
+_PATH_CHECKS = ("exists", "resolve_path", "writable", "allow_dash", "path_type", "parser", "click_type",
+                "min", "max")
+
+
+def _converter(annotation: Any, info: Any) -> Callable[[Any], Any] | None:
+    if any(getattr(info, a, None) not in (None, False) for a in _PATH_CHECKS):
+        return None
+    if getattr(info, "file_okay", True) is not True or getattr(info, "dir_okay", True) is not True:
+        return None
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType) and len(args) == 2 and type(None) in args:  # Optional[X]
+        return _converter(next(a for a in args if a is not type(None)), info)
+    if origin is list and len(args) == 1 and args[0] in _PLAIN:
+        one = _PLAIN[args[0]]
+        return lambda v: [one(x) for x in v]
+    if origin is tuple and args and Ellipsis not in args and all(a in _PLAIN for a in args):
+        convs = [_PLAIN[a] for a in args]
+
+        def conv(v: Any) -> tuple:
+            if len(v) != len(convs):
+                raise ValueError(v)
+            return tuple(c(x) for c, x in zip(convs, v))
+
+        return conv
+    return _PLAIN.get(annotation)
+
+
+def _install_light_params() -> None:
+    try:
+        from typer import _coercion, core
+        from typer._click.exceptions import BadParameter
+    except ImportError:  # another typer: it keeps its own handling
+        return
+    cls = getattr(core, "_TyperParameter", None)
+    base = getattr(_coercion, "RuntimeParam", None)
+    original = getattr(cls, "get_runtime_param", None)
+    if cls is None or base is None or original is None or getattr(original, "_gipr", False):
+        return
+
+    @dataclass(frozen=True)
+    class PlainParam(base):  # type: ignore[misc, valid-type]
+        convert: Callable[[Any], Any] = str
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if isinstance(value, str) and self.convert is str:
+                return value
+            try:
+                return self.convert(value)
+            except (TypeError, ValueError):
+                from ..messages import CLI
+
+                raise BadParameter(CLI["bad_option_value"].format(value=value), ctx=ctx, param=param) from None
+
+    def get_runtime_param(self: Any) -> Any:
+        if getattr(self, "_runtime_param", None) is None:
+            desc = getattr(self, "type_descriptor", None)
+            conv = None
+            if desc is not None and getattr(desc, "file_annotation", None) is None:
+                conv = _converter(desc.annotation, desc.parameter_info)
+            if conv is not None:
+                self._runtime_param = PlainParam(parameter_info=desc.parameter_info, annotation=desc.annotation,
+                                                 convert=conv)
+        return original(self)
+
+    get_runtime_param._gipr = True  # type: ignore[attr-defined]
+    cls.get_runtime_param = get_runtime_param
+
+
+_install_light_params()
 
 # ---------------------------------------------------------------------------------------
 # tables that fit the terminal: one line per row

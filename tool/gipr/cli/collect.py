@@ -193,13 +193,14 @@ def status_cmd(
                     o = pin_submission(led, roster, unuse, None, who_am_i(), note)  # type: ignore[arg-type]
                     u = ws.unit(o.unit_code)
                     console.print(f"已取消 {escape(u.name if u else o.unit_code)} 的人工指定，恢复为最新报送。")
-        data = status_report(ws, verify=verify)
+        data = status_report(ws, verify=verify, findings=bool(unit))
+        findings = data.pop("findings", None)  # the current findings for --unit (not part of --json)
         if out is not None:
             write_status_xlsx(out, data, led, {u.code: u.name for u in roster}, overwrite=force)
         if as_json:
             print_json(data)
         else:
-            _print_status(ws, data, led, show_all=show_all, unit=unit)
+            _print_status(ws, data, led, show_all=show_all, unit=unit, findings=findings)
             if out is not None:
                 console.print(f"已写入 {escape(str(out))}")
         if verify and data["integrity"]:
@@ -215,7 +216,7 @@ SUBMISSIONS_FIT = [("drop", "存档"), ("shrink", "来源"), ("drop", "识别方
                    ("shrink", "文件名"), ("drop", "来源"), ("shrink", "单位"), ("drop", "文件名"), ("drop", "收到时间")]
 
 
-def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
+def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
     from ..collect.ledger import IDENTIFIED_ZH, local_time
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
@@ -227,7 +228,7 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None) -> None:
         _print_submissions(led.submissions(code), names, f"{names[code]}（{code}）的全部报送")
         cur = led.current().get(code)
         if cur is not None:
-            shown = [f for f in cur.findings if f.get("severity") in ("error", "warning")]
+            shown = [f for f in (findings or {}).get(code, cur.findings) if f.get("severity") in ("error", "warning")]
             console.print(f"当前采用报送 #{cur.id}" + ("（人工指定）" if cur.pinned else "")
                           + (f"，校验问题 {len(shown)} 条：" if shown else "，没有校验问题。"))
             for f in shown[:50]:

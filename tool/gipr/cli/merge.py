@@ -36,13 +36,15 @@ def merge_cmd(
     phone: Optional[str] = typer.Option(None, "--phone", help="汇总表封面的联系电话"),
     jobs: Optional[int] = typer.Option(None, "--jobs", help="读取文件的并行进程数（默认按 CPU 数）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出汇总结果"),
+    recheck: bool = typer.Option(False, "--recheck",
+                                 help="使用 --workspace 时，重新读取和校验每个存档文件，不沿用收集时保存的结果"),
 ) -> None:
     """把各单位的报表逐格相加，生成汇总表（官方格式，总计为公式），并列出未汇总、未报送的单位。"""
     from ..merge import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, merge_json, run_merge
 
     result = run_merge(out=out, paths=list(paths or []), workspace=workspace, roster=roster, year=year,
                    county=county, previous=previous, include_errors=include_errors, html=html, force=force,
-                   jobs=jobs, cover={"filler": filler or "", "phone": phone or ""})
+                   jobs=jobs, cover={"filler": filler or "", "phone": phone or ""}, recheck=recheck)
     inc = result.included
     excluded = result.of_status(EXCLUDED_ERRORS)
     marked = result.of_status(INCLUDED_ERRORS)
@@ -55,6 +57,10 @@ def merge_cmd(
         return
     for n in result.notes:
         _out(f"注意：{n}")
+    if result.from_ledger:
+        from ..messages import CLI
+
+        _out(CLI["merge_reads"].format(from_ledger=result.from_ledger, reread=result.reread))
     _out(f"{result.county or ''}{result.year}年度汇总：已汇总 {len(inc)} 个"
                   + (f"（其中 {len(marked)} 个含错误，已标注）" if marked else ""))
     if excluded:

@@ -147,6 +147,8 @@ class Collector:
         self.progress = progress or Progress()
         self.result = CollectResult()
         self._ctx = None
+        self._results = None  # results.ResultStore, made on first use
+        self._payload: dict[str, Any] | None = None  # the last file's result, to store with its row
 
     # --- planning ---------------------------------------------------------------------
     def plan(self, sources: Iterable[str | Path]) -> list[_Item]:
@@ -451,7 +453,11 @@ class Collector:
             report_year=report.year if report is not None else None,
             report_kind=report.kind if report is not None else None,
         )
-        sub, created = self.ledger.add(rec)  # 5. one transaction
+        also = None
+        if self._payload is not None:  # its result, for merge and status (results.py): in the same transaction
+            rows = self._result_store().rows([(sha, self._payload)])
+            also = lambda conn: self._results.write(conn, rows)  # noqa: E731
+        sub, created = self.ledger.add(rec, also)  # 5. one transaction
         o = Outcome(kw["file_name"], kw["source"], "new" if created else "duplicate", sub,
                     reason=rec["reason"], code=rec["reason_code"])
         self.result.outcomes.append(o)
@@ -464,18 +470,35 @@ class Collector:
             self._ctx = CheckContext(year=self.ws.year, roster=self.roster)
         return self._ctx
 
+    def _result_store(self):
+        if self._results is None:
+            from .results import ResultStore
+
+            self._results = ResultStore(self.ledger, self.ws.spec, self.ws.year, self.roster)
+        return self._results
+
     def _read_and_check(self, data: bytes, name: str, sha: str):
         """→ (report or None, findings as JSON dicts, problem code, Chinese problem).  The file
-        is read and checked in a worker process (gipr.isolate) with the time and memory limits."""
+        is read and checked in a worker process (gipr.isolate) with the time and memory limits.
+        The result to store (``results``' payload) is left in ``self._payload``; None when a
+        limit of the worker stopped it (that depends on the machine: merge reads it again)."""
         from ..isolate import run_limited
         from ..read import MAX_READ_MEMORY_MB, ReadError, spec_token
+        from .results import payload_from_report, payload_unreadable
 
+        self._payload = None
         try:
-            return run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
-                               seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name)
+            got = run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
+                              seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name)
         except ReadError as e:  # a limit of the worker (timeout, memory, crash)
             msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。" if e.code == "file.timeout" else str(e)
             return None, [_problem(e.code, msg)], e.code, msg
+        report, findings, code, msg = got
+        if report is not None:
+            self._payload = payload_from_report(report, findings)
+        elif code:  # the reader's own verdict on these bytes
+            self._payload = payload_unreadable(code, msg)
+        return got
 
 
 def _problem(code: str, msg: str) -> dict:

@@ -27,13 +27,13 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..fsio import write_once
 from ..errors import GiprError
 from ..messages import SUBMISSION_STATUS_ZH
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the results table (collect/results.py); a version-1 ledger migrates in place
 STATUSES = ("accepted", "errors", "unreadable", "unidentified", "duplicate")
 CHECK_STATUSES = ("accepted", "errors", "unreadable")
 IDENTIFIED_ZH = {
@@ -235,12 +235,17 @@ class Ledger:
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
                         self.conn.execute(stmt)
+                from .results import RESULTS_SCHEMA
+
                 row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-                if row is None:
-                    self.conn.execute("INSERT INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
-                elif int(row[0]) > SCHEMA_VERSION:
+                if row is not None and int(row[0]) > SCHEMA_VERSION:
                     raise GiprError(f"台账 {self.path} 由更新版本的 gipr 创建（结构版本 {row[0]}），"
                                     "请升级 gipr。", "ledger.version")
+                self.conn.execute(RESULTS_SCHEMA)  # version 1 → 2: in place, every row kept
+                if row is None:
+                    self.conn.execute("INSERT INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
+                else:
+                    self.conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
         except sqlite3.OperationalError as e:  # I/O: a full disk, a size limit, no permission, busy
             raise _ledger_io_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
@@ -351,9 +356,11 @@ class Ledger:
             rows = self.conn.execute("SELECT * FROM submissions WHERE unit_code=? ORDER BY id", (unit_code,)).fetchall()
         return [self._row(r) for r in rows]
 
-    def add(self, rec: dict[str, Any]) -> tuple[Submission, bool]:
+    def add(self, rec: dict[str, Any], also: Callable[[sqlite3.Connection], None] | None = None
+            ) -> tuple[Submission, bool]:
         """Record one submission in its own transaction.  Returns (submission, created):
-        when a row for the same bytes and source exists, that row and False."""
+        when a row for the same bytes and source exists, that row and False.  ``also`` runs
+        in the same transaction when the row is new (collect stores the file's result)."""
         if rec.get("status") not in STATUSES or rec.get("check_status") not in CHECK_STATUSES:
             raise ValueError(f"bad status in {rec!r}")
         if not self.archive_path(rec["sha256"]).is_file():
@@ -368,6 +375,8 @@ class Ledger:
                 f"INSERT INTO submissions({', '.join(cols)}) VALUES({', '.join('?' for _ in cols)})",
                 [rec[c] for c in cols])
             sid = cur.lastrowid
+            if also is not None:
+                also(self.conn)
         return self.submission(sid), True  # type: ignore[arg-type,return-value]
 
     # --- overrides --------------------------------------------------------------------

@@ -12,14 +12,51 @@ from .ledger import status_json
 __all__ = ["status_report", "write_status_xlsx"]
 
 
-def status_report(ws, *, verify: bool = False) -> dict[str, Any]:
+def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: bool = False) -> dict[str, Any]:
     """What ``gipr status --json`` prints: every roster unit's current submission, the
     totals, the missing / with-errors / unreadable units, unattached submissions; with
-    ``verify`` also ``integrity`` (the ledger's and the archive's problems, [] when sound)."""
+    ``verify`` also ``integrity`` (the ledger's and the archive's problems, [] when sound).
+
+    Each current submission is judged as a merge would judge it now (``merge.stored``): from
+    its stored result when that still holds, else read and checked again (``recheck``: every
+    one); ``from_ledger`` / ``reread`` count them.  With ``findings`` also ``findings``: unit
+    code → its findings (JSON dicts), for the detailed view."""
     data = status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
+    found = refresh_status(ws, data, recheck=recheck)
+    if findings:
+        data["findings"] = found
     if verify:
         data["integrity"] = ws.ledger.integrity_problems(verify_archive=True)
     return data
+
+
+def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """``gipr status``: each unit's current submission judged as a merge would judge it now —
+    from its stored result when that still holds, else read and checked again — instead of
+    what was found when it was collected.  Updates ``data`` (``ledger.status_json``) in place
+    (status, errors, warnings; the lists and totals; ``from_ledger``/``reread``) and returns
+    each unit's findings (JSON dicts) for the detailed view."""
+    from ..merge.entries import UNREADABLE
+    from ..merge.stored import workspace_entries
+
+    counts: dict[str, int] = {}
+    entries = workspace_entries(ws, spec=ws.spec, recheck=recheck, counts=counts)
+    by_code = {e.code: e for e in entries}
+    findings: dict[str, list[dict[str, Any]]] = {}
+    for line in data["units"]:
+        e = by_code.get(line["code"])
+        if e is None or line["status"] == "missing":
+            continue
+        line["status"] = "unreadable" if e.status == UNREADABLE else ("errors" if e.errors else "accepted")
+        line["errors"], line["warnings"] = e.errors, e.warnings
+        findings[line["code"]] = [f.to_json() for f in e.findings]
+    lines = data["units"]
+    data["with_errors"] = [l["code"] for l in lines if l["status"] == "errors"]
+    data["unreadable"] = [l["code"] for l in lines if l["status"] == "unreadable"]
+    for k in ("accepted", "errors", "unreadable", "missing"):
+        data["totals"][k] = sum(1 for l in lines if l["status"] == k)
+    data["from_ledger"], data["reread"] = counts["from_ledger"], counts["reread"]
+    return findings
 
 
 def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, overwrite: bool = False) -> None:

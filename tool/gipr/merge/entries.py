@@ -16,7 +16,7 @@ from ..errors import GiprError
 from ..messages import MERGE_STATUS_ZH
 from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES, find_input_files, real_path
 from ..model import Finding
-from ..rules import Number, input_ids, norm, plan
+from ..rules import Number, compact_numbers, input_ids, norm, plan
 from ..spec import Spec
 
 # status of one roster unit / input in the merge
@@ -159,40 +159,44 @@ def _ledger_unit(code: str | None, ctx: Any) -> Any:
 
 
 def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any) -> Entry:
-    spec: Spec = rep.spec
+    nums, odd = compact_numbers(rep.spec, rep.values)
+    parts = {"numbers": nums, "odd": odd, "unit_code": rep.unit_code or "", "unit_name": rep.unit_name or "",
+             "identity_county": rep.identity.get("county") or "", "kind": rep.kind, "sha256": rep.sha256 or "",
+             "year": rep.year, "units": rep.units or []}
+    return entry_from_parts(rep.spec, parts, rep.findings, found, display, **extra)
+
+
+def entry_from_parts(spec: Spec, p: Any, read_findings: Sequence[Finding], found: Sequence[Finding],
+                     display: str, **extra: Any) -> Entry:
+    """The Entry of one read and checked input, from its compact parts (a fresh report's, or a
+    result stored in the ledger: ``collect.results.payload_from_report`` has the same keys)."""
     findings: list[Finding] = []
     seen: set[tuple] = set()
-    for f in list(rep.findings) + list(found):
+    for f in list(read_findings) + list(found):
         key = (f.code, f.severity, f.cell, f.message)
         if key not in seen:
             seen.add(key)
             findings.append(f)
-    ids = input_ids(spec)
-    got = list(map(rep.values.get, ids))
-    nums: list[Number | None] = [None if v is None or v.state != "number" else v.number for v in got]
-    odd: dict[str, str] = {}
-    if None in nums:
-        odd = {cid: v.raw_text for cid, v in zip(ids, got) if v is not None and v.state in ("text", "error", "na")}
-    kind = "rollup" if rep.kind == "rollup" else "unit"
-    name = (rep.unit_name or "").strip()
+    kind = "rollup" if p["kind"] == "rollup" else "unit"
+    name = p["unit_name"].strip()
     county = ""
     if kind == "rollup":
-        county = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(name)
+        county = p["identity_county"].strip() or strip_rollup_suffix(name)
         name = county or name
     e = Entry(
-        code=(rep.unit_code or "").strip(),
+        code=p["unit_code"].strip(),
         name=name.strip(),
         status=INCLUDED,
         kind=kind,
         file=display,
-        sha256=rep.sha256 or "",
+        sha256=p["sha256"],
         errors=sum(1 for f in findings if f.severity == "error"),
         warnings=sum(1 for f in findings if f.severity == "warning"),
-        numbers=tuple(nums),
-        odd=odd,
+        numbers=tuple(p["numbers"]),
+        odd=dict(p["odd"]),
         findings=findings,
-        covers=[dict(u) for u in (rep.units or [])] if kind == "rollup" else [],
-        year=rep.year,
+        covers=[dict(u) for u in p["units"]] if kind == "rollup" else [],
+        year=p["year"],
         format=spec.id,
         county=county,
     )
@@ -235,11 +239,14 @@ def _prepare_workers(spec: Spec) -> None:
 
 
 def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | None, ctx_args: dict[str, Any],
-                 *, jobs: int | None = None, method: str | None = None) -> Iterator[Entry]:
+                 *, jobs: int | None = None, method: str | None = None, task_fn: Any = None) -> Iterator[Any]:
     """Read and check files in reader workers (gipr.isolate.ReaderPool: a file that passes
     the time or memory limit, or crashes its worker, is unreadable and only it); yields in
     task order.  ``method``: how workers start ('spawn', 'fork'; default: fork where it is
-    safe and fast -- POSIX but not macOS, one thread -- else spawn, as on Windows)."""
+    safe and fast -- POSIX but not macOS, one thread -- else spawn, as on Windows).
+    ``task_fn`` (a module-level function of one task, run in the workers with the spec and
+    check context of ``_W``) replaces the default, one ``Entry`` per file; its results are
+    yielded as they are, a worker's limit or crash as the exception."""
     import threading
 
     from ..isolate import ReaderPool, available_methods
@@ -254,9 +261,9 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
     if method == "fork" and spec is not None:
         _prepare_workers(spec)  # forked workers inherit the reader's tables
     with ReaderPool(n, method=method, initializer=_worker_init, initargs=(spec_token(spec), ctx_args)) as pool:
-        for task, got in zip(tasks, pool.map(_read_task, tasks, seconds=reader.MAX_READ_SECONDS,
+        for task, got in zip(tasks, pool.map(task_fn or _read_task, tasks, seconds=reader.MAX_READ_SECONDS,
                                              memory_mb=reader.MAX_READ_MEMORY_MB, what=lambda t: t[1])):
-            if isinstance(got, BaseException):
+            if isinstance(got, BaseException) and task_fn is None:
                 got = unreadable_entry(got, task[1], **task[2])
             yield got
 
@@ -279,18 +286,11 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))
 
 
-def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None, method: str | None = None) -> list[Entry]:
-    """Each unit's current submission in the ledger, re-read and re-checked from the archive."""
-    current = ws.ledger.current()
-    tasks: list[tuple[str, str, dict[str, Any]]] = []
-    out: list[Entry] = []
-    for code, sub in current.items():
-        extra = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
-        path = Path(sub.archive_path) if sub.archive_path else None
-        if path is None or not path.is_file():
-            out.append(Entry(status=UNREADABLE, kind="", file=sub.file_name or "", errors=1,
-                             note=f"台账记录的存档文件不存在：{path}", **extra))
-            continue
-        tasks.append((str(path), sub.file_name or path.name, extra))
-    out += read_entries(tasks, spec, {"year": ws.year, "roster": ws.roster}, jobs=jobs, method=method)
-    return out
+def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None, method: str | None = None,
+                           recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
+    """Each unit's current submission in the ledger: from the result stored when it was
+    collected when that still holds, else read and checked again from the archive (see
+    ``merge.stored``).  ``counts`` gets ``from_ledger`` and ``reread``."""
+    from .stored import workspace_entries
+
+    return workspace_entries(ws, spec=spec, jobs=jobs, method=method, recheck=recheck, counts=counts)

@@ -41,6 +41,8 @@ class MergeResult:
     previous: "Previous | None" = None
     changes: list["YearChange"] = field(default_factory=list)
     cover: dict[str, str] = field(default_factory=dict)  # extra cover fields of the roll-up (filler, phone)
+    from_ledger: int = 0  # workspace merge: inputs taken from the results stored in the ledger
+    reread: int = 0  # inputs read and checked from their files in this merge
 
     @property
     def included(self) -> list[Entry]:

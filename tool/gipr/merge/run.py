@@ -35,11 +35,12 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
           roster: str | Path | None = None, year: int | None = None, county: str | None = None,
           previous: str | Path | None = None, include_errors: bool = False, html: str | Path | None = None,
           force: bool = False, jobs: int | None = None, now: _dt.datetime | None = None,
-          cover: Mapping[str, str] | None = None) -> MergeResult:
+          cover: Mapping[str, str] | None = None, recheck: bool = False) -> MergeResult:
     """``gipr merge``: read, check, plan, sum, write the roll-up (and the HTML page).
 
     ``now`` fixes the generation time written into the roll-up (reproducible files);
-    ``cover``: cover fields of the roll-up itself (``filler``, ``phone``), written as text."""
+    ``cover``: cover fields of the roll-up itself (``filler``, ``phone``), written as text;
+    ``recheck``: a workspace merge reads every file again instead of using stored results."""
     from ..spec import format_for_year, load_format
 
     out = Path(out)
@@ -54,6 +55,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         if workspace is None:
             raise GiprError("请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录"
                             "（当前目录不是 gipr 工作目录）。", "merge.no_input")
+    counts = {"from_ledger": 0, "reread": 0}
     if workspace is not None:
         from ..collect.workspace import Workspace
 
@@ -66,7 +68,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             year = ws.year
             county = county if county is not None else ws.county
             units = ws.roster
-            entries = entries_from_workspace(ws, spec=spec, jobs=jobs)
+            entries = entries_from_workspace(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
         finally:
             ws.close()
         sources = [f"工作目录 {Path(workspace)}（每个单位的当前报送）"]
@@ -85,6 +87,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         entries = entries_from_paths(paths, spec=spec, year=int(year), roster=units,
                                      exclude=[out] + ([html_p] if html_p else []), jobs=jobs)
         sources = [str(p) for p in paths]
+        counts["reread"] = len(entries)
     prev = load_previous_year(previous, jobs=jobs) if previous is not None else None
     notes: list[str] = []
     if not county and prev is not None and prev.county_name:
@@ -100,6 +103,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     result = plan_merge(spec, int(year), county or "", entries, units, include_errors=include_errors,
                         sources=sources)
     result.notes[:0] = notes
+    result.from_ledger, result.reread = counts["from_ledger"], counts["reread"]
     result.cover = {k: str(v) for k, v in (cover or {}).items() if v}
     if now is not None:
         result.generated = now.astimezone().replace(microsecond=0).isoformat()
@@ -161,4 +165,6 @@ def merge_json(result: MergeResult, *, out: str | Path, html: str | Path | None 
                                 for c in f_err],
                      "large_changes": len(f_info)} if result.previous else None,
         "notes": result.notes,
+        "from_ledger": result.from_ledger,
+        "reread": result.reread,
     }

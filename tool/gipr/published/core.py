@@ -249,8 +249,45 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if title and (t_unit or t_year) and not (unit and year):
         found.findings.append(messages.finding("published.unit_from_title", unit=who or "？", year=year or "？",
                                                title=title))
+    blank = _columns_blank(doc, spec, report)
+    if blank is not None:
+        found.findings.append(blank)
     report.findings = list(found.findings)
     report.source = "published"
     report.text = doc.text
     report.groups = list(found.groups)
-    return Imported(report, list(found.findings), dict(found.where), doc.text, title, doc.kind, found.groups)
+    # numbers printed with a note or a unit: said here as gipr check says them (check adds its own)
+    from ..values import fmt_number
+
+    converted = [messages.finding("value.converted", note=v.note, value=fmt_number(v.number), cell=cid,
+                                  ref=found.where.get(cid), path=spec.cells[cid].label_path)
+                 for cid, v in report.values.items() if v.code == "value.converted" and v.note]
+    return Imported(report, list(found.findings) + converted, dict(found.where), doc.text, title, doc.kind,
+                    found.groups)
+
+
+def _columns_blank(doc: Document, spec: Spec, report: Report) -> Finding | None:
+    """Table 三's 法人或其他组织 columns all left blank (a unit that only had applications from
+    citizens): an info finding naming the column label as printed."""
+    from ..read import normalize_label, similar_label
+
+    def _same_label(text: str, want: str) -> bool:
+        n = normalize_label(text)
+        return n == want or similar_label(n, want)
+
+    groups: dict[str, list[str]] = {}
+    for cid in spec.table("t3").cells:
+        path = spec.cells[cid].column_path
+        if len(path) >= 2:
+            groups.setdefault(path[-2], []).append(cid)
+    for label, cids in groups.items():
+        read = [report.values[c] for c in cids if c in report.values]
+        if len(read) < len(cids) or any(v.state != "blank" for v in read):
+            continue
+        want = normalize_label(label)
+        printed = next((c for t in doc.tables for r in t.rows for c in r
+                        if c is not None and c.text and _same_label(c.text, want)), None)
+        n = len({spec.cells[c].column_path[-1] for c in cids})
+        return messages.finding("published.columns_blank", found=printed.text if printed else label, n=n,
+                                ref=printed.where if printed else "表三", path="表三")
+    return None

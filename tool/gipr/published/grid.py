@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 __all__ = ["Cell", "Table", "Document", "TooManyCells", "MAX_DOCUMENT_BYTES", "MAX_PAGES", "MAX_CELLS", "MAX_TEXT_CHARS",
-           "tokens_to_rows"]
+           "tokens_to_rows", "is_value"]
 
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a published report is a few hundred KB
 MAX_PAGES = 300  # PDF pages looked at
@@ -48,6 +48,20 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     pages: int = 0
     notes: list[tuple[str, dict]] = field(default_factory=list)  # (finding code, kwargs) from extraction
+
+
+_DIGITS = re.compile(r"^\d+$")
+_SIGNED = {"integer": False, "decimals": 6}  # any printed number, whatever its sign (2019's 本年增/减 “-23”)
+
+
+def is_value(text: str) -> bool:
+    """A value cell's text: blank, a digit run, a number as printed (with a unit or a note),
+    or a not-applicable mark; anything else is a label."""
+    from ..values import parse_printed
+
+    if text == "" or _DIGITS.match(text):
+        return True
+    return parse_printed(text, "amount", None, _SIGNED).state in ("number", "na", "blank")
 
 
 # -----------------------------------------------------------------------------------------

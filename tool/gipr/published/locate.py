@@ -26,12 +26,11 @@ from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
 from ..values import Number, Value, parse_printed
 from . import digits
-from .grid import Cell, Document
+from .grid import Cell, Document, is_value
 
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
-_SIGNED = {"integer": False, "decimals": 6}  # any printed number, whatever its sign
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
 
 
@@ -108,13 +107,6 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
     return None
 
 
-def _is_value(text: str) -> bool:
-    if text == "" or _RUN.match(text):
-        return True
-    v = parse_printed(text, "amount", None, _SIGNED)  # 2019's 本年增/减 is printed signed (“-23”)
-    return v.state in ("number", "na", "blank")
-
-
 def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
     """A table row broken across two pages (Word lets rows break by default): the last row
     of a page's table and the first row of the next page's table are one row when only
@@ -122,7 +114,7 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
     known = {r.norm for r in rows} | set(groups)
 
     def label(row: list[Cell | None]) -> str:
-        texts = [c.text for c in row if c is not None and c.text and not _is_value(c.text)]
+        texts = [c.text for c in row if c is not None and c.text and not is_value(c.text)]
         return normalize_label(texts[-1]) if texts else ""
 
     tables = doc.tables
@@ -150,6 +142,10 @@ def locate(doc: Document, spec: Spec) -> Located:
     t4_cells = [c for c in spec.table("t4").cells]
     t4_norms = {normalize_label(lab.text) for lab in spec.table("t4").labels}
     block_heads = {normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "corner"}
+    # the header that opens table 三 (its corner): printed again where the table runs on to a new page
+    t3_heads = {normalize_label(lab.text) for lab in spec.table("t3").labels if lab.kind == "corner"}
+    repeated = False
+    titles = [normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "title"]
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
@@ -162,13 +158,18 @@ def locate(doc: Document, spec: Spec) -> Located:
                 continue
             last_label = -1
             for i, c in enumerate(cells):
-                if not _is_value(c.text):
+                if not is_value(c.text):
                     last_label = i
             labels = [c for c in cells[:last_label + 1] if c.text.strip()]
             vals = cells[last_label + 1:]
-            norms = [normalize_label(c.text) for c in labels]
+            norms = [_untitled(normalize_label(c.text), titles) for c in labels]
             if norms and norms[0] in block_heads:
                 header = [c.text for c in labels[1:]]
+                if norms[0] in t3_heads and not repeated and any(k.startswith("t3.") for k in out.values):
+                    repeated = True  # said once: a table of several pages repeats it on each
+                    out.findings.append(messages.finding(
+                        "published.header_repeated", table="三", found="｜".join(c.text for c in labels)[:80],
+                        ref=labels[0].where, path="表三"))
                 continue
             if "行政复议" in norms or ("行政诉讼" in norms and not in_t4):
                 in_t4 = True
@@ -218,6 +219,15 @@ def locate(doc: Document, spec: Spec) -> Located:
             out.findings.append(finding)
             out.tables.add(table_id)
     return out
+
+
+def _untitled(norm: str, titles: list[str]) -> str:
+    """A row label run together with the table title printed on the line above it (single-
+    spaced rows without ruling lines: “二、主动公开政府信息情况规章”) → the row label."""
+    for t in titles:
+        if len(norm) > len(t) and norm.startswith(t):
+            return norm[len(t):]
+    return norm
 
 
 def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> None:

@@ -2,9 +2,11 @@
 
 The tables are recovered from the page geometry, not from the flattened text: pdfplumber
 finds each table's ruling lines and cell boxes (a merged cell is one box, the positions it
-covers are ``None``), and every word is put into the box that holds its centre.  A page
-whose tables have no ruling lines falls back to the words' lines (flattened text), which the
-token reader and the digit splitter handle.
+covers are ``None``), and every word is put into the box that holds its centre.  Pages
+whose tables have no ruling lines (laid out with spaces, or exported without borders) have
+their cells recovered from the words' positions (:mod:`gipr.published.words`); their lines
+(flattened text) are read too, after those grids, for what the positions do not give
+(digits glued together in the text layer itself).
 
 Bounded: the file size, the page count (:data:`~gipr.published.grid.MAX_PAGES`), the
 characters per page.  A PDF with no text layer at all is a scan; an encrypted one is refused.
@@ -13,6 +15,7 @@ characters per page.  A PDF with no text layer at all is a scan; an encrypted on
 from __future__ import annotations
 
 import io
+import re
 
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, tokens_to_rows
 
@@ -80,10 +83,61 @@ def parse_pdf(data: bytes, name: str) -> Document:
     for i, (text, _c, _p) in enumerate(pages):
         if i not in found_on:
             loose.extend((line, f"第{i + 1}页第{k}行") for k, line in enumerate(text.splitlines(), 1) if line.strip())
+    unruled = _table_pages([(t if i not in found_on else "") for i, (t, _c, _p) in enumerate(pages)])
+    if unruled:
+        tables.extend(_word_tables(data, unruled))
     if loose:
         tables.append(Table(tokens_to_rows(loose), "正文"))
     text = "\n".join(t.replace("\r\n", "\n") for t, _c, _p in pages)
     return Document("pdf", text, tables, pages=n)
+
+
+_NUMBER_TOKEN = re.compile(r"(?<!\S)\d+(?:\.\d+)?(?!\S)")
+_ROW_END = re.compile(r"[\u4e00-\u9fff）)”\s]\d+\r?$", re.M)  # a label and its numbers with tabs between (no spaces in the text)
+
+
+def _table_pages(texts: list[str]) -> list[int]:
+    """Pages (0-based) that may hold unruled table rows: three numbers standing alone in the
+    text or ending a line (a paragraph's numbers run into its words), and a page between two such pages (a
+    table's page of labels and blanks).  Report text pages are not laid out word by word."""
+    hit = [len(_NUMBER_TOKEN.findall(t)) + len(_ROW_END.findall(t)) >= 3 for t in texts]
+    for i in range(1, len(hit) - 1):
+        if texts[i] and hit[i - 1] and hit[i + 1]:
+            hit[i] = True
+    return [i for i, h in enumerate(hit) if h][:MAX_TABLE_PAGES]
+
+
+def _word_tables(data: bytes, page_numbers: list[int]) -> list[Table]:
+    """Grids from word positions for pages (0-based) without ruled tables; consecutive pages
+    go together (a table runs on)."""
+    import pdfplumber
+
+    from .words import word_tables
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - the text lines remain
+        return []
+    tables: list[Table] = []
+    budget = MAX_CELLS
+    with pdf:
+        run: list[tuple[int, list[dict]]] = []
+        for i in page_numbers:
+            try:
+                words = pdf.pages[i].extract_words(keep_blank_chars=False, use_text_flow=False)
+            except Exception:  # noqa: BLE001 - a page pdfminer cannot lay out: its text lines remain
+                words = []
+            budget -= len(words)
+            if budget < 0:
+                raise PdfProblem("pdf.corrupt", "cells")
+            if run and (not words or run[-1][0] != i):  # i is 0-based, run keeps 1-based numbers
+                tables.extend(word_tables(run))
+                run = []
+            if words:
+                run.append((i + 1, words))
+        if run:
+            tables.extend(word_tables(run))
+    return tables
 
 
 def _ruled_tables(data: bytes, page_numbers: list[int], found_on: set[int]) -> list[Table]:
