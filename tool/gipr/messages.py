@@ -320,6 +320,23 @@ TEXTS: dict[str, str] = {
     "years.large_change": "{label}：较上年变化较大（上年 {last}，本年 {this}），请核实",
     "years.not_merged": "上年有该单位的数据，本年未汇总",
     "rollup.units_more": "{units}等",
+    # -- what `gipr merge` prints (merge.summary.*) --
+    "merge.summary.note": "注意：{note}",
+    "merge.summary.done": "{county}{year}年度汇总：已汇总 {n} 个{marked}",
+    "merge.summary.done_marked": "（其中 {n} 个含错误，已标注）",
+    "merge.summary.excluded": "有错误、未汇总的单位 {n} 个（加 --include-errors 可强制汇总并标注）：",
+    "merge.summary.excluded_one": "  - {unit}：{n} 个错误，例如：{first}（{file}）",
+    "merge.summary.marked": "含错误但已汇总的单位 {n} 个（汇总表中已标注）：",
+    "merge.summary.marked_one": "  - {unit}：{n} 个错误（{file}）",
+    "merge.summary.unreadable": "无法读取、未汇总的文件 {n} 个：",
+    "merge.summary.unreadable_one": "  - {file}：{note}",
+    "merge.summary.missing": "未报送的单位 {n} 个：{units}",
+    "merge.summary.years": ("与上年对比（{source}）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处，"
+                            "详见“上年对比”工作表"),
+    "merge.summary.years_one": "  - {name}：{message}",
+    "merge.summary.years_more": "  …… 另有 {n} 处",
+    "merge.summary.out": "汇总表：{path}",
+    "merge.summary.html": "网页：{path}",
     "rollup.date": "{year}年{month}月{day}日",
     # -- the roll-up workbook's sheets (sheet.*: names; units.*, status.*, findings.*, years.*, info.*: texts) --
     "sheet.units": "各单位明细",
