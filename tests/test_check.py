@@ -315,10 +315,10 @@ def test_template_made_with_another_version_of_the_format_file(tmp_path):
     """Same format id, different format file (e.g. a label fixed later): a warning."""
     import shutil
 
-    from gipr.spec import _templates_dir, load_spec_file
+    from gipr.spec import templates_dir, load_spec_file
     from gipr.template import write_template
 
-    src = _templates_dir() / "2021.json"
+    src = templates_dir() / "2021.json"
     alt = tmp_path / "2021.json"
     shutil.copyfile(src, alt)
     alt.write_bytes(alt.read_bytes() + b"\n")

@@ -8,9 +8,12 @@ stray file appears next to the output.  A final re-run converges to the ledger (
 sha256/source/status/unit rows, same current submission per unit) and the roll-up (same
 cell values) of an uninterrupted run.
 
-Each kill comes after a random delay within the measured duration of an uninterrupted
-run of the same command, so kills land in start-up, archiving, reading, checking, the
-SQLite transaction, writing the workbook and renaming it.
+Each kill moment is chosen by observed progress, not by wall time, so the test measures the
+same thing whatever the machine's load: the test watches what the command leaves on disk
+(read-only: the files in the workspace's archive/, the hidden temporary file and the two outputs
+in the roll-up's folder), waits until a random progress mark is reached, then a random fraction
+of the time between marks as observed in this run, and kills.  So kills land in start-up,
+archiving, reading, checking, the SQLite transaction, writing the workbook and renaming it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -165,9 +169,7 @@ def assert_consistent(ws: Path) -> None:
 def reference(sources, tmp_path_factory) -> dict:
     """The uninterrupted runs: a collect, then a merge of the workspace."""
     ws = fresh_workspace(sources, tmp_path_factory.mktemp("ref") / "ws")
-    t = time.monotonic()
     rc, out, err = run("collect", str(sources["src"]), "-w", str(ws))
-    collect_s = time.monotonic() - t
     assert rc == 2 and "收集完成" in out, out + err  # a broken file: exit 2
     assert_consistent(ws)
     rows = ledger_rows(ws)
@@ -175,16 +177,14 @@ def reference(sources, tmp_path_factory) -> dict:
     cur = current(ws)
     assert set(cur) == set(UNITS)
     out_dir = tmp_path_factory.mktemp("ref-out")
-    t = time.monotonic()
     rc, out, err = run("merge", "-w", str(ws), "--out", str(out_dir / "汇总.xlsx"), "--html",
                        str(out_dir / "汇总.html"), "--previous", str(sources["previous"]))
-    merge_s = time.monotonic() - t
     assert rc == 0, out + err
     t = time.monotonic()
     run("--help")
     startup_s = time.monotonic() - t  # Python and gipr's imports, before any work
-    return {"ws": ws, "rows": rows, "current": cur, "collect_s": collect_s, "merge_s": merge_s, "startup_s": startup_s,
-            "values": rollup_values(out_dir / "汇总.xlsx")}
+    return {"ws": ws, "rows": rows, "current": cur, "startup_s": startup_s,
+            "archived": archived(ws), "values": rollup_values(out_dir / "汇总.xlsx")}
 
 
 def rollup_values(path: Path) -> dict:
@@ -199,34 +199,90 @@ def rollup_values(path: Path) -> dict:
 # SIGKILL
 
 
-def kill_after(p: subprocess.Popen, delay: float) -> bool:
-    """SIGKILL ``p`` after ``delay`` seconds; True if it was still running (a real kill)."""
-    end = time.monotonic() + delay
-    while time.monotonic() < end:
-        if p.poll() is not None:
+def archived(ws: Path) -> int:
+    """How many files the workspace has archived (a progress mark of `gipr collect`)."""
+    return sum(1 for _ in (ws / "archive").glob("*/*.bin"))
+
+
+def merge_progress(out_dir: Path, out: Path, html: Path) -> Callable[[], int]:
+    """A progress mark of `gipr merge`: 0 start-up and reading, 1 a new hidden temporary file is in
+    the output folder (writing), 2 the web page was replaced, 3 the roll-up was renamed into place."""
+    def ident(p: Path):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    before_out, before_html = ident(out), ident(html)
+    before_hidden = {n for n in os.listdir(out_dir) if n.startswith(".")}  # left by an earlier SIGKILL
+    stage = 0
+
+    def progress() -> int:
+        nonlocal stage
+        if stage < 1 and any(n.startswith(".") and n not in before_hidden for n in os.listdir(out_dir)):
+            stage = 1
+        if stage < 2 and ident(html) != before_html:
+            stage = 2
+        if stage < 3 and ident(out) != before_out:
+            stage = 3
+        return stage
+
+    return progress
+
+
+def kill_at_progress(p: subprocess.Popen, progress: Callable[[], int], target: int, frac: float,
+                     expect: Callable[[int, float | None], float]) -> tuple[bool, dict[int, float]]:
+    """SIGKILL ``p`` once ``progress()`` has risen to ``target`` (a target at or below its value
+    when ``p`` started means "in start-up") and then ``frac`` of the time the next mark is
+    expected to take has passed: ``expect(level, last gap seen in this run or None)``, in
+    seconds, from what earlier runs took under the load of now.  Returns (True if it was a
+    real kill, {level: seconds from reaching it to the next mark, or to the exit}) for the
+    intervals this run completed."""
+    t0 = time.monotonic()
+    level = progress()
+    last_mark, gap, deadline = t0, None, None
+    times: dict[int, float] = {}
+    while p.poll() is None:
+        now = time.monotonic()
+        n = progress()
+        if n > level:
+            times[level] = gap = now - last_mark
+            last_mark, level = now, n
+        if deadline is None and level >= target:
+            deadline = now + frac * expect(level, gap)
+        if deadline is not None and now >= deadline:
             break
-        time.sleep(0.002)
+        time.sleep(0.004)
     killed = p.poll() is None
     if killed:
         p.send_signal(signal.SIGKILL)
+    else:
+        times[level] = time.monotonic() - last_mark
     out, err = p.communicate(timeout=120)
     assert b"Traceback" not in err, err.decode()
-    return killed
+    return killed, times
 
 
 def test_collect_killed_at_random_moments_converges(sources, reference, tmp_path):
     rng = random.Random(SEED)
-    ref_rows, ref_cur = reference["rows"], reference["current"]
-    horizon = reference["collect_s"]
-    start = min(0.8 * reference["startup_s"], horizon / 2)  # a few kills still land in start-up
-    kills = midway = episodes = 0
+    ref_rows, ref_cur, total = reference["rows"], reference["current"], reference["archived"]
+    first_gap = reference["startup_s"]  # until a run shows how long start-up takes now
+
+    def expect(level: int, gap: float | None) -> float:  # files are alike: the last gap, else start-up
+        return gap if gap is not None else first_gap
+
+    kills = midway = episodes = startup = 0
     while kills < COLLECT_KILLS:
         episodes += 1
         assert episodes <= 20, "too many runs finished before their kill"
         ws = fresh_workspace(sources, tmp_path / f"ws{episodes}")
         for _ in range(8):  # up to 8 kills into one workspace, each run resuming the last
+            have = archived(ws)
+            target, frac = rng.randint(have, total), rng.random()
             p = gipr("collect", str(sources["src"]), "-w", str(ws))
-            killed = kill_after(p, rng.uniform(start, horizon))
+            killed, times = kill_at_progress(p, lambda: archived(ws), target, frac, expect)
+            first_gap = times.get(have, first_gap)
             assert_consistent(ws)
             rows = ledger_rows(ws)
             for key, row in rows.items():  # only rows the uninterrupted run records, exactly as it does
@@ -234,6 +290,7 @@ def test_collect_killed_at_random_moments_converges(sources, reference, tmp_path
             if not killed:
                 break
             kills += 1
+            startup += archived(ws) == have
             midway += 0 < len(rows) < len(ref_rows)
             if kills >= COLLECT_KILLS:
                 break
@@ -242,8 +299,8 @@ def test_collect_killed_at_random_moments_converges(sources, reference, tmp_path
         assert_consistent(ws)
         assert ledger_rows(ws) == ref_rows
         assert current(ws) == ref_cur
-    print(f"collect: {kills} kills in {episodes} workspaces, {midway} with a partly filled ledger "
-          f"(uninterrupted run {horizon:.2f}s, start-up {reference['startup_s']:.2f}s)")
+    print(f"collect: {kills} kills in {episodes} workspaces, {midway} with a partly filled ledger, "
+          f"{startup} before the run archived anything ({total} files archived by an uninterrupted run)")
     assert midway >= COLLECT_KILLS // 4, midway  # the kills did land mid-way, not only at start-up
 
 
@@ -259,16 +316,22 @@ def test_merge_killed_at_random_moments_never_loses_the_previous_rollup(sources,
     rc, o, e = run(*args)
     assert rc == 0, o + e
     assert rollup_values(out) == reference["values"]
-    horizon = reference["merge_s"]
-    start = min(0.8 * reference["startup_s"], horizon / 2)
-    kills = replaced = 0
-    runs = 0
+    p = gipr(*args)  # uninterrupted, watched: how long each stage takes under the load of now
+    killed, took = kill_at_progress(p, merge_progress(out_dir, out, html), 99, 0.0, lambda level, gap: 0.0)
+    assert not killed and p.returncode == 0 and {0, 3} <= set(took), took  # (two stages may pass in one poll)
+    kills = replaced = runs = 0
+    stages = [0, 0, 0, 0]
     while kills < MERGE_KILLS:
         runs += 1
         assert runs <= 4 * MERGE_KILLS
         before_out, before_html = out.read_bytes(), html.read_bytes()
-        killed = kill_after(gipr(*args), rng.uniform(start, horizon))
+        target, frac = rng.randint(0, 3), rng.random()
+        progress = merge_progress(out_dir, out, html)
+        # the stages differ (reading takes long, writing short): wait a fraction of this stage's duration
+        killed, times = kill_at_progress(gipr(*args), progress, target, frac, lambda level, gap: took.get(level, 0.0))
+        took.update(times)
         kills += killed
+        stages[progress()] += killed
         assert previous.read_bytes() == previous_bytes  # last year's roll-up: only read
         assert sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".")) == ["汇总.html", "汇总.xlsx"]
         now = out.read_bytes()
@@ -283,8 +346,10 @@ def test_merge_killed_at_random_moments_never_loses_the_previous_rollup(sources,
     assert rollup_values(out) == reference["values"]
     assert previous.read_bytes() == previous_bytes
     leftovers = [p.name for p in out_dir.iterdir() if p.name.startswith(".")]
-    print(f"merge: {kills} kills in {runs} runs; {replaced} after the new roll-up was in place; "
-          f"hidden temporary files left by SIGKILL: {len(leftovers)} (uninterrupted run {horizon:.2f}s)")
+    print(f"merge: {kills} kills in {runs} runs (by stage reached: start-up/reading {stages[0]}, writing {stages[1]}, "
+          f"page replaced {stages[2]}, roll-up renamed {stages[3]}); {replaced} after the new roll-up was in place; "
+          f"hidden temporary files left by SIGKILL: {len(leftovers)}")
+    assert stages[0] and sum(stages[1:]), stages  # the kills did land both before and during the writing
 
 
 # ---------------------------------------------------------------------------------------------

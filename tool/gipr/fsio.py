@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import GiprError
+from .messages import say
 
 _WIN_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -97,7 +98,7 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, sync_dir: bool =
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise GiprError(f"文件已存在：{path}。如需替换，请加 --force，或换一个文件名。", "output.exists")
+        raise GiprError(say("output.exists", path=path), "output.exists")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -108,7 +109,7 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, sync_dir: bool =
             os.fsync(f.fileno())
         _chmod_like_a_new_file(tmp_path)
         if path.exists() and not overwrite:
-            raise GiprError(f"文件已存在：{path}。如需替换，请加 --force，或换一个文件名。", "output.exists")
+            raise GiprError(say("output.exists", path=path), "output.exists")
         os.replace(tmp_path, path)
         if sync_dir:
             fsync_dir(path.parent)

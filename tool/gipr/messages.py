@@ -243,7 +243,7 @@ CLI: dict[str, str] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Other user-facing texts (file finding, merge, collect), by key: ``say(key, **kw)``.
+# Other user-facing texts (file finding, output files, merge, collect), by key: ``say(key, **kw)``.
 TEXTS: dict[str, str] = {
     "input.not_found": "找不到文件或文件夹：{path}",
     # -- identifying a returned file's unit (collect) --
@@ -275,6 +275,134 @@ TEXTS: dict[str, str] = {
                                    "security、from_addr（发件人邮箱）等。"),
     "boundary.memory": ("{file}：读取时占用的内存超过 {limit} 的上限，已放弃（文件内容异常庞大，"
                         "可能是恶意构造的文件）。正常的年报统计表不到 1 MB。"),
+    # -- output files (output.*) --
+    "output.exists": "文件已存在：{path}。如需替换，请加 --force，或换一个文件名。",
+    "output.is_dir": "{path} 是一个文件夹，不能作为输出文件。",
+    # -- merge (merge.*): refused inputs, notes on what was merged, last year's data --
+    "merge.out_suffix": "汇总表的文件名须以 .xlsx 结尾：{path}",
+    "merge.html_suffix": "网页文件名须以 .html 结尾：{path}",
+    "merge.same_output": "汇总表和网页不能是同一个文件。",
+    "merge.both_sources": "请在 --workspace 和文件/文件夹之间二选一。",
+    "merge.no_input": "请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录。",
+    "merge.no_input_here": "请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录（当前目录不是 gipr 工作目录）。",
+    "merge.workspace_options": "使用 --workspace 时，名册和年度取自工作目录，不能再指定 --roster / --year。",
+    "merge.source_workspace": "工作目录 {path}（每个单位的当前报送）",
+    "merge.no_year": "无法从文件中确定报告年度，请用 --year 指定。",
+    "merge.no_files": "没有找到要汇总的报表文件（支持 {suffixes}）：{paths}",
+    "merge.archive_missing": "台账记录的存档文件不存在：{path}",
+    "merge.read_internal": "读取时发生内部错误（{error}）",
+    "merge.check_internal": "校验时发生内部错误（{error}）",
+    "merge.code_mismatch": "文件中的单位代码“{code}”与名册中“{name}”的代码“{roster_code}”不一致，按名册处理",
+    "merge.not_in_roster": "单位“{unit}”不在单位名册中",
+    "merge.category_rollup": "下级汇总",
+    "merge.category_none": "未分类",
+    "merge.same_files": "{unit}：{n} 个内容完全相同的文件，只计一次（{files}）",
+    "merge.first_only": "{unit}：有 {n} 个文件，只用了第一个（{file}）",
+    "merge.duplicate": ("单位“{unit}”有 {n} 个不同的文件，不能确定用哪一个，为避免重复计算已停止汇总：\n  {files}\n"
+                        "请只保留其中一个文件后重试（或用 gipr collect 收集到工作目录，自动采用最新报送）。"),
+    "merge.overlap_rollups": "汇总表“{file}”和“{other}”都包含单位“{unit}”，一起汇总会重复计算，已停止。请去掉其中之一。",
+    "merge.overlap_unit": ("汇总表“{rollup}”已经包含单位“{unit}”，不能再同时汇总该单位的报表“{file}”，"
+                           "否则会重复计算。请去掉其中之一后重试。"),
+    "merge.nothing": "没有可以汇总的报表：{reason}",
+    "merge.nothing_errors": "{n} 个单位有错误（可加 --include-errors 强制汇总并标注）",
+    "merge.nothing_unreadable": "{n} 个文件无法读取",
+    "merge.nothing_missing": "{n} 个单位未报送",
+    "merge.nothing_found": "没有找到任何报表文件",
+    "merge.previous_missing": "找不到上年数据：{path}（应为上年的汇总表文件或上年的工作目录）",
+    "merge.previous_unreadable": "无法读取上年数据 {path}：{error}",
+    "merge.previous_year": "上年数据 {source} 是 {year} 年度的，不是 {expected} 年度，请确认",
+    "rollup.county_from_previous": "未指定 --county，按上年汇总表取本级名称“{county}”",
+    "rollup.suffix": "（汇总）",  # a roll-up's unit name: the county and this, else rollup.unnamed
+    "rollup.unnamed": "汇总",
+    "merge.html_title": "{name}{year}年度政府信息公开工作年度报告",
+    "merge.html_subtitle": "统计表（表二至表四）",
+    "years.no_previous": "上年没有该单位的数据，不作比较",
+    "years.large_change": "{label}：较上年变化较大（上年 {last}，本年 {this}），请核实",
+    "years.not_merged": "上年有该单位的数据，本年未汇总",
+    "rollup.units_more": "{units}等",
+    # -- what `gipr merge` prints (merge.summary.*) --
+    "merge.summary.note": "注意：{note}",
+    "merge.summary.done": "{county}{year}年度汇总：已汇总 {n} 个{marked}",
+    "merge.summary.done_marked": "（其中 {n} 个含错误，已标注）",
+    "merge.summary.excluded": "有错误、未汇总的单位 {n} 个（加 --include-errors 可强制汇总并标注）：",
+    "merge.summary.excluded_one": "  - {unit}：{n} 个错误，例如：{first}（{file}）",
+    "merge.summary.marked": "含错误但已汇总的单位 {n} 个（汇总表中已标注）：",
+    "merge.summary.marked_one": "  - {unit}：{n} 个错误（{file}）",
+    "merge.summary.unreadable": "无法读取、未汇总的文件 {n} 个：",
+    "merge.summary.unreadable_one": "  - {file}：{note}",
+    "merge.summary.missing": "未报送的单位 {n} 个：{units}",
+    "merge.summary.years": ("与上年对比（{source}）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处，"
+                            "详见“上年对比”工作表"),
+    "merge.summary.years_one": "  - {name}：{message}",
+    "merge.summary.years_more": "  …… 另有 {n} 处",
+    "merge.summary.out": "汇总表：{path}",
+    "merge.summary.html": "网页：{path}",
+    "rollup.date": "{year}年{month}月{day}日",
+    # -- the roll-up workbook's sheets (sheet.*: names; units.*, status.*, findings.*, years.*, info.*: texts) --
+    "sheet.units": "各单位明细",
+    "sheet.status": "报送情况",
+    "sheet.findings": "校验结果",
+    "sheet.years": "上年对比",
+    "sheet.info": "汇总说明",
+    "sheet.units_id_label": "单元格编号",
+    "units.title": "{name} {year}年度 各单位明细（每个汇总数可追溯到单位；合计行等于汇总表）",
+    "units.where": "汇总表中的位置",
+    "units.computed": "（合计）",
+    "units.rollup_included": "已汇总（下级汇总表）",
+    "units.subtotal": "小计",
+    "units.category_subtotal": "{category} 小计",
+    "units.total": "合计",
+    "units.total_long": "合计（等于汇总表）",
+    "units.note": ("说明：每行是一个已汇总的单位，数字为单位报表的填报数；“合计”类单元格由 gipr 按填报数重新计算。"
+                   "红色行是有错误但按 --include-errors 汇总的单位，红色单元格是未填或无法识别为数字的内容。"),
+    "status.title": "报送情况：{roster}已汇总 {included} 个，未报送 {missing} 个",
+    "status.title_roster": "名册单位 {n} 个，",
+    "status.unknown_unit": "（无法确定单位）",
+    "status.missing": "未报送",
+    "status.submitted": "已报送",
+    "status.not_in_roster": "（不在名册中）",
+    "status.errors": "共 {n} 个错误，例如：{first}",
+    "status.ledger": "台账状态：{status}",
+    "findings.title": "校验结果：已汇总单位的校验问题 {n} 条（其中错误 {n_err} 条）",
+    "findings.none": "已汇总的单位没有校验问题。",
+    "years.title": ("与上年对比（上年数据：{source}{year}）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处"
+                    "（可按“结果”列筛选；两年都为 0 的栏目不列出）"),
+    "years.title_year": "，{year}年度",
+    "years.carry_label": "表{table} / 本年“{row}”对上年“{previous}” / {columns}",
+    "info.title": "{name} {year}年度政府信息公开工作年度报告统计表 汇总说明",
+    "info.county": "汇总单位（本级）",
+    "info.unspecified": "（未指定）",
+    "info.year": "报告年度",
+    "info.format": "报表格式",
+    "info.format_value": "{name}（{source}），格式编号 {id}",
+    "info.roster": "名册单位数",
+    "info.no_roster": "（未提供名册）",
+    "info.included": "已汇总",
+    "info.count": "{n} 个",
+    "info.with_errors": "（其中含错误 {n} 个，已按 --include-errors 汇总并标注）",
+    "info.excluded": "有错误未汇总",
+    "info.unreadable": "无法读取",
+    "info.missing": "未报送",
+    "info.missing_names": "：{names}",
+    "info.rollups": "下级汇总表",
+    "info.sources": "数据来源",
+    "info.previous": "上年数据",
+    "info.not_given": "（未提供）",
+    "info.generated": "生成时间",
+    "info.tool": "生成工具",
+    "info.note": ("表二、表三、表四是各已汇总单位填报数的逐格合计，其中“总计”为公式，由填报数重新计算；"
+                  "“各单位明细”列出每个单位的数，其合计行等于汇总表；“报送情况”列出名册中每个单位的报送和汇总情况；"
+                  "“校验结果”列出已汇总单位的校验问题{years}"),
+    "info.note_years": "；“上年对比”逐单位逐格对比上年。",
+    "info.note_end": "。",
+}
+
+# The column headings of the roll-up's sheets.
+HEADINGS: dict[str, tuple[str, ...]] = {
+    "units": ("序号", "单位代码", "单位名称", "类别", "汇总情况"),
+    "status": ("序号", "单位代码", "单位名称", "类别", "是否报送", "汇总情况", "错误数", "警告数", "报送时间", "文件", "说明"),
+    "findings": ("单位代码", "单位名称", "级别", "位置", "栏目", "说明", "代码"),
+    "years": ("单位代码", "单位名称", "单元格编号", "栏目", "本年", "上年", "变化", "结果", "说明"),
 }
 
 # What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.

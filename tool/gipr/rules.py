@@ -40,8 +40,10 @@ def decimals(spec: Spec) -> int:
 
 
 def _decimals(spec: Spec) -> int:
-    found = [int(t["decimals"]) for t in spec.types.values()
-             if not t.get("integer", False) and t.get("decimals") is not None]
+    from .values import is_integer_type
+
+    found = [int(t["decimals"]) for name, t in spec.types.items()
+             if not is_integer_type(t, name) and t.get("decimals") is not None]
     return max(found) if found else DEFAULT_DECIMALS
 
 
@@ -302,9 +304,10 @@ def in_force_mismatches(spec: Spec, values: Mapping[str, Number | None], previou
 
 
 def holds(spec: Spec, rule: Rule, values: Mapping[str, Number | None],
-          previous: Mapping[str, Number | None] | None = None) -> bool | None:
-    """True / False for a rule instance, None when it cannot be evaluated."""
-    s = sides(rule, values, previous)
+          previous: Mapping[str, Number | None] | None = None, groups: Groups | None = None) -> bool | None:
+    """True / False for a rule instance, None when it cannot be evaluated.  ``groups``: cells
+    printed as one number (see ``Groups``)."""
+    s = sides(rule, values, previous, groups)
     if s is None:
         return None
     return agree(spec, *s)

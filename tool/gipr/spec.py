@@ -34,6 +34,7 @@ __all__ = [
     "Label",
     "Rule",
     "Spec",
+    "templates_dir",
     "SpecError",
     "TableLayout",
     "available_formats",
@@ -305,8 +306,9 @@ def type_rules(spec: "Spec | None", ctype: str) -> dict[str, Any]:
     return DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"])
 
 
-def _templates_dir() -> Path:
-    """The format files: shipped inside the package (wheel) or beside it (checkout)."""
+def templates_dir() -> Path:
+    """The format files (and the report document's template): shipped inside the package (wheel) or
+    beside it (checkout)."""
     pkg = resources.files("gipr") / "templates"
     if pkg.is_dir():
         return Path(str(pkg))
@@ -318,7 +320,7 @@ def _templates_dir() -> Path:
 def _format_ids() -> tuple[str, ...]:
     # the shipped format files do not change while gipr runs; listing the folder once
     # matters when thousands of files are read (gipr merge)
-    return tuple(sorted(p.stem for p in _templates_dir().glob("*.json")))
+    return tuple(sorted(p.stem for p in templates_dir().glob("*.json")))
 
 
 def available_formats() -> list[str]:
@@ -341,7 +343,7 @@ def format_for_year(year: int) -> str:
 
 @lru_cache(maxsize=None)
 def load_format(format_id: str) -> Spec:
-    path = _templates_dir() / f"{format_id}.json"
+    path = templates_dir() / f"{format_id}.json"
     if not path.is_file():
         raise SpecError(f"未知的报告格式“{format_id}”（已有格式：{'、'.join(available_formats())}）")
     return load_spec_file(path)

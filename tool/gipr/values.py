@@ -18,7 +18,8 @@ from typing import Any
 
 from .text import SPACES, cell_text
 
-__all__ = ["Value", "parse_value", "parse_printed", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number", "to_json_number"]
+__all__ = ["Value", "parse_value", "parse_printed", "is_integer_type", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number",
+           "to_json_number"]
 
 Number = int | Decimal
 
@@ -54,6 +55,13 @@ class Value:
         return cell_text(self.raw)
 
 
+def is_integer_type(rules: dict[str, Any], ctype: str) -> bool:
+    """Rule G: whether a value of type ``ctype`` must be whole: the format file's ``integer``
+    (``rules``, from ``spec.type_rules``), else whole for every type but ``amount``.  The one
+    place this default lives: the check, the template's validation and its status formulas."""
+    return bool(rules.get("integer", ctype != "amount"))
+
+
 def _err(raw: Any, problem: str, code: str) -> Value:
     return Value("error", None, raw, None, problem, code)
 
@@ -65,7 +73,7 @@ def _check_number(d: Decimal, raw: Any, ctype: str, notes: list[str], rules: dic
         return _err(raw, "数值过大", "value.too_large")
     if d == 0:
         d = Decimal(0)  # -0 → 0
-    integer = bool(rules.get("integer", ctype != "amount"))
+    integer = is_integer_type(rules, ctype)
     mn = rules.get("min")
     if integer and d != d.to_integral_value():
         return _err(raw, "应为整数，不能有小数", "value.not_integer")

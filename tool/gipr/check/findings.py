@@ -40,7 +40,7 @@ from ..spec import type_rules
 from ..values import Number, Value, fmt_number, parse_value, to_json_number
 from .. import rules
 
-__all__ = ["CheckContext", "recompute", "check_report", "export_record", "report_from_export",
+__all__ = ["CheckContext", "cell_ref", "recompute", "check_report", "export_record", "report_from_export",
            "load_previous_reports", "match_unit", "summarize", "has_errors"]
 
 EXPORT_VERSION = 1
@@ -54,7 +54,8 @@ class CheckContext:
     blank_as_zero: bool = False
 
 
-def _ref(report: Report, cid: str) -> str:
+def cell_ref(report: Report, cid: str) -> str:
+    """Where cell ``cid`` is in this report as read (it may have moved), else the format's address."""
     loc = report.locations.get(cid)
     if loc:
         return loc
@@ -100,7 +101,7 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
             if new is None or v.number == new:
                 continue
         path = c.label_path
-        ref = _ref(report, cid)
+        ref = cell_ref(report, cid)
         kw = dict(cell=cid, ref=ref, path=path)
         if c.input:
             if v.state == "blank" and cid in grouped:
@@ -203,7 +204,7 @@ def _rule_finding(report: Report, r, lhs: str, rhs: str) -> Finding:
     anchor = r.lhs[0] if r.lhs else None
     cell = report.spec.cells.get(anchor) if anchor else None
     return messages.finding("rule", key=f"rule.{r.family}", rule=r.id, cell=anchor,
-                            ref=_ref(report, anchor) if anchor else None,
+                            ref=cell_ref(report, anchor) if anchor else None,
                             path=cell.label_path if cell else None, text=sentence)
 
 
@@ -213,7 +214,7 @@ def in_force_findings(report: Report, values: dict[str, Number | None],
     out = []
     for cid, nums in rules.in_force_mismatches(report.spec, values, prev_values):
         cell = report.spec.cells[cid]
-        out.append(messages.finding("previous.in_force", cell=cid, ref=_ref(report, cid), path=cell.label_path,
+        out.append(messages.finding("previous.in_force", cell=cid, ref=cell_ref(report, cid), path=cell.label_path,
                                     row=cell.row, **{k: fmt_number(v) for k, v in nums.items()}))
     return out
 

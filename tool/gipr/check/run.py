@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from .. import messages
 from ..errors import GiprError
@@ -16,7 +16,11 @@ from ..spec import Spec, available_formats, load_format
 from .findings import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
                        summarize)
 
-__all__ = ["CheckRun", "run_check", "export_records", "collect_paths", "expected_spec", "file_entry", "read_any"]
+if TYPE_CHECKING:
+    from ..roster import Unit
+
+__all__ = ["CheckRun", "run_check", "export_records", "collect_paths", "expected_spec", "year_format_roster",
+           "file_entry", "read_any"]
 
 
 def read_any(path: Path, spec: Spec | None) -> Report:
@@ -50,6 +54,22 @@ def expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
         except SpecError as e:
             raise GiprError(str(e), "usage.year") from None
     return None
+
+
+def year_format_roster(year: Optional[int], fmt: Optional[str], roster: str | Path | None
+                       ) -> tuple[Spec | None, list[Unit] | None]:
+    """The --year / --format / --roster options that ``gipr check`` and ``gipr import`` share:
+    (the format expected, or None to recognise each file's; the roster's units, or None).
+    Raises GiprError for a bad year, format or roster."""
+    if year is not None and not (1990 <= year <= 2100):
+        raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
+    spec = expected_spec(fmt, year)
+    units = None
+    if roster is not None:
+        from ..roster import load_roster
+
+        units = load_roster(roster)
+    return spec, units
 
 
 def file_entry(path: Path, report: Report | None, findings: list[Finding], error: GiprError | None) -> dict:
@@ -101,14 +121,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
 
     ``on_file(entry)`` is called after each file (the CLI prints it).  Raises GiprError
     for a usage problem (bad year, format, roster, previous data, an empty folder)."""
-    if year is not None and not (1990 <= year <= 2100):
-        raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
-    spec = expected_spec(fmt, year)
-    units = None
-    if roster is not None:
-        from ..roster import load_roster
-
-        units = load_roster(roster)
+    spec, units = year_format_roster(year, fmt, roster)
     prev_reports: list[Report] | None = None
     if previous is not None:
         try:

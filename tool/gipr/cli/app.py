@@ -24,6 +24,16 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def say_out(msg: str) -> None:
+    """A line of plain text (no Rich markup, never wrapped) on stdout."""
+    console.print(msg, soft_wrap=True, markup=False)
+
+
+def say_err(msg: str) -> None:
+    """A line of plain text (no Rich markup, never wrapped) on stderr."""
+    err_console.print(msg, soft_wrap=True, markup=False)
+
+
 def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1))
     sys.stdout.write("\n")

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from .. import messages
-from ..check.run import expected_spec
+from ..check.run import year_format_roster
 from ..errors import GiprError
 from ..rules import printed_values, recompute
 from ..messages import SEVERITY_ZH
@@ -52,14 +52,7 @@ def import_cmd(
     from ..published import import_document
     from ..published.workbook import write_workbook
 
-    if year is not None and not (1990 <= year <= 2100):
-        raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
-    spec = expected_spec(fmt, year)
-    units = None
-    if roster is not None:
-        from ..roster import load_roster
-
-        units = load_roster(roster)
+    spec, units = year_format_roster(year, fmt, roster)
     for p in paths:
         if p.is_dir() and not files_in(p, DOCUMENT_SUFFIXES):
             raise GiprError(messages.CLI["empty_folder_docs"].format(folder=p), "usage.empty_folder")

@@ -7,15 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from .app import app, console, err_console, print_json
-
-
-def _out(msg: str) -> None:
-    console.print(msg, soft_wrap=True, markup=False)
-
-
-def _err(msg: str) -> None:
-    err_console.print(msg, soft_wrap=True, markup=False)
+from ..messages import CLI, say
+from .app import app, print_json, say_err, say_out
 
 
 @app.command("merge")
@@ -56,34 +49,31 @@ def merge_cmd(
         print_json(merge_json(result, out=out, html=html))
         return
     for n in result.notes:
-        _out(f"注意：{n}")
+        say_out(say("merge.summary.note", note=n))
     if result.from_ledger:
-        from ..messages import CLI
-
-        _out(CLI["merge_reads"].format(from_ledger=result.from_ledger, reread=result.reread))
-    _out(f"{result.county or ''}{result.year}年度汇总：已汇总 {len(inc)} 个"
-                  + (f"（其中 {len(marked)} 个含错误，已标注）" if marked else ""))
+        say_out(CLI["merge_reads"].format(from_ledger=result.from_ledger, reread=result.reread))
+    say_out(say("merge.summary.done", county=result.county or "", year=result.year, n=len(inc),
+                marked=say("merge.summary.done_marked", n=len(marked)) if marked else ""))
     if excluded:
-        _err(f"有错误、未汇总的单位 {len(excluded)} 个（加 --include-errors 可强制汇总并标注）：")
+        say_err(say("merge.summary.excluded", n=len(excluded)))
         for e in excluded:
-            _err(f"  - {e.label()}：{e.errors} 个错误，例如：{e.first_error}（{e.file}）")
+            say_err(say("merge.summary.excluded_one", unit=e.label(), n=e.errors, first=e.first_error, file=e.file))
     if marked:
-        _err(f"含错误但已汇总的单位 {len(marked)} 个（汇总表中已标注）：")
+        say_err(say("merge.summary.marked", n=len(marked)))
         for e in marked:
-            _err(f"  - {e.label()}：{e.errors} 个错误（{e.file}）")
+            say_err(say("merge.summary.marked_one", unit=e.label(), n=e.errors, file=e.file))
     if bad:
-        _err(f"无法读取、未汇总的文件 {len(bad)} 个：")
+        say_err(say("merge.summary.unreadable", n=len(bad)))
         for e in bad:
-            _err(f"  - {e.file}：{e.note}")
+            say_err(say("merge.summary.unreadable_one", file=e.file, note=e.note))
     if missing:
-        _err(f"未报送的单位 {len(missing)} 个：" + "、".join(e.label() for e in missing))
+        say_err(say("merge.summary.missing", n=len(missing), units="、".join(e.label() for e in missing)))
     if result.previous is not None:
-        _out(f"与上年对比（{result.previous.source}）：跨年度结转不一致（规则F）{len(f_err)} 处，"
-                      f"变化较大 {len(f_info)} 处，详见“上年对比”工作表")
+        say_out(say("merge.summary.years", source=result.previous.source, n_err=len(f_err), n_info=len(f_info)))
         for c in f_err[:10]:
-            _err(f"  - {c.name or '汇总'}：{c.message}")
+            say_err(say("merge.summary.years_one", name=c.name or say("rollup.unnamed"), message=c.message))
         if len(f_err) > 10:
-            _err(f"  …… 另有 {len(f_err) - 10} 处")
-    _out(f"汇总表：{out.resolve()}")
+            say_err(say("merge.summary.years_more", n=len(f_err) - 10))
+    say_out(say("merge.summary.out", path=out.resolve()))
     if html is not None:
-        _out(f"网页：{html.resolve()}")
+        say_out(say("merge.summary.html", path=html.resolve()))

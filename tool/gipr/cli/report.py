@@ -9,17 +9,9 @@ import typer
 
 from .. import messages
 from ..errors import GiprError
-from .app import app, console, err_console, print_json
+from .app import app, print_json, say_err, say_out
 
 M = messages.REPORT
-
-
-def _out(msg: str) -> None:
-    console.print(msg, soft_wrap=True, markup=False)
-
-
-def _err(msg: str) -> None:
-    err_console.print(msg, soft_wrap=True, markup=False)
 
 
 @app.command("report")
@@ -50,9 +42,9 @@ def report_cmd(
         if as_json:
             print_json(PLACEHOLDERS)
         else:
-            _out(f"默认模板：{default_template()}")
+            say_out(f"默认模板：{default_template()}")
             for k, v in PLACEHOLDERS.items():
-                _out(f"{{{{ {k} }}}}\t{v}")
+                say_out(f"{{{{ {k} }}}}\t{v}")
         return
     if source is not None and workspace is not None:
         raise GiprError(M["both_sources"], "report.both_sources")
@@ -88,20 +80,20 @@ def report_cmd(
     else:
         for j in jobs:
             if j.data.errors:
-                _err(M["draft_written"].format(who=j.who, errors=j.data.errors, path=j.out.resolve()))
+                say_err(M["draft_written"].format(who=j.who, errors=j.data.errors, path=j.out.resolve()))
             else:
-                _out(M["written"].format(path=j.out.resolve()))
+                say_out(M["written"].format(path=j.out.resolve()))
             if j.pdf is not None and pdf_error is None:
-                _out(M["written_pdf"].format(path=j.pdf.resolve()))
+                say_out(M["written_pdf"].format(path=j.pdf.resolve()))
         if workspace is not None and unit is None:
-            _out(M["workspace_done"].format(n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
+            say_out(M["workspace_done"].format(n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
             if left_out:
-                _err(M["left_out"].format(n=len(left_out)))
+                say_err(M["left_out"].format(n=len(left_out)))
                 for e in left_out:
                     detail = e.first_error or e.note or ""
-                    _err(M["left_out_one"].format(who=e.label(), why=e.status_zh,
+                    say_err(M["left_out_one"].format(who=e.label(), why=e.status_zh,
                                                   detail=M["left_out_detail"].format(detail=detail) if detail else ""))
         if pdf_error is not None:
-            _err(M["pdf_error"].format(error=pdf_error))
+            say_err(M["pdf_error"].format(error=pdf_error))
     if pdf_error is not None:
         raise typer.Exit(2)

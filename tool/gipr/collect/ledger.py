@@ -282,10 +282,6 @@ class Ledger:
             raise
 
     # --- meta -------------------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
-
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "

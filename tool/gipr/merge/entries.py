@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 from ..errors import GiprError
-from ..messages import MERGE_STATUS_ZH
+from ..messages import MERGE_STATUS_ZH, say
 from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES, find_input_files, real_path
 from ..model import Finding
 from ..rules import Number, compact_numbers, input_ids, norm, plan
@@ -26,12 +26,12 @@ EXCLUDED_ERRORS = "excluded_errors"
 UNREADABLE = "unreadable"
 MISSING = "missing"
 
-UNIT_SHEET = "各单位明细"
-STATUS_SHEET = "报送情况"
-FINDINGS_SHEET = "校验结果"
-YEAR_SHEET = "上年对比"
-INFO_SHEET = "汇总说明"
-UNIT_SHEET_ID_LABEL = "单元格编号"
+UNIT_SHEET = say("sheet.units")
+STATUS_SHEET = say("sheet.status")
+FINDINGS_SHEET = say("sheet.findings")
+YEAR_SHEET = say("sheet.years")
+INFO_SHEET = say("sheet.info")
+UNIT_SHEET_ID_LABEL = say("sheet.units_id_label")
 
 
 # ---------------------------------------------------------------------------------
@@ -129,13 +129,13 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
     except MemoryError:
         raise  # in a reader worker: gipr.isolate reports file.too_large and replaces the worker
     except Exception as e:  # noqa: BLE001 - a reader bug must not stop a county's merge
-        msg = f"读取时发生内部错误（{type(e).__name__}: {e}）"
+        msg = say("merge.read_internal", error=f"{type(e).__name__}: {e}")
         return Entry(status=UNREADABLE, kind="", file=display, note=msg, errors=1,
                      findings=[Finding("file.internal", "error", msg)], **extra)
     try:
         found = check_report(rep, ctx)
     except Exception as e:  # noqa: BLE001
-        found = [Finding("check.internal", "error", f"校验时发生内部错误（{type(e).__name__}: {e}）")]
+        found = [Finding("check.internal", "error", say("merge.check_internal", error=f"{type(e).__name__}: {e}"))]
     unit = _ledger_unit(extra.get("code"), ctx)
     if unit is not None:
         # the ledger identified the unit (cover short name, sender, or the clerk's pin): agree with it
@@ -205,11 +205,16 @@ def entry_from_parts(spec: Spec, p: Any, read_findings: Sequence[Finding], found
     return e
 
 
-ROLLUP_SUFFIX = "（汇总）"
+ROLLUP_SUFFIX = say("rollup.suffix")
+
+
+def rollup_name(county: str) -> str:
+    """A roll-up's unit name: the county's with the roll-up suffix, else the bare word."""
+    return f"{county}{ROLLUP_SUFFIX}" if county else say("rollup.unnamed")
 
 
 def strip_rollup_suffix(name: str) -> str:
-    for suf in (ROLLUP_SUFFIX, "(汇总)", "汇总"):
+    for suf in (ROLLUP_SUFFIX, "(汇总)", say("rollup.unnamed")):
         if name.endswith(suf):
             return name[: -len(suf)].strip()
     return name
@@ -280,8 +285,8 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     real_dirs: dict[Path, Path] = {}
     files = [f for f in files if real_path(f, real_dirs) not in skip]
     if not files:
-        raise GiprError("没有找到要汇总的报表文件（支持 " + "、".join(INPUT_SUFFIXES) + "）："
-                        + "、".join(str(p) for p in paths), "merge.no_input")
+        raise GiprError(say("merge.no_files", suffixes="、".join(INPUT_SUFFIXES), paths="、".join(str(p) for p in paths)),
+                        "merge.no_input")
     tasks = [(str(f), str(f), {}) for f in files]
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))
 

@@ -9,6 +9,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 from ..errors import GiprError
+from ..messages import say
 from ..model import Finding
 from ..identify import normalize_code, roster_index
 from ..roster import normalize_name
@@ -83,17 +84,16 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         if u is not None:
             if e.code and normalize_code(e.code) != normalize_code(u.code):
                 e.findings.append(Finding("merge.code_mismatch", "warning",
-                                          f"文件中的单位代码“{e.code}”与名册中“{u.name}”的代码“{u.code}”不一致，按名册处理"))
+                                          say("merge.code_mismatch", code=e.code, name=u.name, roster_code=u.code)))
                 e.warnings += 1
             e.code, e.name, e.category = u.code, u.name, u.category
             e.in_roster, e.roster_line = True, u.line
         elif (roster is not None and e.kind == "unit" and e.status != UNREADABLE
               and not any(f.code == "identity.unit_unknown" for f in e.findings)):
-            e.findings.append(Finding("merge.not_in_roster", "error",
-                                      f"单位“{e.label()}”不在单位名册中"))
+            e.findings.append(Finding("merge.not_in_roster", "error", say("merge.not_in_roster", unit=e.label())))
             e.errors += 1
         if not e.category:
-            e.category = "下级汇总" if e.kind == "rollup" else "未分类"
+            e.category = say("merge.category_rollup" if e.kind == "rollup" else "merge.category_none")
     readable = [e for e in entries if e.status != UNREADABLE]
 
     # the same unit twice
@@ -109,21 +109,18 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         if len(shas) == 1 and es[0].sha256:
             for x in es[1:]:
                 dropped.add(id(x))
-            notes.append(f"{es[0].label()}：{len(es)} 个内容完全相同的文件，只计一次（"
-                         + "、".join(x.file for x in es) + "）")
+            notes.append(say("merge.same_files", unit=es[0].label(), n=len(es), files="、".join(x.file for x in es)))
             continue
         if not refuse_duplicates:  # (last year's data) keep the first, never count twice
             for x in es[1:]:
                 dropped.add(id(x))
-            notes.append(f"{es[0].label()}：有 {len(es)} 个文件，只用了第一个（{es[0].file}）")
+            notes.append(say("merge.first_only", unit=es[0].label(), n=len(es), file=es[0].file))
             continue
         if refuse_duplicates and all(x.kind == "rollup" for x in es):
             raise GiprError(_same_rollup_name(es), "merge.rollup_name")
         if refuse_duplicates:
             files = "\n  ".join(x.file for x in es)
-            raise GiprError(f"单位“{es[0].label()}”有 {len(es)} 个不同的文件，不能确定用哪一个，"
-                            f"为避免重复计算已停止汇总：\n  {files}\n请只保留其中一个文件后重试"
-                            "（或用 gipr collect 收集到工作目录，自动采用最新报送）。", "merge.duplicate")
+            raise GiprError(say("merge.duplicate", unit=es[0].label(), n=len(es), files=files), "merge.duplicate")
     entries = [e for e in entries if id(e) not in dropped]
 
     # roll-ups: nothing counted twice
@@ -134,8 +131,8 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
             for k in _keys(u.get("code", ""), u.get("name", ""), u.get("sha256", "")):
                 for c2, r2, _ in claims.get(k, []):
                     if r2 is not r and _same_county(c2, ucounty, k):
-                        raise GiprError(f"汇总表“{r.file}”和“{r2.file}”都包含单位“{_cover_label(u)}”，"
-                                        "一起汇总会重复计算，已停止。请去掉其中之一。", "merge.overlap")
+                        raise GiprError(say("merge.overlap_rollups", file=r.file, other=r2.file, unit=_cover_label(u)),
+                                        "merge.overlap")
                 claims.setdefault(k, []).append((ucounty, r, u))
     for e in entries:
         if e.kind != "unit" or e.status == UNREADABLE:
@@ -143,8 +140,8 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         for k in _keys(e.code, e.name, e.sha256):
             for c2, r2, _ in claims.get(k, []):
                 if _same_county(c2, county, k):
-                    raise GiprError(f"汇总表“{r2.file}”已经包含单位“{e.label()}”，不能再同时汇总该单位的报表"
-                                    f"“{e.file}”，否则会重复计算。请去掉其中之一后重试。", "merge.overlap")
+                    raise GiprError(say("merge.overlap_unit", rollup=r2.file, unit=e.label(), file=e.file),
+                                    "merge.overlap")
 
     # in or out
     for e in entries:
@@ -172,7 +169,7 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
 
     included = [e for e in ordered if e.included]
     if not included:
-        raise GiprError("没有可以汇总的报表：" + _nobody_reason(ordered, include_errors), "merge.nothing")
+        raise GiprError(say("merge.nothing", reason=_nobody_reason(ordered, include_errors)), "merge.nothing")
     sums = sum_inputs(spec, (e.numbers for e in included if e.numbers is not None))
     values = complete(spec, sums)
     return MergeResult(spec=spec, year=year, county=county, entries=ordered, values=values,  # type: ignore[arg-type]
@@ -187,12 +184,12 @@ def _nobody_reason(entries: list[Entry], include_errors: bool) -> str:
     n_miss = sum(1 for e in entries if e.status == MISSING)
     parts = []
     if n_err:
-        parts.append(f"{n_err} 个单位有错误（可加 --include-errors 强制汇总并标注）")
+        parts.append(say("merge.nothing_errors", n=n_err))
     if n_bad:
-        parts.append(f"{n_bad} 个文件无法读取")
+        parts.append(say("merge.nothing_unreadable", n=n_bad))
     if n_miss:
-        parts.append(f"{n_miss} 个单位未报送")
-    return "；".join(parts) or "没有找到任何报表文件"
+        parts.append(say("merge.nothing_missing", n=n_miss))
+    return "；".join(parts) or say("merge.nothing_found")
 
 
 def _cover_label(u: Mapping[str, str]) -> str:
@@ -212,14 +209,13 @@ def _keys(code: str, name: str, sha: str) -> list[str]:
 def _same_rollup_name(es: list[Entry]) -> str:
     """Why roll-ups sharing a name stop the merge, and how to tell them apart: each file
     with the units it covers."""
-    from ..messages import say
-
     files = []
     for x in es:
         names = [str(u.get("name") or u.get("code") or "") for u in x.covers]
-        shown = "、".join(n for n in names[:3] if n) + ("等" if len(names) > 3 else "")
+        shown = "、".join(n for n in names[:3] if n)
+        shown = say("rollup.units_more", units=shown) if len(names) > 3 else shown
         files.append(say("rollup.same_name_file", file=x.file, n=len(names), units=shown or "—"))
-    return say("rollup.same_name", n=len(es), name=es[0].name or "汇总", files="\n".join(files))
+    return say("rollup.same_name", n=len(es), name=es[0].name or say("rollup.unnamed"), files="\n".join(files))
 
 
 def _same_county(a: str, b: str, key: str) -> bool:

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 from ..errors import GiprError
 from ..files import find_input_files
-from .entries import entries_from_paths, entries_from_workspace
+from ..messages import say
+from .entries import entries_from_paths, entries_from_workspace, rollup_name
 from .plan import MergeResult, plan_merge
 from .years import compare_years, load_previous_year
-from .writer import atomic_output_path, build_rollup_file, rollup_name
+from .writer import atomic_output_path, build_rollup_file
 
 # ---------------------------------------------------------------------------------
 # the whole job
@@ -19,16 +20,16 @@ from .writer import atomic_output_path, build_rollup_file, rollup_name
 def check_outputs(out: Path, html: Path | None, force: bool) -> None:
     """Refuse early (before any reading) to overwrite without --force, or a wrong suffix."""
     if out.suffix.lower() != ".xlsx":
-        raise GiprError(f"汇总表的文件名须以 .xlsx 结尾：{out}", "merge.out_suffix")
+        raise GiprError(say("merge.out_suffix", path=out), "merge.out_suffix")
     if html is not None and html.suffix.lower() not in (".html", ".htm"):
-        raise GiprError(f"网页文件名须以 .html 结尾：{html}", "merge.html_suffix")
+        raise GiprError(say("merge.html_suffix", path=html), "merge.html_suffix")
     if html is not None and html.resolve() == out.resolve():
-        raise GiprError("汇总表和网页不能是同一个文件。", "merge.same_output")
+        raise GiprError(say("merge.same_output"), "merge.same_output")
     for p in (out, html):
         if p is not None and p.exists() and not force:
-            raise GiprError(f"文件已存在：{p}。如需替换，请加 --force，或换一个文件名。", "output.exists")
+            raise GiprError(say("output.exists", path=p), "output.exists")
         if p is not None and p.exists() and p.is_dir():
-            raise GiprError(f"{p} 是一个文件夹，不能作为输出文件。", "output.is_dir")
+            raise GiprError(say("output.is_dir", path=p), "output.is_dir")
 
 
 def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str | Path | None = None,
@@ -47,21 +48,19 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     html_p = Path(html) if html is not None else None
     check_outputs(out, html_p, force)
     if workspace is not None and paths:
-        raise GiprError("请在 --workspace 和文件/文件夹之间二选一。", "merge.both_sources")
+        raise GiprError(say("merge.both_sources"), "merge.both_sources")
     if workspace is None and not paths:
         from ..collect.workspace import find_workspace_dir
 
         workspace = find_workspace_dir(Path.cwd())  # run inside a workspace: merge it
         if workspace is None:
-            raise GiprError("请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录"
-                            "（当前目录不是 gipr 工作目录）。", "merge.no_input")
+            raise GiprError(say("merge.no_input_here"), "merge.no_input")
     counts = {"from_ledger": 0, "reread": 0}
     if workspace is not None:
         from ..collect.workspace import Workspace
 
         if roster is not None or year is not None:
-            raise GiprError("使用 --workspace 时，名册和年度取自工作目录，不能再指定 --roster / --year。",
-                            "merge.workspace_options")
+            raise GiprError(say("merge.workspace_options"), "merge.workspace_options")
         ws = Workspace.open(workspace)
         try:
             spec = load_format(ws.format)
@@ -71,10 +70,10 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             entries = entries_from_workspace(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
         finally:
             ws.close()
-        sources = [f"工作目录 {Path(workspace)}（每个单位的当前报送）"]
+        sources = [say("merge.source_workspace", path=Path(workspace))]
     else:
         if not paths:
-            raise GiprError("请指定要汇总的文件或文件夹，或用 --workspace 指定工作目录。", "merge.no_input")
+            raise GiprError(say("merge.no_input"), "merge.no_input")
         from ..roster import load_roster
 
         units = load_roster(roster) if roster is not None else None
@@ -92,9 +91,8 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     notes: list[str] = []
     if not county and prev is not None and prev.county_name:
         county = prev.county_name
-        notes.append(f"未指定 --county，按上年汇总表取本级名称“{county}”")
+        notes.append(say("rollup.county_from_previous", county=county))
     if not county and roster is not None:
-        from ..messages import say
         from ..roster import region_from_roster
 
         county = region_from_roster(roster)
@@ -109,7 +107,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         result.generated = now.astimezone().replace(microsecond=0).isoformat()
     if prev is not None:
         if prev.year is not None and prev.year != int(year) - 1:
-            result.notes.append(f"上年数据 {prev.source} 是 {prev.year} 年度的，不是 {int(year) - 1} 年度，请确认")
+            result.notes.append(say("merge.previous_year", source=prev.source, year=prev.year, expected=int(year) - 1))
         result.previous = prev
         result.changes = compare_years(spec, result, prev)
     with atomic_output_path(out, force) as tmp:
@@ -118,8 +116,8 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             from ..report.html import write_html
 
             write_html(html_p, spec, result.values, overwrite=force,
-                       title=f"{rollup_name(result.county)}{result.year}年度政府信息公开工作年度报告",
-                       subtitle="统计表（表二至表四）")
+                       title=say("merge.html_title", name=rollup_name(result.county), year=result.year),
+                       subtitle=say("merge.html_subtitle"))
     return result
 
 
@@ -137,7 +135,7 @@ def _guess_year(paths: Sequence[str | Path], exclude: Sequence[Path]) -> int:
             continue
         if rep.year:
             return rep.year
-    raise GiprError("无法从文件中确定报告年度，请用 --year 指定。", "merge.no_year")
+    raise GiprError(say("merge.no_year"), "merge.no_year")
 
 
 run_merge = merge  # the name other front ends use

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
+from ..messages import say
 from ..model import Finding
 
 
@@ -89,7 +90,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
         display = sub.file_name or (path.name if path else "")
         if path is None or not path.is_file():
             out.append(Entry(status=UNREADABLE, kind="", file=sub.file_name or "", errors=1,
-                             note=f"台账记录的存档文件不存在：{path}", **extra))
+                             note=say("merge.archive_missing", path=path), **extra))
             continue
         p = stored.get(sub.sha256)
         if p is not None:

@@ -8,8 +8,9 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Iterator
 from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
+from ..messages import HEADINGS, SEVERITY_ZH, say
 from ..spec import Spec
-from .entries import EXCLUDED_ERRORS, Entry, FINDINGS_SHEET, INCLUDED, INCLUDED_ERRORS, INFO_SHEET, MISSING, ROLLUP_SUFFIX, STATUS_SHEET, UNIT_SHEET, UNIT_SHEET_ID_LABEL, UNREADABLE, YEAR_SHEET
+from .entries import EXCLUDED_ERRORS, Entry, FINDINGS_SHEET, INCLUDED, INCLUDED_ERRORS, INFO_SHEET, MISSING, STATUS_SHEET, UNIT_SHEET, UNIT_SHEET_ID_LABEL, UNREADABLE, YEAR_SHEET, rollup_name
 from .plan import MergeResult
 
 # ---------------------------------------------------------------------------------
@@ -97,17 +98,17 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     ws = book.wb.add_worksheet(UNIT_SHEET)
     first = 5  # first value column
     who = rollup_name(result.county)
-    ws.write_string(0, 0, f"{who} {result.year}年度 各单位明细（每个汇总数可追溯到单位；合计行等于汇总表）", f["title"])
-    heads = ["序号", "单位代码", "单位名称", "类别", "汇总情况"]
+    ws.write_string(0, 0, say("units.title", name=who, year=result.year), f["title"])
+    heads = HEADINGS["units"]
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
         ws.write_blank(2, c, None, f["meta"])
         ws.write_blank(3, c, None, f["meta"])
     ws.write_string(2, 4, UNIT_SHEET_ID_LABEL, f["meta"])
-    ws.write_string(3, 4, "汇总表中的位置", f["meta"])
+    ws.write_string(3, 4, say("units.where"), f["meta"])
     for j, cid in enumerate(ids):
         cell = spec.cells[cid]
-        ws.write_string(1, first + j, cell.label_path + ("（合计）" if not cell.input else ""), f["head"])
+        ws.write_string(1, first + j, cell.label_path + (say("units.computed") if not cell.input else ""), f["head"])
         ws.write_string(2, first + j, cid, f["meta"])
         ws.write_string(3, first + j, f"{quote_sheetname(cell.sheet)}!{cell.ref}", f["meta"])
     ws.set_row(1, 150)
@@ -148,7 +149,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
                 row.text(1, e.code, ts)
                 row.text(2, e.name, ts)
                 row.text(3, e.category, ts)
-                row.text(4, "已汇总（下级汇总表）" if e.kind == "rollup" and not marked else e.status_zh, ts)
+                row.text(4, say("units.rollup_included") if e.kind == "rollup" and not marked else e.status_zh, ts)
                 if None not in vals:
                     yield row.xml()[:-6] + row_tmpl.format(r + 1, *vals)
                 else:
@@ -165,9 +166,9 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
                 r += 1
             sub = calc.values_in_order(tuple(norm(x) for x in column_sums((e.numbers for e in es), calc.n_inputs)))
             row = book.row(r)
-            row.text(0, "小计", s["sub_text"])
+            row.text(0, say("units.subtotal"), s["sub_text"])
             row.blank(1, s["sub_text"])
-            row.text(2, f"{cat} 小计", s["sub_text"])
+            row.text(2, say("units.category_subtotal", category=cat), s["sub_text"])
             row.text(3, cat, s["sub_text"])
             row.num(4, r - start, s["sub_num"])
             for j in range(len(ids)):
@@ -177,9 +178,9 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
             yield row.xml()
             r += 1
         row = book.row(r)
-        row.text(0, "合计", s["tot_text"])
+        row.text(0, say("units.total"), s["tot_text"])
         row.blank(1, s["tot_text"])
-        row.text(2, "合计（等于汇总表）", s["tot_text"])
+        row.text(2, say("units.total_long"), s["tot_text"])
         row.blank(3, s["tot_text"])
         row.num(4, seq, s["tot_num"])
         for j, cid in enumerate(ids):
@@ -188,8 +189,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
             row.formula(first + j, refs, _cached(result.values[cid]), s["tot_num"])
         yield row.xml()
         note = book.row(r + 2)
-        note.text(0, "说明：每行是一个已汇总的单位，数字为单位报表的填报数；“合计”类单元格由 gipr 按填报数重新计算。"
-                     "红色行是有错误但按 --include-errors 汇总的单位，红色单元格是未填或无法识别为数字的内容。", s["note"])
+        note.text(0, say("units.note"), s["note"])
         yield note.xml()
 
     book.defer(UNIT_SHEET, rows, last_data + 2, last_col)
@@ -234,10 +234,9 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
     f, s = book.f, book.s
     ws = book.wb.add_worksheet(STATUS_SHEET)
     roster_n = sum(1 for e in result.entries if e.in_roster)
-    ws.write_string(0, 0, (f"报送情况：名册单位 {roster_n} 个，" if roster_n else "报送情况：")
-                    + f"已汇总 {len(result.included)} 个，未报送 {len(result.of_status(MISSING))} 个", f["title"])
-    heads = ["序号", "单位代码", "单位名称", "类别", "是否报送", "汇总情况", "错误数", "警告数", "报送时间", "文件",
-             "说明"]
+    ws.write_string(0, 0, say("status.title", roster=say("status.title_roster", n=roster_n) if roster_n else "",
+                              included=len(result.included), missing=len(result.of_status(MISSING))), f["title"])
+    heads = HEADINGS["status"]
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([5, 10, 28, 12, 9, 18, 7, 7, 20, 36, 70]):
@@ -255,10 +254,10 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
             row = book.row(i + 1)
             row.num(0, i, ts)
             row.text(1, e.code, ts)
-            row.text(2, e.name or ("（无法确定单位）" if not e.code else ""), ts)
+            row.text(2, e.name or (say("status.unknown_unit") if not e.code else ""), ts)
             row.text(3, e.category, ts)
-            row.text(4, "未报送" if e.status == MISSING else "已报送", ts)
-            extra = "（不在名册中）" if any_roster and not e.in_roster and e.status not in (MISSING, UNREADABLE) else ""
+            row.text(4, say("status.missing" if e.status == MISSING else "status.submitted"), ts)
+            extra = say("status.not_in_roster") if any_roster and not e.in_roster and e.status not in (MISSING, UNREADABLE) else ""
             row.text(5, e.status_zh + extra, ts)
             if e.status == MISSING:
                 row.blank(6, ts)
@@ -270,9 +269,9 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
             row.text(9, e.file, ts)
             note = e.note
             if e.status in (EXCLUDED_ERRORS, INCLUDED_ERRORS):
-                note = f"共 {e.errors} 个错误，例如：{e.first_error}"
+                note = say("status.errors", n=e.errors, first=e.first_error)
             if e.ledger_status:
-                note = (note + "；" if note else "") + f"台账状态：{e.ledger_status}"
+                note = (note + "；" if note else "") + say("status.ledger", status=e.ledger_status)
             row.text(10, note, s["wrap"])
             yield row.xml()
 
@@ -281,14 +280,12 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
 
 def write_findings_sheet(book: _Book, result: MergeResult) -> None:
     """校验结果: the findings of the units that were included."""
-    from ..messages import SEVERITY_ZH
-
     f, s = book.f, book.s
     ws = book.wb.add_worksheet(FINDINGS_SHEET)
-    heads = ["单位代码", "单位名称", "级别", "位置", "栏目", "说明", "代码"]
+    heads = HEADINGS["findings"]
     n = sum(len(e.findings) for e in result.included)
     n_err = sum(1 for e in result.included for x in e.findings if x.severity == "error")
-    ws.write_string(0, 0, f"校验结果：已汇总单位的校验问题 {n} 条（其中错误 {n_err} 条）", f["title"])
+    ws.write_string(0, 0, say("findings.title", n=n, n_err=n_err), f["title"])
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 28, 6, 22, 50, 70, 22]):
@@ -314,7 +311,7 @@ def write_findings_sheet(book: _Book, result: MergeResult) -> None:
                 r += 1
         if r == 2:
             row = book.row(2)
-            row.text(0, "已汇总的单位没有校验问题。", s["note"])
+            row.text(0, say("findings.none"), s["note"])
             yield row.xml()
 
     book.defer(FINDINGS_SHEET, rows, max(2, n + 1), len(heads) - 1)
@@ -329,11 +326,9 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     n_err = sum(1 for x in result.changes if x.severity == "error")
     n_info = sum(1 for x in result.changes if x.severity == "info" and x.cell)
     src = Path(prev.source).name if prev else ""
-    ws.write_string(0, 0, f"与上年对比（上年数据：{src}"
-                    + (f"，{prev.year}年度" if prev and prev.year else "")
-                    + f"）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处（可按“结果”列筛选；两年都为 0 的栏目不列出）",
-                    f["title"])
-    heads = ["单位代码", "单位名称", "单元格编号", "栏目", "本年", "上年", "变化", "结果", "说明"]
+    ws.write_string(0, 0, say("years.title", source=src, n_err=n_err, n_info=n_info,
+                              year=say("years.title_year", year=prev.year) if prev and prev.year else ""), f["title"])
+    heads = HEADINGS["years"]
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 26, 20, 60, 10, 10, 10, 8, 70]):
@@ -346,9 +341,9 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
         labels[cid] = spec.cells[cid].label_path
     for r in spec.rules_of("carry"):
         c = spec.cells[r.lhs[0]]
-        labels["F:" + r.id] = (f"表{c.table} / 本年“{c.row}”对上年“{_prev_label(spec, r.id)}” / "
-                               + " / ".join(c.column_path))
-    sev = {"error": ("错误", s["err_text"]), "warning": ("警告", s["info_text"]), "info": ("提示", s["info_text"])}
+        labels["F:" + r.id] = say("years.carry_label", table=c.table, row=c.row, previous=_prev_label(spec, r.id),
+                                  columns=" / ".join(c.column_path))
+    sev = {k: (SEVERITY_ZH[k], s["err_text" if k == "error" else "info_text"]) for k in ("error", "warning", "info")}
 
     def rows() -> Iterator[str]:
         for i, x in enumerate(result.changes):
@@ -385,22 +380,22 @@ def info_rows(result: MergeResult) -> list[tuple[str, str]]:
     spec = result.spec
     n_roster = sum(1 for e in result.entries if e.in_roster)
     inc = result.included
+    n_err, missing = len(result.of_status(INCLUDED_ERRORS)), result.of_status(MISSING)
     rows = [
-        ("汇总单位（本级）", result.county or "（未指定）"),
-        ("报告年度", str(result.year)),
-        ("报表格式", f"{spec.name}（{spec.source}），格式编号 {spec.id}"),
-        ("名册单位数", str(n_roster) if n_roster else "（未提供名册）"),
-        ("已汇总", f"{len(inc)} 个" + (f"（其中含错误 {len(result.of_status(INCLUDED_ERRORS))} 个，"
-                                     "已按 --include-errors 汇总并标注）" if result.of_status(INCLUDED_ERRORS) else "")),
-        ("有错误未汇总", f"{len(result.of_status(EXCLUDED_ERRORS))} 个"),
-        ("无法读取", f"{len(result.of_status(UNREADABLE))} 个"),
-        ("未报送", f"{len(result.of_status(MISSING))} 个"
-         + ("：" + "、".join(e.name for e in result.of_status(MISSING)) if result.of_status(MISSING) else "")),
-        ("下级汇总表", f"{sum(1 for e in inc if e.kind == 'rollup')} 个"),
-        ("数据来源", "；".join(result.sources)),
-        ("上年数据", result.previous.source if result.previous else "（未提供）"),
-        ("生成时间", result.generated),
-        ("生成工具", f"gipr {__version__}"),
+        (say("info.county"), result.county or say("info.unspecified")),
+        (say("info.year"), str(result.year)),
+        (say("info.format"), say("info.format_value", name=spec.name, source=spec.source, id=spec.id)),
+        (say("info.roster"), str(n_roster) if n_roster else say("info.no_roster")),
+        (say("info.included"), say("info.count", n=len(inc)) + (say("info.with_errors", n=n_err) if n_err else "")),
+        (say("info.excluded"), say("info.count", n=len(result.of_status(EXCLUDED_ERRORS)))),
+        (say("info.unreadable"), say("info.count", n=len(result.of_status(UNREADABLE)))),
+        (say("info.missing"), say("info.count", n=len(missing))
+         + (say("info.missing_names", names="、".join(e.name for e in missing)) if missing else "")),
+        (say("info.rollups"), say("info.count", n=sum(1 for e in inc if e.kind == "rollup"))),
+        (say("info.sources"), "；".join(result.sources)),
+        (say("info.previous"), result.previous.source if result.previous else say("info.not_given")),
+        (say("info.generated"), result.generated),
+        (say("info.tool"), f"gipr {__version__}"),
     ]
     return rows
 
@@ -416,10 +411,6 @@ def write_info(ws: Any, result: MergeResult, f: dict[str, Any], row0: int, col0:
             ws.set_row(r, 14 * lines)
         r += 1
     return r
-
-
-def rollup_name(county: str) -> str:
-    return f"{county}{ROLLUP_SUFFIX}" if county else "汇总"
 
 
 def write_rollup(path: str | Path, result: MergeResult, *, overwrite: bool = False) -> Path:
@@ -460,7 +451,7 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     ).encode("utf-8")).hexdigest()[:32]
     ident["signature"] = sign(ident)
     day = generated.date()
-    fields = {"unit_name": rollup_name(result.county), "date": f"{day.year}年{day.month}月{day.day}日"}
+    fields = {"unit_name": rollup_name(result.county), "date": say("rollup.date", year=day.year, month=day.month, day=day.day)}
     known = {f.id for f in spec.cover}
     fields.update({k: v for k, v in result.cover.items() if k in known and v})
     inputs = {cid: result.values[cid] for cid in input_ids(spec)}
@@ -489,15 +480,12 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
             ws = wb.add_worksheet(INFO_SHEET)
             ws.activate()  # opening the roll-up shows what it covers first
             ws.merge_range(0, 0, 0, 1, "", f["title"])
-            ws.write_string(0, 0, f"{rollup_name(result.county)} {result.year}年度政府信息公开工作年度报告统计表 汇总说明",
-                            f["title"])
+            ws.write_string(0, 0, say("info.title", name=rollup_name(result.county), year=result.year), f["title"])
             ws.set_row(0, 24)
             ws.set_column(0, 0, 16)
             ws.set_column(1, 1, 72)
             r = write_info(ws, result, f, 2)
-            note = ("表二、表三、表四是各已汇总单位填报数的逐格合计，其中“总计”为公式，由填报数重新计算；"
-                    "“各单位明细”列出每个单位的数，其合计行等于汇总表；“报送情况”列出名册中每个单位的报送和汇总情况；"
-                    "“校验结果”列出已汇总单位的校验问题" + ("；“上年对比”逐单位逐格对比上年。" if result.previous else "。"))
+            note = say("info.note", years=say("info.note_years" if result.previous else "info.note_end"))
             ws.merge_range(r + 1, 0, r + 1, 1, "", f["note_wrap"])
             ws.write_string(r + 1, 0, note, f["note_wrap"])
             ws.set_row(r + 1, 60)

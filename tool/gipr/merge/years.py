@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 from ..errors import GiprError
+from ..messages import say
 from ..roster import normalize_name
 from ..rules import Number, agree, complete, input_ids, value_ids
 from ..spec import Spec, type_rules
 from ..text import cell_text
-from .entries import UNIT_SHEET, UNIT_SHEET_ID_LABEL, entries_from_workspace, entry_values, strip_rollup_suffix
+from .entries import (UNIT_SHEET, UNIT_SHEET_ID_LABEL, entries_from_workspace, entry_values, rollup_name,
+                      strip_rollup_suffix)
 from .plan import MergeResult, plan_merge
 
 # ---------------------------------------------------------------------------------
@@ -75,13 +77,13 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
         return Previous(str(path), ws.year, spec.id, dict(res.values),
                         _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
     if not path.is_file():
-        raise GiprError(f"找不到上年数据：{path}（应为上年的汇总表文件或上年的工作目录）", "merge.previous_missing")
+        raise GiprError(say("merge.previous_missing", path=path), "merge.previous_missing")
     from ..read import ReadError, read_report_limited
 
     try:
         rep = read_report_limited(path)
     except ReadError as e:
-        raise GiprError(f"无法读取上年数据 {path}：{e}", "merge.previous_unreadable") from None
+        raise GiprError(say("merge.previous_unreadable", path=path, error=e), "merge.previous_unreadable") from None
     spec = rep.spec
     inputs = {cid: rep.number(cid) for cid in input_ids(spec)}
     county = complete(spec, inputs)
@@ -89,7 +91,7 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
     if rep.kind == "rollup":
         units = _prev_units(read_unit_sheet(path, spec))
         name = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(rep.unit_name or "")
-        name = "" if name == "汇总" else name
+        name = "" if name == say("rollup.unnamed") else name
     else:
         units = _prev_units([(rep.unit_code, rep.unit_name, county)])
     return Previous(str(path), rep.year, spec.id, county, units, name)
@@ -185,7 +187,7 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
 
     def one(code: str, name: str, this: Mapping[str, Number | None], last: Mapping[str, Number | None] | None):
         if last is None:
-            rows.append(YearChange(code, name, "", None, None, "", "", "上年没有该单位的数据，不作比较"))
+            rows.append(YearChange(code, name, "", None, None, "", "", say("years.no_previous")))
             return
         for r in carry:
             a, b = this.get(r.lhs[0]), last.get(r.rhs[0]) if r.rhs[0] in pspec.cells else None
@@ -203,11 +205,10 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
             sev, msg = "", ""
             if a is not None and b is not None and c.type != "delta" and _large_change(a, b):
                 sev = "info"
-                msg = f"{c.label_path}：较上年变化较大（上年 {_fmt(b)}，本年 {_fmt(a)}），请核实"
+                msg = say("years.large_change", label=c.label_path, last=_fmt(b), this=_fmt(a))
             rows.append(YearChange(code, name, cid, a, b, sev, "", msg))
 
-    county_name = f"{result.county}（汇总）" if result.county else "汇总"
-    one("", county_name, result.values, prev.county)
+    one("", rollup_name(result.county), result.values, prev.county)
     seen: set[int] = set()
     for e in result.included:
         p = prev.unit(e.code, e.name)
@@ -219,7 +220,7 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
         if id(p) in seen or (p[0] and p[0] in done_codes):
             continue
         seen.add(id(p))
-        rows.append(YearChange(p[0], p[1], "", None, None, "info", "", "上年有该单位的数据，本年未汇总"))
+        rows.append(YearChange(p[0], p[1], "", None, None, "info", "", say("years.not_merged")))
     return rows
 
 

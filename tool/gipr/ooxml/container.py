@@ -87,7 +87,8 @@ class Container:
     data: bytes  # what calamine reads (Strict OOXML rewritten to transitional)
     members: dict[str, bytes] = field(default_factory=dict)  # zip members, decompressed
     props: dict[str, str] = field(default_factory=dict)  # custom document properties
-    oversized: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheet name -> (rows, cols)
+    # sheet name -> (rows, cols), for xlsx and ods (an oversized .xls is refused whole in _open_ole)
+    oversized: dict[str, tuple[int, int]] = field(default_factory=dict)
     oversized_members: dict[str, tuple[int, int]] = field(default_factory=dict)  # xlsx member -> extent
     notes: list[Finding] = field(default_factory=list)
     formula_cache: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
@@ -606,8 +607,6 @@ def _ods_container(data: bytes, members: dict[str, bytes], name: str) -> Contain
             c.props[xml_unescape(m.group(1).decode("utf-8", "replace"))] = xml_unescape(
                 m.group(2).decode("utf-8", "replace")).strip()
     return c
-
-
 
 
 # -- ole (xls, et, encrypted OOXML) -------------------------------------------------------

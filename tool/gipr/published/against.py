@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import messages
-from ..check.findings import _ref, pick_previous
+from ..check.findings import cell_ref, pick_previous
 from ..rules import printed_values, recompute
 from ..model import Finding, Report
 from ..values import Number, fmt_number
@@ -58,7 +58,7 @@ def compare(published: Report, submitted: Report) -> list[Finding]:
             continue  # not located in the document: already reported
         if a == b:
             continue
-        out.append(messages.finding("published.differs", cell=cid, ref=_ref(published, cid), path=c.label_path,
+        out.append(messages.finding("published.differs", cell=cid, ref=cell_ref(published, cid), path=c.label_path,
                                     published=fmt_number(a) or messages.detail("unfilled"),
                                     submitted=fmt_number(b) or messages.detail("unfilled")))
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from itertools import product
 
+from ..rules import holds
 from ..spec import Spec
 
 __all__ = ["splits", "row_ok", "resolve"]
@@ -152,37 +153,17 @@ def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list
         return decided, {k: open_rows[k][1] for k in keys}
     base = dict(known)
     base.update(decided)
-    group_sums = [(set(ids), val) for ids, val in (groups or [])]
     rules = [r for r in spec.rules_of("equal", "total")]
     involved = {c for k in keys for c in open_rows[k][0]}
     rules = [r for r in rules if involved & (set(r.lhs) | set(r.rhs))]
-    def side(ids: list[str], env: dict) -> int | None:
-        total = 0
-        pending = set()
-        for cid in ids:
-            v = env.get(cid)
-            if v is None:
-                pending.add(cid)
-            else:
-                total += v
-        for gids, gval in group_sums:  # a group printed as one row stands for its cells
-            if gids <= pending:
-                pending -= gids
-                total += gval
-        return None if pending else total
 
     good: list[tuple[tuple[int, ...], ...]] = []
     for combo in product(*(open_rows[k][1] for k in keys)):
         env = dict(base)
         for k, cand in zip(keys, combo):
             env.update(zip(open_rows[k][0], cand))
-        ok = True
-        for r in rules:
-            lhs, rhs = side(r.lhs, env), side(r.rhs, env)
-            if lhs is not None and rhs is not None and lhs != rhs:
-                ok = False
-                break
-        if ok:
+        # (rules.total: a group printed as one row stands for its cells)
+        if all(holds(spec, r, env, groups=groups) is not False for r in rules):
             good.append(combo)
             if len(good) > 50:
                 break

@@ -16,6 +16,7 @@ from .. import messages
 from ..model import Finding
 from ..spec import Label, Spec, TableLayout, per_spec, type_rules
 from ..text import SPACES, cell_text
+from ..values import is_integer_type
 
 # -----------------------------------------------------------------------------------------
 # 2. labels
@@ -156,8 +157,8 @@ def _build_infos(spec: Spec) -> dict[str, TableInfo]:
                                leaves, {r: r for r in range(0, t.last_row + 1)},
                                {i: labels[i].c0 for i in leaves}, plan,
                                label_at=[(lab.r0, lab.c0, lab.text) for lab in labels],
-                               fast=[(cid, r, c, type_rules(spec, ct), unit, i, whole_ok(type_rules(spec, ct)))
-                                     for cid, r, c, ct, unit, i, _a in plan],
+                               fast=[(cid, r, c, tr, unit, i, whole_ok(tr, ct))
+                                     for cid, r, c, ct, unit, i, _a in plan for tr in (type_rules(spec, ct),)],
                                addresses={cid: a for cid, *_x, a in plan})
     return out
 
@@ -204,6 +205,7 @@ class Placement:
     missing_rows: set[int] = field(default_factory=set)
     missing_leaves: set[int] = field(default_factory=set)
     exact: bool = False  # at the spec positions
+    moved_cols: list[tuple[int, int]] = field(default_factory=list)  # (leaf label index, grid column) found elsewhere
 
     def position(self, info: TableInfo, cell) -> tuple[int, int] | None:
         r = self.rowmap.get(cell.rowx)
@@ -440,7 +442,7 @@ def search_place(info: TableInfo, grid: Grid) -> tuple[Placement | None, str | N
     offsets = {rowmap[r] - r for r in info.value_rows if r in rowmap}
     if offsets == {0} and dc == 0 and not moved_cols:
         pl.exact = True
-    pl._moved_cols = moved_cols  # type: ignore[attr-defined]
+    pl.moved_cols = moved_cols
     return pl, None
 
 
@@ -476,14 +478,14 @@ def describe_moves(info: TableInfo, pl: Placement, spec_sheet: str) -> list[Find
                     out.append(messages.finding("layout.rows_moved", sheet=pl.sheet, table=t.name, label=lab.text,
                                                 expected=s + 1, found=g + 1))
                     break
-    for li, col in getattr(pl, "_moved_cols", []):
+    for li, col in pl.moved_cols:
         lab = t.labels[li]
         out.append(messages.finding("layout.column_moved", sheet=pl.sheet, table=t.name, label=lab.text,
                                     expected=a1(0, lab.c0 + pl.dc).rstrip("1"), found=a1(0, col).rstrip("1")))
     return out
 
 
-def whole_ok(rules: dict) -> bool:
+def whole_ok(rules: dict, ctype: str) -> bool:
     """Whether every whole number ≥ 0 is a valid value of a type (the fast path's case)."""
     mn = rules.get("min")
-    return bool(rules.get("integer")) and (mn is None or mn <= 0)
+    return is_integer_type(rules, ctype) and (mn is None or mn <= 0)

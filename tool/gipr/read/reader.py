@@ -55,10 +55,6 @@ class _Book:
             self.sheet_names: list[str] = list(self.wb.sheet_names)
         except Exception as e:  # noqa: BLE001
             raise _calamine_error(e, name) from None
-        # xls extents were collected by sheet index
-        if cont.kind == "xls" and cont.oversized:
-            cont.oversized = {self.sheet_names[int(k[1:])] if int(k[1:]) < len(self.sheet_names) else k: v
-                              for k, v in cont.oversized.items()}
         self.grids: dict[str, Grid] = {}
 
     def has(self, sheet: str) -> bool:
@@ -124,7 +120,7 @@ def _value(raw: Any, ctype: str, unit: str | None, rules: dict) -> Value:
     """parse_value with a fast path for the common cases (empty, whole-number floats)."""
     tp = type(raw)
     if tp is float:
-        if whole_ok(rules) and raw.is_integer() and 0 <= raw < 1e12:
+        if whole_ok(rules, ctype) and raw.is_integer() and 0 <= raw < 1e12:
             n = int(raw)
             if n < 10000:
                 v = _INT_CACHE.get(raw)

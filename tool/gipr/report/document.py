@@ -21,7 +21,7 @@ from typing import Mapping
 from .. import messages
 from ..errors import GiprError
 from ..fsio import atomic_output
-from ..spec import Spec, TableLayout, _templates_dir
+from ..spec import Spec, TableLayout, templates_dir
 from ..text import xml_escape
 from ..values import Number, fmt_number
 from . import style as st
@@ -56,7 +56,7 @@ class ReportData:
 
 
 def default_template() -> Path:
-    return _templates_dir() / TEMPLATE_NAME
+    return templates_dir() / TEMPLATE_NAME
 
 
 # ---------------------------------------------------------------------------------

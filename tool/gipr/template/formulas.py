@@ -12,6 +12,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import rules
 from ..rules import Number
 from ..spec import Cell, Rule, Spec, type_rules
+from ..values import is_integer_type
 
 STATUS_PASS = "通过"
 STATUS_FAIL = "不通过"
@@ -151,7 +152,7 @@ def type_message(spec: Spec, ctype: str, unit: str | None) -> tuple[str, str, st
     """(input title, input message, error message) for a value type, from Spec.types."""
     t = type_rules(spec, ctype)
     label = t.get("label", "数值")
-    integer = bool(t.get("integer", ctype != "amount"))
+    integer = is_integer_type(t, ctype)
     mn = t.get("min")
     dec = t.get("decimals")
     if integer and mn is not None:
@@ -171,7 +172,7 @@ def type_message(spec: Spec, ctype: str, unit: str | None) -> tuple[str, str, st
 
 def validation(spec: Spec, ctype: str, unit: str | None) -> dict[str, Any]:
     t = type_rules(spec, ctype)
-    integer = bool(t.get("integer", ctype != "amount"))
+    integer = is_integer_type(t, ctype)
     mn = t.get("min")
     title, msg, err = type_message(spec, ctype, unit)
     dv: dict[str, Any] = {"validate": "integer" if integer else "decimal"}
@@ -192,7 +193,7 @@ def type_fail_expr(spec: Spec, cells: list[Cell]) -> str:
         by_type.setdefault(c.type, []).append(c)
     for ctype, cs in by_type.items():
         t = type_rules(spec, ctype)
-        integer = bool(t.get("integer", ctype != "amount"))
+        integer = is_integer_type(t, ctype)
         dec = t.get("decimals")
         for rng in ranges(cs, True):
             parts.append(f"SUMPRODUCT(--ISTEXT({rng}))")
@@ -207,7 +208,7 @@ def type_fail_expr(spec: Spec, cells: list[Cell]) -> str:
 
 def type_cf(spec: Spec, c: Cell, top_left: str) -> str:
     t = type_rules(spec, c.type)
-    integer = bool(t.get("integer", c.type != "amount"))
+    integer = is_integer_type(t, c.type)
     dec = t.get("decimals")
     conds = [f"ISTEXT({top_left})"]
     num = []
@@ -229,7 +230,7 @@ def type_status(spec: Spec, cells: list[Cell], computed: dict[str, Number | None
         if v is None:
             continue
         t = type_rules(spec, c.type)
-        integer = bool(t.get("integer", c.type != "amount"))
+        integer = is_integer_type(t, c.type)
         if t.get("min") is not None and v < t["min"]:
             bad += 1
         elif integer and v != int(v):
