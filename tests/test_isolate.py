@@ -138,6 +138,19 @@ def test_the_pool_kills_and_replaces_only_the_failing_worker():
     assert again == [0, 1, 2, 3, 4]
 
 
+def test_an_item_queued_behind_a_failing_one_is_read_by_the_replacement():
+    # one worker holds the item it reads and the next: when the first kills the worker
+    # (a crash, a timeout), the next was never started and is read by the replacement
+    items = [("echo", 1), ("abort", None), ("echo", 2), ("sleep", HANG), ("echo", 3), ("echo", 4)]
+    with ReaderPool(1) as pool:
+        out = list(pool.map(t.by_item, items, seconds=2))
+        replaced = pool.replaced
+    assert [out[i] for i in (0, 2, 4, 5)] == [1, 2, 3, 4]
+    assert isinstance(out[1], ReadError) and out[1].code == "file.corrupt"
+    assert isinstance(out[3], ReadError) and out[3].code == "file.timeout"
+    assert replaced == 2
+
+
 def test_the_pool_reuses_its_workers():
     with ReaderPool(2) as pool:
         pids = list(pool.map(t.pid, range(12), seconds=BOUND))

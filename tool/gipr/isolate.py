@@ -8,7 +8,10 @@ default, as on Windows, so the same code path runs everywhere and in any thread.
 
 * :func:`run_limited` runs one call ``fn(*args)`` in a warm worker (kept between calls).
 * :class:`ReaderPool` runs ``fn`` over many items in several workers, in order; a worker
-  that passes a limit (or dies) is killed and replaced, and only its item fails.
+  that passes a limit (or dies) is killed and replaced, and only its item fails.  Each
+  worker holds up to ``DEPTH`` items (the one it reads and the next, so that it never
+  idles for a round trip); an item queued behind a failing one was never started and is
+  read by another worker.
 
 ``fn`` must be a module-level (importable) function; its arguments and result must be
 picklable.  What the caller gets when a limit is passed:
@@ -44,6 +47,7 @@ DEFAULT_METHOD = "spawn"  # how workers start unless told otherwise: the Windows
 START_SECONDS = 120.0  # a new worker must be ready within this (imports on a busy machine)
 KILL_GRACE = 2.0  # seconds between terminate() and kill()
 IDLE_WORKERS = 2  # warm workers kept for run_limited between calls
+DEPTH = 2  # items a ReaderPool worker holds at once: the one it reads and the next
 _MB = 1024 * 1024
 
 
@@ -415,35 +419,53 @@ class ReaderPool:
         source = iter(enumerate(items))
         window = self.size * 4  # how far ahead of the next result to yield we may read
         done: dict[int, tuple[bool, Any]] = {}
-        busy: dict[int, tuple[int, Any, float]] = {}  # worker slot -> (index, item, deadline)
+        # worker slot -> the items sent to it, oldest (the one it is reading) first; up to
+        # DEPTH per worker, so that a worker finds its next item waiting in its pipe instead
+        # of idling for a round trip through this process
+        busy: dict[int, deque[tuple[int, Any]]] = {}
+        deadline: dict[int, float] = {}  # worker slot -> when its oldest item times out
+        retry: deque[tuple[int, Any]] = deque()  # items queued behind one that killed its worker
         free: deque[int] = deque()
         starting: set[int] = set(range(len(self._workers)))
         next_out = 0
         exhausted = False
+
+        def requeue(queued: deque[tuple[int, Any]]) -> None:
+            # never started (its worker was still on the item before): read by another worker
+            retry.extendleft(reversed(queued))
+
         try:
             while True:
                 # hand out work to ready workers
-                while free and not exhausted and len(busy) + len(done) < window:
-                    try:
-                        i, item = next(source)
-                    except StopIteration:
-                        exhausted = True
-                        break
+                while free and (retry or not exhausted) and sum(map(len, busy.values())) + len(done) < window:
+                    if retry:
+                        i, item = retry.popleft()
+                    else:
+                        try:
+                            i, item = next(source)
+                        except StopIteration:
+                            exhausted = True
+                            break
                     slot = free.popleft()
                     self._workers[slot].submit(fn, (item,), memory_mb)
-                    busy[slot] = (i, item, time.monotonic() + seconds)
+                    q = busy.setdefault(slot, deque())
+                    if not q:
+                        deadline[slot] = time.monotonic() + seconds
+                    q.append((i, item))
+                    if len(q) < DEPTH:
+                        free.append(slot)
                 # yield what is ready, in order
                 while next_out in done:
                     _ok, value = done.pop(next_out)
                     next_out += 1
                     yield value
-                if exhausted and not busy:
+                if exhausted and not busy and not retry:
                     return
                 if not busy and not starting and not free:
                     raise RuntimeError("ReaderPool has no workers")  # pragma: no cover - defensive
                 # wait for a reply, a worker becoming ready, or the next deadline
                 now = time.monotonic()
-                deadlines = [d for (_i, _it, d) in busy.values()]
+                deadlines = [deadline[s] for s in busy]
                 deadlines += [self._workers[s].started + START_SECONDS for s in starting]
                 timeout = max(0.0, min(deadlines) - now) if deadlines else None
                 conns = {self._workers[s].conn: s for s in (*busy, *starting)}
@@ -456,19 +478,33 @@ class ReaderPool:
                         w._take_ready()
                         free.append(slot)
                         continue
-                    i, item, _d = busy.pop(slot)
+                    q = busy[slot]
+                    i, item = q.popleft()
                     ok, value = w.take(name(item), memory_mb)
                     done[i] = (ok, value)
                     if w.alive():
-                        free.append(slot)
+                        if q:
+                            deadline[slot] = time.monotonic() + seconds  # it starts the next one now
+                        else:
+                            del busy[slot]
+                        if slot not in free:
+                            free.append(slot)
                     else:
+                        del busy[slot]
+                        if slot in free:
+                            free.remove(slot)
+                        requeue(q)
                         self._replace(slot, starting)
                 now = time.monotonic()
-                for slot, (i, item, d) in list(busy.items()):
-                    if now >= d:
-                        busy.pop(slot)
+                for slot in list(busy):
+                    if now >= deadline[slot]:
+                        q = busy.pop(slot)
+                        i, item = q.popleft()
                         self._workers[slot].kill()
                         done[i] = (False, timeout_error(name(item), seconds))
+                        if slot in free:
+                            free.remove(slot)
+                        requeue(q)
                         self._replace(slot, starting)
                 for slot in list(starting):
                     w = self._workers[slot]
