@@ -16,21 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from benchkit import run  # noqa: E402
+
 from gipr.roster import load_roster  # noqa: E402
 from gipr.spec import load_format  # noqa: E402
 from gipr.template import write_template  # noqa: E402
 from helpers import consistent_values  # noqa: E402
 from mailmaker import make_message, write_mbox  # noqa: E402
-
-
-def run(*args: str) -> float:
-    t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "gipr.cli", *args], capture_output=True, text=True)
-    dt = time.perf_counter() - t0
-    if p.returncode not in (0, 1):
-        sys.exit(f"gipr {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
-    print("   ", p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "")
-    return dt
 
 
 def main() -> None:
