@@ -330,6 +330,12 @@ def test_merge_with_last_years_rollup_and_error_pages(tmp_path, capsys):
         assert not any((ws / "ui" / "uploads").iterdir())
         page = c.get(d["page"]).text  # the chart: this year against last year
         assert 'id="figures"' in page and "2024 年" in page and "2025 年" in page
+        # its bars are the report's figures (gipr.report.figures), of this roll-up and of last year's
+        from gipr.read import read_report
+        last = read_report(prev)
+        for name, cid in (("新收申请", "t3.new.total"), ("结转下年", "t3.next.total")):
+            assert f"{name} 2025 年：{d['values'][cid]}<" in page, name
+            assert f"{name} 2024 年：{last.number(cid)}<" in page, name
         # a page that does not exist, a unit that does not exist: a Chinese page, no traceback
         for url in ("/nowhere", "/unit/nosuch", "/download/feedback/999", "/merge?run=../../x"):
             r = c.get(url)

@@ -244,19 +244,21 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
     return {"run": run, **data}
 
 
-# the county's main figures for the merge page's chart: 表三's 总计 column, this year and last
-MAIN_FIGURES = {"t3.new.total": "本年新收申请", "t3.carry.total": "上年结转申请", "t3.open.total": "予以公开",
-                "t3.total.total": "办理结果总计", "t3.next.total": "结转下年度"}
+# the county's main figures for the merge page's chart, this year and last: figures of the
+# report's sentences (gipr.report.figures owns what each one sums), named as the sentences name them
+CHART_FIGURES = ("新收申请", "上年结转", "予以公开", "办理总计", "结转下年")
 
 
 def main_figures(result) -> dict[str, Any]:
+    from ..report.figures import figure_cells, figure_value
     from ..values import to_json_number
 
-    cells = [result.spec.cells[c] for c in MAIN_FIGURES if c in result.spec.cells]
+    spec = result.spec
+    names = [n for n in CHART_FIGURES if figure_cells(spec, n)]
     prev = result.previous.county if result.previous is not None else None
-    return {"year": result.year, "labels": [MAIN_FIGURES[c.id] for c in cells],
-            "this": [to_json_number(result.values.get(c.id)) for c in cells],
-            "last": [to_json_number(prev.get(c.id)) for c in cells] if prev is not None else None}
+    return {"year": result.year, "labels": names,
+            "this": [to_json_number(figure_value(spec, n, result.values)) for n in names],
+            "last": [to_json_number(figure_value(spec, n, prev)) for n in names] if prev is not None else None}
 
 
 def merge_runs(root: Path) -> list[str]:
