@@ -128,10 +128,8 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
 
 
 def _run_parse(data: bytes, name: str, suffix: str) -> Document:
-    try:
-        from ..isolate import run_limited  # the time/memory boundary, where it exists
-    except ImportError:
-        return parse_document(data, name, suffix)
+    from ..isolate import run_limited  # the one time/memory boundary for untrusted files
+
     return run_limited(parse_document, data, name, suffix, seconds=PARSE_SECONDS, memory_mb=PARSE_MEMORY_MB,
                        what=name)
 
