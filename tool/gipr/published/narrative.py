@@ -16,7 +16,7 @@ from ..values import Number, fmt_number
 
 __all__ = ["narrative_findings", "stated_facts"]
 
-_N = r"(\d{1,7})\s*"
+_N = r"\s*(\d{1,7})\s*"  # PDFs print a space either side of a number (“申请 17 件”)
 _FACTS: list[tuple[str, str, list[str], re.Pattern]] = [
     ("new", "收到政府信息公开申请", ["t3.new.total"],
      re.compile(r"(?:收到|受理|新收)[^。；，,、]{0,16}?政府信息(?:公开)?申请(?:共|数量为?|总数为?)?" + _N + "[件条个]")),
