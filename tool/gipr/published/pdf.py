@@ -20,7 +20,7 @@ import re
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
 
-__all__ = ["parse_pdf", "PdfProblem"]
+__all__ = ["parse_pdf", "read", "PdfProblem"]
 
 
 class PdfProblem(Exception):
@@ -105,6 +105,11 @@ def _reflow(tp, chars: int) -> str:
             and a.strip() and a.rstrip()[-1] not in _ENDS and not _HEADING.match(b)
         out.append(b if wraps else "\n" + b)
     return "".join(out)
+
+
+def read(data: bytes, name: str, suffix: str = "") -> Document:
+    """The parser of the PDF row of :data:`gipr.media.MEDIA`."""
+    return parse_pdf(data, name)
 
 
 def parse_pdf(data: bytes, name: str) -> Document:
