@@ -181,8 +181,8 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
 
     # -- cover fields --------------------------------------------------------------------------
     for f in spec.cover:
-        if printed and f.id not in ("unit_name", "year"):
-            continue  # a published report has no cover sheet: only its issuer and year
+        if printed:
+            break  # a published report has no cover sheet (its issuer and year come from its title)
         text = (report.fields.get(f.id) or "").strip()
         ref = report.locations.get(f.id) or f"{f.sheet}!{f.ref}"
         if not text:
@@ -251,7 +251,9 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     spec = report.spec
     ident = report.identity
-    if not ident and report.source != "published":  # a published document never has one
+    if report.source == "published":
+        return out  # no hidden identity and no cover: the issuer and year are the title's (or --year, --roster)
+    if not ident:
         out.append(messages.finding("identity.missing"))
     else:
         if not verify(ident):
