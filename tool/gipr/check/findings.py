@@ -104,8 +104,8 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         ref = cell_ref(report, cid)
         kw = dict(cell=cid, ref=ref, path=path)
         if c.input:
-            if v.state == "blank" and cid in grouped:
-                continue  # printed as one row with its neighbours: unknown, already reported
+            if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
+                continue  # one row printed as one number, or glued digits left open: unknown, already reported
             if v.state == "blank":
                 if ctx.blank_as_zero:
                     zeroed.append(ref)

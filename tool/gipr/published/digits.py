@@ -165,6 +165,21 @@ def candidates(spec: Spec, cids: list[str], run: str, budget: Budget | None = No
     return found
 
 
+def cuts_at(cand: tuple[int, ...], pieces: list[str]) -> bool:
+    """Does the cut ``cand`` cut between every two of the printed ``pieces`` (digit runs a
+    space kept apart)?"""
+    bounds, pos = set(), 0
+    for x in cand:
+        pos += len(str(x))
+        bounds.add(pos)
+    pos = 0
+    for p in pieces[:-1]:
+        pos += len(p)
+        if pos not in bounds:
+            return False
+    return True
+
+
 def by_previous(spec: Spec, cids: list[str], cands: list[tuple[int, ...]], previous: dict | None
                 ) -> list[tuple[int, ...]] | None:
     """The cuts that agree with last year's report (``previous``: cell id → number): table

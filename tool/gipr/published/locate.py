@@ -250,12 +250,17 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
     texts = [v.text for v in vals]
     if len(vals) > len(cids) and all(x == "" for x in texts[len(cids):]):
         vals = vals[:len(cids)]
-    if len(vals) < len(cids) and len(vals) == 1 and _RUN.match(texts[0]) and len(texts[0]) >= len(cids):
+    if len(vals) < len(cids) and all(_RUN.match(x) for x in texts) and sum(map(len, texts)) >= len(cids):
+        # digits glued together (a space that is left is a cut between two cells)
+        run = "".join(texts)
         try:
-            cands = digits.candidates(spec, cids, texts[0], budget)
+            cands = digits.candidates(spec, cids, run, budget)
+            if cands and len(texts) > 1:
+                kept = [c for c in cands if digits.cuts_at(c, texts)]
+                cands = kept or cands
         except digits.OverBudget:
             cands = False  # past the search budget: unknown, said so
-        glued[key] = (cids, cands, texts[0], vals[0].where, label)  # None: too many to list
+        glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
         out.tables.add(spec.cells[cids[0]].table_id)
         return
     if len(vals) != len(cids):

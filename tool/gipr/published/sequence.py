@@ -141,9 +141,14 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
         word_start = pos = end
     if word_start < len(text):
         tokens.append(("w", word_start, len(text)))
+    # the tables start at their first title (二、主动公开… or 三、收到和处理…): the report's
+    # text before them mentions labels (行政复议, 规范性文件) with numbers that are no cells
+    titles = [normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "title"][:2]
+    first = next((i for i, (kind, a, b) in enumerate(tokens) if kind == "w" and
+                  any(t in normalize_label(text[a:b]) for t in titles)), 0)
     rows: list[list[Cell | None]] = []
     cur: list[Cell | None] | None = None
-    for kind, a, b in tokens:
+    for kind, a, b in tokens[first:]:
         if kind == "v":
             if cur is None:
                 cur = []
