@@ -277,7 +277,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
             found.findings.append(messages.finding("layout.table_missing", table=t.name, title=t.title, n=n))
     missing_rows = {}
     for cid, c in spec.cells.items():
-        if cid not in report.values and c.table_id in found.tables:
+        if cid not in report.values and c.table_id in found.tables and cid not in found.reported:
             missing_rows.setdefault((c.table, c.row_path[-1] if c.row_path else c.column), 0)
             missing_rows[(c.table, c.row_path[-1] if c.row_path else c.column)] += 1
     for (tname, label), n in missing_rows.items():

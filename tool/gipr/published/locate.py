@@ -44,6 +44,7 @@ class Located:
     # rows whose numbers could not be aligned, reported only if no later row of the same
     # label is read (a label mentioned in the text before the table is not the table)
     unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)  # cells whose row has a finding already (one per problem)
 
 
 @dataclass
@@ -221,6 +222,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
         if cid is not None and cid not in out.values:
             out.findings.append(finding)
             out.tables.add(table_id)
+            out.reported.update(t4_cells if key == "t4" else next((r.cids for r in rows if r.key == key), []))
     return out
 
 
@@ -285,6 +287,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
         out.findings.append(messages.finding("published.row_unaligned", table="三", label=leaf.text, n=n,
                                              found=len(vals), printed="｜".join(v.text for v in vals)[:120],
                                              ref=vals[0].where if vals else None))
+        out.reported.update(c for r in leaves for c in r.cids)
         return
     for i, v in enumerate(vals):
         c = spec.cells[leaves[0].cids[i]]

@@ -30,9 +30,10 @@ from .grid import Cell
 
 __all__ = ["sequence_rows"]
 
-_VALUE = re.compile(r"(?:(?<![\d.])[-−](?=\d))?\d+(?:\.\d+)?")
+_VALUE = re.compile(r"(?:(?<![.])[-−](?=\d))?\d+(?:\.\d+)?")
 _WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套本份页岁")
 _UNIT = re.compile(r"\s*(万元|元)")
+_RULES = re.compile(r"[|｜]|-{3,}|:?-{3,}:?")
 _LIST_END = re.compile(r"[.、．]\s*(?=[^\d\s.、．０-９])")
 # a list number at the start of a normalised label
 _NUMBERING = re.compile(r"\d{1,2},|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3},")
@@ -109,6 +110,7 @@ def _where(text: str, pos: int, lines: list[int]) -> str:
 def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
     """The rows of ``text`` (the whole document's text) for the locator; see the module text."""
     known = _labels(spec)
+    text = _RULES.sub(lambda m: " " * len(m.group(0)), text)  # table rules of plain-text tables: spaces
     lines = [0] + [m.end() for m in re.finditer("\n", text)]
     # the tokens: ("w", start, end) words, ("v", start, end) a number as printed, ("n", start) a list number
     tokens: list[tuple[str, int, int]] = []
