@@ -154,6 +154,7 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.columns_blank": ("info", "{ref}：表三“{found}”下的 {n} 列全部空白：按未填写记录（不当作 0），由校验逐格列出。"),
     "published.group_row": ("info", "{ref}：“{found}”印成了一行，没有分列 {n} 个小项；各小项记为未知，该行的数在勾稽关系中按合计使用。"),
     "published.digits_split": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系唯一的拆分读作 {split}。"),
+    "published.format_printed": ("info", "报告年度为 {year} 年（应使用 {expected} 格式），但表格按 {format} 格式印出，按印出的 {format} 格式读取。"),
     "published.digits_previous": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系和上年报告（现行有效 = 上年现行有效 + 本年制发 − 本年废止；本年的上年结转 = 上年的结转下年）唯一的拆分读作 {split}。"),
     "published.digits_budget": ("warning", "{ref}：“{label}”后连在一起的数字太长或拆分方式太多（“{run}”，{n} 位），超出拆分的计算上限，该行记为未知。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),

@@ -149,12 +149,16 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     doc = parse_document(data, name, suffix)
     title, t_unit, t_year = find_title(doc.text)
     year = year or t_year
+    printed_as = None
     if spec is None:
         if year is not None:
             try:
                 spec = load_format(format_for_year(year))
             except SpecError as e:
                 raise DocumentError(f"{name}：{e}", "doc.no_year") from None
+            other = _guess_spec(doc)
+            if other.id != spec.id and _format_score(doc, other) > _format_score(doc, spec):
+                printed_as, spec = spec.id, other  # a 2021 report printed in the 2019 table format
         else:
             spec = _guess_spec(doc)
     prev = _previous_for(previous, t_unit)
@@ -166,6 +170,9 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
         if _score(alt) > _score(found):
             found = alt
+    if printed_as is not None:
+        found.findings.insert(0, messages.finding("published.format_printed", year=year, format=spec.id,
+                                                  expected=printed_as))
     return _Read(doc, title, t_unit, t_year, spec, found)
 
 
@@ -195,16 +202,21 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
                        memory_mb=PARSE_MEMORY_MB, what=name)
 
 
-def _guess_spec(doc: Document) -> Spec:
-    """No year in the title: the format whose own labels the document holds."""
+def _format_score(doc: Document, spec: Spec) -> int:
+    """How many of the format's own table 二 column labels the document holds."""
     from ..read import normalize_label
 
     text = normalize_label(doc.text + "".join(c.text for t in doc.tables for r in t.rows for c in r if c))
+    cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
+    return sum(1 for x in cols if x in text)
+
+
+def _guess_spec(doc: Document) -> Spec:
+    """No year in the title: the format whose own labels the document holds."""
     best, score = None, -1
     for fid in available_formats():
         spec = load_format(fid)
-        cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
-        s = sum(1 for x in cols if x in text)
+        s = _format_score(doc, spec)
         if s > score:
             best, score = spec, s
     assert best is not None
