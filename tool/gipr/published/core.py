@@ -176,10 +176,10 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     return _Read(doc, title, t_unit, t_year, spec, found)
 
 
-def _score(found: Located) -> tuple[int, int]:
-    """More cells read (a number or a printed blank), then fewer errors."""
+def _score(found: Located) -> tuple[int, int, int]:
+    """More cells read (a number or a printed blank), then more tables found, then fewer errors."""
     read = sum(1 for v in found.values.values() if v.code is None or v.state == "number")
-    return read, -sum(1 for f in found.findings if f.severity == "error")
+    return read, len(found.tables), -sum(1 for f in found.findings if f.severity == "error")
 
 
 def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:

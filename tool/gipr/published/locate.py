@@ -256,7 +256,8 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         # digits glued together (a space that is left is a cut between two cells)
         run = "".join(texts)
         try:
-            cands = digits.candidates(spec, cids, run, budget)
+            # past the document's budget, each row still gets a small one (a row of zeros is cheap)
+            cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
             if cands and len(texts) > 1:
                 kept = [c for c in cands if digits.cuts_at(c, texts)]
                 cands = kept or cands
