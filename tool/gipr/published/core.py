@@ -168,7 +168,7 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         from .sequence import sequence_rows
 
         alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
-        if _score(alt) > _score(found):
+        if _score(alt) > _score(found) or (alt.tables and not found.tables):
             found = alt
     if printed_as is not None:
         found.findings.insert(0, messages.finding("published.format_printed", year=year, format=spec.id,
@@ -176,10 +176,10 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     return _Read(doc, title, t_unit, t_year, spec, found)
 
 
-def _score(found: Located) -> tuple[int, int, int]:
-    """More cells read (a number or a printed blank), then more tables found, then fewer errors."""
+def _score(found: Located) -> tuple[int, int]:
+    """More cells read (a number or a printed blank), then fewer errors."""
     read = sum(1 for v in found.values.values() if v.code is None or v.state == "number")
-    return read, len(found.tables), -sum(1 for f in found.findings if f.severity == "error")
+    return read, -sum(1 for f in found.findings if f.severity == "error")
 
 
 def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
