@@ -16,7 +16,7 @@ from ..values import Number, fmt_number
 
 __all__ = ["narrative_findings", "stated_facts"]
 
-_N = r"\s*(\d{1,7})\s*"  # PDFs print a space either side of a number (“申请 17 件”)
+_N = r"\s*(\d{1,7})\s*"
 _FACTS: list[tuple[str, str, list[str], re.Pattern]] = [
     ("new", "收到政府信息公开申请", ["t3.new.total"],
      re.compile(r"(?:收到|受理|新收)[^。；，,、]{0,16}?政府信息(?:公开)?申请(?:共|数量为?|总数为?)?" + _N + "[件条个]")),
@@ -35,6 +35,7 @@ _FACTS: list[tuple[str, str, list[str], re.Pattern]] = [
     ("suit", "行政诉讼", ["t4.cases.direct_total", "t4.cases.after_total"],
      re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为?)?" + _N + "[件起]")),
 ]
+_WRAP = re.compile(r"(?<=[\u4e00-\u9fff，、“”（）])[ \t]*\n[ \t]*(?=[\u4e00-\u9fff\d“”（）])")
 _SENTENCE = re.compile(r"[^。；！？\n]*")
 
 
@@ -42,6 +43,7 @@ def stated_facts(text: str) -> list[tuple[str, str, list[str], int, str]]:
     """(fact, words, cell ids, number, sentence) for every standard fact the text states."""
     out = []
     seen: set[tuple[int, str]] = set()
+    text = _WRAP.sub("", text)  # a line that wraps inside a sentence (a PDF's lines) is no break
     for fact, what, cells, pat in _FACTS:
         for m in pat.finditer(text):
             if (m.start(1), fact) in seen:
