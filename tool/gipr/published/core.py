@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import messages
 from ..errors import GiprError
-from ..files import DOCUMENT_SUFFIXES
+from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
@@ -47,63 +47,14 @@ def is_document(path: str | Path) -> bool:
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
 
 
-def _kind(data: bytes, suffix: str) -> str:
-    head = data[:2048].lstrip()
-    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return "docx"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    low = head[:2048].lower()
-    if b"mime-version:" in low and b"multipart/" in low:
-        return "mhtml"
-    if suffix in (".mhtml", ".mht"):
-        return "mhtml"
-    if low.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<table" in low or b"<body" in low or \
-            suffix in (".html", ".htm"):
-        return "html"
-    return "text"
-
-
 def parse_document(data: bytes, name: str, suffix: str) -> Document:
-    """Bytes of one document → Document.  Raises DocumentError (or the zip vetting's ReadError)."""
-    from .convert import ConvertProblem, to_docx
+    """Bytes of one document → Document, by the parser of its medium (:data:`gipr.media.MEDIA`,
+    recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError)."""
+    from ..media import parser_of, sniff
     from .pdf import PdfProblem
 
-    kind = _kind(data, suffix)
     try:
-        if kind == "pdf":
-            from .pdf import parse_pdf
-
-            return parse_pdf(data, name)
-        if kind == "docx":
-            from .docx import parse_docx
-
-            return parse_docx(data, name)
-        if kind == "ole":
-            if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
-                raise DocumentError(messages.text("file.encrypted", file=name), "file.encrypted")
-            from .docx import parse_docx
-
-            what = "WPS" if suffix == ".wps" else "Word 97-2003（.doc）"
-            try:
-                doc = parse_docx(to_docx(data, suffix if suffix in (".doc", ".wps") else ".doc"), name)
-            except ConvertProblem as e:
-                raise DocumentError(messages.text(e.code, file=name, kind=what, detail=e.detail), e.code) from None
-            doc.kind = suffix.lstrip(".") or "doc"
-            return doc
-        if kind == "mhtml":
-            from .html import parse_mhtml
-
-            return parse_mhtml(data, name)
-        if kind == "html":
-            from .html import parse_html
-
-            return parse_html(data, name)
-        from .text import parse_text
-
-        return parse_text(data, name)
+        return parser_of(sniff(data, suffix))(data, name, suffix)
     except PdfProblem as e:
         code = {"pdf.scanned": "doc.scanned", "pdf.encrypted": "doc.encrypted",
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
