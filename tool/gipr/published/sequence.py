@@ -107,7 +107,7 @@ def _split_words(words: str, known: dict[str, list[str]], tails: frozenset[str] 
                 continue
         i += 1
     if frag < n:
-        if not numbered and tails:  # a label run together with unknown words before it (a typo in the header)
+        if not numbered and tails and norm[frag:n] not in tails:  # a label run together with unknown words before it (a typo in the header)
             k = next((k for k in range(frag + 1, n - 3) if norm[k:n] in tails), None)
             if k is not None:
                 cuts.append((frag, k))
