@@ -168,12 +168,18 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
                   any(t in normalize_label(text[a:b]) for t in titles)), 0)
     rows: list[list[Cell | None]] = []
     cur: list[Cell | None] | None = None
+    label_end = -1  # where the current row's label ends
     for kind, a, b in tokens[first:]:
         if kind == "v":
+            if cur is not None and len(cur) == 1 and label_end >= 0 and "\n" in text[label_end:a]:
+                # numbers on a later line than their label: in a text that kept its lines, a
+                # converter may have printed them away from their row, so they are no one's
+                cur = None
             if cur is None:
                 cur = []
                 rows.append(cur)
             cur.append(Cell(text[a:b].strip(), _where(text, a, lines)))
+            label_end = -1
             continue
         words = text[a:b]
         if not words.strip():
@@ -187,4 +193,5 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
             rows.append(list(cells[:-1]))  # the header before the row's own label
         cur = [cells[-1]]
         rows.append(cur)
+        label_end = a + parts[-1][1]
     return rows
