@@ -127,10 +127,13 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     return _Read(doc, title, t_unit, t_year, spec, found)
 
 
-def _score(found: Located) -> tuple[int, int]:
-    """More cells read (a number or a printed blank), then fewer errors."""
+def _score(found: Located) -> tuple[int, int, int]:
+    """More cells read (a number or a printed blank), then more cells whose row the reader
+    could say something about (a row seen but not aligned is better said than lost), then
+    fewer errors."""
     read = sum(1 for v in found.values.values() if v.code is None or v.state == "number")
-    return read, -sum(1 for f in found.findings if f.severity == "error")
+    seen = len(set(found.values) | found.reported)
+    return read, seen, -sum(1 for f in found.findings if f.severity == "error")
 
 
 def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
@@ -143,6 +146,31 @@ def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | 
     if same:
         return same[0]
     return previous[0][1] if len(previous) == 1 else None
+
+
+def previous_numbers(report: Report) -> tuple[str, dict]:
+    """A report as last year's numbers for :func:`import_document`'s ``previous``."""
+    return report.unit_name, {cid: v.number for cid, v in report.values.items() if v.state == "number"}
+
+
+def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
+    """(index, last year's numbers) for each imported document of a run whose glued digits
+    were left open and whose issuer's report of the year before is in the same run."""
+    from ..roster import normalize_name
+
+    by_key = {}
+    for r in results:
+        if isinstance(r, Imported) and r.report.unit_name and r.report.year:
+            by_key.setdefault((normalize_name(r.report.unit_name), int(r.report.year)), r)
+    out = []
+    for i, r in enumerate(results):
+        if not isinstance(r, Imported) or not r.report.year or \
+                not any(f.code == "published.digits_ambiguous" for f in r.findings):
+            continue
+        prev = by_key.get((normalize_name(r.report.unit_name), int(r.report.year) - 1))
+        if prev is not None:
+            out.append((i, previous_numbers(prev.report)))
+    return out
 
 
 def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,

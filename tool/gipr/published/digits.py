@@ -118,6 +118,8 @@ def candidates(spec: Spec, cids: list[str], run: str, budget: Budget | None = No
     n = len(cids)
     if not run.isdigit() or len(run) < n:
         return []
+    if len(run) == n:  # one digit a cell: the only cut, whatever the rules say (check reports them)
+        return [tuple(int(c) for c in run)]
     if len(run) > MAX_RUN:
         raise OverBudget
     budget = budget or Budget()

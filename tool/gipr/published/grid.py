@@ -84,6 +84,8 @@ def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
     rows: list[list[Cell | None]] = []
     cur: list[Cell | None] | None = None
     for line, where in lines:
+        if line.lstrip().startswith(("|", "｜")):
+            cur = None  # a row of a plain-text table is a row by itself: its numbers are no earlier label's
         for piece in re.split(r"[\s|｜]+", line):
             piece = piece.strip()
             if not piece:
