@@ -66,17 +66,18 @@ def main() -> None:
                     print("    " + x)
 
 
-def _median_rounds(fns: list, rounds: int) -> list[float]:
-    """Each function's median wall time over ``rounds`` rounds, the functions interleaved."""
+def _median_rounds(fns: list, rounds: int) -> list[tuple[float, float]]:
+    """Each function's median (wall, CPU of this process) over ``rounds`` rounds, the
+    functions interleaved."""
     import time
 
-    times: list[list[float]] = [[] for _ in fns]
+    times: list[list[tuple[float, float]]] = [[] for _ in fns]
     for _ in range(rounds):
         for k, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
-            times[k].append(time.perf_counter() - t0)
-    return [statistics.median(t) for t in times]
+            times[k].append((time.perf_counter() - t0, time.process_time() - c0))
+    return [(statistics.median(w for w, _c in t), statistics.median(c for _w, c in t)) for t in times]
 
 
 def pdf_pages(rounds: int) -> None:
@@ -113,15 +114,22 @@ def pdf_pages(rounds: int) -> None:
     if not rows:
         return
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    print(f"PDF pages (medians of {rounds} rounds{f', load {load[0]:.1f}' if load else ''}): "
-          "ms per page: floor (pypdfium2 text) / parse / gipr import")
+    print(f"PDF pages (medians of {rounds} rounds{f', load {load[0]:.1f}' if load else ''}), ms per page: "
+          "floor (pypdfium2 text) / parse in this process / gipr import (wall, its worker's CPU is not seen here);"
+          " CPU in brackets")
+
+    def ms(x: float, n: int) -> str:
+        return f"{1000 * x / n:6.1f}"
+
+    def line(name: str, n: int, f, p, i) -> str:
+        return (f"    {name:30s} {n:3d} p  {ms(f[0], n)} [{ms(f[1], n)}] / {ms(p[0], n)} [{ms(p[1], n)}] "
+                f"({p[0] / f[0]:.1f}x, CPU {p[1] / max(f[1], 1e-9):.1f}x) / {ms(i[0], n)} ({i[0] / f[0]:.1f}x)")
+
     for name, pages, f, p, i in rows:
-        print(f"    {name:28s} {pages:2d} p  {1000 * f / pages:6.1f} / {1000 * p / pages:6.1f} ({p / f:4.1f}x)"
-              f" / {1000 * i / pages:6.1f} ({i / f:4.1f}x)")
+        print(line(name, pages, f, p, i))
     n = sum(r[1] for r in rows)
-    f, p, i = (sum(r[k] for r in rows) for k in (2, 3, 4))
-    print(f"    all {len(rows)} PDFs, {n} pages      {1000 * f / n:6.1f} / {1000 * p / n:6.1f} ({p / f:4.1f}x)"
-          f" / {1000 * i / n:6.1f} ({i / f:4.1f}x)   goal: import <= 3x the floor")
+    tot = [(sum(r[k][0] for r in rows), sum(r[k][1] for r in rows)) for k in (2, 3, 4)]
+    print(line(f"all {len(rows)} PDFs", n, *tot) + "   goal: import <= 3x the floor")
 
 
 if __name__ == "__main__":

@@ -191,13 +191,13 @@ def _ruled_tables(page, tp, edges: list[dict], pno: int, budget: list[int]) -> l
     tables: list[Table] = []
     for ti, t in enumerate(found, 1):
         boxes: list[list[Box | None]] = []
-        for row in t.rows:
+        for row in t:
             line: list[Box | None] = []
-            cells = [b for b in row.cells if b is not None]
+            cells = [b for b in row if b is not None]
             lo = bisect.bisect_left(mids, min((b[1] for b in cells), default=0.0))
             hi = bisect.bisect_right(mids, max((b[3] for b in cells), default=0.0))
             near = words[lo:hi]  # the words at the height of this row's boxes
-            for bbox in row.cells:
+            for bbox in row:
                 budget[0] -= 1
                 if budget[0] < 0:
                     raise PdfProblem("pdf.corrupt", "cells")
