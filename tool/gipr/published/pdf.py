@@ -176,7 +176,7 @@ def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]
     return tables
 
 
-def _ruled_tables(page, tp, edges: list[dict], pno: int, budget: list[int]) -> list[Table]:
+def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
     """The tables of one page from its ruling lines and word positions."""
     from .pdflayout import find_tables, page_words
 

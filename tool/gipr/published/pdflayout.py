@@ -4,9 +4,9 @@ pdfplumber finds a table's cells from its ruling lines well, but it lays a page 
 pdfminer, in pure Python: a quarter of a second a page, fifty times what PDFium takes to
 give the same page's characters.  So the characters (with the font's box, not the glyph's)
 and the painted path segments come from PDFium here, as pdfplumber's word and edge dicts
-(``x0``, ``x1``, ``top``, ``bottom`` in points from the page's top left), and pdfplumber's
-table finder (:func:`find_tables`: its edge merging, intersections, cells and tables) runs
-on them unchanged.
+(``x0``, ``x1``, ``top``, ``bottom`` in points from the page's top left) and its edges (as
+tuples), and pdfplumber's table finder (:func:`find_tables`: its edge merging,
+intersections, cells and tables) runs on them, rewritten on tuples and indexed.
 
 Words are runs of characters on one line, left to right, without a printed space or a gap
 wider than :attr:`~gipr.published.pdfgeom.PdfSettings.word_split` between them (pdfplumber's
@@ -110,27 +110,38 @@ def paths(page):
         A, B, C, D, E, F = outer
         return (a * A + b * C, a * B + b * D, cc * A + d * C, cc * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
-    stack = [(c.FPDFPage_GetObject(page.raw, i), (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0)
-             for i in range(c.FPDFPage_CountObjects(page.raw))]
-    stack.reverse()
-    while stack:
-        obj, outer, depth = stack.pop()
-        kind = c.FPDFPageObj_GetType(obj)
-        if kind == c.FPDF_PAGEOBJ_PATH:
-            yield obj, compose(matrix(obj), outer)
-        elif kind == c.FPDF_PAGEOBJ_FORM and depth < 4:
-            m = compose(matrix(obj), outer)
-            kids = [(c.FPDFFormObj_GetObject(obj, j), m, depth + 1) for j in range(c.FPDFFormObj_CountObjects(obj))]
-            stack.extend(reversed(kids))
+    get_type, path_kind, form_kind = c.FPDFPageObj_GetType, c.FPDF_PAGEOBJ_PATH, c.FPDF_PAGEOBJ_FORM
+    unit = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+    def walk(count: int, get, outer: tuple[float, ...], depth: int):
+        for i in range(count):
+            obj = get(i)
+            kind = get_type(obj)
+            if kind == path_kind:
+                yield obj, (compose(matrix(obj), outer) if outer is not unit or depth else matrix(obj))
+            elif kind == form_kind and depth < 4:
+                yield from walk(c.FPDFFormObj_CountObjects(obj), lambda j, o=obj: c.FPDFFormObj_GetObject(o, j),
+                                compose(matrix(obj), outer), depth + 1)
+
+    raw = page.raw
+    yield from walk(c.FPDFPage_CountObjects(raw), lambda i: c.FPDFPage_GetObject(raw, i), unit, 0)
 
 
-def page_edges(page, max_paths: int) -> tuple[list[dict], int]:
-    """(the horizontal and vertical segments of the page's painted paths as pdfplumber's
-    edges, the number of paths): no edges past ``max_paths`` paths (a picture, not a table)."""
+Edges = tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]  # h (y, x0, x1), v (x, top, bottom)
+
+
+def page_edges(page, max_paths: int) -> tuple[Edges, int]:
+    """((the horizontal segments (y, x0, x1) and the vertical ones (x, top, bottom) of the
+    page's painted paths, in points from the top left), the number of paths): no edges past
+    ``max_paths`` paths (a picture, not a table)."""
     import pypdfium2.raw as c
 
+    get_mode, count_segs, get_seg = c.FPDFPath_GetDrawMode, c.FPDFPath_CountSegments, c.FPDFPath_GetPathSegment
+    get_point, get_type, get_close, moveto = (c.FPDFPathSegment_GetPoint, c.FPDFPathSegment_GetType,
+                                              c.FPDFPathSegment_GetClose, c.FPDF_SEGMENT_MOVETO)
     top_y = _top(page)
-    edges: list[dict] = []
+    h: list[tuple[float, float, float]] = []
+    v: list[tuple[float, float, float]] = []
     budget = MAX_SEGMENTS
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
@@ -138,25 +149,26 @@ def page_edges(page, max_paths: int) -> tuple[list[dict], int]:
     for obj, (a, b, cc, d, e, f) in paths(page):
         count += 1
         if count > max_paths:
-            return [], count
-        if c.FPDFPath_GetDrawMode(obj, fill, stroke) and not fill.value and not stroke.value:
+            return ([], []), count
+        if get_mode(obj, fill, stroke) and not fill.value and not stroke.value:
             continue  # painted neither way: not seen
-        n = c.FPDFPath_CountSegments(obj)
+        n = count_segs(obj)
         budget -= max(n, 0)
         if budget < 0:
-            return [], count
+            return ([], []), count
         sub: list[tuple[float, float]] = []
         runs: list[list[tuple[float, float]]] = []
         for i in range(n):
-            seg = c.FPDFPath_GetPathSegment(obj, i)
-            if not c.FPDFPathSegment_GetPoint(seg, x, y):
+            seg = get_seg(obj, i)
+            if not get_point(seg, x, y):
                 continue
-            p = (a * x.value + cc * y.value + e, b * x.value + d * y.value + f)
-            if c.FPDFPathSegment_GetType(seg) == c.FPDF_SEGMENT_MOVETO and sub:
+            px, py = x.value, y.value
+            p = (a * px + cc * py + e, top_y - (b * px + d * py + f))
+            if sub and get_type(seg) == moveto:
                 runs.append(sub)
                 sub = []
             sub.append(p)
-            if c.FPDFPathSegment_GetClose(seg) and sub:
+            if get_close(seg):
                 sub.append(sub[0])
                 runs.append(sub)
                 sub = []
@@ -165,34 +177,31 @@ def page_edges(page, max_paths: int) -> tuple[list[dict], int]:
         for run in runs:
             for (x0, y0), (x1, y1) in zip(run, run[1:]):
                 if abs(y0 - y1) < 0.01:
-                    orient = "h"
+                    h.append((y0, min(x0, x1), max(x0, x1)))
                 elif abs(x0 - x1) < 0.01:
-                    orient = "v"
-                else:
-                    continue  # a slanted segment or a curve's chord: no ruling
-                top, bottom = top_y - max(y0, y1), top_y - min(y0, y1)
-                edges.append({"object_type": "line", "orientation": orient, "x0": min(x0, x1), "x1": max(x0, x1),
-                              "top": top, "bottom": bottom, "doctop": top, "width": abs(x1 - x0),
-                              "height": abs(y1 - y0)})
-    return edges, count
+                    v.append((x0, min(y0, y1), max(y0, y1)))
+                # else: a slanted segment or a curve's chord: no ruling
+    return (h, v), count
 
 
-def find_tables(page, edges: list[dict]) -> list[list[list[tuple[float, float, float, float] | None]]]:
+def find_tables(page, edges: Edges) -> list[list[list[tuple[float, float, float, float] | None]]]:
     """The page's tables as rows of cell boxes (x0, top, x1, bottom; ``None`` where a box
     spanning rows or columns covers the position), by pdfplumber's table finder with its
-    default settings (lines, snap and join within 3 points): its edge merging, intersections
-    and grouping of cells into tables; the cells from the intersections by
-    :func:`_cells` (pdfplumber's rule, indexed instead of searched: a tenth of the time)."""
-    from pdfplumber import utils
-    from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
+    default settings: edges snapped and joined within 3 points (:func:`_merge`), their
+    intersections within 3 points, the cells from the intersections (:func:`_cells`), and
+    pdfplumber's grouping of cells into tables.  The same steps as pdfplumber's, on tuples
+    and indexed: a tenth of the time, the same tables (tests/test_published_pdf.py)."""
+    from pdfplumber.table import cells_to_tables
 
-    s = TableSettings.resolve(None)
-    base = utils.filter_edges(edges, "v", min_length=s.edge_min_length_prefilter) + \
-        utils.filter_edges(edges, "h", min_length=s.edge_min_length_prefilter)
-    merged = merge_edges(base, snap_x_tolerance=s.snap_x_tolerance, snap_y_tolerance=s.snap_y_tolerance,
-                         join_x_tolerance=s.join_x_tolerance, join_y_tolerance=s.join_y_tolerance)
-    merged = utils.filter_edges(merged, min_length=s.edge_min_length)
-    points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    tol = PDF.column_edge  # pdfplumber's snap, join and intersection tolerances
+    h, v = _merge(edges, tol)
+    points: dict[tuple[float, float], dict[str, set]] = {}
+    for vx, vtop, vbottom in sorted(v):
+        for hy, hx0, hx1 in sorted(h):
+            if vtop <= hy + tol and vbottom >= hy - tol and hx0 - tol <= vx <= hx1 + tol:
+                p = points.setdefault((vx, hy), {"v": set(), "h": set()})
+                p["v"].add((vx, vtop, vx, vbottom))
+                p["h"].add((hx0, hy, hx1, hy))
     tables = []
     for group in cells_to_tables(_cells(points)):
         xs = sorted({c[0] for c in group})  # pdfplumber's Table.rows: one entry per column edge
@@ -204,11 +213,46 @@ def find_tables(page, edges: list[dict]) -> list[list[list[tuple[float, float, f
     return tables
 
 
+def _merge(edges: Edges, tol: float) -> Edges:
+    """pdfplumber's ``merge_edges``: horizontal edges (y, x0, x1) and vertical ones (x, top,
+    bottom) of at least 1 point, each snapped to the mean of its cluster of lines (lines
+    within ``tol`` of the next), collinear ones joined where at most ``tol`` apart; then
+    those of at least 3 points."""
+    def snap(items: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+        cluster: dict[float, int] = {}
+        k, last = 0, None
+        for c in sorted({i[0] for i in items}):
+            if last is not None and c > last + tol:
+                k += 1
+            cluster[c] = k
+            last = c
+        total: dict[int, float] = {}
+        count: dict[int, int] = {}
+        for c, _a, _b in items:
+            total[cluster[c]] = total.get(cluster[c], 0.0) + c
+            count[cluster[c]] = count.get(cluster[c], 0) + 1
+        return [(total[cluster[c]] / count[cluster[c]], a, b) for c, a, b in items]
+
+    def join(items: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+        out: list[tuple[float, float, float]] = []
+        for c, a, b in sorted(items):
+            if out and out[-1][0] == c and a <= out[-1][2] + tol:
+                if b > out[-1][2]:
+                    out[-1] = (c, out[-1][1], b)
+            else:
+                out.append((c, a, b))
+        return [e for e in out if e[2] - e[1] >= 3]
+
+    h = [e for e in edges[0] if e[2] - e[1] >= 1]
+    v = [e for e in edges[1] if e[2] - e[1] >= 1]
+    return join(snap(h)), join(snap(v))
+
+
 def _cells(points: dict) -> list[tuple[float, float, float, float]]:
     """pdfplumber's ``intersections_to_cells``: for each intersection, the smallest box whose
     four corners are intersections joined by common edges (below first, then right)."""
-    h = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in v["h"]} for p, v in points.items()}
-    v = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in w["v"]} for p, w in points.items()}
+    h = {p: e["h"] for p, e in points.items()}
+    v = {p: e["v"] for p, e in points.items()}
     by_x: dict[float, list] = {}
     by_y: dict[float, list] = {}
     for p in sorted(points):
