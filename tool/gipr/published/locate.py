@@ -18,33 +18,20 @@ cells cannot be aligned with the format's columns is an error and is not read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import messages
-from ..model import Finding
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
-from ..values import Number, Value, parse_printed
+from ..values import Value, parse_printed
 from . import digits
 from .grid import Cell, Document, is_value
+from .located import Located
 
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
-
-
-@dataclass
-class Located:
-    values: dict[str, Value] = field(default_factory=dict)
-    where: dict[str, str] = field(default_factory=dict)  # cell id → where it was printed
-    findings: list[Finding] = field(default_factory=list)
-    groups: list[tuple[list[str], Number]] = field(default_factory=list)  # cells printed as one number
-    tables: set[str] = field(default_factory=set)  # t2/t3/t4 found
-    # rows whose numbers could not be aligned, reported only if no later row of the same
-    # label is read (a label mentioned in the text before the table is not the table)
-    unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
-    reported: set[str] = field(default_factory=set)  # cells whose row has a finding already (one per problem)
 
 
 @dataclass
