@@ -71,10 +71,16 @@ def _norm_map(s: str) -> tuple[str, list[int]]:
     """``normalize_label`` char by char, with the index in ``s`` of each normalised char."""
     out: list[str] = []
     idx: list[int] = []
+    memo: dict[str, str] = {}
     for i, ch in enumerate(s):
-        n = normalize_label(ch)
+        n = memo.get(ch)
+        if n is None:
+            n = memo[ch] = normalize_label(ch)
         out.append(n)
-        idx.extend([i] * len(n))
+        if len(n) == 1:
+            idx.append(i)
+        elif n:
+            idx.extend([i] * len(n))
     return "".join(out), idx
 
 
