@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import realdocs_kit as kit
 from test_merge import cli
@@ -100,3 +101,13 @@ def test_one_finding_per_row_and_the_list_number_is_no_number(tmp_path, capsys):
     assert len(about) == 1 and about[0]["code"] == "published.row_unaligned", about
     assert "5｜6" in about[0]["message"]  # the "2." of the next label is not read as a third number
     assert r["values"]["t3.deny2.total"] == 0 and r["values"]["t3.deny1.total"] is None
+
+
+def test_check_uses_the_year_before_read_in_the_same_run(tmp_path, capsys):
+    shutil.copyfile(ONE_LINE, tmp_path / "b-2023.txt")
+    _prev_2022(tmp_path / "a-2022.txt")
+    cli("check", tmp_path / "a-2022.txt", tmp_path / "b-2023.txt", "--json")
+    files = {Path(e["file"]).name: e for e in json.loads(capsys.readouterr().out)["files"]}
+    this = files["b-2023.txt"]
+    assert not any(f["code"] == "published.digits_ambiguous" for f in this["findings"])
+    assert any(f["code"] == "published.digits_previous" for f in this["findings"])

@@ -18,33 +18,20 @@ cells cannot be aligned with the format's columns is an error and is not read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import messages
-from ..model import Finding
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
-from ..values import Number, Value, parse_printed
+from ..values import Value, parse_printed
 from . import digits
 from .grid import Cell, Document, is_value
+from .located import Located
 
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
-
-
-@dataclass
-class Located:
-    values: dict[str, Value] = field(default_factory=dict)
-    where: dict[str, str] = field(default_factory=dict)  # cell id → where it was printed
-    findings: list[Finding] = field(default_factory=list)
-    groups: list[tuple[list[str], Number]] = field(default_factory=list)  # cells printed as one number
-    tables: set[str] = field(default_factory=set)  # t2/t3/t4 found
-    # rows whose numbers could not be aligned, reported only if no later row of the same
-    # label is read (a label mentioned in the text before the table is not the table)
-    unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
-    reported: set[str] = field(default_factory=set)  # cells whose row has a finding already (one per problem)
 
 
 @dataclass
@@ -98,6 +85,10 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
     if exact:
         later = [r for r in exact if r.order > after]
         return (later or exact)[0], "exact"
+    if len(norm) >= 4 and not _strip_no(norm)[0]:  # printed without its list number: “予以公开”
+        bare = [r for r in rows if _strip_no(r.norm)[0] and _strip_no(r.norm)[1] == norm]
+        if len(bare) == 1:
+            return bare[0], "short"
     similar = [r for r in rows if r.norm and similar_label(norm, r.norm)]
     if similar:
         later = [r for r in similar if r.order > after]
@@ -171,6 +162,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
+    t4_parts: list[list[Cell]] = []  # table 四's groups printed as separate small tables
     glued: dict[str, tuple[list[str], list[tuple[int, ...]], str, str]] = {}
     known: dict[str, int | None] = {}
     for table in doc.tables:
@@ -197,6 +189,11 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                 in_t4 = True
             blank = not vals or all(v.text == "" for v in vals)
             if in_t4 and not blank and (not norms or all(n in t4_norms for n in norms)) and "t4" not in out.tables:
+                if len(vals) == len(t4_cells) // 3 and len(t4_parts) < 2:
+                    t4_parts.append(vals)  # printed as three small tables (复议, 直接起诉, 复议后起诉), in order
+                    continue
+                if t4_parts and len(vals) == len(t4_cells) // 3:
+                    vals = [v for part in t4_parts for v in part] + vals
                 _assign(out, spec, "t4", t4_cells, vals, labels[-1].text if labels else "", glued, known, budget)
                 in_t4 = False
                 continue
@@ -208,6 +205,12 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                 hit = _match(n, rows, after)
                 if hit or n in groups:
                     break
+            if hit is None and n not in groups and 1 < len(labels) <= 8:
+                joined = normalize_label("".join(c.text for c in labels))  # one label cut at its spaces
+                hit = _match(joined, rows, after)
+                if hit is not None:
+                    labels = [Cell(" ".join(c.text for c in labels), labels[0].where)]
+                    norms, n = [joined], joined
             if hit is None and n in groups and not blank:
                 leaf = labels[norms.index(n)]
                 _group_row(out, spec, groups[n], leaf, vals, budget)
