@@ -79,7 +79,10 @@ def parse_pdf(data: bytes, name: str) -> Document:
             texts.append(text)
             paragraphs.append(_reflow(tp, text, chars) if chars else "")
             if chars and ruled < PDF.max_table_pages:
-                edges, n_paths = page_edges(page, PDF.max_paths_per_page)
+                try:
+                    edges, n_paths = page_edges(page, PDF.max_paths_per_page)
+                except Exception:  # noqa: BLE001 - a drawing PDFium cannot walk: the page's text remains
+                    continue
                 if not PDF.min_paths_ruled <= n_paths <= PDF.max_paths_per_page:
                     continue  # no lines drawn (text), or a picture's thousands: no ruled table
                 ruled += 1
@@ -162,7 +165,10 @@ def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]
     run: list[tuple[int, list[dict]]] = []
     for i in page_numbers:
         page = doc[i]
-        words = page_words(page, page.get_textpage())
+        try:
+            words = page_words(page, page.get_textpage())
+        except Exception:  # noqa: BLE001 - a page PDFium cannot lay out: its text lines remain
+            words = []
         budget[0] -= len(words)
         if budget[0] < 0:
             raise PdfProblem("pdf.corrupt", "cells")
@@ -182,11 +188,11 @@ def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
 
     try:
         found = find_tables(page, edges)
+        words = sorted(page_words(page, tp), key=lambda w: (w["top"] + w["bottom"]) / 2) if found else []
     except Exception:  # noqa: BLE001 - a page whose drawing confuses the finder: its text remains
         return []
     if not found:
         return []
-    words = sorted(page_words(page, tp), key=lambda w: (w["top"] + w["bottom"]) / 2)
     mids = [(w["top"] + w["bottom"]) / 2 for w in words]
     tables: list[Table] = []
     for ti, t in enumerate(found, 1):
