@@ -9,10 +9,14 @@ normalisation and typo tolerance, :func:`gipr.read.normalize_label` / ``_similar
 value cells after the last label are that row's cells in the format's column order.
 
 Tolerated and reported (info, naming the label as printed): typos, “1、” for “1.”, a
-shortened label (“1.逾期不补正”), 规范性文件 for 行政规范性文件, a local column label
-(本年处理决定数量 for 本年收费金额), （六）其他处理 printed as one row in the 2021 format (its
-three cells stay unknown; the row's numbers are kept as a group for the rules).  A row whose
-cells cannot be aligned with the format's columns is an error and is not read.
+shortened label, matched by the words that tell it from its siblings (“2.逾期不缴费” holds
+缴 and 费, which only 2.申请人逾期未按收费通知要求缴纳费用… of （六）'s three has), a label
+printed without its list number (“予以公开”) or cut at its spaces, 规范性文件 for
+行政规范性文件, a local column label (本年处理决定数量 for 本年收费金额), （六）其他处理 printed
+as one row in the 2021 format (its three cells stay unknown; the row's numbers are kept as a
+group for the rules), table 四 printed as three small tables.  A row whose cells cannot be
+aligned with the format's columns is an error and is not read, said once (one finding per
+problem: not also “not found”).  Digits glued together go to :mod:`.digits` (bounded).
 """
 
 from __future__ import annotations
