@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import messages
 from ..read import normalize_label, similar_label
@@ -73,6 +74,7 @@ def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
     return rows, groups
 
 
+@lru_cache(maxsize=4096)
 def _strip_no(n: str) -> tuple[str, str]:
     m = _NUMBERING.match(n)
     return (m.group(1), n[m.end():]) if m else ("", n)
@@ -154,6 +156,14 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
     number) chooses among cuts of glued digits that the rules leave open."""
     out = Located()
     budget = digits.Budget()
+    memo: dict[tuple[str, int], tuple[_Row, str] | None] = {}
+
+    def match(norm: str, after: int) -> tuple[_Row, str] | None:  # a label printed again costs nothing
+        key = (norm, after)
+        if key not in memo:
+            memo[key] = _match(norm, rows, after)
+        return memo[key]
+
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
     t4_cells = [c for c in spec.table("t4").cells]
@@ -206,12 +216,12 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
             hit = None
             n = norms[-1]
             for n in reversed(norms):
-                hit = _match(n, rows, after)
+                hit = match(n, after)
                 if hit or n in groups:
                     break
             if hit is None and n not in groups and 1 < len(labels) <= 8:
                 joined = normalize_label("".join(c.text for c in labels))  # one label cut at its spaces
-                hit = _match(joined, rows, after)
+                hit = match(joined, after)
                 if hit is not None:
                     labels = [Cell(" ".join(c.text for c in labels), labels[0].where)]
                     norms, n = [joined], joined
