@@ -9,16 +9,21 @@ normalisation and typo tolerance, :func:`gipr.read.normalize_label` / ``_similar
 value cells after the last label are that row's cells in the format's column order.
 
 Tolerated and reported (info, naming the label as printed): typos, “1、” for “1.”, a
-shortened label (“1.逾期不补正”), 规范性文件 for 行政规范性文件, a local column label
-(本年处理决定数量 for 本年收费金额), （六）其他处理 printed as one row in the 2021 format (its
-three cells stay unknown; the row's numbers are kept as a group for the rules).  A row whose
-cells cannot be aligned with the format's columns is an error and is not read.
+shortened label, matched by the words that tell it from its siblings (“2.逾期不缴费” holds
+缴 and 费, which only 2.申请人逾期未按收费通知要求缴纳费用… of （六）'s three has), a label
+printed without its list number (“予以公开”) or cut at its spaces, 规范性文件 for
+行政规范性文件, a local column label (本年处理决定数量 for 本年收费金额), （六）其他处理 printed
+as one row in the 2021 format (its three cells stay unknown; the row's numbers are kept as a
+group for the rules), table 四 printed as three small tables.  A row whose cells cannot be
+aligned with the format's columns is an error and is not read, said once (one finding per
+problem: not also “not found”).  Digits glued together go to :mod:`.digits` (bounded).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import messages
 from ..read import normalize_label, similar_label
@@ -69,6 +74,7 @@ def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
     return rows, groups
 
 
+@lru_cache(maxsize=4096)
 def _strip_no(n: str) -> tuple[str, str]:
     m = _NUMBERING.match(n)
     return (m.group(1), n[m.end():]) if m else ("", n)
@@ -150,6 +156,14 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
     number) chooses among cuts of glued digits that the rules leave open."""
     out = Located()
     budget = digits.Budget()
+    memo: dict[tuple[str, int], tuple[_Row, str] | None] = {}
+
+    def match(norm: str, after: int) -> tuple[_Row, str] | None:  # a label printed again costs nothing
+        key = (norm, after)
+        if key not in memo:
+            memo[key] = _match(norm, rows, after)
+        return memo[key]
+
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
     t4_cells = [c for c in spec.table("t4").cells]
@@ -202,12 +216,12 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
             hit = None
             n = norms[-1]
             for n in reversed(norms):
-                hit = _match(n, rows, after)
+                hit = match(n, after)
                 if hit or n in groups:
                     break
             if hit is None and n not in groups and 1 < len(labels) <= 8:
                 joined = normalize_label("".join(c.text for c in labels))  # one label cut at its spaces
-                hit = _match(joined, rows, after)
+                hit = match(joined, after)
                 if hit is not None:
                     labels = [Cell(" ".join(c.text for c in labels), labels[0].where)]
                     norms, n = [joined], joined
