@@ -34,7 +34,8 @@ __all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "DOCUM
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
 ROSTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # published annual reports (``gipr import``; check's documents and --previous/--against)
-DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".mhtml", ".mht", ".docx", ".doc", ".wps", ".txt")
+DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".mhtml", ".mht", ".docx", ".doc", ".wps", ".txt",
+                     ".png", ".jpg", ".jpeg", ".tif", ".tiff")  # pictures: scans, read by OCR (gipr[ocr])
 # gipr check / export / --previous: workbooks and published documents found in a folder
 CHECK_SUFFIXES = READABLE_SUFFIXES + tuple(s for s in DOCUMENT_SUFFIXES if s != ".txt")
 ATTACHMENT_SUFFIXES = frozenset(READABLE_SUFFIXES) | {".xltm", ".xlt", ".xlsb", ".fods"}

@@ -23,6 +23,8 @@ __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", 
 
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
+OCR_SECONDS = 150  # a scan: the OCR engine reads the table pages first within ocr.OcrSettings.seconds
+OCR_MEMORY_MB = 3072  # its models and page images (address space; about 900 MB resident)
 
 
 class DocumentError(GiprError):
@@ -53,6 +55,8 @@ def _kind(data: bytes, suffix: str) -> str:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         return "docx"
+    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
+        return "image"
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "ole"
     low = head[:2048].lower()
@@ -76,7 +80,14 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
         if kind == "pdf":
             from .pdf import parse_pdf
 
-            return parse_pdf(data, name)
+            try:
+                return parse_pdf(data, name)
+            except PdfProblem as e:
+                if e.code != "pdf.scanned":
+                    raise
+                raise NeedsOcr(int(e.detail or 0)) from None
+        if kind == "image":
+            raise NeedsOcr(None)
         if kind == "docx":
             from .docx import parse_docx
 
@@ -104,6 +115,8 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
         from .text import parse_text
 
         return parse_text(data, name)
+    except NeedsOcr:
+        raise
     except PdfProblem as e:
         code = {"pdf.scanned": "doc.scanned", "pdf.encrypted": "doc.encrypted",
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
@@ -127,11 +140,44 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
                             "doc.corrupt") from None
 
 
+class NeedsOcr(Exception):
+    """A scan (an image-only PDF of ``pages`` pages) or a picture (``pages`` None): its text
+    comes from OCR, a second run behind the boundary with limits of its own."""
+
+    def __init__(self, pages: int | None):
+        super().__init__(pages)
+        self.pages = pages
+
+
+def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
+    """A scan or a picture → Document, by OCR when the optional engine is installed
+    (``gipr[ocr]``); without it, a message that says how to install it.  Raises DocumentError."""
+    from .ocr import OcrUnavailable, ocr_images, ocr_pdf
+
+    try:
+        if pages is None:
+            return ocr_images(data)
+        return ocr_pdf(data, pages)
+    except OcrUnavailable:
+        code = "doc.scanned" if pages is not None else "doc.image"
+        raise DocumentError(messages.text(code, file=name, pages=pages), code) from None
+    except MemoryError:
+        raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("memory")),
+                            "doc.corrupt") from None
+    except Exception as e:  # noqa: BLE001 - a hostile picture must never crash gipr
+        raise DocumentError(messages.text("doc.corrupt", file=name, detail=f"{type(e).__name__}: {str(e)[:100]}"),
+                            "doc.corrupt") from None
+
+
 def _run_parse(data: bytes, name: str, suffix: str) -> Document:
     from ..isolate import run_limited  # the one time/memory boundary for untrusted files
 
-    return run_limited(parse_document, data, name, suffix, seconds=PARSE_SECONDS, memory_mb=PARSE_MEMORY_MB,
-                       what=name)
+    try:
+        return run_limited(parse_document, data, name, suffix, seconds=PARSE_SECONDS, memory_mb=PARSE_MEMORY_MB,
+                           what=name)
+    except NeedsOcr as e:  # the OCR engine's models need more room and time than a text parse
+        return run_limited(ocr_document, data, name, e.pages, seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB,
+                           what=name)
 
 
 def _guess_spec(doc: Document) -> Spec:
@@ -212,6 +258,16 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
         else:
             spec = _guess_spec(doc)
     found: Located = locate(doc, spec)
+    for code, kw in doc.notes:
+        found.findings.append(messages.finding(code, **kw))
+    if doc.ocr:  # a scan: the rules decide which OCR'd numbers stand (gipr.published.ocr_rules)
+        from .ocr_rules import settle
+
+        found.findings.extend(settle(spec, found.values, found.where, doc.ocr))
+        for cid, w in found.where.items():
+            c = doc.ocr.get(w)
+            if c is not None:
+                found.where[cid] = messages.detail("ocr_where", where=w, conf=f"{c:.2f}")
     if not found.tables:
         raise DocumentError(messages.text("doc.no_tables", file=display), "doc.no_tables")
     report = Report(spec=spec, file=display)
