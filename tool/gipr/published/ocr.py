@@ -25,8 +25,10 @@ so a 50-page scan still yields its tables).  It runs inside the reader boundary
 
 from __future__ import annotations
 
+import bisect
 import io
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -59,7 +61,16 @@ class OcrUnavailable(Exception):
     """No OCR engine is installed (the optional extra ``gipr[ocr]``)."""
 
 
-def engine_available(engine: str = DEFAULT.engine) -> bool:
+def chosen_engine() -> str:
+    """The engine to use: ``GIPR_OCR_ENGINE`` (rapidocr, tesseract, or none to read no scans),
+    else RapidOCR."""
+    return os.environ.get("GIPR_OCR_ENGINE", "").strip().lower() or DEFAULT.engine
+
+
+def engine_available(engine: str | None = None) -> bool:
+    engine = engine or chosen_engine()
+    if engine not in _READERS:
+        return False
     if engine == "tesseract":
         return shutil.which("tesseract") is not None
     try:
@@ -73,8 +84,16 @@ def engine_available(engine: str = DEFAULT.engine) -> bool:
 # pages → images
 
 
+def _grey(img: Any) -> Any:
+    """A page in grey: from a colour scan, its red channel, in which a red seal (公章) over the
+    table is as light as the paper and the black print stays black."""
+    if img.mode in ("RGB", "RGBA", "P", "CMYK"):
+        return img.convert("RGB").split()[0]
+    return img.convert("L")
+
+
 def render_pdf(data: bytes, settings: OcrSettings = DEFAULT) -> list[Any]:
-    """The pages of a PDF as greyscale images at ``settings.dpi`` (PDFium)."""
+    """The pages of a PDF as grey images at ``settings.dpi`` (PDFium)."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(data)
@@ -86,7 +105,7 @@ def render_pdf(data: bytes, settings: OcrSettings = DEFAULT) -> list[Any]:
             scale = settings.dpi / 72
             if w * h * scale * scale > settings.max_pixels:
                 scale = math.sqrt(settings.max_pixels / (w * h))
-            out.append(page.render(scale=scale, grayscale=True).to_pil().convert("L"))
+            out.append(_grey(page.render(scale=scale).to_pil()))
         return out
     finally:
         doc.close()
@@ -101,20 +120,8 @@ def open_images(data: bytes, settings: OcrSettings = DEFAULT) -> list[Any]:
     out = []
     for i in range(min(getattr(img, "n_frames", 1), settings.max_pages)):
         img.seek(i)
-        out.append(img.convert("L"))
+        out.append(_grey(img))
     return out
-
-
-def _table_score(img: Any) -> int:
-    """How many long horizontal lines a page draws (a ruled table has one per row)."""
-    import numpy as np
-
-    a = np.asarray(img.resize((img.width // 4, img.height // 4)))
-    dark = a < 128
-    runs = dark.mean(axis=1)  # share of dark pixels per row of pixels
-    lines = runs > 0.45
-    # count separate lines (consecutive rows of pixels are one line)
-    return int(np.count_nonzero(lines[1:] & ~lines[:-1]) + (1 if lines[0] else 0))
 
 
 # -----------------------------------------------------------------------------------------
@@ -197,25 +204,49 @@ _SPACE = re.compile(r"\s+")
 # deskew and ruling lines
 
 
-def deskew(img: Any, limit: float = 3.0) -> tuple[Any, float]:
-    """The page turned straight: the angle (within ±``limit`` degrees, 0.1° steps) at which the
-    rows of dark pixels are most uneven (text lines and ruling lines lie flat), found on a
-    quarter-size copy; (image, angle)."""
+def skew(img: Any, limit: float = 3.0) -> tuple[float, int]:
+    """(angle, lines): the page's skew in degrees (within ±``limit``, to 0.1°) — the angle at which
+    the dark pixels, projected on the page's height, pile up most sharply (text lines and ruling
+    lines lie flat) — and how many long horizontal lines it draws at that angle (a ruled table
+    draws one per row).  It works on the pixels' coordinates, so thin lines count as much as
+    thick ones and no angle is favoured by resampling."""
     import numpy as np
+
+    ys, xs = np.nonzero(np.asarray(img) < 128)
+    if len(ys) < 100:
+        return 0.0, 0
+    if len(ys) > 120_000:  # a sample is enough
+        pick = np.random.default_rng(0).choice(len(ys), 120_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+        share = 120_000 / len(np.nonzero(np.asarray(img) < 128)[0])
+    else:
+        share = 1.0
+    ys = ys.astype(np.float64)
+    xs = xs.astype(np.float64)
+
+    def hist(deg: float):
+        t = math.radians(deg)
+        proj = ys * math.cos(t) + xs * math.sin(t)
+        return np.bincount((proj - proj.min()).astype(np.int64))
+
+    def score(deg: float) -> float:
+        h = hist(deg)
+        return float(np.dot(h, h))
+
+    coarse = max((k / 5 for k in range(-int(limit * 5), int(limit * 5) + 1)), key=score)
+    best = max((round(coarse + d, 1) for d in (-0.1, 0.0, 0.1)), key=score)
+    h = hist(best)
+    long = h > 0.3 * img.width * share  # a line across a good part of the page
+    lines = int(np.count_nonzero(long[1:] & ~long[:-1]) + (1 if long[0] else 0))
+    return best, lines
+
+
+def straighten(img: Any, angle: float) -> Any:
     from PIL import Image
 
-    small = img.resize((max(1, img.width // 4), max(1, img.height // 4)))
-    best, score = 0.0, -1.0
-    for k in range(-int(limit * 10), int(limit * 10) + 1):
-        a = k / 10
-        rot = small.rotate(a, resample=Image.BILINEAR, fillcolor=255)
-        rows = (np.asarray(rot) < 128).sum(axis=1).astype(float)
-        s = float(np.square(np.diff(rows)).sum())
-        if s > score:
-            best, score = a, s
-    if abs(best) < 0.05:
-        return img, 0.0
-    return img.rotate(best, resample=Image.BICUBIC, fillcolor=255), best
+    if abs(angle) < 0.05:
+        return img
+    return img.rotate(-angle, resample=Image.BICUBIC, fillcolor=255)
 
 
 def _runs(mask: Any, min_len: int) -> list[tuple[int, int, int]]:
@@ -240,13 +271,19 @@ def ruled_cells(img: Any) -> list[list[tuple[float, float, float, float]]]:
     import numpy as np
     from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
-    dark = np.asarray(img) < 150
+    dark = np.asarray(img) < 190  # a thin line, blurred by scanning and straightening, is grey
     min_len = max(40, img.width // 40)
     edges: list[dict] = []
     for y, a, b in _runs(dark, min_len):
         edges.append({"x0": a, "x1": b, "top": y, "bottom": y, "width": b - a, "height": 0, "orientation": "h"})
-    for x, a, b in _runs(dark.T, min_len):
-        edges.append({"x0": x, "x1": x, "top": a, "bottom": b, "width": 0, "height": b - a, "orientation": "v"})
+    vertical = _runs(dark.T, 12)
+    # a short vertical run is a column line only where a long one stands at the same x (a row
+    # cut by the page's edge; a character's stroke stands nowhere near a column line)
+    columns = sorted({x for x, a, b in vertical if b - a >= min_len})
+    for x, a, b in vertical:
+        k = bisect.bisect_left(columns, x - 2)
+        if b - a >= min_len or (k < len(columns) and columns[k] <= x + 2):
+            edges.append({"x0": x, "x1": x, "top": a, "bottom": b, "width": 0, "height": b - a, "orientation": "v"})
     if len(edges) < 4 or len(edges) > 20_000:
         return []
     edges = merge_edges(edges, snap_x_tolerance=4, snap_y_tolerance=4, join_x_tolerance=6, join_y_tolerance=6)
@@ -254,14 +291,18 @@ def ruled_cells(img: Any) -> list[list[tuple[float, float, float, float]]]:
     return [t for t in cells_to_tables(cells) if len(t) >= 2]
 
 
-def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSettings) -> list[Box]:
-    """Cells with marks that the page's reading missed or read with low confidence (a lone
-    digit is easily lost on a whole page) are read again on their own: the cell's inside,
-    enlarged, as one line of text.  The better reading of the two stands."""
+_NUMERIC = re.compile(r"^[\d\s.,，。\-−]*$")
+
+
+def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSettings, m: int) -> list[Box]:
+    """Every number cell is read a second time on its own (the cell's inside, enlarged, as one
+    line), and the two readings must agree: a lone digit is easily lost on a whole page, and two
+    neighbours' digits are easily read as one number.  Where the readings differ, the cell's
+    own stands with a confidence below ``settings.low``, so that the rules decide."""
     import numpy as np
     from PIL import ImageOps
 
-    engine = _ENGINES["rapidocr"]
+    engine = _ENGINES["rapidocr"]  # made by the page's reading
     out = list(boxes)
     for t in tables:
         for c in t:
@@ -269,21 +310,46 @@ def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSet
                 continue
             x0, top, x1, bottom = c
             inside = [b for b in out if x0 <= (b.x0 + b.x1) / 2 <= x1 and top <= (b.top + b.bottom) / 2 <= bottom]
-            if inside and min(b.conf for b in inside) >= settings.low:
+            page_text = "".join(b.text for b in sorted(inside, key=lambda b: b.x0)).replace(" ", "")
+            if page_text and not _NUMERIC.match(page_text):
+                continue  # a label: read as a whole page reads it
+            crop = _ink_crop(img, (int(x0) + m, int(top) + m, int(x1) - m, int(bottom) - m))
+            if crop is None:
                 continue
-            m = max(4, int((bottom - top) * 0.12))
-            crop = img.crop((int(x0) + m, int(top) + m, int(x1) - m, int(bottom) - m))
-            if crop.width < 4 or crop.height < 4:
-                continue
-            crop = ImageOps.expand(crop.resize((crop.width * 2, crop.height * 2)), border=24, fill=255)
             res, _ = engine(np.asarray(crop.convert("RGB")), use_det=False, use_cls=False)
-            if not res:
+            text, conf = (str(res[0][0]).replace(" ", ""), float(res[0][1])) if res else ("", 0.0)
+            page_conf = min((b.conf for b in inside), default=0.0)
+            if not text and not page_text:
                 continue
-            text, conf = str(res[0][0]).strip(), float(res[0][1])
-            if text and (not inside or conf > min(b.conf for b in inside)):
-                out = [b for b in out if b not in inside]
-                out.append(Box(text, x0 + m, top + m, x1 - m, bottom - m, conf))
+            if text == page_text:
+                new = Box(text, x0 + m, top + m, x1 - m, bottom - m, max(conf, page_conf))
+            else:  # two readings: the cell's own, doubted
+                best = text if (conf >= page_conf or not page_text) and text else page_text
+                new = Box(best, x0 + m, top + m, x1 - m, bottom - m, min(conf, page_conf, settings.low / 2))
+            out = [b for b in out if b not in inside]
+            out.append(new)
     return out
+
+
+def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
+    """The marks inside ``box``, cropped tight, on a white margin, at a height the recogniser
+    reads best (a number top-aligned in a tall cell is otherwise a speck)."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    x0, top, x1, bottom = box
+    if x1 - x0 < 4 or bottom - top < 4:
+        return None
+    part = img.crop(box)
+    ys, xs = np.nonzero(np.asarray(part) < 160)
+    if len(ys) < 6:
+        return None
+    pad = 3
+    tight = part.crop((max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
+                       min(part.width, int(xs.max()) + pad + 1), min(part.height, int(ys.max()) + pad + 1)))
+    k = 40 / max(1, tight.height)
+    tight = tight.resize((max(1, round(tight.width * k)), 40), resample=Image.BICUBIC)
+    return ImageOps.expand(tight, border=12, fill=255)
 
 
 def _cut(boxes: list[Box], xs: list[float]) -> list[Box]:
@@ -318,17 +384,23 @@ class _Page:
     ink: set[tuple[float, float, float, float]] = field(default_factory=set)  # cells with marks in them
 
 
-def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]]) -> set[tuple[float, float, float, float]]:
+def _margin(scale: float) -> int:
+    """Pixels kept clear of a cell's ruling lines (1.5 points: a line and its blur)."""
+    return max(3, int(round(scale * 1.5)))
+
+
+def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]], scale: float
+           ) -> set[tuple[float, float, float, float]]:
     """The cells that hold marks (dark pixels away from their borders): a cell where the engine
     read nothing but that is not empty is unread, not blank."""
     import numpy as np
 
     a = np.asarray(img) < 128
+    m = _margin(scale)
     out = set()
     for t in tables:
         for c in t:
             x0, top, x1, bottom = (int(round(v)) for v in c)
-            m = max(4, int((bottom - top) * 0.15))
             inner = a[top + m:bottom - m, x0 + m:x1 - m]
             if inner.size and int(inner.sum()) >= 12:
                 out.add(c)
@@ -345,22 +417,22 @@ def _read_pages(images: list[Any], settings: OcrSettings, scale: float) -> _Read
     """OCR the pages: the first (the title), then those that draw tables, then the others,
     within the time budget."""
     reader = _READERS[settings.engine]
-    score = [_table_score(im) for im in images]
-    order = sorted(range(len(images)), key=lambda i: (i != 0, score[i] < settings.table_rules, i))
+    skews = [skew(im) for im in images]
+    order = sorted(range(len(images)), key=lambda i: (i != 0, skews[i][1] < settings.table_rules, i))
     out = _Read()
     start = time.monotonic()
     for i in order:
         if time.monotonic() - start > settings.seconds:
             out.skipped += 1
             continue
-        img, _angle = deskew(images[i])
+        img = straighten(images[i], skews[i][0])
         tables = ruled_cells(img)
         boxes = reader(img)
         if tables:
             boxes = _cut(boxes, sorted({x for t in tables for c in t for x in (c[0], c[2])}))
-        ink = _inked(img, tables)
+        ink = _inked(img, tables, scale)
         if tables and settings.engine == "rapidocr":
-            boxes = _reread(img, tables, ink, boxes, settings)
+            boxes = _reread(img, tables, ink, boxes, settings, _margin(scale))
         out.pages.append(_Page(i + 1, boxes, tables, scale, ink))
     out.pages.sort(key=lambda p: p.number)
     return out
@@ -500,17 +572,27 @@ def _lines(words: list[dict]) -> list[str]:
             for line in out]
 
 
-def ocr_pdf(data: bytes, pages: int, settings: OcrSettings = DEFAULT) -> Document:
+def _settings(settings: OcrSettings | None) -> OcrSettings:
+    if settings is not None:
+        return settings
+    from dataclasses import replace
+
+    return replace(DEFAULT, engine=chosen_engine())
+
+
+def ocr_pdf(data: bytes, pages: int, settings: OcrSettings | None = None) -> Document:
     """An image-only PDF (``pages`` pages) → Document."""
+    settings = _settings(settings)
     if not engine_available(settings.engine):
         raise OcrUnavailable(settings.engine)
     images = render_pdf(data, settings)
     return _document(_read_pages(images, settings, settings.dpi / 72), "scan", pages, settings)
 
 
-def ocr_images(data: bytes, settings: OcrSettings = DEFAULT) -> Document:
+def ocr_images(data: bytes, settings: OcrSettings | None = None) -> Document:
     """A picture (one or more pages) → Document.  Its resolution is taken as ``settings.dpi``
     when the file does not say (positions only need to be consistent within a page)."""
+    settings = _settings(settings)
     if not engine_available(settings.engine):
         raise OcrUnavailable(settings.engine)
     images = open_images(data, settings)
