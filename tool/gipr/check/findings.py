@@ -104,8 +104,8 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         ref = cell_ref(report, cid)
         kw = dict(cell=cid, ref=ref, path=path)
         if c.input:
-            if v.state == "blank" and cid in grouped:
-                continue  # printed as one row with its neighbours: unknown, already reported
+            if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
+                continue  # one row printed as one number, or glued digits left open: unknown, already reported
             if v.state == "blank":
                 if ctx.blank_as_zero:
                     zeroed.append(ref)
@@ -124,7 +124,9 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
         new = values.get(cid)
         recomputed = messages.detail("recomputed", value=fmt_number(new)) if new is not None else ""
         if v.state == "blank":
-            if v.code != "formula":  # a live formula saved without its cached result is not a blank
+            if v.code not in ("formula", "published.digits_ambiguous") and cid not in grouped:  # a live formula
+                # saved without its cached result is not a blank; glued digits left open and the totals of a
+                # group printed as one row are unknown, said once by the reader
                 out.append(messages.finding("cell.blank_total", recomputed=recomputed, **kw))
         elif v.state == "number" or _stored_number(v) is not None:
             stored = v.number if v.state == "number" else _stored_number(v)
@@ -181,8 +183,8 @@ def check_report(report: Report, ctx: CheckContext | None = None) -> list[Findin
 
     # -- cover fields --------------------------------------------------------------------------
     for f in spec.cover:
-        if printed and f.id not in ("unit_name", "year"):
-            continue  # a published report has no cover sheet: only its issuer and year
+        if printed:
+            break  # a published report has no cover sheet (its issuer and year come from its title)
         text = (report.fields.get(f.id) or "").strip()
         ref = report.locations.get(f.id) or f"{f.sheet}!{f.ref}"
         if not text:
@@ -251,7 +253,9 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     spec = report.spec
     ident = report.identity
-    if not ident and report.source != "published":  # a published document never has one
+    if report.source == "published":
+        return out  # no hidden identity and no cover: the issuer and year are the title's (or --year, --roster)
+    if not ident:
         out.append(messages.finding("identity.missing"))
     else:
         if not verify(ident):

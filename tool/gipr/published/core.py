@@ -9,21 +9,24 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import messages
 from ..errors import GiprError
-from ..files import DOCUMENT_SUFFIXES
+from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
-from .locate import Located, locate
 from .title import find_title
+
+if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
+    from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
 
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
-OCR_SECONDS = 150  # a scan: the OCR engine reads the table pages first within ocr.OcrSettings.seconds
+OCR_SECONDS = 150  # a scan: the OCR engine reads the table pages first within ocr.OCR_BUDGET_SECONDS
 OCR_MEMORY_MB = 3072  # its models and page images (address space; about 900 MB resident)
 
 
@@ -49,75 +52,29 @@ def is_document(path: str | Path) -> bool:
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
 
 
-def _kind(data: bytes, suffix: str) -> str:
-    head = data[:2048].lstrip()
-    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return "docx"
-    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
-        return "image"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    low = head[:2048].lower()
-    if b"mime-version:" in low and b"multipart/" in low:
-        return "mhtml"
-    if suffix in (".mhtml", ".mht"):
-        return "mhtml"
-    if low.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<table" in low or b"<body" in low or \
-            suffix in (".html", ".htm"):
-        return "html"
-    return "text"
+class NeedsOcr(Exception):
+    """A scan (an image-only PDF of ``pages`` pages) or a picture (``pages`` None): its text
+    comes from OCR, in a second run behind the boundary with limits of its own."""
+
+    def __init__(self, pages: int | None):
+        super().__init__(pages)
+        self.pages = pages
 
 
 def parse_document(data: bytes, name: str, suffix: str) -> Document:
-    """Bytes of one document → Document.  Raises DocumentError (or the zip vetting's ReadError)."""
-    from .convert import ConvertProblem, to_docx
+    """Bytes of one document → Document, by the parser of its medium (:data:`gipr.media.MEDIA`,
+    recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError), or
+    :class:`NeedsOcr` for a scan or a picture."""
+    from ..media import parser_of, sniff
     from .pdf import PdfProblem
 
-    kind = _kind(data, suffix)
     try:
-        if kind == "pdf":
-            from .pdf import parse_pdf
-
-            try:
-                return parse_pdf(data, name)
-            except PdfProblem as e:
-                if e.code != "pdf.scanned":
-                    raise
-                raise NeedsOcr(int(e.detail or 0)) from None
-        if kind == "image":
-            raise NeedsOcr(None)
-        if kind == "docx":
-            from .docx import parse_docx
-
-            return parse_docx(data, name)
-        if kind == "ole":
-            if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
-                raise DocumentError(messages.text("file.encrypted", file=name), "file.encrypted")
-            from .docx import parse_docx
-
-            what = "WPS" if suffix == ".wps" else "Word 97-2003（.doc）"
-            try:
-                doc = parse_docx(to_docx(data, suffix if suffix in (".doc", ".wps") else ".doc"), name)
-            except ConvertProblem as e:
-                raise DocumentError(messages.text(e.code, file=name, kind=what, detail=e.detail), e.code) from None
-            doc.kind = suffix.lstrip(".") or "doc"
-            return doc
-        if kind == "mhtml":
-            from .html import parse_mhtml
-
-            return parse_mhtml(data, name)
-        if kind == "html":
-            from .html import parse_html
-
-            return parse_html(data, name)
-        from .text import parse_text
-
-        return parse_text(data, name)
+        return parser_of(sniff(data, suffix))(data, name, suffix)
     except NeedsOcr:
         raise
     except PdfProblem as e:
+        if e.code == "pdf.scanned":
+            raise NeedsOcr(int(e.detail or 0)) from None
         code = {"pdf.scanned": "doc.scanned", "pdf.encrypted": "doc.encrypted",
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
         from .grid import MAX_PAGES
@@ -140,24 +97,27 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
                             "doc.corrupt") from None
 
 
-class NeedsOcr(Exception):
-    """A scan (an image-only PDF of ``pages`` pages) or a picture (``pages`` None): its text
-    comes from OCR, a second run behind the boundary with limits of its own."""
+@dataclass
+class _Read:
+    """What the reader worker hands back: plain data (the document, its title, the format,
+    and the tables located in it)."""
 
-    def __init__(self, pages: int | None):
-        super().__init__(pages)
-        self.pages = pages
+    doc: Document
+    title: str
+    t_unit: str
+    t_year: int | None
+    spec: Spec
+    found: Located
 
 
 def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
-    """A scan or a picture → Document, by OCR when the optional engine is installed
-    (``gipr[ocr]``); without it, a message that says how to install it.  Raises DocumentError."""
+    """A scan (``pages`` pages) or a picture (``pages`` None) → Document, by OCR when the
+    optional engine is installed (``gipr[ocr]``); without it, a message that says how to
+    install it.  Raises DocumentError."""
     from .ocr import OcrUnavailable, ocr_images, ocr_pdf
 
     try:
-        if pages is None:
-            return ocr_images(data)
-        return ocr_pdf(data, pages)
+        return ocr_images(data) if pages is None else ocr_pdf(data, pages)
     except OcrUnavailable:
         code = "doc.scanned" if pages is not None else "doc.image"
         raise DocumentError(messages.text(code, file=name, pages=pages), code) from None
@@ -169,27 +129,128 @@ def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
                             "doc.corrupt") from None
 
 
-def _run_parse(data: bytes, name: str, suffix: str) -> Document:
+def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
+                  previous: list[tuple[str, dict]] | None = None, scan: tuple[int | None] | None = None) -> _Read:
+    """Parse, find the title and the format, and locate the tables: everything whose cost
+    grows with the input (the extractors, the label search, the digit splitter, OCR) runs
+    here, inside the reader boundary (:func:`_run_read`).  ``previous``: last year's reports
+    of this issuer or of any issuer (issuer name, cell id → number), for table 二's cuts.
+    ``scan``: (pages,) to read the document by OCR (see :class:`NeedsOcr`)."""
+    from .locate import locate
+
+    doc = parse_document(data, name, suffix) if scan is None else ocr_document(data, name, scan[0])
+    title, t_unit, t_year = find_title(doc.text)
+    year = year or t_year
+    printed_as = None
+    if spec is None:
+        if year is not None:
+            try:
+                spec = load_format(format_for_year(year))
+            except SpecError as e:
+                raise DocumentError(f"{name}：{e}", "doc.no_year") from None
+            other = _guess_spec(doc)
+            if other.id != spec.id and _format_score(doc, other) > _format_score(doc, spec):
+                printed_as, spec = spec.id, other  # a 2021 report printed in the 2019 table format
+        else:
+            spec = _guess_spec(doc)
+    prev = _previous_for(previous, t_unit)
+    found = locate(doc, spec, prev)
+    if doc.kind == "text":  # text may have lost its line breaks: the label sequence decides
+        from .grid import Table
+        from .sequence import sequence_rows
+
+        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
+        if _score(alt) > _score(found) or (alt.tables and not found.tables):
+            found = alt
+    if printed_as is not None:
+        found.findings.insert(0, messages.finding("published.format_printed", year=year, format=spec.id,
+                                                  expected=printed_as))
+    for code, kw in doc.notes:
+        found.findings.append(messages.finding(code, **kw))
+    if doc.ocr:  # a scan: the rules decide which OCR'd numbers stand (gipr.published.ocr_rules)
+        from .ocr_rules import settle
+
+        found.findings.extend(settle(spec, found.values, found.where, doc.ocr))
+        for cid, w in found.where.items():
+            c = doc.ocr.get(w)
+            if c is not None:
+                found.where[cid] = messages.detail("ocr_where", where=w, conf=f"{c:.2f}")
+    return _Read(doc, title, t_unit, t_year, spec, found)
+
+
+def _score(found: Located) -> tuple[int, int, int]:
+    """More cells read (a number or a printed blank), then more cells whose row the reader
+    could say something about (a row seen but not aligned is better said than lost), then
+    fewer errors."""
+    read = sum(1 for v in found.values.values() if v.code is None or v.state == "number")
+    seen = len(set(found.values) | found.reported)
+    return read, seen, -sum(1 for f in found.findings if f.severity == "error")
+
+
+def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
+    """Last year's numbers of this issuer: the one whose name is the title's, else the only one."""
+    if not previous:
+        return None
+    from ..roster import normalize_name
+
+    same = [v for n, v in previous if n and unit and normalize_name(n) == normalize_name(unit)]
+    if same:
+        return same[0]
+    return previous[0][1] if len(previous) == 1 else None
+
+
+def previous_numbers(report: Report) -> tuple[str, dict]:
+    """A report as last year's numbers for :func:`import_document`'s ``previous``."""
+    return report.unit_name, {cid: v.number for cid, v in report.values.items() if v.state == "number"}
+
+
+def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
+    """(index, last year's numbers) for each imported document of a run whose glued digits
+    were left open and whose issuer's report of the year before is in the same run."""
+    from ..roster import normalize_name
+
+    by_key = {}
+    for r in results:
+        if isinstance(r, Imported) and r.report.unit_name and r.report.year:
+            by_key.setdefault((normalize_name(r.report.unit_name), int(r.report.year)), r)
+    out = []
+    for i, r in enumerate(results):
+        if not isinstance(r, Imported) or not r.report.year or \
+                not any(f.code == "published.digits_ambiguous" for f in r.findings):
+            continue
+        prev = by_key.get((normalize_name(r.report.unit_name), int(r.report.year) - 1))
+        if prev is not None:
+            out.append((i, previous_numbers(prev.report)))
+    return out
+
+
+def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
+              previous: list[tuple[str, dict]] | None) -> _Read:
     from ..isolate import run_limited  # the one time/memory boundary for untrusted files
 
     try:
-        return run_limited(parse_document, data, name, suffix, seconds=PARSE_SECONDS, memory_mb=PARSE_MEMORY_MB,
-                           what=name)
+        return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
+                           memory_mb=PARSE_MEMORY_MB, what=name)
     except NeedsOcr as e:  # the OCR engine's models need more room and time than a text parse
-        return run_limited(ocr_document, data, name, e.pages, seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB,
-                           what=name)
+        return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
+                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name)
+
+
+def _format_score(doc: Document, spec: Spec) -> int:
+    """How many of the format's own table 二 column labels the document holds."""
+    from ..read import normalize_label
+
+    text = normalize_label(doc.text + "".join(c.text for t in doc.tables for r in t.rows for c in r if c))
+    cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
+    return sum(1 for x in cols if x in text)
 
 
 def _guess_spec(doc: Document) -> Spec:
     """No year in the title: the format whose own labels the document holds."""
-    from ..read import normalize_label
-
-    text = normalize_label(doc.text + "".join(c.text for t in doc.tables for r in t.rows for c in r if c))
     best, score = None, -1
     for fid in available_formats():
         spec = load_format(fid)
-        cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
-        s = sum(1 for x in cols if x in text)
+        s = _format_score(doc, spec)
         if s > score:
             best, score = spec, s
     assert best is not None
@@ -213,10 +274,11 @@ def roster_unit(report: Report, roster) -> object | None:
 
 def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec | None = None,
                     year: int | None = None, unit: str | None = None, name: str | None = None,
-                    roster=None) -> Imported:
+                    roster=None, previous: list[tuple[str, dict]] | None = None) -> Imported:
     """One published report → Imported.  ``spec``/``year``/``unit`` override what the title
     says; with a ``roster`` (list of roster Units) the issuer is matched to its unit (code and
-    roster name).  Raises :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
+    roster name).  ``previous``: last year's reports as (issuer, cell id → number), used to
+    choose among table 二's cuts of glued digits (现行有效 = 上年 + 制发 − 废止).  Raises :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
     p = Path(path)
     display = name or str(path)
     if data is None:
@@ -246,28 +308,9 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
 
         raise DocumentError(messages.text("file.too_large", file=display, size=_size(len(data)),
                                           limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
-    doc = _run_parse(data, display, p.suffix.lower())
-    title, t_unit, t_year = find_title(doc.text)
+    r = _run_read(data, display, p.suffix.lower(), spec, year, previous)
+    doc, title, t_unit, t_year, spec, found = r.doc, r.title, r.t_unit, r.t_year, r.spec, r.found
     year = year or t_year
-    if spec is None:
-        if year is not None:
-            try:
-                spec = load_format(format_for_year(year))
-            except SpecError as e:
-                raise DocumentError(f"{display}：{e}", "doc.no_year") from None
-        else:
-            spec = _guess_spec(doc)
-    found: Located = locate(doc, spec)
-    for code, kw in doc.notes:
-        found.findings.append(messages.finding(code, **kw))
-    if doc.ocr:  # a scan: the rules decide which OCR'd numbers stand (gipr.published.ocr_rules)
-        from .ocr_rules import settle
-
-        found.findings.extend(settle(spec, found.values, found.where, doc.ocr))
-        for cid, w in found.where.items():
-            c = doc.ocr.get(w)
-            if c is not None:
-                found.where[cid] = messages.detail("ocr_where", where=w, conf=f"{c:.2f}")
     if not found.tables:
         raise DocumentError(messages.text("doc.no_tables", file=display), "doc.no_tables")
     report = Report(spec=spec, file=display)
@@ -280,7 +323,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
             found.findings.append(messages.finding("layout.table_missing", table=t.name, title=t.title, n=n))
     missing_rows = {}
     for cid, c in spec.cells.items():
-        if cid not in report.values and c.table_id in found.tables:
+        if cid not in report.values and c.table_id in found.tables and cid not in found.reported:
             missing_rows.setdefault((c.table, c.row_path[-1] if c.row_path else c.column), 0)
             missing_rows[(c.table, c.row_path[-1] if c.row_path else c.column)] += 1
     for (tname, label), n in missing_rows.items():

@@ -44,6 +44,7 @@ class Located:
     # rows whose numbers could not be aligned, reported only if no later row of the same
     # label is read (a label mentioned in the text before the table is not the table)
     unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)  # cells whose row has a finding already (one per problem)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class _Row:
     col_labels: list[str]
     order: int
     block: str | None = None  # t2 block heading
+    parent: str = ""  # the group it belongs to: its siblings share it
 
 
 def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
@@ -72,7 +74,8 @@ def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
             label = c0.row_path[-1] if c0.row_path else ""
             r = _Row(f"{t.id}.{rid}", t.id, label, normalize_label(label), [c.id for c in cells],
                      [c.column_path[-1] for c in cells], len(rows),
-                     c0.row_path[0] if t.id == "t2" and len(c0.row_path) > 1 else None)
+                     c0.row_path[0] if t.id == "t2" and len(c0.row_path) > 1 else None,
+                     t.id + "/" + "/".join(c0.row_path[:-1]))
             rows.append(r)
             if t.id == "t3" and len(c0.row_path) >= 3:
                 groups.setdefault(normalize_label(c0.row_path[-2]), []).append(r)
@@ -95,16 +98,36 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
     if exact:
         later = [r for r in exact if r.order > after]
         return (later or exact)[0], "exact"
+    if len(norm) >= 4 and not _strip_no(norm)[0]:  # printed without its list number: “予以公开”
+        bare = [r for r in rows if _strip_no(r.norm)[0] and _strip_no(r.norm)[1] == norm]
+        if len(bare) == 1:
+            return bare[0], "short"
     similar = [r for r in rows if r.norm and similar_label(norm, r.norm)]
     if similar:
         later = [r for r in similar if r.order > after]
         return (later or similar)[0], "changed"
     no, rest = _strip_no(norm)
     if no and len(rest) >= 2:
-        short = [r for r in rows if r.order > after and _strip_no(r.norm)[0] == no and _subseq(rest, _strip_no(r.norm)[1])]
+        short = [r for r in rows if r.order > after and _strip_no(r.norm)[0] == no and
+                 (_subseq(rest, _strip_no(r.norm)[1]) or _distinguished(rest, r, rows))]
         if short:
             return short[0], "short"
     return None
+
+
+def _distinguished(rest: str, row: _Row, rows: list[_Row]) -> bool:
+    """A shortened label (its list number stripped) names ``row`` by the words that tell it
+    from its siblings: its characters are (nearly) all the row's, and it holds one that no
+    sibling's label has (“2.逾期不缴费”: 缴, 费 are 2.申请人逾期未按收费通知要求缴纳费用…'s
+    alone; “1.逾期不补正”: 补, 正 are 1.申请人无正当理由逾期不补正…'s)."""
+    own = set(_strip_no(row.norm)[1])
+    if not own or sum(ch in own for ch in rest) < 0.75 * len(rest):
+        return False
+    others: set[str] = set()
+    for r in rows:
+        if r.parent == row.parent and r is not row:
+            others |= set(_strip_no(r.norm)[1])
+    return bool(set(rest) & (own - others))
 
 
 def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
@@ -135,8 +158,11 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
             del b.rows[0]
 
 
-def locate(doc: Document, spec: Spec) -> Located:
+def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
+    """The three tables in ``doc``; ``previous`` (last year's numbers of the issuer, cell id →
+    number) chooses among cuts of glued digits that the rules leave open."""
     out = Located()
+    budget = digits.Budget()
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
     t4_cells = [c for c in spec.table("t4").cells]
@@ -149,6 +175,7 @@ def locate(doc: Document, spec: Spec) -> Located:
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
+    t4_parts: list[list[Cell]] = []  # table 四's groups printed as separate small tables
     glued: dict[str, tuple[list[str], list[tuple[int, ...]], str, str]] = {}
     known: dict[str, int | None] = {}
     for table in doc.tables:
@@ -175,7 +202,12 @@ def locate(doc: Document, spec: Spec) -> Located:
                 in_t4 = True
             blank = not vals or all(v.text == "" for v in vals)
             if in_t4 and not blank and (not norms or all(n in t4_norms for n in norms)) and "t4" not in out.tables:
-                _assign(out, spec, "t4", t4_cells, vals, labels[-1].text if labels else "", glued, known)
+                if len(vals) == len(t4_cells) // 3 and len(t4_parts) < 2:
+                    t4_parts.append(vals)  # printed as three small tables (复议, 直接起诉, 复议后起诉), in order
+                    continue
+                if t4_parts and len(vals) == len(t4_cells) // 3:
+                    vals = [v for part in t4_parts for v in part] + vals
+                _assign(out, spec, "t4", t4_cells, vals, labels[-1].text if labels else "", glued, known, budget)
                 in_t4 = False
                 continue
             if not labels:
@@ -186,9 +218,15 @@ def locate(doc: Document, spec: Spec) -> Located:
                 hit = _match(n, rows, after)
                 if hit or n in groups:
                     break
+            if hit is None and n not in groups and 1 < len(labels) <= 8:
+                joined = normalize_label("".join(c.text for c in labels))  # one label cut at its spaces
+                hit = _match(joined, rows, after)
+                if hit is not None:
+                    labels = [Cell(" ".join(c.text for c in labels), labels[0].where)]
+                    norms, n = [joined], joined
             if hit is None and n in groups and not blank:
                 leaf = labels[norms.index(n)]
-                _group_row(out, spec, groups[n], leaf, vals)
+                _group_row(out, spec, groups[n], leaf, vals, budget)
                 after = max(after, max(r.order for r in groups[n]))
                 continue
             if hit is None:
@@ -208,16 +246,17 @@ def locate(doc: Document, spec: Spec) -> Located:
                                                      ref=leaf.where, path=f"表{spec.cells[row.cids[0]].table}"))
             if row.table == "t2":
                 _check_header(out, spec, row, header)
-            _assign(out, spec, row.key, row.cids, vals, leaf.text, glued, known)
+            _assign(out, spec, row.key, row.cids, vals, leaf.text, glued, known, budget)
             if row.table == "t2":
                 header = []
-    _split_glued(out, spec, glued, known)
+    _split_glued(out, spec, glued, known, previous, budget)
     for key, (table_id, finding) in out.unaligned.items():
         cid = finding.cell or next((c for r in rows if r.key == key for c in r.cids[:1]), None) \
             if key != "t4" else t4_cells[0]
         if cid is not None and cid not in out.values:
             out.findings.append(finding)
             out.tables.add(table_id)
+            out.reported.update(t4_cells if key == "t4" else next((r.cids for r in rows if r.key == key), []))
     return out
 
 
@@ -242,14 +281,23 @@ def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> Non
 
 
 def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell], label: str,
-            glued: dict, known: dict) -> None:
+            glued: dict, known: dict, budget: digits.Budget) -> None:
     t = spec.cells[cids[0]].table
     texts = [v.text for v in vals]
     if len(vals) > len(cids) and all(x == "" for x in texts[len(cids):]):
         vals = vals[:len(cids)]
-    if len(vals) < len(cids) and len(vals) == 1 and _RUN.match(texts[0]) and len(texts[0]) >= len(cids):
-        cands = digits.candidates(spec, cids, texts[0])
-        glued[key] = (cids, cands, texts[0], vals[0].where, label)  # None: too many to list
+    if len(vals) < len(cids) and all(_RUN.match(x) for x in texts) and sum(map(len, texts)) >= len(cids):
+        # digits glued together (a space that is left is a cut between two cells)
+        run = "".join(texts)
+        try:
+            # past the document's budget, each row still gets a small one (a row of zeros is cheap)
+            cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
+            if cands and len(texts) > 1:
+                kept = [c for c in cands if digits.cuts_at(c, texts)]
+                cands = kept or cands
+        except digits.OverBudget:
+            cands = False  # past the search budget: unknown, said so
+        glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
         out.tables.add(spec.cells[cids[0]].table_id)
         return
     if len(vals) != len(cids):
@@ -266,14 +314,38 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         known[cid] = val.number if val.state == "number" else None  # type: ignore[assignment]
 
 
-def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell]) -> None:
+def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell],
+               budget: digits.Budget) -> None:
     """A group (（六）其他处理) printed as one row: its leaf cells stay unknown; the row's
     numbers are kept per column so the rules still add them up."""
     n = len(leaves[0].cids)
+    texts = [v.text for v in vals]
+    if len(vals) < n and vals and all(_RUN.match(x) for x in texts) and sum(map(len, texts)) >= n:
+        # its digits glued together: cut with the row rule of its leaves (the same columns)
+        run = "".join(texts)
+        try:
+            cands = digits.candidates(spec, leaves[0].cids, run, budget)
+            if cands and len(texts) > 1:
+                cands = [c for c in cands if digits.cuts_at(c, texts)] or cands
+        except digits.OverBudget:
+            cands = None
+        if cands is not None and len(cands) == 1:
+            out.findings.append(messages.finding("published.digits_split", label=leaf.text, run=" ".join(texts),
+                                                 split="｜".join(str(x) for x in cands[0]), ref=vals[0].where))
+            vals = [Cell(str(x), vals[0].where) for x in cands[0]]
+        else:
+            shown = "；".join("｜".join(str(x) for x in c) for c in (cands or [])[:6])
+            out.findings.append(messages.finding(
+                "published.digits_ambiguous", label=leaf.text, run=" ".join(texts),
+                n=len(cands) if cands is not None else f"{digits.MAX_CANDIDATES}+",
+                candidates=shown or messages.detail("no_split"), ref=vals[0].where))
+            out.reported.update(c for r in leaves for c in r.cids)
+            return
     if len(vals) != n:
         out.findings.append(messages.finding("published.row_unaligned", table="三", label=leaf.text, n=n,
                                              found=len(vals), printed="｜".join(v.text for v in vals)[:120],
                                              ref=vals[0].where if vals else None))
+        out.reported.update(c for r in leaves for c in r.cids)
         return
     for i, v in enumerate(vals):
         c = spec.cells[leaves[0].cids[i]]
@@ -288,26 +360,55 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
                                          path="表三"))
 
 
-def _split_glued(out: Located, spec: Spec, glued: dict, known: dict) -> None:
+def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: dict | None,
+                 budget: digits.Budget) -> None:
     if not glued:
         return
-    decided, remaining = digits.resolve(spec, known, {k: (v[0], v[1] or []) for k, v in glued.items()}, out.groups)
+    chosen: set[str] = set()  # rows whose cut last year's report chose
+    rows = {}
+    for k, v in glued.items():
+        cands = v[1] or []
+        if len(cands) > 1:
+            kept = digits.by_previous(spec, v[0], cands, previous)
+            if kept is not None and len(kept) < len(cands):
+                cands = kept
+                chosen.add(k)
+        rows[k] = (v[0], cands)
+    try:
+        decided, remaining = digits.resolve(spec, known, rows, out.groups, budget)
+    except digits.OverBudget:
+        decided, remaining = {}, {k: [] for k in rows}
+        for k, (cids, cands) in rows.items():
+            if len(cands) == 1:
+                decided.update(zip(cids, cands[0]))
+                remaining.pop(k)
+        for k in remaining:
+            glued[k] = (*glued[k][:1], False, *glued[k][2:])
     for key, (cids, cands, run, where, label) in glued.items():
         if key in remaining or not cands:
-            shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
-            if cands is None:
-                shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
-            out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
-                                                 n=len(remaining.get(key) or []) if cands is not None
-                                                 else f"{digits.MAX_CANDIDATES}+",
-                                                 candidates=shown or messages.detail("no_split"), ref=where))
+            if cands is False:  # past the budget of the search: said so, never guessed
+                out.findings.append(messages.finding("published.digits_budget", label=label, run=_short_run(run),
+                                                     n=len(run), ref=where))
+            else:
+                shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
+                if cands is None:
+                    shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
+                out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
+                                                     n=len(remaining.get(key) or []) if cands is not None
+                                                     else f"{digits.MAX_CANDIDATES}+",
+                                                     candidates=shown or messages.detail("no_split"), ref=where))
             for cid in cids:
-                out.values[cid] = Value("blank", None, run, None, None, "published.digits_ambiguous")
+                out.values[cid] = Value("blank", None, _short_run(run), None, None, "published.digits_ambiguous")
                 out.where[cid] = where
             continue
         nums = [decided[c] for c in cids]
         for cid, n in zip(cids, nums):
             out.values[cid] = Value("number", n, str(n))
             out.where[cid] = where
-        out.findings.append(messages.finding("published.digits_split", label=label, run=run,
-                                             split="｜".join(str(x) for x in nums), ref=where))
+        code = "published.digits_previous" if key in chosen else "published.digits_split"
+        out.findings.append(messages.finding(code, label=label, run=run, split="｜".join(str(x) for x in nums),
+                                             ref=where))
+
+
+def _short_run(run: str) -> str:
+    return run if len(run) <= 40 else f"{run[:20]}…{run[-8:]}"

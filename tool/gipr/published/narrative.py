@@ -16,12 +16,12 @@ from ..values import Number, fmt_number
 
 __all__ = ["narrative_findings", "stated_facts"]
 
-_N = r"(\d{1,7})\s*"
+_N = r"\s*(\d{1,7})\s*"
 _FACTS: list[tuple[str, str, list[str], re.Pattern]] = [
     ("new", "收到政府信息公开申请", ["t3.new.total"],
      re.compile(r"(?:收到|受理|新收)[^。；，,、]{0,16}?政府信息(?:公开)?申请(?:共|数量为?|总数为?)?" + _N + "[件条个]")),
     ("new", "收到政府信息公开申请", ["t3.new.total"],
-     re.compile(r"(?:共|全年)?(?:收到|受理|新收)(?:了)?(?:依申请公开(?:申请)?|申请)" + _N + "[件条个]")),
+     re.compile(r"(?:共|全年)?(?:收到|受理|新收)(?:了)?(?:依申请公开(?:申请)?|公开申请|申请)" + _N + "[件条个]")),
     ("new", "收到政府信息公开申请", ["t3.new.total"],
      re.compile(r"(?:收到|受理|新收)(?:了)?" + _N + r"件(?:政府信息)?(?:公开)?(?:依申请公开|申请)")),
     ("carry", "上年结转申请", ["t3.carry.total"],
@@ -35,11 +35,19 @@ _FACTS: list[tuple[str, str, list[str], re.Pattern]] = [
     ("suit", "行政诉讼", ["t4.cases.direct_total", "t4.cases.after_total"],
      re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为?)?" + _N + "[件起]")),
 ]
+_WRAP = re.compile(r"(?<=[\u4e00-\u9fff，、“”（）])[ \t]*\n[ \t]*(?=[\u4e00-\u9fff\d“”（）])")
 _SENTENCE = re.compile(r"[^。；！？\n]*")
 
 
 def stated_facts(text: str) -> list[tuple[str, str, list[str], int, str]]:
-    """(fact, words, cell ids, number, sentence) for every standard fact the text states."""
+    """(fact, words, cell ids, number, sentence) for every standard fact the text states;
+    then those stated across a wrapped line (a PDF's lines: “受理政府\n信息公开申请 17 件”)."""
+    out = _facts(text)
+    said = {(f, n) for f, _w, _c, n, _s in out}
+    return out + [x for x in _facts(_WRAP.sub("", text)) if (x[0], x[3]) not in said]
+
+
+def _facts(text: str) -> list[tuple[str, str, list[str], int, str]]:
     out = []
     seen: set[tuple[int, str]] = set()
     for fact, what, cells, pat in _FACTS:

@@ -597,3 +597,11 @@ def ocr_images(data: bytes, settings: OcrSettings | None = None) -> Document:
         raise OcrUnavailable(settings.engine)
     images = open_images(data, settings)
     return _document(_read_pages(images, settings, settings.dpi / 72), "image", len(images), settings)
+
+
+def read_image(data: bytes, name: str, suffix: str) -> Document:
+    """The parser of the table of media's picture row: a picture is read by OCR, in a run with
+    the OCR's own limits (:class:`gipr.published.core.NeedsOcr`)."""
+    from .core import NeedsOcr
+
+    raise NeedsOcr(None)
