@@ -295,40 +295,46 @@ _NUMERIC = re.compile(r"^[\d\s.,，。\-−]*$")
 
 
 def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSettings, m: int) -> list[Box]:
-    """Every number cell is read a second time on its own (the cell's inside, enlarged, as one
-    line), and the two readings must agree: a lone digit is easily lost on a whole page, and two
-    neighbours' digits are easily read as one number.  Where the readings differ, the cell's
-    own stands with a confidence below ``settings.low``, so that the rules decide."""
+    """Every number cell is read a second time on its own (the cell's marks, cropped tight, as
+    one line; all of a page's cells in batches), and the two readings must agree: a lone digit
+    is easily lost on a whole page, and two neighbours' digits are easily read as one number.
+    Where the readings differ, the cell's own stands with a confidence below ``settings.low``,
+    so that the rules decide."""
     import numpy as np
-    from PIL import ImageOps
 
     engine = _ENGINES["rapidocr"]  # made by the page's reading
-    out = list(boxes)
+    jobs = []  # (cell box, boxes inside it, page text, crop)
     for t in tables:
         for c in t:
             if c not in ink:
                 continue
             x0, top, x1, bottom = c
-            inside = [b for b in out if x0 <= (b.x0 + b.x1) / 2 <= x1 and top <= (b.top + b.bottom) / 2 <= bottom]
+            inside = [b for b in boxes if x0 <= (b.x0 + b.x1) / 2 <= x1 and top <= (b.top + b.bottom) / 2 <= bottom]
             page_text = "".join(b.text for b in sorted(inside, key=lambda b: b.x0)).replace(" ", "")
             if page_text and not _NUMERIC.match(page_text):
                 continue  # a label: read as a whole page reads it
             crop = _ink_crop(img, (int(x0) + m, int(top) + m, int(x1) - m, int(bottom) - m))
-            if crop is None:
-                continue
-            res, _ = engine(np.asarray(crop.convert("RGB")), use_det=False, use_cls=False)
-            text, conf = (str(res[0][0]).replace(" ", ""), float(res[0][1])) if res else ("", 0.0)
-            page_conf = min((b.conf for b in inside), default=0.0)
-            if not text and not page_text:
-                continue
-            if text == page_text:
-                new = Box(text, x0 + m, top + m, x1 - m, bottom - m, max(conf, page_conf))
-            else:  # two readings: the cell's own, doubted
-                best = text if (conf >= page_conf or not page_text) and text else page_text
-                new = Box(best, x0 + m, top + m, x1 - m, bottom - m, min(conf, page_conf, settings.low / 2))
-            out = [b for b in out if b not in inside]
-            out.append(new)
-    return out
+            if crop is not None:
+                jobs.append((c, inside, page_text, np.asarray(crop.convert("RGB"))))
+    if not jobs:
+        return boxes
+    results, _ = engine.text_rec([j[3] for j in jobs])
+    drop: set[int] = set()
+    new_boxes = []
+    for (c, inside, page_text, _img), (text, conf) in zip(jobs, results):
+        text, conf = str(text).replace(" ", ""), float(conf)
+        x0, top, x1, bottom = c
+        page_conf = min((b.conf for b in inside), default=0.0)
+        if not text and not page_text:
+            continue
+        if text == page_text:
+            new = Box(text, x0 + m, top + m, x1 - m, bottom - m, max(conf, page_conf))
+        else:  # two readings: the cell's own, doubted
+            best = text if (conf >= page_conf or not page_text) and text else page_text
+            new = Box(best, x0 + m, top + m, x1 - m, bottom - m, min(conf, page_conf, settings.low / 2))
+        drop.update(id(b) for b in inside)
+        new_boxes.append(new)
+    return [b for b in boxes if id(b) not in drop] + new_boxes
 
 
 def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
