@@ -165,7 +165,7 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.digits_budget": ("warning", "{ref}：“{label}”后连在一起的数字太长或拆分方式太多（“{run}”，{n} 位），超出拆分的计算上限，该行记为未知。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),
     "published.ocr": ("info", "这是扫描件：用文字识别（{engine}，{dpi} dpi）读取了 {pages} 页；每个数都按勾稽关系核对，识别不可靠的记为未知。"),
-    "published.ocr_partial": ("warning", "扫描件页数较多：在 {seconds} 秒内识别了 {pages} 页（先识别有表格的页），其余 {skipped} 页未识别。"),
+    "published.ocr_partial": ("warning", "扫描件页数较多：在限定的 {seconds} 秒（处理器时间）内识别了 {pages} 页（先识别有表格的页），其余 {skipped} 页未识别。"),
     "published.ocr_forced": ("info", "{ref}：扫描件此格识别为“{read}”（可信度 {conf}），按勾稽关系（{title}）应为 {value}，已按 {value} 读取。"),
     "published.ocr_unsure": ("warning", "{ref}：扫描件此格识别为“{read}”（可信度 {conf}），无法用勾稽关系确认（按勾稽关系应为：{alternatives}），记为未知。"),
     "published.text_mismatch": ("warning", "正文“{sentence}”中的 {what} {text_n} 件与表中 {table_n} 件不一致（正文可能只说了其中一部分）。"),

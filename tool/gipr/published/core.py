@@ -26,7 +26,7 @@ __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", 
 
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
-OCR_SECONDS = 150  # a scan: the OCR engine reads the table pages first within ocr.OCR_BUDGET_SECONDS
+OCR_SECONDS = 300  # a scan, wall clock: the OCR reads the table pages first, within its CPU budget (ocr.OcrSettings)
 OCR_MEMORY_MB = 3072  # its models and page images (address space; about 900 MB resident)
 
 
