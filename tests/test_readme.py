@@ -47,9 +47,9 @@ def test_update_first_and_no_bare_sudo():
     assert cmd.index("apt-get update") < cmd.index("apt-get install")
     assert CI.index("apt-get update") < CI.index("apt-get install -y")
     # the same venv / install / test steps as CI
-    assert cmd.endswith("python3 -m venv .venv && .venv/bin/pip install '.[test]' && "
+    assert cmd.endswith("python3 -m venv .venv && .venv/bin/pip install '.[test,ocr]' && "
                         ".venv/bin/python -m pytest -q -p no:cacheprovider")
-    assert ".venv/bin/python -m pip install -q '.[test]'" in CI
+    assert ".venv/bin/python -m pip install -q '.[test,ocr]'" in CI
     assert CI.rstrip().endswith(".venv/bin/python -m pytest -q -p no:cacheprovider")
 
 

@@ -44,13 +44,17 @@ def _html(data: bytes, head: bytes, suffix: str) -> bool:
         suffix in (".html", ".htm")
 
 
+def _image(data: bytes, head: bytes, suffix: str) -> bool:
+    return data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*"))
+
+
 def _any(data: bytes, head: bytes, suffix: str) -> bool:
     return True
 
 
 @dataclass(frozen=True)
 class Medium:
-    kind: str  # Document.kind of what it gives: pdf | docx | ole | mhtml | html | text
+    kind: str  # Document.kind of what it gives: pdf | docx | ole | mhtml | html | image | text
     suffixes: tuple[str, ...]
     sniff: Callable[[bytes, bytes, str], bool]  # (bytes, first HEAD bytes stripped and lower-cased, suffix)
     parser: str  # "module:function", called as function(data, name, suffix) -> Document
@@ -64,6 +68,10 @@ MEDIA: tuple[Medium, ...] = (
     Medium("ole", (".doc", ".wps"), _ole, "gipr.published.convert:read"),
     Medium("mhtml", (".mhtml", ".mht"), _mhtml, "gipr.published.html:read_mhtml"),
     Medium("html", (".html", ".htm"), _html, "gipr.published.html:read"),
+    # a scan saved as a picture: read by OCR (gipr[ocr]) when named, not from a folder (where
+    # pictures are usually screenshots)
+    Medium("image", (".png", ".jpg", ".jpeg", ".tif", ".tiff"), _image, "gipr.published.ocr:read_image",
+           in_folders=False),
     # a .txt beside the returned workbooks is usually a note: read when named, not from a folder
     Medium("text", (".txt",), _any, "gipr.published.text:read", in_folders=False),
 )

@@ -42,8 +42,11 @@ READ_ERRORS: dict[str, str] = {
     "file.previous_json": "{file}：不是 gipr export 导出的 JSON（{detail}）。",
     "file.timeout": "{file}：读取超过 {seconds} 秒仍未完成，已放弃（文件结构异常，可能是恶意构造的文件）。",
     # published documents (gipr import, gipr check on a PDF / web page / Word file)
-    "doc.scanned": ("{file}：这是扫描件（PDF 共 {pages} 页，没有文字层，只有图片），无法读取其中的数字。"
-                    "请改用可以复制文字的 PDF（由 WPS/Word 直接导出），或政府网站上的年报网页。"),
+    "doc.scanned": ("{file}：这是扫描件（PDF 共 {pages} 页，没有文字层，只有图片），需要文字识别（OCR）才能读取其中的数字，"
+                    "本机没有安装文字识别组件。请运行 pip install \"gipr[ocr]\" 安装（离线使用，不需要联网），"
+                    "或改用可以复制文字的 PDF（由 WPS/Word 直接导出）、政府网站上的年报网页。"),
+    "doc.image": ("{file}：这是图片（扫描件或照片），需要文字识别（OCR）才能读取其中的数字，本机没有安装文字识别组件。"
+                  "请运行 pip install \"gipr[ocr]\" 安装（离线使用，不需要联网），或改用可以复制文字的 PDF、年报网页。"),
     "doc.encrypted": "{file}：PDF 设置了打开密码（已加密），无法读取。请提供未加密的 PDF 或年报网页。",
     "doc.too_many_pages": "{file}：PDF 有 {pages} 页，超过 {limit} 页的上限，不像是一份年度报告，已拒绝读取。",
     "doc.corrupt": "{file}：文档已损坏或结构异常，无法读取（{detail}）。",
@@ -59,6 +62,9 @@ READ_ERRORS: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------
 # Parts of messages: the {detail} of a ReadError, words inside findings.
 DETAILS: dict[str, str] = {
+    "ocr_where": "{where}，文字识别，可信度 {conf}",
+    "ocr_no_rule": "没有可以核对的勾稽关系",
+    "ocr_nothing": "有字迹但未能识别",
     "pdf": "是 PDF 文件",
     "html": "是网页（HTML）文件，不是真正的 Excel 文件；请在 Excel/WPS 中“另存为”.xlsx",
     "xml2003": "是 Excel 2003 XML 表格；请在 Excel/WPS 中“另存为”.xlsx",
@@ -158,6 +164,10 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.digits_previous": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系和上年报告（现行有效 = 上年现行有效 + 本年制发 − 本年废止；本年的上年结转 = 上年的结转下年）唯一的拆分读作 {split}。"),
     "published.digits_budget": ("warning", "{ref}：“{label}”后连在一起的数字太长或拆分方式太多（“{run}”，{n} 位），超出拆分的计算上限，该行记为未知。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),
+    "published.ocr": ("info", "这是扫描件：用文字识别（{engine}，{dpi} dpi）读取了 {pages} 页；每个数都按勾稽关系核对，识别不可靠的记为未知。"),
+    "published.ocr_partial": ("warning", "扫描件页数较多：在限定的 {seconds} 秒（处理器时间）内识别了 {pages} 页（先识别有表格的页），其余 {skipped} 页未识别。"),
+    "published.ocr_forced": ("info", "{ref}：扫描件此格识别为“{read}”（可信度 {conf}），按勾稽关系（{title}）应为 {value}，已按 {value} 读取。"),
+    "published.ocr_unsure": ("warning", "{ref}：扫描件此格识别为“{read}”（可信度 {conf}），无法用勾稽关系确认（按勾稽关系应为：{alternatives}），记为未知。"),
     "published.text_mismatch": ("warning", "正文“{sentence}”中的 {what} {text_n} 件与表中 {table_n} 件不一致（正文可能只说了其中一部分）。"),
     "previous.in_force": ("warning", "表二“{row}”：本年现行有效件数 {now}，上年现行有效 {prev} + 本年制发 {issued} − 本年废止 {repealed} = {expected}，不一致（也可能有文件因到期等原因失效）。"),
     "published.differs": ("warning", "{path}：公开的年报为 {published}，报送的统计表为 {submitted}。"),

@@ -26,6 +26,8 @@ __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", 
 
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
+OCR_SECONDS = 300  # a scan, wall clock: the OCR reads the table pages first, within its CPU budget (ocr.OcrSettings)
+OCR_MEMORY_MB = 3072  # its models and page images (address space; about 900 MB resident)
 
 
 class DocumentError(GiprError):
@@ -50,16 +52,30 @@ def is_document(path: str | Path) -> bool:
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
 
 
+class NeedsOcr(Exception):
+    """A scan (an image-only PDF of ``pages`` pages) or a picture (``pages`` None): its text
+    comes from OCR, in a second run behind the boundary with limits of its own."""
+
+    def __init__(self, pages: int | None):
+        super().__init__(pages)
+        self.pages = pages
+
+
 def parse_document(data: bytes, name: str, suffix: str) -> Document:
     """Bytes of one document → Document, by the parser of its medium (:data:`gipr.media.MEDIA`,
-    recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError)."""
+    recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError), or
+    :class:`NeedsOcr` for a scan or a picture."""
     from ..media import parser_of, sniff
     from .pdf import PdfProblem
 
     try:
         return parser_of(sniff(data, suffix))(data, name, suffix)
+    except NeedsOcr:
+        raise
     except PdfProblem as e:
-        code = {"pdf.scanned": "doc.scanned", "pdf.encrypted": "doc.encrypted",
+        if e.code == "pdf.scanned":
+            raise NeedsOcr(int(e.detail or 0)) from None
+        code = {"pdf.encrypted": "doc.encrypted",
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
         from .grid import MAX_PAGES
 
@@ -94,15 +110,35 @@ class _Read:
     found: Located
 
 
+def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
+    """A scan (``pages`` pages) or a picture (``pages`` None) → Document, by OCR when the
+    optional engine is installed (``gipr[ocr]``); without it, a message that says how to
+    install it.  Raises DocumentError."""
+    from .ocr import OcrUnavailable, ocr_images, ocr_pdf
+
+    try:
+        return ocr_images(data) if pages is None else ocr_pdf(data, pages)
+    except OcrUnavailable:
+        code = "doc.scanned" if pages is not None else "doc.image"
+        raise DocumentError(messages.text(code, file=name, pages=pages), code) from None
+    except MemoryError:
+        raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("memory")),
+                            "doc.corrupt") from None
+    except Exception as e:  # noqa: BLE001 - a hostile picture must never crash gipr
+        raise DocumentError(messages.text("doc.corrupt", file=name, detail=f"{type(e).__name__}: {str(e)[:100]}"),
+                            "doc.corrupt") from None
+
+
 def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
-                  previous: list[tuple[str, dict]] | None = None) -> _Read:
+                  previous: list[tuple[str, dict]] | None = None, scan: tuple[int | None] | None = None) -> _Read:
     """Parse, find the title and the format, and locate the tables: everything whose cost
-    grows with the input (the extractors, the label search, the digit splitter) runs here,
-    inside the reader boundary (:func:`_run_read`).  ``previous``: last year's reports of
-    this issuer or of any issuer (issuer name, cell id → number), for table 二's cuts."""
+    grows with the input (the extractors, the label search, the digit splitter, OCR) runs
+    here, inside the reader boundary (:func:`_run_read`).  ``previous``: last year's reports
+    of this issuer or of any issuer (issuer name, cell id → number), for table 二's cuts.
+    ``scan``: (pages,) to read the document by OCR (see :class:`NeedsOcr`)."""
     from .locate import locate
 
-    doc = parse_document(data, name, suffix)
+    doc = parse_document(data, name, suffix) if scan is None else ocr_document(data, name, scan[0])
     title, t_unit, t_year = find_title(doc.text)
     year = year or t_year
     printed_as = None
@@ -129,6 +165,16 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     if printed_as is not None:
         found.findings.insert(0, messages.finding("published.format_printed", year=year, format=spec.id,
                                                   expected=printed_as))
+    for code, kw in doc.notes:
+        found.findings.append(messages.finding(code, **kw))
+    if doc.ocr:  # a scan: the rules decide which OCR'd numbers stand (gipr.published.ocr_rules)
+        from .ocr_rules import settle
+
+        found.findings.extend(settle(spec, found.values, found.where, doc.ocr))
+        for cid, w in found.where.items():
+            c = doc.ocr.get(w)
+            if c is not None:
+                found.where[cid] = messages.detail("ocr_where", where=w, conf=f"{c:.2f}")
     return _Read(doc, title, t_unit, t_year, spec, found)
 
 
@@ -182,8 +228,12 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
               previous: list[tuple[str, dict]] | None) -> _Read:
     from ..isolate import run_limited  # the one time/memory boundary for untrusted files
 
-    return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
-                       memory_mb=PARSE_MEMORY_MB, what=name)
+    try:
+        return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
+                           memory_mb=PARSE_MEMORY_MB, what=name)
+    except NeedsOcr as e:  # the OCR engine's models need more room and time than a text parse
+        return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
+                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name)
 
 
 def _format_score(doc: Document, spec: Spec) -> int:

@@ -48,6 +48,8 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     pages: int = 0
     notes: list[tuple[str, dict]] = field(default_factory=list)  # (finding code, kwargs) from extraction
+    # an OCR'd scan: a cell's ``where`` → the engine's confidence in its text (gipr.published.ocr)
+    ocr: dict[str, float] = field(default_factory=dict)
 
 
 _DIGITS = re.compile(r"^\d+$")
