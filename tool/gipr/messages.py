@@ -246,6 +246,12 @@ CLI: dict[str, str] = {
 # Other user-facing texts (file finding, output files, merge, collect), by key: ``say(key, **kw)``.
 TEXTS: dict[str, str] = {
     "input.not_found": "找不到文件或文件夹：{path}",
+    # -- attachments past the per-message limit (collect) --
+    "collect.dropped_note": ("这封邮件另有 {n} 个附件超过每封邮件 {limit} 个附件的上限，未收取：{names}{more}。"
+                             "请对方分成几封邮件重新发送，或把这些附件另存出来再收集"),
+    "collect.dropped_more": "等（共 {n} 个）",
+    "collect.dropped_line": "超过每封邮件 {limit} 个附件的上限、未收取的附件 {n} 个（{message}）：{names}{more}",
+    "collect.summary_dropped": "；超过附件上限未收取 {n} 个",
     # -- identifying a returned file's unit (collect) --
     "ident.signature": "模板身份标记的签名不符（可能被修改或来自其他软件），未采用",
     "ident.code_unknown": "模板身份标记的单位代码“{code}”不在单位名册中",
