@@ -553,6 +553,7 @@ UI: dict[str, str] = {
     "upload_too_many": "一次最多上传 {limit} 个文件，本次有 {n} 个以上。请分批上传。",
     "upload_too_large": "上传的内容太大（超过 {limit} MB）。请分批上传。",
     "upload_bad": "上传的内容无法解析（{detail}）。请重新选择文件上传。",
+    "upload_truncated": "上传的内容不完整（在“{name}”处中断，没有结束标记），什么都没有收集。请重新上传。",
     "upload_source": "网页上传：{name}",
     "bad_form": "请求参数不正确：{detail}",
     "unknown_unit": "单位名册中没有代码为“{code}”的单位。",

@@ -165,9 +165,10 @@ def upload_dir(root: Path) -> Path:
     return d
 
 
-def clean_uploads(root: Path, older_than: float = 24 * 3600) -> int:
+def clean_uploads(root: Path, older_than: float = 0) -> int:
     """Remove upload folders left behind by a workbench that was killed mid-request (the
-    files were archived or were never collected); recent ones may belong to a running one."""
+    files were archived or were never collected), whatever their age: at start-up none is in
+    use (each request removes its own folder in a ``finally``)."""
     import time
 
     base = root / UI_DIR / "uploads"
@@ -175,7 +176,7 @@ def clean_uploads(root: Path, older_than: float = 24 * 3600) -> int:
     if base.is_dir():
         for d in base.iterdir():
             try:
-                if RUN_ID.match(d.name) and time.time() - d.stat().st_mtime > older_than:
+                if RUN_ID.match(d.name) and time.time() - d.stat().st_mtime >= older_than:
                     shutil.rmtree(d, ignore_errors=True)
                     n += 1
             except OSError:
