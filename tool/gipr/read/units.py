@@ -23,7 +23,8 @@ from ..values import parse_value
 
 UnitRow = tuple[str, str, dict[str, "Number | None"]]
 
-__all__ = ["read_rollup", "read_rollup_limited", "UnitRow"]
+__all__ = ["read_rollup", "read_rollup_limited", "UnitRow", "first_sheet_rows"]
+PARENT_SIDE = ("read_rollup_limited", "UnitRow")  # what the main process may import from here
 
 
 def unit_rows(book: Any, spec: Spec) -> list[UnitRow]:
@@ -77,3 +78,26 @@ def read_rollup_limited(source: Path | str | bytes, *, name: str | None = None,
     from .reader import read_limited
 
     return read_limited(_rollup_in_worker, source, name, spec)
+
+
+def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
+    """The rows of a workbook's first sheet (a roster), as calamine gives them: a worker's task
+    (``roster``).  Raises ReadError: roster.empty, roster.too_large, or what calamine said."""
+    from python_calamine import CalamineWorkbook
+
+    from ..ooxml.container import ReadError
+
+    try:
+        wb = CalamineWorkbook.from_path(path)
+        if not wb.sheet_names:
+            raise ReadError("", "roster.empty")
+        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except ReadError:
+        raise
+    except MemoryError:
+        raise  # gipr.isolate: file.too_large
+    except Exception as e:  # noqa: BLE001 - calamine raises many kinds; all mean "cannot read"
+        raise ReadError(f"文件已损坏、加密或不是电子表格（{type(e).__name__}）", "roster.unreadable") from None
+    if len(rows) > max_rows:
+        raise ReadError("", "roster.too_large")
+    return [list(r) for r in rows]
