@@ -231,11 +231,15 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
         run = new_run_id()
         d = ui_dir(ws, "merge", run)
     out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
-    if previous is not None:  # kept beside the run: the report document compares with the same last year
-        kept = d / f"{PREVIOUS_STEM}{previous.suffix.lower()}"
-        shutil.copyfile(previous, kept)
-        previous = kept
-    result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+    try:
+        if previous is not None:  # kept beside the run: the report document compares with the same last year
+            kept = d / f"{PREVIOUS_STEM}{previous.suffix.lower()}"
+            shutil.copyfile(previous, kept)
+            previous = kept
+        result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+    except BaseException:  # a failed run (an unreadable last year) leaves no folder, nor the file, behind
+        shutil.rmtree(d, ignore_errors=True)
+        raise
     data = merge_json(result, out=out, html=html)
     atomic_write_bytes(d / "options.json", json.dumps(
         {"include_errors": include_errors, "previous": previous.name if previous is not None else None},
