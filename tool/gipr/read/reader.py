@@ -496,6 +496,11 @@ def read_report_limited(source: Path | str | bytes, *, name: str | None = None, 
     return read_limited(_read_in_worker, source, name, spec)
 
 
+def worker_limits() -> tuple[float, int]:
+    """(seconds, MB) a reader worker has for one file: this module's limits, read at call time."""
+    return MAX_READ_SECONDS, MAX_READ_MEMORY_MB
+
+
 def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
     """``task(source, name, spec_token(spec))`` in a reader worker with the limits of a returned
     workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only :class:`ReadError`."""

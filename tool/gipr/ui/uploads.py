@@ -131,8 +131,10 @@ async def receive(headers, stream: AsyncIterator[bytes], folder: Path, *, field:
             parser.write(chunk)
         parser.finalize()
         if parser.state != MultipartState.END:  # the body stopped before its closing boundary
+            if not rec.uploads:
+                raise UploadRefused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail="incomplete body"))
             raise UploadRefused(400, "ui.upload_truncated", messages.UI["upload_truncated"].format(
-                name=rec.uploads[-1].name if rec.uploads else "—"))
+                name=rec.uploads[-1].name))
     except FormParserError as e:
         rec.close()
         shutil.rmtree(folder, ignore_errors=True)
