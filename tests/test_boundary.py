@@ -317,10 +317,16 @@ def test_collect_mailbox_and_roster_are_parsed_in_workers(tmp_path):
     parent_is_clean(probe)
 
 
-def test_check_reads_in_a_worker(tmp_path):
+def test_check_and_import_read_in_a_worker(tmp_path):
     p, probe = run_gipr(tmp_path, "check", str(RETURNED / "2025年度政府信息公开统计表_县商务局.xlsx"))
     assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
     parent_is_clean(probe)
+    page = tmp_path / "年报.html"
+    page.write_text("<html><body><h1>2025年政府信息公开工作年度报告</h1><table><tr><td>x</td></tr></table>"
+                    "</body></html>", encoding="utf-8")
+    p, probe = run_gipr(tmp_path, "import", str(page))
+    assert p.returncode == 2 and "年报.html" in p.stdout.decode() + p.stderr.decode()
+    parent_is_clean(probe)  # the HTML parser ran in the worker
 
 
 def test_the_mbox_scan_splits_as_mailbox_does(tmp_path, monkeypatch):
