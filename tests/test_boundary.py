@@ -20,7 +20,6 @@ workers stay under the reader's limit.
 
 from __future__ import annotations
 
-import ast
 import importlib
 import json
 import os

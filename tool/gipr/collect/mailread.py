@@ -16,7 +16,6 @@ import hashlib
 import os
 import re
 from email.message import Message
-from pathlib import Path
 
 from .mailparse import (MAX_ATTACHMENTS, MAX_DROPPED_NAMED, MAX_MESSAGE_BYTES, MAX_NESTING, MAX_PARTS, MailAttachment,
                         MailError, MailMessage, _decode_raw, _default_name, _param, _parse_date, _precheck,
