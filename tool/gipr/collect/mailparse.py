@@ -7,6 +7,11 @@ RFC 2047 encoded words inside ``name=`` (what Coremail, QQ Mail and Outlook send
 labels such as GB2312 on text that is really GBK (decoded as GB18030, a superset), and raw
 8-bit GBK or UTF-8 bytes in the header.  A decoded name is only ever *shown*; it is never
 used as a path.
+
+This module is the main process's side of e-mail: the limits, the data types, file-name and
+header-text decoding, and the calls that take a message or an mbox apart in a reader worker
+(``parse_message``, ``mbox_spans``, ``message_id_of``).  The parsing itself (the ``email``
+parser, the mbox scan) is in ``mailread``, which only a worker imports.
 """
 
 from __future__ import annotations
