@@ -134,3 +134,83 @@ def called_names(path: Path) -> dict[str, set[str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     return {n.name: {c.func.id for c in ast.walk(n) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
             for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+# --- what a function reaches in this process ------------------------------------------------
+
+def _defs(path: Path) -> dict[str, ast.AST]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def _aliases(mod: str, is_pkg: bool, body) -> dict[str, tuple[str, str | None]]:
+    """name -> (module, attribute or None for the module itself), from the import statements
+    directly in ``body`` (not nested deeper)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for node in body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = (a.name if a.asname else a.name.split(".")[0], None)
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(mod, is_pkg, node.level, node.module)
+            for a in node.names:
+                sub = f"{target}.{a.name}"
+                out[a.asname or a.name] = (sub, None) if sub in ALL else (target, a.name)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _module_info(mod: str) -> tuple[dict[str, ast.AST], dict[str, tuple[str, str | None]]]:
+    path = ALL[mod]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return _defs(path), _aliases(mod, path.name == "__init__.py", tree.body)
+
+
+def resolve(mod: str, name: str, seen: frozenset = frozenset()) -> tuple[str, str] | None:
+    """The (module, def name) that ``name`` in ``mod`` is, following re-exports; None if it is
+    not a function or class of gipr."""
+    if mod not in ALL or (mod, name) in seen:
+        return None
+    defs, al = _module_info(mod)
+    if name in defs:
+        return mod, name
+    if name in al and al[name][1] is not None:
+        return resolve(al[name][0], al[name][1], seen | {(mod, name)})
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def uses(mod: str, name: str) -> tuple[set[tuple[str, str]], set[str]]:
+    """What the def ``name`` of ``mod`` calls in this process (gipr functions and classes it
+    calls by name or as ``module.function``) and the outside modules it refers to (imported
+    at module level or in the def itself).  A function handed to gipr.isolate is an argument,
+    not a call: it is not followed."""
+    defs, al = _module_info(mod)
+    node = defs[name]
+    local = dict(al)
+    path = ALL[mod]
+    for n in ast.walk(node):
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            local.update(_aliases(mod, path.name == "__init__.py", [n]))
+    calls: set[tuple[str, str]] = set()
+    libs: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id in local:
+            target, attr = local[n.id]
+            if target.split(".")[0] != "gipr":
+                libs.add(target)
+        if isinstance(n, ast.Call):
+            f = n.func
+            hit = None
+            if isinstance(f, ast.Name):
+                if f.id in defs:
+                    hit = (mod, f.id)
+                elif f.id in local and local[f.id][1] is not None:
+                    hit = resolve(local[f.id][0], local[f.id][1])
+            elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in local:
+                target, attr = local[f.value.id]
+                if attr is None:
+                    hit = resolve(target, f.attr)
+            if hit is not None:
+                calls.add(hit)
+    return calls, libs

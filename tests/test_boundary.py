@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from boundary_graph import ALL, Import, called_names, graph, imports_of, task_functions
+from boundary_graph import ALL, Import, _module_info, called_names, graph, imports_of, resolve, task_functions, uses
 
 from gipr.isolate import READER_MODULES
 from gipr.read import MAX_READ_MEMORY_MB
@@ -51,6 +51,13 @@ PARSERS = ("python_calamine", "openpyxl", "pdfplumber", "pdfminer", "pypdfium2",
 WRITERS = {
     "gipr.report": ("docx", "docxtpl", "lxml"),  # the annual report, rendered from templates/report.docx
 }
+# gipr's own searches whose cost grows with their input: parsers too (the digit splitter)
+INTERNAL_PARSERS = ("gipr.published.digits",)
+# reached in the main process today through import_document (published.locate → digits); issue 18,
+# item 2 moves locate and the digit splitter into the worker (branch `reader`): then these are gone
+# and this set can be emptied
+PENDING = {("gipr.published", "import_document", "gipr.published.digits"),
+           ("gipr.published.against", "load_submitted", "gipr.published.digits")}
 # modules that are the boundary itself
 BOUNDARY = ("gipr.isolate",)
 
@@ -120,6 +127,74 @@ def parent_side_violations(imports: list[Import]) -> list[str]:
                 bad.append(f"{i.module}:{i.line} ({i.function or 'module level'}) takes {n} from {i.target}, "
                            f"which is not in its PARENT_SIDE")
     return bad
+
+
+def reach_violations(starts: list[tuple[str, str]]) -> dict[tuple[str, str, str], str]:
+    """(start module, name, parser reached) -> the chain of calls, for each parser a start
+    reaches in this process (calls by name or ``module.function``; a function handed to
+    gipr.isolate is an argument, not a call, and is not followed)."""
+    out: dict[tuple[str, str, str], str] = {}
+    for r, n in starts:
+        start = resolve(r, n)
+        if start is None:
+            continue  # a constant, or a name from outside gipr
+        came: dict[tuple[str, str], tuple[str, str] | None] = {start: None}
+        todo = [start]
+        while todo:
+            node = todo.pop()
+            calls, libs = uses(*node)
+            hit = [node[0]] if _under(node[0], INTERNAL_PARSERS) else [x for x in libs if _under(x, PARSERS)]
+            if hit:
+                chain, x = [], node
+                while x is not None:
+                    chain.append(f"{x[0]}.{x[1]}")
+                    x = came[x]
+                out[(r, n, hit[0])] = " > ".join(reversed(chain))
+                continue
+            for c in calls:
+                if c not in came:
+                    came[c] = node
+                    todo.append(c)
+    return out
+
+
+def parent_side_entries() -> list[tuple[str, str]]:
+    return [(m, n) for m in ALL if is_reader(m) for n in getattr(importlib.import_module(m), "PARENT_SIDE", ())]
+
+
+def test_parent_side_names_reach_no_parser_in_this_process():
+    """What the main process may call in a reader module never runs a parser in the main
+    process: every path from a PARENT_SIDE function to a parser goes through gipr.isolate."""
+    found = reach_violations(parent_side_entries())
+    bad = {k: v for k, v in found.items() if k not in PENDING}
+    assert not bad, "a parser reached in the main process:\n" + "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+def test_the_reach_check_finds_a_parser_behind_a_parent_side_name(tmp_path, monkeypatch):
+    p = tmp_path / "fake.py"
+    p.write_text(textwrap.dedent("""
+        from ..isolate import run_limited
+
+        def load(path):
+            run_limited(_in_worker, path, seconds=1)  # behind the boundary: fine
+            return _pages(path)
+
+        def _pages(path):
+            import pdfplumber
+            return pdfplumber.open(path).pages
+
+        def _in_worker(path):
+            import pypdfium2
+            return pypdfium2.PdfDocument(path)
+    """), encoding="utf-8")
+    monkeypatch.setitem(ALL, "gipr.read.fake", p)
+    try:
+        found = reach_violations([("gipr.read.fake", "load")])
+    finally:
+        _module_info.cache_clear()
+        uses.cache_clear()
+    assert list(found) == [("gipr.read.fake", "load", "pdfplumber")]
+    assert found[("gipr.read.fake", "load", "pdfplumber")] == "gipr.read.fake.load > gipr.read.fake._pages"
 
 
 def test_parsers_are_imported_only_by_reader_modules():
