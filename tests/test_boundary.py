@@ -424,7 +424,7 @@ def test_the_mbox_scan_splits_as_mailbox_does(tmp_path, monkeypatch):
     path = tmp_path / "box.mbox"
     for chunk in (1, 3, 7, 64, 1 << 20):
         monkeypatch.setattr(mailread, "SCAN_CHUNK", chunk)
-        for _ in range(150):
+        for _ in range(80):
             data = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 30)))
             path.write_bytes(data)
             box = mailbox.mbox(str(path), create=False)
