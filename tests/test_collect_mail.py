@@ -186,3 +186,45 @@ def test_parse_time_limit_holds_in_any_thread():
     t.join(120)
     assert not t.is_alive()
     assert got["error"].code == "mail.timeout" and "0.05 秒" in str(got["error"])
+
+
+def test_attachments_past_the_limit_are_named_not_dropped_silently(tmp_path):
+    """An .eml with 700 attachments (past both the attachment limit and the parts looked at):
+    100 taken; the other 600 named, in order, in the message's ``dropped`` — also those in
+    parts past MAX_PARTS, from their headers only — and counted in the run's JSON."""
+    import contextlib
+    import io
+    import json
+    import sqlite3
+
+    from gipr.cli import main
+    from gipr.collect.mailparse import MAX_ATTACHMENTS, MAX_PARTS, parse_message
+
+    n = 700
+    atts = [(f"表{i:03d}.xlsx", b"%d" % i, "rfc2231") for i in range(1, n + 1)]
+    raw = make_message(atts, message_id="<many@example.cn>")
+    msg = parse_message(raw)
+    assert n > MAX_PARTS and len(msg.attachments) == MAX_ATTACHMENTS
+    assert msg.dropped_total == n - MAX_ATTACHMENTS
+    assert msg.dropped == [f"表{i:03d}.xlsx" for i in range(MAX_ATTACHMENTS + 1, n + 1)]
+    # through the command line: named in the run's JSON and in the ledger rows' note, exit 2
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称,类别,联系人,邮箱\n001,县民政局,县直部门,王五,mzj@example.cn\n", encoding="utf-8")
+    assert main(["init", str(tmp_path / "ws"), "--year", "2025", "--roster", str(roster)]) in (None, 0)
+    (tmp_path / "m.eml").write_bytes(raw)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), pytest.raises(SystemExit) as e:
+        main(["collect", "-w", str(tmp_path / "ws"), str(tmp_path / "m.eml"), "--json"])
+    assert e.value.code == 2
+    res = json.loads(buf.getvalue())
+    assert res["counts"]["dropped"] == n - MAX_ATTACHMENTS
+    (d,) = res["dropped"]
+    assert d["total"] == n - MAX_ATTACHMENTS and d["names"][0] == "表101.xlsx" and d["names"][-1] == "表700.xlsx"
+    con = sqlite3.connect(tmp_path / "ws" / "ledger.sqlite")
+    try:
+        notes = [r[0] for r in con.execute("SELECT reason FROM submissions")]
+    finally:
+        con.close()
+    assert len(notes) == MAX_ATTACHMENTS
+    assert all("另有 600 个附件超过每封邮件 100 个附件的上限，未收取：表101.xlsx、表102.xlsx" in x for x in notes)
+    assert all("等（共 600 个）" in x for x in notes)

@@ -311,5 +311,8 @@ def test_collect_email_case(corpus, collected, name):
             assert archived(ws, r["message_sha256"])
         line = next((ln for ln in out.splitlines() if f"#{r['id']} " in ln), None)
         assert line is not None and name_ in line
+        if want.get("note"):  # attachments past the per-message limit: named in the ledger's note and the run
+            assert want["note"] in (r["reason"] or ""), r["reason"]
+            assert "未收取的附件" in out
     if not c["rows"]:
         assert "没有表格附件的邮件" in out

@@ -264,16 +264,18 @@ def test_cli_prints_one_line_and_serves(tmp_path):
     assert "Traceback" not in err
 
 
-def test_stale_upload_folders_are_removed_at_start(tmp_path):
+def test_leftover_upload_folders_are_removed_at_start_whatever_their_age(tmp_path):
+    """A server killed mid-request leaves its upload folder: the next start removes it, old or
+    new (none is in use then); a folder that is not an upload's is left alone."""
     ws = make_workspace(tmp_path)
     base = ws / "ui" / "uploads"
-    old, new = base / "20250101-000000-abcdef", base / "20990101-000000-abcdef"
-    for d in (old, new):
+    old, new, other = base / "20250101-000000-abcdef", base / "20990101-000000-abcdef", base / "keep"
+    for d in (old, new, other):
         d.mkdir(parents=True)
         (d / "0001.xlsx").write_bytes(b"x")
     os.utime(old, (time.time() - 3 * 86400, time.time() - 3 * 86400))
     with Server(ws):
-        assert not old.exists() and new.exists()
+        assert not old.exists() and not new.exists() and other.exists()
 
 
 def test_not_a_workspace(tmp_path, capsys):

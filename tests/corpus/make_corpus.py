@@ -94,6 +94,7 @@ class Row:
     name_prefix: str | None = None  # or: the name starts with this …
     name_suffix: str | None = None  # … and ends with this
     max_name: int | None = None  # … and is at most this long
+    note: str | None = None  # text the submission's note (the ledger's reason) must contain
 
 
 @dataclass
@@ -1005,6 +1006,16 @@ email("没有表格附件.eml", "a message whose only attachment is a PDF: no su
 email("发件人识别的坏附件.eml", "a broken attachment from a unit's own address: unreadable, attributed to the unit",
       [Row("unreadable", code="file.truncated", file_name="统计表.xlsx")])(
     lambda k: _mail(k, [("统计表.xlsx", k.good[:5000], "rfc2231")], 20, sender="县财政局 <czj@example.cn>"))
+
+
+
+@email("五千个附件.eml", "5,000 attachments: 100 taken, the 4,900 past the limit named in the run and the ledger",
+       [Row("accepted", file_name=NAME, note="另有 4900 个附件超过每封邮件 100 个附件的上限，未收取：报表0101.xlsx、"),
+        Row("unreadable", code="file.not_spreadsheet", file_name="报表0002.xlsx", note="等（共 4900 个）")])
+def _five_thousand(k: Kit) -> bytes:
+    junk = random.Random(SEED + 18).randbytes(48)  # the same bytes each time: one submission
+    atts = [(NAME, k.variant(), "rfc2231")] + [(f"报表{i:04d}.xlsx", junk, "rfc2231") for i in range(2, 5001)]
+    return _mail(k, atts, 21)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,6 +51,32 @@ DEPTH = 2  # items a ReaderPool worker holds at once: the one it reads and the n
 _MB = 1024 * 1024
 
 
+# The modules (and packages) that parse untrusted bytes: the workbook reader and its container
+# vetting, the published-document readers (PDF, Word, HTML, text, the digit splitter) and the
+# e-mail parser.  They run only inside a reader worker; the main process reaches them only
+# through this module, naming a task either as a function of its own module that it hands to
+# run_limited / ReaderPool, or as a "module:function" string resolved in the worker.  Each reader
+# module lists in PARENT_SIDE the names the main process may import from it (the limited
+# wrappers, constants, error and data types, pure text helpers).  tests/test_boundary.py
+# enforces this on the import graph (function-level imports included) and at run time.
+READER_MODULES = (
+    "gipr.read",
+    "gipr.ooxml.container",
+    "gipr.published",
+    "gipr.collect.mailread",
+)
+
+
+def task_function(task: Callable[..., Any] | str) -> Callable[..., Any]:
+    """A task as given to run_limited / ReaderPool: the function, or "module:function"."""
+    if callable(task):
+        return task
+    import importlib
+
+    mod, _, name = str(task).partition(":")
+    return getattr(importlib.import_module(mod), name)
+
+
 # ---------------------------------------------------------------------------------------
 # the worker side
 
@@ -130,7 +156,7 @@ def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: t
         fn, args, memory_mb = task
         _set_memory_limit(memory_mb)
         try:
-            reply: tuple[str, Any] = ("ok", fn(*args))
+            reply: tuple[str, Any] = ("ok", task_function(fn)(*args))
         except MemoryError:
             reply = ("memory", None)
         except BaseException as e:  # noqa: BLE001 - every failure goes back to the parent
@@ -305,7 +331,7 @@ def warm_reader() -> None:
     """The initializer of run_limited's workers: import the readers (workbooks, e-mail) and
     build the built-in formats' tables once, so that a task's time limit is spent reading."""
     from . import check  # noqa: F401  (the modules whose functions run here; merge's pool has its own)
-    from .collect import collect, mailparse  # noqa: F401
+    from .collect import collect, mailread  # noqa: F401
     from .read import warm_up
 
     warm_up()
@@ -339,11 +365,13 @@ def shutdown() -> None:
         w.close()
 
 
-def run_limited(fn: Callable[..., Any], *args: Any, seconds: float, memory_mb: int | None = None,
+def run_limited(fn: Callable[..., Any] | str, *args: Any, seconds: float, memory_mb: int | None = None,
                 what: str = "") -> Any:
     """``fn(*args)`` in a worker process, killed after ``seconds`` of wall-clock time
     (file.timeout) or when it needs more than ``memory_mb`` MB (file.too_large, POSIX).
-    ``what`` names the file in messages.  Safe to call from any thread."""
+    ``what`` names the file in messages.  ``fn`` may be a "module:function" string, imported
+    only in the worker (how the main process names a reader it must not import itself).
+    Safe to call from any thread."""
     w = _take_idle()
     try:
         w.wait_ready(START_SECONDS)
@@ -408,7 +436,7 @@ class ReaderPool:
             w.close()
         self._workers = []
 
-    def map(self, fn: Callable[[Any], Any], items: Iterable[Any], *, seconds: float, memory_mb: int | None = None,
+    def map(self, fn: Callable[[Any], Any] | str, items: Iterable[Any], *, seconds: float, memory_mb: int | None = None,
             what: str | Callable[[Any], str] = _default_what) -> Iterator[Any]:
         """``fn(item)`` for every item, in order: the result, or the exception raised."""
         if self._closed:

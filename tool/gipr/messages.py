@@ -259,6 +259,12 @@ CLI: dict[str, str] = {
 # Other user-facing texts (file finding, output files, merge, collect), by key: ``say(key, **kw)``.
 TEXTS: dict[str, str] = {
     "input.not_found": "找不到文件或文件夹：{path}",
+    # -- attachments past the per-message limit (collect) --
+    "collect.dropped_note": ("这封邮件另有 {n} 个附件超过每封邮件 {limit} 个附件的上限，未收取：{names}{more}。"
+                             "请对方分成几封邮件重新发送，或把这些附件另存出来再收集"),
+    "collect.dropped_more": "等（共 {n} 个）",
+    "collect.dropped_line": "超过每封邮件 {limit} 个附件的上限、未收取的附件 {n} 个（{message}）：{names}{more}",
+    "collect.summary_dropped": "；超过附件上限未收取 {n} 个",
     # -- identifying a returned file's unit (collect) --
     "ident.signature": "模板身份标记的签名不符（可能被修改或来自其他软件），未采用",
     "ident.code_unknown": "模板身份标记的单位代码“{code}”不在单位名册中",
@@ -560,6 +566,7 @@ UI: dict[str, str] = {
     "upload_too_many": "一次最多上传 {limit} 个文件，本次有 {n} 个以上。请分批上传。",
     "upload_too_large": "上传的内容太大（超过 {limit} MB）。请分批上传。",
     "upload_bad": "上传的内容无法解析（{detail}）。请重新选择文件上传。",
+    "upload_truncated": "上传的内容不完整（在“{name}”处中断，没有结束标记），什么都没有收集。请重新上传。",
     "upload_source": "网页上传：{name}",
     "bad_form": "请求参数不正确：{detail}",
     "unknown_unit": "单位名册中没有代码为“{code}”的单位。",

@@ -116,22 +116,20 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
 
 
 def _sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    from python_calamine import CalamineWorkbook
+    """The first sheet's rows, read in a reader worker (gipr.isolate: calamine never runs in
+    this process) with the limits of a returned workbook."""
+    from .isolate import run_limited
+    from .read import MAX_READ_MEMORY_MB, MAX_READ_SECONDS, ReadError
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-        names = wb.sheet_names
-        if not names:
-            raise GiprError(f"单位名册 {path} 中没有工作表。", "roster.empty")
-        sheet = wb.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-    except GiprError:
-        raise
-    except Exception as e:  # noqa: BLE001 - calamine raises many kinds; all mean "cannot read"
-        raise GiprError(f"无法读取单位名册 {path}：文件已损坏、加密或不是电子表格（{type(e).__name__}）。",
-                        "roster.unreadable") from None
-    if len(rows) > MAX_ROWS:
-        raise GiprError(f"单位名册 {path} 超过 {MAX_ROWS} 行，不像是单位名册。", "roster.too_large")
+        rows = run_limited("gipr.read.units:first_sheet_rows", str(path), MAX_ROWS, seconds=MAX_READ_SECONDS,
+                           memory_mb=MAX_READ_MEMORY_MB, what=str(path))
+    except ReadError as e:  # a limit of the worker, or calamine's verdict
+        if e.code == "roster.empty":
+            raise GiprError(f"单位名册 {path} 中没有工作表。", "roster.empty") from None
+        if e.code == "roster.too_large":
+            raise GiprError(f"单位名册 {path} 超过 {MAX_ROWS} 行，不像是单位名册。", "roster.too_large") from None
+        raise GiprError(f"无法读取单位名册 {path}：{e}", "roster.unreadable") from None
     return [(i + 1, list(r)) for i, r in enumerate(rows)]
 
 

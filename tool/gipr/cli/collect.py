@@ -146,6 +146,14 @@ def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
             console.print(f"[red]未收集：{escape(o.file_name)}：{escape(o.reason or '')}[/red]")
         for n in result.no_attachment:
             console.print(f"没有表格附件的邮件：{escape(n)}")
+    from ..collect.mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
+    from ..messages import say
+
+    for d in result.dropped:  # printed even with --quiet: attachments that were not collected
+        names = d["names"][:MAX_DROPPED_NOTED]
+        more = say("collect.dropped_more", n=d["total"]) if d["total"] > len(names) else ""
+        console.print("[red]" + escape(say("collect.dropped_line", limit=MAX_ATTACHMENTS, n=d["total"],
+                                           message=d["message"], names="、".join(names), more=more)) + "[/red]")
     c = result.counts
     console.print(
         f"收集完成：新收 {c['new']} 份（无误 {c['accepted']}，有错误 {c['errors']}，"
@@ -153,6 +161,7 @@ def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
         + (f"；未收集 {c['skipped']} 个" if c["skipped"] else "")
         + (f"；无表格附件的邮件 {c['no_attachment']} 封" if c["no_attachment"] else "")
         + (f"；忽略非表格文件 {c['ignored']} 个" if c["ignored"] else "")
+        + (say("collect.summary_dropped", n=c["dropped"]) if c["dropped"] else "")
         + "。")
     if c["unidentified"]:
         console.print("未识别单位的报送可用“gipr status --use 单位代码 报送编号”人工指定。")

@@ -25,7 +25,7 @@ from ..errors import GiprError
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from ..identify import identify, settle_identity, units_for_sender
 from .mailparse import (MAX_MESSAGE_BYTES, MailError, MailMessage, classify_attachment, clean_file_name,
-                        decode_bytes, is_maildir, maildir_files, mbox_keys, iter_mbox, parse_message, sniff_file)
+                        decode_bytes, is_maildir, maildir_files, mbox_spans, iter_mbox, parse_message, sniff_file)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
 READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
@@ -56,6 +56,8 @@ class CollectResult:
     no_attachment: list[str] = field(default_factory=list)  # messages without a workbook attachment
     ignored: list[str] = field(default_factory=list)  # attachments and files that are not workbooks
     skipped: list[Outcome] = field(default_factory=list)  # not recorded: too large, unreadable source
+    # attachments past the per-message limit, per message: {"message", "origin", "total", "names"}
+    dropped: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, what: str) -> int:
         if what == "new":
@@ -67,13 +69,14 @@ class CollectResult:
     @property
     def counts(self) -> dict[str, int]:
         return {k: self.count(k) for k in ("new", "accepted", "errors", "unidentified", "unreadable", "duplicate")} | {
-            "skipped": len(self.skipped), "no_attachment": len(self.no_attachment), "ignored": len(self.ignored)}
+            "skipped": len(self.skipped), "no_attachment": len(self.no_attachment), "ignored": len(self.ignored),
+            "dropped": sum(d["total"] for d in self.dropped)}
 
     @property
     def exit_code(self) -> int:
         """0 all well; 1 a report has errors or no unit; 2 a file is unreadable or was not collected."""
         c = self.counts
-        if c["unreadable"] or c["skipped"]:
+        if c["unreadable"] or c["skipped"] or c["dropped"]:
             return 2
         return 1 if c["errors"] or c["unidentified"] else 0
 
@@ -90,6 +93,7 @@ class CollectResult:
             ],
             "no_attachment": self.no_attachment,
             "ignored": self.ignored,
+            "dropped": self.dropped,
         }
 
 
@@ -218,18 +222,18 @@ class Collector:
     def collect_paths(self, sources: Iterable[str | Path]) -> CollectResult:
         items = self.plan(sources)
         total = 0
-        sizes: list[int] = []
-        for it in items:
+        spans: dict[int, Any] = {}  # item -> its mbox's messages (found once, in a reader worker), or the error
+        for k, it in enumerate(items):
             n = 1
             if it.kind == "mbox":
                 try:
-                    n = max(1, len(mbox_keys(it.path)))
-                except Exception:  # noqa: BLE001 - reported when it is processed
-                    n = 1
-            sizes.append(n)
+                    spans[k] = mbox_spans(it.path)
+                    n = max(1, len(spans[k]))
+                except (OSError, MailError) as e:  # reported when it is processed
+                    spans[k] = e
             total += n
         self.progress.start(total)
-        for it in items:
+        for k, it in enumerate(items):
             if it.kind == "file":
                 self.collect_file(it.path)
                 self.progress.advance(_shown(it.path.name))
@@ -237,7 +241,7 @@ class Collector:
                 self._collect_message_file(it.path)
                 self.progress.advance(_shown(it.path.name))
             elif it.kind == "mbox":
-                self._collect_mbox(it.path)
+                self._collect_mbox(it.path, spans.get(k))
         return self.result
 
     def _read_file(self, path: Path, name: str | None = None, source: str | None = None) -> bytes | None:
@@ -300,9 +304,13 @@ class Collector:
         self.collect_message(data, origin=_shown(path.resolve()), received_fallback=_mtime_iso(path),
                              display_name=_shown(path.name))
 
-    def _collect_mbox(self, path: Path) -> None:
+    def _collect_mbox(self, path: Path, spans: Any = None) -> None:
+        """The messages of an mbox file: found by a streamed scan in a reader worker (with its
+        time and memory limits), then each read by its offsets (none larger than the limit)."""
         try:
-            for n, raw, size in iter_mbox(path):
+            if isinstance(spans, BaseException):
+                raise spans
+            for n, raw, size in iter_mbox(path, spans=spans):
                 label = f"{_shown(path.name)} #{n}"
                 origin = f"{_shown(path.resolve())}#{n}"
                 if raw is None:
@@ -312,8 +320,9 @@ class Collector:
                 else:
                     self.collect_message(raw, origin=origin, received_fallback=_mtime_iso(path), display_name=label)
                 self.progress.advance(label)
-        except (OSError, ValueError, UnicodeError) as e:
-            self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped", code="mail.mbox",
+        except (OSError, ValueError, UnicodeError, MailError) as e:
+            self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped",
+                                               code=e.code if isinstance(e, MailError) else "mail.mbox",
                                                reason=f"无法作为 mbox 邮箱读取：{e}"))
 
     def collect_message(self, raw: bytes, *, origin: str, received_fallback: str | None = None,
@@ -347,16 +356,32 @@ class Collector:
                 note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
             self.result.no_attachment.append(note)
         self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored)
+        note = self._dropped(msg, origin)
         for att in msg.attachments:
             kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,
                       source_kind="email", source_key=key, source=msg.source_text, source_path=origin,
-                      received_at=received, mail=msg)
+                      received_at=received, mail=msg, note=note)
             if att.problem:
                 outs.append(self._record_problem(att.data, sha=None, code=att.problem, reason=att.problem_message,
                                                  **kw))
             else:
                 outs.append(self._collect_bytes(att.data, **kw))
         return outs
+
+    def _dropped(self, msg: MailMessage, origin: str) -> str | None:
+        """Attachments past the per-message limit: named in the run's result, and the note
+        (up to MAX_DROPPED_NOTED names) for the ledger rows of the message's attachments."""
+        if not msg.dropped_total:
+            return None
+        from ..messages import say
+        from .mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
+
+        self.result.dropped.append({"message": msg.source_text, "origin": origin, "total": msg.dropped_total,
+                                    "names": list(msg.dropped)})
+        names = msg.dropped[:MAX_DROPPED_NOTED]
+        more = say("collect.dropped_more", n=msg.dropped_total) if msg.dropped_total > len(names) else ""
+        return say("collect.dropped_note", n=msg.dropped_total, limit=MAX_ATTACHMENTS, names="、".join(names),
+                   more=more)
 
     # --- one file's bytes -----------------------------------------------------------------
     def _base(self, data: bytes, sha: str, *, file_name, raw_name, source_kind, source_key, source, source_path,
@@ -406,8 +431,9 @@ class Collector:
         sender = kw["mail"].from_addr if kw.get("mail") is not None else None
         ident = identify(None, self.roster, self.ws.county, sender)
         rec = self._base(data, sha, **kw)
+        noted = "；".join(x for x in (reason, kw.get("note")) if x) or None
         rec.update(unit_code=ident.unit.code if ident.unit else None, status="unreadable",
-                   check_status="unreadable", identified_by=ident.method, reason_code=code, reason=reason,
+                   check_status="unreadable", identified_by=ident.method, reason_code=code, reason=noted,
                    findings=_json([{"code": code, "severity": "error", "message": reason, "cell": None,
                                     "ref": None, "path": None, "rule": None}]), errors=1)
         sub, created = self.ledger.add(rec)
@@ -443,7 +469,7 @@ class Collector:
         else:
             check_status = "errors" if errors else "accepted"
         status = check_status if ident.unit is not None or check_status == "unreadable" else "unidentified"
-        notes = ([read_msg] if read_msg else []) + ident.notes
+        notes = ([read_msg] if read_msg else []) + ident.notes + ([kw["note"]] if kw.get("note") else [])
         rec.update(
             unit_code=ident.unit.code if ident.unit else None, status=status, check_status=check_status,
             identified_by=ident.method, errors=errors, warnings=warnings, findings=_json(findings),

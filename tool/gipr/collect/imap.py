@@ -415,17 +415,9 @@ def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResul
 
 
 def _message_id(raw: bytes) -> str | None:
-    from email.parser import BytesHeaderParser
-    from email.policy import compat32
+    from .mailparse import message_id_of  # the header is parsed in a reader worker
 
-    end = raw.find(b"\r\n\r\n")
-    head = raw[: end if 0 <= end < 262144 else 262144]
-    try:
-        value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID")
-    except Exception:  # noqa: BLE001 - a broken header is collect's business
-        return None
-    m = re.search(r"<([^<>\s]+)>", str(value or ""))
-    return m.group(1) if m else None
+    return message_id_of(raw)
 
 
 def _own_message_ids(led) -> set[str]:

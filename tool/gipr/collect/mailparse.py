@@ -7,6 +7,11 @@ RFC 2047 encoded words inside ``name=`` (what Coremail, QQ Mail and Outlook send
 labels such as GB2312 on text that is really GBK (decoded as GB18030, a superset), and raw
 8-bit GBK or UTF-8 bytes in the header.  A decoded name is only ever *shown*; it is never
 used as a path.
+
+This module is the main process's side of e-mail: the limits, the data types, file-name and
+header-text decoding, and the calls that take a message or an mbox apart in a reader worker
+(``parse_message``, ``mbox_spans``, ``message_id_of``).  The parsing itself (the ``email``
+parser, the mbox scan) is in ``mailread``, which only a worker imports.
 """
 
 from __future__ import annotations
@@ -15,17 +20,13 @@ import contextlib
 import email
 import email.errors
 import email.header
-import email.policy
 import email.utils
-import hashlib
-import mailbox
 import os
 import re
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.message import Message
 from pathlib import Path
 from typing import Iterator
 
@@ -40,6 +41,9 @@ MAX_NESTING = 5  # forwarded messages inside messages
 MAX_HEADER_CHARS = 4000  # a decoded header value is cut here for display
 MAX_NAME_CHARS = 255  # a decoded file name is cut here for display
 PARSE_SECONDS = 30  # wall-clock limit for parsing one message
+MBOX_SCAN_SECONDS = 120  # wall-clock limit for finding the messages of one mbox file (streamed, in a worker)
+MAX_DROPPED_NAMED = 1000  # attachments past MAX_ATTACHMENTS named in the run's output (the rest counted)
+MAX_DROPPED_NOTED = 20  # of those, named in the ledger's note of each of the message's rows
 
 WORKBOOK_EXTS = ATTACHMENT_SUFFIXES
 ARCHIVE_EXTS = {".zip", ".rar", ".7z", ".gz", ".tar", ".tgz", ".bz2", ".xz"}
@@ -271,32 +275,6 @@ def _param(params: list[tuple[str, str]], name: str) -> str | None:
     return None
 
 
-def _raw_header(part: Message, name: str) -> str | None:
-    for k, v in part.raw_items():
-        if k.lower() == name:
-            return v if isinstance(v, str) else str(v)
-    return None
-
-
-def attachment_name(part: Message) -> tuple[str | None, str | None]:
-    """(decoded display name, the raw header text it came from) of a MIME part."""
-    raw_cd = _raw_header(part, "content-disposition") or ""
-    raw_ct = _raw_header(part, "content-type") or ""
-    cd = _split_params(re.sub(r"\r?\n[ \t]*", " ", raw_cd))
-    ct = _split_params(re.sub(r"\r?\n[ \t]*", " ", raw_ct))
-    for params, key in ((cd, "filename"), (ct, "name")):
-        try:
-            name = _param(params, key)
-        except Exception:  # noqa: BLE001 - a hostile header is just an unnamed part
-            name = None
-        if name:
-            shown = clean_file_name(name)
-            if shown:
-                raw = raw_cd if params is cd else raw_ct
-                return shown, clean_text(_decode_raw(raw), 1000)
-    return None, None
-
-
 # --- messages --------------------------------------------------------------------------
 @dataclass
 class MailAttachment:
@@ -322,6 +300,8 @@ class MailMessage:
     message_id: str | None
     attachments: list[MailAttachment] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # names of attachments that are not workbooks
+    dropped: list[str] = field(default_factory=list)  # attachments past MAX_ATTACHMENTS (up to MAX_DROPPED_NAMED)
+    dropped_total: int = 0  # how many attachments were past MAX_ATTACHMENTS (named or not)
     defects: list[str] = field(default_factory=list)
 
     @property
@@ -407,12 +387,16 @@ def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: fl
     (on every platform, in any thread).  Raises MailError (code mail.too_large,
     mail.timeout, mail.outlook_msg, mail.not_a_message, mail.malformed); never anything else."""
     _precheck(raw, max_bytes)
+    return _limited("gipr.collect.mailread:parse_message_here", raw, max_bytes, _depth, seconds=seconds)
+
+
+def _limited(task: str, *args, seconds: float):
+    """A mail reader's task in a reader worker; a limit of the worker as a MailError."""
     from ..isolate import run_limited
     from ..read import MAX_READ_MEMORY_MB, ReadError
 
     try:
-        return run_limited(parse_message_here, raw, max_bytes, _depth, seconds=seconds,
-                           memory_mb=MAX_READ_MEMORY_MB, what="")
+        return run_limited(task, *args, seconds=seconds, memory_mb=MAX_READ_MEMORY_MB, what="")
     except MailError:
         raise
     except ReadError as e:  # a limit of the worker
@@ -423,6 +407,15 @@ def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: fl
         raise MailError(f"邮件结构损坏，无法解析（{e}）。", "mail.malformed") from None
     except Exception as e:  # noqa: BLE001 - an unpicklable error from the worker
         raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
+
+
+def message_id_of(raw: bytes) -> str | None:
+    """The Message-ID of a message's header (read in a reader worker); None if it has none or
+    the header cannot be read."""
+    try:
+        return _limited("gipr.collect.mailread:message_id", raw[:262144], seconds=PARSE_SECONDS)
+    except MailError:
+        return None
 
 
 def _precheck(raw: bytes, max_bytes: int) -> None:
@@ -436,103 +429,6 @@ def _precheck(raw: bytes, max_bytes: int) -> None:
         raise MailError("邮件文件是空的。", "mail.empty")
     if not looks_like_message(raw[:2048]):
         raise MailError("这个文件不像一封邮件（开头没有邮件头）。", "mail.not_a_message")
-
-
-def parse_message_here(raw: bytes, max_bytes: int = MAX_MESSAGE_BYTES, _depth: int = 0) -> MailMessage:
-    """:func:`parse_message` in this process, without a time limit: for a reader worker
-    (and for messages nested in a message being parsed there)."""
-    _precheck(raw, max_bytes)
-    sha = hashlib.sha256(raw).hexdigest()
-    try:
-        return _parse(raw, sha, _depth)
-    except MailError:
-        raise
-    except RecursionError:
-        raise MailError("邮件嵌套层数过多，已放弃。", "mail.malformed") from None
-    except MemoryError:
-        raise
-    except Exception as e:  # noqa: BLE001 - the email package on hostile input
-        raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
-
-
-def _parse(raw: bytes, sha: str, depth: int) -> MailMessage:
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    from_text = decode_header_text(_raw_header(msg, "from"))
-    addr = email.utils.parseaddr(from_text)[1].strip().lower()
-    if "@" not in addr or len(addr) > 320:
-        addr = ""
-    date_raw = decode_header_text(_raw_header(msg, "date"), 200)
-    mid = decode_header_text(_raw_header(msg, "message-id"), 500).strip().strip("<>").strip() or None
-    out = MailMessage(
-        sha256=sha,
-        size=len(raw),
-        from_addr=addr,
-        from_text=from_text,
-        subject=decode_header_text(_raw_header(msg, "subject")),
-        date=_parse_date(date_raw),
-        date_raw=date_raw,
-        message_id=mid,
-    )
-    out.defects.extend(type(d).__name__ for d in msg.defects[:20])
-    _collect_parts(msg, out, depth)
-    return out
-
-
-def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
-    count = 0
-    for part in msg.walk():
-        count += 1
-        if count > MAX_PARTS:
-            out.defects.append("TooManyParts")
-            break
-        if part.is_multipart():
-            continue
-        ctype = (part.get_content_type() or "").lower()
-        disp = (part.get("Content-Disposition") or "")
-        disp = str(disp).split(";")[0].strip().lower() if disp else ""
-        name, raw_name = attachment_name(part)
-        if name is None and disp != "attachment" and ctype.startswith(("text/", "multipart/")):
-            continue  # the body
-        try:
-            data = part.get_payload(decode=True) or b""
-        except Exception:  # noqa: BLE001
-            data = b""
-        kind, code, problem = classify_attachment(name, ctype, data)
-        if kind == "ignore":
-            if name:
-                out.ignored.append(name)
-            continue
-        if kind == "message":
-            if depth + 1 >= MAX_NESTING:
-                out.defects.append("TooDeep")
-                continue
-            try:
-                inner = _parse(data, hashlib.sha256(data).hexdigest(), depth + 1)
-            except Exception:  # noqa: BLE001 - a broken inner message is ignored, noted
-                out.defects.append("BrokenAttachedMessage")
-                continue
-            for att in inner.attachments:
-                if len(out.attachments) >= MAX_ATTACHMENTS:
-                    break
-                att.index = len(out.attachments)
-                out.attachments.append(att)
-            out.ignored.extend(inner.ignored)
-            continue
-        if len(out.attachments) >= MAX_ATTACHMENTS:
-            out.defects.append("TooManyAttachments")
-            break
-        index = len(out.attachments)
-        att = MailAttachment(
-            index=index,
-            file_name=name or _default_name(index, ctype, data),
-            raw_name=raw_name,
-            content_type=ctype,
-            data=data,
-            problem=code,
-            problem_message=problem,
-            defects=[type(d).__name__ for d in part.defects[:10]],
-        )
-        out.attachments.append(att)
 
 
 # --- mailboxes -------------------------------------------------------------------------
@@ -552,28 +448,33 @@ def maildir_files(path: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.name, p.parent.name))
 
 
-def mbox_keys(path: Path) -> list[str]:
-    """Keys of the messages in an mbox file (scanned, not loaded)."""
-    box = mailbox.mbox(str(path), create=False)
-    try:
-        return list(box.iterkeys())
-    finally:
-        box.close()
+def mbox_spans(path: Path) -> list[tuple[int, int, int]]:
+    """(start, body start, stop) of each message of an mbox file, found by a streamed scan in a
+    reader worker (never a whole line in memory: a 1 GB message on one line costs nothing).
+    Raises MailError (mail.timeout, mail.too_large, mail.malformed) or OSError."""
+    return _limited("gipr.collect.mailread:scan_mbox", str(path), seconds=MBOX_SCAN_SECONDS)
 
 
-def iter_mbox(path: Path, max_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[tuple[int, bytes | None, int]]:
-    """(number from 1, raw bytes or None when too large, size) for each message in an mbox."""
-    box = mailbox.mbox(str(path), create=False)
-    try:
-        for n, key in enumerate(box.iterkeys(), start=1):
-            start, stop = box._toc[key]  # noqa: SLF001 - the size before loading it
+def mbox_keys(path: Path) -> list[int]:
+    """The message numbers of an mbox file (from 0)."""
+    return list(range(len(mbox_spans(path))))
+
+
+def iter_mbox(path: Path, max_bytes: int = MAX_MESSAGE_BYTES, *,
+              spans: list[tuple[int, int, int]] | None = None) -> Iterator[tuple[int, bytes | None, int]]:
+    """(number from 1, raw bytes or None when too large, size) for each message in an mbox: the
+    messages are found in a worker (``mbox_spans``, unless given); this process only reads
+    each one's bytes."""
+    spans = mbox_spans(path) if spans is None else spans
+    with open(path, "rb") as f:
+        for n, (start, body, stop) in enumerate(spans, start=1):
             size = stop - start
             if size > max_bytes:
                 yield n, None, size
                 continue
-            yield n, box.get_bytes(key, from_=False), size
-    finally:
-        box.close()
+            f.seek(body)
+            raw = f.read(max(0, stop - body))
+            yield n, raw if os.linesep == "\n" else raw.replace(os.linesep.encode(), b"\n"), size
 
 
 def sniff_file(path: Path) -> str:

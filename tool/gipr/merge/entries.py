@@ -233,13 +233,11 @@ def _jobs(n_files: int, jobs: int | None) -> int:
 
 
 def _prepare_workers(spec: Spec) -> None:
-    """Import the reader and build its per-format tables once, before forking: the workers
-    inherit them instead of each doing it again."""
-    import python_calamine  # noqa: F401
+    """Build the reader's per-format tables once, before forking: the workers inherit them
+    instead of each doing it again (each imports calamine itself: no parser in this process)."""
+    from ..read import prepare
 
-    from .. import read
-
-    read.prepare(spec)
+    prepare(spec)
     plan(spec)
 
 
@@ -255,7 +253,7 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
     import threading
 
     from ..isolate import ReaderPool, available_methods
-    from ..read import reader, spec_token
+    from ..read import spec_token, worker_limits
 
     if not tasks:
         return
@@ -265,9 +263,10 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
         method = "fork" if fork_ok else "spawn"
     if method == "fork" and spec is not None:
         _prepare_workers(spec)  # forked workers inherit the reader's tables
+    seconds, memory_mb = worker_limits()
     with ReaderPool(n, method=method, initializer=_worker_init, initargs=(spec_token(spec), ctx_args)) as pool:
-        for task, got in zip(tasks, pool.map(task_fn or _read_task, tasks, seconds=reader.MAX_READ_SECONDS,
-                                             memory_mb=reader.MAX_READ_MEMORY_MB, what=lambda t: t[1])):
+        for task, got in zip(tasks, pool.map(task_fn or _read_task, tasks, seconds=seconds,
+                                             memory_mb=memory_mb, what=lambda t: t[1])):
             if isinstance(got, BaseException) and task_fn is None:
                 got = unreadable_entry(got, task[1], **task[2])
             yield got

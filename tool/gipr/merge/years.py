@@ -10,9 +10,8 @@ from ..errors import GiprError
 from ..messages import say
 from ..roster import normalize_name
 from ..rules import Number, agree, complete, input_ids, value_ids
-from ..spec import Spec, type_rules
-from ..text import cell_text
-from .entries import (UNIT_SHEET, UNIT_SHEET_ID_LABEL, entries_from_workspace, entry_values, rollup_name,
+from ..spec import Spec
+from .entries import (entries_from_workspace, entry_values, rollup_name,
                       strip_rollup_suffix)
 from .plan import MergeResult, plan_merge
 
@@ -78,10 +77,12 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
                         _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
     if not path.is_file():
         raise GiprError(say("merge.previous_missing", path=path), "merge.previous_missing")
-    from ..read import ReadError, read_report_limited
+    from ..read import ReadError
+    from ..read.units import read_rollup_limited
 
     try:
-        rep = read_report_limited(path)
+        # behind the boundary: the roll-up and its per-unit sheet, read in a worker (plain data back)
+        rep, rows = read_rollup_limited(path)
     except ReadError as e:
         raise GiprError(say("merge.previous_unreadable", path=path, error=e), "merge.previous_unreadable") from None
     spec = rep.spec
@@ -89,7 +90,7 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
     county = complete(spec, inputs)
     name = ""
     if rep.kind == "rollup":
-        units = _prev_units(read_unit_sheet(path, spec))
+        units = _prev_units(rows)
         name = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(rep.unit_name or "")
         name = "" if name == say("rollup.unnamed") else name
     else:
@@ -129,41 +130,12 @@ def _previous_from_reports(path: Path) -> Previous:
     return Previous(str(path), years.pop() if len(years) == 1 else None, spec.id, county, _prev_units(per_unit), name)
 
 
-def read_unit_sheet(path: str | Path, spec: Spec) -> list[tuple[str, str, dict[str, Number | None]]]:
-    """The per-unit rows of a gipr roll-up's 各单位明细 sheet (empty if it has none)."""
-    from python_calamine import CalamineWorkbook
+def read_unit_sheet(path: str | Path, spec: Spec | None = None) -> list[tuple[str, str, dict[str, Number | None]]]:
+    """The per-unit rows of a gipr roll-up's 各单位明细 sheet (empty if it has none), read in a
+    reader worker with the limits of a returned workbook (``read.units``).  Raises ReadError."""
+    from ..read.units import read_rollup_limited
 
-    from ..values import parse_value
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        if UNIT_SHEET not in wb.sheet_names:
-            return []
-        rows = wb.get_sheet_by_name(UNIT_SHEET).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 - no per-unit data is not an error: compare county totals only
-        return []
-    ids: list[str | None] = []
-    out = []
-    for row in rows:
-        if not ids:
-            if len(row) > 4 and str(row[4]).strip() == UNIT_SHEET_ID_LABEL:
-                ids = [str(v).strip() if str(v).strip() in spec.cells else None for v in row[5:]]
-            continue
-        if not row or isinstance(row[0], bool) or not isinstance(row[0], (int, float)):
-            continue
-        code = cell_text(row[1]).strip() if len(row) > 1 else ""
-        name = cell_text(row[2]).strip() if len(row) > 2 else ""
-        vals: dict[str, Number | None] = {}
-        for cid, raw in zip(ids, row[5:]):
-            if cid is None:
-                continue
-            c = spec.cells[cid]
-            v = parse_value(None if raw == "" else raw, c.type, c.unit, type_rules(spec, c.type))
-            vals[cid] = v.number if v.state == "number" else None
-        out.append((code, name, vals))
-    return out
-
-
+    return read_rollup_limited(path, spec=spec)[1]
 
 
 def _large_change(this: Number, last: Number) -> bool:

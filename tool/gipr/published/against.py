@@ -17,6 +17,7 @@ from ..model import Finding, Report
 from ..values import Number, fmt_number
 
 __all__ = ["load_submitted", "compare", "against_findings"]
+PARENT_SIDE = tuple(__all__)  # plain Reports compared (load_submitted reads through gipr.isolate)
 
 
 def load_submitted(against: Path) -> tuple[list[Report], object]:

@@ -15,6 +15,7 @@ from ..model import Finding, Report
 from ..values import Number, fmt_number
 
 __all__ = ["narrative_findings", "stated_facts"]
+PARENT_SIDE = ("narrative_findings",)  # a check of plain data: the Report's text against its values
 
 _N = r"\s*(\d{1,7})\s*"
 _FACTS: list[tuple[str, str, list[str], re.Pattern]] = [

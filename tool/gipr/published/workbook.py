@@ -12,6 +12,7 @@ from ..template import template_filename, write_template
 from ..values import Number
 
 __all__ = ["write_workbook", "input_numbers"]
+PARENT_SIDE = tuple(__all__)  # writes gipr's own workbook from a plain Report
 
 
 def input_numbers(report) -> dict[str, Number | None]:

@@ -385,6 +385,14 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
     is named in messages (default: the path).  ``spec`` is the expected format: a file whose
     identity names another format is read with its own format and gets an
     ``identity.format_mismatch`` finding.  Raises only :class:`ReadError`."""
+    return read_book(source, name=name, spec=spec)[0]
+
+
+def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec | None = None,
+              then: Any = None) -> tuple[Report, Any]:
+    """:func:`read_report`, and ``then(book, report)`` on the same vetted workbook (its result
+    second; None without ``then``), under the same errors: what ``read.units`` reads of a
+    roll-up's per-unit sheet.  Raises only :class:`ReadError`."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         display = name or messages.detail("unnamed")
@@ -405,7 +413,8 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
         except OSError as e:
             raise read_error("file.unreadable", display, detail=e.strerror or str(e)) from None
     try:
-        return _read(data, display, spec)
+        report, book = _read(data, display, spec)
+        return report, (then(book, report) if then is not None else None)
     except ReadError:
         raise
     except RecursionError:
@@ -484,6 +493,17 @@ def read_report_limited(source: Path | str | bytes, *, name: str | None = None, 
     after MAX_READ_SECONDS (file.timeout) or when it needs more than MAX_READ_MEMORY_MB
     (file.too_large, POSIX).  Works the same on Windows and in any thread.  Raises only
     :class:`ReadError`."""
+    return read_limited(_read_in_worker, source, name, spec)
+
+
+def worker_limits() -> tuple[float, int]:
+    """(seconds, MB) a reader worker has for one file: this module's limits, read at call time."""
+    return MAX_READ_SECONDS, MAX_READ_MEMORY_MB
+
+
+def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
+    """``task(source, name, spec_token(spec))`` in a reader worker with the limits of a returned
+    workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only :class:`ReadError`."""
     from ..isolate import run_limited
 
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -493,7 +513,7 @@ def read_report_limited(source: Path | str | bytes, *, name: str | None = None, 
         src = str(source)
         display = name or src
     try:
-        return run_limited(_read_in_worker, src, name, spec_token(spec), seconds=MAX_READ_SECONDS,
+        return run_limited(task, src, name, spec_token(spec), seconds=MAX_READ_SECONDS,
                            memory_mb=MAX_READ_MEMORY_MB, what=display)
     except ReadError:
         raise
@@ -501,7 +521,7 @@ def read_report_limited(source: Path | str | bytes, *, name: str | None = None, 
         raise read_error("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
 
 
-def _read(data: bytes, display: str, spec: Spec | None) -> Report:
+def _read(data: bytes, display: str, spec: Spec | None) -> tuple[Report, "_Book"]:
     cont = open_container(data, display)
     book = _Book(cont, display)
     ident, units, source = _read_identity(book)
@@ -518,4 +538,4 @@ def _read(data: bytes, display: str, spec: Spec | None) -> Report:
     if found == 0:
         raise read_error("file.not_report", display)
     _read_cover(book, own_spec, report)
-    return report
+    return report, book

@@ -71,7 +71,13 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
     from ..spec import load_format
 
     path = Path(path)
-    rep = read_report_limited(path)  # an untrusted file: in a worker, with the reader's limits
+    rows: list = []
+    if unit is not None:  # a roll-up's unit: its per-unit sheet too, in the same worker read
+        from ..read.units import read_rollup_limited
+
+        rep, rows = read_rollup_limited(path)  # an untrusted file: in a worker, with the reader's limits
+    else:
+        rep = read_report_limited(path)  # an untrusted file: in a worker, with the reader's limits
     findings = check_report(rep, CheckContext(year=rep.year))
     errors = [f for f in findings if f.severity == "error"]
     if unit is not None:
@@ -84,7 +90,8 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
     spec = rep.spec
     year = rep.year or 0
     if unit is not None:
-        return _unit_of_rollup(path, rep, unit, errors=len(errors), previous=previous, include_errors=include_errors)
+        return _unit_of_rollup(path, rep, rows, unit, errors=len(errors), previous=previous,
+                               include_errors=include_errors)
     values = recompute(rep)
     name = _rollup_county(rep) if rep.kind == "rollup" else rep.unit_name
     prev = None
@@ -96,13 +103,13 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
                       phone=rep.fields.get("phone", ""), errors=len(errors), previous=prev, kind=rep.kind)
 
 
-def _unit_of_rollup(path: Path, rep, unit: str, *, errors: int, previous, include_errors: bool) -> ReportData:
-    from ..merge import INCLUDED_ERRORS, complete, input_ids, read_unit_sheet
+def _unit_of_rollup(path: Path, rep, rows: list, unit: str, *, errors: int, previous,
+                    include_errors: bool) -> ReportData:
+    from ..merge import INCLUDED_ERRORS, complete, input_ids
     from ..roster import normalize_name
     from ..spec import load_format
 
     spec = rep.spec
-    rows = read_unit_sheet(path, spec) if rep.kind == "rollup" else []
     key = normalize_name(unit)
     hit = next((r for r in rows if r[0] and r[0] == unit.strip()), None) or \
         next((r for r in rows if normalize_name(r[1]) == key), None)

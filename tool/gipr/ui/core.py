@@ -165,9 +165,10 @@ def upload_dir(root: Path) -> Path:
     return d
 
 
-def clean_uploads(root: Path, older_than: float = 24 * 3600) -> int:
+def clean_uploads(root: Path, older_than: float = 0) -> int:
     """Remove upload folders left behind by a workbench that was killed mid-request (the
-    files were archived or were never collected); recent ones may belong to a running one."""
+    files were archived or were never collected), whatever their age: at start-up none is in
+    use (each request removes its own folder in a ``finally``)."""
     import time
 
     base = root / UI_DIR / "uploads"
@@ -175,7 +176,7 @@ def clean_uploads(root: Path, older_than: float = 24 * 3600) -> int:
     if base.is_dir():
         for d in base.iterdir():
             try:
-                if RUN_ID.match(d.name) and time.time() - d.stat().st_mtime > older_than:
+                if RUN_ID.match(d.name) and time.time() - d.stat().st_mtime >= older_than:
                     shutil.rmtree(d, ignore_errors=True)
                     n += 1
             except OSError:
@@ -230,11 +231,15 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
         run = new_run_id()
         d = ui_dir(ws, "merge", run)
     out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
-    if previous is not None:  # kept beside the run: the report document compares with the same last year
-        kept = d / f"{PREVIOUS_STEM}{previous.suffix.lower()}"
-        shutil.copyfile(previous, kept)
-        previous = kept
-    result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+    try:
+        if previous is not None:  # kept beside the run: the report document compares with the same last year
+            kept = d / f"{PREVIOUS_STEM}{previous.suffix.lower()}"
+            shutil.copyfile(previous, kept)
+            previous = kept
+        result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+    except BaseException:  # a failed run (an unreadable last year) leaves no folder, nor the file, behind
+        shutil.rmtree(d, ignore_errors=True)
+        raise
     data = merge_json(result, out=out, html=html)
     atomic_write_bytes(d / "options.json", json.dumps(
         {"include_errors": include_errors, "previous": previous.name if previous is not None else None},

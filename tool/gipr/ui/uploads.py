@@ -2,7 +2,8 @@
 and each file of the wanted field is written straight into a fresh temporary folder inside
 the workspace, under a name gipr chooses (core.server_name); the client's file name is kept
 only as text, the name to record.  Bounded: the body's size, the number of files and fields,
-the size of each text field."""
+the size of each text field.  A body that ends before its closing boundary (a truncated upload)
+is refused whole: its folder is removed and nothing is collected."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from .. import messages
 from . import core
@@ -129,6 +130,11 @@ async def receive(headers, stream: AsyncIterator[bytes], folder: Path, *, field:
                 raise too_large
             parser.write(chunk)
         parser.finalize()
+        if parser.state != MultipartState.END:  # the body stopped before its closing boundary
+            if not rec.uploads:
+                raise UploadRefused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail="incomplete body"))
+            raise UploadRefused(400, "ui.upload_truncated", messages.UI["upload_truncated"].format(
+                name=rec.uploads[-1].name))
     except FormParserError as e:
         rec.close()
         shutil.rmtree(folder, ignore_errors=True)

@@ -134,7 +134,8 @@
     const c = data.counts;
     const sum = $("#collect-summary");
     sum.textContent = `收集完成：新收 ${c.new} 份（无误 ${c.accepted}，有错误 ${c.errors}，未识别单位 ${c.unidentified}，` +
-      `无法读取 ${c.unreadable}）；重复 ${c.duplicate} 份` + (c.skipped ? `；未收集 ${c.skipped} 个` : "") + "。" +
+      `无法读取 ${c.unreadable}）；重复 ${c.duplicate} 份` + (c.skipped ? `；未收集 ${c.skipped} 个` : "") +
+      (c.dropped ? `；超过附件上限未收取 ${c.dropped} 个（见各行说明）` : "") + "。" +
       (data.imap ? ` 收件邮箱：共 ${data.imap.total} 封，本次收取 ${data.imap.fetched} 封。` : "");
     sum.hidden = false;
     const table = $("#collect-results"), tbody = $("#collect-results tbody");
