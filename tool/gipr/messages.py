@@ -536,8 +536,9 @@ LOCK: dict[str, str] = {
 # The local web workbench (gipr ui): refusals, results and the one line it prints.
 UI: dict[str, str] = {
     "bad_host": "拒绝访问：请求的主机名不是本机的 gipr 工作台（只接受 127.0.0.1 或 localhost）。",
-    "bad_token": "拒绝访问：访问令牌不正确。请使用 gipr ui 启动时显示的完整网址。",
-    "no_token": "拒绝访问：缺少访问令牌。请使用 gipr ui 启动时显示的完整网址（含 token=…）打开工作台。",
+    "bad_token": "拒绝访问：访问令牌不正确。请双击桌面上的“gipr 年报工作台”图标重新打开工作台。",
+    "no_token": ("拒绝访问：缺少访问令牌。请双击桌面上的“gipr 年报工作台”图标打开工作台"
+                 "（或使用 gipr ui --print-url 显示的网址）。"),
     "bad_method": "不支持这种请求方式。",
     "cross_site": "拒绝访问：请求来自其他网站。",
     "no_csrf": "拒绝访问：请求缺少页面校验码（CSRF）。请刷新页面后重试。",
@@ -558,4 +559,23 @@ UI: dict[str, str] = {
     "open_host_warning": ("警告：工作台监听在 {host} 上，同一网络中的其他电脑也能连接（仍需访问令牌）。"
                           "只在确有需要时这样做；默认只监听本机 127.0.0.1。"),
     "stopped": "gipr 工作台已停止。",
+}
+
+# The workbench's start page (gipr ui without a workspace) and its way back in.
+START: dict[str, str] = {
+    "no_workspace": "还没有打开年度工作目录：请在“开始”页面新建或打开一个。",
+    "folder_name": "{county}{year}年度政府信息公开年报",
+    "bad_year": "报告年度“{year}”不是一个年份（如 2025）。",
+    "no_county": "请填写本级名称（如 灵丘县），它会出现在汇总表和年度报告的标题中。",
+    "bad_county": "本级名称“{county}”不能含有 \\ / : * ? \" < > | 等字符，且不超过 40 字。",
+    "roster_rows": "单位名册 {name} 有 {n} 行需要修改（见下表），修改后重新选择文件。工作目录未创建。",
+    "no_roster": "请选择单位名册文件（.xlsx 或 .csv，包含列：单位代码、单位名称、类别、联系人、邮箱）。",
+    "bad_parent": "保存位置“{parent}”应是一个完整的文件夹路径（如 D:\\年报）。",
+    "exists": "{path} 已经是一个年度工作目录，未做修改。请在下面“最近使用”中打开它。",
+    "no_path": "请填写要打开的工作目录所在的文件夹。",
+    "print_url": "工作台网址（含访问令牌，请勿发给他人）：",
+    "already_running": "工作台已在运行，已在浏览器中打开：{url}",
+    "port_busy": "端口 {port} 已被其他程序占用，无法启动工作台。请用 --port 换一个端口（如 --port 8621）。",
+    "launcher_written": "已写入桌面启动图标：{path}。以后双击它即可打开工作台，无需终端。",
+    "started_start": "gipr 工作台已启动（尚未打开工作目录：请在浏览器中新建或打开）。按 Ctrl-C 停止。",
 }

@@ -14,9 +14,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from . import core
+from .start import root_of
 
 HERE = Path(__file__).resolve().parent
-NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"))
+NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"), ("/start", "切换年度"))
 STATUS_ORDER = ("accepted", "errors", "unreadable", "missing")
 STATUS_ZH = {"accepted": "已接收", "errors": "有错误", "unreadable": "无法读取", "missing": "未报送"}
 COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "missing": "#b0b7bf"}
@@ -129,19 +130,19 @@ def figures_chart(chart: dict[str, Any] | None) -> Markup:
 
 
 async def home(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, request.app.state.root)
+    data = await run_in_threadpool(core.status, root_of(request))
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
     return render(request, "home.html", title="报送情况", data=data, categories=cats,
                   progress=progress_svg(data["totals"]), chart=category_chart(data))
 
 
 async def chart(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, request.app.state.root)
+    data = await run_in_threadpool(core.status, root_of(request))
     return HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
 
 
 async def unit(request: Request) -> Response:
-    data = await run_in_threadpool(core.unit_page, request.app.state.root, request.path_params["code"])
+    data = await run_in_threadpool(core.unit_page, root_of(request), request.path_params["code"])
     return render(request, "unit.html", title=data["unit"]["name"], d=data)
 
 
@@ -154,7 +155,7 @@ async def templates(request: Request) -> Response:
 
 
 async def merge(request: Request) -> Response:
-    root = request.app.state.root
+    root = root_of(request)
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None

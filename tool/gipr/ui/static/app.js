@@ -15,12 +15,17 @@
     return e;
   }
   function toast(msg, bad) {
+    /* a message stays until it is dismissed (×); only a success note goes by itself */
     const t = $("#toast");
-    t.textContent = msg;
+    const close = el("button", "×", "close");
+    close.type = "button";
+    close.title = "关闭";
+    close.addEventListener("click", () => { t.hidden = true; });
+    t.replaceChildren(el("span", msg), close);
     t.className = bad ? "bad" : "";
     t.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 12000 : 5000);
+    if (!bad) toast.timer = setTimeout(() => { t.hidden = true; }, 8000);
   }
   function localTime(iso) {
     if (!iso) return "";
@@ -38,12 +43,36 @@
     const r = await fetch(url, {method: "POST", body, headers, credentials: "same-origin"});
     let data = null;
     try { data = await r.json(); } catch (e) { /* not JSON */ }
-    if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+    if (!r.ok) {
+      const err = new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+      err.data = data && data.error;
+      throw err;
+    }
     return data;
   }
-  async function busy(button, fn) {
-    if (button) button.disabled = true;
-    try { return await fn(); } catch (e) { toast(e.message, true); } finally { if (button) button.disabled = false; }
+  async function busy(button, fn, onError) {
+    /* an action that takes more than half a second shows 正在处理 on its button */
+    let timer = null, label = null;
+    if (button) {
+      button.disabled = true;
+      timer = setTimeout(() => {
+        label = button.textContent;
+        button.textContent = "正在处理…";
+        button.classList.add("busy");
+        button.setAttribute("aria-busy", "true");
+      }, 500);
+    }
+    try { return await fn(); } catch (e) {
+      if (onError) onError(e); else toast(e.message, true);
+    } finally {
+      clearTimeout(timer);
+      if (button) {
+        if (label !== null) button.textContent = label;
+        button.classList.remove("busy");
+        button.removeAttribute("aria-busy");
+        button.disabled = false;
+      }
+    }
   }
 
   /* ---- 报送情况 ------------------------------------------------------------------------ */
@@ -249,6 +278,41 @@
         $("#mail-summary").textContent = `已发送 ${d.counts.sent} 个单位，失败 ${d.counts.failed} 个，` +
           `无法确认 ${d.counts.uncertain} 个，跳过 ${d.counts.skipped} 个。发送记录已记入台账。`;
         sendBtn.hidden = true;
+      });
+    });
+  }
+
+  /* ---- 开始：新建或打开一个年度 ---------------------------------------------------------- */
+  const createForm = $("#create-form");
+  if (createForm) {
+    createForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const box = $("#roster-problems");
+      box.hidden = true;
+      busy($("#create-submit"), async () => {
+        const d = await post("/api/workspace/create", new FormData(createForm));
+        location.href = d.page;
+      }, (err) => {
+        toast(err.message, true);
+        const rows = (err.data && err.data.rows) || [];
+        if (!rows.length) return;
+        $("#roster-problems-title").textContent = err.message;
+        $("#roster-problems tbody").replaceChildren(...rows.map((r) => { const tr = el("tr"); tr.append(el("td", r)); return tr; }));
+        box.hidden = false;
+      });
+    });
+  }
+  for (const b of $$(".open-ws")) {
+    b.addEventListener("click", () => busy(b, async () => {
+      location.href = (await post("/api/workspace/open", {path: b.dataset.path})).page;
+    }));
+  }
+  const openForm = $("#open-form");
+  if (openForm) {
+    openForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      busy($("#open-submit"), async () => {
+        location.href = (await post("/api/workspace/open", {path: $("#open-path").value})).page;
       });
     });
   }
