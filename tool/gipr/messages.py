@@ -579,3 +579,31 @@ START: dict[str, str] = {
     "launcher_written": "已写入桌面启动图标：{path}。以后双击它即可打开工作台，无需终端。",
     "started_start": "gipr 工作台已启动（尚未打开工作目录：请在浏览器中新建或打开）。按 Ctrl-C 停止。",
 }
+
+# The workbench's 邮箱设置 page (SMTP and IMAP settings; passwords in the OS credential store).
+MAILFORM: dict[str, str] = {
+    "where": "邮箱设置",
+    "smtp_host": "发件服务器", "smtp_port": "发件服务器端口", "smtp_security": "发件加密方式", "smtp_user": "发件登录名",
+    "from_addr": "发件人邮箱", "from_name": "发件人名称", "deadline": "报送截止日期", "contact": "联系方式",
+    "smtp_cafile": "发件服务器证书文件", "smtp_password": "发件邮箱密码或授权码",
+    "imap_host": "收件服务器", "imap_port": "收件服务器端口", "imap_security": "收件加密方式", "imap_user": "收件登录名",
+    "imap_folder": "收件文件夹", "imap_cafile": "收件服务器证书文件", "imap_password": "收件邮箱密码或授权码",
+    "need": "请填写“{what}”。",
+    "bad_address": "“{what}”中的“{value}”不是有效的邮箱地址。",
+    "bad_choice": "“{what}”只能选 加密（SSL）、STARTTLS 或 不加密，现在是“{value}”。",
+    "bad_port": "“{what}”应是 1 到 65535 之间的数字，现在是“{value}”。",
+    "no_file": "“{what}”中的文件不存在：{value}",
+    "need_password": "请填写“{what}”后再测试（这台电脑上还没有保存它）。",
+    "no_folder": "收件邮箱中没有文件夹“{folder}”。",
+    "smtp_ok": "发件服务器 {host}:{port}：连接成功，已登录。",
+    "imap_ok": "收件服务器 {host}:{port}：连接成功，已登录，收件文件夹可以打开。",
+    "saved": "邮箱设置已保存。",
+    "saved_pw": "密码已保存在这台电脑的系统密码保管库中（不写入任何文件）。",
+    "no_store_note": "这台电脑没有可用的系统密码保管库，密码没有保存：每次发送或收取时请在页面上输入。",
+    "no_store": "这台电脑没有可用的系统密码保管库，无法保存密码：每次发送或收取时请在页面上输入。",
+    "store_failed": "系统密码保管库没有保存密码（{error}）。每次发送或收取时请在页面上输入。",
+    "not_set_mail": "还没有设置发件邮箱：请先打开“邮箱设置”页面填写发件服务器和发件人邮箱。",
+    "not_set_imap": "还没有设置收件邮箱：请先打开“邮箱设置”页面填写收件服务器。",
+    "need_smtp_password": "需要发件邮箱的密码：请在“发件邮箱密码或授权码”框中输入，或在“邮箱设置”页面保存。",
+    "need_imap_password": "需要收件邮箱的密码：请在密码框中输入，或在“邮箱设置”页面保存。",
+}

@@ -291,7 +291,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
     (0: until it is closed; a remembered token may be kept longer)."""
     from starlette.exceptions import HTTPException
 
-    from . import pages, start
+    from . import mailform, pages, start
 
     if root is not None:
         root = Path(root).resolve()
@@ -316,6 +316,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         Route("/view/merge/{run:str}", view_merge_html),
         *pages.routes(),
         *start.routes(),
+        *mailform.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={

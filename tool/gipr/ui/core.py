@@ -199,10 +199,19 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
     from ..collect import Collector
     from ..collect.imap import imap_fetcher
 
+    if imap:
+        from .mailform import require_imap
+
+        require_imap(root)
     with open_ws(root) as ws:
         fetched: list[Any] = []
-        fetch = imap_fetcher(ws, None, None, fetched.append, password=imap_password,
-                             interactive=False) if imap else None  # the settings are checked before the lock
+        try:
+            fetch = imap_fetcher(ws, None, None, fetched.append, password=imap_password,
+                                 interactive=False) if imap else None  # the settings are checked before the lock
+        except GiprError as e:
+            if e.code != "mail.no_password":
+                raise
+            raise GiprError(messages.MAILFORM["need_imap_password"], e.code) from None
         with ws.lock(purpose=PURPOSE):
             c = Collector(ws)
             for up in uploads:
@@ -395,8 +404,11 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
 
     from ..mail import mail_settings, mail_units
 
+    from .mailform import require_mail
+
     if kind not in ("send", "remind"):
         raise GiprError(messages.UI["bad_form"].format(detail=kind), "ui.bad_form")
+    require_mail(root)
     with open_ws(root) as ws:
         if dry_run:
             out = ui_dir(ws, "outbox", f"{kind}-{new_run_id()}")
@@ -411,5 +423,8 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
         if not password and settings.user:
             from ..mail import smtp_password
 
-            password = smtp_password(settings, interactive=False)
+            try:
+                password = smtp_password(settings, interactive=False)
+            except GiprError as e:
+                raise GiprError(messages.MAILFORM["need_smtp_password"], e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()

@@ -17,7 +17,8 @@ from . import core
 from .start import root_of
 
 HERE = Path(__file__).resolve().parent
-NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"), ("/start", "切换年度"))
+NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"),
+       ("/mail-settings", "邮箱设置"), ("/start", "切换年度"))
 STATUS_ORDER = ("accepted", "errors", "unreadable", "missing")
 STATUS_ZH = {"accepted": "已接收", "errors": "有错误", "unreadable": "无法读取", "missing": "未报送"}
 COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "missing": "#b0b7bf"}

@@ -317,6 +317,32 @@
     });
   }
 
+  /* ---- 邮箱设置 ------------------------------------------------------------------------ */
+  const mailForm = $("#mail-form");
+  if (mailForm) {
+    const values = () => Object.fromEntries(new FormData(mailForm).entries());
+    $("#mail-test").addEventListener("click", () => busy($("#mail-test"), async () => {
+      const d = await post("/api/mailsettings/test", values());
+      const ul = $("#mail-test-results");
+      ul.replaceChildren(...d.results.map((r) => el("li", (r.ok ? "✓ " : "✗ ") + r.message, r.ok ? "ok" : "bad")));
+      ul.hidden = false;
+    }));
+    mailForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      busy($("#mail-save"), async () => {
+        const d = await post("/api/mailsettings/save", values());
+        for (const id of ["smtp_password", "imap_password"]) {
+          if ($("#" + id).value && d.stored.includes(id.split("_")[0])) $("#" + id).placeholder = "已保存（留空不修改）";
+          $("#" + id).value = "";
+        }
+        toast(d.message, false);
+        const ul = $("#mail-test-results");
+        ul.replaceChildren(el("li", d.message, "ok"));
+        ul.hidden = false;
+      });
+    });
+  }
+
   /* ---- 汇总 --------------------------------------------------------------------------- */
   const mergeForm = $("#merge-form");
   if (mergeForm) {
