@@ -204,7 +204,7 @@ def test_json_output(units, tmp_path, capsys):
     assert cli("report", units[1]["2021"], "--out", out, "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["documents"] == [{"who": "县测试局", "docx": str(out), "pdf": None, "draft": False, "errors": 0,
-                                  "kind": "unit"}]
+                                  "review": [], "kind": "unit"}]
 
 
 def test_the_fee_sentence_where_the_data_allows_it():

@@ -331,7 +331,7 @@ TEXTS: dict[str, str] = {
     "merge.summary.unreadable": "无法读取、未汇总的文件 {n} 个：",
     "merge.summary.unreadable_one": "  - {file}：{note}",
     "merge.summary.missing": "未报送的单位 {n} 个：{units}",
-    "merge.summary.years": ("与上年对比（{source}）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处，"
+    "merge.summary.years": ("与上年对比（{source}）：跨年度结转不一致 {n_err} 处，变化较大 {n_info} 处，"
                             "详见“上年对比”工作表"),
     "merge.summary.years_one": "  - {name}：{message}",
     "merge.summary.years_more": "  …… 另有 {n} 处",
@@ -365,7 +365,7 @@ TEXTS: dict[str, str] = {
     "status.ledger": "台账状态：{status}",
     "findings.title": "校验结果：已汇总单位的校验问题 {n} 条（其中错误 {n_err} 条）",
     "findings.none": "已汇总的单位没有校验问题。",
-    "years.title": ("与上年对比（上年数据：{source}{year}）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处"
+    "years.title": ("与上年对比（上年数据：{source}{year}）：跨年度结转不一致 {n_err} 处，变化较大 {n_info} 处"
                     "（可按“结果”列筛选；两年都为 0 的栏目不列出）"),
     "years.title_year": "，{year}年度",
     "years.carry_label": "表{table} / 本年“{row}”对上年“{previous}” / {columns}",
@@ -475,6 +475,7 @@ REPORT: dict[str, str] = {
                     "【请填写：依据《政府信息公开信息处理费管理办法》收取信息处理费的情况。】"),
     "fee_mark": "【请填写：依据《政府信息公开信息处理费管理办法》收取信息处理费的情况；未收取的，写明未收取。】",
     "draft_reason": "本报告的数据未通过校验（错误 {errors} 条），仅供核对，不得公开。",
+    "draft_review": "本报告的数据与上年不衔接（{n} 处：{items}），需核对，核对前不得公开。",
     "table_note": "注：{note}",
     "rollup_name": "{county}",
     # refusals and errors
@@ -504,6 +505,7 @@ REPORT: dict[str, str] = {
     "written": "年度报告：{path}",
     "written_pdf": "PDF：{path}",
     "draft_written": "注意：{who} 的数据有 {errors} 个错误，年度报告已标注“草稿（数据有误）”：{path}",
+    "review_written": "注意：{who} 的数据与上年不衔接（{n} 处，如：{first}），年度报告已标注为草稿，需核对：{path}",
     "skipped_exists": "文件已存在：{path}。如需替换，请加 --force。",
     "workspace_done": "已生成 {n} 份年度报告（本级汇总 1 份，单位 {units} 份），在 {folder}",
     "county_file": "{county}{year}年政府信息公开工作年度报告.docx",
@@ -559,6 +561,10 @@ UI: dict[str, str] = {
     "open_host_warning": ("警告：工作台监听在 {host} 上，同一网络中的其他电脑也能连接（仍需访问令牌）。"
                           "只在确有需要时这样做；默认只监听本机 127.0.0.1。"),
     "stopped": "gipr 工作台已停止。",
+    "run_units": "汇总 {n} 个单位",
+    "run_with_errors": "含有错误的单位",
+    "run_no_errors": "不含有错误的单位",
+    "run_previous": "与上年对比（{name}）",
 }
 
 # The workbench's start page (gipr ui without a workspace) and its way back in.

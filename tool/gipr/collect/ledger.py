@@ -287,6 +287,10 @@ class Ledger:
             self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
                               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM submissions").fetchone()[0])
 

@@ -323,8 +323,10 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     spec = result.spec
     prev = result.previous
     ws = book.wb.add_worksheet(YEAR_SHEET)
-    n_err = sum(1 for x in result.changes if x.severity == "error")
-    n_info = sum(1 for x in result.changes if x.severity == "info" and x.cell)
+    from .years import change_counts
+
+    counts = change_counts(result.changes)
+    n_err, n_info = counts["carry"], counts["large"]
     src = Path(prev.source).name if prev else ""
     ws.write_string(0, 0, say("years.title", source=src, n_err=n_err, n_info=n_info,
                               year=say("years.title_year", year=prev.year) if prev and prev.year else ""), f["title"])

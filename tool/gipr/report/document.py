@@ -53,6 +53,11 @@ class ReportData:
     previous: tuple[Spec, Mapping[str, Number | None]] | None = None
     kind: str = "unit"  # "unit" | "rollup"
     extra: dict[str, str] = field(default_factory=dict)
+    review: list[str] = field(default_factory=list)  # carry-over breaks against last year (需核对): a draft too
+
+    @property
+    def draft(self) -> bool:
+        return self.errors > 0 or bool(self.review)
 
 
 def default_template() -> Path:
@@ -334,8 +339,10 @@ def report_context(data: ReportData) -> dict:
                                                               phone=clean_text(data.phone) or "【请填写】")
                             if (data.filler or data.phone) else messages.REPORT["contact_mark"]),
         "信息处理费": _marked(fee_sentence(spec, data.values)),
-        "草稿": data.errors > 0,
-        "草稿说明": messages.REPORT["draft_reason"].format(errors=data.errors) if data.errors else "",
+        "草稿": data.draft,
+        "草稿说明": "".join(
+            ([messages.REPORT["draft_reason"].format(errors=data.errors)] if data.errors else [])
+            + ([messages.REPORT["draft_review"].format(n=len(data.review), items="；".join(data.review[:5]))] if data.review else [])),
     })
     for t in spec.tables:
         key = TABLE_KEYS.get(t.id, t.id)

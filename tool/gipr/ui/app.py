@@ -141,16 +141,16 @@ async def api_merge(request: Request) -> Response:
     root = _root(request)
     ctype = request.headers.get("content-type", "")
     folder = None
-    previous = None
+    previous = previous_name = None
     if ctype.startswith("multipart/form-data"):
         folder, uploads, fields = await receive_uploads(request, root, field="previous")
         if uploads:
-            previous = uploads[0].path
+            previous, previous_name = uploads[0].path, uploads[0].name
     else:
         fields = await _form(request)
     try:
         data = await run_in_threadpool(core.run_merge, root, include_errors=fields.get("include_errors") in (
-            "1", "true", "on"), previous=previous)
+            "1", "true", "on"), previous=previous, previous_name=previous_name)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -102,6 +102,7 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
             "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
                      "contact": getattr(u, "contact", ""), "emails": list(getattr(u, "emails", []) or [])},
             "line": line,
+            "year_review": data.get("year_review") or {},
             "status_zh": STATUS_ZH,
             "current": cur.to_json() if cur else None,
             "findings": [f for f in (cur.findings if cur else []) if f.get("severity") in ("error", "warning", "info")],
@@ -229,7 +230,8 @@ MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
 PREVIOUS_STEM = "上年"
 
 
-def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None) -> dict[str, Any]:
+def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None,
+              previous_name: str | None = None) -> dict[str, Any]:
     """``gipr merge -w ROOT --out … --html … [--include-errors] [--previous …] --json`` into a
     new folder of its own (nothing earlier is replaced); the JSON is kept beside the files."""
     from ..fsio import atomic_write_bytes
@@ -243,10 +245,13 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
         kept = d / f"{PREVIOUS_STEM}{previous.suffix.lower()}"
         shutil.copyfile(previous, kept)
         previous = kept
-    result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+    label = _client_name(previous_name) if previous is not None and previous_name else None
+    result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html,
+                   previous_label=label or (f"{PREVIOUS_STEM}{previous.suffix.lower()}" if previous else None))
     data = merge_json(result, out=out, html=html)
     atomic_write_bytes(d / "options.json", json.dumps(
-        {"include_errors": include_errors, "previous": previous.name if previous is not None else None},
+        {"include_errors": include_errors, "previous": previous.name if previous is not None else None,
+         "previous_name": label, "at": _dt.datetime.now().astimezone().replace(microsecond=0).isoformat()},
         ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "chart.json", json.dumps(main_figures(result), ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "result.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -270,12 +275,50 @@ def main_figures(result) -> dict[str, Any]:
             "last": [to_json_number(figure_value(spec, n, prev)) for n in names] if prev is not None else None}
 
 
+def _client_name(name: str) -> str:
+    """The last part of a name a browser sent (some send a whole path), as text."""
+    return name.replace("\\", "/").split("/")[-1].strip()[:200]
+
+
 def merge_runs(root: Path) -> list[str]:
     base = root / UI_DIR / "merge"
     if not base.is_dir():
         return []
     return sorted((p.name for p in base.iterdir() if RUN_ID.match(p.name) and (p / "result.json").is_file()),
                   reverse=True)
+
+
+def zh_time(when: str | _dt.datetime | None) -> str:
+    """A time as a clerk writes it, in local time: 2026年1月5日 14:32."""
+    if not when:
+        return ""
+    if isinstance(when, str):
+        try:
+            when = _dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            return when
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return f"{when.year}年{when.month}月{when.day}日 {when.hour:02d}:{when.minute:02d}"
+
+
+def merge_run_list(root: Path) -> list[dict[str, str]]:
+    """The earlier merges as she would name them: when, and with which choices."""
+    out = []
+    for run in merge_runs(root):
+        when = zh_time(_dt.datetime.strptime(run[:15], "%Y%m%d-%H%M%S"))
+        opts_p = root / UI_DIR / "merge" / run / "options.json"
+        try:
+            opts = json.loads(opts_p.read_text(encoding="utf-8")) if opts_p.is_file() else {}
+        except (OSError, ValueError):
+            opts = {}
+        res = merge_result(root, run) or {}
+        parts = [messages.UI["run_units"].format(n=len(res.get("included") or []))]
+        parts.append(messages.UI["run_with_errors"] if opts.get("include_errors") else messages.UI["run_no_errors"])
+        if opts.get("previous"):
+            parts.append(messages.UI["run_previous"].format(name=opts.get("previous_name") or opts["previous"]))
+        out.append({"run": run, "when": when, "what": "，".join(parts)})
+    return out
 
 
 def merge_result(root: Path, run: str) -> dict[str, Any] | None:

@@ -161,7 +161,8 @@ async def merge(request: Request) -> Response:
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
     options = await run_in_threadpool(core.merge_options, root, run) if result else None
-    return render(request, "merge.html", title="汇总", runs=runs, run=run if result else None, result=result,
+    listed = await run_in_threadpool(core.merge_run_list, root) if len(runs) > 1 else []
+    return render(request, "merge.html", title="汇总", runs=listed, run=run if result else None, result=result,
                   options=options,
                   figures=figures_chart(result.get("chart") if result else None))
 

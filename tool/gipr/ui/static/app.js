@@ -98,6 +98,11 @@
       tr.append(name, el("td", u.category || ""));
       const st = el("td");
       st.append(el("span", STATUS_ZH[u.status] + (u.pinned ? "（人工指定）" : ""), "badge s-" + u.status));
+      if (u.review && u.review.length) {
+        const r = el("span", "需核对", "badge s-review");
+        r.title = u.review.join("\n");
+        st.append(" ", r);
+      }
       tr.append(st, el("td", localTime(u.received_at)), el("td", u.file_name || ""),
                 el("td", u.errors === null ? "" : u.errors), el("td", u.warnings === null ? "" : u.warnings));
       tbody.append(tr);
