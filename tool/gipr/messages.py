@@ -354,7 +354,7 @@ TEXTS: dict[str, str] = {
     "units.total": "合计",
     "units.total_long": "合计（等于汇总表）",
     "units.note": ("说明：每行是一个已汇总的单位，数字为单位报表的填报数；“合计”类单元格由 gipr 按填报数重新计算。"
-                   "红色行是有错误但按 --include-errors 汇总的单位，红色单元格是未填或无法识别为数字的内容。"),
+                   "红色行是有错误但仍选择汇总的单位，红色单元格是未填或无法识别为数字的内容。"),
     "status.title": "报送情况：{roster}已汇总 {included} 个，未报送 {missing} 个",
     "status.title_roster": "名册单位 {n} 个，",
     "status.unknown_unit": "（无法确定单位）",
@@ -379,7 +379,7 @@ TEXTS: dict[str, str] = {
     "info.no_roster": "（未提供名册）",
     "info.included": "已汇总",
     "info.count": "{n} 个",
-    "info.with_errors": "（其中含错误 {n} 个，已按 --include-errors 汇总并标注）",
+    "info.with_errors": "（其中含错误 {n} 个，已选择仍汇总并标注）",
     "info.excluded": "有错误未汇总",
     "info.unreadable": "无法读取",
     "info.missing": "未报送",
@@ -426,6 +426,34 @@ SEND_STATUS_ZH = {"pending": "发送中", "sent": "已发送", "failed": "发送
 
 # What a severity is called.
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def when(iso: Any) -> str:
+    """A time as a clerk writes it, in local time: 2026年1月5日 14:32 (an ISO text or a datetime;
+    a text that is no time is returned as it is)."""
+    import datetime as _dt
+
+    if not iso:
+        return ""
+    t = iso
+    if isinstance(t, str):
+        try:
+            t = _dt.datetime.fromisoformat(t.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return iso
+    if t.tzinfo is not None:
+        t = t.astimezone()
+    return f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}"
+
+
+def cell_place(ref: str | None) -> str:
+    """Where a cell is, in her words: “三 依申请公开”表 D6 格 (from ``三 依申请公开!D6``)."""
+    if not ref:
+        return ""
+    sheet, sep, cell = ref.rpartition("!")
+    if not sep:
+        return ref
+    return f"“{sheet.strip(chr(39))}”表 {cell.replace('$', '')} 格"
 
 
 def say(key: str, **kw: Any) -> str:
@@ -551,6 +579,7 @@ UI: dict[str, str] = {
     "upload_too_large": "上传的内容太大（超过 {limit} MB）。请分批上传。",
     "upload_bad": "上传的内容无法解析（{detail}）。请重新选择文件上传。",
     "upload_source": "网页上传：{name}",
+    "upload_source_short": "网页上传",
     "bad_form": "请求参数不正确：{detail}",
     "unknown_unit": "单位名册中没有代码为“{code}”的单位。",
     "unknown_submission": "台账中没有报送 #{id}。",

@@ -74,7 +74,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             entries = entries_from_workspace(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
         finally:
             ws.close()
-        sources = [say("merge.source_workspace", path=Path(workspace))]
+        sources = [say("merge.source_workspace", path=Path(workspace).resolve().name)]
     else:
         if not paths:
             raise GiprError(say("merge.no_input"), "merge.no_input")

@@ -8,7 +8,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Iterator
 from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
-from ..messages import HEADINGS, SEVERITY_ZH, say
+from ..messages import HEADINGS, SEVERITY_ZH, SUBMISSION_STATUS_ZH, cell_place, say, when
 from ..spec import Spec
 from .entries import EXCLUDED_ERRORS, Entry, FINDINGS_SHEET, INCLUDED, INCLUDED_ERRORS, INFO_SHEET, MISSING, STATUS_SHEET, UNIT_SHEET, UNIT_SHEET_ID_LABEL, UNREADABLE, YEAR_SHEET, rollup_name
 from .plan import MergeResult
@@ -112,6 +112,9 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
         ws.write_string(2, first + j, cid, f["meta"])
         ws.write_string(3, first + j, f"{quote_sheetname(cell.sheet)}!{cell.ref}", f["meta"])
     ws.set_row(1, 150)
+    # the cell ids and their places are for reading the sheet back, not for a reader: hidden
+    ws.set_row(2, None, None, {"hidden": True})
+    ws.set_row(3, None, None, {"hidden": True})
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 10)
     ws.set_column(2, 2, 28)
@@ -265,13 +268,14 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
             else:
                 row.num(6, e.errors, ts)
                 row.num(7, e.warnings, ts)
-            row.text(8, e.received_at, ts)
+            row.text(8, when(e.received_at), ts)
             row.text(9, e.file, ts)
             note = e.note
             if e.status in (EXCLUDED_ERRORS, INCLUDED_ERRORS):
                 note = say("status.errors", n=e.errors, first=e.first_error)
             if e.ledger_status:
-                note = (note + "；" if note else "") + say("status.ledger", status=e.ledger_status)
+                note = (note + "；" if note else "") + say("status.ledger", status=SUBMISSION_STATUS_ZH.get(
+                    e.ledger_status, e.ledger_status))
             row.text(10, note, s["wrap"])
             yield row.xml()
 
@@ -289,7 +293,7 @@ def write_findings_sheet(book: _Book, result: MergeResult) -> None:
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 28, 6, 22, 50, 70, 22]):
-        ws.set_column(c, c, w)
+        ws.set_column(c, c, w, None, {"hidden": True} if c == 6 else None)  # 代码: for tools, hidden
     ws.freeze_panes(2, 0)
     _page(ws)
     ws.autofilter(1, 0, max(2, n + 1), len(heads) - 1)
@@ -303,7 +307,7 @@ def write_findings_sheet(book: _Book, result: MergeResult) -> None:
                 row.text(0, e.code, s["text"])
                 row.text(1, e.name, s["text"])
                 row.text(2, SEVERITY_ZH.get(x.severity, x.severity), sev_s.get(x.severity, s["text"]))
-                row.text(3, x.ref or "", s["text"])
+                row.text(3, cell_place(x.ref), s["text"])
                 row.text(4, x.path or "", s["wrap"])
                 row.text(5, x.message or "", s["wrap"])
                 row.text(6, x.code or "", s["text"])
@@ -334,7 +338,7 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 26, 20, 60, 10, 10, 10, 8, 70]):
-        ws.set_column(c, c, w)
+        ws.set_column(c, c, w, None, {"hidden": True} if c == 2 else None)  # 单元格编号: for tools, hidden
     ws.freeze_panes(2, 2)
     _page(ws)
     ws.autofilter(1, 0, max(2, len(result.changes) + 1), len(heads) - 1)
@@ -396,7 +400,7 @@ def info_rows(result: MergeResult) -> list[tuple[str, str]]:
         (say("info.rollups"), say("info.count", n=sum(1 for e in inc if e.kind == "rollup"))),
         (say("info.sources"), "；".join(result.sources)),
         (say("info.previous"), result.previous.source if result.previous else say("info.not_given")),
-        (say("info.generated"), result.generated),
+        (say("info.generated"), when(result.generated)),
         (say("info.tool"), f"gipr {__version__}"),
     ]
     return rows

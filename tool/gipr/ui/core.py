@@ -41,9 +41,13 @@ PURPOSE = "gipr ui 网页工作台"
 
 
 def who() -> str:
-    from ..collect.workspace import who_am_i
+    import getpass
 
-    return f"{who_am_i()}（网页工作台）"
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name known
+        user = ""
+    return f"{user}（网页工作台）" if user and user != "root" else "网页工作台"
 
 
 def new_run_id() -> str:
@@ -98,6 +102,8 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
         codes = {x.code for x in ws.roster}
         unattached = [s for s in led.submissions() if s.unit_code is None or s.unit_code not in codes]
         hist = led.override_history(code)
+        described = {s.id: f"{messages.when(s.received_at)} 收到的 {s.file_name}" for s in led.submissions()
+                     if s.id in {o.submission_id for o in hist}}
         return {
             "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
                      "contact": getattr(u, "contact", ""), "emails": list(getattr(u, "emails", []) or [])},
@@ -105,15 +111,28 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
             "year_review": data.get("year_review") or {},
             "status_zh": STATUS_ZH,
             "current": cur.to_json() if cur else None,
-            "findings": [f for f in (cur.findings if cur else []) if f.get("severity") in ("error", "warning", "info")],
-            "submissions": [dict(s.to_json(), received_local=local_time(s.received_at),
+            "current_local": messages.when(cur.received_at) if cur else "",
+            "findings": [dict(f, place=messages.cell_place(f.get("ref"))) for f in (cur.findings if cur else [])
+                         if f.get("severity") in ("error", "warning", "info")],
+            "submissions": [dict(s.to_json(), received_local=messages.when(s.received_at), source_zh=source_zh(s),
                                  identified_zh=IDENTIFIED_ZH.get(s.identified_by, s.identified_by),
                                  status_zh=STATUS_ZH.get(s.status, s.status)) for s in subs],
-            "pinnable": [dict(s.to_json(), received_local=local_time(s.received_at)) for s in unattached
+            "pinnable": [dict(s.to_json(), received_local=messages.when(s.received_at)) for s in unattached
                          if s.status != "duplicate"],
-            "overrides": [{"submission": o.submission_id, "by": o.set_by, "at": local_time(o.set_at),
-                           "note": o.note} for o in hist],
+            "overrides": [{"submission": o.submission_id, "by": o.set_by, "at": messages.when(o.set_at),
+                           "note": o.note, "what": described.get(o.submission_id, "")} for o in hist],
         }
+
+
+def source_zh(sub) -> str:
+    """Where a submission came from, in her words: the file's folder name or the mail's sender."""
+    if sub.source_kind == "email":
+        return f"邮件：{sub.mail_from or ''}{('，' + sub.mail_subject) if sub.mail_subject else ''}"
+    src = sub.source or ""
+    if src.startswith(messages.UI["upload_source"].split("{")[0]):
+        return messages.UI["upload_source_short"]
+    parts = src.replace("\\", "/").rstrip("/").split("/")
+    return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
 
 
 def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:

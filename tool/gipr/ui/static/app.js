@@ -32,7 +32,7 @@
     const d = new Date(iso);
     if (isNaN(d)) return iso;
     const p = (n) => String(n).padStart(2, "0");
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+    return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`;
   }
   async function post(url, body) {
     const headers = {"X-CSRF-Token": CSRF};
@@ -124,7 +124,7 @@
       box.append(el("h3", `未归入任何单位的报送 ${statusData.unattached.length} 份（可在单位页面人工指定）`));
       const ul = el("ul");
       for (const s of statusData.unattached) {
-        ul.append(el("li", `#${s.submission} ${s.file_name}：${STATUS_ZH[s.status] || s.status}` +
+        ul.append(el("li", `${localTime(s.received_at)} 收到的 ${s.file_name}：${STATUS_ZH[s.status] || s.status}` +
                             (s.reason ? `，${s.reason}` : "")));
       }
       box.append(ul);
