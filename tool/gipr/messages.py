@@ -580,6 +580,7 @@ UI: dict[str, str] = {
     "upload_bad": "上传的内容无法解析（{detail}）。请重新选择文件上传。",
     "upload_source": "网页上传：{name}",
     "upload_source_short": "网页上传",
+    "why_more": "（另有 {n} 处错误，见单位页面）",
     "bad_form": "请求参数不正确：{detail}",
     "unknown_unit": "单位名册中没有代码为“{code}”的单位。",
     "unknown_submission": "台账中没有报送 #{id}。",

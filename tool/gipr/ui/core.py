@@ -239,9 +239,27 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
             if fetch is not None:
                 fetch(c)
         out = c.result.to_json()
+        names = {u.code: u.name for u in ws.roster}
+        for o_json, o in zip(out["outcomes"], c.result.outcomes + c.result.skipped):
+            o_json["why"] = _why(o)
+            o_json["unit_name"] = names.get(o_json.get("unit") or "", "")
         if fetched:
             out["imap"] = fetched[0].to_json()
         return out
+
+
+def _why(outcome) -> str:
+    """Why a collected file is not simply 已接收, in a sentence: its first error (and how many
+    more), or the reason collect gave (unreadable, no unit)."""
+    sub = outcome.submission
+    if sub is not None and sub.status == "errors":
+        errs = [f for f in (sub.findings or []) if f.get("severity") == "error"]
+        if errs:
+            first = errs[0]
+            place = messages.cell_place(first.get("ref"))
+            text = (place + "：" if place else "") + str(first.get("message") or "")
+            return text + (messages.UI["why_more"].format(n=len(errs) - 1) if len(errs) > 1 else "")
+    return outcome.reason or ""
 
 
 # --- merge -----------------------------------------------------------------------------------
@@ -474,7 +492,13 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
     with open_ws(root) as ws:
         if dry_run:
             out = ui_dir(ws, "outbox", f"{kind}-{new_run_id()}")
-            return mail_units(ws, kind, dry_run=True, out=out, settings=mail_settings(ws, need_server=False)).to_json()
+            data = mail_units(ws, kind, dry_run=True, out=out, settings=mail_settings(ws, need_server=False)).to_json()
+            for o in data.get("outcomes", []):
+                path = o.pop("path", None)
+                o["letter"] = letter(Path(path)) if path and Path(path).is_file() else None
+            data.pop("outbox", None)
+            shutil.rmtree(out, ignore_errors=True)  # the letters are on the page; nothing else reads them
+            return data
         with tempfile.TemporaryDirectory(prefix="gipr-plan-") as tmp:
             plan = mail_units(ws, kind, dry_run=True, out=tmp, settings=mail_settings(ws, need_server=False))
         planned = plan.count("written")
@@ -490,3 +514,17 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
             except GiprError as e:
                 raise GiprError(messages.MAILFORM["need_smtp_password"], e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
+
+
+def letter(eml: Path) -> dict[str, Any]:
+    """What a unit will receive, read back from the message written by the preview: subject,
+    sender, recipients, the text, the attachments' names."""
+    from email import policy
+    from email.parser import BytesParser
+
+    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    body = msg.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    return {"subject": str(msg.get("subject") or ""), "from": str(msg.get("from") or ""),
+            "to": str(msg.get("to") or ""), "text": text.strip(),
+            "attachments": [p.get_filename() or "" for p in msg.iter_attachments()]}

@@ -130,10 +130,24 @@ def figures_chart(chart: dict[str, Any] | None) -> Markup:
     return Markup("".join(out))
 
 
+def next_steps(data: dict[str, Any]) -> dict[str, Any]:
+    """The home page's 下一步: who is missing, who is wrong, what is unassigned, what to check
+    against last year, each listed with the unit (a link) and the button that acts."""
+    from ..messages import when
+
+    by = {u["code"]: u for u in data["units"]}
+    pick = lambda codes: [by[c] for c in codes if c in by]  # noqa: E731
+    steps = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
+             "unreadable": pick(data["unreadable"]), "review": pick(data.get("review") or []),
+             "unattached": [dict(s, received_local=when(s.get("received_at"))) for s in data["unattached"]]}
+    steps["any"] = any(steps.values())
+    return steps
+
+
 async def home(request: Request) -> Response:
     data = await run_in_threadpool(core.status, root_of(request))
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
-    return render(request, "home.html", title="报送情况", data=data, categories=cats,
+    return render(request, "home.html", title="报送情况", data=data, categories=cats, steps=next_steps(data),
                   progress=progress_svg(data["totals"]), chart=category_chart(data))
 
 

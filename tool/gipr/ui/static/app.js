@@ -139,6 +139,13 @@
     statusData = fresh;
     if (!changed) return;
     renderStatus();
+    if ($("#next")) {  /* the 下一步 panel, as the server writes it now */
+      const h = await fetch("/", {credentials: "same-origin"});
+      if (h.ok) {
+        const fresh = new DOMParser().parseFromString(await h.text(), "text/html").querySelector("#next");
+        if (fresh) $("#next").replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+      }
+    }
     const c = await fetch("/chart/status.svg", {credentials: "same-origin"});
     if (c.ok) {
       const doc = new DOMParser().parseFromString(await c.text(), "image/svg+xml");
@@ -178,8 +185,15 @@
       const st = el("td");
       const label = o.result === "duplicate" ? "重复" : (STATUS_ZH[o.status] || o.status);
       st.append(el("span", label, "badge s-" + (o.result === "duplicate" ? "duplicate" : o.status)));
-      tr.append(el("td", o.file_name), st, el("td", o.unit ? (names[o.unit] || o.unit) : ""),
-                el("td", o.errors === null ? "" : o.errors), el("td", o.reason || ""));
+      const who = el("td");
+      if (o.unit) {
+        const a = el("a", o.unit_name || names[o.unit] || o.unit);
+        a.href = "/unit/" + encodeURIComponent(o.unit);
+        who.append(a);
+      }
+      tr.className = o.status === "accepted" || o.result === "duplicate" ? "" : "problem";
+      tr.append(el("td", o.file_name), st, who, el("td", o.errors === null ? "" : o.errors),
+                el("td", o.why || o.reason || ""));
       tbody.append(tr);
     }
     table.hidden = false;
@@ -257,21 +271,49 @@
       tbody.replaceChildren();
       for (const o of d.outcomes) {
         const tr = el("tr");
+        tr.dataset.unit = o.unit;
         tbody.append(tr);
-        tr.append(el("td", `${o.name}（${o.unit}）`), el("td", o.status === "written" ? "将发送" : "跳过"),
-                  el("td", (o.recipients || []).join(", ")), el("td", o.subject || ""),
-                  el("td", o.attachment || ""), el("td", o.error || ""));
+        const letterCell = el("td");
+        if (o.letter) {
+          /* the letter itself: what this unit will receive */
+          const det = el("details", null, "letter");
+          det.append(el("summary", o.letter.subject));
+          const dl = el("dl");
+          dl.append(el("dt", "发件人"), el("dd", o.letter.from), el("dt", "收件人"), el("dd", o.letter.to),
+                    el("dt", "附件"), el("dd", o.letter.attachments.join("、") || "（无）"));
+          det.append(dl, el("pre", o.letter.text, "letter-text"));
+          letterCell.append(det);
+        } else {
+          letterCell.textContent = o.error || "";
+        }
+        tr.append(el("td", o.name), el("td", o.status === "written" ? "将发送" : "跳过"),
+                  el("td", (o.recipients || []).join("、")), letterCell);
       }
       $("#mail-preview").hidden = false;
       const what = mailKind === "send" ? "发送模板" : "催报提醒";
       $("#mail-summary").textContent = `${what}预览：将给 ${mailCount} 个单位发邮件，跳过 ${d.counts.skipped} 个。` +
-        (d.outbox ? ` 邮件已写成 .eml 文件：${d.outbox}` : "");
+        "点每一行的主题可以看到邮件全文。";
       $("#mail-summary").hidden = false;
       const send = $("#mail-send");
       send.textContent = `发送给 ${mailCount} 个单位`;
       send.hidden = mailCount === 0;
     }));
   }
+  if (location.hash === "#remind" || location.hash === "#send") {
+    const b = $(`.mail-preview[data-kind="${location.hash.slice(1)}"]`);
+    if (b) b.click();
+  }
+  /* 下一步: file an unassigned submission under a unit */
+  document.addEventListener("submit", (e) => {
+    const f = e.target;
+    if (!f.classList || !f.classList.contains("assign-form")) return;
+    e.preventDefault();
+    busy(f.querySelector("button"), async () => {
+      await post("/api/pin", {unit: f.querySelector("select").value, submission: f.dataset.submission,
+                              note: "在报送情况页面归入"});
+      location.reload();
+    });
+  });
   const sendBtn = $("#mail-send");
   if (sendBtn) {
     sendBtn.addEventListener("click", () => {
