@@ -345,7 +345,7 @@ TEXTS: dict[str, str] = {
     "sheet.years": "上年对比",
     "sheet.info": "汇总说明",
     "sheet.units_id_label": "单元格编号",
-    "units.title": "{name} {year}年度 各单位明细（每个汇总数可追溯到单位；合计行等于汇总表）",
+    "units.title": "{name}{year}年度政府信息公开工作年度报告统计表 各单位明细（每个汇总数可追溯到单位；合计行等于汇总表）",
     "units.where": "汇总表中的位置",
     "units.computed": "（合计）",
     "units.rollup_included": "已汇总（下级汇总表）",
@@ -369,7 +369,7 @@ TEXTS: dict[str, str] = {
                     "（可按“结果”列筛选；两年都为 0 的栏目不列出）"),
     "years.title_year": "，{year}年度",
     "years.carry_label": "表{table} / 本年“{row}”对上年“{previous}” / {columns}",
-    "info.title": "{name} {year}年度政府信息公开工作年度报告统计表 汇总说明",
+    "info.title": "{name}{year}年度政府信息公开工作年度报告统计汇总表 汇总说明",
     "info.county": "汇总单位（本级）",
     "info.unspecified": "（未指定）",
     "info.year": "报告年度",
@@ -389,6 +389,7 @@ TEXTS: dict[str, str] = {
     "info.previous": "上年数据",
     "info.not_given": "（未提供）",
     "info.generated": "生成时间",
+    "print.footer": "&C第 &P 页，共 &N 页",
     "info.tool": "生成工具",
     "info.note": ("表二、表三、表四是各已汇总单位填报数的逐格合计，其中“总计”为公式，由填报数重新计算；"
                   "“各单位明细”列出每个单位的数，其合计行等于汇总表；“报送情况”列出名册中每个单位的报送和汇总情况；"

@@ -128,7 +128,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             from ..report.html import write_html
 
             write_html(html_p, spec, result.values, overwrite=force,
-                       title=say("merge.html_title", name=rollup_name(result.county), year=result.year),
+                       title=say("merge.html_title", name=result.county or rollup_name(""), year=result.year),
                        subtitle=say("merge.html_subtitle"))
     return result
 

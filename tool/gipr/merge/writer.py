@@ -71,10 +71,13 @@ class _Book:
 
 
 def _page(ws: Any, header_rows: tuple[int, int] = (1, 1), fit_width: bool = True) -> None:
-    """A4 landscape, header rows repeated on every printed page, one page wide if it fits."""
+    """A4 landscape, header rows repeated on every printed page, one page wide if it fits;
+    the sheet's name at the top of each page and 第 n 页，共 m 页 at the bottom."""
     ws.set_paper(9)
     ws.set_landscape()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
+    ws.set_header("&C&A", {"margin": 0.3})
+    ws.set_footer(say("print.footer"), {"margin": 0.3})
     ws.repeat_rows(*header_rows)
     if fit_width:
         ws.fit_to_pages(1, 0)
@@ -98,7 +101,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     ws = book.wb.add_worksheet(UNIT_SHEET)
     first = 5  # first value column
     who = rollup_name(result.county)
-    ws.write_string(0, 0, say("units.title", name=who, year=result.year), f["title"])
+    ws.write_string(0, 0, say("units.title", name=result.county or who, year=result.year), f["title"])
     heads = HEADINGS["units"]
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
@@ -123,6 +126,9 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     ws.freeze_panes(4, first)
     _page(ws, header_rows=(1, 3), fit_width=False)
     ws.repeat_columns(0, 2)
+    # about 16 figures (of ~100) per page beside the units' names, every unit on one page's height
+    # (tests/test_print.py states the page count)
+    ws.fit_to_pages(max(1, -(-len(ids) // 16)), 0)
     n_rows = sum(len(es) + 1 for _, es in groups)
     last_data = 4 + n_rows  # the 合计 row
     ws.autofilter(1, 0, last_data - 1, first + len(ids) - 1)
@@ -486,7 +492,8 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
             ws = wb.add_worksheet(INFO_SHEET)
             ws.activate()  # opening the roll-up shows what it covers first
             ws.merge_range(0, 0, 0, 1, "", f["title"])
-            ws.write_string(0, 0, say("info.title", name=rollup_name(result.county), year=result.year), f["title"])
+            ws.write_string(0, 0, say("info.title", name=result.county or rollup_name(""), year=result.year),
+                            f["title"])
             ws.set_row(0, 24)
             ws.set_column(0, 0, 16)
             ws.set_column(1, 1, 72)
@@ -498,6 +505,8 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
             ws.set_paper(9)
             ws.set_portrait()
             ws.fit_to_pages(1, 0)
+            ws.set_header("&C&A", {"margin": 0.3})
+            ws.set_footer(say("print.footer"), {"margin": 0.3})
             write_unit_sheet(book, result)
             write_status_sheet(book, result)
             write_findings_sheet(book, result)
