@@ -263,18 +263,18 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
                     left = g.kind in ("row", "heading") or (g.kind == "corner" and g.colspan > 1)
                     text, align, bold = g.payload, "left" if left else "center", g.kind == "heading"
                 cells.append(st.cell_xml(escape(text), w, colspan=g.colspan, align=align, size_pt=size, bold=bold,
-                                         vmerge="restart" if g.rowspan > 1 else None))
+                                         vmerge="restart" if g.rowspan > 1 else None, keep_next=r < nrows - 1))
                 c += g.colspan
                 continue
             g = below.get((r, c))
             if g is not None:
                 cells.append(st.cell_xml("", sum(widths[c:c + g.colspan]), colspan=g.colspan, vmerge="continue",
-                                         size_pt=size))
+                                         size_pt=size, keep_next=r < nrows - 1))
                 c += g.colspan
                 continue
             covered = next((a for (ar, ac), a in anchor.items() if ar == r and ac < c < ac + a.colspan), None)
             if covered is None:  # an empty position (should not happen with a sane format)
-                cells.append(st.cell_xml("", widths[c], size_pt=size))
+                cells.append(st.cell_xml("", widths[c], size_pt=size, keep_next=r < nrows - 1))
             c += 1
         rows.append(f"<w:tr>{st.row_properties_xml(r < nhead)}{''.join(cells)}</w:tr>")
     return f"<w:tbl>{st.table_properties_xml(widths)}{''.join(rows)}</w:tbl>"
@@ -326,6 +326,24 @@ def fee_sentence(spec: Spec, values: Mapping[str, Number | None]) -> str:
     return messages.REPORT["fee_mark"]
 
 
+TITLE_LINE = 18  # characters of the title's size (二号) on one line of the body's width
+
+
+def _title(name: str, year: int):
+    """The title, broken after the unit's name when it does not fit on one line (no lone
+    “报告” on a second line)."""
+    from docxtpl import RichText
+
+    rest = messages.REPORT["title_rest"].format(year=year)
+    wide = sum(1 if ord(ch) > 0x2E7F else 0.55 for ch in name + rest)
+    rpr = st.run_properties_xml(st.TITLE_FONT, st.TITLE_SIZE.pt)
+    rt = RichText()
+    rt.xml = (f'<w:r>{rpr}<w:t xml:space="preserve">{escape(name)}</w:t></w:r>'
+              + (f"<w:r>{rpr}<w:br/></w:r>" if wide > TITLE_LINE else "")
+              + f'<w:r>{rpr}<w:t xml:space="preserve">{escape(rest)}</w:t></w:r>')
+    return rt
+
+
 def report_context(data: ReportData) -> dict:
     from markupsafe import Markup
 
@@ -333,6 +351,7 @@ def report_context(data: ReportData) -> dict:
     ctx: dict = dict(figure_context(spec, data.values, data.previous))
     ctx.update({
         "单位名称": clean_text(data.name),
+        "标题": _title(clean_text(data.name), data.year),
         "年度": str(data.year),
         "报告格式": spec.id,
         "联系方式": _marked(messages.REPORT["contact"].format(filler=clean_text(data.filler) or "【请填写】",
@@ -351,6 +370,23 @@ def report_context(data: ReportData) -> dict:
         ctx[key] = Markup(xml)
     ctx.update(data.extra)
     return ctx
+
+
+def _valid_ooxml(doc) -> None:
+    """What Word and WPS would offer to repair, made right: docxtpl's shading of the places to
+    write lacks the required ``w:val`` (ECMA-376: CT_Shd), and a ``stylesWithEffects`` part
+    (Word 2010's copy of the styles) that no longer matches styles.xml is dropped (it is
+    optional; Word rebuilds it)."""
+    from docx.oxml.ns import qn
+
+    for shd in doc.element.body.iter(qn("w:shd")):
+        if shd.get(qn("w:val")) is None:
+            shd.set(qn("w:val"), "clear")
+            if shd.get(qn("w:color")) is None:
+                shd.set(qn("w:color"), "auto")
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[rid]
 
 
 def render_report(data: ReportData, template: str | Path | None = None):
@@ -377,6 +413,7 @@ def render_report(data: ReportData, template: str | Path | None = None):
     except etree_error() as e:  # a template whose tags break the document's XML when expanded
         raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
                         "report.template_unreadable") from None
+    _valid_ooxml(tpl.docx)
     props = tpl.docx.core_properties
     props.title = clean_text(f"{data.name}{data.year}年政府信息公开工作年度报告")
     return tpl
