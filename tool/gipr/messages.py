@@ -247,12 +247,12 @@ CLI: dict[str, str] = {
 TEXTS: dict[str, str] = {
     "input.not_found": "找不到文件或文件夹：{path}",
     # -- identifying a returned file's unit (collect) --
-    "ident.signature": "模板身份标记的签名不符（可能被修改或来自其他软件），未采用",
-    "ident.code_unknown": "模板身份标记的单位代码“{code}”不在单位名册中",
+    "ident.signature": "专用模板中的单位信息被改动（可能被修改或来自其他软件），未采用",
+    "ident.code_unknown": "专用模板中的单位代码“{code}”不在单位名册中",
     "ident.name_candidates": "封面单位名称“{name}”可能是：{candidates}，未自动判断",
     "ident.cover_conflict": "封面单位名称“{name}”（{name_unit}）与封面单位代码“{code}”（{code_unit}）不一致",
     "ident.name_unknown": "封面单位名称“{name}”在单位名册中找不到",
-    "ident.other_template": ("模板身份标记属于“{ident_unit}”，但封面填写的是“{cover_unit}”"
+    "ident.other_template": ("这是发给“{ident_unit}”的专用模板，但封面填写的是“{cover_unit}”"
                              "（可能用了别的单位的模板），未自动判断，请人工指定"),
     "ident.not_decided": "{problem}，未自动判断",
     "ident.sender_many": "发件人 {sender} 是多个单位的邮箱（{units}），未自动判断",

@@ -37,7 +37,7 @@ SCHEMA_VERSION = 2  # 2: the results table (collect/results.py); a version-1 led
 STATUSES = ("accepted", "errors", "unreadable", "unidentified", "duplicate")
 CHECK_STATUSES = ("accepted", "errors", "unreadable")
 IDENTIFIED_ZH = {
-    "identity": "模板身份标记",
+    "identity": "专用模板",
     "cover_name": "封面单位名称",
     "cover_code": "封面单位代码",
     "sender": "发件人邮箱",
