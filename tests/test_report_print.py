@@ -57,9 +57,13 @@ def test_title_breaks_after_a_name_that_does_not_fit(documents):
     “报告” alone on its second line): longer titles break after the name."""
     from gipr.report.document import _title
 
-    for who in ("灵丘县", "县人民政府办公室"):
-        title = next(p for p in docx.Document(str(documents[who])).paragraphs if p.text.endswith("工作年度报告"))
-        assert title.text == f"{who}\n2025年政府信息公开工作年度报告"
+    # a unit's document names its county: 县人民政府办公室 of 灵丘县 is 灵丘县人民政府办公室
+    for who, name in (("灵丘县", "灵丘县"), ("县人民政府办公室", "灵丘县人民政府办公室"),
+                      ("东河镇人民政府", "灵丘县东河镇人民政府")):
+        pars = docx.Document(str(documents[who])).paragraphs
+        title = next(p for p in pars if p.text.endswith("工作年度报告"))
+        assert title.text == f"{name}\n2025年政府信息公开工作年度报告"
+        assert any(p.text.startswith(f"本报告由{name}依照") for p in pars)
     assert "<w:br/>" not in _title("县局", 2025).xml  # fits on one line: no break
 
 

@@ -54,6 +54,18 @@ class ReportData:
     kind: str = "unit"  # "unit" | "rollup"
     extra: dict[str, str] = field(default_factory=dict)
     review: list[str] = field(default_factory=list)  # carry-over breaks against last year (需核对): a draft too
+    county: str = ""  # a unit of a county's workspace: its title and text name the county too
+
+    @property
+    def full_name(self) -> str:
+        """The name the document is published under: a unit's with its county (县卫生健康局 of
+        灵丘县 → 灵丘县卫生健康局; 东河镇人民政府 → 灵丘县东河镇人民政府)."""
+        name, county = self.name, self.county
+        if self.kind != "unit" or not county or name.startswith(county):
+            return name
+        if county[-1] in "县市区旗" and name.startswith(county[-1]):
+            return county + name[1:]
+        return county + name
 
     @property
     def draft(self) -> bool:
@@ -350,8 +362,8 @@ def report_context(data: ReportData) -> dict:
     spec = data.spec
     ctx: dict = dict(figure_context(spec, data.values, data.previous))
     ctx.update({
-        "单位名称": clean_text(data.name),
-        "标题": _title(clean_text(data.name), data.year),
+        "单位名称": clean_text(data.full_name),
+        "标题": _title(clean_text(data.full_name), data.year),
         "年度": str(data.year),
         "报告格式": spec.id,
         "联系方式": _marked(messages.REPORT["contact"].format(filler=clean_text(data.filler) or "【请填写】",
@@ -415,7 +427,7 @@ def render_report(data: ReportData, template: str | Path | None = None):
                         "report.template_unreadable") from None
     _valid_ooxml(tpl.docx)
     props = tpl.docx.core_properties
-    props.title = clean_text(f"{data.name}{data.year}年政府信息公开工作年度报告")
+    props.title = clean_text(f"{data.full_name}{data.year}年政府信息公开工作年度报告")
     return tpl
 
 

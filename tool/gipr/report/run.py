@@ -166,7 +166,8 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
         last = prev.unit(e.code, e.name) if prev is not None else None
         d = ReportData(spec, entry_values(spec, e), e.name or e.code, result.year,
                        errors=e.errors if e.status == INCLUDED_ERRORS else 0, kind="unit",
-                       previous=(pspec, last[2]) if last is not None else None, review=found.get(e.code, []))
+                       previous=(pspec, last[2]) if last is not None else None, review=found.get(e.code, []),
+                       county=result.county or "")
         units.append((e, d))
     return county_data, units
 
