@@ -17,7 +17,7 @@ import pytest
 from gipr.collect.workspace import Workspace
 from gipr.ui import userconf
 from mailservers import free_port
-from uiserver import EXAMPLES, REPO, Server
+from uiserver import EXAMPLES, REPO, Server, make_workspace
 
 ROSTER = EXAMPLES / "roster.csv"
 
@@ -121,6 +121,12 @@ def test_same_address_after_a_restart(tmp_path):
         second = _start(["--port", str(port)], tmp_path)
         out, err = second.communicate(timeout=60)
         assert second.returncode == 0 and "已在运行" in err
+        # gipr ui -w YEAR while it runs: the running workbench opens that year
+        ws = make_workspace(tmp_path)
+        third = _start(["--port", str(port), "-w", str(ws)], tmp_path)
+        out, err = third.communicate(timeout=60)
+        assert third.returncode == 0 and "已在运行" in err
+        assert "报送情况" in c.get(f"http://127.0.0.1:{port}/").text
     finally:
         _stop(p)
     p = _start(["--port", str(port)], tmp_path)

@@ -68,6 +68,26 @@ def already_running(port: int, token: str) -> bool:
         return False
 
 
+def switch_running(port: int, token: str, root: Path) -> bool:
+    """Ask the workbench running on ``port`` to open workspace ``root`` (``gipr ui -w …`` while
+    one is already running: the same address, now on this workspace)."""
+    import http.client
+    import json
+
+    from ..ui.security import csrf_for
+
+    try:
+        conn = http.client.HTTPConnection(LOCAL, port, timeout=30)
+        conn.request("POST", "/api/workspace/open", body=json.dumps({"path": str(root)}).encode("utf-8"),
+                     headers={"Authorization": f"Bearer {token}", "Host": f"{LOCAL}:{port}",
+                              "X-CSRF-Token": csrf_for(token), "Content-Type": "application/json"})
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
 def _open_browser(url: str) -> None:
     import webbrowser
 
@@ -114,6 +134,8 @@ def ui_cmd(
         sock = bind(host, chosen)
     except GiprError:
         if chosen and already_running(chosen, token):
+            if root is not None:
+                switch_running(chosen, token, root)
             url = userconf.url_for(chosen, token, shown)
             err_console.print(messages.START["already_running"].format(url=url), markup=False)
             if not no_browser:
