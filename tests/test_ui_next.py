@@ -38,6 +38,14 @@ def test_next_steps_collect_reasons_and_the_letter(tmp_path):
         assert c.post("/api/pin", json={"unit": "001", "submission": str(sub), "note": ""}).status_code == 200
         home = c.get("/").text
         assert "没有归入任何单位" not in home and re.search(r'data-total="unattached">0<', home)
+        # the unit's page shows that file as the one used, chosen in the form (not another one)
+        unit = c.get("/unit/001").text
+        assert re.search(r'<option value="%d" selected>[^<]*扫描件.xlsx' % sub, unit)
+        assert "采用（人工指定）：扫描件.xlsx" in re.sub(r"\s+", "", visible_text(unit))
+        assert unit.count("扫描件.xlsx（") == 2  # once in the list of submissions, once in the form
+        assert "#%d" % sub not in visible_text(unit)
+        # a unit that sent nothing (and has nothing to choose from) has no pin form
+        assert 'id="pin-form"' not in c.get("/unit/002").text
         # the letter each unit will get
         smtp = SmtpServer(tmp_path)
         try:

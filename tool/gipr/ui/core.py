@@ -99,8 +99,12 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
         line = next(x for x in data["units"] if x["code"] == code)
         cur = led.current().get(code)
         subs = sorted(led.submissions(code), key=lambda s: (s.received_at, s.id), reverse=True)
+        if cur is not None and all(s.id != cur.id for s in subs):  # a file of no unit, pinned here
+            subs.insert(0, cur)
         codes = {x.code for x in ws.roster}
-        unattached = [s for s in led.submissions() if s.unit_code is None or s.unit_code not in codes]
+        taken = {o.submission_id for o in led.overrides().values()}  # files of no unit pinned to some unit
+        unattached = [s for s in led.submissions() if (s.unit_code is None or s.unit_code not in codes)
+                      and s.id not in taken]
         hist = led.override_history(code)
         described = {s.id: f"{messages.when(s.received_at)} 收到的 {s.file_name}" for s in led.submissions()
                      if s.id in {o.submission_id for o in hist}}
