@@ -89,6 +89,11 @@ def test_the_clerks_year_without_a_terminal(browser, tmp_path):  # noqa: F811
             wait(drv, lambda d: d.find_element(By.ID, "roster-problems").is_displayed(), what="the roster's rows")
             assert "第 3 行（县发展和改革局）：单位代码为空" in drv.find_element(By.ID, "roster-problems").text
             page(drv, "02-start-roster-rows")
+            # the message stays until she closes it
+            toast = drv.find_element(By.ID, "toast")
+            assert toast.is_displayed() and "1 行需要修改" in toast.text
+            toast.find_element(By.CSS_SELECTOR, "button.close").click()
+            assert not toast.is_displayed()
             drv.find_element(By.ID, "new-roster").send_keys(str(EXAMPLES / "roster.csv"))
             drv.find_element(By.ID, "create-submit").click()
             wait(drv, lambda d: d.title.startswith("报送情况"), what="the new year's home page")
@@ -189,7 +194,13 @@ def test_the_clerks_year_without_a_terminal(browser, tmp_path):  # noqa: F811
             # 8. the annual report, downloaded
             drv.find_element(By.LINK_TEXT, "汇总").click()
             drv.find_element(By.ID, "run-report").click()
+            # the documents take a few seconds: after half a second the button says so
+            busy = "const b = document.getElementById('run-report'); return [b.textContent, b.disabled];"
+            wait(drv, lambda d: d.execute_script(busy) == ["正在处理…", True] or
+                 d.find_element(By.ID, "report-result").is_displayed(), what="busy")
+            assert drv.execute_script(busy) == ["正在处理…", True], "the report was ready before half a second"
             wait(drv, lambda d: d.find_element(By.ID, "report-result").is_displayed(), timeout=90, what="the report")
+            assert drv.execute_script(busy) == ["生成年度报告（Word）", False]
             page(drv, "12-merge-report")
             drv.find_element(By.ID, "download-report").click()
             doc = wait(drv, lambda d: [p for p in d.downloads.iterdir() if p.suffix == ".docx"], timeout=30,
