@@ -229,6 +229,10 @@ def escape(text: str) -> str:
     return xml_escape(clean_text(text))
 
 
+_GROUP_NO = re.compile(r"^（[一二三四五六七八九十]+）(?=.)")
+NARROW_LABEL = 1200  # twips: a label column this narrow breaks a group's label after its number
+
+
 def column_widths(t: TableLayout) -> list[int]:
     """Column widths (twips) that fill the text width: narrow value columns, the row labels the rest."""
     total = int(st.TEXT_WIDTH.twips)
@@ -240,6 +244,11 @@ def column_widths(t: TableLayout) -> list[int]:
         label_total = total - vw * nval
         if t.label_cols == 1:
             labels = [label_total]
+        elif t.label_cols == 3:
+            # 表三: the part (三、本年度办理结果), the group ((三) / 不予公开, broken after its number:
+            # 4 characters wide) and the item, wide enough for 2.其他法律行政法规禁止公开 on one line
+            labels = [int(label_total * 0.225), int(label_total * 0.185)]
+            labels.append(label_total - sum(labels))
         else:
             first = int(label_total * 0.45) // (t.label_cols - 1)
             labels = [first] * (t.label_cols - 1) + [label_total - first * (t.label_cols - 1)]
@@ -274,7 +283,12 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
                 else:
                     left = g.kind in ("row", "heading") or (g.kind == "corner" and g.colspan > 1)
                     text, align, bold = g.payload, "left" if left else "center", g.kind == "heading"
-                cells.append(st.cell_xml(escape(text), w, colspan=g.colspan, align=align, size_pt=size, bold=bold,
+                xml_text = escape(text)
+                if g.kind != "value" and g.colspan == 1 and c < t.label_cols and _GROUP_NO.match(text) \
+                        and w < NARROW_LABEL:  # （三）不予公开 in a narrow column: break after the number
+                    n = _GROUP_NO.match(text).end()
+                    xml_text = escape(text[:n]) + '</w:t><w:br/><w:t xml:space="preserve">' + escape(text[n:])
+                cells.append(st.cell_xml(xml_text, w, colspan=g.colspan, align=align, size_pt=size, bold=bold,
                                          vmerge="restart" if g.rowspan > 1 else None, keep_next=r < nrows - 1))
                 c += g.colspan
                 continue
