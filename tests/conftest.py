@@ -29,3 +29,10 @@ def soffice() -> str:
     if exe is None:
         pytest.skip(SOFFICE_REASON)
     return exe
+
+
+@pytest.fixture(autouse=True)
+def _private_config_home(tmp_path_factory, monkeypatch):
+    """gipr keeps a user's workbench token and recent workspaces in the user's config folder:
+    every test gets its own (GIPR_CONFIG_HOME; subprocesses inherit it), never the real one."""
+    monkeypatch.setenv("GIPR_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))

@@ -541,7 +541,7 @@ def test_previous_rollup_flags_rule_f_and_large_changes(two_years, tmp_path, cap
                d / "2024年度汇总.xlsx", "--out", out) == 0
     cap = capsys.readouterr()
     assert "按上年汇总表取本级名称“测试县”" in flat(cap.out)
-    assert "规则F）4 处" in flat(cap.out)  # X02 自然人 and 总计, and the county's two
+    assert "跨年度结转不一致 4 处" in flat(cap.out)  # X02 自然人 and 总计, and the county's two
     rows = _year_rows(out)
     errors = [r for r in rows if r["结果"] == "错误"]
     assert sorted((r["单位代码"] or "", r["单元格编号"]) for r in errors) == [

@@ -247,7 +247,7 @@ def test_lock_shared_with_cli(tmp_path, monkeypatch):
 
 def test_cli_prints_one_line_and_serves(tmp_path):
     ws = make_workspace(tmp_path)
-    p = subprocess.Popen([sys.executable, "-m", "gipr.cli", "ui", "-w", str(ws), "--no-browser"],
+    p = subprocess.Popen([sys.executable, "-m", "gipr.cli", "ui", "-w", str(ws), "--no-browser", "--port", "0"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO / "tool")))
     try:
@@ -348,7 +348,7 @@ def test_merge_with_last_years_rollup_and_error_pages(tmp_path, capsys):
 @pytest.mark.skipif(sys.platform != "linux", reason="binds 127.0.0.2 (the whole 127/8 is loopback on Linux)")
 def test_other_address_needs_the_flag_and_warns(tmp_path):
     ws = make_workspace(tmp_path)
-    p = subprocess.Popen([sys.executable, "-m", "gipr.cli", "ui", "-w", str(ws), "--no-browser", "--host", "127.0.0.2"],
+    p = subprocess.Popen([sys.executable, "-m", "gipr.cli", "ui", "-w", str(ws), "--no-browser", "--port", "0", "--host", "127.0.0.2"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO / "tool")))
     try:

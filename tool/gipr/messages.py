@@ -266,12 +266,12 @@ TEXTS: dict[str, str] = {
     "collect.dropped_line": "超过每封邮件 {limit} 个附件的上限、未收取的附件 {n} 个（{message}）：{names}{more}",
     "collect.summary_dropped": "；超过附件上限未收取 {n} 个",
     # -- identifying a returned file's unit (collect) --
-    "ident.signature": "模板身份标记的签名不符（可能被修改或来自其他软件），未采用",
-    "ident.code_unknown": "模板身份标记的单位代码“{code}”不在单位名册中",
+    "ident.signature": "专用模板中的单位信息被改动（可能被修改或来自其他软件），未采用",
+    "ident.code_unknown": "专用模板中的单位代码“{code}”不在单位名册中",
     "ident.name_candidates": "封面单位名称“{name}”可能是：{candidates}，未自动判断",
     "ident.cover_conflict": "封面单位名称“{name}”（{name_unit}）与封面单位代码“{code}”（{code_unit}）不一致",
     "ident.name_unknown": "封面单位名称“{name}”在单位名册中找不到",
-    "ident.other_template": ("模板身份标记属于“{ident_unit}”，但封面填写的是“{cover_unit}”"
+    "ident.other_template": ("这是发给“{ident_unit}”的专用模板，但封面填写的是“{cover_unit}”"
                              "（可能用了别的单位的模板），未自动判断，请人工指定"),
     "ident.not_decided": "{problem}，未自动判断",
     "ident.sender_many": "发件人 {sender} 是多个单位的邮箱（{units}），未自动判断",
@@ -350,7 +350,7 @@ TEXTS: dict[str, str] = {
     "merge.summary.unreadable": "无法读取、未汇总的文件 {n} 个：",
     "merge.summary.unreadable_one": "  - {file}：{note}",
     "merge.summary.missing": "未报送的单位 {n} 个：{units}",
-    "merge.summary.years": ("与上年对比（{source}）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处，"
+    "merge.summary.years": ("与上年对比（{source}）：跨年度结转不一致 {n_err} 处，变化较大 {n_info} 处，"
                             "详见“上年对比”工作表"),
     "merge.summary.years_one": "  - {name}：{message}",
     "merge.summary.years_more": "  …… 另有 {n} 处",
@@ -364,7 +364,7 @@ TEXTS: dict[str, str] = {
     "sheet.years": "上年对比",
     "sheet.info": "汇总说明",
     "sheet.units_id_label": "单元格编号",
-    "units.title": "{name} {year}年度 各单位明细（每个汇总数可追溯到单位；合计行等于汇总表）",
+    "units.title": "{name}{year}年度政府信息公开工作年度报告统计表 各单位明细（每个汇总数可追溯到单位；合计行等于汇总表）",
     "units.where": "汇总表中的位置",
     "units.computed": "（合计）",
     "units.rollup_included": "已汇总（下级汇总表）",
@@ -373,7 +373,7 @@ TEXTS: dict[str, str] = {
     "units.total": "合计",
     "units.total_long": "合计（等于汇总表）",
     "units.note": ("说明：每行是一个已汇总的单位，数字为单位报表的填报数；“合计”类单元格由 gipr 按填报数重新计算。"
-                   "红色行是有错误但按 --include-errors 汇总的单位，红色单元格是未填或无法识别为数字的内容。"),
+                   "红色行是有错误但仍选择汇总的单位，红色单元格是未填或无法识别为数字的内容。"),
     "status.title": "报送情况：{roster}已汇总 {included} 个，未报送 {missing} 个",
     "status.title_roster": "名册单位 {n} 个，",
     "status.unknown_unit": "（无法确定单位）",
@@ -384,11 +384,11 @@ TEXTS: dict[str, str] = {
     "status.ledger": "台账状态：{status}",
     "findings.title": "校验结果：已汇总单位的校验问题 {n} 条（其中错误 {n_err} 条）",
     "findings.none": "已汇总的单位没有校验问题。",
-    "years.title": ("与上年对比（上年数据：{source}{year}）：跨年度结转不一致（规则F）{n_err} 处，变化较大 {n_info} 处"
+    "years.title": ("与上年对比（上年数据：{source}{year}）：跨年度结转不一致 {n_err} 处，变化较大 {n_info} 处"
                     "（可按“结果”列筛选；两年都为 0 的栏目不列出）"),
     "years.title_year": "，{year}年度",
     "years.carry_label": "表{table} / 本年“{row}”对上年“{previous}” / {columns}",
-    "info.title": "{name} {year}年度政府信息公开工作年度报告统计表 汇总说明",
+    "info.title": "{name}{year}年度政府信息公开工作年度报告统计汇总表 汇总说明",
     "info.county": "汇总单位（本级）",
     "info.unspecified": "（未指定）",
     "info.year": "报告年度",
@@ -398,7 +398,7 @@ TEXTS: dict[str, str] = {
     "info.no_roster": "（未提供名册）",
     "info.included": "已汇总",
     "info.count": "{n} 个",
-    "info.with_errors": "（其中含错误 {n} 个，已按 --include-errors 汇总并标注）",
+    "info.with_errors": "（其中含错误 {n} 个，已选择仍汇总并标注）",
     "info.excluded": "有错误未汇总",
     "info.unreadable": "无法读取",
     "info.missing": "未报送",
@@ -408,6 +408,7 @@ TEXTS: dict[str, str] = {
     "info.previous": "上年数据",
     "info.not_given": "（未提供）",
     "info.generated": "生成时间",
+    "print.footer": "&C第 &P 页，共 &N 页",
     "info.tool": "生成工具",
     "info.note": ("表二、表三、表四是各已汇总单位填报数的逐格合计，其中“总计”为公式，由填报数重新计算；"
                   "“各单位明细”列出每个单位的数，其合计行等于汇总表；“报送情况”列出名册中每个单位的报送和汇总情况；"
@@ -445,6 +446,34 @@ SEND_STATUS_ZH = {"pending": "发送中", "sent": "已发送", "failed": "发送
 
 # What a severity is called.
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def when(iso: Any) -> str:
+    """A time as a clerk writes it, in local time: 2026年1月5日 14:32 (an ISO text or a datetime;
+    a text that is no time is returned as it is)."""
+    import datetime as _dt
+
+    if not iso:
+        return ""
+    t = iso
+    if isinstance(t, str):
+        try:
+            t = _dt.datetime.fromisoformat(t.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return iso
+    if t.tzinfo is not None:
+        t = t.astimezone()
+    return f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}"
+
+
+def cell_place(ref: str | None) -> str:
+    """Where a cell is, in her words: “三 依申请公开”表 D6 格 (from ``三 依申请公开!D6``)."""
+    if not ref:
+        return ""
+    sheet, sep, cell = ref.rpartition("!")
+    if not sep:
+        return ref
+    return f"“{sheet.strip(chr(39))}”表 {cell.replace('$', '')} 格"
 
 
 def say(key: str, **kw: Any) -> str:
@@ -494,6 +523,8 @@ REPORT: dict[str, str] = {
                     "【请填写：依据《政府信息公开信息处理费管理办法》收取信息处理费的情况。】"),
     "fee_mark": "【请填写：依据《政府信息公开信息处理费管理办法》收取信息处理费的情况；未收取的，写明未收取。】",
     "draft_reason": "本报告的数据未通过校验（错误 {errors} 条），仅供核对，不得公开。",
+    "title_rest": "{year}年政府信息公开工作年度报告",
+    "draft_review": "本报告的数据与上年不衔接（{n} 处：{items}），需核对，核对前不得公开。",
     "table_note": "注：{note}",
     "rollup_name": "{county}",
     # refusals and errors
@@ -523,6 +554,7 @@ REPORT: dict[str, str] = {
     "written": "年度报告：{path}",
     "written_pdf": "PDF：{path}",
     "draft_written": "注意：{who} 的数据有 {errors} 个错误，年度报告已标注“草稿（数据有误）”：{path}",
+    "review_written": "注意：{who} 的数据与上年不衔接（{n} 处，如：{first}），年度报告已标注为草稿，需核对：{path}",
     "skipped_exists": "文件已存在：{path}。如需替换，请加 --force。",
     "workspace_done": "已生成 {n} 份年度报告（本级汇总 1 份，单位 {units} 份），在 {folder}",
     "county_file": "{county}{year}年政府信息公开工作年度报告.docx",
@@ -555,8 +587,9 @@ LOCK: dict[str, str] = {
 # The local web workbench (gipr ui): refusals, results and the one line it prints.
 UI: dict[str, str] = {
     "bad_host": "拒绝访问：请求的主机名不是本机的 gipr 工作台（只接受 127.0.0.1 或 localhost）。",
-    "bad_token": "拒绝访问：访问令牌不正确。请使用 gipr ui 启动时显示的完整网址。",
-    "no_token": "拒绝访问：缺少访问令牌。请使用 gipr ui 启动时显示的完整网址（含 token=…）打开工作台。",
+    "bad_token": "拒绝访问：访问令牌不正确。请双击桌面上的“gipr 年报工作台”图标重新打开工作台。",
+    "no_token": ("拒绝访问：缺少访问令牌。请双击桌面上的“gipr 年报工作台”图标打开工作台"
+                 "（或使用 gipr ui --print-url 显示的网址）。"),
     "bad_method": "不支持这种请求方式。",
     "cross_site": "拒绝访问：请求来自其他网站。",
     "no_csrf": "拒绝访问：请求缺少页面校验码（CSRF）。请刷新页面后重试。",
@@ -568,6 +601,8 @@ UI: dict[str, str] = {
     "upload_bad": "上传的内容无法解析（{detail}）。请重新选择文件上传。",
     "upload_truncated": "上传的内容不完整（在“{name}”处中断，没有结束标记），什么都没有收集。请重新上传。",
     "upload_source": "网页上传：{name}",
+    "upload_source_short": "网页上传",
+    "why_more": "（另有 {n} 处错误，见单位页面）",
     "bad_form": "请求参数不正确：{detail}",
     "unknown_unit": "单位名册中没有代码为“{code}”的单位。",
     "unknown_submission": "台账中没有报送 #{id}。",
@@ -578,4 +613,55 @@ UI: dict[str, str] = {
     "open_host_warning": ("警告：工作台监听在 {host} 上，同一网络中的其他电脑也能连接（仍需访问令牌）。"
                           "只在确有需要时这样做；默认只监听本机 127.0.0.1。"),
     "stopped": "gipr 工作台已停止。",
+    "run_units": "汇总 {n} 个单位",
+    "run_with_errors": "含有错误的单位",
+    "run_no_errors": "不含有错误的单位",
+    "run_previous": "与上年对比（{name}）",
+}
+
+# The workbench's start page (gipr ui without a workspace) and its way back in.
+START: dict[str, str] = {
+    "no_workspace": "还没有打开年度工作目录：请在“开始”页面新建或打开一个。",
+    "folder_name": "{county}{year}年度政府信息公开年报",
+    "bad_year": "报告年度“{year}”不是一个年份（如 2025）。",
+    "no_county": "请填写本级名称（如 灵丘县），它会出现在汇总表和年度报告的标题中。",
+    "bad_county": "本级名称“{county}”不能含有 \\ / : * ? \" < > | 等字符，且不超过 40 字。",
+    "roster_rows": "单位名册 {name} 有 {n} 行需要修改（见下表），修改后重新选择文件。工作目录未创建。",
+    "no_roster": "请选择单位名册文件（.xlsx 或 .csv，包含列：单位代码、单位名称、类别、联系人、邮箱）。",
+    "bad_parent": "保存位置“{parent}”应是一个完整的文件夹路径（如 D:\\年报）。",
+    "exists": "{path} 已经是一个年度工作目录，未做修改。请在下面“最近使用”中打开它。",
+    "no_path": "请填写要打开的工作目录所在的文件夹。",
+    "print_url": "工作台网址（含访问令牌，请勿发给他人）：",
+    "already_running": "工作台已在运行，已在浏览器中打开：{url}",
+    "port_busy": "端口 {port} 已被其他程序占用，无法启动工作台。请用 --port 换一个端口（如 --port 8621）。",
+    "launcher_written": "已写入桌面启动图标：{path}。以后双击它即可打开工作台，无需终端。",
+    "started_start": "gipr 工作台已启动（尚未打开工作目录：请在浏览器中新建或打开）。按 Ctrl-C 停止。",
+}
+
+# The workbench's 邮箱设置 page (SMTP and IMAP settings; passwords in the OS credential store).
+MAILFORM: dict[str, str] = {
+    "where": "邮箱设置",
+    "smtp_host": "发件服务器", "smtp_port": "发件服务器端口", "smtp_security": "发件加密方式", "smtp_user": "发件登录名",
+    "from_addr": "发件人邮箱", "from_name": "发件人名称", "deadline": "报送截止日期", "contact": "联系方式",
+    "smtp_cafile": "发件服务器证书文件", "smtp_password": "发件邮箱密码或授权码",
+    "imap_host": "收件服务器", "imap_port": "收件服务器端口", "imap_security": "收件加密方式", "imap_user": "收件登录名",
+    "imap_folder": "收件文件夹", "imap_cafile": "收件服务器证书文件", "imap_password": "收件邮箱密码或授权码",
+    "need": "请填写“{what}”。",
+    "bad_address": "“{what}”中的“{value}”不是有效的邮箱地址。",
+    "bad_choice": "“{what}”只能选 加密（SSL）、STARTTLS 或 不加密，现在是“{value}”。",
+    "bad_port": "“{what}”应是 1 到 65535 之间的数字，现在是“{value}”。",
+    "no_file": "“{what}”中的文件不存在：{value}",
+    "need_password": "请填写“{what}”后再测试（这台电脑上还没有保存它）。",
+    "no_folder": "收件邮箱中没有文件夹“{folder}”。",
+    "smtp_ok": "发件服务器 {host}:{port}：连接成功，已登录。",
+    "imap_ok": "收件服务器 {host}:{port}：连接成功，已登录，收件文件夹可以打开。",
+    "saved": "邮箱设置已保存。",
+    "saved_pw": "密码已保存在这台电脑的系统密码保管库中（不写入任何文件）。",
+    "no_store_note": "这台电脑没有可用的系统密码保管库，密码没有保存：每次发送或收取时请在页面上输入。",
+    "no_store": "这台电脑没有可用的系统密码保管库，无法保存密码：每次发送或收取时请在页面上输入。",
+    "store_failed": "系统密码保管库没有保存密码（{error}）。每次发送或收取时请在页面上输入。",
+    "not_set_mail": "还没有设置发件邮箱：请先打开“邮箱设置”页面填写发件服务器和发件人邮箱。",
+    "not_set_imap": "还没有设置收件邮箱：请先打开“邮箱设置”页面填写收件服务器。",
+    "need_smtp_password": "需要发件邮箱的密码：请在“发件邮箱密码或授权码”框中输入，或在“邮箱设置”页面保存。",
+    "need_imap_password": "需要收件邮箱的密码：请在密码框中输入，或在“邮箱设置”页面保存。",
 }

@@ -133,11 +133,21 @@ def _sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
     return [(i + 1, list(r)) for i, r in enumerate(rows)]
 
 
-def load_roster(path: str | Path) -> list[Unit]:
-    """Read and validate a roster.  Raises ``GiprError`` naming the file and the line."""
+def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: str | None = None) -> list[Unit]:
+    """Read and validate a roster.  Raises ``GiprError`` naming the file and the line; with
+    ``problems`` (a list) a bad row is added to it instead and the reading goes on, so that
+    every bad row is reported at once.  ``shown``: the file's name as the user knows it (an
+    upload is saved under a name gipr chose)."""
     path = Path(path)
+    label = shown or path
+
+    def fail(message: str, code: str) -> None:
+        if problems is None:
+            raise GiprError(message, code)
+        problems.append(message)
+
     if not path.is_file():
-        raise GiprError(f"找不到单位名册：{path}", "roster.missing")
+        raise GiprError(f"找不到单位名册：{label}", "roster.missing")
     suffix = path.suffix.lower()
     if suffix in ROSTER_SUFFIXES:
         rows = _sheet_rows(path)
@@ -146,7 +156,7 @@ def load_roster(path: str | Path) -> list[Unit]:
         rows = _csv_rows(path)
         what = "行"
     else:
-        raise GiprError(f"单位名册 {path}：不支持的文件类型“{path.suffix}”（请用 .csv 或 .xlsx）。", "roster.type")
+        raise GiprError(f"单位名册 {label}：不支持的文件类型“{path.suffix}”（请用 .csv 或 .xlsx）。", "roster.type")
 
     # header: the first row (of the first 10 non-empty ones) naming 单位名称
     header_line = None
@@ -166,10 +176,10 @@ def load_roster(path: str | Path) -> list[Unit]:
         if seen_nonempty >= 10:
             break
     if header_line is None:
-        raise GiprError(f"单位名册 {path}：找不到表头行（应包含列：{'、'.join(COLUMNS)}）。", "roster.no_header")
+        raise GiprError(f"单位名册 {label}：找不到表头行（应包含列：{'、'.join(COLUMNS)}）。", "roster.no_header")
     missing = [c for c in COLUMNS if c not in colmap]
     if missing:
-        raise GiprError(f"单位名册 {path} 第 {header_line} {what}（表头）：缺少列“{'”“'.join(missing)}”"
+        raise GiprError(f"单位名册 {label} 第 {header_line} {what}（表头）：缺少列“{'”“'.join(missing)}”"
                         f"（应包含列：{'、'.join(COLUMNS)}）。", "roster.missing_column")
 
     units: list[Unit] = []
@@ -181,29 +191,35 @@ def load_roster(path: str | Path) -> list[Unit]:
         vals = {c: _clean(row[i]) if i < len(row) else "" for c, i in colmap.items()}
         if not any(vals.values()):
             continue  # blank line
-        where = f"单位名册 {path} 第 {line} {what}"
+        where = f"单位名册 {label} 第 {line} {what}"
         code = unicodedata.normalize("NFKC", vals["单位代码"]).replace(" ", "")
         name = unicodedata.normalize("NFC", vals["单位名称"])
         if not name:
-            raise GiprError(f"{where}：单位名称为空。", "roster.empty_name")
+            fail(f"{where}：单位名称为空。", "roster.empty_name")
+            continue
         if not code:
-            raise GiprError(f"{where}（{name}）：单位代码为空。", "roster.empty_code")
+            fail(f"{where}（{name}）：单位代码为空。", "roster.empty_code")
+            continue
         if len(name) > 100:
-            raise GiprError(f"{where}：单位名称过长（超过100字）。", "roster.bad_name")
+            fail(f"{where}：单位名称过长（超过100字）。", "roster.bad_name")
+            continue
         if code in by_code:
-            raise GiprError(f"{where}：单位代码“{code}”与第 {by_code[code]} {what}重复。", "roster.duplicate_code")
+            fail(f"{where}：单位代码“{code}”与第 {by_code[code]} {what}重复。", "roster.duplicate_code")
+            continue
         key = normalize_name(name)
         if key in by_name:
-            raise GiprError(f"{where}：单位名称“{name}”与第 {by_name[key]} {what}重复。", "roster.duplicate_name")
+            fail(f"{where}：单位名称“{name}”与第 {by_name[key]} {what}重复。", "roster.duplicate_name")
+            continue
         emails = [e for e in _EMAIL_SPLIT.split(unicodedata.normalize("NFKC", vals["邮箱"])) if e]
         for e in emails:
             if not _EMAIL.match(e):
-                raise GiprError(f"{where}（{name}）：邮箱“{e}”格式不正确。", "roster.bad_email")
+                fail(f"{where}（{name}）：邮箱“{e}”格式不正确。", "roster.bad_email")
+                continue
         by_code[code] = line
         by_name[key] = line
         units.append(Unit(code, name, vals["类别"], vals["联系人"], ";".join(emails), line))
     if not units:
-        raise GiprError(f"单位名册 {path} 中没有任何单位（表头在第 {header_line} {what}）。", "roster.empty")
+        raise GiprError(f"单位名册 {label} 中没有任何单位（表头在第 {header_line} {what}）。", "roster.empty")
     return units
 
 

@@ -285,6 +285,9 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: 
                                           for u in data["units"] if u["code"] == c))
     if data["unreadable"]:
         console.print("最新报送无法读取：" + "、".join(escape(names[c]) for c in data["unreadable"]))
+    for u in data["units"]:
+        if u.get("review"):
+            console.print(f"需核对：{escape(u['name'])}（与上年对比：{escape('；'.join(u['review']))}）")
     pinned = [u for u in data["units"] if u["override"]]
     for u in pinned:
         o = u["override"]

@@ -44,7 +44,9 @@ def merge_cmd(
     bad = result.of_status(UNREADABLE)
     missing = result.of_status(MISSING)
     f_err = [c for c in result.changes if c.severity == "error"]
-    f_info = [c for c in result.changes if c.severity == "info"]
+    from ..merge.years import change_counts
+
+    n_large = change_counts(result.changes)["large"]  # the count the workbook and the workbench state
     if as_json:
         print_json(merge_json(result, out=out, html=html))
         return
@@ -69,7 +71,7 @@ def merge_cmd(
     if missing:
         say_err(say("merge.summary.missing", n=len(missing), units="、".join(e.label() for e in missing)))
     if result.previous is not None:
-        say_out(say("merge.summary.years", source=result.previous.source, n_err=len(f_err), n_info=len(f_info)))
+        say_out(say("merge.summary.years", source=result.previous.source, n_err=len(f_err), n_info=n_large))
         for c in f_err[:10]:
             say_err(say("merge.summary.years_one", name=c.name or say("rollup.unnamed"), message=c.message))
         if len(f_err) > 10:

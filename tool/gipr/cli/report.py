@@ -81,6 +81,9 @@ def report_cmd(
         for j in jobs:
             if j.data.errors:
                 say_err(M["draft_written"].format(who=j.who, errors=j.data.errors, path=j.out.resolve()))
+            elif j.data.review:
+                say_err(M["review_written"].format(who=j.who, n=len(j.data.review), first=j.data.review[0],
+                                                   path=j.out.resolve()))
             else:
                 say_out(M["written"].format(path=j.out.resolve()))
             if j.pdf is not None and pdf_error is None:

@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from .. import messages
+from ..errors import GiprError
 from .app import app, err_console
 
 LOCAL = "127.0.0.1"
@@ -33,48 +34,125 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(root: Path, sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
+def serve(root: Optional[Path], sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
     """Serve until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
     import uvicorn
 
     from ..ui.app import create_app
 
     port = sock.getsockname()[1]
-    asgi = create_app(root, token=token, port=port, extra_hosts=extra_hosts)
+    if root is not None:
+        from ..ui.userconf import remember_workspace
+        from ..ui.core import open_ws
+
+        with open_ws(root) as ws:
+            remember_workspace(root, ws.county, ws.year)
+    # the token is remembered for this user, so the cookie may outlive the browser session
+    asgi = create_app(root, token=token, port=port, extra_hosts=extra_hosts, cookie_days=30)
     config = uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off", server_header=False)
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def already_running(port: int, token: str) -> bool:
+    """Whether a gipr workbench with this token answers on ``port`` (a second start just opens it)."""
+    import http.client
+
+    try:
+        conn = http.client.HTTPConnection(LOCAL, port, timeout=3)
+        conn.request("GET", "/api/session", headers={"Authorization": f"Bearer {token}",
+                                                     "Host": f"{LOCAL}:{port}"})
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
+def switch_running(port: int, token: str, root: Path) -> bool:
+    """Ask the workbench running on ``port`` to open workspace ``root`` (``gipr ui -w …`` while
+    one is already running: the same address, now on this workspace)."""
+    import http.client
+    import json
+
+    from ..ui.security import csrf_for
+
+    try:
+        conn = http.client.HTTPConnection(LOCAL, port, timeout=30)
+        conn.request("POST", "/api/workspace/open", body=json.dumps({"path": str(root)}).encode("utf-8"),
+                     headers={"Authorization": f"Bearer {token}", "Host": f"{LOCAL}:{port}",
+                              "X-CSRF-Token": csrf_for(token), "Content-Type": "application/json"})
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
+def _open_browser(url: str) -> None:
+    import webbrowser
+
+    try:
+        webbrowser.open(url)
+    except Exception:  # noqa: BLE001 - no browser: the printed address still works
+        pass
+
+
 @app.command("ui")
 def ui_cmd(
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help="工作目录（默认：当前文件夹）"),
-    port: int = typer.Option(0, "--port", help="端口（默认：自动选一个空闲端口）"),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w",
+                                             help="工作目录（默认：当前文件夹；当前文件夹不是工作目录时显示开始页面）"),
+    port: Optional[int] = typer.Option(None, "--port", help="端口（默认 8620，每次相同，书签一直有效；0：自动选一个空闲端口）"),
     no_browser: bool = typer.Option(False, "--no-browser", help="不自动打开浏览器"),
     host: str = typer.Option(LOCAL, "--host", help="监听地址。默认只监听本机 127.0.0.1；其他地址会让同一网络的电脑也能连接（仍需访问令牌）"),
+    print_url: bool = typer.Option(False, "--print-url", help="只显示工作台的网址（含本机记住的访问令牌），不启动"),
+    install_launcher: bool = typer.Option(False, "--install-launcher",
+                                          help="在桌面（Windows）或应用程序菜单（Linux）中放一个启动图标，以后双击即可打开工作台"),
 ) -> None:
     """在浏览器中使用的本机工作台：报送情况、收集、模板与发送、汇总。只在本机运行，数据不离开这台电脑。"""
+    from ..ui import userconf
     from ..ui.core import open_ws
-    from ..ui.security import new_token
 
-    root = Path(workspace if workspace is not None else ".").expanduser()
-    open_ws(root).close()  # a clear message if this is not a workspace
-    root = root.resolve()
+    if install_launcher:
+        path = userconf.install_launcher()
+        err_console.print(messages.START["launcher_written"].format(path=path), markup=False)
+        return
+    chosen = userconf.DEFAULT_PORT if port is None else port
+    token = userconf.remembered_token()
+    if print_url:
+        sys.stdout.write(userconf.url_for(chosen, token) + "\n")
+        return
+    root: Optional[Path] = Path(workspace if workspace is not None else ".").expanduser()
+    if workspace is None and not (root / "gipr.toml").is_file():
+        root = None  # the start page: create a year's workspace or open a recent one
+    else:
+        open_ws(root).close()  # a clear message if this is not a workspace
+        root = root.resolve()
     if host != LOCAL:
         err_console.print("[yellow]" + messages.UI["open_host_warning"].format(host=host) + "[/yellow]")
-    sock = bind(host, port)
-    token = new_token()
     shown = LOCAL if host in (LOCAL, "0.0.0.0", "::") else host
-    url = f"http://{shown}:{sock.getsockname()[1]}/?token={token}"
+    try:
+        sock = bind(host, chosen)
+    except GiprError:
+        if chosen and already_running(chosen, token):
+            if root is not None:
+                switch_running(chosen, token, root)
+            url = userconf.url_for(chosen, token, shown)
+            err_console.print(messages.START["already_running"].format(url=url), markup=False)
+            if not no_browser:
+                _open_browser(url)
+            return
+        if port is None:
+            raise GiprError(messages.START["port_busy"].format(port=chosen), "ui.bind") from None
+        raise
+    url = userconf.url_for(sock.getsockname()[1], token, shown)
     sys.stdout.write(url + "\n")
     sys.stdout.flush()
-    err_console.print(messages.UI["started"].format(root=root), markup=False)
+    if root is None:
+        err_console.print(messages.START["started_start"], markup=False)
+    else:
+        err_console.print(messages.UI["started"].format(root=root), markup=False)
     if not no_browser:
-        import webbrowser
-
-        try:
-            webbrowser.open(url)
-        except Exception:  # noqa: BLE001 - no browser: the printed address still works
-            pass
+        _open_browser(url)
     extra = (host,) if host not in (LOCAL, "localhost", "0.0.0.0", "::") else ()
     try:
         serve(root, sock, token, extra)

@@ -87,7 +87,10 @@ def imap_settings(ws) -> ImapSettings:
 
 
 def imap_password(settings: ImapSettings, *, interactive: bool | None = None) -> str:
-    return password_from(IMAP_PASSWORD_ENV, f"收件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive)
+    from ..mail import keystore
+
+    return password_from(IMAP_PASSWORD_ENV, f"收件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive,
+                         stored=lambda: keystore.get("imap", settings.user, settings.host))
 
 
 def encode_mailbox(name: str) -> str:

@@ -37,7 +37,7 @@ SCHEMA_VERSION = 2  # 2: the results table (collect/results.py); a version-1 led
 STATUSES = ("accepted", "errors", "unreadable", "unidentified", "duplicate")
 CHECK_STATUSES = ("accepted", "errors", "unreadable")
 IDENTIFIED_ZH = {
-    "identity": "模板身份标记",
+    "identity": "专用模板",
     "cover_name": "封面单位名称",
     "cover_code": "封面单位代码",
     "sender": "发件人邮箱",
@@ -286,6 +286,10 @@ class Ledger:
         with self.transaction():
             self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
                               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM submissions").fetchone()[0])

@@ -51,6 +51,15 @@ def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> d
         line["errors"], line["warnings"] = e.errors, e.warnings
         findings[line["code"]] = [f.to_json() for f in e.findings]
     lines = data["units"]
+    from ..merge.review import current as year_review
+
+    rev = year_review(ws, {e.code: e.sha256 for e in entries if e.sha256})
+    for line in lines:  # 需核对: a carry-over break against last year in the current submission
+        line["review"] = rev["units"].get(line["code"], []) if line["status"] in ("accepted", "errors") else []
+    data["review"] = [l["code"] for l in lines if l["review"]]
+    data["year_review"] = {"source": Path(rev["source"]).name if rev["source"] else "", "at": rev["at"],
+                           "county": rev["county"]}
+    data["totals"]["review"] = len(data["review"])
     data["with_errors"] = [l["code"] for l in lines if l["status"] == "errors"]
     data["unreadable"] = [l["code"] for l in lines if l["status"] == "unreadable"]
     for k in ("accepted", "errors", "unreadable", "missing"):

@@ -7,8 +7,9 @@ Settings live in the workspace config (``gipr.toml``), section ``[mail]``::
 
 and optionally ``[template]`` password / protect for the attached templates.
 
-The password is never stored: it comes from ``$GIPR_SMTP_PASSWORD`` (or
-``$GIPR_MAIL_PASSWORD``) or an interactive prompt.
+The password is never written to a file: it comes from ``$GIPR_SMTP_PASSWORD`` (or
+``$GIPR_MAIL_PASSWORD``), the OS credential store (mail/keystore.py, through keyring) or an
+interactive prompt.
 
 Subject and body come from editable Chinese text templates in the workspace
 (``mail/send.txt``, ``mail/remind.txt``, written with defaults on first use).

@@ -10,7 +10,7 @@ import ssl
 from dataclasses import dataclass
 from email.policy import compat32
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 
@@ -201,12 +201,18 @@ def mail_settings(ws, *, need_server: bool = True, preview: bool = False) -> Mai
         helo=setting_text(sec, "helo", where), placeholder=placeholder)
 
 
-def password_from(env_names: Iterable[str], prompt: str, *, interactive: bool | None = None) -> str:
-    """A password from the first set environment variable, else a hidden prompt (only on a
-    terminal).  Never stored anywhere."""
+def password_from(env_names: Iterable[str], prompt: str, *, interactive: bool | None = None,
+                  stored: Callable[[], str | None] | None = None) -> str:
+    """A password from the first set environment variable, else the one kept in the
+    operating system's credential store (``stored``, mail/keystore.py), else a hidden prompt
+    (only on a terminal).  Never written to a file by gipr."""
     names = list(env_names)
     for name in names:
         v = os.environ.get(name)
+        if v:
+            return v
+    if stored is not None:
+        v = stored()
         if v:
             return v
     if interactive is None:
@@ -233,7 +239,10 @@ def _stdin_is_tty() -> bool:
 
 
 def smtp_password(settings: MailSettings, *, interactive: bool | None = None) -> str:
-    return password_from(SMTP_PASSWORD_ENV, f"发件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive)
+    from . import keystore
+
+    return password_from(SMTP_PASSWORD_ENV, f"发件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive,
+                         stored=lambda: keystore.get("smtp", settings.user, settings.host))
 
 
 def tls_context(cafile: str, verify: bool) -> ssl.SSLContext:

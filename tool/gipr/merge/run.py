@@ -36,12 +36,16 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
           roster: str | Path | None = None, year: int | None = None, county: str | None = None,
           previous: str | Path | None = None, include_errors: bool = False, html: str | Path | None = None,
           force: bool = False, jobs: int | None = None, now: _dt.datetime | None = None,
-          cover: Mapping[str, str] | None = None, recheck: bool = False) -> MergeResult:
+          cover: Mapping[str, str] | None = None, recheck: bool = False,
+          previous_label: str | None = None) -> MergeResult:
     """``gipr merge``: read, check, plan, sum, write the roll-up (and the HTML page).
 
     ``now`` fixes the generation time written into the roll-up (reproducible files);
     ``cover``: cover fields of the roll-up itself (``filler``, ``phone``), written as text;
-    ``recheck``: a workspace merge reads every file again instead of using stored results."""
+    ``recheck``: a workspace merge reads every file again instead of using stored results;
+    ``previous_label``: how last year's file is named to the user (the web workbench keeps a
+    copy of an upload under a name of its own). A workspace merge with ``previous`` records
+    the carry-over breaks in the ledger (merge.review: the units 需核对)."""
     from ..spec import format_for_year, load_format
 
     out = Path(out)
@@ -70,7 +74,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             entries = entries_from_workspace(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
         finally:
             ws.close()
-        sources = [say("merge.source_workspace", path=Path(workspace))]
+        sources = [say("merge.source_workspace", path=Path(workspace).resolve().name)]
     else:
         if not paths:
             raise GiprError(say("merge.no_input"), "merge.no_input")
@@ -88,6 +92,8 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         sources = [str(p) for p in paths]
         counts["reread"] = len(entries)
     prev = load_previous_year(previous, jobs=jobs) if previous is not None else None
+    if prev is not None and previous_label:
+        prev.source = previous_label
     notes: list[str] = []
     if not county and prev is not None and prev.county_name:
         county = prev.county_name
@@ -110,13 +116,19 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             result.notes.append(say("merge.previous_year", source=prev.source, year=prev.year, expected=int(year) - 1))
         result.previous = prev
         result.changes = compare_years(spec, result, prev)
+        if workspace is not None:
+            from ..collect.workspace import Workspace
+            from .review import record
+
+            with Workspace.open(workspace) as ws:
+                record(ws, result, prev.source)
     with atomic_output_path(out, force) as tmp:
         build_rollup_file(tmp, result)
         if html_p is not None:
             from ..report.html import write_html
 
             write_html(html_p, spec, result.values, overwrite=force,
-                       title=say("merge.html_title", name=rollup_name(result.county), year=result.year),
+                       title=say("merge.html_title", name=result.county or rollup_name(""), year=result.year),
                        subtitle=say("merge.html_subtitle"))
     return result
 
@@ -146,8 +158,10 @@ def merge_json(result: MergeResult, *, out: str | Path, html: str | Path | None 
     from ..values import to_json_number
     from .entries import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE
 
+    from .years import change_counts
+
     f_err = [c for c in result.changes if c.severity == "error"]
-    f_info = [c for c in result.changes if c.severity == "info"]
+    counts = change_counts(result.changes)
     return {
         "out": str(out), "html": str(html) if html else None, "year": result.year, "county": result.county,
         "format": result.spec.id,
@@ -161,7 +175,8 @@ def merge_json(result: MergeResult, *, out: str | Path, html: str | Path | None 
         "previous": {"source": result.previous.source,
                      "rule_f": [{"code": c.code, "name": c.name, "cell": c.cell, "message": c.message}
                                 for c in f_err],
-                     "large_changes": len(f_info)} if result.previous else None,
+                     "large_changes": counts["large"], "not_merged": counts["not_merged"]}
+        if result.previous else None,
         "notes": result.notes,
         "from_ledger": result.from_ledger,
         "reread": result.reread,

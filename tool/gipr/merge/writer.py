@@ -8,7 +8,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Iterator
 from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
-from ..messages import HEADINGS, SEVERITY_ZH, say
+from ..messages import HEADINGS, SEVERITY_ZH, SUBMISSION_STATUS_ZH, cell_place, say, when
 from ..spec import Spec
 from .entries import EXCLUDED_ERRORS, Entry, FINDINGS_SHEET, INCLUDED, INCLUDED_ERRORS, INFO_SHEET, MISSING, STATUS_SHEET, UNIT_SHEET, UNIT_SHEET_ID_LABEL, UNREADABLE, YEAR_SHEET, rollup_name
 from .plan import MergeResult
@@ -71,10 +71,13 @@ class _Book:
 
 
 def _page(ws: Any, header_rows: tuple[int, int] = (1, 1), fit_width: bool = True) -> None:
-    """A4 landscape, header rows repeated on every printed page, one page wide if it fits."""
+    """A4 landscape, header rows repeated on every printed page, one page wide if it fits;
+    the sheet's name at the top of each page and 第 n 页，共 m 页 at the bottom."""
     ws.set_paper(9)
     ws.set_landscape()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
+    ws.set_header("&C&A", {"margin": 0.3})
+    ws.set_footer(say("print.footer"), {"margin": 0.3})
     ws.repeat_rows(*header_rows)
     if fit_width:
         ws.fit_to_pages(1, 0)
@@ -98,7 +101,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     ws = book.wb.add_worksheet(UNIT_SHEET)
     first = 5  # first value column
     who = rollup_name(result.county)
-    ws.write_string(0, 0, say("units.title", name=who, year=result.year), f["title"])
+    ws.write_string(0, 0, say("units.title", name=result.county or who, year=result.year), f["title"])
     heads = HEADINGS["units"]
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
@@ -112,6 +115,9 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
         ws.write_string(2, first + j, cid, f["meta"])
         ws.write_string(3, first + j, f"{quote_sheetname(cell.sheet)}!{cell.ref}", f["meta"])
     ws.set_row(1, 150)
+    # the cell ids and their places are for reading the sheet back, not for a reader: hidden
+    ws.set_row(2, None, None, {"hidden": True})
+    ws.set_row(3, None, None, {"hidden": True})
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 10)
     ws.set_column(2, 2, 28)
@@ -120,6 +126,9 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     ws.freeze_panes(4, first)
     _page(ws, header_rows=(1, 3), fit_width=False)
     ws.repeat_columns(0, 2)
+    # about 16 figures (of ~100) per page beside the units' names, every unit on one page's height
+    # (tests/test_print.py states the page count)
+    ws.fit_to_pages(max(1, -(-len(ids) // 16)), 0)
     n_rows = sum(len(es) + 1 for _, es in groups)
     last_data = 4 + n_rows  # the 合计 row
     ws.autofilter(1, 0, last_data - 1, first + len(ids) - 1)
@@ -265,13 +274,14 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
             else:
                 row.num(6, e.errors, ts)
                 row.num(7, e.warnings, ts)
-            row.text(8, e.received_at, ts)
+            row.text(8, when(e.received_at), ts)
             row.text(9, e.file, ts)
             note = e.note
             if e.status in (EXCLUDED_ERRORS, INCLUDED_ERRORS):
                 note = say("status.errors", n=e.errors, first=e.first_error)
             if e.ledger_status:
-                note = (note + "；" if note else "") + say("status.ledger", status=e.ledger_status)
+                note = (note + "；" if note else "") + say("status.ledger", status=SUBMISSION_STATUS_ZH.get(
+                    e.ledger_status, e.ledger_status))
             row.text(10, note, s["wrap"])
             yield row.xml()
 
@@ -289,7 +299,7 @@ def write_findings_sheet(book: _Book, result: MergeResult) -> None:
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 28, 6, 22, 50, 70, 22]):
-        ws.set_column(c, c, w)
+        ws.set_column(c, c, w, None, {"hidden": True} if c == 6 else None)  # 代码: for tools, hidden
     ws.freeze_panes(2, 0)
     _page(ws)
     ws.autofilter(1, 0, max(2, n + 1), len(heads) - 1)
@@ -303,7 +313,7 @@ def write_findings_sheet(book: _Book, result: MergeResult) -> None:
                 row.text(0, e.code, s["text"])
                 row.text(1, e.name, s["text"])
                 row.text(2, SEVERITY_ZH.get(x.severity, x.severity), sev_s.get(x.severity, s["text"]))
-                row.text(3, x.ref or "", s["text"])
+                row.text(3, cell_place(x.ref), s["text"])
                 row.text(4, x.path or "", s["wrap"])
                 row.text(5, x.message or "", s["wrap"])
                 row.text(6, x.code or "", s["text"])
@@ -323,8 +333,10 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     spec = result.spec
     prev = result.previous
     ws = book.wb.add_worksheet(YEAR_SHEET)
-    n_err = sum(1 for x in result.changes if x.severity == "error")
-    n_info = sum(1 for x in result.changes if x.severity == "info" and x.cell)
+    from .years import change_counts
+
+    counts = change_counts(result.changes)
+    n_err, n_info = counts["carry"], counts["large"]
     src = Path(prev.source).name if prev else ""
     ws.write_string(0, 0, say("years.title", source=src, n_err=n_err, n_info=n_info,
                               year=say("years.title_year", year=prev.year) if prev and prev.year else ""), f["title"])
@@ -332,7 +344,7 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 26, 20, 60, 10, 10, 10, 8, 70]):
-        ws.set_column(c, c, w)
+        ws.set_column(c, c, w, None, {"hidden": True} if c == 2 else None)  # 单元格编号: for tools, hidden
     ws.freeze_panes(2, 2)
     _page(ws)
     ws.autofilter(1, 0, max(2, len(result.changes) + 1), len(heads) - 1)
@@ -394,7 +406,7 @@ def info_rows(result: MergeResult) -> list[tuple[str, str]]:
         (say("info.rollups"), say("info.count", n=sum(1 for e in inc if e.kind == "rollup"))),
         (say("info.sources"), "；".join(result.sources)),
         (say("info.previous"), result.previous.source if result.previous else say("info.not_given")),
-        (say("info.generated"), result.generated),
+        (say("info.generated"), when(result.generated)),
         (say("info.tool"), f"gipr {__version__}"),
     ]
     return rows
@@ -480,7 +492,8 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
             ws = wb.add_worksheet(INFO_SHEET)
             ws.activate()  # opening the roll-up shows what it covers first
             ws.merge_range(0, 0, 0, 1, "", f["title"])
-            ws.write_string(0, 0, say("info.title", name=rollup_name(result.county), year=result.year), f["title"])
+            ws.write_string(0, 0, say("info.title", name=result.county or rollup_name(""), year=result.year),
+                            f["title"])
             ws.set_row(0, 24)
             ws.set_column(0, 0, 16)
             ws.set_column(1, 1, 72)
@@ -492,6 +505,8 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
             ws.set_paper(9)
             ws.set_portrait()
             ws.fit_to_pages(1, 0)
+            ws.set_header("&C&A", {"margin": 0.3})
+            ws.set_footer(say("print.footer"), {"margin": 0.3})
             write_unit_sheet(book, result)
             write_status_sheet(book, result)
             write_findings_sheet(book, result)

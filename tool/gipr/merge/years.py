@@ -49,10 +49,11 @@ class YearChange:
 def _prev_units(pairs: Iterable[tuple[str, str, dict[str, Number | None]]]) -> dict:
     units: dict[str, tuple[str, str, dict[str, Number | None]]] = {}
     for code, name, vals in pairs:
+        one = (code, name, vals)  # the same object under both keys: compare_years lists it once
         if code:
-            units[code] = (code, name, vals)
+            units[code] = one
         if name:
-            units.setdefault("n:" + normalize_name(name), (code, name, vals))
+            units.setdefault("n:" + normalize_name(name), one)
     return units
 
 
@@ -194,6 +195,16 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
         seen.add(id(p))
         rows.append(YearChange(p[0], p[1], "", None, None, "info", "", say("years.not_merged")))
     return rows
+
+
+def change_counts(changes: Iterable[YearChange]) -> dict[str, int]:
+    """The counts every front end states (the workbook's 上年对比 title, ``merge --json``, the
+    workbench): carry-over breaks (rule F), large changes of a cell, units of last year not
+    merged this year."""
+    changes = list(changes)
+    return {"carry": sum(1 for c in changes if c.severity == "error"),
+            "large": sum(1 for c in changes if c.severity == "info" and c.cell),
+            "not_merged": sum(1 for c in changes if c.severity == "info" and not c.cell)}
 
 
 def _in_force_changes(spec: Spec, code: str, name: str, this: Mapping[str, Number | None],

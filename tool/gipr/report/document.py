@@ -53,6 +53,23 @@ class ReportData:
     previous: tuple[Spec, Mapping[str, Number | None]] | None = None
     kind: str = "unit"  # "unit" | "rollup"
     extra: dict[str, str] = field(default_factory=dict)
+    review: list[str] = field(default_factory=list)  # carry-over breaks against last year (需核对): a draft too
+    county: str = ""  # a unit of a county's workspace: its title and text name the county too
+
+    @property
+    def full_name(self) -> str:
+        """The name the document is published under: a unit's with its county (县卫生健康局 of
+        灵丘县 → 灵丘县卫生健康局; 东河镇人民政府 → 灵丘县东河镇人民政府)."""
+        name, county = self.name, self.county
+        if self.kind != "unit" or not county or name.startswith(county):
+            return name
+        if county[-1] in "县市区旗" and name.startswith(county[-1]):
+            return county + name[1:]
+        return county + name
+
+    @property
+    def draft(self) -> bool:
+        return self.errors > 0 or bool(self.review)
 
 
 def default_template() -> Path:
@@ -212,6 +229,10 @@ def escape(text: str) -> str:
     return xml_escape(clean_text(text))
 
 
+_GROUP_NO = re.compile(r"^（[一二三四五六七八九十]+）(?=.)")
+NARROW_LABEL = 1200  # twips: a label column this narrow breaks a group's label after its number
+
+
 def column_widths(t: TableLayout) -> list[int]:
     """Column widths (twips) that fill the text width: narrow value columns, the row labels the rest."""
     total = int(st.TEXT_WIDTH.twips)
@@ -223,6 +244,11 @@ def column_widths(t: TableLayout) -> list[int]:
         label_total = total - vw * nval
         if t.label_cols == 1:
             labels = [label_total]
+        elif t.label_cols == 3:
+            # 表三: the part (三、本年度办理结果), the group ((三) / 不予公开, broken after its number:
+            # 4 characters wide) and the item, wide enough for 2.其他法律行政法规禁止公开 on one line
+            labels = [int(label_total * 0.225), int(label_total * 0.185)]
+            labels.append(label_total - sum(labels))
         else:
             first = int(label_total * 0.45) // (t.label_cols - 1)
             labels = [first] * (t.label_cols - 1) + [label_total - first * (t.label_cols - 1)]
@@ -257,19 +283,24 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
                 else:
                     left = g.kind in ("row", "heading") or (g.kind == "corner" and g.colspan > 1)
                     text, align, bold = g.payload, "left" if left else "center", g.kind == "heading"
-                cells.append(st.cell_xml(escape(text), w, colspan=g.colspan, align=align, size_pt=size, bold=bold,
-                                         vmerge="restart" if g.rowspan > 1 else None))
+                xml_text = escape(text)
+                if g.kind != "value" and g.colspan == 1 and c < t.label_cols and _GROUP_NO.match(text) \
+                        and w < NARROW_LABEL:  # （三）不予公开 in a narrow column: break after the number
+                    n = _GROUP_NO.match(text).end()
+                    xml_text = escape(text[:n]) + '</w:t><w:br/><w:t xml:space="preserve">' + escape(text[n:])
+                cells.append(st.cell_xml(xml_text, w, colspan=g.colspan, align=align, size_pt=size, bold=bold,
+                                         vmerge="restart" if g.rowspan > 1 else None, keep_next=r < nrows - 1))
                 c += g.colspan
                 continue
             g = below.get((r, c))
             if g is not None:
                 cells.append(st.cell_xml("", sum(widths[c:c + g.colspan]), colspan=g.colspan, vmerge="continue",
-                                         size_pt=size))
+                                         size_pt=size, keep_next=r < nrows - 1))
                 c += g.colspan
                 continue
             covered = next((a for (ar, ac), a in anchor.items() if ar == r and ac < c < ac + a.colspan), None)
             if covered is None:  # an empty position (should not happen with a sane format)
-                cells.append(st.cell_xml("", widths[c], size_pt=size))
+                cells.append(st.cell_xml("", widths[c], size_pt=size, keep_next=r < nrows - 1))
             c += 1
         rows.append(f"<w:tr>{st.row_properties_xml(r < nhead)}{''.join(cells)}</w:tr>")
     return f"<w:tbl>{st.table_properties_xml(widths)}{''.join(rows)}</w:tbl>"
@@ -321,21 +352,42 @@ def fee_sentence(spec: Spec, values: Mapping[str, Number | None]) -> str:
     return messages.REPORT["fee_mark"]
 
 
+TITLE_LINE = 18  # characters of the title's size (二号) on one line of the body's width
+
+
+def _title(name: str, year: int):
+    """The title, broken after the unit's name when it does not fit on one line (no lone
+    “报告” on a second line)."""
+    from docxtpl import RichText
+
+    rest = messages.REPORT["title_rest"].format(year=year)
+    wide = sum(1 if ord(ch) > 0x2E7F else 0.55 for ch in name + rest)
+    rpr = st.run_properties_xml(st.TITLE_FONT, st.TITLE_SIZE.pt)
+    rt = RichText()
+    rt.xml = (f'<w:r>{rpr}<w:t xml:space="preserve">{escape(name)}</w:t></w:r>'
+              + (f"<w:r>{rpr}<w:br/></w:r>" if wide > TITLE_LINE else "")
+              + f'<w:r>{rpr}<w:t xml:space="preserve">{escape(rest)}</w:t></w:r>')
+    return rt
+
+
 def report_context(data: ReportData) -> dict:
     from markupsafe import Markup
 
     spec = data.spec
     ctx: dict = dict(figure_context(spec, data.values, data.previous))
     ctx.update({
-        "单位名称": clean_text(data.name),
+        "单位名称": clean_text(data.full_name),
+        "标题": _title(clean_text(data.full_name), data.year),
         "年度": str(data.year),
         "报告格式": spec.id,
         "联系方式": _marked(messages.REPORT["contact"].format(filler=clean_text(data.filler) or "【请填写】",
                                                               phone=clean_text(data.phone) or "【请填写】")
                             if (data.filler or data.phone) else messages.REPORT["contact_mark"]),
         "信息处理费": _marked(fee_sentence(spec, data.values)),
-        "草稿": data.errors > 0,
-        "草稿说明": messages.REPORT["draft_reason"].format(errors=data.errors) if data.errors else "",
+        "草稿": data.draft,
+        "草稿说明": "".join(
+            ([messages.REPORT["draft_reason"].format(errors=data.errors)] if data.errors else [])
+            + ([messages.REPORT["draft_review"].format(n=len(data.review), items="；".join(data.review[:5]))] if data.review else [])),
     })
     for t in spec.tables:
         key = TABLE_KEYS.get(t.id, t.id)
@@ -344,6 +396,23 @@ def report_context(data: ReportData) -> dict:
         ctx[key] = Markup(xml)
     ctx.update(data.extra)
     return ctx
+
+
+def _valid_ooxml(doc) -> None:
+    """What Word and WPS would offer to repair, made right: docxtpl's shading of the places to
+    write lacks the required ``w:val`` (ECMA-376: CT_Shd), and a ``stylesWithEffects`` part
+    (Word 2010's copy of the styles) that no longer matches styles.xml is dropped (it is
+    optional; Word rebuilds it)."""
+    from docx.oxml.ns import qn
+
+    for shd in doc.element.body.iter(qn("w:shd")):
+        if shd.get(qn("w:val")) is None:
+            shd.set(qn("w:val"), "clear")
+            if shd.get(qn("w:color")) is None:
+                shd.set(qn("w:color"), "auto")
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[rid]
 
 
 def render_report(data: ReportData, template: str | Path | None = None):
@@ -370,8 +439,9 @@ def render_report(data: ReportData, template: str | Path | None = None):
     except etree_error() as e:  # a template whose tags break the document's XML when expanded
         raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
                         "report.template_unreadable") from None
+    _valid_ooxml(tpl.docx)
     props = tpl.docx.core_properties
-    props.title = clean_text(f"{data.name}{data.year}年政府信息公开工作年度报告")
+    props.title = clean_text(f"{data.full_name}{data.year}年政府信息公开工作年度报告")
     return tpl
 
 

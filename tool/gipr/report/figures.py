@@ -84,17 +84,17 @@ FIGURES: list[Figure] = [
     Figure("办理总计", "表三 （七）总计（总计）", _ids("t3.total.total")),
     Figure("结转下年", "表三 四、结转下年度继续办理（总计）", _ids("t3.next.total")),
     Figure("行政复议", "表四 行政复议 总计", _t4("review_total")),
-    Figure("复议维持", "表四 行政复议 结果维持", _t4("review_upheld"), yoy=False),
-    Figure("复议纠正", "表四 行政复议 结果纠正", _t4("review_corrected"), yoy=False),
-    Figure("复议其他", "表四 行政复议 其他结果", _t4("review_other"), yoy=False),
-    Figure("复议未审结", "表四 行政复议 尚未审结", _t4("review_pending"), yoy=False),
+    Figure("复议维持", "表四 行政复议 结果维持", _t4("review_upheld")),
+    Figure("复议纠正", "表四 行政复议 结果纠正", _t4("review_corrected")),
+    Figure("复议其他", "表四 行政复议 其他结果", _t4("review_other")),
+    Figure("复议未审结", "表四 行政复议 尚未审结", _t4("review_pending")),
     Figure("行政诉讼", "表四 行政诉讼 两类总计之和", _t4("direct_total", "after_total")),
-    Figure("直接起诉", "表四 行政诉讼 未经复议直接起诉 总计", _t4("direct_total"), yoy=False),
-    Figure("复议后起诉", "表四 行政诉讼 复议后起诉 总计", _t4("after_total"), yoy=False),
-    Figure("诉讼维持", "表四 行政诉讼 结果维持（两类之和）", _t4("direct_upheld", "after_upheld"), yoy=False),
-    Figure("诉讼纠正", "表四 行政诉讼 结果纠正（两类之和）", _t4("direct_corrected", "after_corrected"), yoy=False),
-    Figure("诉讼其他", "表四 行政诉讼 其他结果（两类之和）", _t4("direct_other", "after_other"), yoy=False),
-    Figure("诉讼未审结", "表四 行政诉讼 尚未审结（两类之和）", _t4("direct_pending", "after_pending"), yoy=False),
+    Figure("直接起诉", "表四 行政诉讼 未经复议直接起诉 总计", _t4("direct_total")),
+    Figure("复议后起诉", "表四 行政诉讼 复议后起诉 总计", _t4("after_total")),
+    Figure("诉讼维持", "表四 行政诉讼 结果维持（两类之和）", _t4("direct_upheld", "after_upheld")),
+    Figure("诉讼纠正", "表四 行政诉讼 结果纠正（两类之和）", _t4("direct_corrected", "after_corrected")),
+    Figure("诉讼其他", "表四 行政诉讼 其他结果（两类之和）", _t4("direct_other", "after_other")),
+    Figure("诉讼未审结", "表四 行政诉讼 尚未审结（两类之和）", _t4("direct_pending", "after_pending")),
     Figure("制发规章", "表二 规章 本年制发件数（2019 格式：本年新制作数量）",
            _ids("t2.regulation.issued", "t2.regulation.made")),
     Figure("制发规范性文件", "表二 行政规范性文件 本年制发件数（2019 格式：规范性文件 本年新制作数量）",
@@ -106,6 +106,7 @@ FIGURES: list[Figure] = [
 
 TEXT_PLACEHOLDERS: dict[str, str] = {
     "单位名称": "本机关（单位）名称；汇总报告为本级名称",
+    "标题": "报告的标题（单位名称、年度、“政府信息公开工作年度报告”；一行放不下时在单位名称后换行；写作 {{r 标题 }}）",
     "年度": "报告年度，如 2025",
     "报告格式": "统计表格式，如 2021",
     "联系方式": "封面的填报人和联系电话；没有时为待填写的标记（写作 {{r 联系方式 }}）",
@@ -119,7 +120,7 @@ TEXT_PLACEHOLDERS: dict[str, str] = {
 TABLE_PLACEHOLDERS: dict[str, str] = {"表二": "表二（写作 {{p 表二 }}，独占一段）",
                                       "表三": "表三（写作 {{p 表三 }}，独占一段）",
                                       "表四": "表四（写作 {{p 表四 }}，独占一段）"}
-RICH_PLACEHOLDERS = frozenset({"联系方式", "信息处理费"})  # rich text (marked places): written {{r 名称 }}
+RICH_PLACEHOLDERS = frozenset({"联系方式", "信息处理费", "标题"})  # rich text (marked places): written {{r 名称 }}
 YOY_SUFFIX = "同比"
 
 

@@ -156,9 +156,16 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
     marked = result.of_status(INCLUDED_ERRORS)
     if left_out is not None:
         left_out.extend(e for e in result.entries if not e.included)
+    found: dict[str, list[str]] = {}
+    if prev is not None:  # the carry-over breaks (需核对), as the merge finds them (merge.review)
+        from ..merge.review import COUNTY, breaks
+        from ..merge.years import compare_years
+
+        found = breaks(compare_years(spec, result, prev))
     county_data = ReportData(spec, dict(result.values), result.county or messages.REPORT["rollup_who"], result.year,
                              errors=sum(e.errors for e in marked), kind="rollup",
-                             previous=(pspec, prev.county) if prev is not None else None)
+                             previous=(pspec, prev.county) if prev is not None else None,
+                             review=found.get(COUNTY, []) if prev is not None else [])
     units = []
     for e in result.included:
         if e.kind == "rollup":
@@ -166,7 +173,8 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
         last = prev.unit(e.code, e.name) if prev is not None else None
         d = ReportData(spec, entry_values(spec, e), e.name or e.code, result.year,
                        errors=e.errors if e.status == INCLUDED_ERRORS else 0, kind="unit",
-                       previous=(pspec, last[2]) if last is not None else None)
+                       previous=(pspec, last[2]) if last is not None else None, review=found.get(e.code, []),
+                       county=result.county or "")
         units.append((e, d))
     return county_data, units
 
@@ -242,5 +250,6 @@ def write_jobs(jobs: Sequence[Job], *, template: str | Path | None = None, force
 def jobs_json(jobs: Sequence[Job], pdf_error: BaseException | None = None) -> dict:
     """What ``gipr report --json`` prints."""
     return {"documents": [{"who": j.who, "docx": str(j.out), "pdf": str(j.pdf) if j.pdf and not pdf_error else None,
-                           "draft": j.data.errors > 0, "errors": j.data.errors, "kind": j.data.kind} for j in jobs],
+                           "draft": j.data.draft, "errors": j.data.errors, "review": j.data.review,
+                           "kind": j.data.kind} for j in jobs],
             "pdf_error": str(pdf_error) if pdf_error else None}

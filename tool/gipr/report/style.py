@@ -96,14 +96,17 @@ def run_properties_xml(east_asia: str, size_pt: float, *, bold: bool = False) ->
 
 
 def cell_xml(text_xml: str, width_twips: int, *, colspan: int = 1, vmerge: str | None = None, align: str = "center",
-             size_pt: float = 9, bold: bool = False, east_asia: str = TABLE_FONT) -> str:
-    """One w:tc: ``text_xml`` is already escaped; ``vmerge`` is "restart", "continue" or None."""
+             size_pt: float = 9, bold: bool = False, east_asia: str = TABLE_FONT, keep_next: bool = False) -> str:
+    """One w:tc: ``text_xml`` is already escaped; ``vmerge`` is "restart", "continue" or None;
+    ``keep_next``: the row stays on the page of the next one (every row but a table's last:
+    the table is kept together, as Word does with “与下段同页”)."""
     span = f'<w:gridSpan w:val="{colspan}"/>' if colspan > 1 else ""
     vm = '<w:vMerge w:val="restart"/>' if vmerge == "restart" else "<w:vMerge/>" if vmerge == "continue" else ""
     half = int(round(size_pt * 2))
     run = (f"<w:r>{run_properties_xml(east_asia, size_pt, bold=bold)}"
            f'<w:t xml:space="preserve">{text_xml}</w:t></w:r>') if text_xml else ""
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width_twips}" w:type="dxa"/>{span}{vm}<w:vAlign w:val="center"/></w:tcPr>'
-            f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+            f'<w:p><w:pPr>{"<w:keepNext/>" if keep_next else ""}'
+            f'<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
             f'<w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/>'
             f'<w:rPr><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr></w:pPr>{run}</w:p></w:tc>')

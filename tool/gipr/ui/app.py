@@ -76,7 +76,9 @@ async def receive_uploads(request: Request, root: Path, field: str = "files",
 
 # --- the API ---------------------------------------------------------------------------------
 def _root(request: Request) -> Path:
-    return request.app.state.root
+    from .start import root_of
+
+    return root_of(request)
 
 
 async def api_session(request: Request) -> Response:
@@ -139,16 +141,16 @@ async def api_merge(request: Request) -> Response:
     root = _root(request)
     ctype = request.headers.get("content-type", "")
     folder = None
-    previous = None
+    previous = previous_name = None
     if ctype.startswith("multipart/form-data"):
         folder, uploads, fields = await receive_uploads(request, root, field="previous")
         if uploads:
-            previous = uploads[0].path
+            previous, previous_name = uploads[0].path, uploads[0].name
     else:
         fields = await _form(request)
     try:
         data = await run_in_threadpool(core.run_merge, root, include_errors=fields.get("include_errors") in (
-            "1", "true", "on"), previous=previous)
+            "1", "true", "on"), previous=previous, previous_name=previous_name)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -282,15 +284,19 @@ async def on_http(request: Request, exc: Exception) -> Response:
     return _error_json(code, f"ui.{code}", msg)
 
 
-def create_app(root: str | Path, *, token: str, port: int, extra_hosts: Iterable[str] = ()):
-    """The workbench on workspace ``root``, answering on ``port``, behind the security layer."""
+def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: Iterable[str] = (),
+               cookie_days: int = 0):
+    """The workbench on workspace ``root`` (None: the start page first), answering on ``port``,
+    behind the security layer.  ``cookie_days``: how long the browser keeps the access cookie
+    (0: until it is closed; a remembered token may be kept longer)."""
     from starlette.exceptions import HTTPException
 
-    from . import pages
+    from . import mailform, pages, start
 
-    root = Path(root).resolve()
-    core.open_ws(root).close()  # a clear message now if this is not a workspace
-    core.clean_uploads(root)
+    if root is not None:
+        root = Path(root).resolve()
+        core.open_ws(root).close()  # a clear message now if this is not a workspace
+        core.clean_uploads(root)
     routes = [
         Route("/api/session", api_session),
         Route("/api/status", api_status),
@@ -309,11 +315,13 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: Iterable
         Route("/download/report/{rid:str}/{kind:str}", dl_report),
         Route("/view/merge/{run:str}", view_merge_html),
         *pages.routes(),
+        *start.routes(),
+        *mailform.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
+        Refused: on_refused, start.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
     app.state.root = root
     app.state.csrf = csrf_for(token)
     app.state.templates = pages.environment()
-    return Guard(app, token=token, port=port, extra_hosts=extra_hosts)
+    return Guard(app, token=token, port=port, extra_hosts=extra_hosts, cookie_days=cookie_days)

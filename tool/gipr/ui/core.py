@@ -41,9 +41,13 @@ PURPOSE = "gipr ui 网页工作台"
 
 
 def who() -> str:
-    from ..collect.workspace import who_am_i
+    import getpass
 
-    return f"{who_am_i()}（网页工作台）"
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name known
+        user = ""
+    return f"{user}（网页工作台）" if user and user != "root" else "网页工作台"
 
 
 def new_run_id() -> str:
@@ -95,24 +99,44 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
         line = next(x for x in data["units"] if x["code"] == code)
         cur = led.current().get(code)
         subs = sorted(led.submissions(code), key=lambda s: (s.received_at, s.id), reverse=True)
+        if cur is not None and all(s.id != cur.id for s in subs):  # a file of no unit, pinned here
+            subs.insert(0, cur)
         codes = {x.code for x in ws.roster}
-        unattached = [s for s in led.submissions() if s.unit_code is None or s.unit_code not in codes]
+        taken = {o.submission_id for o in led.overrides().values()}  # files of no unit pinned to some unit
+        unattached = [s for s in led.submissions() if (s.unit_code is None or s.unit_code not in codes)
+                      and s.id not in taken]
         hist = led.override_history(code)
+        described = {s.id: f"{messages.when(s.received_at)} 收到的 {s.file_name}" for s in led.submissions()
+                     if s.id in {o.submission_id for o in hist}}
         return {
             "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
                      "contact": getattr(u, "contact", ""), "emails": list(getattr(u, "emails", []) or [])},
             "line": line,
+            "year_review": data.get("year_review") or {},
             "status_zh": STATUS_ZH,
             "current": cur.to_json() if cur else None,
-            "findings": [f for f in (cur.findings if cur else []) if f.get("severity") in ("error", "warning", "info")],
-            "submissions": [dict(s.to_json(), received_local=local_time(s.received_at),
+            "current_local": messages.when(cur.received_at) if cur else "",
+            "findings": [dict(f, place=messages.cell_place(f.get("ref"))) for f in (cur.findings if cur else [])
+                         if f.get("severity") in ("error", "warning", "info")],
+            "submissions": [dict(s.to_json(), received_local=messages.when(s.received_at), source_zh=source_zh(s),
                                  identified_zh=IDENTIFIED_ZH.get(s.identified_by, s.identified_by),
                                  status_zh=STATUS_ZH.get(s.status, s.status)) for s in subs],
-            "pinnable": [dict(s.to_json(), received_local=local_time(s.received_at)) for s in unattached
+            "pinnable": [dict(s.to_json(), received_local=messages.when(s.received_at)) for s in unattached
                          if s.status != "duplicate"],
-            "overrides": [{"submission": o.submission_id, "by": o.set_by, "at": local_time(o.set_at),
-                           "note": o.note} for o in hist],
+            "overrides": [{"submission": o.submission_id, "by": o.set_by, "at": messages.when(o.set_at),
+                           "note": o.note, "what": described.get(o.submission_id, "")} for o in hist],
         }
+
+
+def source_zh(sub) -> str:
+    """Where a submission came from, in her words: the file's folder name or the mail's sender."""
+    if sub.source_kind == "email":
+        return f"邮件：{sub.mail_from or ''}{('，' + sub.mail_subject) if sub.mail_subject else ''}"
+    src = sub.source or ""
+    if src.startswith(messages.UI["upload_source"].split("{")[0]):
+        return messages.UI["upload_source_short"]
+    parts = src.replace("\\", "/").rstrip("/").split("/")
+    return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
 
 
 def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:
@@ -200,10 +224,19 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
     from ..collect import Collector
     from ..collect.imap import imap_fetcher
 
+    if imap:
+        from .mailform import require_imap
+
+        require_imap(root)
     with open_ws(root) as ws:
         fetched: list[Any] = []
-        fetch = imap_fetcher(ws, None, None, fetched.append, password=imap_password,
-                             interactive=False) if imap else None  # the settings are checked before the lock
+        try:
+            fetch = imap_fetcher(ws, None, None, fetched.append, password=imap_password,
+                                 interactive=False) if imap else None  # the settings are checked before the lock
+        except GiprError as e:
+            if e.code != "mail.no_password":
+                raise
+            raise GiprError(messages.MAILFORM["need_imap_password"], e.code) from None
         with ws.lock(purpose=PURPOSE):
             c = Collector(ws)
             for up in uploads:
@@ -211,9 +244,27 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
             if fetch is not None:
                 fetch(c)
         out = c.result.to_json()
+        names = {u.code: u.name for u in ws.roster}
+        for o_json, o in zip(out["outcomes"], c.result.outcomes + c.result.skipped):
+            o_json["why"] = _why(o)
+            o_json["unit_name"] = names.get(o_json.get("unit") or "", "")
         if fetched:
             out["imap"] = fetched[0].to_json()
         return out
+
+
+def _why(outcome) -> str:
+    """Why a collected file is not simply 已接收, in a sentence: its first error (and how many
+    more), or the reason collect gave (unreadable, no unit)."""
+    sub = outcome.submission
+    if sub is not None and sub.status == "errors":
+        errs = [f for f in (sub.findings or []) if f.get("severity") == "error"]
+        if errs:
+            first = errs[0]
+            place = messages.cell_place(first.get("ref"))
+            text = (place + "：" if place else "") + str(first.get("message") or "")
+            return text + (messages.UI["why_more"].format(n=len(errs) - 1) if len(errs) > 1 else "")
+    return outcome.reason or ""
 
 
 # --- merge -----------------------------------------------------------------------------------
@@ -221,7 +272,8 @@ MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
 PREVIOUS_STEM = "上年"
 
 
-def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None) -> dict[str, Any]:
+def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None,
+              previous_name: str | None = None) -> dict[str, Any]:
     """``gipr merge -w ROOT --out … --html … [--include-errors] [--previous …] --json`` into a
     new folder of its own (nothing earlier is replaced); the JSON is kept beside the files."""
     from ..fsio import atomic_write_bytes
@@ -231,18 +283,21 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
         run = new_run_id()
         d = ui_dir(ws, "merge", run)
     out, html = d / MERGE_FILES["xlsx"], d / MERGE_FILES["html"]
+    label = _client_name(previous_name) if previous is not None and previous_name else None
     try:
         if previous is not None:  # kept beside the run: the report document compares with the same last year
             kept = d / f"{PREVIOUS_STEM}{previous.suffix.lower()}"
             shutil.copyfile(previous, kept)
             previous = kept
-        result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html)
+        result = merge(out=out, workspace=root, previous=previous, include_errors=include_errors, html=html,
+                       previous_label=label or (f"{PREVIOUS_STEM}{previous.suffix.lower()}" if previous else None))
     except BaseException:  # a failed run (an unreadable last year) leaves no folder, nor the file, behind
         shutil.rmtree(d, ignore_errors=True)
         raise
     data = merge_json(result, out=out, html=html)
     atomic_write_bytes(d / "options.json", json.dumps(
-        {"include_errors": include_errors, "previous": previous.name if previous is not None else None},
+        {"include_errors": include_errors, "previous": previous.name if previous is not None else None,
+         "previous_name": label, "at": _dt.datetime.now().astimezone().replace(microsecond=0).isoformat()},
         ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "chart.json", json.dumps(main_figures(result), ensure_ascii=False).encode("utf-8"))
     atomic_write_bytes(d / "result.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -266,12 +321,50 @@ def main_figures(result) -> dict[str, Any]:
             "last": [to_json_number(figure_value(spec, n, prev)) for n in names] if prev is not None else None}
 
 
+def _client_name(name: str) -> str:
+    """The last part of a name a browser sent (some send a whole path), as text."""
+    return name.replace("\\", "/").split("/")[-1].strip()[:200]
+
+
 def merge_runs(root: Path) -> list[str]:
     base = root / UI_DIR / "merge"
     if not base.is_dir():
         return []
     return sorted((p.name for p in base.iterdir() if RUN_ID.match(p.name) and (p / "result.json").is_file()),
                   reverse=True)
+
+
+def zh_time(when: str | _dt.datetime | None) -> str:
+    """A time as a clerk writes it, in local time: 2026年1月5日 14:32."""
+    if not when:
+        return ""
+    if isinstance(when, str):
+        try:
+            when = _dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            return when
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return f"{when.year}年{when.month}月{when.day}日 {when.hour:02d}:{when.minute:02d}"
+
+
+def merge_run_list(root: Path) -> list[dict[str, str]]:
+    """The earlier merges as she would name them: when, and with which choices."""
+    out = []
+    for run in merge_runs(root):
+        when = zh_time(_dt.datetime.strptime(run[:15], "%Y%m%d-%H%M%S"))
+        opts_p = root / UI_DIR / "merge" / run / "options.json"
+        try:
+            opts = json.loads(opts_p.read_text(encoding="utf-8")) if opts_p.is_file() else {}
+        except (OSError, ValueError):
+            opts = {}
+        res = merge_result(root, run) or {}
+        parts = [messages.UI["run_units"].format(n=len(res.get("included") or []))]
+        parts.append(messages.UI["run_with_errors"] if opts.get("include_errors") else messages.UI["run_no_errors"])
+        if opts.get("previous"):
+            parts.append(messages.UI["run_previous"].format(name=opts.get("previous_name") or opts["previous"]))
+        out.append({"run": run, "when": when, "what": "，".join(parts)})
+    return out
 
 
 def merge_result(root: Path, run: str) -> dict[str, Any] | None:
@@ -400,12 +493,21 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
 
     from ..mail import mail_settings, mail_units
 
+    from .mailform import require_mail
+
     if kind not in ("send", "remind"):
         raise GiprError(messages.UI["bad_form"].format(detail=kind), "ui.bad_form")
+    require_mail(root)
     with open_ws(root) as ws:
         if dry_run:
             out = ui_dir(ws, "outbox", f"{kind}-{new_run_id()}")
-            return mail_units(ws, kind, dry_run=True, out=out, settings=mail_settings(ws, need_server=False)).to_json()
+            data = mail_units(ws, kind, dry_run=True, out=out, settings=mail_settings(ws, need_server=False)).to_json()
+            for o in data.get("outcomes", []):
+                path = o.pop("path", None)
+                o["letter"] = letter(Path(path)) if path and Path(path).is_file() else None
+            data.pop("outbox", None)
+            shutil.rmtree(out, ignore_errors=True)  # the letters are on the page; nothing else reads them
+            return data
         with tempfile.TemporaryDirectory(prefix="gipr-plan-") as tmp:
             plan = mail_units(ws, kind, dry_run=True, out=tmp, settings=mail_settings(ws, need_server=False))
         planned = plan.count("written")
@@ -416,5 +518,22 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
         if not password and settings.user:
             from ..mail import smtp_password
 
-            password = smtp_password(settings, interactive=False)
+            try:
+                password = smtp_password(settings, interactive=False)
+            except GiprError as e:
+                raise GiprError(messages.MAILFORM["need_smtp_password"], e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
+
+
+def letter(eml: Path) -> dict[str, Any]:
+    """What a unit will receive, read back from the message written by the preview: subject,
+    sender, recipients, the text, the attachments' names."""
+    from email import policy
+    from email.parser import BytesParser
+
+    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    body = msg.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    return {"subject": str(msg.get("subject") or ""), "from": str(msg.get("from") or ""),
+            "to": str(msg.get("to") or ""), "text": text.strip(),
+            "attachments": [p.get_filename() or "" for p in msg.iter_attachments()]}

@@ -14,9 +14,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from . import core
+from .start import root_of
 
 HERE = Path(__file__).resolve().parent
-NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"))
+NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"),
+       ("/mail-settings", "邮箱设置"), ("/start", "切换年度"))
 STATUS_ORDER = ("accepted", "errors", "unreadable", "missing")
 STATUS_ZH = {"accepted": "已接收", "errors": "有错误", "unreadable": "无法读取", "missing": "未报送"}
 COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "missing": "#b0b7bf"}
@@ -128,20 +130,34 @@ def figures_chart(chart: dict[str, Any] | None) -> Markup:
     return Markup("".join(out))
 
 
+def next_steps(data: dict[str, Any]) -> dict[str, Any]:
+    """The home page's 下一步: who is missing, who is wrong, what is unassigned, what to check
+    against last year, each listed with the unit (a link) and the button that acts."""
+    from ..messages import when
+
+    by = {u["code"]: u for u in data["units"]}
+    pick = lambda codes: [by[c] for c in codes if c in by]  # noqa: E731
+    steps = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
+             "unreadable": pick(data["unreadable"]), "review": pick(data.get("review") or []),
+             "unattached": [dict(s, received_local=when(s.get("received_at"))) for s in data["unattached"]]}
+    steps["any"] = any(steps.values())
+    return steps
+
+
 async def home(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, request.app.state.root)
+    data = await run_in_threadpool(core.status, root_of(request))
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
-    return render(request, "home.html", title="报送情况", data=data, categories=cats,
+    return render(request, "home.html", title="报送情况", data=data, categories=cats, steps=next_steps(data),
                   progress=progress_svg(data["totals"]), chart=category_chart(data))
 
 
 async def chart(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, request.app.state.root)
+    data = await run_in_threadpool(core.status, root_of(request))
     return HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
 
 
 async def unit(request: Request) -> Response:
-    data = await run_in_threadpool(core.unit_page, request.app.state.root, request.path_params["code"])
+    data = await run_in_threadpool(core.unit_page, root_of(request), request.path_params["code"])
     return render(request, "unit.html", title=data["unit"]["name"], d=data)
 
 
@@ -154,12 +170,13 @@ async def templates(request: Request) -> Response:
 
 
 async def merge(request: Request) -> Response:
-    root = request.app.state.root
+    root = root_of(request)
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
     options = await run_in_threadpool(core.merge_options, root, run) if result else None
-    return render(request, "merge.html", title="汇总", runs=runs, run=run if result else None, result=result,
+    listed = await run_in_threadpool(core.merge_run_list, root) if len(runs) > 1 else []
+    return render(request, "merge.html", title="汇总", runs=listed, run=run if result else None, result=result,
                   options=options,
                   figures=figures_chart(result.get("chart") if result else None))
 

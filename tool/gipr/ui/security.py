@@ -60,8 +60,9 @@ def _same(a: str, b: str) -> bool:
 class Guard:
     """ASGI middleware enforcing the rules in the module docstring."""
 
-    def __init__(self, app, *, token: str, port: int, extra_hosts: Iterable[str] = ()):
+    def __init__(self, app, *, token: str, port: int, extra_hosts: Iterable[str] = (), cookie_days: int = 0):
         self.app = app
+        self.max_age = f"; Max-Age={cookie_days * 86400}" if cookie_days > 0 else ""
         self.token = token
         self.csrf = csrf_for(token)
         self.port = port
@@ -83,7 +84,7 @@ class Guard:
                 return await _refuse(send, 403, messages.UI["bad_token"], h)
             rest = urlencode([(k, v) for k, v in query if k != "token"])
             location = scope.get("path", "/") + (f"?{rest}" if rest else "")
-            cookie = f"{self.cookie}={self.token}; HttpOnly; SameSite=Strict; Path=/"
+            cookie = f"{self.cookie}={self.token}; HttpOnly; SameSite=Strict; Path=/{self.max_age}"
             return await _send(send, 303, b"", [(b"location", location.encode("utf-8")),
                                                 (b"set-cookie", cookie.encode())])
         if not self._authenticated(h):

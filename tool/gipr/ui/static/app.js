@@ -15,19 +15,24 @@
     return e;
   }
   function toast(msg, bad) {
+    /* a message stays until it is dismissed (×); only a success note goes by itself */
     const t = $("#toast");
-    t.textContent = msg;
+    const close = el("button", "×", "close");
+    close.type = "button";
+    close.title = "关闭";
+    close.addEventListener("click", () => { t.hidden = true; });
+    t.replaceChildren(el("span", msg), close);
     t.className = bad ? "bad" : "";
     t.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 12000 : 5000);
+    if (!bad) toast.timer = setTimeout(() => { t.hidden = true; }, 8000);
   }
   function localTime(iso) {
     if (!iso) return "";
     const d = new Date(iso);
     if (isNaN(d)) return iso;
     const p = (n) => String(n).padStart(2, "0");
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+    return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`;
   }
   async function post(url, body) {
     const headers = {"X-CSRF-Token": CSRF};
@@ -38,12 +43,36 @@
     const r = await fetch(url, {method: "POST", body, headers, credentials: "same-origin"});
     let data = null;
     try { data = await r.json(); } catch (e) { /* not JSON */ }
-    if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+    if (!r.ok) {
+      const err = new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+      err.data = data && data.error;
+      throw err;
+    }
     return data;
   }
-  async function busy(button, fn) {
-    if (button) button.disabled = true;
-    try { return await fn(); } catch (e) { toast(e.message, true); } finally { if (button) button.disabled = false; }
+  async function busy(button, fn, onError) {
+    /* an action that takes more than half a second shows 正在处理 on its button */
+    let timer = null, label = null;
+    if (button) {
+      button.disabled = true;
+      timer = setTimeout(() => {
+        label = button.textContent;
+        button.textContent = "正在处理…";
+        button.classList.add("busy");
+        button.setAttribute("aria-busy", "true");
+      }, 500);
+    }
+    try { return await fn(); } catch (e) {
+      if (onError) onError(e); else toast(e.message, true);
+    } finally {
+      clearTimeout(timer);
+      if (button) {
+        if (label !== null) button.textContent = label;
+        button.classList.remove("busy");
+        button.removeAttribute("aria-busy");
+        button.disabled = false;
+      }
+    }
   }
 
   /* ---- 报送情况 ------------------------------------------------------------------------ */
@@ -69,6 +98,11 @@
       tr.append(name, el("td", u.category || ""));
       const st = el("td");
       st.append(el("span", STATUS_ZH[u.status] + (u.pinned ? "（人工指定）" : ""), "badge s-" + u.status));
+      if (u.review && u.review.length) {
+        const r = el("span", "需核对", "badge s-review");
+        r.title = u.review.join("\n");
+        st.append(" ", r);
+      }
       tr.append(st, el("td", localTime(u.received_at)), el("td", u.file_name || ""),
                 el("td", u.errors === null ? "" : u.errors), el("td", u.warnings === null ? "" : u.warnings));
       tbody.append(tr);
@@ -90,7 +124,7 @@
       box.append(el("h3", `未归入任何单位的报送 ${statusData.unattached.length} 份（可在单位页面人工指定）`));
       const ul = el("ul");
       for (const s of statusData.unattached) {
-        ul.append(el("li", `#${s.submission} ${s.file_name}：${STATUS_ZH[s.status] || s.status}` +
+        ul.append(el("li", `${localTime(s.received_at)} 收到的 ${s.file_name}：${STATUS_ZH[s.status] || s.status}` +
                             (s.reason ? `，${s.reason}` : "")));
       }
       box.append(ul);
@@ -105,6 +139,13 @@
     statusData = fresh;
     if (!changed) return;
     renderStatus();
+    if ($("#next")) {  /* the 下一步 panel, as the server writes it now */
+      const h = await fetch("/", {credentials: "same-origin"});
+      if (h.ok) {
+        const fresh = new DOMParser().parseFromString(await h.text(), "text/html").querySelector("#next");
+        if (fresh) $("#next").replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+      }
+    }
     const c = await fetch("/chart/status.svg", {credentials: "same-origin"});
     if (c.ok) {
       const doc = new DOMParser().parseFromString(await c.text(), "image/svg+xml");
@@ -145,8 +186,15 @@
       const st = el("td");
       const label = o.result === "duplicate" ? "重复" : (STATUS_ZH[o.status] || o.status);
       st.append(el("span", label, "badge s-" + (o.result === "duplicate" ? "duplicate" : o.status)));
-      tr.append(el("td", o.file_name), st, el("td", o.unit ? (names[o.unit] || o.unit) : ""),
-                el("td", o.errors === null ? "" : o.errors), el("td", o.reason || ""));
+      const who = el("td");
+      if (o.unit) {
+        const a = el("a", o.unit_name || names[o.unit] || o.unit);
+        a.href = "/unit/" + encodeURIComponent(o.unit);
+        who.append(a);
+      }
+      tr.className = o.status === "accepted" || o.result === "duplicate" ? "" : "problem";
+      tr.append(el("td", o.file_name), st, who, el("td", o.errors === null ? "" : o.errors),
+                el("td", o.why || o.reason || ""));
       tbody.append(tr);
     }
     table.hidden = false;
@@ -224,21 +272,49 @@
       tbody.replaceChildren();
       for (const o of d.outcomes) {
         const tr = el("tr");
+        tr.dataset.unit = o.unit;
         tbody.append(tr);
-        tr.append(el("td", `${o.name}（${o.unit}）`), el("td", o.status === "written" ? "将发送" : "跳过"),
-                  el("td", (o.recipients || []).join(", ")), el("td", o.subject || ""),
-                  el("td", o.attachment || ""), el("td", o.error || ""));
+        const letterCell = el("td");
+        if (o.letter) {
+          /* the letter itself: what this unit will receive */
+          const det = el("details", null, "letter");
+          det.append(el("summary", o.letter.subject));
+          const dl = el("dl");
+          dl.append(el("dt", "发件人"), el("dd", o.letter.from), el("dt", "收件人"), el("dd", o.letter.to),
+                    el("dt", "附件"), el("dd", o.letter.attachments.join("、") || "（无）"));
+          det.append(dl, el("pre", o.letter.text, "letter-text"));
+          letterCell.append(det);
+        } else {
+          letterCell.textContent = o.error || "";
+        }
+        tr.append(el("td", o.name), el("td", o.status === "written" ? "将发送" : "跳过"),
+                  el("td", (o.recipients || []).join("、")), letterCell);
       }
       $("#mail-preview").hidden = false;
       const what = mailKind === "send" ? "发送模板" : "催报提醒";
       $("#mail-summary").textContent = `${what}预览：将给 ${mailCount} 个单位发邮件，跳过 ${d.counts.skipped} 个。` +
-        (d.outbox ? ` 邮件已写成 .eml 文件：${d.outbox}` : "");
+        "点每一行的主题可以看到邮件全文。";
       $("#mail-summary").hidden = false;
       const send = $("#mail-send");
       send.textContent = `发送给 ${mailCount} 个单位`;
       send.hidden = mailCount === 0;
     }));
   }
+  if (location.hash === "#remind" || location.hash === "#send") {
+    const b = $(`.mail-preview[data-kind="${location.hash.slice(1)}"]`);
+    if (b) b.click();
+  }
+  /* 下一步: file an unassigned submission under a unit */
+  document.addEventListener("submit", (e) => {
+    const f = e.target;
+    if (!f.classList || !f.classList.contains("assign-form")) return;
+    e.preventDefault();
+    busy(f.querySelector("button"), async () => {
+      await post("/api/pin", {unit: f.querySelector("select").value, submission: f.dataset.submission,
+                              note: "在报送情况页面归入"});
+      location.reload();
+    });
+  });
   const sendBtn = $("#mail-send");
   if (sendBtn) {
     sendBtn.addEventListener("click", () => {
@@ -250,6 +326,67 @@
         $("#mail-summary").textContent = `已发送 ${d.counts.sent} 个单位，失败 ${d.counts.failed} 个，` +
           `无法确认 ${d.counts.uncertain} 个，跳过 ${d.counts.skipped} 个。发送记录已记入台账。`;
         sendBtn.hidden = true;
+      });
+    });
+  }
+
+  /* ---- 开始：新建或打开一个年度 ---------------------------------------------------------- */
+  const createForm = $("#create-form");
+  if (createForm) {
+    createForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const box = $("#roster-problems");
+      box.hidden = true;
+      busy($("#create-submit"), async () => {
+        const d = await post("/api/workspace/create", new FormData(createForm));
+        location.href = d.page;
+      }, (err) => {
+        toast(err.message, true);
+        const rows = (err.data && err.data.rows) || [];
+        if (!rows.length) return;
+        $("#roster-problems-title").textContent = err.message;
+        $("#roster-problems tbody").replaceChildren(...rows.map((r) => { const tr = el("tr"); tr.append(el("td", r)); return tr; }));
+        box.hidden = false;
+      });
+    });
+  }
+  for (const b of $$(".open-ws")) {
+    b.addEventListener("click", () => busy(b, async () => {
+      location.href = (await post("/api/workspace/open", {path: b.dataset.path})).page;
+    }));
+  }
+  const openForm = $("#open-form");
+  if (openForm) {
+    openForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      busy($("#open-submit"), async () => {
+        location.href = (await post("/api/workspace/open", {path: $("#open-path").value})).page;
+      });
+    });
+  }
+
+  /* ---- 邮箱设置 ------------------------------------------------------------------------ */
+  const mailForm = $("#mail-form");
+  if (mailForm) {
+    const values = () => Object.fromEntries(new FormData(mailForm).entries());
+    $("#mail-test").addEventListener("click", () => busy($("#mail-test"), async () => {
+      const d = await post("/api/mailsettings/test", values());
+      const ul = $("#mail-test-results");
+      ul.replaceChildren(...d.results.map((r) => el("li", (r.ok ? "✓ " : "✗ ") + r.message, r.ok ? "ok" : "bad")));
+      ul.hidden = false;
+    }));
+    mailForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      busy($("#mail-save"), async () => {
+        const d = await post("/api/mailsettings/save", values());
+        for (const id of ["smtp_password", "imap_password"]) {
+          if ($("#" + id).value && d.stored.includes(id.split("_")[0])) $("#" + id).placeholder = "已保存（留空不修改）";
+          $("#" + id).value = "";
+        }
+        toast(d.message, false);
+        const ul = $("#mail-test-results");
+        ul.replaceChildren(el("li", d.message, "ok"));
+        ul.hidden = false;
       });
     });
   }

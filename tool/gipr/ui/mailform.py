@@ -1,0 +1,207 @@
+"""邮箱设置: the workbench's form for the [mail] (SMTP) and [imap] settings, with a 测试连接
+button.  The settings go into the workspace's gipr.toml (as ``gipr send`` and ``gipr collect
+--imap`` read them); the passwords go only into the operating system's credential store
+(mail/keystore.py), never into a file of the workspace.  Where there is no such store the
+password is asked each time (the send and collect forms have a password box)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .. import messages
+from ..errors import GiprError
+from ..mail import keystore
+from . import core
+from .start import root_of
+
+M = messages.MAILFORM
+# form field → (section, key); the labels are what a problem names
+FIELDS = {
+    "smtp_host": ("mail", "host"), "smtp_port": ("mail", "port"), "smtp_security": ("mail", "security"),
+    "smtp_user": ("mail", "user"), "from_addr": ("mail", "from_addr"), "from_name": ("mail", "from_name"),
+    "deadline": ("mail", "deadline"), "contact": ("mail", "contact"), "smtp_cafile": ("mail", "cafile"),
+    "imap_host": ("imap", "host"), "imap_port": ("imap", "port"), "imap_security": ("imap", "security"),
+    "imap_user": ("imap", "user"), "imap_folder": ("imap", "folder"), "imap_cafile": ("imap", "cafile"),
+}
+DEFAULT_PORTS = {"mail": {"ssl": 465, "starttls": 587, "none": 25}, "imap": {"ssl": 993, "starttls": 143, "none": 143}}
+
+
+def form_values(root: Path) -> dict[str, Any]:
+    """What the form shows: the saved settings, whether a password is kept, whether it can be."""
+    with core.open_ws(root) as ws:
+        cfg = ws.config
+    out: dict[str, Any] = {}
+    for field, (sec, key) in FIELDS.items():
+        v = (cfg.get(sec) or {}).get(key, "") if isinstance(cfg.get(sec), dict) else ""
+        out[field] = "" if v is None else str(v)
+    out["smtp_security"] = out["smtp_security"] or "ssl"
+    out["imap_security"] = out["imap_security"] or "ssl"
+    out["store"] = keystore.available()
+    smtp_user = out["smtp_user"] or out["from_addr"]
+    out["smtp_saved"] = bool(keystore.get("smtp", smtp_user, out["smtp_host"]))
+    out["imap_saved"] = bool(keystore.get("imap", out["imap_user"] or smtp_user, out["imap_host"]))
+    return out
+
+
+def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None]:
+    """The new [mail] and [imap] tables from the form (keys the form has no field for are
+    kept); a GiprError naming the field in her words when something is wrong."""
+    from ..mail.settings import valid_address
+
+    def val(k: str) -> str:
+        return (f.get(k) or "").strip()
+
+    mail = dict(old.get("mail") or {}) if isinstance(old.get("mail"), dict) else {}
+    imap = dict(old.get("imap") or {}) if isinstance(old.get("imap"), dict) else {}
+    if not val("smtp_host"):
+        raise GiprError(M["need"].format(what=M["smtp_host"]), "mailform.need")
+    if not valid_address(val("from_addr")):
+        raise GiprError(M["bad_address"].format(what=M["from_addr"], value=val("from_addr")), "mailform.address")
+    for field, (sec, key) in FIELDS.items():
+        target = mail if sec == "mail" else imap
+        v = val(field)
+        if key == "security":
+            v = v or "ssl"
+            if v not in DEFAULT_PORTS[sec]:
+                raise GiprError(M["bad_choice"].format(what=M[field], value=v), "mailform.choice")
+        if key == "port":
+            sec_choice = val(f"{'smtp' if sec == 'mail' else 'imap'}_security") or "ssl"
+            if not v:
+                v = str(DEFAULT_PORTS[sec].get(sec_choice, 0))
+            if not v.isdigit() or not 1 <= int(v) <= 65535:
+                raise GiprError(M["bad_port"].format(what=M[field], value=v), "mailform.port")
+            target[key] = int(v)
+            continue
+        if key == "cafile" and v and not Path(v).expanduser().is_file():
+            raise GiprError(M["no_file"].format(what=M[field], value=v), "mailform.cafile")
+        if v or key in target:
+            target[key] = v
+    if not imap.get("host"):
+        return mail, None
+    return mail, imap
+
+
+def _settings(root: Path, f: dict[str, str]):
+    """(config with the form's sections, MailSettings, ImapSettings or None), all checked."""
+    from ..collect.imap import imap_settings
+    from ..mail.settings import mail_settings
+
+    with core.open_ws(root) as ws:
+        cfg = dict(ws.config)
+    mail, imap = _sections(f, cfg)
+    cfg["mail"] = mail
+    if imap is not None:
+        cfg["imap"] = imap
+    else:
+        cfg.pop("imap", None)
+    probe = SimpleNamespace(config=cfg, config_path=M["where"])
+    return cfg, mail_settings(probe, need_server=True), (imap_settings(probe) if imap is not None else None)
+
+
+def save(root: Path, f: dict[str, str]) -> dict[str, Any]:
+    from ..collect.workspace import dump_toml
+    from ..fsio import atomic_write_bytes
+
+    cfg, smtp, imap = _settings(root, f)
+    stored = []
+    for kind, s, pw in (("smtp", smtp, f.get("smtp_password")), ("imap", imap, f.get("imap_password"))):
+        if s is not None and pw and keystore.available():
+            keystore.put(kind, s.user, s.host, pw)
+            stored.append(kind)
+    with core.open_ws(root) as ws:
+        with ws.lock(purpose=core.PURPOSE):
+            atomic_write_bytes(ws.config_path, dump_toml(cfg).encode("utf-8"), overwrite=True)
+    return {"saved": True, "stored": stored, "store": keystore.available(),
+            "message": M["saved"] + (M["saved_pw"] if stored else "" if keystore.available() else M["no_store_note"])}
+
+
+def test(root: Path, f: dict[str, str]) -> dict[str, Any]:
+    """Connect and log in to each server the form names (nothing is saved, nothing is sent)."""
+    from ..collect.imap import _Session
+    from ..mail.transport import SmtpTransport
+
+    _, smtp, imap = _settings(root, f)
+    results = []
+    pw = f.get("smtp_password") or keystore.get("smtp", smtp.user, smtp.host)
+    try:
+        if smtp.user and not pw:
+            raise GiprError(M["need_password"].format(what=M["smtp_password"]), "mailform.password")
+        t = SmtpTransport(smtp, pw)
+        t.open()
+        t.close()
+        results.append({"what": "smtp", "ok": True, "message": M["smtp_ok"].format(host=smtp.host, port=smtp.port)})
+    except GiprError as e:
+        results.append({"what": "smtp", "ok": False, "message": str(e)})
+    if imap is not None:
+        pw = f.get("imap_password") or keystore.get("imap", imap.user, imap.host)
+        try:
+            if not pw:
+                raise GiprError(M["need_password"].format(what=M["imap_password"]), "mailform.password")
+            with _Session(imap, pw) as conn:
+                typ, _ = conn.select(_mailbox(imap.folder), readonly=True)
+                if typ != "OK":
+                    raise GiprError(M["no_folder"].format(folder=imap.folder), "mailform.folder")
+            results.append({"what": "imap", "ok": True, "message": M["imap_ok"].format(host=imap.host, port=imap.port)})
+        except GiprError as e:
+            results.append({"what": "imap", "ok": False, "message": str(e)})
+    return {"results": results, "ok": all(r["ok"] for r in results)}
+
+
+def _mailbox(folder: str) -> str:
+    from ..collect.imap import encode_mailbox
+
+    return encode_mailbox(folder)
+
+
+def require_mail(root: Path) -> None:
+    """The send/remind buttons before the settings are filled in: a pointer to this page
+    (instead of an edit of gipr.toml)."""
+    with core.open_ws(root) as ws:
+        sec = ws.config.get("mail")
+    if not isinstance(sec, dict) or not (sec.get("from_addr") or sec.get("from")):
+        raise GiprError(M["not_set_mail"], "mailform.not_set")
+
+
+def require_imap(root: Path) -> None:
+    with core.open_ws(root) as ws:
+        sec = ws.config.get("imap")
+    if not isinstance(sec, dict) or not sec.get("host"):
+        raise GiprError(M["not_set_imap"], "mailform.not_set")
+
+
+# --- routes --------------------------------------------------------------------------------------
+async def _fields(request: Request) -> dict[str, str]:
+    try:
+        data = await request.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise GiprError(messages.UI["bad_form"].format(detail="JSON"), "ui.bad_form")
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+
+
+async def api_save(request: Request) -> Response:
+    return JSONResponse(await run_in_threadpool(save, root_of(request), await _fields(request)))
+
+
+async def api_test(request: Request) -> Response:
+    return JSONResponse(await run_in_threadpool(test, root_of(request), await _fields(request)))
+
+
+async def page(request: Request) -> Response:
+    from .pages import render
+
+    values = await run_in_threadpool(form_values, root_of(request))
+    return render(request, "mail_settings.html", title="邮箱设置", v=values, M=M)
+
+
+def routes() -> list[Route]:
+    return [Route("/mail-settings", page), Route("/api/mailsettings/save", api_save, methods=["POST"]),
+            Route("/api/mailsettings/test", api_test, methods=["POST"])]
