@@ -56,8 +56,7 @@ INTERNAL_PARSERS = ("gipr.published.digits",)
 # reached in the main process today through import_document (published.locate → digits); issue 18,
 # item 2 moves locate and the digit splitter into the worker (branch `reader`): then these are gone
 # and this set can be emptied
-PENDING = {("gipr.published", "import_document", "gipr.published.digits"),
-           ("gipr.published.against", "load_submitted", "gipr.published.digits")}
+PENDING: set[tuple[str, str, str]] = set()  # none: the locator and the digit splitter run in the reader worker
 # modules that are the boundary itself
 BOUNDARY = ("gipr.isolate",)
 

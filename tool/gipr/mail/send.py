@@ -123,6 +123,7 @@ class MailOutcome:
     refused: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # Chinese
     path: str | None = None  # dry run: the .eml written
+    letter: dict[str, Any] | None = None  # dry run: what the unit will read (Composed.letter)
     situation: str = ""
     record_id: int | None = None
     code: str | None = None  # stable code of a problem (e.g. "mail.no_address"); not in the JSON
@@ -135,7 +136,8 @@ class MailOutcome:
         return {"kind": self.kind, "unit": self.unit_code, "name": self.unit_name, "status": self.status,
                 "recipients": self.recipients, "message_id": self.message_id, "subject": self.subject,
                 "attachment": self.attachment_name, "refused": self.refused, "error": self.error,
-                "path": self.path, "situation": self.situation or None, "record": self.record_id}
+                "path": self.path, "letter": self.letter, "situation": self.situation or None,
+                "record": self.record_id}
 
 
 def resolve_units(roster: list, only: Iterable[str] | None) -> list:
@@ -244,6 +246,8 @@ class Composed:
     subject: str
     attachment_name: str | None
     attachment_sha256: str | None
+    # what the unit will read (the preview shows it): subject, from, to, text, attachments' names
+    letter: dict[str, Any] = field(default_factory=dict)
 
 
 class Composer:
@@ -298,7 +302,15 @@ class Composer:
         import hashlib
 
         sha = hashlib.sha256(attachments[0][1]).hexdigest() if attachments else None
-        return Composed(raw, mid, subject, att_name, sha)
+        s = self.settings
+
+        def shown(name: str, addr: str) -> str:  # as a mail program shows an address
+            return f"{name} <{addr}>" if name else addr
+
+        letter = {"subject": subject, "from": shown(s.from_name or "", s.from_addr),
+                  "to": ", ".join(shown(job.unit.name, a) for a in job.recipients), "text": body.strip(),
+                  "attachments": [name for name, _data in attachments]}
+        return Composed(raw, mid, subject, att_name, sha, letter)
 
     def _remind_parts(self, job: MailJob) -> tuple[str, str, tuple[str, bytes] | None]:
         from ..collect.ledger import local_time
@@ -415,6 +427,8 @@ def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: 
         if record:
             _finish(led, rid, d.status if d.status != "written" else "sent", d.error, d.refused)
         base.status, base.error, base.refused, base.path = d.status, d.error, d.refused, d.path
+        if d.status == "written":
+            base.letter = composed.letter
         out.append(base)
         if on_outcome:
             on_outcome(base)

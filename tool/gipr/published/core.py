@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # the locator and the digit splitter are imported in the read
     from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
+# what the main process may take from here: the limited import, its types, and helpers over plain
+# Reports (parse_document, read_document and ocr_document run only in a reader worker)
+PARENT_SIDE = ("import_document", "Imported", "DocumentError", "DOCUMENT_SUFFIXES", "is_document", "previous_numbers",
+               "previous_in_run", "roster_unit", "PARSE_SECONDS", "PARSE_MEMORY_MB", "OCR_SECONDS", "OCR_MEMORY_MB")
 
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024

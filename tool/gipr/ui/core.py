@@ -503,8 +503,7 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
             out = ui_dir(ws, "outbox", f"{kind}-{new_run_id()}")
             data = mail_units(ws, kind, dry_run=True, out=out, settings=mail_settings(ws, need_server=False)).to_json()
             for o in data.get("outcomes", []):
-                path = o.pop("path", None)
-                o["letter"] = letter(Path(path)) if path and Path(path).is_file() else None
+                o.pop("path", None)
             data.pop("outbox", None)
             shutil.rmtree(out, ignore_errors=True)  # the letters are on the page; nothing else reads them
             return data
@@ -523,17 +522,3 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
             except GiprError as e:
                 raise GiprError(messages.MAILFORM["need_smtp_password"], e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
-
-
-def letter(eml: Path) -> dict[str, Any]:
-    """What a unit will receive, read back from the message written by the preview: subject,
-    sender, recipients, the text, the attachments' names."""
-    from email import policy
-    from email.parser import BytesParser
-
-    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
-    body = msg.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
-    return {"subject": str(msg.get("subject") or ""), "from": str(msg.get("from") or ""),
-            "to": str(msg.get("to") or ""), "text": text.strip(),
-            "attachments": [p.get_filename() or "" for p in msg.iter_attachments()]}
