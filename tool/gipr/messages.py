@@ -194,6 +194,9 @@ FINDINGS: dict[str, tuple[str, str]] = {
     # -- cross-year (rule F) --
     "previous.missing": ("info", "未找到本单位上年的数据，跨年度校验（本年二=上年四）未进行。"),
     "previous.year": ("warning", "用于跨年度校验的上年数据是 {found} 年度的，应为 {expected} 年度。"),
+    # -- the chain of years (a report against last year's report of the same issuer) --
+    "chain.same_tables": ("warning", "统计表与 {year} 年度的报告完全相同（其中 {n} 个不是存量的数也一样），可能照抄了上年的表格。"),
+    "chain.repeated_text": ("warning", "正文 {n} 句中按字数有 {share} 与 {year} 年度的报告相同或几乎相同（格式要求不得年年雷同）。"),
 }
 
 
