@@ -105,8 +105,8 @@ def values(s: Subject) -> list[Finding]:
         ref = cell_ref(report, cid)
         kw = dict(cell=cid, ref=ref, path=path)
         if c.input:
-            if v.state == "blank" and cid in grouped:
-                continue  # printed as one row with its neighbours: unknown, already reported
+            if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
+                continue  # one row printed as one number, or glued digits left open: unknown, already reported
             if v.state == "blank":
                 if ctx.blank_as_zero:
                     zeroed.append(ref)
@@ -125,7 +125,8 @@ def values(s: Subject) -> list[Finding]:
         new = vals.get(cid)
         recomputed = messages.detail("recomputed", value=fmt_number(new)) if new is not None else ""
         if v.state == "blank":
-            if v.code != "formula":  # a live formula saved without its cached result is not a blank
+            if v.code not in ("formula", "published.digits_ambiguous"):  # a live formula saved without its
+                # cached result is not a blank; glued digits left open are unknown, said once by the reader
                 out.append(messages.finding("cell.blank_total", recomputed=recomputed, **kw))
         elif v.state == "number" or _stored_number(v) is not None:
             stored = v.number if v.state == "number" else _stored_number(v)

@@ -127,23 +127,96 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
                             "doc.corrupt") from None
 
 
-def _run_parse(data: bytes, name: str, suffix: str) -> Document:
+@dataclass
+class _Read:
+    """What the reader worker hands back: plain data (the document, its title, the format,
+    and the tables located in it)."""
+
+    doc: Document
+    title: str
+    t_unit: str
+    t_year: int | None
+    spec: Spec
+    found: Located
+
+
+def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
+                  previous: list[tuple[str, dict]] | None = None) -> _Read:
+    """Parse, find the title and the format, and locate the tables: everything whose cost
+    grows with the input (the extractors, the label search, the digit splitter) runs here,
+    inside the reader boundary (:func:`_run_read`).  ``previous``: last year's reports of
+    this issuer or of any issuer (issuer name, cell id → number), for table 二's cuts."""
+    doc = parse_document(data, name, suffix)
+    title, t_unit, t_year = find_title(doc.text)
+    year = year or t_year
+    printed_as = None
+    if spec is None:
+        if year is not None:
+            try:
+                spec = load_format(format_for_year(year))
+            except SpecError as e:
+                raise DocumentError(f"{name}：{e}", "doc.no_year") from None
+            other = _guess_spec(doc)
+            if other.id != spec.id and _format_score(doc, other) > _format_score(doc, spec):
+                printed_as, spec = spec.id, other  # a 2021 report printed in the 2019 table format
+        else:
+            spec = _guess_spec(doc)
+    prev = _previous_for(previous, t_unit)
+    found = locate(doc, spec, prev)
+    if doc.kind == "text":  # text may have lost its line breaks: the label sequence decides
+        from .grid import Table
+        from .sequence import sequence_rows
+
+        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
+        if _score(alt) > _score(found):
+            found = alt
+    if printed_as is not None:
+        found.findings.insert(0, messages.finding("published.format_printed", year=year, format=spec.id,
+                                                  expected=printed_as))
+    return _Read(doc, title, t_unit, t_year, spec, found)
+
+
+def _score(found: Located) -> tuple[int, int]:
+    """More cells read (a number or a printed blank), then fewer errors."""
+    read = sum(1 for v in found.values.values() if v.code is None or v.state == "number")
+    return read, -sum(1 for f in found.findings if f.severity == "error")
+
+
+def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
+    """Last year's numbers of this issuer: the one whose name is the title's, else the only one."""
+    if not previous:
+        return None
+    from ..roster import normalize_name
+
+    same = [v for n, v in previous if n and unit and normalize_name(n) == normalize_name(unit)]
+    if same:
+        return same[0]
+    return previous[0][1] if len(previous) == 1 else None
+
+
+def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
+              previous: list[tuple[str, dict]] | None) -> _Read:
     from ..isolate import run_limited  # the one time/memory boundary for untrusted files
 
-    return run_limited(parse_document, data, name, suffix, seconds=PARSE_SECONDS, memory_mb=PARSE_MEMORY_MB,
-                       what=name)
+    return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
+                       memory_mb=PARSE_MEMORY_MB, what=name)
+
+
+def _format_score(doc: Document, spec: Spec) -> int:
+    """How many of the format's own table 二 column labels the document holds."""
+    from ..read import normalize_label
+
+    text = normalize_label(doc.text + "".join(c.text for t in doc.tables for r in t.rows for c in r if c))
+    cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
+    return sum(1 for x in cols if x in text)
 
 
 def _guess_spec(doc: Document) -> Spec:
     """No year in the title: the format whose own labels the document holds."""
-    from ..read import normalize_label
-
-    text = normalize_label(doc.text + "".join(c.text for t in doc.tables for r in t.rows for c in r if c))
     best, score = None, -1
     for fid in available_formats():
         spec = load_format(fid)
-        cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
-        s = sum(1 for x in cols if x in text)
+        s = _format_score(doc, spec)
         if s > score:
             best, score = spec, s
     assert best is not None
@@ -167,10 +240,11 @@ def roster_unit(report: Report, roster) -> object | None:
 
 def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec | None = None,
                     year: int | None = None, unit: str | None = None, name: str | None = None,
-                    roster=None) -> Imported:
+                    roster=None, previous: list[tuple[str, dict]] | None = None) -> Imported:
     """One published report → Imported.  ``spec``/``year``/``unit`` override what the title
     says; with a ``roster`` (list of roster Units) the issuer is matched to its unit (code and
-    roster name).  Raises :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
+    roster name).  ``previous``: last year's reports as (issuer, cell id → number), used to
+    choose among table 二's cuts of glued digits (现行有效 = 上年 + 制发 − 废止).  Raises :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
     p = Path(path)
     display = name or str(path)
     if data is None:
@@ -200,18 +274,9 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
 
         raise DocumentError(messages.text("file.too_large", file=display, size=_size(len(data)),
                                           limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
-    doc = _run_parse(data, display, p.suffix.lower())
-    title, t_unit, t_year = find_title(doc.text)
+    r = _run_read(data, display, p.suffix.lower(), spec, year, previous)
+    doc, title, t_unit, t_year, spec, found = r.doc, r.title, r.t_unit, r.t_year, r.spec, r.found
     year = year or t_year
-    if spec is None:
-        if year is not None:
-            try:
-                spec = load_format(format_for_year(year))
-            except SpecError as e:
-                raise DocumentError(f"{display}：{e}", "doc.no_year") from None
-        else:
-            spec = _guess_spec(doc)
-    found: Located = locate(doc, spec)
     if not found.tables:
         raise DocumentError(messages.text("doc.no_tables", file=display), "doc.no_tables")
     report = Report(spec=spec, file=display)
@@ -224,7 +289,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
             found.findings.append(messages.finding("layout.table_missing", table=t.name, title=t.title, n=n))
     missing_rows = {}
     for cid, c in spec.cells.items():
-        if cid not in report.values and c.table_id in found.tables:
+        if cid not in report.values and c.table_id in found.tables and cid not in found.reported:
             missing_rows.setdefault((c.table, c.row_path[-1] if c.row_path else c.column), 0)
             missing_rows[(c.table, c.row_path[-1] if c.row_path else c.column)] += 1
     for (tname, label), n in missing_rows.items():

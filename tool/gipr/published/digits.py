@@ -7,36 +7,69 @@ table 三, rule E for the groups of table 四, both read from the format's total
 columns of table 三 must satisfy the column rules (A, D).  Exactly one consistent split → it
 is taken (and said so); more than one → the candidates are listed and the cells stay
 unknown.  Nothing is ever guessed.
+
+Table 二 has no rule inside a row; when last year's report of the issuer is given, its
+现行有效 chooses among the cuts of 规章 / 行政规范性文件 (现行有效 = 上年现行有效 + 制发 −
+废止), and its 结转下年 among the cuts of 上年结转 (rule F); :func:`by_previous`.
+
+The search is bounded (:class:`Budget`): past a number of steps, or a time, or for a run
+longer than :data:`MAX_RUN` digits, the row stays unknown with a finding that says so.
 """
 
 from __future__ import annotations
 
+import time
 from itertools import product
 
 from ..rules import holds
 from ..spec import Spec
 
-__all__ = ["splits", "row_ok", "resolve"]
+__all__ = ["splits", "row_ok", "resolve", "Budget", "OverBudget", "by_previous", "MAX_RUN"]
 
 MAX_CANDIDATES = 20_000  # splits of one run
 MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column rules
+MAX_RUN = 120  # digits in one glued run (15 cells of 8 digits): longer is no table row
+MAX_STEPS = 3_000_000  # search steps for one document (a few seconds)
+MAX_SECONDS = 10.0  # and at most this long
 
 
-def splits(run: str, n: int) -> list[tuple[int, ...]] | None:
+class OverBudget(Exception):
+    """The digit search for a document ran past its budget."""
+
+
+class Budget:
+    """Steps and time the digit search of one document may take."""
+
+    def __init__(self, steps: int = MAX_STEPS, seconds: float = MAX_SECONDS) -> None:
+        self.left = steps
+        self.deadline = time.monotonic() + seconds
+
+    def tick(self, n: int = 1) -> None:
+        self.left -= n
+        if self.left < 0 or (self.left & 0x3FF) == 0 and time.monotonic() > self.deadline:
+            self.left = -1
+            raise OverBudget
+
+
+
+def splits(run: str, n: int, budget: Budget | None = None) -> list[tuple[int, ...]] | None:
     """Every cut of ``run`` into ``n`` numbers without leading zeros; None when too many."""
     out: list[tuple[int, ...]] = []
     if not run.isdigit() or n <= 0 or len(run) < n:
         return out
-    for cand in _cuts(run, n, None, ()):
+    if len(run) > MAX_RUN:
+        raise OverBudget
+    for cand in _cuts(run, n, None, (), budget or Budget()):
         out.append(cand)
         if len(out) > MAX_CANDIDATES:
             return None
     return out
 
 
-def _cuts(s: str, m: int, target: int | None, acc: tuple[int, ...]):
+def _cuts(s: str, m: int, target: int | None, acc: tuple[int, ...], budget: Budget):
     """Cuts of ``s`` into ``m`` numbers (no leading zeros); with ``target``, only cuts whose
     numbers add up to it (pruned as it goes: no part, and no partial sum, may exceed it)."""
+    budget.tick()
     if m == 0:
         if not s and (target is None or target == 0):
             yield acc
@@ -58,7 +91,7 @@ def _cuts(s: str, m: int, target: int | None, acc: tuple[int, ...]):
         v = int(s[:j])
         if target is not None and v > target:
             break
-        yield from _cuts(s[j:], m - 1, None if target is None else target - v, (*acc, v))
+        yield from _cuts(s[j:], m - 1, None if target is None else target - v, (*acc, v), budget)
 
 
 def _total_rules(spec: Spec, cids: list[str]) -> list[tuple[int, list[int]]]:
@@ -76,14 +109,18 @@ def row_ok(spec: Spec, cids: list[str], cand: tuple[int, ...]) -> bool:
     return all(cand[t] == sum(cand[p] for p in parts) for t, parts in _total_rules(spec, cids))
 
 
-def candidates(spec: Spec, cids: list[str], run: str) -> list[tuple[int, ...]] | None:
+def candidates(spec: Spec, cids: list[str], run: str, budget: Budget | None = None) -> list[tuple[int, ...]] | None:
     """The cuts of ``run`` into the row's cells that satisfy the row's total rules (C: the
     last cell is the sum of the others; E: each group of four and its 总计).  Groups that
     end in their total are cut total-first, so only sums that can hold are tried.  None
-    when there are more than :data:`MAX_CANDIDATES`."""
+    when there are more than :data:`MAX_CANDIDATES`.  Raises :class:`OverBudget` past the
+    budget (or for a run longer than :data:`MAX_RUN`)."""
     n = len(cids)
     if not run.isdigit() or len(run) < n:
         return []
+    if len(run) > MAX_RUN:
+        raise OverBudget
+    budget = budget or Budget()
     rules = _total_rules(spec, cids)
     # consecutive groups [parts…, total] covering the row (table 三 rows: one; table 四: three)
     groups: list[tuple[int, int]] = []
@@ -94,7 +131,7 @@ def candidates(spec: Spec, cids: list[str], run: str) -> list[tuple[int, ...]] |
             i = t + 1
     if not groups or i != n:
         out = []
-        for cand in _cuts(run, n, None, ()):
+        for cand in _cuts(run, n, None, (), budget):
             if row_ok(spec, cids, cand):
                 out.append(cand)
                 if len(out) > MAX_CANDIDATES:
@@ -103,6 +140,7 @@ def candidates(spec: Spec, cids: list[str], run: str) -> list[tuple[int, ...]] |
     found: list[tuple[int, ...]] = []
 
     def rec(s: str, g: int, acc: tuple[int, ...]) -> bool:
+        budget.tick()
         if g == len(groups):
             if not s:
                 found.append(acc)
@@ -117,7 +155,7 @@ def candidates(spec: Spec, cids: list[str], run: str) -> list[tuple[int, ...]] |
                 if len(tail) > 1 and tail[0] == "0":
                     continue
                 total = int(tail)
-                for parts in _cuts(chunk[:glen - k], width - 1, total, ()):
+                for parts in _cuts(chunk[:glen - k], width - 1, total, (), budget):
                     if not rec(s[glen:], g + 1, (*acc, *parts, total)):
                         return False
         return True
@@ -127,8 +165,51 @@ def candidates(spec: Spec, cids: list[str], run: str) -> list[tuple[int, ...]] |
     return found
 
 
+def cuts_at(cand: tuple[int, ...], pieces: list[str]) -> bool:
+    """Does the cut ``cand`` cut between every two of the printed ``pieces`` (digit runs a
+    space kept apart)?"""
+    bounds, pos = set(), 0
+    for x in cand:
+        pos += len(str(x))
+        bounds.add(pos)
+    pos = 0
+    for p in pieces[:-1]:
+        pos += len(p)
+        if pos not in bounds:
+            return False
+    return True
+
+
+def by_previous(spec: Spec, cids: list[str], cands: list[tuple[int, ...]], previous: dict | None
+                ) -> list[tuple[int, ...]] | None:
+    """The cuts that agree with last year's report (``previous``: cell id → number): table
+    二's 现行有效 = 上年现行有效 + 制发 − 废止, table 三's 上年结转 = 上年的结转下年 (rule F).
+    None when last year says nothing about this row, or no cut agrees (documents also lapse
+    for other reasons: then the rule does not choose)."""
+    if not previous:
+        return None
+    pos = {c: i for i, c in enumerate(cids)}
+    tests = []
+    for c in cids:
+        if c.startswith("t2.") and c.endswith(".in_force"):
+            row = c[:-len(".in_force")]
+            ids = (f"{row}.issued", f"{row}.repealed")
+            if all(i in pos for i in ids) and previous.get(c) is not None:
+                p = previous[c]
+                tests.append(lambda x, i=pos[c], a=pos[ids[0]], b=pos[ids[1]], p=p: x[i] == p + x[a] - x[b])
+    for r in spec.rules_of("carry"):
+        if len(r.lhs) == 1 and r.lhs[0] in pos and len(r.rhs) == 1 and previous.get(r.rhs[0]) is not None:
+            p = previous[r.rhs[0]]
+            tests.append(lambda x, i=pos[r.lhs[0]], p=p: x[i] == p)
+    if not tests:
+        return None
+    kept = [c for c in cands if all(t(c) for t in tests)]
+    return kept or None
+
+
 def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list[str], list[tuple[int, ...]]]],
-            groups: list[tuple[list[str], int]] | None = None) -> tuple[dict[str, int], dict[str, list[tuple[int, ...]]]]:
+            groups: list[tuple[list[str], int]] | None = None, budget: Budget | None = None
+            ) -> tuple[dict[str, int], dict[str, list[tuple[int, ...]]]]:
     """Choose among the row candidates (already filtered by the row rules) with the column
     rules (equal and total rules whose cells span several rows).
 
@@ -158,7 +239,9 @@ def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list
     rules = [r for r in rules if involved & (set(r.lhs) | set(r.rhs))]
 
     good: list[tuple[tuple[int, ...], ...]] = []
+    budget = budget or Budget()
     for combo in product(*(open_rows[k][1] for k in keys)):
+        budget.tick(len(rules) + 1)
         env = dict(base)
         for k, cand in zip(keys, combo):
             env.update(zip(open_rows[k][0], cand))

@@ -44,6 +44,7 @@ class Located:
     # rows whose numbers could not be aligned, reported only if no later row of the same
     # label is read (a label mentioned in the text before the table is not the table)
     unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)  # cells whose row has a finding already (one per problem)
 
 
 @dataclass
@@ -135,8 +136,11 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
             del b.rows[0]
 
 
-def locate(doc: Document, spec: Spec) -> Located:
+def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
+    """The three tables in ``doc``; ``previous`` (last year's numbers of the issuer, cell id →
+    number) chooses among cuts of glued digits that the rules leave open."""
     out = Located()
+    budget = digits.Budget()
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
     t4_cells = [c for c in spec.table("t4").cells]
@@ -175,7 +179,7 @@ def locate(doc: Document, spec: Spec) -> Located:
                 in_t4 = True
             blank = not vals or all(v.text == "" for v in vals)
             if in_t4 and not blank and (not norms or all(n in t4_norms for n in norms)) and "t4" not in out.tables:
-                _assign(out, spec, "t4", t4_cells, vals, labels[-1].text if labels else "", glued, known)
+                _assign(out, spec, "t4", t4_cells, vals, labels[-1].text if labels else "", glued, known, budget)
                 in_t4 = False
                 continue
             if not labels:
@@ -208,16 +212,17 @@ def locate(doc: Document, spec: Spec) -> Located:
                                                      ref=leaf.where, path=f"表{spec.cells[row.cids[0]].table}"))
             if row.table == "t2":
                 _check_header(out, spec, row, header)
-            _assign(out, spec, row.key, row.cids, vals, leaf.text, glued, known)
+            _assign(out, spec, row.key, row.cids, vals, leaf.text, glued, known, budget)
             if row.table == "t2":
                 header = []
-    _split_glued(out, spec, glued, known)
+    _split_glued(out, spec, glued, known, previous, budget)
     for key, (table_id, finding) in out.unaligned.items():
         cid = finding.cell or next((c for r in rows if r.key == key for c in r.cids[:1]), None) \
             if key != "t4" else t4_cells[0]
         if cid is not None and cid not in out.values:
             out.findings.append(finding)
             out.tables.add(table_id)
+            out.reported.update(t4_cells if key == "t4" else next((r.cids for r in rows if r.key == key), []))
     return out
 
 
@@ -242,14 +247,22 @@ def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> Non
 
 
 def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell], label: str,
-            glued: dict, known: dict) -> None:
+            glued: dict, known: dict, budget: digits.Budget) -> None:
     t = spec.cells[cids[0]].table
     texts = [v.text for v in vals]
     if len(vals) > len(cids) and all(x == "" for x in texts[len(cids):]):
         vals = vals[:len(cids)]
-    if len(vals) < len(cids) and len(vals) == 1 and _RUN.match(texts[0]) and len(texts[0]) >= len(cids):
-        cands = digits.candidates(spec, cids, texts[0])
-        glued[key] = (cids, cands, texts[0], vals[0].where, label)  # None: too many to list
+    if len(vals) < len(cids) and all(_RUN.match(x) for x in texts) and sum(map(len, texts)) >= len(cids):
+        # digits glued together (a space that is left is a cut between two cells)
+        run = "".join(texts)
+        try:
+            cands = digits.candidates(spec, cids, run, budget)
+            if cands and len(texts) > 1:
+                kept = [c for c in cands if digits.cuts_at(c, texts)]
+                cands = kept or cands
+        except digits.OverBudget:
+            cands = False  # past the search budget: unknown, said so
+        glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
         out.tables.add(spec.cells[cids[0]].table_id)
         return
     if len(vals) != len(cids):
@@ -274,6 +287,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
         out.findings.append(messages.finding("published.row_unaligned", table="三", label=leaf.text, n=n,
                                              found=len(vals), printed="｜".join(v.text for v in vals)[:120],
                                              ref=vals[0].where if vals else None))
+        out.reported.update(c for r in leaves for c in r.cids)
         return
     for i, v in enumerate(vals):
         c = spec.cells[leaves[0].cids[i]]
@@ -288,26 +302,55 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
                                          path="表三"))
 
 
-def _split_glued(out: Located, spec: Spec, glued: dict, known: dict) -> None:
+def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: dict | None,
+                 budget: digits.Budget) -> None:
     if not glued:
         return
-    decided, remaining = digits.resolve(spec, known, {k: (v[0], v[1] or []) for k, v in glued.items()}, out.groups)
+    chosen: set[str] = set()  # rows whose cut last year's report chose
+    rows = {}
+    for k, v in glued.items():
+        cands = v[1] or []
+        if len(cands) > 1:
+            kept = digits.by_previous(spec, v[0], cands, previous)
+            if kept is not None and len(kept) < len(cands):
+                cands = kept
+                chosen.add(k)
+        rows[k] = (v[0], cands)
+    try:
+        decided, remaining = digits.resolve(spec, known, rows, out.groups, budget)
+    except digits.OverBudget:
+        decided, remaining = {}, {k: [] for k in rows}
+        for k, (cids, cands) in rows.items():
+            if len(cands) == 1:
+                decided.update(zip(cids, cands[0]))
+                remaining.pop(k)
+        for k in remaining:
+            glued[k] = (*glued[k][:1], False, *glued[k][2:])
     for key, (cids, cands, run, where, label) in glued.items():
         if key in remaining or not cands:
-            shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
-            if cands is None:
-                shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
-            out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
-                                                 n=len(remaining.get(key) or []) if cands is not None
-                                                 else f"{digits.MAX_CANDIDATES}+",
-                                                 candidates=shown or messages.detail("no_split"), ref=where))
+            if cands is False:  # past the budget of the search: said so, never guessed
+                out.findings.append(messages.finding("published.digits_budget", label=label, run=_short_run(run),
+                                                     n=len(run), ref=where))
+            else:
+                shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
+                if cands is None:
+                    shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
+                out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
+                                                     n=len(remaining.get(key) or []) if cands is not None
+                                                     else f"{digits.MAX_CANDIDATES}+",
+                                                     candidates=shown or messages.detail("no_split"), ref=where))
             for cid in cids:
-                out.values[cid] = Value("blank", None, run, None, None, "published.digits_ambiguous")
+                out.values[cid] = Value("blank", None, _short_run(run), None, None, "published.digits_ambiguous")
                 out.where[cid] = where
             continue
         nums = [decided[c] for c in cids]
         for cid, n in zip(cids, nums):
             out.values[cid] = Value("number", n, str(n))
             out.where[cid] = where
-        out.findings.append(messages.finding("published.digits_split", label=label, run=run,
-                                             split="｜".join(str(x) for x in nums), ref=where))
+        code = "published.digits_previous" if key in chosen else "published.digits_split"
+        out.findings.append(messages.finding(code, label=label, run=run, split="｜".join(str(x) for x in nums),
+                                             ref=where))
+
+
+def _short_run(run: str) -> str:
+    return run if len(run) <= 40 else f"{run[:20]}…{run[-8:]}"

@@ -17,7 +17,7 @@ from ..values import Number, fmt_number
 
 __all__ = ["narrative_findings", "stated_facts"]
 
-_N = r"(\d{1,7})\s*"
+_N = r"\s*(\d{1,7})\s*"
 # (fact, words, the figure it states (gipr.figures: its cells are named in the format file), pattern)
 _FACTS: list[tuple[str, str, str, re.Pattern]] = [
     ("new", "收到政府信息公开申请", "新收申请",
@@ -37,6 +37,7 @@ _FACTS: list[tuple[str, str, str, re.Pattern]] = [
     ("suit", "行政诉讼", "行政诉讼",
      re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为?)?" + _N + "[件起]")),
 ]
+_WRAP = re.compile(r"(?<=[\u4e00-\u9fff，、“”（）])[ \t]*\n[ \t]*(?=[\u4e00-\u9fff\d“”（）])")
 _SENTENCE = re.compile(r"[^。；！？\n]*")
 
 
@@ -44,6 +45,7 @@ def stated_facts(text: str) -> list[tuple[str, str, str, int, str]]:
     """(fact, words, figure name, number, sentence) for every standard fact the text states."""
     out = []
     seen: set[tuple[int, str]] = set()
+    text = _WRAP.sub("", text)  # a line that wraps inside a sentence (a PDF's lines) is no break
     for fact, what, figure, pat in _FACTS:
         for m in pat.finditer(text):
             if (m.start(1), fact) in seen:

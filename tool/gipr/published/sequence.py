@@ -1,0 +1,172 @@
+"""Rows from text that lost its line breaks, anchored on the format's label sequence.
+
+A crawler that keeps a page's text without its line breaks runs the whole table together:
+``…现行有效件数规章000行政规范性文件77132470第二十条第（五）项…一、本年新收政府信息公开申请数量801000081二、上年结转…``.
+Line breaks say nothing there, but the labels of each format are known and ordered, and no
+official label holds an Arabic digit except its list number.  So the text is cut into
+
+* **words**: a stretch without numbers, cut again at every official label it holds (the
+  longest first: a title, a heading, a column label, a row label), and at a list number
+  (“2.”, “（三）”, “四、”) that starts a label the format does not spell that way (a shortened
+  label, “2.逾期不缴费”): such a label runs to the next official label;
+* **numbers**: digit runs, with a decimal part, a unit (元, 万元) or a sign; a run followed
+  by “.”/“、” and a word is a number run that ends in the next label's list number
+  (“00000002.其他法律…” is ``0000000`` and the label ``2.其他法律…``): the list number is never
+  read as a number.  Digits followed by 年, 条, 件, % … belong to the words (“2023年”).
+
+Each stretch of words becomes a header row (everything but its last label) and a label row
+(its last label, then the numbers up to the next words).  The locator
+(:mod:`gipr.published.locate`) then matches the labels and takes the numbers as it does for
+any table; a run of glued digits stays one cell for the digit splitter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..read import normalize_label
+from ..spec import Spec
+from .grid import Cell
+
+__all__ = ["sequence_rows"]
+
+_VALUE = re.compile(r"(?:(?<![.])[-−](?=\d))?\d+(?:\.\d+)?")
+_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套本份页岁")
+_UNIT = re.compile(r"\s*(万元|元)")
+_RULES = re.compile(r"[|｜]|-{3,}|:?-{3,}:?")
+_LIST_END = re.compile(r"[.、．]\s*(?=[^\d\s.、．０-９])")
+# a list number at the start of a normalised label
+_NUMBERING = re.compile(r"\d{1,2},|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3},")
+
+
+def _labels(spec: Spec) -> dict[str, list[str]]:
+    """Every official text of the format (titles, headings, header cells, row labels, group
+    labels), normalised, by first character, longest first."""
+    texts = {normalize_label(lab.text) for t in spec.tables for lab in t.labels}
+    for c in spec.cells.values():
+        texts.update(normalize_label(x) for x in c.row_path)
+        texts.update(normalize_label(x) for x in c.column_path)
+    texts.discard("")
+    out: dict[str, list[str]] = {}
+    for t in texts:
+        out.setdefault(t[0], []).append(t)
+    for v in out.values():
+        v.sort(key=len, reverse=True)
+    return out
+
+
+def _norm_map(s: str) -> tuple[str, list[int]]:
+    """``normalize_label`` char by char, with the index in ``s`` of each normalised char."""
+    out: list[str] = []
+    idx: list[int] = []
+    for i, ch in enumerate(s):
+        n = normalize_label(ch)
+        out.append(n)
+        idx.extend([i] * len(n))
+    return "".join(out), idx
+
+
+def _split_words(words: str, known: dict[str, list[str]]) -> list[tuple[int, int]]:
+    """(start, end) in ``words`` of each label it holds (see the module text)."""
+    norm, idx = _norm_map(words)
+    if not norm:
+        return []
+    cuts: list[tuple[int, int]] = []
+    frag = 0  # start of the text not yet cut (normalised positions)
+    numbered = False  # that text starts with a list number: it runs to the next official label
+    i = 0
+    n = len(norm)
+    while i < n:
+        lab = next((x for x in known.get(norm[i], ()) if norm.startswith(x, i)), None)
+        if lab is not None and (not numbered or len(lab) >= 4):
+            if frag < i:
+                cuts.append((frag, i))
+            cuts.append((i, i + len(lab)))
+            i += len(lab)
+            frag, numbered = i, False
+            continue
+        if not numbered:
+            m = _NUMBERING.match(norm, i)
+            if m is not None:
+                if frag < i:
+                    cuts.append((frag, i))
+                frag, numbered = i, True
+                i = m.end()
+                continue
+        i += 1
+    if frag < n:
+        cuts.append((frag, n))
+    ends = idx + [len(words)]
+    return [(idx[a], ends[b] if b < n else len(words)) for a, b in cuts]
+
+
+def _where(text: str, pos: int, lines: list[int]) -> str:
+    import bisect
+
+    k = bisect.bisect_right(lines, pos) - 1
+    return f"第{k + 1}行第{pos - lines[k] + 1}字"
+
+
+def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
+    """The rows of ``text`` (the whole document's text) for the locator; see the module text."""
+    known = _labels(spec)
+    text = _RULES.sub(lambda m: " " * len(m.group(0)), text)  # table rules of plain-text tables: spaces
+    lines = [0] + [m.end() for m in re.finditer("\n", text)]
+    # the tokens: ("w", start, end) words, ("v", start, end) a number as printed, ("n", start) a list number
+    tokens: list[tuple[str, int, int]] = []
+    word_start = 0
+    pos = 0
+    for m in _VALUE.finditer(text):
+        if m.start() < pos:
+            continue
+        after = text[m.end():m.end() + 1]
+        if after and after in _WORD_AFTER:
+            continue  # 2023年, 第711号, 81件: words
+        lm = _LIST_END.match(text, m.end())
+        end = m.end()
+        start = m.start()
+        if lm is not None:  # “…00000002.其他”: the last digit is the next label's list number
+            end = m.end() - 1
+            if word_start < start:
+                tokens.append(("w", word_start, start))
+            if text[start:end].strip("-−.") and not text[start:end].endswith("."):
+                tokens.append(("v", start, end))
+            word_start = end  # the list number starts the next words
+            pos = m.end()
+            continue
+        u = _UNIT.match(text, end)
+        if u is not None:
+            end = u.end()
+        if word_start < start:
+            tokens.append(("w", word_start, start))
+        tokens.append(("v", start, end))
+        word_start = pos = end
+    if word_start < len(text):
+        tokens.append(("w", word_start, len(text)))
+    # the tables start at their first title (二、主动公开… or 三、收到和处理…): the report's
+    # text before them mentions labels (行政复议, 规范性文件) with numbers that are no cells
+    titles = [normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "title"][:2]
+    first = next((i for i, (kind, a, b) in enumerate(tokens) if kind == "w" and
+                  any(t in normalize_label(text[a:b]) for t in titles)), 0)
+    rows: list[list[Cell | None]] = []
+    cur: list[Cell | None] | None = None
+    for kind, a, b in tokens[first:]:
+        if kind == "v":
+            if cur is None:
+                cur = []
+                rows.append(cur)
+            cur.append(Cell(text[a:b].strip(), _where(text, a, lines)))
+            continue
+        words = text[a:b]
+        if not words.strip():
+            continue
+        parts = _split_words(words, known)
+        if not parts:
+            continue
+        cells = [Cell(words[x:y].strip(), _where(text, a + x, lines)) for x, y in parts]
+        cells = [c for c in cells if c.text]
+        if len(cells) > 1:
+            rows.append(list(cells[:-1]))  # the header before the row's own label
+        cur = [cells[-1]]
+        rows.append(cur)
+    return rows
