@@ -196,8 +196,10 @@ def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | 
 
 def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
               previous: list[tuple[str, dict]] | None) -> _Read:
-    from ..isolate import run_limited  # the one time/memory boundary for untrusted files
+    from ..isolate import inside_worker, run_limited  # the one time/memory boundary for untrusted files
 
+    if inside_worker():  # already in a limited worker (gipr audit's pool): read right here
+        return read_document(data, name, suffix, spec, year, previous)
     return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
                        memory_mb=PARSE_MEMORY_MB, what=name)
 
