@@ -54,7 +54,7 @@ _TRAILING = re.compile(r"[\s　]*(?:关于|的)$")
 
 def clean_issuer(name: str) -> str:
     """The issuer as printed, without a field label (标题：) or a trailing 关于 (“X关于2021年度…报告”)."""
-    return _TRAILING.sub("", _LABEL_PREFIX.sub("", (name or "").strip()).strip(" 　：:")).strip(" 　：:")
+    return _TRAILING.sub("", _LABEL_PREFIX.sub("", (name or "").strip(" 　#")).strip(" 　：:")).strip(" 　：:")
 
 
 def _date(m: re.Match) -> str | None:
