@@ -46,6 +46,7 @@ class DocResult:
     format: str = ""
     findings: list[Finding] = field(default_factory=list)
     unread: int = 0
+    sentences: list[str] = field(default_factory=list)  # the narrative's sentences (check.similar)
     seconds: float = 0.0
 
 
@@ -137,6 +138,9 @@ def audit_one(path: str) -> DocResult:
     out.published, out.published_from = publication_date(data, imp.text)
     out.findings = run_checks(rep, checks=[c for c in CHECKS if DOCUMENT in c.sources])
     out.unread = unread_cells(rep)
+    from ..check.similar import sentences
+
+    out.sentences = sentences(imp.text)
     rep.spec = None  # type: ignore[assignment]  # re-attached by the main process (load_format)
     out.report = rep
     out.seconds = time.perf_counter() - t0

@@ -313,6 +313,7 @@ def _chain(row: IssuerYear, prev: DocResult | None) -> None:
     from ..check.checks import subject
 
     s = subject(row.doc.report, ctx)
+    s.extra["sentences"] = (row.doc.sentences, prev.sentences)
     found = run_checks(row.doc.report, ctx, checks=CHAIN_CHECKS, into=s)
     row.repeated_share = s.extra.get("repeated_share")
     row.findings.extend(found)

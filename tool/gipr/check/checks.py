@@ -275,7 +275,8 @@ def repeated_text(s: Subject) -> list[Finding]:
         return []
     from .similar import repeated_share
 
-    share, n = repeated_share(s.report.text, prev.text)
+    made = s.extra.get("sentences")  # (this year's, last year's) when the caller made them already
+    share, n = repeated_share(*(made or (s.report.text, prev.text)))
     s.extra["repeated_share"] = share
     if n and share >= REPEAT_FLAG:
         return [messages.finding("chain.repeated_text", share=f"{share:.0%}", n=n, year=prev.year or "？")]

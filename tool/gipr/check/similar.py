@@ -63,29 +63,28 @@ def _shingles(s: str) -> set[str]:
     return {s[i:i + 4] for i in range(max(1, len(s) - 3))}
 
 
-def repeated_share(text: str, previous: str) -> tuple[float, int]:
-    """(share of this text's narrative found in ``previous``, by characters; its sentence count)."""
-    this = sentences(text)
+def repeated_share(text: str | list[str], previous: str | list[str]) -> tuple[float, int]:
+    """(share of this text's narrative found in ``previous``, by characters; its sentence count).
+    Either may be given as :func:`sentences` already made (gipr audit makes them in its workers)."""
+    this = sentences(text) if isinstance(text, str) else text
     if not this:
         return 0.0, 0
-    before = sentences(previous)
+    before = sentences(previous) if isinstance(previous, str) else previous
     exact = set(before)
-    index: dict[str, list[int]] = defaultdict(list)
-    prev_sh = [_shingles(b) for b in before]
-    for i, sh in enumerate(prev_sh):
-        for g in sh:
-            index[g].append(i)
-    total = repeated = 0
-    for s in this:
-        total += len(s)
-        if s in exact:
-            repeated += len(s)
-            continue
-        sh = _shingles(s)
-        hits: dict[int, int] = defaultdict(int)
-        for g in sh:
-            for i in index.get(g, ()):
-                hits[i] += 1
-        if hits and max(hits.values()) >= NEAR * len(sh):
-            repeated += len(s)
+    total = sum(len(s) for s in this)
+    rest = [s for s in this if s not in exact]
+    repeated = total - sum(len(s) for s in rest)
+    if rest and before:
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, b in enumerate(before):
+            for g in _shingles(b):
+                index[g].append(i)
+        for s in rest:
+            sh = _shingles(s)
+            hits: dict[int, int] = defaultdict(int)
+            for g in sh:
+                for i in index.get(g, ()):
+                    hits[i] += 1
+            if hits and max(hits.values()) >= NEAR * len(sh):
+                repeated += len(s)
     return repeated / total, len(this)
