@@ -141,6 +141,7 @@ def audit_one(path: str) -> DocResult:
     from ..check.similar import sentences
 
     out.sentences = sentences(imp.text)
+    rep.text = ""  # checked; the chain needs only its sentences (a region's texts would fill the memory)
     rep.spec = None  # type: ignore[assignment]  # re-attached by the main process (load_format)
     out.report = rep
     out.seconds = time.perf_counter() - t0

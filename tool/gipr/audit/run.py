@@ -313,7 +313,8 @@ def _chain(row: IssuerYear, prev: DocResult | None) -> None:
     from ..check.checks import subject
 
     s = subject(row.doc.report, ctx)
-    s.extra["sentences"] = (row.doc.sentences, prev.sentences)
+    if row.doc.sentences and prev.sentences:
+        s.extra["sentences"] = (row.doc.sentences, prev.sentences)
     found = run_checks(row.doc.report, ctx, checks=CHAIN_CHECKS, into=s)
     row.repeated_share = s.extra.get("repeated_share")
     row.findings.extend(found)

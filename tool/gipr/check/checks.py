@@ -271,11 +271,11 @@ def repeated_text(s: Subject) -> list[Finding]:
     年年雷同); a warning at ``REPEAT_FLAG`` or more."""
     prev = s.previous
     assert prev is not None
-    if not s.report.text or not prev.text:
+    made = s.extra.get("sentences")  # (this year's, last year's) when the caller made them already
+    if made is None and (not s.report.text or not prev.text):
         return []
     from .similar import repeated_share
 
-    made = s.extra.get("sentences")  # (this year's, last year's) when the caller made them already
     share, n = repeated_share(*(made or (s.report.text, prev.text)))
     s.extra["repeated_share"] = share
     if n and share >= REPEAT_FLAG:
