@@ -298,6 +298,13 @@ TEXTS: dict[str, str] = {
     "audit.cli.conflict": "同一年度重复：{file}（按 {used} 审核）",
     "audit.cli.truncated": "文件过多：只看了前 {n} 个文件。",
     "audit.cli.out": "审核工作簿：{path}", "audit.cli.html": "审核摘要网页：{path}",
+    # the units' report documents in a workspace (collect.documents)
+    "document.state.missing": "未交", "document.state.consistent": "一致", "document.state.differs": "与报表不一致",
+    "document.state.errors": "有错误", "document.state.unreadable": "无法读取",
+    "document.against_ledger": "台账中本单位的报表",
+    "document.status_line": "年报：{state}（错误 {errors}，警告 {warnings}）{file}",
+    "document.remind_head": "贵单位报送的年度报告（{file}）有以下问题：",
+    "document.remind_only": "贵单位报送的统计表已通过校验；报送的年度报告文稿（{file}）{state}，请修改后重新报送。",
     "input.not_found": "找不到文件或文件夹：{path}",
     # -- identifying a returned file's unit (collect) --
     "ident.signature": "模板身份标记的签名不符（可能被修改或来自其他软件），未采用",

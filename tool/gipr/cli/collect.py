@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import FitColumn, app, console, err_console, fit_table, print_json
+from ..messages import say
 from ..errors import GiprError
 from ..collect.workspace import who_am_i
 
@@ -237,6 +238,14 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: 
                 console.print(f"  [{'red' if sev == '错误' else 'yellow'}]{sev}[/] {escape(where)}{escape(f['message'] or '')}")
             if len(shown) > 50:
                 console.print(f"  ……另有 {len(shown) - 50} 条，用 gipr check 查看存档文件的全部问题。")
+        doc = next((u.get("document") for u in data["units"] if u["code"] == code), None)
+        if doc is not None:
+            console.print(say("document.status_line", state=doc["state_zh"], errors=doc.get("errors", 0),
+                              warnings=doc.get("warnings", 0), file=f"：{escape(doc['file_name'])}"
+                              if doc.get("file_name") else ""))
+            for f in [f for f in doc["findings"] if f.get("severity") in ("error", "warning")][:50]:
+                sev = "错误" if f["severity"] == "error" else "警告"
+                console.print(f"  [{'red' if sev == '错误' else 'yellow'}]{sev}[/] {escape(f['message'] or '')}")
         hist = led.override_history(code)
         for o in hist:
             what = f"指定报送 #{o.submission_id}" if o.submission_id else "取消指定"
@@ -264,7 +273,8 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: 
         FitColumn("文件名", [escape(u["file_name"] or "") for u in units], min_width=12),
         FitColumn("识别方式", [IDENTIFIED_ZH.get(u["identified_by"] or "", "") if u["submission"] else ""
                            for u in units]),
-    ], STATUS_FIT)
+    ] + ([FitColumn("年报", [escape(u["document"]["state_zh"]) for u in units])] if "documents" in data else []),
+        STATUS_FIT)
     console.print(t)
     tot = data["totals"]
     console.print(f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"

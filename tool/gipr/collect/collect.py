@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import GiprError
+from .documents import DOCUMENT_SUFFIXES, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from ..identify import identify, settle_identity, units_for_sender
 from .mailparse import (MAX_MESSAGE_BYTES, MailError, MailMessage, classify_attachment, clean_file_name,
@@ -56,6 +57,7 @@ class CollectResult:
     no_attachment: list[str] = field(default_factory=list)  # messages without a workbook attachment
     ignored: list[str] = field(default_factory=list)  # attachments and files that are not workbooks
     skipped: list[Outcome] = field(default_factory=list)  # not recorded: too large, unreadable source
+    documents: list[dict[str, Any]] = field(default_factory=list)  # report documents (collect.documents)
 
     def count(self, what: str) -> int:
         if what == "new":
@@ -90,6 +92,7 @@ class CollectResult:
             ],
             "no_attachment": self.no_attachment,
             "ignored": self.ignored,
+            "documents": self.documents,
         }
 
 
@@ -174,6 +177,8 @@ class Collector:
             elif not p.is_file():
                 self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", code="source.not_a_file",
                                                    reason="不是普通文件（设备、管道等），未收集"))
+            elif is_report_document(p):
+                add("document", p, True)
             else:
                 kind = sniff_file(p)
                 add({"eml": "eml", "mbox": "mbox", "msg": "msg"}.get(kind, "file"), p, True)
@@ -203,6 +208,9 @@ class Collector:
                     continue
                 p = here / name
                 if p.is_symlink() or not p.is_file():
+                    continue
+                if is_report_document(p):
+                    add("document", p)
                     continue
                 kind = sniff_file(p)
                 if kind in ("eml", "mbox", "msg"):
@@ -238,7 +246,40 @@ class Collector:
                 self.progress.advance(_shown(it.path.name))
             elif it.kind == "mbox":
                 self._collect_mbox(it.path)
+            elif it.kind == "document":
+                self.collect_document_file(it.path)
+                self.progress.advance(_shown(it.path.name))
         return self.result
+
+    def collect_document_file(self, path: Path, name: str | None = None, source: str | None = None) -> None:
+        """A unit's report document (collect.documents): archived, identified, checked, recorded."""
+        data = self._read_file(path, name, source)
+        if data is None:
+            return
+        import hashlib
+
+        where = source or _shown(path.resolve())
+        key = f"upload:{hashlib.sha256(data).hexdigest()}" if source else f"file:{where}"
+        self.document_bytes(data, file_name=clean_file_name(name or _shown(path.name)) or "未命名", source=where,
+                            source_key=key, received_at=utc_now() if source else _mtime_iso(path))
+
+    def document_bytes(self, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
+                       sender: str | None = None) -> None:
+        from .documents import collect_document
+
+        try:
+            result, row, reason = collect_document(self.ws, data, file_name=file_name, source=source,
+                                                   source_key=source_key, received_at=received_at, sender=sender)
+        except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
+            self.result.skipped.append(Outcome(file_name, source, "skipped", code="internal.read_failed",
+                                               reason=f"读取年报时发生 gipr 内部错误（{type(e).__name__}: {str(e)[:200]}）"))
+            return
+        if result == "ignored":
+            self.result.ignored.append(_shown(file_name))
+            return
+        entry = {"file_name": file_name, "source": source, "result": result, "reason": reason}
+        entry.update(row.to_json() if row is not None else {})
+        self.result.documents.append(entry)
 
     def _read_file(self, path: Path, name: str | None = None, source: str | None = None) -> bytes | None:
         """The file's bytes, or None with a skipped outcome (too large, unreadable) that
@@ -284,6 +325,9 @@ class Collector:
         if data is None:
             return
         kind = sniff_file(path)
+        if Path(name).suffix.lower() in DOCUMENT_SUFFIXES:
+            self.collect_document_file(path, name, source)
+            return
         if kind in ("eml", "msg"):
             self.collect_message(data, origin=source, received_fallback=utc_now(), display_name=name)
         elif kind == "mbox":
