@@ -23,13 +23,17 @@ SOURCES = [ROOT / "tests" / "realdocs", ROOT / "tests" / "realchains"]
 REGION = "平潭综合实验区"
 
 CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 from gipr.audit import run_audit
 t = time.perf_counter()
+load0 = os.getloadavg()[0]
 a = run_audit([sys.argv[1]], jobs=int(sys.argv[2]))
 wall = time.perf_counter() - t
 d = a.to_json()["summary"]
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "documents": d["documents"], "issuer_years": d["issuer_years"],
+                  "cpu_main": me.ru_utime + me.ru_stime, "cpu_workers": kids.ru_utime + kids.ru_stime,
+                  "load": [load0, os.getloadavg()[0]],
                   "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
@@ -72,7 +76,8 @@ def main() -> None:
             r = json.loads(p.stdout.strip().splitlines()[-1])
             results[j] = r
             print(f"jobs={j}: {r['wall']:.1f} s ({made / r['wall']:.1f} documents/s), main peak {r['main_mb']:.0f} MB, "
-                  f"largest worker peak {r['worker_mb']:.0f} MB; {r['issuer_years']} issuer-years")
+                  f"largest worker peak {r['worker_mb']:.0f} MB; {r['issuer_years']} issuer-years; CPU main "
+                  f"{r['cpu_main']:.1f} s, workers {r['cpu_workers']:.1f} s; load {r['load'][0]:.1f} → {r['load'][1]:.1f}")
         if 1 in results and len(results) > 1:
             for j, r in results.items():
                 if j != 1:

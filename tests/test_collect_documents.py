@@ -163,3 +163,37 @@ def test_status_and_remind_say_so(county, capsys, tmp_path):
     assert set(letters) == {"103", "104"}  # 101 and 102 are fine now; 104 sent nothing
     assert "年度报告" in letters["103"] and "有错误" in letters["103"] and str(stated) in letters["103"]
     assert run.count("written") == 2
+
+
+def test_a_document_attached_to_a_mail_is_collected_and_identified_by_its_sender(tmp_path, capsys):
+    """A draft sent as an attachment, its file name saying nothing about the unit, its title's
+    issuer not in the roster's words: the sender's address identifies it; a scanned stamp page
+    (.pdf, not a report) beside it stays ignored."""
+    from gipr.collect import Collector
+    from mailmaker import make_message
+
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    root = tmp_path / "ws"
+    Workspace.create(root, 2025, tmp_path / "roster.csv", county="示例县").close()
+    ws = Workspace.open(root)
+    u = ws.unit("104")
+    book = make_unit_file(tmp_path / "b", (u.code, "商务和经济信息化局", u.category),
+                          consistent_values(ws.spec, random.Random(4), high=9), year=2025, spec=ws.spec)
+    ws.close()
+    draft = tmp_path / "draft.docx"
+    assert cli("report", book, "--out", draft) == 0
+    raw = make_message([("年报初稿.docx", draft.read_bytes(), "rfc2231"), ("盖章页.pdf", b"%PDF-1.4", "rfc2231")],
+                       sender="杨帆 <swj@example.cn>")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "m.eml").write_bytes(raw)
+    ws = Workspace.open(root)
+    try:
+        with ws.lock():
+            res = Collector(ws).collect_paths([tmp_path / "in"])
+        assert [(d["unit"], d["file_name"]) for d in res.documents] == [("104", "年报初稿.docx")]
+        assert len(res.ignored) == 1 and res.ignored[0].startswith("盖章页.pdf")
+        # no workbook from this unit yet: the document cannot be compared with it
+        assert res.documents[0]["state"] == "differs"
+        assert any(f["code"] == "against.missing" for f in res.documents[0]["findings"])
+    finally:
+        ws.close()

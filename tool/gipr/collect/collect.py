@@ -264,7 +264,9 @@ class Collector:
                             source_key=key, received_at=utc_now() if source else _mtime_iso(path))
 
     def document_bytes(self, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
-                       sender: str | None = None) -> None:
+                       sender: str | None = None, listed: bool = True) -> bool:
+        """One report document's bytes → recorded (True), or not a report (False: listed among the
+        ignored files unless ``listed`` is False, when the caller lists it)."""
         from .documents import collect_document
 
         try:
@@ -273,13 +275,15 @@ class Collector:
         except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
             self.result.skipped.append(Outcome(file_name, source, "skipped", code="internal.read_failed",
                                                reason=f"读取年报时发生 gipr 内部错误（{type(e).__name__}: {str(e)[:200]}）"))
-            return
+            return True
         if result == "ignored":
-            self.result.ignored.append(_shown(file_name))
-            return
+            if listed:
+                self.result.ignored.append(_shown(file_name))
+            return False
         entry = {"file_name": file_name, "source": source, "result": result, "reason": reason}
         entry.update(row.to_json() if row is not None else {})
         self.result.documents.append(entry)
+        return True
 
     def _read_file(self, path: Path, name: str | None = None, source: str | None = None) -> bytes | None:
         """The file's bytes, or None with a skipped outcome (too large, unreadable) that
@@ -383,14 +387,20 @@ class Collector:
         key = source_key or (f"mail:{msg.message_id}" if msg.message_id else f"mail-sha:{msg.sha256}")
         received = _received(msg, fallback)
         outs: list[Outcome] = []
-        if not msg.attachments:
+        if not msg.attachments and not msg.documents:
             who = units_for_sender(msg.from_addr, self.roster)
             unit = f"（{who[0].name}）" if len(who) == 1 else ""
             note = f"{msg.from_text or '（无发件人）'}{unit}：{msg.subject or '（无主题）'}"
             if msg.ignored:
                 note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
             self.result.no_attachment.append(note)
-        self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored)
+        recorded = set()
+        for n, data in msg.documents:  # a unit's report document attached beside (or instead of) its workbook
+            if self.document_bytes(data, file_name=clean_file_name(n) or "未命名", source=msg.source_text,
+                                   source_key=f"{key}#{n}", received_at=received, sender=msg.from_addr,
+                                   listed=False):
+                recorded.add(n)
+        self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored if n not in recorded)
         for att in msg.attachments:
             kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,
                       source_kind="email", source_key=key, source=msg.source_text, source_path=origin,

@@ -12,8 +12,8 @@ the ledger — every version kept; the unit's current document is its newest.
 A document's state: ``consistent`` (一致: its tables equal the workbook, no error), ``differs``
 (与报表不一致: a cell differs, or there is no readable workbook to compare with), ``errors``
 (有错误: an error, or its text contradicts its tables), ``unreadable``; a unit without any is
-``missing`` (未交).  A file with a document suffix that is no report (no tables, no report
-title, no 年报 in its name) is ignored, as other files are.
+``missing`` (未交).  A file with a document suffix that gipr cannot read as a report and whose
+name and first bytes do not say 年报 / 年度报告 / 政府信息公开 is ignored, as other files are.
 """
 
 from __future__ import annotations
@@ -157,8 +157,8 @@ def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key
         report = imp.report
     except GiprError as e:
         code = getattr(e, "code", "doc.corrupt")
-        if code in ("doc.no_tables", "file.empty") and not any(w in file_name for w in _NAMED):
-            return "ignored", None, str(e)
+        if not _says_report(file_name, data):
+            return "ignored", None, str(e)  # not read, and nothing says it is a report: another file
         findings = [{"code": code, "severity": "error", "message": str(e), "cell": None, "ref": None, "path": None,
                      "rule": None}]
         sha = ledger.store(data)
@@ -177,6 +177,14 @@ def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key
     row = _insert(ledger, sha, source_key, unit, file_name, source, received_at, state, report.unit_name,
                   report.year, sub[1].id if sub else None, found)
     return "new", row, None
+
+
+def _says_report(file_name: str, data: bytes) -> bool:
+    """A file whose name or first bytes say it is an annual report (one gipr could not read)."""
+    if any(w in file_name for w in _NAMED):
+        return True
+    head = data[:65536]
+    return any(w.encode(enc) in head for w in _NAMED[1:] for enc in ("utf-8", "gb18030"))
 
 
 def _sha(data: bytes) -> str:

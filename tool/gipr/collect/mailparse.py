@@ -42,6 +42,7 @@ MAX_NAME_CHARS = 255  # a decoded file name is cut here for display
 PARSE_SECONDS = 30  # wall-clock limit for parsing one message
 
 WORKBOOK_EXTS = ATTACHMENT_SUFFIXES
+DOC_EXTS = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm")  # = collect.documents.DOCUMENT_SUFFIXES
 ARCHIVE_EXTS = {".zip", ".rar", ".7z", ".gz", ".tar", ".tgz", ".bz2", ".xz"}
 OUTLOOK_EXTS = {".msg"}
 SPREADSHEET_TYPES = {
@@ -322,6 +323,9 @@ class MailMessage:
     message_id: str | None
     attachments: list[MailAttachment] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # names of attachments that are not workbooks
+    # attachments that may be a unit's report document (collect.documents), by suffix: (name, bytes);
+    # their names are in ``ignored`` too (not workbooks)
+    documents: list[tuple[str, bytes]] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
     @property
@@ -501,6 +505,8 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
         if kind == "ignore":
             if name:
                 out.ignored.append(name)
+                if _ext(name) in DOC_EXTS and len(out.documents) < MAX_ATTACHMENTS:
+                    out.documents.append((name, data))
             continue
         if kind == "message":
             if depth + 1 >= MAX_NESTING:
@@ -517,6 +523,7 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
                 att.index = len(out.attachments)
                 out.attachments.append(att)
             out.ignored.extend(inner.ignored)
+            out.documents.extend(inner.documents[:MAX_ATTACHMENTS - len(out.documents)])
             continue
         if len(out.attachments) >= MAX_ATTACHMENTS:
             out.defects.append("TooManyAttachments")
