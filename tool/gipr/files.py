@@ -6,10 +6,11 @@ a command really needs a different set:
 
 * ``ROSTER_SUFFIXES``: the spreadsheet kinds a roster can be (besides .csv/.txt);
 * ``DOCUMENT_SUFFIXES``: published annual reports (PDF, web pages, Word, WPS, text) that
-  ``gipr import`` reads;
+  ``gipr import`` reads: derived from the table of media (:data:`gipr.media.MEDIA`);
 * ``CHECK_SUFFIXES``: what ``gipr check`` / ``gipr export`` and ``--previous`` pick up in a
-  folder: the workbooks and the published documents, except plain text (a .txt beside the
-  returned workbooks is usually a note; a text copy of a report is read when named);
+  folder: the workbooks and the published documents of the media read from folders, which
+  are all but plain text (a .txt beside the returned workbooks is usually a note; a text
+  copy of a report is read when named);
 * ``ATTACHMENT_SUFFIXES``: what collect recognises as a returned workbook in a mail or a
   folder, including kinds it cannot read (.xlsb, .fods, …): those are archived and reported
   as unreadable instead of being ignored.
@@ -25,6 +26,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from . import media as _media
 from .errors import GiprError
 
 __all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "DOCUMENT_SUFFIXES", "CHECK_SUFFIXES",
@@ -33,10 +35,11 @@ __all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "DOCUM
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
 ROSTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-# published annual reports (``gipr import``; check's documents and --previous/--against)
-DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".mhtml", ".mht", ".docx", ".doc", ".wps", ".txt")
-# gipr check / export / --previous: workbooks and published documents found in a folder
-CHECK_SUFFIXES = READABLE_SUFFIXES + tuple(s for s in DOCUMENT_SUFFIXES if s != ".txt")
+# published annual reports (``gipr import``; check's documents and --previous/--against): from
+# the table of media (gipr.media.MEDIA, one row a medium)
+DOCUMENT_SUFFIXES = _media.DOCUMENT_SUFFIXES
+# gipr check / export / --previous: workbooks and the published documents found in a folder
+CHECK_SUFFIXES = READABLE_SUFFIXES + _media.FOLDER_DOCUMENT_SUFFIXES
 ATTACHMENT_SUFFIXES = frozenset(READABLE_SUFFIXES) | {".xltm", ".xlt", ".xlsb", ".fods"}
 
 

@@ -162,6 +162,7 @@ def _parse(raw: Any, ctype: str, unit: str | None, rules: dict[str, Any]) -> Val
 
 
 _NOTE = re.compile(r"^\s*([^（(]*?)\s*([（(][^（()）]*[)）])\s*$")
+_BARE = re.compile(r"^[-+]?[\d,]*\.?\d+$")  # digits only: no unit printed with them
 
 
 def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
@@ -169,7 +170,9 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
     """A number as printed in a published report (PDF, web page, Word): like
     :func:`parse_value`, and also a note in brackets after the number (“5（其中修订16件）”
     reads 5 and says so) and an amount printed in 元 in a 万元 cell, or in a cell without a
-    unit (2019's 采购总金额), converted to 万元 and said so.  ``rules`` as for
+    unit (2019's 采购总金额), converted to 万元 and said so; an amount other than 0 printed
+    without any unit in a 万元 cell is read in 万元 and said so with the digits as printed
+    (whether the publisher meant 元 cannot be told).  ``rules`` as for
     :func:`parse_value`.  Total: never raises."""
     if rules is None:
         rules = DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"])
@@ -191,6 +194,10 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
                     if v.state == "number" else v
             return Value(v.state, v.number, raw, v.note, v.problem, v.code)
         v = _parse(text, ctype, unit, rules)
+        if v.state == "number" and ctype == "amount" and unit == "万元" and v.number and \
+                _BARE.match(folded):
+            # an amount without its unit (元 or 万元?): read in the column's unit, never silently
+            extra.append(f"“{text.strip()}”没有写单位，按本栏的万元计")
         if v.state == "number":
             # printed numbers are always text: only what changed how it reads is worth a note
             kept = [x for x in (v.note or "").split("；") if x and not x.startswith("文本“")]

@@ -125,8 +125,9 @@ def values(s: Subject) -> list[Finding]:
         new = vals.get(cid)
         recomputed = messages.detail("recomputed", value=fmt_number(new)) if new is not None else ""
         if v.state == "blank":
-            if v.code not in ("formula", "published.digits_ambiguous"):  # a live formula saved without its
-                # cached result is not a blank; glued digits left open are unknown, said once by the reader
+            if v.code not in ("formula", "published.digits_ambiguous") and cid not in grouped:  # a live formula
+                # saved without its cached result is not a blank; glued digits left open and the totals of a
+                # group printed as one row are unknown, said once by the reader
                 out.append(messages.finding("cell.blank_total", recomputed=recomputed, **kw))
         elif v.state == "number" or _stored_number(v) is not None:
             stored = v.number if v.state == "number" else _stored_number(v)

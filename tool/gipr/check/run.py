@@ -23,13 +23,17 @@ __all__ = ["CheckRun", "run_check", "export_records", "collect_paths", "expected
            "file_entry", "read_any"]
 
 
-def read_any(path: Path, spec: Spec | None, year: int | None = None, roster: list | None = None) -> Report:
+def read_any(path: Path, spec: Spec | None, year: int | None = None, roster: list | None = None,
+             previous: list[Report] | None = None) -> Report:
     """A returned workbook, or a published report document (PDF, web page, Word, text):
     ``gipr check`` and ``gipr export`` take both."""
     from ..published import import_document, is_document
 
     if is_document(path):
-        return import_document(path, spec=spec, year=year, roster=roster).report  # its parse runs in a worker, with the limits
+        from ..published.core import previous_numbers
+
+        prev = [previous_numbers(r) for r in previous] if previous else None  # chooses table 二's cuts
+        return import_document(path, spec=spec, year=year, roster=roster, previous=prev).report  # in a worker
     return read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
 
 
@@ -142,7 +146,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         err: GiprError | None = None
         findings: list[Finding] = []
         try:
-            report = read_any(path, spec, year, units)
+            report = read_any(path, spec, year, units, prev_reports)
         except GiprError as e:  # ReadError, or a published document's DocumentError
             err = e
         if report is not None:

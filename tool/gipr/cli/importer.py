@@ -44,6 +44,7 @@ def import_cmd(
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 reports，与 gipr export --json 相同，另有 provenance）"),
     out: Optional[Path] = typer.Option(None, "--out", help="把每份年报写成该年度格式的 gipr 统计表，放入此文件夹"),
     force: bool = typer.Option(False, "--force", help="允许覆盖 --out 中已有的同名工作簿"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="上年的年报或统计表：表二连在一起的数字按“现行有效 = 上年 + 制发 − 废止”拆分（同一次导入中同一单位上一年度的年报也会用到）"),
 ) -> None:
     """读取公开发布的年报（PDF、网页、Word、文本）中的统计表，转成数字；可写成 gipr 统计表。
 
@@ -57,17 +58,37 @@ def import_cmd(
         if p.is_dir() and not files_in(p, DOCUMENT_SUFFIXES):
             raise GiprError(messages.CLI["empty_folder_docs"].format(folder=p), "usage.empty_folder")
     files = find_input_files(paths, suffixes=DOCUMENT_SUFFIXES, missing="keep")
+    given = None
+    if previous is not None:
+        from ..check.findings import load_previous_reports
+        from ..published.core import previous_numbers
+
+        try:
+            given = [previous_numbers(r) for r in load_previous_reports(previous)]
+        except GiprError as e:
+            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
+
+    def one(path: Path, prev=None):
+        try:
+            return import_document(path, spec=spec, year=year, unit=unit, roster=units, previous=prev or given)
+        except GiprError as e:  # DocumentError, or the zip vetting's ReadError
+            return e
+        except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+            return GiprError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
+                             "internal.error")
+
+    results = [one(p) for p in files]
+    if given is None:  # another year of the same issuer in this run is last year's report
+        from ..published.core import previous_in_run
+
+        for i, prev in previous_in_run(results):
+            results[i] = one(files[i], [prev])
     records, errors = [], []
     ok = partial = failed = 0
-    for path in files:
+    for path, imp in zip(files, results):
         try:
-            try:
-                imp = import_document(path, spec=spec, year=year, unit=unit, roster=units)
-            except GiprError:
-                raise
-            except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
-                raise GiprError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
-                                "internal.error") from None
+            if isinstance(imp, GiprError):
+                raise imp
         except GiprError as e:  # DocumentError, or the zip vetting's ReadError
             failed += 1
             errors.append({"file": str(path), "code": e.code, "message": str(e)})

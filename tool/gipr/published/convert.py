@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["soffice", "to_docx", "ConvertProblem"]
+__all__ = ["soffice", "to_docx", "read", "ConvertProblem"]
 
 CONVERT_SECONDS = 120
 
@@ -54,3 +54,25 @@ def to_docx(data: bytes, suffix: str) -> bytes:
             err = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:120]
             raise ConvertProblem("doc.convert_failed", err or f"exit {proc.returncode}")
         return got.read_bytes()
+
+
+_ENCRYPTED = b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o"  # an OLE stream name, UTF-16
+
+
+def read(data: bytes, name: str, suffix: str = ""):
+    """The parser of the Word 97-2003 / WPS row of :data:`gipr.media.MEDIA`: an encrypted file
+    is refused, any other converted to .docx and read as one."""
+    from .. import messages
+    from .core import DocumentError
+    from .docx import parse_docx
+
+    if _ENCRYPTED in data:
+        raise DocumentError(messages.text("file.encrypted", file=name), "file.encrypted")
+    what = "WPS" if suffix == ".wps" else "Word 97-2003（.doc）"
+    ext = suffix if suffix in (".doc", ".wps") else ".doc"
+    try:
+        doc = parse_docx(to_docx(data, ext), name)
+    except ConvertProblem as e:
+        raise DocumentError(messages.text(e.code, file=name, kind=what, detail=e.detail), e.code) from None
+    doc.kind = ext.lstrip(".")
+    return doc

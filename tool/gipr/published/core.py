@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import messages
 from ..errors import GiprError
-from ..files import DOCUMENT_SUFFIXES
+from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
@@ -47,63 +47,14 @@ def is_document(path: str | Path) -> bool:
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
 
 
-def _kind(data: bytes, suffix: str) -> str:
-    head = data[:2048].lstrip()
-    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return "docx"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    low = head[:2048].lower()
-    if b"mime-version:" in low and b"multipart/" in low:
-        return "mhtml"
-    if suffix in (".mhtml", ".mht"):
-        return "mhtml"
-    if low.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<table" in low or b"<body" in low or \
-            suffix in (".html", ".htm"):
-        return "html"
-    return "text"
-
-
 def parse_document(data: bytes, name: str, suffix: str) -> Document:
-    """Bytes of one document → Document.  Raises DocumentError (or the zip vetting's ReadError)."""
-    from .convert import ConvertProblem, to_docx
+    """Bytes of one document → Document, by the parser of its medium (:data:`gipr.media.MEDIA`,
+    recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError)."""
+    from ..media import parser_of, sniff
     from .pdf import PdfProblem
 
-    kind = _kind(data, suffix)
     try:
-        if kind == "pdf":
-            from .pdf import parse_pdf
-
-            return parse_pdf(data, name)
-        if kind == "docx":
-            from .docx import parse_docx
-
-            return parse_docx(data, name)
-        if kind == "ole":
-            if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
-                raise DocumentError(messages.text("file.encrypted", file=name), "file.encrypted")
-            from .docx import parse_docx
-
-            what = "WPS" if suffix == ".wps" else "Word 97-2003（.doc）"
-            try:
-                doc = parse_docx(to_docx(data, suffix if suffix in (".doc", ".wps") else ".doc"), name)
-            except ConvertProblem as e:
-                raise DocumentError(messages.text(e.code, file=name, kind=what, detail=e.detail), e.code) from None
-            doc.kind = suffix.lstrip(".") or "doc"
-            return doc
-        if kind == "mhtml":
-            from .html import parse_mhtml
-
-            return parse_mhtml(data, name)
-        if kind == "html":
-            from .html import parse_html
-
-            return parse_html(data, name)
-        from .text import parse_text
-
-        return parse_text(data, name)
+        return parser_of(sniff(data, suffix))(data, name, suffix)
     except PdfProblem as e:
         code = {"pdf.scanned": "doc.scanned", "pdf.encrypted": "doc.encrypted",
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
@@ -168,7 +119,7 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         from .sequence import sequence_rows
 
         alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
-        if _score(alt) > _score(found):
+        if _score(alt) > _score(found) or (alt.tables and not found.tables):
             found = alt
     if printed_as is not None:
         found.findings.insert(0, messages.finding("published.format_printed", year=year, format=spec.id,
@@ -176,10 +127,13 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     return _Read(doc, title, t_unit, t_year, spec, found)
 
 
-def _score(found: Located) -> tuple[int, int]:
-    """More cells read (a number or a printed blank), then fewer errors."""
+def _score(found: Located) -> tuple[int, int, int]:
+    """More cells read (a number or a printed blank), then more cells whose row the reader
+    could say something about (a row seen but not aligned is better said than lost), then
+    fewer errors."""
     read = sum(1 for v in found.values.values() if v.code is None or v.state == "number")
-    return read, -sum(1 for f in found.findings if f.severity == "error")
+    seen = len(set(found.values) | found.reported)
+    return read, seen, -sum(1 for f in found.findings if f.severity == "error")
 
 
 def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
@@ -192,6 +146,31 @@ def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | 
     if same:
         return same[0]
     return previous[0][1] if len(previous) == 1 else None
+
+
+def previous_numbers(report: Report) -> tuple[str, dict]:
+    """A report as last year's numbers for :func:`import_document`'s ``previous``."""
+    return report.unit_name, {cid: v.number for cid, v in report.values.items() if v.state == "number"}
+
+
+def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
+    """(index, last year's numbers) for each imported document of a run whose glued digits
+    were left open and whose issuer's report of the year before is in the same run."""
+    from ..roster import normalize_name
+
+    by_key = {}
+    for r in results:
+        if isinstance(r, Imported) and r.report.unit_name and r.report.year:
+            by_key.setdefault((normalize_name(r.report.unit_name), int(r.report.year)), r)
+    out = []
+    for i, r in enumerate(results):
+        if not isinstance(r, Imported) or not r.report.year or \
+                not any(f.code == "published.digits_ambiguous" for f in r.findings):
+            continue
+        prev = by_key.get((normalize_name(r.report.unit_name), int(r.report.year) - 1))
+        if prev is not None:
+            out.append((i, previous_numbers(prev.report)))
+    return out
 
 
 def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,

@@ -12,7 +12,12 @@ import io
 
 from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
 
-__all__ = ["parse_docx"]
+__all__ = ["parse_docx", "read"]
+
+
+def read(data: bytes, name: str, suffix: str = "") -> Document:
+    """The parser of the Word (.docx) row of :data:`gipr.media.MEDIA`."""
+    return parse_docx(data, name)
 
 
 def parse_docx(data: bytes, name: str) -> Document:

@@ -84,29 +84,33 @@ def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
     rows: list[list[Cell | None]] = []
     cur: list[Cell | None] | None = None
     for line, where in lines:
+        if line.lstrip().startswith(("|", "｜")):
+            cur = None  # a row of a plain-text table is a row by itself: its numbers are no earlier label's
         for piece in re.split(r"[\s|｜]+", line):
             piece = piece.strip()
             if not piece:
                 continue
-            label_buf = ""
+            label_buf: list[str] = []  # a list: a label of a million characters must not cost n² copies
             i = 0
             while i < len(piece):
                 m = _NUM.match(piece, i)
-                if m and not _NOT_AFTER.match(piece[m.end(1):]) and not _is_label_digit(piece, m):
-                    if label_buf.strip():
-                        cur = [Cell(label_buf.strip(), where)]
+                if m and not _NOT_AFTER.match(piece[m.end(1):m.end(1) + 4]) and not _is_label_digit(piece, m):
+                    label = "".join(label_buf).strip()
+                    if label:
+                        cur = [Cell(label, where)]
                         rows.append(cur)
-                        label_buf = ""
+                        label_buf = []
                     if cur is None:
                         cur = []
                         rows.append(cur)
                     cur.append(Cell(m.group(0), where))
                     i = m.end()
                     continue
-                label_buf += piece[i]
+                label_buf.append(piece[i])
                 i += 1
-            if label_buf.strip():
-                cur = [Cell(label_buf.strip(), where)]
+            label = "".join(label_buf).strip()
+            if label:
+                cur = [Cell(label, where)]
                 rows.append(cur)
     return rows
 

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
 
-__all__ = ["parse_html", "parse_mhtml", "decode_page"]
+__all__ = ["parse_html", "parse_mhtml", "decode_page", "read", "read_mhtml"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _BLOCK = {"p", "div", "br", "tr", "td", "th", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
@@ -188,6 +188,16 @@ def parse_html(data: bytes, name: str, *, charset: str | None = None, kind: str 
     text = re.sub(r"[ \t\u00a0\u3000]+", " ", "".join(p.text))
     text = "\n".join(x.strip() for x in text.split("\n") if x.strip())
     return Document(kind, text, tables)
+
+
+def read(data: bytes, name: str, suffix: str = "") -> Document:
+    """The parser of the web page row of :data:`gipr.media.MEDIA`."""
+    return parse_html(data, name)
+
+
+def read_mhtml(data: bytes, name: str, suffix: str = "") -> Document:
+    """The parser of the saved web archive (.mhtml) row of :data:`gipr.media.MEDIA`."""
+    return parse_mhtml(data, name)
 
 
 def parse_mhtml(data: bytes, name: str) -> Document:

@@ -57,6 +57,7 @@ class _Row:
     col_labels: list[str]
     order: int
     block: str | None = None  # t2 block heading
+    parent: str = ""  # the group it belongs to: its siblings share it
 
 
 def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
@@ -73,7 +74,8 @@ def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
             label = c0.row_path[-1] if c0.row_path else ""
             r = _Row(f"{t.id}.{rid}", t.id, label, normalize_label(label), [c.id for c in cells],
                      [c.column_path[-1] for c in cells], len(rows),
-                     c0.row_path[0] if t.id == "t2" and len(c0.row_path) > 1 else None)
+                     c0.row_path[0] if t.id == "t2" and len(c0.row_path) > 1 else None,
+                     t.id + "/" + "/".join(c0.row_path[:-1]))
             rows.append(r)
             if t.id == "t3" and len(c0.row_path) >= 3:
                 groups.setdefault(normalize_label(c0.row_path[-2]), []).append(r)
@@ -102,10 +104,26 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
         return (later or similar)[0], "changed"
     no, rest = _strip_no(norm)
     if no and len(rest) >= 2:
-        short = [r for r in rows if r.order > after and _strip_no(r.norm)[0] == no and _subseq(rest, _strip_no(r.norm)[1])]
+        short = [r for r in rows if r.order > after and _strip_no(r.norm)[0] == no and
+                 (_subseq(rest, _strip_no(r.norm)[1]) or _distinguished(rest, r, rows))]
         if short:
             return short[0], "short"
     return None
+
+
+def _distinguished(rest: str, row: _Row, rows: list[_Row]) -> bool:
+    """A shortened label (its list number stripped) names ``row`` by the words that tell it
+    from its siblings: its characters are (nearly) all the row's, and it holds one that no
+    sibling's label has (“2.逾期不缴费”: 缴, 费 are 2.申请人逾期未按收费通知要求缴纳费用…'s
+    alone; “1.逾期不补正”: 补, 正 are 1.申请人无正当理由逾期不补正…'s)."""
+    own = set(_strip_no(row.norm)[1])
+    if not own or sum(ch in own for ch in rest) < 0.75 * len(rest):
+        return False
+    others: set[str] = set()
+    for r in rows:
+        if r.parent == row.parent and r is not row:
+            others |= set(_strip_no(r.norm)[1])
+    return bool(set(rest) & (own - others))
 
 
 def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
@@ -192,7 +210,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                     break
             if hit is None and n in groups and not blank:
                 leaf = labels[norms.index(n)]
-                _group_row(out, spec, groups[n], leaf, vals)
+                _group_row(out, spec, groups[n], leaf, vals, budget)
                 after = max(after, max(r.order for r in groups[n]))
                 continue
             if hit is None:
@@ -256,7 +274,8 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         # digits glued together (a space that is left is a cut between two cells)
         run = "".join(texts)
         try:
-            cands = digits.candidates(spec, cids, run, budget)
+            # past the document's budget, each row still gets a small one (a row of zeros is cheap)
+            cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
             if cands and len(texts) > 1:
                 kept = [c for c in cands if digits.cuts_at(c, texts)]
                 cands = kept or cands
@@ -279,10 +298,33 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         known[cid] = val.number if val.state == "number" else None  # type: ignore[assignment]
 
 
-def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell]) -> None:
+def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell],
+               budget: digits.Budget) -> None:
     """A group (（六）其他处理) printed as one row: its leaf cells stay unknown; the row's
     numbers are kept per column so the rules still add them up."""
     n = len(leaves[0].cids)
+    texts = [v.text for v in vals]
+    if len(vals) < n and vals and all(_RUN.match(x) for x in texts) and sum(map(len, texts)) >= n:
+        # its digits glued together: cut with the row rule of its leaves (the same columns)
+        run = "".join(texts)
+        try:
+            cands = digits.candidates(spec, leaves[0].cids, run, budget)
+            if cands and len(texts) > 1:
+                cands = [c for c in cands if digits.cuts_at(c, texts)] or cands
+        except digits.OverBudget:
+            cands = None
+        if cands is not None and len(cands) == 1:
+            out.findings.append(messages.finding("published.digits_split", label=leaf.text, run=" ".join(texts),
+                                                 split="｜".join(str(x) for x in cands[0]), ref=vals[0].where))
+            vals = [Cell(str(x), vals[0].where) for x in cands[0]]
+        else:
+            shown = "；".join("｜".join(str(x) for x in c) for c in (cands or [])[:6])
+            out.findings.append(messages.finding(
+                "published.digits_ambiguous", label=leaf.text, run=" ".join(texts),
+                n=len(cands) if cands is not None else f"{digits.MAX_CANDIDATES}+",
+                candidates=shown or messages.detail("no_split"), ref=vals[0].where))
+            out.reported.update(c for r in leaves for c in r.cids)
+            return
     if len(vals) != n:
         out.findings.append(messages.finding("published.row_unaligned", table="三", label=leaf.text, n=n,
                                              found=len(vals), printed="｜".join(v.text for v in vals)[:120],

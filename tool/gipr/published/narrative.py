@@ -42,10 +42,16 @@ _SENTENCE = re.compile(r"[^。；！？\n]*")
 
 
 def stated_facts(text: str) -> list[tuple[str, str, str, int, str]]:
-    """(fact, words, figure name, number, sentence) for every standard fact the text states."""
+    """(fact, words, figure name, number, sentence) for every standard fact the text states;
+    then those stated across a wrapped line (a PDF's lines: “受理政府\n信息公开申请 17 件”)."""
+    out = _facts(text)
+    said = {(f, n) for f, _w, _c, n, _s in out}
+    return out + [x for x in _facts(_WRAP.sub("", text)) if (x[0], x[3]) not in said]
+
+
+def _facts(text: str) -> list[tuple[str, str, str, int, str]]:
     out = []
     seen: set[tuple[int, str]] = set()
-    text = _WRAP.sub("", text)  # a line that wraps inside a sentence (a PDF's lines) is no break
     for fact, what, figure, pat in _FACTS:
         for m in pat.finditer(text):
             if (m.start(1), fact) in seen:

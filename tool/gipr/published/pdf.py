@@ -17,13 +17,10 @@ from __future__ import annotations
 import io
 import re
 
-from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, tokens_to_rows
+from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
+from .pdfgeom import PDF, join_words
 
-__all__ = ["parse_pdf", "PdfProblem"]
-
-MAX_CHARS_PER_PAGE = 200_000
-MAX_TABLE_PAGES = 40  # pages whose cells are recovered (a report's three tables take a few)
-MAX_PATHS_PER_PAGE = 5_000  # a page drawing more is a picture, not a table: read as text
+__all__ = ["parse_pdf", "read", "PdfProblem"]
 
 
 class PdfProblem(Exception):
@@ -35,9 +32,10 @@ class PdfProblem(Exception):
         self.detail = detail
 
 
-def _triage(data: bytes) -> tuple[int, list[tuple[str, int, int]]]:
-    """(pages, [(text, characters, vector paths) per page]) with PDFium: fast (a few ms a
-    page), so only pages that draw lines (tables) go through the slower cell recovery."""
+def _triage(data: bytes) -> tuple[int, list[tuple[str, int, int]], list[str]]:
+    """(pages, [(text, characters, vector paths) per page], [the page's text as paragraphs])
+    with PDFium: fast (a few ms a page), so only pages that draw lines (tables) go through
+    the slower cell recovery."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -52,29 +50,74 @@ def _triage(data: bytes) -> tuple[int, list[tuple[str, int, int]]]:
         if n > MAX_PAGES:
             raise PdfProblem("pdf.too_many_pages", str(n))
         pages = []
+        paragraphs = []
         for i in range(n):
             page = doc[i]
             tp = page.get_textpage()
             chars = tp.count_chars()
-            if chars > MAX_CHARS_PER_PAGE:
+            if chars > PDF.max_chars_per_page:
                 raise PdfProblem("pdf.corrupt", f"page {i + 1}")
             paths = 0
             for _obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
                 paths += 1
-                if paths > MAX_PATHS_PER_PAGE:
+                if paths > PDF.max_paths_per_page:
                     break
-            pages.append((tp.get_text_bounded() if chars else "", chars, paths))
-        return n, pages
+            text = tp.get_text_bounded() if chars else ""
+            pages.append((text, chars, paths))
+            paragraphs.append(_reflow(tp, chars) if chars else "")
+        return n, pages, paragraphs
     finally:
         doc.close()
 
 
+_ENDS = frozenset("。！？；：!?;:")
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])")
+
+
+def _reflow(tp, chars: int) -> str:
+    """A page's text with the lines a paragraph wraps over joined again: a full line (from
+    the left edge or a paragraph's indent) that reaches the text's right edge and is followed by a line that starts at its left edge (not
+    indented, not smaller or larger type, not a numbered heading) goes on in that line.  Chinese text wraps anywhere
+    (“受理政府⏎信息公开申请 17 件”), so its flattened lines cut words the text checks look for."""
+    text = tp.get_text_range(0, chars)
+    if len(text) != chars:  # characters PDFium returns differently from its count: as printed
+        return text.replace("\r\n", "\n")
+    lines: list[tuple[str, float, float, float]] = []  # text, left, right, height
+    start = 0
+    for raw in text.split("\r\n"):
+        idx = [start + k for k, ch in enumerate(raw) if not ch.isspace()]
+        if idx:
+            x0, b0, _x, t0 = tp.get_charbox(idx[0], loose=True)  # loose: the font's height, not the glyph's
+            _x0, _b, x1, _t = tp.get_charbox(idx[-1], loose=True)
+            lines.append((raw, x0, x1, max(1.0, t0 - b0)))
+        else:
+            lines.append((raw, 0.0, 0.0, 0.0))
+        start += len(raw) + 2
+    body = [x for x in lines if len(x[0].strip()) >= 8]
+    if not body:
+        return text.replace("\r\n", "\n")
+    left, right = min(x[1] for x in body), max(x[2] for x in body)
+    out = [lines[0][0]]
+    for (a, l0, r0, h0), (b, l1, _r1, h1) in zip(lines, lines[1:]):
+        # a full line (from the left edge, or indented as a paragraph's first line) that reaches the right edge
+        wraps = h0 and h1 and l0 <= left + 2.5 * h0 and r0 >= right - 1.5 * h0 and l1 <= left + 0.5 * h1 \
+            and abs(h0 - h1) <= 0.25 * h0 \
+            and a.strip() and a.rstrip()[-1] not in _ENDS and not _HEADING.match(b)
+        out.append(b if wraps else "\n" + b)
+    return "".join(out)
+
+
+def read(data: bytes, name: str, suffix: str = "") -> Document:
+    """The parser of the PDF row of :data:`gipr.media.MEDIA`."""
+    return parse_pdf(data, name)
+
+
 def parse_pdf(data: bytes, name: str) -> Document:
-    n, pages = _triage(data)
+    n, pages, paragraphs = _triage(data)
     if sum(chars for _t, chars, _p in pages) == 0:
         raise PdfProblem("pdf.scanned", str(n))
     ruled = [i for i, (_t, chars, paths) in enumerate(pages)
-             if chars and 4 <= paths <= MAX_PATHS_PER_PAGE][:MAX_TABLE_PAGES]
+             if chars and PDF.min_paths_ruled <= paths <= PDF.max_paths_per_page][:PDF.max_table_pages]
     tables: list[Table] = []
     loose: list[tuple[str, str]] = []  # lines of pages without ruled tables
     found_on: set[int] = set()
@@ -88,7 +131,7 @@ def parse_pdf(data: bytes, name: str) -> Document:
         tables.extend(_word_tables(data, unruled))
     if loose:
         tables.append(Table(tokens_to_rows(loose), "正文"))
-    text = "\n".join(t.replace("\r\n", "\n") for t, _c, _p in pages)
+    text = "\n".join(paragraphs)
     return Document("pdf", text, tables, pages=n)
 
 
@@ -104,7 +147,7 @@ def _table_pages(texts: list[str]) -> list[int]:
     for i in range(1, len(hit) - 1):
         if texts[i] and hit[i - 1] and hit[i + 1]:
             hit[i] = True
-    return [i for i, h in enumerate(hit) if h][:MAX_TABLE_PAGES]
+    return [i for i, h in enumerate(hit) if h][:PDF.max_table_pages]
 
 
 def _word_tables(data: bytes, page_numbers: list[int]) -> list[Table]:
@@ -166,9 +209,9 @@ def _ruled_tables(data: bytes, page_numbers: list[int], found_on: set[int]) -> l
                 continue
             found_on.add(i)
             for ti, t in enumerate(found, 1):
-                rows: list[list[Cell | None]] = []
+                boxes: list[list[tuple[tuple[float, float, float, float], str] | None]] = []
                 for row in t.rows:
-                    line: list[Cell | None] = []
+                    line: list[tuple[tuple[float, float, float, float], str] | None] = []
                     for bbox in row.cells:
                         budget -= 1
                         if budget < 0:
@@ -179,22 +222,72 @@ def _ruled_tables(data: bytes, page_numbers: list[int], found_on: set[int]) -> l
                         x0, top, x1, bottom = bbox
                         inside = [w for w in words
                                   if x0 <= (w["x0"] + w["x1"]) / 2 <= x1 and top <= (w["top"] + w["bottom"]) / 2 <= bottom]
-                        line.append(Cell(_join(inside), f"第{pno}页（x={x0:.0f}，y={top:.0f}）"))
-                    rows.append(line)
+                        line.append((bbox, join_words(inside)))
+                    boxes.append(line)
                 # words outside every table on this page (headings, text between tables) stay text
-                tables.append(Table(rows, f"第{pno}页 表格{ti}"))
+                tables.append(Table(align_columns(boxes, pno), f"第{pno}页 表格{ti}"))
     return tables
 
 
-def _join(words: list[dict]) -> str:
-    """Words of one cell in reading order: lines top to bottom, words left to right; a line
-    break inside a cell is no space in Chinese text."""
-    ws = sorted(words, key=lambda w: (round(w["top"] / 3), w["x0"]))
-    out: list[str] = []
-    prev = None
-    for w in ws:
-        if prev is not None and abs(w["top"] - prev["top"]) < 3 and w["x0"] - prev["x1"] > 1.5:
-            out.append(" ")
-        out.append(w["text"])
-        prev = w
-    return "".join(out).strip()
+Box = tuple[tuple[float, float, float, float], str]  # (x0, top, x1, bottom), text
+
+
+def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | None]]:
+    """A ruled table's cells (pdfplumber's rows: one entry per column edge of the table, the
+    box starting there or ``None``) → grid rows aligned to its value columns BY POSITION.
+
+    The value columns are where the table prints its numbers: from the left edge of the
+    leftmost number to the right, every header, number and blank box there gives an x
+    range, and the narrowest ranges (those holding no other) are the columns (自然人, 商业企业
+    … 总计; 本年制发件数 …).  Each row is then its label area (one entry per column edge left
+    of the numbers; an empty box there is part of the label's area, as when “（六）其他处理”
+    spans the label column and the empty sub-label column beside it) followed by one entry per
+    value column: the box printed there, ``None`` where a box spanning several columns or
+    rows covers it.  So every row has as many value cells as the header has columns, whatever
+    boxes its ruling lines drew.  Where the ranges do not form columns (they overlap partly),
+    only the empty label boxes are dropped."""
+    def cell(box: Box) -> Cell:
+        (x0, top, _x1, _b), text = box
+        return Cell(text, f"第{pno}页（x={x0:.0f}，y={top:.0f}）")
+
+    tol = PDF.column_edge
+    nums = [b[0][0] for r in rows for b in r if b is not None and b[1] and is_value(b[1])]
+    if not nums:
+        return [[None if b is None else cell(b) for b in r] for r in rows]
+    first = min(nums)
+    spans = sorted({(round(b[0][0], 1), round(b[0][2], 1)) for r in rows for b in r
+                    if b is not None and b[0][0] >= first - tol})
+    cols = sorted({(a, z) for a, z in spans
+                   if not any((a2, z2) != (a, z) and a - tol <= a2 and z2 <= z + tol for a2, z2 in spans)})
+    ok = bool(cols) and all(z <= b + tol for (_a, z), (b, _y) in zip(cols, cols[1:]))
+    # pdfplumber's rows have one entry per column edge of the whole table, left to right
+    edges = sorted({b[0][0] for r in rows for b in r if b is not None})
+    ok = ok and all(len(r) == len(edges) for r in rows)
+    out: list[list[Cell | None]] = []
+    for r in rows:
+        if not ok:
+            out.append([None if b is None or (not b[1] and b[0][2] <= first + tol) else cell(b) for b in r])
+            continue
+        line: list[Cell | None] = []  # the label area: one entry per column edge left of the numbers
+        starts: dict[int, list[Box]] = {}
+        extra: list[Cell] = []
+        for x, b in zip(edges, r):
+            if x < first - tol:
+                line.append(cell(b) if b is not None and b[1] else None)  # a label, or text across the table
+            elif b is not None:
+                hit = [i for i, (a, z) in enumerate(cols) if b[0][0] - tol <= (a + z) / 2 <= b[0][2] + tol]
+                if hit:
+                    starts.setdefault(hit[0], []).append(b)
+                else:
+                    extra.append(cell(b))  # in no column: kept, the row will not align
+        for i in range(len(cols)):
+            got = starts.get(i, [])
+            printed = [b for b in got if b[1]]
+            if len(printed) > 1:  # two boxes with text in one column: both kept (the row will not align)
+                line.extend(cell(b) for b in printed)
+            elif got:
+                line.append(cell(printed[0] if printed else got[0]))
+            else:
+                line.append(None)  # covered by a box spanning columns or rows
+        out.append(line + extra)
+    return out

@@ -55,6 +55,17 @@ def _labels(spec: Spec) -> dict[str, list[str]]:
     return out
 
 
+def _tails(spec: Spec) -> frozenset[str]:
+    """The endings (of four characters or more) of the row labels without a list number:
+    “规范性文件” ends “行政规范性文件”."""
+    out = set()
+    for c in spec.cells.values():
+        lab = normalize_label(c.row_path[-1]) if c.row_path else ""
+        if lab and not _NUMBERING.match(lab):
+            out.update(lab[k:] for k in range(len(lab) - 3))
+    return frozenset(out)
+
+
 def _norm_map(s: str) -> tuple[str, list[int]]:
     """``normalize_label`` char by char, with the index in ``s`` of each normalised char."""
     out: list[str] = []
@@ -66,7 +77,8 @@ def _norm_map(s: str) -> tuple[str, list[int]]:
     return "".join(out), idx
 
 
-def _split_words(words: str, known: dict[str, list[str]]) -> list[tuple[int, int]]:
+def _split_words(words: str, known: dict[str, list[str]], tails: frozenset[str] = frozenset()
+                 ) -> list[tuple[int, int]]:
     """(start, end) in ``words`` of each label it holds (see the module text)."""
     norm, idx = _norm_map(words)
     if not norm:
@@ -95,6 +107,11 @@ def _split_words(words: str, known: dict[str, list[str]]) -> list[tuple[int, int
                 continue
         i += 1
     if frag < n:
+        if not numbered and tails and norm[frag:n] not in tails:  # a label run together with unknown words before it (a typo in the header)
+            k = next((k for k in range(frag + 1, n - 3) if norm[k:n] in tails), None)
+            if k is not None:
+                cuts.append((frag, k))
+                frag = k
         cuts.append((frag, n))
     ends = idx + [len(words)]
     return [(idx[a], ends[b] if b < n else len(words)) for a, b in cuts]
@@ -110,6 +127,7 @@ def _where(text: str, pos: int, lines: list[int]) -> str:
 def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
     """The rows of ``text`` (the whole document's text) for the locator; see the module text."""
     known = _labels(spec)
+    tails = _tails(spec)
     text = _RULES.sub(lambda m: " " * len(m.group(0)), text)  # table rules of plain-text tables: spaces
     lines = [0] + [m.end() for m in re.finditer("\n", text)]
     # the tokens: ("w", start, end) words, ("v", start, end) a number as printed, ("n", start) a list number
@@ -150,17 +168,23 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
                   any(t in normalize_label(text[a:b]) for t in titles)), 0)
     rows: list[list[Cell | None]] = []
     cur: list[Cell | None] | None = None
+    label_end = -1  # where the current row's label ends
     for kind, a, b in tokens[first:]:
         if kind == "v":
+            if cur is not None and len(cur) == 1 and label_end >= 0 and "\n" in text[label_end:a]:
+                # numbers on a later line than their label: in a text that kept its lines, a
+                # converter may have printed them away from their row, so they are no one's
+                cur = None
             if cur is None:
                 cur = []
                 rows.append(cur)
             cur.append(Cell(text[a:b].strip(), _where(text, a, lines)))
+            label_end = -1
             continue
         words = text[a:b]
         if not words.strip():
             continue
-        parts = _split_words(words, known)
+        parts = _split_words(words, known, tails)
         if not parts:
             continue
         cells = [Cell(words[x:y].strip(), _where(text, a + x, lines)) for x, y in parts]
@@ -169,4 +193,5 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
             rows.append(list(cells[:-1]))  # the header before the row's own label
         cur = [cells[-1]]
         rows.append(cur)
+        label_end = a + parts[-1][1]
     return rows

@@ -32,11 +32,12 @@ import re
 from dataclasses import dataclass, field
 
 from .grid import Cell, Table, is_value
+from .pdfgeom import PDF, join_words, lines_of
 
 __all__ = ["word_tables"]
 
 _LIST_NO = re.compile(r"^(\d+[.、．]|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
-_X_TOL = 3.0  # points: the same column edge
+_X_TOL = PDF.column_edge  # points: the same column edge
 
 
 @dataclass
@@ -60,14 +61,7 @@ class _WCell:
         return self.words[-1]
 
     def text(self) -> str:
-        out: list[str] = []
-        prev = None
-        for w in self.words:  # a line break inside a cell is no space in Chinese text
-            if prev is not None and abs(w["top"] - prev["top"]) < 2 and w["x0"] - prev["x1"] > 1.5:
-                out.append(" ")
-            out.append(w["text"])
-            prev = w
-        return "".join(out).strip()
+        return join_words(self.words)
 
 
 @dataclass
@@ -81,17 +75,8 @@ class _Row:
 
 def _lines(page: int, words: list[dict]) -> list[list[dict]]:
     """A page's words as visual lines, top to bottom, each left to right."""
-    out: list[list[dict]] = []
-    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        text = w["text"]
-        w = dict(w, page=page, value=is_value(text), listno=bool(_LIST_NO.match(text)))  # judged once a word
-        if out and abs(w["top"] - out[-1][0]["top"]) < 0.4 * max(1.0, w["bottom"] - w["top"]):
-            out[-1].append(w)
-        else:
-            out.append([w])
-    for line in out:
-        line.sort(key=lambda w: w["x0"])
-    return out
+    return lines_of([dict(w, page=page, value=is_value(w["text"]), listno=bool(_LIST_NO.match(w["text"])))
+                     for w in words])  # judged once a word
 
 
 def _is_number(w: dict) -> bool:
@@ -110,10 +95,10 @@ def _continues(w: dict, c: _WCell, page_end: dict[int, float]) -> bool:
     last = c.last
     h = max(1.0, w["bottom"] - w["top"])
     if w["page"] == last["page"]:
-        return 0 <= w["top"] - last["bottom"] <= 0.8 * h
+        return 0 <= w["top"] - last["bottom"] <= PDF.continues * h
     # the cell's last line ends its page and the word is the first in that column on the next
     # (below the header rows a table repeats there; ``_alive`` keeps the cell open till then)
-    return w["page"] == last["page"] + 1 and last["bottom"] >= page_end[last["page"]] - 1
+    return w["page"] == last["page"] + 1 and last["bottom"] >= page_end[last["page"]] - PDF.page_end
 
 
 def _alive(c: _WCell, page: int, numbers_seen: bool, top: float) -> bool:
@@ -121,7 +106,8 @@ def _alive(c: _WCell, page: int, numbers_seen: bool, top: float) -> bool:
     previous page: until a number or another cell in its column is printed on this one."""
     last = c.last
     if last["page"] == page:
-        return top - last["bottom"] <= 0.8 * max(1.0, last["bottom"] - last["top"]) or top <= last["top"] + 2
+        return top - last["bottom"] <= PDF.continues * max(1.0, last["bottom"] - last["top"]) or \
+            top <= last["top"] + PDF.same_line * max(1.0, last["bottom"] - last["top"])
     return last["page"] == page - 1 and not numbers_seen and not c.blocked
 
 
@@ -150,7 +136,8 @@ def _rows(pages: list[tuple[int, list[dict]]]) -> list[_Row]:
                 h = max(1.0, w["bottom"] - w["top"])
                 prev = new[-1] if new else None
                 if prev is not None and not prev.numeric and not w["value"] and not w["listno"] and \
-                        w["x0"] - prev.last["x1"] <= 0.6 * h and abs(w["top"] - prev.last["top"]) < 2:
+                        w["x0"] - prev.last["x1"] <= PDF.label_gap * h and \
+                        abs(w["top"] - prev.last["top"]) < PDF.same_line * h:
                     prev.words.append(w)  # two words of one label on one line (a list number starts the next label)
                     continue
                 new.append(_WCell([w], page, _is_number(w)))

@@ -1,0 +1,83 @@
+"""The media a published annual report comes in: one table, one row a medium.
+
+Each row says which file suffixes the medium has, how its bytes are recognised (the
+sniffer: a file is read by what it is, not by what it is called; a PDF saved as .html is
+read as a PDF) and which parser turns its bytes into a :class:`gipr.published.grid.Document`
+(named as ``module:function`` and imported only when a file of that medium is read, so this
+module stays light enough for :mod:`gipr.files`).  The accepted suffixes
+(``files.DOCUMENT_SUFFIXES``, the documents part of ``files.CHECK_SUFFIXES``) are derived
+from the table: a new medium is one new row.
+
+The rows are in sniffing order: the first whose sniffer accepts the bytes reads them; plain
+text accepts anything and is last.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+__all__ = ["Medium", "MEDIA", "DOCUMENT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "sniff", "parser_of"]
+
+HEAD = 2048  # bytes looked at by the sniffers
+
+
+def _pdf(data: bytes, head: bytes, suffix: str) -> bool:
+    return data.startswith(b"%PDF") or b"%PDF-" in data[:1024]  # some writers put bytes before the header
+
+
+def _zip(data: bytes, head: bytes, suffix: str) -> bool:
+    return data.startswith(b"PK\x03\x04")
+
+
+def _ole(data: bytes, head: bytes, suffix: str) -> bool:
+    return data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def _mhtml(data: bytes, head: bytes, suffix: str) -> bool:
+    return (b"mime-version:" in head and b"multipart/" in head) or suffix in (".mhtml", ".mht")
+
+
+def _html(data: bytes, head: bytes, suffix: str) -> bool:
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<table" in head or b"<body" in head or \
+        suffix in (".html", ".htm")
+
+
+def _any(data: bytes, head: bytes, suffix: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Medium:
+    kind: str  # Document.kind of what it gives: pdf | docx | ole | mhtml | html | text
+    suffixes: tuple[str, ...]
+    sniff: Callable[[bytes, bytes, str], bool]  # (bytes, first HEAD bytes stripped and lower-cased, suffix)
+    parser: str  # "module:function", called as function(data, name, suffix) -> Document
+    in_folders: bool = True  # picked up where gipr check / export / --previous look through a folder
+
+
+MEDIA: tuple[Medium, ...] = (
+    Medium("pdf", (".pdf",), _pdf, "gipr.published.pdf:read"),
+    Medium("docx", (".docx",), _zip, "gipr.published.docx:read"),
+    # Word 97-2003 and WPS: converted to .docx by LibreOffice
+    Medium("ole", (".doc", ".wps"), _ole, "gipr.published.convert:read"),
+    Medium("mhtml", (".mhtml", ".mht"), _mhtml, "gipr.published.html:read_mhtml"),
+    Medium("html", (".html", ".htm"), _html, "gipr.published.html:read"),
+    # a .txt beside the returned workbooks is usually a note: read when named, not from a folder
+    Medium("text", (".txt",), _any, "gipr.published.text:read", in_folders=False),
+)
+
+DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA for s in m.suffixes)
+FOLDER_DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA if m.in_folders for s in m.suffixes)
+
+
+def sniff(data: bytes, suffix: str) -> Medium:
+    """The medium of these bytes (``suffix``: the file's, lower case, with its dot)."""
+    head = data[:HEAD].lstrip().lower()
+    return next(m for m in MEDIA if m.sniff(data, head, suffix))
+
+
+def parser_of(medium: Medium) -> Callable:
+    module, func = medium.parser.split(":")
+    return getattr(importlib.import_module(module), func)
