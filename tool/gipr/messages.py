@@ -302,6 +302,7 @@ TEXTS: dict[str, str] = {
     "document.state.missing": "未交", "document.state.consistent": "一致", "document.state.differs": "与报表不一致",
     "document.state.errors": "有错误", "document.state.unreadable": "无法读取",
     "document.against_ledger": "台账中本单位的报表",
+    "document.internal": "读取年报时发生 gipr 内部错误（{error}），本文件未记入台账。请把这行报告给维护者。",
     "document.status_line": "年报：{state}（错误 {errors}，警告 {warnings}）{file}",
     "document.remind_head": "贵单位报送的年度报告（{file}）有以下问题：",
     "document.remind_only": "贵单位报送的统计表已通过校验；报送的年度报告文稿（{file}）{state}，请修改后重新报送。",
@@ -470,6 +471,7 @@ HEADINGS: dict[str, tuple[str, ...]] = {
     "audit.findings": ("发布单位", "年度", "级别", "类别", "代码", "文件", "位置（页、行）", "栏目", "说明"),
     "audit.files": ("情况", "文件", "说明"),
     "audit.chain": ("年度", "结论", "文件", "错误", "警告", "与上年正文重复比例", "按时发布", "跨年度问题"),
+    "audit.html_chain": ("年度", "结论", "文件", "错误", "警告", "与上年正文重复比例", "按时发布", "问题（错误和警告）"),
 }
 
 # What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.

@@ -77,7 +77,7 @@ def audit_html(data: dict[str, Any]) -> str:
     rows_by: dict[str, list[dict]] = {}
     for r in data["rows"]:
         rows_by.setdefault(r["issuer"], []).append(r)
-    head = "".join(f"<th>{escape(x)}</th>" for x in messages.HEADINGS["audit.chain"])
+    head = "".join(f"<th>{escape(x)}</th>" for x in messages.HEADINGS["audit.html_chain"])
     for issuer, rows in rows_by.items():
         level = say("audit.level." + (rows[0]["level"] or "unknown"))
         parts.append(f"<h3>{escape(issuer)}（{escape(level)}）</h3><table><tr>{head}</tr>")

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import FitColumn, app, console, err_console, fit_table, print_json
-from ..messages import say
+from ..messages import SEVERITY_ZH, say
 from ..errors import GiprError
 from ..collect.workspace import who_am_i
 
@@ -244,8 +244,8 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: 
                               warnings=doc.get("warnings", 0), file=f"：{escape(doc['file_name'])}"
                               if doc.get("file_name") else ""))
             for f in [f for f in doc["findings"] if f.get("severity") in ("error", "warning")][:50]:
-                sev = "错误" if f["severity"] == "error" else "警告"
-                console.print(f"  [{'red' if sev == '错误' else 'yellow'}]{sev}[/] {escape(f['message'] or '')}")
+                sev = SEVERITY_ZH[f["severity"]]
+                console.print(f"  [{'red' if f['severity'] == 'error' else 'yellow'}]{sev}[/] {escape(f['message'] or '')}")
         hist = led.override_history(code)
         for o in hist:
             what = f"指定报送 #{o.submission_id}" if o.submission_id else "取消指定"

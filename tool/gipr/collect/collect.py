@@ -273,8 +273,11 @@ class Collector:
             result, row, reason = collect_document(self.ws, data, file_name=file_name, source=source,
                                                    source_key=source_key, received_at=received_at, sender=sender)
         except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
+            from .. import messages
+
             self.result.skipped.append(Outcome(file_name, source, "skipped", code="internal.read_failed",
-                                               reason=f"读取年报时发生 gipr 内部错误（{type(e).__name__}: {str(e)[:200]}）"))
+                                               reason=messages.say("document.internal",
+                                                                   error=f"{type(e).__name__}: {str(e)[:200]}")))
             return True
         if result == "ignored":
             if listed:
@@ -387,19 +390,19 @@ class Collector:
         key = source_key or (f"mail:{msg.message_id}" if msg.message_id else f"mail-sha:{msg.sha256}")
         received = _received(msg, fallback)
         outs: list[Outcome] = []
-        if not msg.attachments and not msg.documents:
-            who = units_for_sender(msg.from_addr, self.roster)
-            unit = f"（{who[0].name}）" if len(who) == 1 else ""
-            note = f"{msg.from_text or '（无发件人）'}{unit}：{msg.subject or '（无主题）'}"
-            if msg.ignored:
-                note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
-            self.result.no_attachment.append(note)
         recorded = set()
         for n, data in msg.documents:  # a unit's report document attached beside (or instead of) its workbook
             if self.document_bytes(data, file_name=clean_file_name(n) or "未命名", source=msg.source_text,
                                    source_key=f"{key}#{n}", received_at=received, sender=msg.from_addr,
                                    listed=False):
                 recorded.add(n)
+        if not msg.attachments and not recorded:
+            who = units_for_sender(msg.from_addr, self.roster)
+            unit = f"（{who[0].name}）" if len(who) == 1 else ""
+            note = f"{msg.from_text or '（无发件人）'}{unit}：{msg.subject or '（无主题）'}"
+            if msg.ignored:
+                note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
+            self.result.no_attachment.append(note)
         self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored if n not in recorded)
         for att in msg.attachments:
             kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,

@@ -315,7 +315,7 @@ class Composer:
             return self._workbook_parts(job)
         from .. import messages
 
-        lines = [f"{i}. [{'错误' if f['severity'] == 'error' else '警告'}]{f.get('message') or ''}" for i, f in
+        lines = [f"{i}. [{messages.SEVERITY_ZH[f['severity']]}]{f.get('message') or ''}" for i, f in
                  enumerate([f for f in doc.findings if f.get("severity") in ("error", "warning")][:MAX_FINDINGS_LISTED], 1)]
         part = messages.say("document.remind_head", file=doc.file_name) + "\n" + "\n".join(lines)
         if job.situation == "accepted":
