@@ -197,3 +197,30 @@ def test_a_document_attached_to_a_mail_is_collected_and_identified_by_its_sender
         assert any(f["code"] == "against.missing" for f in res.documents[0]["findings"])
     finally:
         ws.close()
+
+
+def test_previous_gives_the_document_its_chain_of_years(tmp_path, capsys):
+    """`gipr collect --previous` (last year's workbooks): the draft's 上年结转 is compared with
+    last year's 结转下年度 of the same unit."""
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    root = tmp_path / "ws"
+    Workspace.create(root, 2025, tmp_path / "roster.csv", county="示例县").close()
+    ws = Workspace.open(root)
+    u, spec = ws.unit("101"), ws.spec
+    ws.close()
+    this = consistent_values(spec, random.Random(5), high=20)
+    last = dict(consistent_values(spec, random.Random(6), high=20))
+    for col in ("person", "business", "research", "nonprofit", "legal", "other"):
+        last[f"t3.next.{col}"] = this[f"t3.carry.{col}"]
+    last["t3.next.person"] = this["t3.carry.person"] + 3  # last year carried 3 more than this year took over
+    book = make_unit_file(tmp_path / "books", (u.code, u.name, u.category), this, year=2025, spec=spec)
+    make_unit_file(tmp_path / "last", (u.code, u.name, u.category), last, year=2024, spec=spec)
+    (tmp_path / "drafts").mkdir()
+    assert cli("report", book, "--out", tmp_path / "drafts" / "县财政局2025年度政府信息公开工作年度报告.docx") == 0
+    assert cli("collect", "-w", root, book) == 0
+    assert cli("collect", "-w", root, tmp_path / "drafts", "--previous", tmp_path / "last") in (0, 1)
+    data = run_json(capsys, "status", "-w", root)
+    doc = next(u["document"] for u in data["units"] if u["code"] == "101")
+    carry = [f for f in doc["findings"] if f["code"] == "rule.F"]
+    assert doc["state"] == "errors" and [f["cell"] for f in carry] == ["t3.carry.person", "t3.carry.total"]
+    assert str(this["t3.carry.person"] + 3) in carry[0]["message"]

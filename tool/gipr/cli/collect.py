@@ -80,6 +80,8 @@ def collect_cmd(
     imap: bool = typer.Option(False, "--imap", help="从收件邮箱（gipr.toml [imap]）取邮件；只读，不删除、不移动、不标记已读"),
     folder: Optional[str] = typer.Option(None, "--folder", help="--imap 的邮箱文件夹（默认 [imap] folder 或 INBOX）"),
     since: Optional[str] = typer.Option(None, "--since", help="--imap 只取此日期（含）以后收到的邮件，如 2025-01-13"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="上年的工作目录、单位报表（文件夹）或公开的年报："
+                                            "单位的年报文稿按上年核对上年结转和现行有效"),
 ) -> None:
     """收集报表：先存档原始文件，再读取、校验、识别单位，记入台账。重复收集不会重复记录。
 
@@ -99,6 +101,7 @@ def collect_cmd(
         imap_job = imap_fetcher(ws, since, folder, None if as_json else _print_fetched) if imap else None
         with ws.lock():
             collector = Collector(ws, progress)
+            collector.previous = previous
             try:
                 result = collector.collect_paths(sources or [])
                 if imap_job is not None:

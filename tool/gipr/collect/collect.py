@@ -152,6 +152,8 @@ class Collector:
         self._ctx = None
         self._results = None  # results.ResultStore, made on first use
         self._payload: dict[str, Any] | None = None  # the last file's result, to store with its row
+        self.previous: str | Path | None = None  # last year's reports, for the report documents' chain
+        self._previous_reports: list | None = None
 
     # --- planning ---------------------------------------------------------------------
     def plan(self, sources: Iterable[str | Path]) -> list[_Item]:
@@ -263,6 +265,16 @@ class Collector:
         self.document_bytes(data, file_name=clean_file_name(name or _shown(path.name)) or "未命名", source=where,
                             source_key=key, received_at=utc_now() if source else _mtime_iso(path))
 
+    def previous_reports(self) -> list | None:
+        """Last year's reports (``previous``: a workspace, workbooks, published documents), read once."""
+        if self.previous is None:
+            return None
+        if self._previous_reports is None:
+            from ..published.against import load_submitted
+
+            self._previous_reports = load_submitted(Path(self.previous))[0]
+        return self._previous_reports
+
     def document_bytes(self, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
                        sender: str | None = None, listed: bool = True) -> bool:
         """One report document's bytes → recorded (True), or not a report (False: listed among the
@@ -271,7 +283,8 @@ class Collector:
 
         try:
             result, row, reason = collect_document(self.ws, data, file_name=file_name, source=source,
-                                                   source_key=source_key, received_at=received_at, sender=sender)
+                                                   source_key=source_key, received_at=received_at, sender=sender,
+                                                   previous=self.previous_reports())
         except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
             from .. import messages
 

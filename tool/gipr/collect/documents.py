@@ -139,9 +139,11 @@ def _submitted(ws, code: str):
 
 
 def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
-                     sender: str | None = None) -> tuple[str, DocumentRow | None, str | None]:
-    """Record one report document: ("new" | "duplicate" | "ignored", its row, a reason)."""
-    from ..check import CheckContext, check_report
+                     sender: str | None = None, previous: list | None = None
+                     ) -> tuple[str, DocumentRow | None, str | None]:
+    """Record one report document: ("new" | "duplicate" | "ignored", its row, a reason).
+    ``previous``: last year's reports; the unit's one is its chain (上年结转, 现行有效)."""
+    from ..check import CheckContext, check_report, pick_previous
     from ..errors import GiprError
     from ..published import import_document
 
@@ -170,9 +172,12 @@ def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key
     if unit is not None:
         report.fields["unit_name"], report.fields["unit_code"] = unit.name, unit.code
     sub = _submitted(ws, unit.code) if unit is not None else None
-    ctx = CheckContext(year=ws.year, roster=ws.roster, submitted=[sub[0]] if sub else [],
+    last = pick_previous(report, previous) if previous else None
+    ctx = CheckContext(year=ws.year, roster=ws.roster, submitted=[sub[0]] if sub else [], previous=last,
                        against_name=messages.say("document.against_ledger"))
     found = [f.to_json() for f in check_report(report, ctx)]
+    if previous is not None and last is None:
+        found.append(messages.finding("previous.missing").to_json())
     state = document_state(found)
     row = _insert(ledger, sha, source_key, unit, file_name, source, received_at, state, report.unit_name,
                   report.year, sub[1].id if sub else None, found)
