@@ -436,8 +436,9 @@ class ReaderPool:
         busy: dict[int, deque[tuple[int, Any]]] = {}
         deadline: dict[int, float] = {}  # worker slot -> when its oldest item times out
         retry: deque[tuple[int, Any]] = deque()  # items queued behind one that killed its worker
-        free: deque[int] = deque()
-        starting: set[int] = set(range(len(self._workers)))
+        # a pool may map several times: workers ready from an earlier map are free at once
+        free: deque[int] = deque(s for s, w in enumerate(self._workers) if w.ready)
+        starting: set[int] = {s for s, w in enumerate(self._workers) if not w.ready}
         next_out = 0
         exhausted = False
 

@@ -155,33 +155,44 @@ def _jobs(n_items: int, jobs: int | None) -> int:
     return max(1, min(jobs or cpus, n_items))
 
 
-def read_all(files: Sequence[Path], *, jobs: int | None = None, method: str | None = None,
-             on_doc: Callable[[DocResult], None] | None = None) -> list[DocResult]:
-    """Every file through :func:`audit_one` in reader workers (a file that passes the time or
-    memory limit, or crashes its worker, is unreadable and only it), in order."""
+def make_pool(n_items: int, jobs: int | None = None, method: str | None = None):
+    """The reader pool of an audit: ``jobs`` workers (default: one per core), forked where that
+    is safe and fast (POSIX but not macOS, one thread), else spawned as on Windows."""
     import sys
     import threading
 
     from ..isolate import ReaderPool, available_methods
 
-    if not files:
-        return []
-    n = _jobs(len(files), jobs)
     if method is None:
         fork_ok = "fork" in available_methods() and sys.platform != "darwin" and threading.active_count() == 1
         method = "fork" if fork_ok else "spawn"
+    return ReaderPool(_jobs(n_items, jobs), method=method)
+
+
+def read_all(files: Sequence[Path], pool, *, on_doc: Callable[[DocResult], None] | None = None) -> list[DocResult]:
+    """Every file through :func:`audit_one` in the pool's workers (a file that passes the time
+    or memory limit, or crashes its worker, is unreadable and only it), in order."""
     out = []
     items = [str(f) for f in files]
-    with ReaderPool(n, method=method) as pool:
-        for item, got in zip(items, pool.map(audit_one, items, seconds=READ_SECONDS, memory_mb=READ_MEMORY_MB,
-                                             what=lambda i: i)):
-            if isinstance(got, BaseException):
-                code = getattr(got, "code", "file.unreadable")
-                got = DocResult(file=item, status="unreadable", error_code=code, error=str(got))
-            out.append(got)
-            if on_doc is not None:
-                on_doc(got)
+    for item, got in zip(items, pool.map(audit_one, items, seconds=READ_SECONDS, memory_mb=READ_MEMORY_MB,
+                                         what=lambda i: i)):
+        if isinstance(got, BaseException):
+            code = getattr(got, "code", "file.unreadable")
+            got = DocResult(file=item, status="unreadable", error_code=code, error=str(got))
+        out.append(got)
+        if on_doc is not None:
+            on_doc(got)
     return out
+
+
+def share_task(pair: tuple[list[str], list[str]]) -> tuple[float, int]:
+    """The narrative share repeated from last year (check.similar), in a pool worker."""
+    from ..check.similar import repeated_share
+
+    return repeated_share(*pair)
+
+
+SHARE_SECONDS = 60
 
 
 # -----------------------------------------------------------------------------------------
@@ -221,17 +232,23 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
     if on_total is not None:
         on_total(len(unique))
     audit.workers = _jobs(len(unique), jobs) if unique else 0
-    docs = read_all(unique, jobs=jobs, method=method, on_doc=on_doc)
-    for d in docs:
-        if d.report is not None:
-            d.report.spec = load_format(d.format)
-    audit.docs = docs
-    _group(audit, docs, units)
+    with make_pool(max(1, len(unique)), jobs, method) as pool:
+        docs = read_all(unique, pool, on_doc=on_doc)
+        for d in docs:
+            if d.report is not None:
+                d.report.spec = load_format(d.format)
+        audit.docs = docs
+
+        def shares(pairs: list) -> list:
+            got = pool.map(share_task, pairs, seconds=SHARE_SECONDS, what="")
+            return [None if isinstance(x, BaseException) else x for x in got]
+
+        _group(audit, docs, units, shares)
     audit.seconds = time.perf_counter() - t0
     return audit
 
 
-def _group(audit: Audit, docs: list[DocResult], units) -> None:
+def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], list] | None = None) -> None:
     good = []
     for d in docs:
         if d.status == "not_report":
@@ -279,6 +296,7 @@ def _group(audit: Audit, docs: list[DocResult], units) -> None:
             extra.findings.append(messages.finding("audit.conflict", file=extra.file, other=ds[0].file,
                                                    issuer=issuers[key[0]].name, year=key[1]))
             audit.conflicts.append((extra, ds[0]))
+    pending: list[tuple[IssuerYear, DocResult | None]] = []
     for iss in audit.issuers:
         own = sorted(y for (i, y) in chosen if i == id(iss))
         if audit.years:
@@ -295,25 +313,34 @@ def _group(audit: Audit, docs: list[DocResult], units) -> None:
             else:
                 row.findings = list(doc.findings)
                 row.others = [c[0] for c in audit.conflicts if c[1] is doc]
-                _chain(row, chosen.get((id(iss), y - 1)))
-                _lateness(row)
+                pending.append((row, chosen.get((id(iss), y - 1))))
             audit.rows.append(row)
         for (i, y), doc in chosen.items():
             if i == id(iss) and y not in years:
                 doc.findings.append(messages.finding("audit.other_year", file=doc.file, year=y,
                                                      years="、".join(str(x) for x in years) or "？"))
                 audit.other_years.append(doc)
+    # the narratives compared with last year's in the pool (the largest part of the chain), then the chain
+    pairs = [(r, p) for r, p in pending if p is not None and r.doc is not None and r.doc.sentences and p.sentences]
+    made = shares([(r.doc.sentences, p.sentences) for r, p in pairs]) if shares and pairs else []  # type: ignore
+    share_of = {id(r): m for (r, _p), m in zip(pairs, made)}
+    for row, prev in pending:
+        _chain(row, prev, share_of.get(id(row)))
+        _lateness(row)
 
 
-def _chain(row: IssuerYear, prev: DocResult | None) -> None:
-    """The checks of the chain of years against last year's report of the same issuer."""
+def _chain(row: IssuerYear, prev: DocResult | None, share: tuple[float, int] | None = None) -> None:
+    """The checks of the chain of years against last year's report of the same issuer (``share``:
+    the narrative's repeated share when already measured)."""
     if prev is None or prev.report is None or row.doc is None or row.doc.report is None:
         return
     ctx = CheckContext(previous=prev.report)
     from ..check.checks import subject
 
     s = subject(row.doc.report, ctx)
-    if row.doc.sentences and prev.sentences:
+    if share is not None:
+        s.extra["share"] = share
+    elif row.doc.sentences and prev.sentences:
         s.extra["sentences"] = (row.doc.sentences, prev.sentences)
     found = run_checks(row.doc.report, ctx, checks=CHAIN_CHECKS, into=s)
     row.repeated_share = s.extra.get("repeated_share")

@@ -273,11 +273,14 @@ def repeated_text(s: Subject) -> list[Finding]:
     prev = s.previous
     assert prev is not None
     made = s.extra.get("sentences")  # (this year's, last year's) when the caller made them already
-    if made is None and (not s.report.text or not prev.text):
+    if "share" in s.extra:  # or even measured them (gipr audit, in its pool)
+        share, n = s.extra["share"]
+    elif made is None and (not s.report.text or not prev.text):
         return []
-    from .similar import repeated_share
+    else:
+        from .similar import repeated_share
 
-    share, n = repeated_share(*(made or (s.report.text, prev.text)))
+        share, n = repeated_share(*(made or (s.report.text, prev.text)))
     s.extra["repeated_share"] = share
     if n and share >= REPEAT_FLAG:
         return [messages.finding("chain.repeated_text", share=f"{share:.0%}", n=n, year=prev.year or "？")]
