@@ -1,6 +1,6 @@
 """gipr audit on real published reports of one region across years: the 平潭综合实验区 and its
-departments, 2019-2025, as archived (tests/realdocs and tests/realchains, hand-transcribed,
-format in tests/realdocs/README.md).
+departments, 2019-2025, as archived (tests/realdocs, hand-transcribed, format in
+tests/realdocs/README.md).
 
 Golden findings: the chain breaks are computed here from the transcriptions alone (三's 上年结转
 against last year's 结转下年度, 二's 现行有效 against last year's + 制发 − 废止); the audit must
@@ -29,7 +29,7 @@ from gipr.audit.html import audit_html, write_audit_html
 from gipr.audit.workbook import write_audit_xlsx
 
 HERE = Path(__file__).resolve().parent
-ROOTS = (HERE / "realdocs", HERE / "realchains")
+ROOTS = (HERE / "realdocs",)
 COLS = ["person", "business", "research", "nonprofit", "legal", "other", "total"]
 # 条例 第四十九条; 国办公开办函〔2021〕30号 二、报告方式及时间 (report years 2021 on)
 DEADLINE_2021 = {"department": (1, 31), "county": (2, 20), "city": (3, 10), "province": (3, 31)}
