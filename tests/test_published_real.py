@@ -111,3 +111,13 @@ def test_check_uses_the_year_before_read_in_the_same_run(tmp_path, capsys):
     this = files["b-2023.txt"]
     assert not any(f["code"] == "published.digits_ambiguous" for f in this["findings"])
     assert any(f["code"] == "published.digits_previous" for f in this["findings"])
+
+
+def test_the_list_number_of_a_label_cut_over_two_lines_is_no_number(tmp_path, capsys):
+    doc = tmp_path / "年报.txt"  # a PDF's text: the label's “1.” on a line of its own under （三）
+    doc.write_text("某某县人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n（三）不予公开\n1.\n"
+                   "属于国家秘密 0 0 0 0 0 0 0\n2.其他法律行政法规禁止公开 1 0 0 0 0 0 1\n", encoding="utf-8")
+    cli("import", doc, "--json")
+    r = json.loads(capsys.readouterr().out)["reports"][0]
+    assert not [f for f in r["findings"] if f["code"] in ("published.row_unaligned", "published.group_row")]
+    assert r["values"]["t3.deny1.total"] == 0 and r["values"]["t3.deny2.total"] == 1
