@@ -121,3 +121,15 @@ def test_the_list_number_of_a_label_cut_over_two_lines_is_no_number(tmp_path, ca
     r = json.loads(capsys.readouterr().out)["reports"][0]
     assert not [f for f in r["findings"] if f["code"] in ("published.row_unaligned", "published.group_row")]
     assert r["values"]["t3.deny1.total"] == 0 and r["values"]["t3.deny2.total"] == 1
+
+
+def test_a_web_page_whose_tables_were_flattened_into_one_paragraph(tmp_path, capsys):
+    body = ONE_LINE.read_text(encoding="utf-8").split("==================== 正文 ====================", 1)[1]
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><html><head><meta charset='utf-8'><title>平潭综合实验区2023年度政府信息公开工作年度报告"
+                    f"</title></head><body><h1>平潭综合实验区2023年度政府信息公开工作年度报告</h1><p>{body}</p></body></html>",
+                    encoding="utf-8")
+    cli("import", page, "--json")
+    r = json.loads(capsys.readouterr().out)["reports"][0]
+    assert r["values"]["t3.new.total"] == 81 and r["values"]["t3.open.person"] == 22
+    assert r["values"]["t4.cases.direct_total"] == 5

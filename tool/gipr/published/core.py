@@ -119,7 +119,9 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
             spec = _guess_spec(doc)
     prev = _previous_for(previous, t_unit)
     found = locate(doc, spec, prev)
-    if doc.kind == "text":  # text may have lost its line breaks: the label sequence decides
+    if doc.kind == "text" or len(found.tables) < len(spec.tables):
+        # the text (or a page whose tables were flattened into it) may have lost its line
+        # breaks: then the label sequence reads it, when it reads more
         from .grid import Table
         from .sequence import sequence_rows
 
