@@ -31,7 +31,7 @@ from .grid import Cell
 __all__ = ["sequence_rows"]
 
 _VALUE = re.compile(r"(?:(?<![.])[-−](?=\d))?\d+(?:\.\d+)?")
-_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套本份页岁")
+_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套份页岁")
 _UNIT = re.compile(r"\s*(万元|元)")
 _RULES = re.compile(r":?-{3,}:?")
 _PIPE = re.compile(r"[|｜]")
