@@ -56,6 +56,9 @@ def _labels(spec: Spec) -> dict[str, list[str]]:
     return out
 
 
+_TAIL_MAX = 64  # longer than any row label
+
+
 def _tails(spec: Spec) -> frozenset[str]:
     """The endings (of four characters or more) of the row labels without a list number:
     “规范性文件” ends “行政规范性文件”."""
@@ -115,8 +118,9 @@ def _split_words(words: str, known: dict[str, list[str]], tails: frozenset[str] 
                 continue
         i += 1
     if frag < n:
-        if not numbered and tails and norm[frag:n] not in tails:  # a label run together with unknown words before it (a typo in the header)
-            k = next((k for k in range(frag + 1, n - 3) if norm[k:n] in tails), None)
+        # a label run together with unknown words before it (a typo in the header before it)
+        if not numbered and tails and norm[max(frag, n - _TAIL_MAX):n] not in tails:
+            k = next((k for k in range(max(frag + 1, n - _TAIL_MAX), n - 3) if norm[k:n] in tails), None)
             if k is not None:
                 cuts.append((frag, k))
                 frag = k
