@@ -36,7 +36,7 @@ from .located import Located
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
-_UNIT_END = re.compile(r"(?<=\d)(万元|元)$")
+_AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(万元|元)$|(?<=\d)\.\d+$")
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
 
 
@@ -290,9 +290,9 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         vals = vals[:len(cids)]
     pieces = [x[1:] if x[:1] in "-−" else x for x in texts]  # 2019's 本年增/减 may be printed “-18”
     signed = [i for i, x in enumerate(texts) if x[:1] in "-−"]
-    unit = _UNIT_END.search(pieces[-1]) if pieces and spec.cells[cids[-1]].type == "amount" else None
-    if unit is not None:  # “2832995元” for 采购项目数量 | 采购总金额: the amount's unit ends the run
-        pieces[-1] = pieces[-1][:unit.start()]
+    amount = _AMOUNT_END.search(pieces[-1]) if pieces and spec.cells[cids[-1]].type == "amount" else None
+    if amount is not None:  # “2832995元”, “39573802895.90元” for 采购项目数量 | 采购总金额: the amount's
+        pieces[-1] = pieces[-1][:amount.start()]  # decimals and unit end the run
     if len(vals) < len(cids) and all(_RUN.match(x) for x in pieces) and sum(map(len, pieces)) >= len(cids) and \
             (not signed or not digits.row_rules(spec, cids)):
         # digits glued together (a space or a sign that is left is a cut between two cells)
@@ -414,13 +414,14 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
                 out.where[cid] = where
             continue
         nums = [decided[c] for c in cids]
-        unit = _UNIT_END.search(run)
+        amount = _AMOUNT_END.search(run) if spec.cells[cids[-1]].type == "amount" else None
         for cid, n in zip(cids, nums):
             out.values[cid] = Value("number", n, str(n))
             out.where[cid] = where
-        if unit is not None:  # the amount as printed, with its unit (元 → 万元, said as converted)
+        if amount is not None:  # the amount as printed, with its decimals and unit (元 → 万元, said as converted)
             c = spec.cells[cids[-1]]
-            out.values[cids[-1]] = parse_printed(f"{nums[-1]}{unit.group(0)}", c.type, c.unit, type_rules(spec, c.type))
+            out.values[cids[-1]] = parse_printed(f"{nums[-1]}{amount.group(0)}", c.type, c.unit,
+                                                 type_rules(spec, c.type))
         code = "published.digits_previous" if key in chosen else "published.digits_split"
         forced = sum(ch.isdigit() for ch in run) == len(cids)  # one digit a cell: the only cut
         out.findings.append(messages.finding("published.digits_forced" if forced else code, key=code, label=label,
