@@ -133,3 +133,17 @@ def test_a_web_page_whose_tables_were_flattened_into_one_paragraph(tmp_path, cap
     r = json.loads(capsys.readouterr().out)["reports"][0]
     assert r["values"]["t3.new.total"] == 81 and r["values"]["t3.open.person"] == 22
     assert r["values"]["t4.cases.direct_total"] == 5
+
+
+def test_glued_numbers_with_a_sign_or_a_unit_are_cut_and_keep_them(tmp_path, capsys):
+    doc = tmp_path / "年报.txt"  # the 2019 format's 本年增/减 signed, an amount with decimals and its unit
+    doc.write_text("某某县人民政府2019年政府信息公开工作年度报告 二、主动公开政府信息情况第二十条第（八）项信息内容上一年项目数量"
+                   "本年增/减行政事业性收费3-1第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购12.5元"
+                   "三、收到和处理政府信息公开申请情况", encoding="utf-8")
+    cli("import", doc, "--json")
+    r = json.loads(capsys.readouterr().out)["reports"][0]
+    v = r["values"]
+    assert (v["t2.fee.prev_items"], v["t2.fee.delta"]) == (3, -1)
+    assert (v["t2.procurement.items"], v["t2.procurement.amount"]) == (1, 0.00025)  # 2.5 元 in 万元
+    said = [f["message"] for f in r["findings"] if f["code"] in ("published.digits_split", "value.converted")]
+    assert any("每格一位数" in m for m in said) and any("2.5元" in m for m in said), said

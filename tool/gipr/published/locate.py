@@ -423,9 +423,13 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
             out.values[cids[-1]] = parse_printed(f"{nums[-1]}{amount.group(0)}", c.type, c.unit,
                                                  type_rules(spec, c.type))
         code = "published.digits_previous" if key in chosen else "published.digits_split"
-        forced = sum(ch.isdigit() for ch in run) == len(cids)  # one digit a cell: the only cut
+        shown = [str(x) for x in nums]
+        if amount is not None:
+            shown[-1] += amount.group(0)
+        digits_only = run[:amount.start()] if amount is not None else run
+        forced = sum(ch.isdigit() for ch in digits_only) == len(cids)  # one digit a cell: the only cut
         out.findings.append(messages.finding("published.digits_forced" if forced else code, key=code, label=label,
-                                             run=run, split="｜".join(str(x) for x in nums), ref=where))
+                                             run=run, split="｜".join(shown), ref=where))
 
 
 def _short_run(run: str) -> str:
