@@ -36,6 +36,8 @@ def limits() -> list[Limit]:
     from gipr import check as checks
     from gipr import read
     from gipr.collect import collect, mailparse
+    from gipr.published import core as pub_core
+    from gipr.published import digits
     from gipr.ui import app as ui_app
 
     return [
@@ -93,6 +95,15 @@ def limits() -> list[Limit]:
               ("ui.app.MAX_UPLOAD_BYTES",)),
         Limit("消息中引用的单元格内容", f"{checks.MAX_RAW_SHOWN} 个字符", "gipr check / collect 的校验说明",
               "超出部分以“…”省略", ("check.findings.MAX_RAW_SHOWN",)),
+        Limit("读取一份公开年报的时间和内存", f"{pub_core.PARSE_SECONDS} 秒，{pub_core.PARSE_MEMORY_MB} MB",
+              "gipr import / check / export / ui：解析文档、按标签定位各表、拆分连在一起的数字，都在单独的读取进程中"
+              "（超时或超内存即终止该进程），主进程只收到读出的数",
+              "“读取超过 … 秒仍未完成，已放弃”（file.timeout）或内存超限（file.too_large）；其他文件照常处理",
+              ("published.core.PARSE_SECONDS", "published.core.PARSE_MEMORY_MB")),
+        Limit("拆分连在一起的数字", f"一串最多 {digits.MAX_RUN} 位；每份文档最多 {digits.MAX_STEPS:,} 步、"
+              f"{digits.MAX_SECONDS:g} 秒", "gipr import / check，在读取进程中",
+              "该行记为未知：“…连在一起的数字太长或拆分方式太多…超出拆分的计算上限，该行记为未知”（published.digits_budget）",
+              ("published.digits.MAX_RUN", "published.digits.MAX_STEPS", "published.digits.MAX_SECONDS")),
     ]
 
 

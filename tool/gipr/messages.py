@@ -161,6 +161,8 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.format_printed": ("info", "报告年度为 {year} 年（应使用 {expected} 格式），但表格按 {format} 格式印出，按印出的 {format} 格式读取。"),
     "published.digits_previous": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系和上年报告（现行有效 = 上年现行有效 + 本年制发 − 本年废止；本年的上年结转 = 上年的结转下年）唯一的拆分读作 {split}。"),
     "published.digits_budget": ("warning", "{ref}：“{label}”后连在一起的数字太长或拆分方式太多（“{run}”，{n} 位），超出拆分的计算上限，该行记为未知。"),
+    "published.digits_forced": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），每格一位数，只有一种拆分，读作 {split}（是否符合勾稽关系由校验说明）。"),
+    "published.digits_norule": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），可以拆成 {n} 种（{candidates}），该行没有可据以判断的勾稽关系，无法确定，该行记为未知。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),
     "published.text_mismatch": ("warning", "正文“{sentence}”中的 {what} {text_n} 件与表中 {table_n} 件不一致（正文可能只说了其中一部分）。"),
     "previous.in_force": ("warning", "表二“{row}”：本年现行有效件数 {now}，上年现行有效 {prev} + 本年制发 {issued} − 本年废止 {repealed} = {expected}，不一致（也可能有文件因到期等原因失效）。"),

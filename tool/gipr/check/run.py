@@ -141,12 +141,15 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         except GiprError as e:
             raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.against")) from None
     result = CheckRun()
+    seen: dict[tuple[str, int], Report] = {}  # published reports read in this run, by issuer and year
     for path in collect_paths([Path(p) for p in paths]):
         report = None
         err: GiprError | None = None
         findings: list[Finding] = []
         try:
             report = read_any(path, spec, year, units, prev_reports)
+            if report.source == "published" and prev_reports is None:
+                report = _with_year_before(path, report, seen, spec, year, units)
         except GiprError as e:  # ReadError, or a published document's DocumentError
             err = e
         if report is not None:
@@ -179,6 +182,23 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         if on_file is not None:
             on_file(entry)
     return result
+
+
+def _with_year_before(path: Path, report: Report, seen: dict, spec: Spec | None, year: int | None,
+                      units) -> Report:
+    """A published report whose glued digits were left open, read again with the report of
+    the year before of the same issuer when that one was read earlier in this run (it chooses
+    among table 二's cuts); remembers the report for the years after."""
+    from ..roster import normalize_name
+
+    if not report.unit_name or not report.year:
+        return report
+    key = (normalize_name(report.unit_name), int(report.year))
+    before = seen.get((key[0], key[1] - 1))
+    if before is not None and any(f.code == "published.digits_ambiguous" for f in report.findings):
+        report = read_any(path, spec, year, units, [before])
+    seen.setdefault(key, report)
+    return report
 
 
 def export_records(paths: Sequence[str | Path], *, blank_as_zero: bool = False, fmt: str | None = None,

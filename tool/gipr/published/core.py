@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import messages
 from ..errors import GiprError
@@ -16,8 +17,10 @@ from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
-from .locate import Located, locate
 from .title import find_title
+
+if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
+    from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
 
@@ -97,6 +100,8 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     grows with the input (the extractors, the label search, the digit splitter) runs here,
     inside the reader boundary (:func:`_run_read`).  ``previous``: last year's reports of
     this issuer or of any issuer (issuer name, cell id → number), for table 二's cuts."""
+    from .locate import locate
+
     doc = parse_document(data, name, suffix)
     title, t_unit, t_year = find_title(doc.text)
     year = year or t_year
@@ -114,7 +119,9 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
             spec = _guess_spec(doc)
     prev = _previous_for(previous, t_unit)
     found = locate(doc, spec, prev)
-    if doc.kind == "text":  # text may have lost its line breaks: the label sequence decides
+    if doc.kind == "text" or len(found.tables) < len(spec.tables):
+        # the text (or a page whose tables were flattened into it) may have lost its line
+        # breaks: then the label sequence reads it, when it reads more
         from .grid import Table
         from .sequence import sequence_rows
 

@@ -9,42 +9,35 @@ normalisation and typo tolerance, :func:`gipr.read.normalize_label` / ``_similar
 value cells after the last label are that row's cells in the format's column order.
 
 Tolerated and reported (info, naming the label as printed): typos, “1、” for “1.”, a
-shortened label (“1.逾期不补正”), 规范性文件 for 行政规范性文件, a local column label
-(本年处理决定数量 for 本年收费金额), （六）其他处理 printed as one row in the 2021 format (its
-three cells stay unknown; the row's numbers are kept as a group for the rules).  A row whose
-cells cannot be aligned with the format's columns is an error and is not read.
+shortened label, matched by the words that tell it from its siblings (“2.逾期不缴费” holds
+缴 and 费, which only 2.申请人逾期未按收费通知要求缴纳费用… of （六）'s three has), a label
+printed without its list number (“予以公开”) or cut at its spaces, 规范性文件 for
+行政规范性文件, a local column label (本年处理决定数量 for 本年收费金额), （六）其他处理 printed
+as one row in the 2021 format (its three cells stay unknown; the row's numbers are kept as a
+group for the rules), table 四 printed as three small tables.  A row whose cells cannot be
+aligned with the format's columns is an error and is not read, said once (one finding per
+problem: not also “not found”).  Digits glued together go to :mod:`.digits` (bounded).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import messages
-from ..model import Finding
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
-from ..values import Number, Value, parse_printed
+from ..values import Value, parse_printed
 from . import digits
 from .grid import Cell, Document, is_value
+from .located import Located
 
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
+_AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(万元|元)$|(?<=\d)\.\d+$")
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
-
-
-@dataclass
-class Located:
-    values: dict[str, Value] = field(default_factory=dict)
-    where: dict[str, str] = field(default_factory=dict)  # cell id → where it was printed
-    findings: list[Finding] = field(default_factory=list)
-    groups: list[tuple[list[str], Number]] = field(default_factory=list)  # cells printed as one number
-    tables: set[str] = field(default_factory=set)  # t2/t3/t4 found
-    # rows whose numbers could not be aligned, reported only if no later row of the same
-    # label is read (a label mentioned in the text before the table is not the table)
-    unaligned: dict[str, tuple[str, Finding]] = field(default_factory=dict)
-    reported: set[str] = field(default_factory=set)  # cells whose row has a finding already (one per problem)
 
 
 @dataclass
@@ -82,6 +75,7 @@ def _rows(spec: Spec) -> tuple[list[_Row], dict[str, list[_Row]]]:
     return rows, groups
 
 
+@lru_cache(maxsize=4096)
 def _strip_no(n: str) -> tuple[str, str]:
     m = _NUMBERING.match(n)
     return (m.group(1), n[m.end():]) if m else ("", n)
@@ -98,6 +92,10 @@ def _match(norm: str, rows: list[_Row], after: int) -> tuple[_Row, str] | None:
     if exact:
         later = [r for r in exact if r.order > after]
         return (later or exact)[0], "exact"
+    if len(norm) >= 4 and not _strip_no(norm)[0]:  # printed without its list number: “予以公开”
+        bare = [r for r in rows if _strip_no(r.norm)[0] and _strip_no(r.norm)[1] == norm]
+        if len(bare) == 1:
+            return bare[0], "short"
     similar = [r for r in rows if r.norm and similar_label(norm, r.norm)]
     if similar:
         later = [r for r in similar if r.order > after]
@@ -159,6 +157,14 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
     number) chooses among cuts of glued digits that the rules leave open."""
     out = Located()
     budget = digits.Budget()
+    memo: dict[tuple[str, int], tuple[_Row, str] | None] = {}
+
+    def match(norm: str, after: int) -> tuple[_Row, str] | None:  # a label printed again costs nothing
+        key = (norm, after)
+        if key not in memo:
+            memo[key] = _match(norm, rows, after)
+        return memo[key]
+
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
     t4_cells = [c for c in spec.table("t4").cells]
@@ -171,6 +177,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
+    t4_parts: list[list[Cell]] = []  # table 四's groups printed as separate small tables
     glued: dict[str, tuple[list[str], list[tuple[int, ...]], str, str]] = {}
     known: dict[str, int | None] = {}
     for table in doc.tables:
@@ -197,6 +204,11 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                 in_t4 = True
             blank = not vals or all(v.text == "" for v in vals)
             if in_t4 and not blank and (not norms or all(n in t4_norms for n in norms)) and "t4" not in out.tables:
+                if len(vals) == len(t4_cells) // 3 and len(t4_parts) < 2:
+                    t4_parts.append(vals)  # printed as three small tables (复议, 直接起诉, 复议后起诉), in order
+                    continue
+                if t4_parts and len(vals) == len(t4_cells) // 3:
+                    vals = [v for part in t4_parts for v in part] + vals
                 _assign(out, spec, "t4", t4_cells, vals, labels[-1].text if labels else "", glued, known, budget)
                 in_t4 = False
                 continue
@@ -205,9 +217,15 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
             hit = None
             n = norms[-1]
             for n in reversed(norms):
-                hit = _match(n, rows, after)
+                hit = match(n, after)
                 if hit or n in groups:
                     break
+            if hit is None and n not in groups and 1 < len(labels) <= 8:
+                joined = normalize_label("".join(c.text for c in labels))  # one label cut at its spaces
+                hit = match(joined, after)
+                if hit is not None:
+                    labels = [Cell(" ".join(c.text for c in labels), labels[0].where)]
+                    norms, n = [joined], joined
             if hit is None and n in groups and not blank:
                 leaf = labels[norms.index(n)]
                 _group_row(out, spec, groups[n], leaf, vals, budget)
@@ -270,15 +288,23 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
     texts = [v.text for v in vals]
     if len(vals) > len(cids) and all(x == "" for x in texts[len(cids):]):
         vals = vals[:len(cids)]
-    if len(vals) < len(cids) and all(_RUN.match(x) for x in texts) and sum(map(len, texts)) >= len(cids):
-        # digits glued together (a space that is left is a cut between two cells)
-        run = "".join(texts)
+    pieces = [x[1:] if x[:1] in "-−" else x for x in texts]  # 2019's 本年增/减 may be printed “-18”
+    signed = [i for i, x in enumerate(texts) if x[:1] in "-−"]
+    amount = _AMOUNT_END.search(pieces[-1]) if pieces and spec.cells[cids[-1]].type == "amount" else None
+    if amount is not None:  # “2832995元”, “39573802895.90元” for 采购项目数量 | 采购总金额: the amount's
+        pieces[-1] = pieces[-1][:amount.start()]  # decimals and unit end the run
+    if len(vals) < len(cids) and all(_RUN.match(x) for x in pieces) and sum(map(len, pieces)) >= len(cids) and \
+            (not signed or not digits.row_rules(spec, cids)):
+        # digits glued together (a space or a sign that is left is a cut between two cells)
+        run = "".join(pieces)
         try:
             # past the document's budget, each row still gets a small one (a row of zeros is cheap)
             cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
-            if cands and len(texts) > 1:
-                kept = [c for c in cands if digits.cuts_at(c, texts)]
-                cands = kept or cands
+            if cands and len(pieces) > 1:
+                kept = [c for c in cands if digits.cuts_at(c, pieces)]
+                cands = kept if signed else (kept or cands)
+            if cands and signed:
+                cands = [digits.with_signs(c, pieces, signed) for c in cands]
         except digits.OverBudget:
             cands = False  # past the search budget: unknown, said so
         glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
@@ -377,7 +403,9 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
                 shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
                 if cands is None:
                     shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
-                out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
+                # a row without a rule of its own (table 二): the cuts are only listed, not “consistent”
+                tpl = "published.digits_ambiguous" if digits.row_rules(spec, cids) else "published.digits_norule"
+                out.findings.append(messages.finding(tpl, key="published.digits_ambiguous", label=label, run=run,
                                                      n=len(remaining.get(key) or []) if cands is not None
                                                      else f"{digits.MAX_CANDIDATES}+",
                                                      candidates=shown or messages.detail("no_split"), ref=where))
@@ -386,12 +414,22 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
                 out.where[cid] = where
             continue
         nums = [decided[c] for c in cids]
+        amount = _AMOUNT_END.search(run) if spec.cells[cids[-1]].type == "amount" else None
         for cid, n in zip(cids, nums):
             out.values[cid] = Value("number", n, str(n))
             out.where[cid] = where
+        if amount is not None:  # the amount as printed, with its decimals and unit (元 → 万元, said as converted)
+            c = spec.cells[cids[-1]]
+            out.values[cids[-1]] = parse_printed(f"{nums[-1]}{amount.group(0)}", c.type, c.unit,
+                                                 type_rules(spec, c.type))
         code = "published.digits_previous" if key in chosen else "published.digits_split"
-        out.findings.append(messages.finding(code, label=label, run=run, split="｜".join(str(x) for x in nums),
-                                             ref=where))
+        shown = [str(x) for x in nums]
+        if amount is not None:
+            shown[-1] += amount.group(0)
+        digits_only = run[:amount.start()] if amount is not None else run
+        forced = sum(ch.isdigit() for ch in digits_only) == len(cids)  # one digit a cell: the only cut
+        out.findings.append(messages.finding("published.digits_forced" if forced else code, key=code, label=label,
+                                             run=run, split="｜".join(shown), ref=where))
 
 
 def _short_run(run: str) -> str:

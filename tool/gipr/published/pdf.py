@@ -1,26 +1,29 @@
 """PDF with a text layer (as WPS, Word or LibreOffice export it) → Document.
 
-The tables are recovered from the page geometry, not from the flattened text: pdfplumber
-finds each table's ruling lines and cell boxes (a merged cell is one box, the positions it
-covers are ``None``), and every word is put into the box that holds its centre.  Pages
-whose tables have no ruling lines (laid out with spaces, or exported without borders) have
-their cells recovered from the words' positions (:mod:`gipr.published.words`); their lines
-(flattened text) are read too, after those grids, for what the positions do not give
-(digits glued together in the text layer itself).
+The tables are recovered from the page geometry, not from the flattened text: each page's
+words and ruling lines come from PDFium (:mod:`gipr.published.pdflayout`), pdfplumber's table
+finder turns the lines into cell boxes (a merged cell is one box, the positions it covers
+are ``None``), every word goes into the box that holds its centre, and the boxes are aligned
+to the table's value columns by position (:func:`align_columns`).  Pages whose tables have
+no ruling lines (laid out with spaces, or exported without borders) have their cells
+recovered from the words' positions (:mod:`gipr.published.words`); their lines (flattened
+text) are read too, after those grids, for what the positions do not give (digits glued
+together in the text layer itself).  The document's text is its paragraphs (:func:`_reflow`).
 
 Bounded: the file size, the page count (:data:`~gipr.published.grid.MAX_PAGES`), the
-characters per page.  A PDF with no text layer at all is a scan; an encrypted one is refused.
+characters and drawings per page (:data:`~gipr.published.pdfgeom.PDF`), the cells.  A PDF
+with no text layer at all is a scan; an encrypted one is refused.
 """
 
 from __future__ import annotations
 
-import io
+import bisect
 import re
 
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
 
-__all__ = ["parse_pdf", "read", "PdfProblem"]
+__all__ = ["parse_pdf", "read", "PdfProblem", "align_columns"]
 
 
 class PdfProblem(Exception):
@@ -32,54 +35,84 @@ class PdfProblem(Exception):
         self.detail = detail
 
 
-def _triage(data: bytes) -> tuple[int, list[tuple[str, int, int]], list[str]]:
-    """(pages, [(text, characters, vector paths) per page], [the page's text as paragraphs])
-    with PDFium: fast (a few ms a page), so only pages that draw lines (tables) go through
-    the slower cell recovery."""
+def read(data: bytes, name: str, suffix: str = "") -> Document:
+    """The parser of the PDF row of :data:`gipr.media.MEDIA`."""
+    return parse_pdf(data, name)
+
+
+def _open(data: bytes):
     import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
 
     try:
-        doc = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise PdfProblem("pdf.encrypted") from None
         raise PdfProblem("pdf.corrupt", str(e)[:100]) from None
+
+
+def parse_pdf(data: bytes, name: str) -> Document:
+    """One pass over the pages with PDFium: text, paragraphs, and the tables of the pages
+    that draw lines; then the pages whose text looks like a table without lines."""
+    from .pdflayout import page_edges
+
+    doc = _open(data)
     try:
         n = len(doc)
         if n > MAX_PAGES:
             raise PdfProblem("pdf.too_many_pages", str(n))
-        pages = []
-        paragraphs = []
+        texts: list[str] = []
+        paragraphs: list[str] = []
+        tables: list[Table] = []
+        found_on: set[int] = set()
+        budget = [MAX_CELLS]
+        ruled = 0
+        total = 0
         for i in range(n):
             page = doc[i]
             tp = page.get_textpage()
             chars = tp.count_chars()
             if chars > PDF.max_chars_per_page:
                 raise PdfProblem("pdf.corrupt", f"page {i + 1}")
-            paths = 0
-            for _obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-                paths += 1
-                if paths > PDF.max_paths_per_page:
-                    break
-            text = tp.get_text_bounded() if chars else ""
-            pages.append((text, chars, paths))
-            paragraphs.append(_reflow(tp, chars) if chars else "")
-        return n, pages, paragraphs
+            total += chars
+            text = tp.get_text_range(0, chars) if chars else ""
+            texts.append(text)
+            paragraphs.append(_reflow(tp, text, chars) if chars else "")
+            if chars and ruled < PDF.max_table_pages:
+                try:
+                    edges, n_paths = page_edges(page, PDF.max_paths_per_page)
+                except Exception:  # noqa: BLE001 - a drawing PDFium cannot walk: the page's text remains
+                    continue
+                if not PDF.min_paths_ruled <= n_paths <= PDF.max_paths_per_page:
+                    continue  # no lines drawn (text), or a picture's thousands: no ruled table
+                ruled += 1
+                got = _ruled_tables(page, tp, edges, i + 1, budget)
+                if got:
+                    found_on.add(i)
+                    tables.extend(got)
+        if total == 0:
+            raise PdfProblem("pdf.scanned", str(n))
+        unruled = _table_pages([(t if i not in found_on else "") for i, t in enumerate(texts)])
+        if unruled:
+            tables.extend(_word_tables(doc, unruled, budget))
     finally:
         doc.close()
+    loose = [(line, f"第{i + 1}页第{k}行") for i, text in enumerate(texts) if i not in found_on
+             for k, line in enumerate(text.splitlines(), 1) if line.strip()]  # lines of pages without ruled tables
+    if loose:
+        tables.append(Table(tokens_to_rows(loose), "正文"))
+    return Document("pdf", "\n".join(paragraphs), tables, pages=n)
 
 
 _ENDS = frozenset("。！？；：!?;:")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])")
 
 
-def _reflow(tp, chars: int) -> str:
+def _reflow(tp, text: str, chars: int) -> str:
     """A page's text with the lines a paragraph wraps over joined again: a full line (from
     the left edge or a paragraph's indent) that reaches the text's right edge and is followed by a line that starts at its left edge (not
     indented, not smaller or larger type, not a numbered heading) goes on in that line.  Chinese text wraps anywhere
     (“受理政府⏎信息公开申请 17 件”), so its flattened lines cut words the text checks look for."""
-    text = tp.get_text_range(0, chars)
     if len(text) != chars:  # characters PDFium returns differently from its count: as printed
         return text.replace("\r\n", "\n")
     lines: list[tuple[str, float, float, float]] = []  # text, left, right, height
@@ -107,34 +140,6 @@ def _reflow(tp, chars: int) -> str:
     return "".join(out)
 
 
-def read(data: bytes, name: str, suffix: str = "") -> Document:
-    """The parser of the PDF row of :data:`gipr.media.MEDIA`."""
-    return parse_pdf(data, name)
-
-
-def parse_pdf(data: bytes, name: str) -> Document:
-    n, pages, paragraphs = _triage(data)
-    if sum(chars for _t, chars, _p in pages) == 0:
-        raise PdfProblem("pdf.scanned", str(n))
-    ruled = [i for i, (_t, chars, paths) in enumerate(pages)
-             if chars and PDF.min_paths_ruled <= paths <= PDF.max_paths_per_page][:PDF.max_table_pages]
-    tables: list[Table] = []
-    loose: list[tuple[str, str]] = []  # lines of pages without ruled tables
-    found_on: set[int] = set()
-    if ruled:
-        tables = _ruled_tables(data, ruled, found_on)
-    for i, (text, _c, _p) in enumerate(pages):
-        if i not in found_on:
-            loose.extend((line, f"第{i + 1}页第{k}行") for k, line in enumerate(text.splitlines(), 1) if line.strip())
-    unruled = _table_pages([(t if i not in found_on else "") for i, (t, _c, _p) in enumerate(pages)])
-    if unruled:
-        tables.extend(_word_tables(data, unruled))
-    if loose:
-        tables.append(Table(tokens_to_rows(loose), "正文"))
-    text = "\n".join(paragraphs)
-    return Document("pdf", text, tables, pages=n)
-
-
 _NUMBER_TOKEN = re.compile(r"(?<!\S)\d+(?:\.\d+)?(?!\S)")
 _ROW_END = re.compile(r"[\u4e00-\u9fff）)”\s]\d+\r?$", re.M)  # a label and its numbers with tabs between (no spaces in the text)
 
@@ -150,82 +155,68 @@ def _table_pages(texts: list[str]) -> list[int]:
     return [i for i, h in enumerate(hit) if h][:PDF.max_table_pages]
 
 
-def _word_tables(data: bytes, page_numbers: list[int]) -> list[Table]:
+def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]:
     """Grids from word positions for pages (0-based) without ruled tables; consecutive pages
     go together (a table runs on)."""
-    import pdfplumber
-
+    from .pdflayout import page_words
     from .words import word_tables
 
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 - the text lines remain
-        return []
     tables: list[Table] = []
-    budget = MAX_CELLS
-    with pdf:
-        run: list[tuple[int, list[dict]]] = []
-        for i in page_numbers:
-            try:
-                words = pdf.pages[i].extract_words(keep_blank_chars=False, use_text_flow=False)
-            except Exception:  # noqa: BLE001 - a page pdfminer cannot lay out: its text lines remain
-                words = []
-            budget -= len(words)
-            if budget < 0:
-                raise PdfProblem("pdf.corrupt", "cells")
-            if run and (not words or run[-1][0] != i):  # i is 0-based, run keeps 1-based numbers
-                tables.extend(word_tables(run))
-                run = []
-            if words:
-                run.append((i + 1, words))
-        if run:
+    run: list[tuple[int, list[dict]]] = []
+    for i in page_numbers:
+        page = doc[i]
+        try:
+            words = page_words(page, page.get_textpage())
+        except Exception:  # noqa: BLE001 - a page PDFium cannot lay out: its text lines remain
+            words = []
+        budget[0] -= len(words)
+        if budget[0] < 0:
+            raise PdfProblem("pdf.corrupt", "cells")
+        if run and (not words or run[-1][0] != i):  # i is 0-based, run keeps 1-based numbers
             tables.extend(word_tables(run))
+            run = []
+        if words:
+            run.append((i + 1, words))
+    if run:
+        tables.extend(word_tables(run))
     return tables
 
 
-def _ruled_tables(data: bytes, page_numbers: list[int], found_on: set[int]) -> list[Table]:
-    """The tables of the given pages (0-based) from their ruling lines and word positions."""
-    import pdfplumber
+def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
+    """The tables of one page from its ruling lines and word positions."""
+    from .pdflayout import find_tables, page_words
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as e:  # noqa: BLE001 - pdfminer raises many kinds
-        kind = type(e).__name__
-        if "Password" in kind or "Encrypt" in kind:
-            raise PdfProblem("pdf.encrypted") from None
-        raise PdfProblem("pdf.corrupt", f"{kind}: {str(e)[:100]}") from None
+        found = find_tables(page, edges)
+        words = sorted(page_words(page, tp), key=lambda w: (w["top"] + w["bottom"]) / 2) if found else []
+    except Exception:  # noqa: BLE001 - a page whose drawing confuses the finder: its text remains
+        return []
+    if not found:
+        return []
+    mids = [(w["top"] + w["bottom"]) / 2 for w in words]
     tables: list[Table] = []
-    budget = MAX_CELLS
-    with pdf:
-        for i in page_numbers:
-            pno = i + 1
-            page = pdf.pages[i]
-            try:
-                words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
-                found = page.find_tables()
-            except Exception:  # noqa: BLE001 - a page whose drawing confuses the finder: its text remains
-                continue
-            if not found:
-                continue
-            found_on.add(i)
-            for ti, t in enumerate(found, 1):
-                boxes: list[list[tuple[tuple[float, float, float, float], str] | None]] = []
-                for row in t.rows:
-                    line: list[tuple[tuple[float, float, float, float], str] | None] = []
-                    for bbox in row.cells:
-                        budget -= 1
-                        if budget < 0:
-                            raise PdfProblem("pdf.corrupt", "cells")
-                        if bbox is None:
-                            line.append(None)
-                            continue
-                        x0, top, x1, bottom = bbox
-                        inside = [w for w in words
-                                  if x0 <= (w["x0"] + w["x1"]) / 2 <= x1 and top <= (w["top"] + w["bottom"]) / 2 <= bottom]
-                        line.append((bbox, join_words(inside)))
-                    boxes.append(line)
-                # words outside every table on this page (headings, text between tables) stay text
-                tables.append(Table(align_columns(boxes, pno), f"第{pno}页 表格{ti}"))
+    for ti, t in enumerate(found, 1):
+        boxes: list[list[Box | None]] = []
+        for row in t:
+            line: list[Box | None] = []
+            cells = [b for b in row if b is not None]
+            lo = bisect.bisect_left(mids, min((b[1] for b in cells), default=0.0))
+            hi = bisect.bisect_right(mids, max((b[3] for b in cells), default=0.0))
+            near = words[lo:hi]  # the words at the height of this row's boxes
+            for bbox in row:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise PdfProblem("pdf.corrupt", "cells")
+                if bbox is None:
+                    line.append(None)
+                    continue
+                x0, top, x1, bottom = bbox
+                inside = [w for w in near
+                          if x0 <= (w["x0"] + w["x1"]) / 2 <= x1 and top <= (w["top"] + w["bottom"]) / 2 <= bottom]
+                line.append((bbox, join_words(inside)))
+            boxes.append(line)
+        # words outside every table on this page (headings, text between tables) stay text
+        tables.append(Table(align_columns(boxes, pno), f"第{pno}页 表格{ti}"))
     return tables
 
 

@@ -25,6 +25,8 @@ class PdfSettings:
     # geometry
     same_line: float = 0.4  # × word height: words whose tops differ less are on one visual line
     word_gap: float = 1.5  # points: a wider gap between two words of one line is a space
+    word_split: float = 3.0  # points: characters further apart (or lines further off) are two words
+    space_gap: float = 0.3  # × type height: where PDFium reports a space of its own, a gap this wide is one
     column_edge: float = 3.0  # points: the same column edge (or centre), a cell inside a column
     continues: float = 0.8  # × line height: a word at most this far under a cell's last line continues it
     label_gap: float = 0.6  # × word height: two words of one label printed on one line

@@ -31,9 +31,10 @@ from .grid import Cell
 __all__ = ["sequence_rows"]
 
 _VALUE = re.compile(r"(?:(?<![.])[-−](?=\d))?\d+(?:\.\d+)?")
-_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套本份页岁")
+_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套份页岁")
 _UNIT = re.compile(r"\s*(万元|元)")
-_RULES = re.compile(r"[|｜]|-{3,}|:?-{3,}:?")
+_RULES = re.compile(r":?-{3,}:?")
+_PIPE = re.compile(r"[|｜]")
 _LIST_END = re.compile(r"[.、．]\s*(?=[^\d\s.、．０-９])")
 # a list number at the start of a normalised label
 _NUMBERING = re.compile(r"\d{1,2},|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3},")
@@ -55,6 +56,9 @@ def _labels(spec: Spec) -> dict[str, list[str]]:
     return out
 
 
+_TAIL_MAX = 64  # longer than any row label
+
+
 def _tails(spec: Spec) -> frozenset[str]:
     """The endings (of four characters or more) of the row labels without a list number:
     “规范性文件” ends “行政规范性文件”."""
@@ -70,10 +74,16 @@ def _norm_map(s: str) -> tuple[str, list[int]]:
     """``normalize_label`` char by char, with the index in ``s`` of each normalised char."""
     out: list[str] = []
     idx: list[int] = []
+    memo: dict[str, str] = {}
     for i, ch in enumerate(s):
-        n = normalize_label(ch)
+        n = memo.get(ch)
+        if n is None:
+            n = memo[ch] = normalize_label(ch)
         out.append(n)
-        idx.extend([i] * len(n))
+        if len(n) == 1:
+            idx.append(i)
+        elif n:
+            idx.extend([i] * len(n))
     return "".join(out), idx
 
 
@@ -89,7 +99,8 @@ def _split_words(words: str, known: dict[str, list[str]], tails: frozenset[str] 
     i = 0
     n = len(norm)
     while i < n:
-        lab = next((x for x in known.get(norm[i], ()) if norm.startswith(x, i)), None)
+        lab = next((x for x in known.get(norm[i], ()) if norm.startswith(x, i) and
+                    (len(x) >= 4 or _bounded(norm, i + len(x), known))), None)
         if lab is not None and (not numbered or len(lab) >= 4):
             if frag < i:
                 cuts.append((frag, i))
@@ -107,14 +118,22 @@ def _split_words(words: str, known: dict[str, list[str]], tails: frozenset[str] 
                 continue
         i += 1
     if frag < n:
-        if not numbered and tails and norm[frag:n] not in tails:  # a label run together with unknown words before it (a typo in the header)
-            k = next((k for k in range(frag + 1, n - 3) if norm[k:n] in tails), None)
+        # a label run together with unknown words before it (a typo in the header before it)
+        if not numbered and tails and norm[max(frag, n - _TAIL_MAX):n] not in tails:
+            k = next((k for k in range(max(frag + 1, n - _TAIL_MAX), n - 3) if norm[k:n] in tails), None)
             if k is not None:
                 cuts.append((frag, k))
                 frag = k
         cuts.append((frag, n))
     ends = idx + [len(words)]
     return [(idx[a], ends[b] if b < n else len(words)) for a, b in cuts]
+
+
+def _bounded(norm: str, j: int, known: dict[str, list[str]]) -> bool:
+    """A short label (其他, 总计) ends at ``j`` only where the words end or another label or a
+    list number starts: “…法律服务机构其他一、本年新收…”, not “不计其他情形”."""
+    return j >= len(norm) or _NUMBERING.match(norm, j) is not None or \
+        any(norm.startswith(x, j) for x in known.get(norm[j], ()))
 
 
 def _where(text: str, pos: int, lines: list[int]) -> str:
@@ -128,7 +147,7 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
     """The rows of ``text`` (the whole document's text) for the locator; see the module text."""
     known = _labels(spec)
     tails = _tails(spec)
-    text = _RULES.sub(lambda m: " " * len(m.group(0)), text)  # table rules of plain-text tables: spaces
+    text = _RULES.sub(lambda m: " " * len(m.group(0)), text)  # the rule lines of plain-text tables: spaces
     lines = [0] + [m.end() for m in re.finditer("\n", text)]
     # the tokens: ("w", start, end) words, ("v", start, end) a number as printed, ("n", start) a list number
     tokens: list[tuple[str, int, int]] = []
@@ -161,6 +180,18 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
         word_start = pos = end
     if word_start < len(text):
         tokens.append(("w", word_start, len(text)))
+    # a plain-text table's “|” ends a cell: no label runs over it
+    cut: list[tuple[str, int, int]] = []
+    for kind, a, b in tokens:
+        if kind == "w" and _PIPE.search(text, a, b):
+            x = a
+            for m in _PIPE.finditer(text, a, b):
+                cut.append(("w", x, m.start()))
+                x = m.end()
+            cut.append(("w", x, b))
+        else:
+            cut.append((kind, a, b))
+    tokens = cut
     # the tables start at their first title (二、主动公开… or 三、收到和处理…): the report's
     # text before them mentions labels (行政复议, 规范性文件) with numbers that are no cells
     titles = [normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "title"][:2]
@@ -169,17 +200,21 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
     rows: list[list[Cell | None]] = []
     cur: list[Cell | None] | None = None
     label_end = -1  # where the current row's label ends
+    last_end = 0  # where the last number ends
     for kind, a, b in tokens[first:]:
         if kind == "v":
             if cur is not None and len(cur) == 1 and label_end >= 0 and "\n" in text[label_end:a]:
                 # numbers on a later line than their label: in a text that kept its lines, a
                 # converter may have printed them away from their row, so they are no one's
                 cur = None
+            elif cur is not None and len(cur) > 1 and "\n" in text[last_end:a] and text[text.rfind("\n", 0, a) + 1:a].lstrip()[:1] in "|｜" \
+                    and text[text.rfind("\n", 0, a) + 1:a].strip():
+                cur = None  # a new row of a plain-text table: no more numbers for the row above
             if cur is None:
                 cur = []
                 rows.append(cur)
             cur.append(Cell(text[a:b].strip(), _where(text, a, lines)))
-            label_end = -1
+            label_end, last_end = -1, b
             continue
         words = text[a:b]
         if not words.strip():
@@ -193,5 +228,6 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
             rows.append(list(cells[:-1]))  # the header before the row's own label
         cur = [cells[-1]]
         rows.append(cur)
-        label_end = a + parts[-1][1]
+        x, y = parts[-1]
+        label_end = a + x + len(words[x:y].rstrip())
     return rows
