@@ -274,3 +274,7 @@ def test_command_line_exit_codes(tmp_path):
     assert p.returncode == 2 and "年报.docx" in p.stderr and "Traceback" not in p.stderr
     p = gipr("audit", tmp_path / "nowhere")
     assert p.returncode == 2 and "Traceback" not in p.stderr
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "a.png").write_bytes(b"\x89PNG")
+    p = gipr("audit", tmp_path / "empty")
+    assert p.returncode == 2 and "没有找到年报文件" in p.stderr

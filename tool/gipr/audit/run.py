@@ -218,6 +218,8 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
         if not 1990 <= y <= 2100:
             raise GiprError(messages.CLI["bad_year"].format(year=y), "usage.year")
     files, ignored, truncated = scan(paths)
+    if not files:
+        raise GiprError(messages.say("audit.cli.none", suffixes="、".join(DOCUMENT_SUFFIXES)), "audit.no_documents")
     audit = Audit(years=sorted(set(years)), ignored=ignored, truncated=truncated)
     unique: list[Path] = []
     first: dict[str, Path] = {}
