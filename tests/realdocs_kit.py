@@ -143,7 +143,7 @@ def score(doc: Path, medium: str, previous: list | None = None) -> tuple[Result,
         known = v is not None and (v.state == "number" or (v.state == "blank" and v.code is None
                                                            and not _grouped(report, cid)))
         if not known:
-            _unknown(res, cid, reasons)
+            _unknown(res, cid, _why(spec, report, findings, cid, v) or reasons)
             continue
         if want is None:
             ok = v.state == "blank"
@@ -161,6 +161,21 @@ def score(doc: Path, medium: str, previous: list | None = None) -> tuple[Result,
             res.wrong.append(f"{cid}: 印作 {want!r}，读作 {v.number if v.state == 'number' else v.state}")
     _compare_findings(res, exp, medium)
     return res, report
+
+
+def _why(spec, report, findings, cid: str, v) -> list[str]:
+    """The finding that says why this cell is unknown, where it can be told apart."""
+    codes = {f.code for f in findings}
+    if v is not None and v.code in REASONS and v.code in codes:
+        return [v.code]
+    if _grouped(report, cid) and "published.group_row" in codes:
+        return ["published.group_row"]
+    label = spec.cells[cid].row_path[-1] if spec.cells[cid].row_path else ""
+    if any(f.code == "published.row_missing" and f"“{label}”" in f.message for f in findings):
+        return ["published.row_missing"]
+    if spec.cells[cid].table_id == "t4" and "layout.table_missing" in codes:
+        return ["layout.table_missing"]
+    return []
 
 
 def _grouped(report, cid: str) -> bool:

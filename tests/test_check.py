@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 from checkkit import FIELDS, OTHER, UNIT, as_typed, codes, filled, good_values, only, published, spec, unprotect
 from gipr.check import (CheckContext, check_report, export_record, load_previous_reports, pick_previous, recompute,
                          report_from_export)
@@ -321,13 +323,36 @@ def test_template_made_with_another_version_of_the_format_file(tmp_path):
     src = templates_dir() / "2021.json"
     alt = tmp_path / "2021.json"
     shutil.copyfile(src, alt)
-    alt.write_bytes(alt.read_bytes() + b"\n")
+    alt.write_bytes(alt.read_bytes().replace("（2021年9月26日）".encode(), "（2021年9月26日印发）".encode(), 1))
     old = load_spec_file(alt)
     assert old.id == "2021" and old.digest != spec().digest
     p = write_template(tmp_path / "old.xlsx", old, year=2021, unit=UNIT, values=good_values(), fields=FIELDS)
     found = check_report(read_report(p), CheckContext(year=2021))
     assert codes(found) == ["identity.format_changed"]
     assert found[0].severity == "warning"
+
+
+def test_figures_and_deadlines_do_not_change_the_template_digest(tmp_path):
+    """The format file's figures and deadlines do not shape a template: templates signed before
+    they changed (or were added) still match; the sections are read back through gipr.figures."""
+    import json
+
+    from gipr.figures import deadline_for, figure_cells
+    from gipr.spec import templates_dir, load_spec_file
+
+    data = json.loads((templates_dir() / "2021.json").read_text(encoding="utf-8"))
+    data["figures"][0]["cells"] = ["t3.new.person"]
+    data["deadlines"]["levels"][1]["day"] = 21
+    alt = tmp_path / "2021.json"
+    alt.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    changed = load_spec_file(alt)
+    assert changed.digest == spec().digest
+    assert figure_cells(changed, data["figures"][0]["name"]) == ["t3.new.person"]
+    assert deadline_for(changed, "county").day == 21 and deadline_for(spec(), "county").day == 20
+    data["figures"][0]["cells"] = ["t3.nope.total"]
+    alt.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    with pytest.raises(Exception, match="t3.nope.total"):
+        load_spec_file(alt)
 
 
 def test_last_years_data_is_matched_by_unit_and_kind():

@@ -111,3 +111,39 @@ def test_check_uses_the_year_before_read_in_the_same_run(tmp_path, capsys):
     this = files["b-2023.txt"]
     assert not any(f["code"] == "published.digits_ambiguous" for f in this["findings"])
     assert any(f["code"] == "published.digits_previous" for f in this["findings"])
+
+
+def test_the_list_number_of_a_label_cut_over_two_lines_is_no_number(tmp_path, capsys):
+    doc = tmp_path / "年报.txt"  # a PDF's text: the label's “1.” on a line of its own under （三）
+    doc.write_text("某某县人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n（三）不予公开\n1.\n"
+                   "属于国家秘密 0 0 0 0 0 0 0\n2.其他法律行政法规禁止公开 1 0 0 0 0 0 1\n", encoding="utf-8")
+    cli("import", doc, "--json")
+    r = json.loads(capsys.readouterr().out)["reports"][0]
+    assert not [f for f in r["findings"] if f["code"] in ("published.row_unaligned", "published.group_row")]
+    assert r["values"]["t3.deny1.total"] == 0 and r["values"]["t3.deny2.total"] == 1
+
+
+def test_a_web_page_whose_tables_were_flattened_into_one_paragraph(tmp_path, capsys):
+    body = ONE_LINE.read_text(encoding="utf-8").split("==================== 正文 ====================", 1)[1]
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><html><head><meta charset='utf-8'><title>平潭综合实验区2023年度政府信息公开工作年度报告"
+                    f"</title></head><body><h1>平潭综合实验区2023年度政府信息公开工作年度报告</h1><p>{body}</p></body></html>",
+                    encoding="utf-8")
+    cli("import", page, "--json")
+    r = json.loads(capsys.readouterr().out)["reports"][0]
+    assert r["values"]["t3.new.total"] == 81 and r["values"]["t3.open.person"] == 22
+    assert r["values"]["t4.cases.direct_total"] == 5
+
+
+def test_glued_numbers_with_a_sign_or_a_unit_are_cut_and_keep_them(tmp_path, capsys):
+    doc = tmp_path / "年报.txt"  # the 2019 format's 本年增/减 signed, an amount with decimals and its unit
+    doc.write_text("某某县人民政府2019年政府信息公开工作年度报告 二、主动公开政府信息情况第二十条第（八）项信息内容上一年项目数量"
+                   "本年增/减行政事业性收费3-1第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购12.5元"
+                   "三、收到和处理政府信息公开申请情况", encoding="utf-8")
+    cli("import", doc, "--json")
+    r = json.loads(capsys.readouterr().out)["reports"][0]
+    v = r["values"]
+    assert (v["t2.fee.prev_items"], v["t2.fee.delta"]) == (3, -1)
+    assert (v["t2.procurement.items"], v["t2.procurement.amount"]) == (1, 0.00025)  # 2.5 元 in 万元
+    said = [f["message"] for f in r["findings"] if f["code"] in ("published.digits_split", "value.converted")]
+    assert any("每格一位数" in m for m in said) and any("2.5元" in m for m in said), said

@@ -33,6 +33,7 @@ def test_hostile_page_texts_end_within_the_limits_and_the_others_are_read(tmp_pa
         "label100k.txt": HEAD + NEW * 100_000,
         "glued60.txt": HEAD + T3 + NEW + _digits(rng, 60, "123456789"),
         "glued6x80.txt": HEAD + T3 + "".join(r + _digits(rng, 80, "123456789") for r in ROWS),
+        "words1m.txt": HEAD + T3 + "啊" * 1_000_000 + NEW + "12",  # a million characters before a label
     }
     for name, text in bad.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -47,6 +48,7 @@ def test_hostile_page_texts_end_within_the_limits_and_the_others_are_read(tmp_pa
     assert set(records) | set(errors) == set(bad) | {"good.txt"}
     # the good file of the same run is read as it is alone
     assert records["good.txt"]["values"]["t3.new.total"] == 81
+    assert records["words1m.txt"]["values"]["t3.new.total"] is None
     for name in ("digits10mb.txt", "label100k.txt"):
         assert errors[name]["code"] in ("doc.no_tables", "file.timeout")
         assert name in errors[name]["message"] and "统计表" in errors[name]["message"] or "秒" in errors[name]["message"]

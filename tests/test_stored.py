@@ -84,14 +84,14 @@ def test_a_changed_format_file_makes_the_merge_read_again(example_ws, tmp_path, 
     (fmt / "2021.json").write_bytes((fmt / "2021.json").read_bytes() + b"\n")
     monkeypatch.setattr(gipr.spec, "templates_dir", lambda: fmt)
     gipr.spec.load_format.cache_clear()
-    assert gipr.spec.load_format("2021").digest != SPEC.digest
+    assert gipr.spec.load_format("2021").file_digest != SPEC.file_digest
     after = merge_json(capsys, "-w", example_ws, "--out", tmp_path / "b.xlsx")
     assert (after["from_ledger"], after["reread"]) == (0, n)
     assert after["values"] == before["values"]
     # the fresh results were stored under the new digest: the next merge reads nothing
     again = merge_json(capsys, "-w", example_ws, "--out", tmp_path / "c.xlsx")
     assert (again["from_ledger"], again["reread"]) == (n, 0)
-    assert {r[1] for r in results_rows(example_ws)} == {gipr.spec.load_format("2021").digest}
+    assert {r[1] for r in results_rows(example_ws)} == {gipr.spec.load_format("2021").file_digest}
 
 
 def test_a_new_code_version_makes_the_merge_read_again(example_ws, tmp_path, capsys, monkeypatch):

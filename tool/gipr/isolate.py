@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from . import messages
 
-__all__ = ["run_limited", "ReaderPool", "DEFAULT_METHOD"]
+__all__ = ["run_limited", "ReaderPool", "DEFAULT_METHOD", "inside_worker"]
 
 DEFAULT_METHOD = "spawn"  # how workers start unless told otherwise: the Windows way, safe in any thread
 START_SECONDS = 120.0  # a new worker must be ready within this (imports on a busy machine)
@@ -135,7 +135,18 @@ def _worker_main(conn: Connection, initializer: Callable[..., Any] | None, inita
         pass
 
 
+_INSIDE = False  # True in a worker process: its task already runs within the limits
+
+
+def inside_worker() -> bool:
+    """True in a worker of this boundary (its task runs within a time and memory limit): a
+    parse called from such a task need not start a worker of its own."""
+    return _INSIDE
+
+
 def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
+    global _INSIDE
+    _INSIDE = True
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _exit_with_parent()
@@ -453,8 +464,9 @@ class ReaderPool:
         busy: dict[int, deque[tuple[int, Any]]] = {}
         deadline: dict[int, float] = {}  # worker slot -> when its oldest item times out
         retry: deque[tuple[int, Any]] = deque()  # items queued behind one that killed its worker
-        free: deque[int] = deque()
-        starting: set[int] = set(range(len(self._workers)))
+        # a pool may map several times: workers ready from an earlier map are free at once
+        free: deque[int] = deque(s for s, w in enumerate(self._workers) if w.ready)
+        starting: set[int] = {s for s, w in enumerate(self._workers) if not w.ready}
         next_out = 0
         exhausted = False
 

@@ -133,6 +133,10 @@ DETAILS: dict[str, str] = {
     "too_many_splits": "超过 {n} 种，未一一列出",
     "blank_parts": "（空白的栏目未计入）",
     "too_many_cells": "表格单元格数量异常多，可能是恶意构造的文件",
+    "audit.level_roster": "名册类别“{category}”",
+    "audit.level_name": "名称“{name}”",
+    "audit.date_meta": "网页标注的发布时间",
+    "audit.date_text_end": "文末落款日期",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -163,6 +167,8 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.format_printed": ("info", "报告年度为 {year} 年（应使用 {expected} 格式），但表格按 {format} 格式印出，按印出的 {format} 格式读取。"),
     "published.digits_previous": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系和上年报告（现行有效 = 上年现行有效 + 本年制发 − 本年废止；本年的上年结转 = 上年的结转下年）唯一的拆分读作 {split}。"),
     "published.digits_budget": ("warning", "{ref}：“{label}”后连在一起的数字太长或拆分方式太多（“{run}”，{n} 位），超出拆分的计算上限，该行记为未知。"),
+    "published.digits_forced": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），每格一位数，只有一种拆分，读作 {split}（是否符合勾稽关系由校验说明）。"),
+    "published.digits_norule": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），可以拆成 {n} 种（{candidates}），该行没有可据以判断的勾稽关系，无法确定，该行记为未知。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),
     "published.ocr": ("info", "这是扫描件：用文字识别（{engine}，{dpi} dpi）读取了 {pages} 页；每个数都按勾稽关系核对，识别不可靠的记为未知。"),
     "published.ocr_partial": ("warning", "扫描件页数较多：在限定的 {seconds} 秒（处理器时间）内识别了 {pages} 页（先识别有表格的页），其余 {skipped} 页未识别。"),
@@ -207,6 +213,16 @@ FINDINGS: dict[str, tuple[str, str]] = {
     # -- cross-year (rule F) --
     "previous.missing": ("info", "未找到本单位上年的数据，跨年度校验（本年二=上年四）未进行。"),
     "previous.year": ("warning", "用于跨年度校验的上年数据是 {found} 年度的，应为 {expected} 年度。"),
+    # -- the chain of years (a report against last year's report of the same issuer) --
+    "chain.same_tables": ("warning", "统计表与 {year} 年度的报告完全相同（其中 {n} 个不是存量的数也一样），可能照抄了上年的表格。"),
+    # -- gipr audit: documents and issuer-years --
+    "audit.missing": ("error", "没有找到“{issuer}”{year} 年度的年报。"),
+    "audit.late": ("warning", "{published}发布（{source}），晚于{who}的期限 {deadline} {days} 天（{basis}；按{why}）。"),
+    "audit.conflict": ("warning", "“{file}”与“{other}”都是“{issuer}”{year} 年度的年报（内容不同）；按“{other}”审核，本文件只列出其问题。"),
+    "audit.unassigned": ("warning", "“{file}”无法归属：标题中的发布单位为“{issuer}”，年度为 {year}。"),
+    "audit.not_in_roster": ("warning", "“{file}”的发布单位“{issuer}”不在单位名册中，无法归属。"),
+    "audit.other_year": ("info", "“{file}”是 {year} 年度的年报，不在本次审核的年度（{years}）内，只用作下一年度的上年数据。"),
+    "chain.repeated_text": ("warning", "正文 {n} 句中按字数有 {share} 与 {year} 年度的报告相同或几乎相同（格式要求不得年年雷同）。"),
 }
 
 
@@ -258,6 +274,50 @@ CLI: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------
 # Other user-facing texts (file finding, output files, merge, collect), by key: ``say(key, **kw)``.
 TEXTS: dict[str, str] = {
+    # gipr audit
+    "audit.kind.rules": "勾稽关系", "audit.kind.narrative": "正文与表格", "audit.kind.chain": "跨年度",
+    "audit.kind.late": "逾期发布", "audit.kind.missing": "缺失与归属", "audit.kind.reading": "读取",
+    "audit.level.department": "部门、乡镇", "audit.level.county": "县级政府", "audit.level.city": "地市级政府",
+    "audit.level.province": "省级政府", "audit.level.unknown": "不明（未判断是否逾期）",
+    "audit.state.ok": "无问题", "audit.state.warnings": "有警告", "audit.state.errors": "有错误",
+    "audit.state.missing": "缺少年报",
+    "audit.sheet.rows": "汇总", "audit.sheet.findings": "问题清单", "audit.sheet.files": "文件",
+    "audit.sheet.late_days": "逾期 {days} 天（期限 {deadline}）", "audit.sheet.on_time": "按时（期限 {deadline}）",
+    "audit.file.unreadable": "无法读取", "audit.file.unassigned": "无法归属", "audit.file.other_years": "其他年度",
+    "audit.file.conflicts": "同一年度重复", "audit.file.duplicates": "内容相同的副本", "audit.file.not_reports": "不是年报",
+    "audit.file.ignored": "非年报文件类型",
+    "audit.html.title": "政府信息公开工作年度报告审核",
+    "audit.html.lead": "审核年度：{years}。读取年报 {documents} 份，发布单位 {issuers} 个，应有年报 {issuer_years} 份，"
+                       "已找到 {reported} 份，缺少 {missing} 份。",
+    "audit.html.card.issuers": "发布单位", "audit.html.card.reported": "份年报已找到", "audit.html.card.missing": "份缺少",
+    "audit.html.card.with_errors": "份有错误", "audit.html.card.late": "份逾期发布", "audit.html.card.copied": "份正文与上年雷同",
+    "audit.html.card.unreadable": "个文件无法读取", "audit.html.card.unassigned": "个文件无法归属",
+    "audit.html.card.duplicates": "个重复副本", "audit.html.card.conflicts": "个同年重复", "audit.html.card.other_years": "个其他年度",
+    "audit.html.charts": "问题分布", "audit.html.by_kind": "按类别的问题数（错误和警告）",
+    "audit.html.by_issuer": "问题最多的 {n} 个发布单位", "audit.html.chains": "各发布单位逐年情况",
+    "audit.html.files": "未纳入审核的文件", "audit.html.ignored": "另有 {n} 个文件不是年报的文件类型（清单见审核工作簿）",
+    "audit.html.foot": "用时 {seconds} 秒，{workers} 个读取进程。由 gipr audit 生成。",
+    "audit.cli.progress": "读取年报", "audit.cli.none": "在给出的路径中没有找到年报文件（{suffixes}）。",
+    "audit.cli.summary": "发布单位 {issuers} 个，应有年报 {issuer_years} 份：已找到 {reported} 份，缺少 {missing} 份；"
+                         "有错误 {with_errors} 份，逾期发布 {late} 份，正文与上年雷同 {copied} 份。",
+    "audit.cli.files": "读取 {documents} 份；内容相同的副本 {duplicates} 个，不是年报 {not_reports} 个，"
+                       "其他类型的文件 {ignored} 个（未读取）。",
+    "audit.cli.row": "{issuer} {year} 年度：{state}（错误 {errors}，警告 {warnings}）",
+    "audit.cli.finding": "  · {message}",
+    "audit.cli.unreadable": "无法读取：{file}：{message}",
+    "audit.cli.unassigned": "无法归属：{file}",
+    "audit.cli.other_year": "其他年度：{file}（{year} 年度）",
+    "audit.cli.conflict": "同一年度重复：{file}（按 {used} 审核）",
+    "audit.cli.truncated": "文件过多：只看了前 {n} 个文件。",
+    "audit.cli.out": "审核工作簿：{path}", "audit.cli.html": "审核摘要网页：{path}",
+    # the units' report documents in a workspace (collect.documents)
+    "document.state.missing": "未交", "document.state.consistent": "一致", "document.state.differs": "与报表不一致",
+    "document.state.errors": "有错误", "document.state.unreadable": "无法读取",
+    "document.against_ledger": "台账中本单位的报表",
+    "document.internal": "读取年报时发生 gipr 内部错误（{error}），本文件未记入台账。请把这行报告给维护者。",
+    "document.status_line": "年报：{state}（错误 {errors}，警告 {warnings}）{file}",
+    "document.remind_head": "贵单位报送的年度报告（{file}）有以下问题：",
+    "document.remind_only": "贵单位报送的统计表已通过校验；报送的年度报告文稿（{file}）{state}，请修改后重新报送。",
     "input.not_found": "找不到文件或文件夹：{path}",
     # -- attachments past the per-message limit (collect) --
     "collect.dropped_note": ("这封邮件另有 {n} 个附件超过每封邮件 {limit} 个附件的上限，未收取：{names}{more}。"
@@ -423,6 +483,14 @@ HEADINGS: dict[str, tuple[str, ...]] = {
     "status": ("序号", "单位代码", "单位名称", "类别", "是否报送", "汇总情况", "错误数", "警告数", "报送时间", "文件", "说明"),
     "findings": ("单位代码", "单位名称", "级别", "位置", "栏目", "说明", "代码"),
     "years": ("单位代码", "单位名称", "单元格编号", "栏目", "本年", "上年", "变化", "结果", "说明"),
+    # gipr audit's workbook: 汇总 (before and after the counts by kind), 问题清单, 文件, one chain
+    "audit.rows": ("发布单位", "单位代码", "类别", "年度", "结论", "文件", "发布日期", "按时发布",
+                   "错误合计", "警告合计", "与上年正文重复比例", "未能读取的单元格", "同一年度的其他文件"),
+    "audit.severity_pair": ("错误", "警告"),
+    "audit.findings": ("发布单位", "年度", "级别", "类别", "代码", "文件", "位置（页、行）", "栏目", "说明"),
+    "audit.files": ("情况", "文件", "说明"),
+    "audit.chain": ("年度", "结论", "文件", "错误", "警告", "与上年正文重复比例", "按时发布", "跨年度问题"),
+    "audit.html_chain": ("年度", "结论", "文件", "错误", "警告", "与上年正文重复比例", "按时发布", "问题（错误和警告）"),
 }
 
 # What a status is called: a submission in the ledger, a unit in a merge, a mail being sent.

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Number", "decimals", "quantize", "agree", "input_ids", "value_ids", "Plan", "plan",
            "recompute", "complete", "sum_inputs", "norm", "sides", "holds", "total", "column_sums",
-           "known_total", "printed_values", "IN_FORCE_ROWS", "in_force_mismatches"]
+           "known_total", "printed_values", "in_force_mismatches"]
 
 
 Number = int | Decimal
@@ -278,20 +278,16 @@ def printed_values(report: "Report", values: Mapping[str, Number | None]) -> dic
     return out
 
 
-# table 二 rows with 本年制发 / 本年废止 / 现行有效 columns (the 2021 format)
-IN_FORCE_ROWS = ("regulation", "normative")
-
-
 def in_force_mismatches(spec: Spec, values: Mapping[str, Number | None], previous: Mapping[str, Number | None]
                         ) -> list[tuple[str, dict[str, Number]]]:
     """Across years, table 二 per row: this year's 现行有效 against last year's 现行有效 +
     本年制发 − 本年废止 (a plausibility check: documents also lapse for other reasons).
     (cell id of 现行有效, the numbers) per row where it does not hold."""
+    from .figures import in_force_rows  # the rows are named in the format file
+
     out = []
-    for row in IN_FORCE_ROWS:
-        ids = [f"t2.{row}.{c}" for c in ("issued", "repealed", "in_force")]
-        if not all(i in spec.cells for i in ids):
-            continue
+    for row in in_force_rows(spec):
+        ids = [row.issued, row.repealed, row.in_force]
         issued, repealed, now = (values.get(i) for i in ids)
         prev = previous.get(ids[2])
         if issued is None or repealed is None or now is None or prev is None:

@@ -210,7 +210,9 @@ class Spec:
     cells: dict[str, Cell]
     rules: list[Rule]
     families: list[dict[str, Any]]
-    digest: str  # sha256 of the format file, identifies the exact format version
+    digest: str  # sha256 of the format's template part (canonical JSON without figures.SECTIONS)
+    extra: dict[str, Any] | None = None  # figures.SECTIONS as in the file: read through gipr.figures
+    file_digest: str = ""  # sha256 of the whole file (figures and deadlines included)
 
     # -- lookups -----------------------------------------------------------------
     @property
@@ -289,7 +291,7 @@ _PER_SPEC: dict[tuple[str, str, str], Any] = {}
 def per_spec(spec: "Spec", name: str, build: Any) -> Any:
     """The one cache of things derived from a format: ``build(spec)`` computed once per
     format version (id and digest) and purpose ``name``.  Callers must not modify it."""
-    key = (spec.id, spec.digest, name)
+    key = (spec.id, spec.file_digest or spec.digest, name)
     got = _PER_SPEC.get(key)
     if got is None:
         got = _PER_SPEC[key] = build(spec)
@@ -443,6 +445,10 @@ def _build(data: dict, path: str, raw: bytes) -> Spec:
 
     rules, families = _expand_rules(_need(data, "rules", "文件"), cells, table_index)
     _resolve_totals(cells, rules)
+    from .figures import SECTIONS, validate
+
+    validate(data, cells)
+    shape = {k: v for k, v in data.items() if k not in SECTIONS}  # figures and deadlines do not change a template
     return Spec(
         id=fid,
         name=_need(data, "name", "文件"),
@@ -456,7 +462,9 @@ def _build(data: dict, path: str, raw: bytes) -> Spec:
         cells=cells,
         rules=rules,
         families=families,
-        digest=hashlib.sha256(raw).hexdigest(),
+        digest=hashlib.sha256(json.dumps(shape, ensure_ascii=False, indent=1).encode("utf-8")).hexdigest(),
+        extra={k: data[k] for k in SECTIONS if k in data},
+        file_digest=hashlib.sha256(raw).hexdigest(),
     )
 
 

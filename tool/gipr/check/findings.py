@@ -2,7 +2,8 @@
 
 ``recompute`` gives every cell's number the way gipr trusts it: inputs as parsed, every
 total recomputed from its inputs (never the stored value; None when an input it depends
-on is missing).  ``check_report`` returns the reading findings plus:
+on is missing).  ``check_report`` runs the list of checks (:mod:`gipr.check.checks`, one named
+function each, with the sources it applies to); for a workbook they give the reading findings plus:
 
 * cell values: blank → 未填写 (error; ``blank_as_zero`` counts blanks as 0 and says so once),
   不适用 and text in a number cell → error, type problems (rule kind "type") → error,
@@ -15,7 +16,10 @@ on is missing).  ``check_report`` returns the reading findings plus:
 * required cover fields, identity (signature, format version, year, unit against the
   roster), cross-year rule against ``CheckContext.previous``.
 
-Every text comes from :mod:`gipr.messages`.  Also here: the export record (``gipr export``)
+A document gets no cover or identity check (it has neither), but its printed totals as
+printed, its text against its tables and, with ``submitted``, its tables against the unit's
+workbook.  Every text comes from :mod:`gipr.messages`.  Also here: the helpers the checks
+share, the export record (``gipr export``)
 and the loader of last year's data (workbook, roll-up or exported JSON) for rule F.
 """
 
@@ -52,6 +56,8 @@ class CheckContext:
     roster: list[Unit] | None = None
     previous: Report | None = None  # last year's report of the same unit (rule F)
     blank_as_zero: bool = False
+    submitted: list[Report] | None = None  # a document is compared with these (its unit's workbook)
+    against_name: str = ""  # where ``submitted`` came from, for the messages
 
 
 def cell_ref(report: Report, cid: str) -> str:
@@ -72,133 +78,12 @@ def _raw(v: Value) -> str:
 
 
 def check_report(report: Report, ctx: CheckContext | None = None) -> list[Finding]:
-    """All findings for one report: the reader's, then values, totals, rules, cover, identity.
-    Sorted by severity (errors first), otherwise in table order."""
-    ctx = ctx or CheckContext()
-    spec = report.spec
-    out: list[Finding] = list(report.findings)
-    values = recompute(report, ctx.blank_as_zero)
-    plan = rules.plan(spec)
-    printed = report.source == "published"
-    grouped: set[str] = {cid for ids, _n in report.groups for cid in ids}
-    if printed:
-        # a published table's totals are checked as printed, not replaced by recomputed sums
-        values = rules.printed_values(report, values)
-    rules_by_id = plan.rules_by_id
-    type_rule = plan.type_rule
+    """All findings for one report: every check of :data:`gipr.check.checks.CHECKS` that applies
+    to it (a workbook, a document; with ``ctx.previous``, the chain of years).  Sorted by
+    severity (errors first), otherwise in the list's order."""
+    from .checks import run_checks
 
-    # -- cell values and stored totals --------------------------------------------------
-    zeroed: list[str] = []
-    rvalues = report.values
-    for cid, c in plan.cells:
-        v = rvalues.get(cid)
-        if v is None:
-            continue  # not located: already reported by the reader
-        if v.state == "number" and not v.note:
-            if c.input:
-                continue
-            new = values[cid]
-            if new is None or v.number == new:
-                continue
-        path = c.label_path
-        ref = cell_ref(report, cid)
-        kw = dict(cell=cid, ref=ref, path=path)
-        if c.input:
-            if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
-                continue  # one row printed as one number, or glued digits left open: unknown, already reported
-            if v.state == "blank":
-                if ctx.blank_as_zero:
-                    zeroed.append(ref)
-                else:
-                    out.append(messages.finding("cell.blank", **kw))
-            elif v.state == "na":
-                out.append(messages.finding("cell.na", raw=_raw(v), **kw))
-            elif v.state == "text":
-                out.append(messages.finding("cell.text", raw=_raw(v), **kw))
-            elif v.state == "error":
-                out.append(_type_finding(type_rule, v, kw))
-            elif v.note:
-                out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            continue
-        # a total: the stored value is only compared with the recomputed one
-        new = values.get(cid)
-        recomputed = messages.detail("recomputed", value=fmt_number(new)) if new is not None else ""
-        if v.state == "blank":
-            if v.code not in ("formula", "published.digits_ambiguous") and cid not in grouped:  # a live formula
-                # saved without its cached result is not a blank; glued digits left open and the totals of a
-                # group printed as one row are unknown, said once by the reader
-                out.append(messages.finding("cell.blank_total", recomputed=recomputed, **kw))
-        elif v.state == "number" or _stored_number(v) is not None:
-            stored = v.number if v.state == "number" else _stored_number(v)
-            if v.note:
-                out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if not printed and new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
-                rule = rules_by_id.get(c.defined_by or "")
-                parts_sum = rules.total(c.parts, values)
-                if rule is not None:
-                    sentence = rule.message.format(label=rule.label, lhs=fmt_number(stored),
-                                                   rhs=fmt_number(parts_sum))
-                else:  # pragma: no cover - every total is defined by a rule
-                    sentence = messages.detail("stale_plain", path=path, stored=fmt_number(stored), parts=fmt_number(parts_sum))
-                out.append(messages.finding("total.stale", value=fmt_number(new), text=sentence,
-                                            rule=rule.id if rule else None, **kw))
-        else:
-            problem = v.problem or messages.detail("na" if v.state == "na" else "not_number")
-            out.append(messages.finding("total.invalid", raw=_raw(v), problem=problem, recomputed=recomputed, **kw))
-    if zeroed:
-        shown = "、".join(zeroed[:5]) + (messages.detail("etc") if len(zeroed) > 5 else "")
-        out.append(messages.finding("cell.blank_as_zero", n=len(zeroed), cells=shown))
-
-    # -- rules ------------------------------------------------------------------------------
-    prev_values = None
-    if ctx.previous is not None:
-        prev_values = recompute(ctx.previous, ctx.blank_as_zero)
-        want = (report.year - 1) if report.year else (ctx.year - 1 if ctx.year else None)
-        if want is not None and ctx.previous.year is not None and ctx.previous.year != want:
-            out.append(messages.finding("previous.year", found=ctx.previous.year, expected=want))
-    groups = report.groups
-    for r in plan.value_rules:
-        both = rules.sides(r, values, prev_values, groups)
-        if both is None:
-            if printed and r.kind == "total":
-                # a printed total below the parts that were printed is wrong whatever its
-                # blank parts are (counts and amounts are never negative)
-                lhs = rules.total(r.lhs, values, groups)
-                known = rules.known_total(r.rhs, values)
-                if lhs is not None and known > lhs and not rules.agree(spec, known, lhs):
-                    out.append(_rule_finding(report, r, fmt_number(lhs),
-                                             fmt_number(known) + messages.detail("blank_parts")))
-            continue  # an input is missing: reported as such, the rule is not evaluated
-        lhs, rhs = both
-        if rules.agree(spec, lhs, rhs):
-            continue
-        out.append(_rule_finding(report, r, fmt_number(lhs), fmt_number(rhs)))
-
-    if prev_values is not None:
-        out.extend(in_force_findings(report, values, prev_values))
-    if printed and report.text:
-        from ..published.narrative import narrative_findings
-
-        out.extend(narrative_findings(report, values))
-
-    # -- cover fields --------------------------------------------------------------------------
-    for f in spec.cover:
-        if printed:
-            break  # a published report has no cover sheet (its issuer and year come from its title)
-        text = (report.fields.get(f.id) or "").strip()
-        ref = report.locations.get(f.id) or f"{f.sheet}!{f.ref}"
-        if not text:
-            if f.required:
-                out.append(messages.finding("field.missing", severity=f.required, label=f.label, ref=ref,
-                                            cell=f.id, path=f"{spec.cover_sheet} / {f.label}"))
-            continue
-        if f.id == "year" and _parse_year(text) is None:
-            out.append(messages.finding("field.year_invalid", raw=text, cell=f.id, ref=ref,
-                                        path=f"{spec.cover_sheet} / {f.label}"))
-
-    # -- identity ------------------------------------------------------------------------------
-    out.extend(_identity_findings(report, ctx))
-    return _sorted(_dedupe(out))
+    return run_checks(report, ctx)
 
 
 def _rule_finding(report: Report, r, lhs: str, rhs: str) -> Finding:

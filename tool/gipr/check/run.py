@@ -155,14 +155,11 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         if report is not None:
             try:
                 prev = pick_previous(report, prev_reports) if prev_reports is not None else None
-                ctx = CheckContext(year=year, roster=units, previous=prev, blank_as_zero=blank_as_zero)
+                ctx = CheckContext(year=year, roster=units, previous=prev, blank_as_zero=blank_as_zero,
+                                   submitted=submitted, against_name=str(against or ""))
                 findings = check_report(report, ctx)
                 if prev_reports is not None and prev is None:
                     findings.append(messages.finding("previous.missing"))
-                if submitted is not None:
-                    from ..published.against import against_findings
-
-                    findings.extend(against_findings(report, submitted, str(against)))
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
                 err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
                                 "internal.error")

@@ -30,6 +30,7 @@ COMMAND_MODULES = {
     "send": "mail", "remind": "mail",
     "report": "report",
     "import": "importer",
+    "audit": "audit",
     "ui": "ui",
 }
 

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import FitColumn, app, console, err_console, fit_table, print_json
+from ..messages import SEVERITY_ZH, say
 from ..errors import GiprError
 from ..collect.workspace import who_am_i
 
@@ -79,6 +80,8 @@ def collect_cmd(
     imap: bool = typer.Option(False, "--imap", help="从收件邮箱（gipr.toml [imap]）取邮件；只读，不删除、不移动、不标记已读"),
     folder: Optional[str] = typer.Option(None, "--folder", help="--imap 的邮箱文件夹（默认 [imap] folder 或 INBOX）"),
     since: Optional[str] = typer.Option(None, "--since", help="--imap 只取此日期（含）以后收到的邮件，如 2025-01-13"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="上年的工作目录、单位报表（文件夹）或公开的年报："
+                                            "单位的年报文稿按上年核对上年结转和现行有效"),
 ) -> None:
     """收集报表：先存档原始文件，再读取、校验、识别单位，记入台账。重复收集不会重复记录。
 
@@ -98,6 +101,7 @@ def collect_cmd(
         imap_job = imap_fetcher(ws, since, folder, None if as_json else _print_fetched) if imap else None
         with ws.lock():
             collector = Collector(ws, progress)
+            collector.previous = previous
             try:
                 result = collector.collect_paths(sources or [])
                 if imap_job is not None:
@@ -246,6 +250,14 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: 
                 console.print(f"  [{'red' if sev == '错误' else 'yellow'}]{sev}[/] {escape(where)}{escape(f['message'] or '')}")
             if len(shown) > 50:
                 console.print(f"  ……另有 {len(shown) - 50} 条，用 gipr check 查看存档文件的全部问题。")
+        doc = next((u.get("document") for u in data["units"] if u["code"] == code), None)
+        if doc is not None:
+            console.print(say("document.status_line", state=doc["state_zh"], errors=doc.get("errors", 0),
+                              warnings=doc.get("warnings", 0), file=f"：{escape(doc['file_name'])}"
+                              if doc.get("file_name") else ""))
+            for f in [f for f in doc["findings"] if f.get("severity") in ("error", "warning")][:50]:
+                sev = SEVERITY_ZH[f["severity"]]
+                console.print(f"  [{'red' if f['severity'] == 'error' else 'yellow'}]{sev}[/] {escape(f['message'] or '')}")
         hist = led.override_history(code)
         for o in hist:
             what = f"指定报送 #{o.submission_id}" if o.submission_id else "取消指定"
@@ -273,7 +285,8 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: 
         FitColumn("文件名", [escape(u["file_name"] or "") for u in units], min_width=12),
         FitColumn("识别方式", [IDENTIFIED_ZH.get(u["identified_by"] or "", "") if u["submission"] else ""
                            for u in units]),
-    ], STATUS_FIT)
+    ] + ([FitColumn("年报", [escape(u["document"]["state_zh"]) for u in units])] if "documents" in data else []),
+        STATUS_FIT)
     console.print(t)
     tot = data["totals"]
     console.print(f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"

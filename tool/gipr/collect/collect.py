@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import GiprError
+from .documents import DOCUMENT_SUFFIXES, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from ..identify import identify, settle_identity, units_for_sender
 from .mailparse import (MAX_MESSAGE_BYTES, MailError, MailMessage, classify_attachment, clean_file_name,
@@ -58,6 +59,7 @@ class CollectResult:
     skipped: list[Outcome] = field(default_factory=list)  # not recorded: too large, unreadable source
     # attachments past the per-message limit, per message: {"message", "origin", "total", "names"}
     dropped: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # report documents (collect.documents)
 
     def count(self, what: str) -> int:
         if what == "new":
@@ -94,6 +96,7 @@ class CollectResult:
             "no_attachment": self.no_attachment,
             "ignored": self.ignored,
             "dropped": self.dropped,
+            "documents": self.documents,
         }
 
 
@@ -153,6 +156,8 @@ class Collector:
         self._ctx = None
         self._results = None  # results.ResultStore, made on first use
         self._payload: dict[str, Any] | None = None  # the last file's result, to store with its row
+        self.previous: str | Path | None = None  # last year's reports, for the report documents' chain
+        self._previous_reports: list | None = None
 
     # --- planning ---------------------------------------------------------------------
     def plan(self, sources: Iterable[str | Path]) -> list[_Item]:
@@ -178,6 +183,8 @@ class Collector:
             elif not p.is_file():
                 self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", code="source.not_a_file",
                                                    reason="不是普通文件（设备、管道等），未收集"))
+            elif is_report_document(p):
+                add("document", p, True)
             else:
                 kind = sniff_file(p)
                 add({"eml": "eml", "mbox": "mbox", "msg": "msg"}.get(kind, "file"), p, True)
@@ -207,6 +214,9 @@ class Collector:
                     continue
                 p = here / name
                 if p.is_symlink() or not p.is_file():
+                    continue
+                if is_report_document(p):
+                    add("document", p)
                     continue
                 kind = sniff_file(p)
                 if kind in ("eml", "mbox", "msg"):
@@ -242,7 +252,58 @@ class Collector:
                 self.progress.advance(_shown(it.path.name))
             elif it.kind == "mbox":
                 self._collect_mbox(it.path, spans.get(k))
+            elif it.kind == "document":
+                self.collect_document_file(it.path)
+                self.progress.advance(_shown(it.path.name))
         return self.result
+
+    def collect_document_file(self, path: Path, name: str | None = None, source: str | None = None) -> None:
+        """A unit's report document (collect.documents): archived, identified, checked, recorded."""
+        data = self._read_file(path, name, source)
+        if data is None:
+            return
+        import hashlib
+
+        where = source or _shown(path.resolve())
+        key = f"upload:{hashlib.sha256(data).hexdigest()}" if source else f"file:{where}"
+        self.document_bytes(data, file_name=clean_file_name(name or _shown(path.name)) or "未命名", source=where,
+                            source_key=key, received_at=utc_now() if source else _mtime_iso(path))
+
+    def previous_reports(self) -> list | None:
+        """Last year's reports (``previous``: a workspace, workbooks, published documents), read once."""
+        if self.previous is None:
+            return None
+        if self._previous_reports is None:
+            from ..published.against import load_submitted
+
+            self._previous_reports = load_submitted(Path(self.previous))[0]
+        return self._previous_reports
+
+    def document_bytes(self, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
+                       sender: str | None = None, listed: bool = True) -> bool:
+        """One report document's bytes → recorded (True), or not a report (False: listed among the
+        ignored files unless ``listed`` is False, when the caller lists it)."""
+        from .documents import collect_document
+
+        try:
+            result, row, reason = collect_document(self.ws, data, file_name=file_name, source=source,
+                                                   source_key=source_key, received_at=received_at, sender=sender,
+                                                   previous=self.previous_reports())
+        except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
+            from .. import messages
+
+            self.result.skipped.append(Outcome(file_name, source, "skipped", code="internal.read_failed",
+                                               reason=messages.say("document.internal",
+                                                                   error=f"{type(e).__name__}: {str(e)[:200]}")))
+            return True
+        if result == "ignored":
+            if listed:
+                self.result.ignored.append(_shown(file_name))
+            return False
+        entry = {"file_name": file_name, "source": source, "result": result, "reason": reason}
+        entry.update(row.to_json() if row is not None else {})
+        self.result.documents.append(entry)
+        return True
 
     def _read_file(self, path: Path, name: str | None = None, source: str | None = None) -> bytes | None:
         """The file's bytes, or None with a skipped outcome (too large, unreadable) that
@@ -288,6 +349,9 @@ class Collector:
         if data is None:
             return
         kind = sniff_file(path)
+        if Path(name).suffix.lower() in DOCUMENT_SUFFIXES:
+            self.collect_document_file(path, name, source)
+            return
         if kind in ("eml", "msg"):
             self.collect_message(data, origin=source, received_fallback=utc_now(), display_name=name)
         elif kind == "mbox":
@@ -348,14 +412,20 @@ class Collector:
         key = source_key or (f"mail:{msg.message_id}" if msg.message_id else f"mail-sha:{msg.sha256}")
         received = _received(msg, fallback)
         outs: list[Outcome] = []
-        if not msg.attachments:
+        recorded = set()
+        for n, data in msg.documents:  # a unit's report document attached beside (or instead of) its workbook
+            if self.document_bytes(data, file_name=clean_file_name(n) or "未命名", source=msg.source_text,
+                                   source_key=f"{key}#{n}", received_at=received, sender=msg.from_addr,
+                                   listed=False):
+                recorded.add(n)
+        if not msg.attachments and not recorded:
             who = units_for_sender(msg.from_addr, self.roster)
             unit = f"（{who[0].name}）" if len(who) == 1 else ""
             note = f"{msg.from_text or '（无发件人）'}{unit}：{msg.subject or '（无主题）'}"
             if msg.ignored:
                 note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
             self.result.no_attachment.append(note)
-        self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored)
+        self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored if n not in recorded)
         note = self._dropped(msg, origin)
         for att in msg.attachments:
             kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,

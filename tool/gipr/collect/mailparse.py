@@ -46,6 +46,7 @@ MAX_DROPPED_NAMED = 1000  # attachments past MAX_ATTACHMENTS named in the run's 
 MAX_DROPPED_NOTED = 20  # of those, named in the ledger's note of each of the message's rows
 
 WORKBOOK_EXTS = ATTACHMENT_SUFFIXES
+DOC_EXTS = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm")  # = collect.documents.DOCUMENT_SUFFIXES
 ARCHIVE_EXTS = {".zip", ".rar", ".7z", ".gz", ".tar", ".tgz", ".bz2", ".xz"}
 OUTLOOK_EXTS = {".msg"}
 SPREADSHEET_TYPES = {
@@ -302,6 +303,9 @@ class MailMessage:
     ignored: list[str] = field(default_factory=list)  # names of attachments that are not workbooks
     dropped: list[str] = field(default_factory=list)  # attachments past MAX_ATTACHMENTS (up to MAX_DROPPED_NAMED)
     dropped_total: int = 0  # how many attachments were past MAX_ATTACHMENTS (named or not)
+    # attachments that may be a unit's report document (collect.documents), by suffix: (name, bytes);
+    # their names are in ``ignored`` too (not workbooks)
+    documents: list[tuple[str, bytes]] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
     @property

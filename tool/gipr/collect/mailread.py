@@ -17,8 +17,8 @@ import os
 import re
 from email.message import Message
 
-from .mailparse import (MAX_ATTACHMENTS, MAX_DROPPED_NAMED, MAX_MESSAGE_BYTES, MAX_NESTING, MAX_PARTS, MailAttachment,
-                        MailError, MailMessage, _decode_raw, _default_name, _param, _parse_date, _precheck,
+from .mailparse import (DOC_EXTS, MAX_ATTACHMENTS, MAX_DROPPED_NAMED, MAX_MESSAGE_BYTES, MAX_NESTING, MAX_PARTS, MailAttachment,
+                        MailError, MailMessage, _decode_raw, _default_name, _ext, _param, _parse_date, _precheck,
                         _split_params, classify_attachment, clean_file_name, clean_text, decode_header_text)
 
 PARENT_SIDE = ()  # nothing here is for the main process: it names the tasks by string
@@ -120,6 +120,8 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
         if kind == "ignore":
             if name:
                 out.ignored.append(name)
+                if _ext(name) in DOC_EXTS and len(out.documents) < MAX_ATTACHMENTS:
+                    out.documents.append((name, data))
             continue
         if kind == "message":
             if depth + 1 >= MAX_NESTING:
@@ -140,6 +142,7 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
                 _drop(out, n, "", named=True)
             out.dropped_total += inner.dropped_total - len(inner.dropped)
             out.ignored.extend(inner.ignored)
+            out.documents.extend(inner.documents[:MAX_ATTACHMENTS - len(out.documents)])
             continue
         if len(out.attachments) >= MAX_ATTACHMENTS:
             if "TooManyAttachments" not in out.defects:

@@ -11,7 +11,7 @@ A stored result is used only when every part of its key matches what would be co
 now, and its row passes an integrity check:
 
 * the file's SHA-256 (the archive is content-addressed: same bytes, same result);
-* the format file's digest (``Spec.digest``): a changed format means new cell ids or rules;
+* the format file's digest (``Spec.file_digest``: the whole file): a changed format means new cell ids or rules;
 * the reading and checking code's version (:data:`CODE_VERSION`: gipr's version plus
   :data:`READER_VERSION`, bumped whenever reading or checking changes what it finds);
 * the check context's digest: the report year and the roster's codes and names (the only
@@ -156,7 +156,7 @@ class ResultStore:
 
         self.ledger = ledger
         self.spec = spec
-        self.format_digest = spec.digest
+        self.format_digest = spec.file_digest or spec.digest  # the whole file: figures count too
         self.ctx_digest = context_digest(year, roster)
         self.n_inputs = len(input_ids(spec))
 

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import GiprError
 from .ledger import status_json
 
-__all__ = ["status_report", "write_status_xlsx"]
+__all__ = ["status_report", "write_status_xlsx", "add_documents"]
 
 
 def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: bool = False) -> dict[str, Any]:
@@ -23,11 +23,29 @@ def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: 
     code → its findings (JSON dicts), for the detailed view."""
     data = status_json(ws.ledger, ws.roster, year=ws.year, county=ws.county)
     found = refresh_status(ws, data, recheck=recheck)
+    add_documents(ws, data)
     if findings:
         data["findings"] = found
     if verify:
         data["integrity"] = ws.ledger.integrity_problems(verify_archive=True)
     return data
+
+
+def add_documents(ws: Any, data: dict[str, Any]) -> None:
+    """Each unit's report document (collect.documents): ``document`` per unit line (its state
+    未交 / 一致 / 与报表不一致 / 有错误 / 无法读取, counts, file, findings) and ``documents``
+    totals by state; nothing is added while no document was ever collected."""
+    from .. import messages
+    from .documents import STATES, current_documents
+
+    docs = current_documents(ws.ledger)
+    if not docs:
+        return
+    for line in data["units"]:
+        d = docs.get(line["code"])
+        line["document"] = d.to_json() if d is not None else {
+            "state": "missing", "state_zh": messages.say("document.state.missing"), "findings": []}
+    data["documents"] = {k: sum(1 for l in data["units"] if l["document"]["state"] == k) for k in STATES}
 
 
 def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> dict[str, list[dict[str, Any]]]:

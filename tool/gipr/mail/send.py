@@ -108,6 +108,7 @@ class MailJob:
     state_key: str  # "template" (send); "missing" | "sub:<id>" (remind)
     situation: str = ""  # remind: missing | errors | unreadable
     submission: Any = None  # remind: the current Submission, if any
+    document: Any = None  # remind: the unit's report document with problems (collect.documents), if any
 
 
 @dataclass
@@ -199,8 +200,10 @@ def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
     """Units with no submission, or whose current submission has errors or cannot be read.
     A unit reminded about the same situation within ``interval_hours`` is skipped (so a
     re-run after an interruption reminds nobody twice) unless ``resend``."""
+    from ..collect.documents import current_documents
     from ..collect.ledger import local_time, unit_statuses
 
+    docs = current_documents(ws.ledger)
     units = resolve_units(ws.roster, only)
     chosen = {u.code for u in units}
     ensure_mail_tables(ws.ledger)
@@ -212,10 +215,15 @@ def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
     jobs, skipped = [], []
     by_code = {u.code: u for u in ws.roster}
     for st in unit_statuses(ws.ledger, ws.roster):
-        if st.code not in chosen or st.status == "accepted":
+        doc = docs.get(st.code)
+        if doc is not None and doc.state not in ("errors", "differs", "unreadable"):
+            doc = None  # its report document is fine (or there is none): nothing to say about it
+        if st.code not in chosen or (st.status == "accepted" and doc is None):
             continue
         u = by_code[st.code]
         key = "missing" if st.submission is None else f"sub:{st.submission.id}"
+        if doc is not None:
+            key += f"+doc:{doc.id}"
         if not u.emails:
             skipped.append(_skip("remind", u, "名册中没有这个单位的邮箱，未发送", situation=st.status,
                                  code="mail.no_address"))
@@ -232,7 +240,8 @@ def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
                                                   "不重复提醒）；如需再发，请加 --resend",
                                      status="skipped" if prev.status == "sent" else "uncertain", situation=st.status))
                 continue
-        jobs.append(MailJob("remind", u, list(u.emails), key, situation=st.status, submission=st.submission))
+        jobs.append(MailJob("remind", u, list(u.emails), key, situation=st.status, submission=st.submission,
+                            document=doc))
     return jobs, skipped
 
 
@@ -313,6 +322,22 @@ class Composer:
         return Composed(raw, mid, subject, att_name, sha, letter)
 
     def _remind_parts(self, job: MailJob) -> tuple[str, str, tuple[str, bytes] | None]:
+        doc = job.document
+        if doc is None:
+            return self._workbook_parts(job)
+        from .. import messages
+
+        lines = [f"{i}. [{messages.SEVERITY_ZH[f['severity']]}]{f.get('message') or ''}" for i, f in
+                 enumerate([f for f in doc.findings if f.get("severity") in ("error", "warning")][:MAX_FINDINGS_LISTED], 1)]
+        part = messages.say("document.remind_head", file=doc.file_name) + "\n" + "\n".join(lines)
+        if job.situation == "accepted":
+            situation = messages.say("document.remind_only", file=doc.file_name,
+                                     state=messages.say("document.state." + doc.state))
+            return situation, part, None
+        situation, problems, att = self._workbook_parts(job)
+        return situation, (problems + "\n\n" if problems else "") + part, att
+
+    def _workbook_parts(self, job: MailJob) -> tuple[str, str, tuple[str, bytes] | None]:
         from ..collect.ledger import local_time
 
         today = _dt.date.today()

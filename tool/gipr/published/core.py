@@ -159,7 +159,9 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
             spec = _guess_spec(doc)
     prev = _previous_for(previous, t_unit)
     found = locate(doc, spec, prev)
-    if doc.kind == "text":  # text may have lost its line breaks: the label sequence decides
+    if doc.kind == "text" or len(found.tables) < len(spec.tables):
+        # the text (or a page whose tables were flattened into it) may have lost its line
+        # breaks: then the label sequence reads it, when it reads more
         from .grid import Table
         from .sequence import sequence_rows
 
@@ -230,8 +232,13 @@ def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
 
 def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
               previous: list[tuple[str, dict]] | None) -> _Read:
-    from ..isolate import run_limited  # the one time/memory boundary for untrusted files
+    from ..isolate import inside_worker, run_limited  # the one time/memory boundary for untrusted files
 
+    if inside_worker():  # already in a limited worker (gipr audit's pool): read right here
+        try:
+            return read_document(data, name, suffix, spec, year, previous)
+        except NeedsOcr as e:
+            return read_document(data, name, suffix, spec, year, previous, (e.pages,))
     try:
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
                            memory_mb=PARSE_MEMORY_MB, what=name)

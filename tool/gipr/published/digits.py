@@ -24,7 +24,8 @@ from itertools import product
 from ..rules import holds
 from ..spec import Spec
 
-__all__ = ["splits", "row_ok", "resolve", "Budget", "OverBudget", "by_previous", "MAX_RUN"]
+__all__ = ["splits", "row_ok", "resolve", "Budget", "OverBudget", "by_previous", "cuts_at", "with_signs", "row_rules",
+           "MAX_RUN"]
 
 MAX_CANDIDATES = 20_000  # splits of one run
 MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column rules
@@ -180,6 +181,26 @@ def cuts_at(cand: tuple[int, ...], pieces: list[str]) -> bool:
         if pos not in bounds:
             return False
     return True
+
+
+def with_signs(cand: tuple[int, ...], pieces: list[str], signed: list[int]) -> tuple[int, ...]:
+    """The cut ``cand`` of the printed ``pieces`` with the sign printed before the pieces
+    ``signed`` given to the cell each of them starts."""
+    starts, pos = [], 0
+    for p in pieces:
+        starts.append(pos)
+        pos += len(p)
+    neg = {starts[i] for i in signed}
+    out, pos = [], 0
+    for x in cand:
+        out.append(-x if pos in neg else x)
+        pos += len(str(x))
+    return tuple(out)
+
+
+def row_rules(spec: Spec, cids: list[str]) -> bool:
+    """Does a rule hold inside this row (rule C, rule E)?"""
+    return bool(_total_rules(spec, cids))
 
 
 def by_previous(spec: Spec, cids: list[str], cands: list[tuple[int, ...]], previous: dict | None

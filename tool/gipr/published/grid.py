@@ -74,6 +74,7 @@ def is_value(text: str) -> bool:
 # or part of a date/heading ("2021年", "第二十条") are not numbers
 _NUM = re.compile(r"(?<![\d.])((?:(?<!\w)[-−])?\d+(?:\.\d+)?)(?![\d])(万元|元|件|个|项)?(（[^）\n]{0,40}）|\([^)\n]{0,40}\))?")
 _NOT_AFTER = re.compile(r"^[.、．，,]?\s*[\u4e00-\u9fff“\"（(]")
+_LIST_NO_ONLY = re.compile(r"\d{1,2}[.、．]$")
 
 
 def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
@@ -96,7 +97,8 @@ def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
             i = 0
             while i < len(piece):
                 m = _NUM.match(piece, i)
-                if m and not _NOT_AFTER.match(piece[m.end(1):m.end(1) + 4]) and not _is_label_digit(piece, m):
+                if m and not _NOT_AFTER.match(piece[m.end(1):m.end(1) + 4]) and not _is_label_digit(piece, m) \
+                        and not _LIST_NO_ONLY.match(piece, m.start()):  # “1.” cut from its label: no number
                     label = "".join(label_buf).strip()
                     if label:
                         cur = [Cell(label, where)]

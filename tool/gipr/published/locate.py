@@ -36,6 +36,7 @@ from .located import Located
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
+_AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(万元|元)$|(?<=\d)\.\d+$")
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
 
 
@@ -287,15 +288,23 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
     texts = [v.text for v in vals]
     if len(vals) > len(cids) and all(x == "" for x in texts[len(cids):]):
         vals = vals[:len(cids)]
-    if len(vals) < len(cids) and all(_RUN.match(x) for x in texts) and sum(map(len, texts)) >= len(cids):
-        # digits glued together (a space that is left is a cut between two cells)
-        run = "".join(texts)
+    pieces = [x[1:] if x[:1] in "-−" else x for x in texts]  # 2019's 本年增/减 may be printed “-18”
+    signed = [i for i, x in enumerate(texts) if x[:1] in "-−"]
+    amount = _AMOUNT_END.search(pieces[-1]) if pieces and spec.cells[cids[-1]].type == "amount" else None
+    if amount is not None:  # “2832995元”, “39573802895.90元” for 采购项目数量 | 采购总金额: the amount's
+        pieces[-1] = pieces[-1][:amount.start()]  # decimals and unit end the run
+    if len(vals) < len(cids) and all(_RUN.match(x) for x in pieces) and sum(map(len, pieces)) >= len(cids) and \
+            (not signed or not digits.row_rules(spec, cids)):
+        # digits glued together (a space or a sign that is left is a cut between two cells)
+        run = "".join(pieces)
         try:
             # past the document's budget, each row still gets a small one (a row of zeros is cheap)
             cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
-            if cands and len(texts) > 1:
-                kept = [c for c in cands if digits.cuts_at(c, texts)]
-                cands = kept or cands
+            if cands and len(pieces) > 1:
+                kept = [c for c in cands if digits.cuts_at(c, pieces)]
+                cands = kept if signed else (kept or cands)
+            if cands and signed:
+                cands = [digits.with_signs(c, pieces, signed) for c in cands]
         except digits.OverBudget:
             cands = False  # past the search budget: unknown, said so
         glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
@@ -394,7 +403,9 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
                 shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
                 if cands is None:
                     shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
-                out.findings.append(messages.finding("published.digits_ambiguous", label=label, run=run,
+                # a row without a rule of its own (table 二): the cuts are only listed, not “consistent”
+                tpl = "published.digits_ambiguous" if digits.row_rules(spec, cids) else "published.digits_norule"
+                out.findings.append(messages.finding(tpl, key="published.digits_ambiguous", label=label, run=run,
                                                      n=len(remaining.get(key) or []) if cands is not None
                                                      else f"{digits.MAX_CANDIDATES}+",
                                                      candidates=shown or messages.detail("no_split"), ref=where))
@@ -403,12 +414,22 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
                 out.where[cid] = where
             continue
         nums = [decided[c] for c in cids]
+        amount = _AMOUNT_END.search(run) if spec.cells[cids[-1]].type == "amount" else None
         for cid, n in zip(cids, nums):
             out.values[cid] = Value("number", n, str(n))
             out.where[cid] = where
+        if amount is not None:  # the amount as printed, with its decimals and unit (元 → 万元, said as converted)
+            c = spec.cells[cids[-1]]
+            out.values[cids[-1]] = parse_printed(f"{nums[-1]}{amount.group(0)}", c.type, c.unit,
+                                                 type_rules(spec, c.type))
         code = "published.digits_previous" if key in chosen else "published.digits_split"
-        out.findings.append(messages.finding(code, label=label, run=run, split="｜".join(str(x) for x in nums),
-                                             ref=where))
+        shown = [str(x) for x in nums]
+        if amount is not None:
+            shown[-1] += amount.group(0)
+        digits_only = run[:amount.start()] if amount is not None else run
+        forced = sum(ch.isdigit() for ch in digits_only) == len(cids)  # one digit a cell: the only cut
+        out.findings.append(messages.finding("published.digits_forced" if forced else code, key=code, label=label,
+                                             run=run, split="｜".join(shown), ref=where))
 
 
 def _short_run(run: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .. import messages
+from ..figures import figure_cells
 from ..model import Finding, Report
 from ..values import Number, fmt_number
 
@@ -18,40 +19,41 @@ __all__ = ["narrative_findings", "stated_facts"]
 PARENT_SIDE = ("narrative_findings",)  # a check of plain data: the Report's text against its values
 
 _N = r"\s*(\d{1,7})\s*"
-_FACTS: list[tuple[str, str, list[str], re.Pattern]] = [
-    ("new", "收到政府信息公开申请", ["t3.new.total"],
+# (fact, words, the figure it states (gipr.figures: its cells are named in the format file), pattern)
+_FACTS: list[tuple[str, str, str, re.Pattern]] = [
+    ("new", "收到政府信息公开申请", "新收申请",
      re.compile(r"(?:收到|受理|新收)[^。；，,、]{0,16}?政府信息(?:公开)?申请(?:共|数量为?|总数为?)?" + _N + "[件条个]")),
-    ("new", "收到政府信息公开申请", ["t3.new.total"],
+    ("new", "收到政府信息公开申请", "新收申请",
      re.compile(r"(?:共|全年)?(?:收到|受理|新收)(?:了)?(?:依申请公开(?:申请)?|公开申请|申请)" + _N + "[件条个]")),
-    ("new", "收到政府信息公开申请", ["t3.new.total"],
+    ("new", "收到政府信息公开申请", "新收申请",
      re.compile(r"(?:收到|受理|新收)(?:了)?" + _N + r"件(?:政府信息)?(?:公开)?(?:依申请公开|申请)")),
-    ("carry", "上年结转申请", ["t3.carry.total"],
+    ("carry", "上年结转申请", "上年结转",
      re.compile(r"(?:上一?年度?|\d{4}年度?)结转(?:的)?(?:政府信息公开)?(?:申请)?(?:数量为?)?" + _N + "件")),
-    ("next", "结转下年度申请", ["t3.next.total"],
+    ("next", "结转下年度申请", "结转下年",
      re.compile(r"(?:结转|转入|顺延)(?:到|至)?(?:下一?年度?|\d{4}年度?)(?:继续办理|答复|办理)?(?:的申请)?(?:共|数量为?)?" + _N + "件")),
-    ("next", "结转下年度申请", ["t3.next.total"],
+    ("next", "结转下年度申请", "结转下年",
      re.compile(_N + r"件(?:申请)?[^。；，]{0,16}(?:结转|顺延)(?:到|至)?下一?年度")),
-    ("review", "行政复议", ["t4.cases.review_total"],
+    ("review", "行政复议", "行政复议",
      re.compile(r"行政复议(?:案件|申请)?(?:共|数量为?)?" + _N + "[件起]")),
-    ("suit", "行政诉讼", ["t4.cases.direct_total", "t4.cases.after_total"],
+    ("suit", "行政诉讼", "行政诉讼",
      re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为?)?" + _N + "[件起]")),
 ]
 _WRAP = re.compile(r"(?<=[\u4e00-\u9fff，、“”（）])[ \t]*\n[ \t]*(?=[\u4e00-\u9fff\d“”（）])")
 _SENTENCE = re.compile(r"[^。；！？\n]*")
 
 
-def stated_facts(text: str) -> list[tuple[str, str, list[str], int, str]]:
-    """(fact, words, cell ids, number, sentence) for every standard fact the text states;
+def stated_facts(text: str) -> list[tuple[str, str, str, int, str]]:
+    """(fact, words, figure name, number, sentence) for every standard fact the text states;
     then those stated across a wrapped line (a PDF's lines: “受理政府\n信息公开申请 17 件”)."""
     out = _facts(text)
     said = {(f, n) for f, _w, _c, n, _s in out}
     return out + [x for x in _facts(_WRAP.sub("", text)) if (x[0], x[3]) not in said]
 
 
-def _facts(text: str) -> list[tuple[str, str, list[str], int, str]]:
+def _facts(text: str) -> list[tuple[str, str, str, int, str]]:
     out = []
     seen: set[tuple[int, str]] = set()
-    for fact, what, cells, pat in _FACTS:
+    for fact, what, figure, pat in _FACTS:
         for m in pat.finditer(text):
             if (m.start(1), fact) in seen:
                 continue
@@ -62,7 +64,7 @@ def _facts(text: str) -> list[tuple[str, str, list[str], int, str]]:
             sentence = text[start:end].strip()
             if len(sentence) > 120:
                 sentence = sentence[:119] + "…"
-            out.append((fact, what, cells, int(m.group(1)), sentence))
+            out.append((fact, what, figure, int(m.group(1)), sentence))
     return out
 
 
@@ -70,8 +72,9 @@ def narrative_findings(report: Report, values: dict[str, Number | None]) -> list
     out = []
     told: set[tuple[str, int]] = set()
     # only the narrative before the tables' own labels is the text; the tables are not text
-    for fact, what, cells, n, sentence in stated_facts(report.text):
-        if any(c not in report.spec.cells for c in cells):
+    for fact, what, figure, n, sentence in stated_facts(report.text):
+        cells = figure_cells(report.spec, figure)
+        if not cells:
             continue
         nums = [values.get(c) for c in cells]
         if fact == "suit":

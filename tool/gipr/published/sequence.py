@@ -31,7 +31,7 @@ from .grid import Cell
 __all__ = ["sequence_rows"]
 
 _VALUE = re.compile(r"(?:(?<![.])[-−](?=\d))?\d+(?:\.\d+)?")
-_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套本份页岁")
+_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套份页岁")
 _UNIT = re.compile(r"\s*(万元|元)")
 _RULES = re.compile(r":?-{3,}:?")
 _PIPE = re.compile(r"[|｜]")
@@ -54,6 +54,9 @@ def _labels(spec: Spec) -> dict[str, list[str]]:
     for v in out.values():
         v.sort(key=len, reverse=True)
     return out
+
+
+_TAIL_MAX = 64  # longer than any row label
 
 
 def _tails(spec: Spec) -> frozenset[str]:
@@ -115,8 +118,9 @@ def _split_words(words: str, known: dict[str, list[str]], tails: frozenset[str] 
                 continue
         i += 1
     if frag < n:
-        if not numbered and tails and norm[frag:n] not in tails:  # a label run together with unknown words before it (a typo in the header)
-            k = next((k for k in range(frag + 1, n - 3) if norm[k:n] in tails), None)
+        # a label run together with unknown words before it (a typo in the header before it)
+        if not numbered and tails and norm[max(frag, n - _TAIL_MAX):n] not in tails:
+            k = next((k for k in range(max(frag + 1, n - _TAIL_MAX), n - 3) if norm[k:n] in tails), None)
             if k is not None:
                 cuts.append((frag, k))
                 frag = k

@@ -1,0 +1,152 @@
+"""The figures a format names, and its publication deadlines: the one accessor of the format
+file's ``figures``, ``in_force`` and ``deadlines`` sections.
+
+A figure (新收申请, 行政诉讼 = 直接起诉 + 复议后起诉, 不予公开 = the 总计 of its eight reasons …)
+is the sum of named value cells.  The annual report's sentences (:mod:`gipr.report.figures`),
+the narrative check (text against tables) and ``gipr audit`` all read them here, so they
+cannot disagree.  ``in_force`` names table 二's rows whose 现行有效 continues last year's
+(+ 本年制发 − 本年废止); ``deadlines`` says by when each level of issuer publishes its report
+(条例 第四十九条 and the format's 报告方式及时间).
+
+The sections are data in ``templates/<format>.json``; :func:`validate` is called when the
+format file is loaded, so a figure naming a cell the format does not have is refused there.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .values import Number
+
+if TYPE_CHECKING:
+    from .spec import Spec
+
+__all__ = ["Figure", "InForce", "Deadline", "SECTIONS", "validate", "figures", "figure_names", "figure_cells",
+           "figure_value", "in_force_rows", "deadlines", "deadline_for", "LEVELS"]
+
+SECTIONS = ("figures", "in_force", "deadlines")  # format-file sections that do not shape a template
+LEVELS = ("department", "county", "city", "province")  # issuer levels a deadline may name
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # as the sentences and the report template name it, e.g. 新收申请
+    meaning: str  # what it counts
+    cells: tuple[str, ...]  # the value cells it sums
+    yoy: bool = True  # the report template has a {{ <name>同比 }} companion
+
+
+@dataclass(frozen=True)
+class InForce:
+    row: str
+    issued: str
+    repealed: str
+    in_force: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    level: str  # one of LEVELS
+    label: str  # who, in words (县级人民政府 …)
+    month: int
+    day: int
+    basis: str  # the provision it comes from
+
+    def date(self, report_year: int) -> _dt.date:
+        """The last day to publish the report of ``report_year`` (in the next year)."""
+        return _dt.date(report_year + 1, self.month, self.day)
+
+
+def validate(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
+    """Refuse a malformed section (raises SpecError naming the problem)."""
+    from .spec import SpecError
+
+    seen: set[str] = set()
+    for f in data.get("figures") or []:
+        name = f.get("name") if isinstance(f, dict) else None
+        if not isinstance(name, str) or not name or name in seen:
+            raise SpecError(f"figures：名称为空或重复（{name!r}）")
+        seen.add(name)
+        ids = f.get("cells")
+        if not isinstance(ids, list) or not ids or any(i not in cells for i in ids):
+            raise SpecError(f"figures“{name}”：单元格 {ids!r} 不在本格式中")
+    for r in data.get("in_force") or []:
+        if not isinstance(r, dict) or any(r.get(k) not in cells for k in ("issued", "repealed", "in_force")):
+            raise SpecError(f"in_force：{r!r} 的单元格不在本格式中")
+    dl = data.get("deadlines")
+    if dl is not None:
+        for lv in dl.get("levels") or []:
+            try:
+                assert lv["level"] in LEVELS
+                _dt.date(2001, int(lv["month"]), int(lv["day"]))
+            except (AssertionError, KeyError, TypeError, ValueError):
+                raise SpecError(f"deadlines：{lv!r} 不合法（level 须为 {'、'.join(LEVELS)}，并给出月、日）") from None
+
+
+def _section(spec: "Spec", key: str) -> Any:
+    return (spec.extra or {}).get(key)
+
+
+def figures(spec: "Spec") -> dict[str, Figure]:
+    """Every figure of the format, by name, in the file's order."""
+    from .spec import per_spec
+
+    def build(s: "Spec") -> dict[str, Figure]:
+        return {f["name"]: Figure(f["name"], f.get("meaning", ""), tuple(f["cells"]), bool(f.get("yoy", True)))
+                for f in _section(s, "figures") or []}
+
+    return per_spec(spec, "figures", build)
+
+
+def figure_names() -> list[str]:
+    """The figure names of every shipped format (union, in order): the report template's vocabulary."""
+    from .spec import available_formats, load_format
+
+    out: dict[str, None] = {}
+    for fid in available_formats():
+        for name in figures(load_format(fid)):
+            out.setdefault(name)
+    return list(out)
+
+
+def figure_cells(spec: "Spec", name: str) -> list[str]:
+    """The cells figure ``name`` sums in this format; [] when the format has no such figure."""
+    f = figures(spec).get(name)
+    return list(f.cells) if f else []
+
+
+def figure_value(spec: "Spec", name: str, values: Mapping[str, Number | None]) -> Number | None:
+    """The sum of the figure's cells; None when the format has none of them or one is blank."""
+    ids = figure_cells(spec, name)
+    if not ids:
+        return None
+    nums = [values.get(i) for i in ids]
+    if any(n is None for n in nums):
+        return None
+    return sum(nums)  # type: ignore[arg-type]
+
+
+def in_force_rows(spec: "Spec") -> list[InForce]:
+    from .spec import per_spec
+
+    return per_spec(spec, "in_force", lambda s: [InForce(r.get("row", ""), r["issued"], r["repealed"], r["in_force"])
+                                                 for r in _section(s, "in_force") or []])
+
+
+def deadlines(spec: "Spec") -> dict[str, Deadline]:
+    """The publication deadline of each issuer level, by level."""
+    from .spec import per_spec
+
+    def build(s: "Spec") -> dict[str, Deadline]:
+        dl = _section(s, "deadlines") or {}
+        basis = str(dl.get("basis", ""))
+        return {lv["level"]: Deadline(lv["level"], str(lv.get("label", "")), int(lv["month"]), int(lv["day"]), basis)
+                for lv in dl.get("levels") or []}
+
+    return per_spec(spec, "deadlines", build)
+
+
+def deadline_for(spec: "Spec", level: str) -> Deadline | None:
+    return deadlines(spec).get(level)
