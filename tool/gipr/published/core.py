@@ -234,15 +234,12 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
               previous: list[tuple[str, dict]] | None) -> _Read:
     from ..isolate import inside_worker, run_limited  # the one time/memory boundary for untrusted files
 
-    if inside_worker():  # already in a limited worker (gipr audit's pool): read right here
-        try:
-            return read_document(data, name, suffix, spec, year, previous)
-        except NeedsOcr as e:
-            return read_document(data, name, suffix, spec, year, previous, (e.pages,))
     try:
+        if inside_worker():  # already in a limited worker (gipr audit's pool): read right here
+            return read_document(data, name, suffix, spec, year, previous)
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
                            memory_mb=PARSE_MEMORY_MB, what=name)
-    except NeedsOcr as e:  # the OCR engine's models need more room and time than a text parse
+    except NeedsOcr as e:  # (from a worker too: a scan needs more room than an audit worker has)  # the OCR engine's models need more room and time than a text parse
         return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
                            seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name)
 
