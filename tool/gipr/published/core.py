@@ -239,7 +239,7 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
             return read_document(data, name, suffix, spec, year, previous)
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
                            memory_mb=PARSE_MEMORY_MB, what=name)
-    except NeedsOcr as e:  # (from a worker too: a scan needs more room than an audit worker has)  # the OCR engine's models need more room and time than a text parse
+    except NeedsOcr as e:  # the OCR needs more room and time than a text parse (or an audit worker) has
         return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
                            seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name)
 
