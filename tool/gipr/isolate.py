@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from . import messages
 
-__all__ = ["run_limited", "ReaderPool", "DEFAULT_METHOD", "inside_worker"]
+__all__ = ["run_limited", "ReaderPool", "DEFAULT_METHOD"]
 
 DEFAULT_METHOD = "spawn"  # how workers start unless told otherwise: the Windows way, safe in any thread
 START_SECONDS = 120.0  # a new worker must be ready within this (imports on a busy machine)
@@ -136,12 +136,6 @@ def _worker_main(conn: Connection, initializer: Callable[..., Any] | None, inita
 
 
 _INSIDE = False  # True in a worker process: its task already runs within the limits
-
-
-def inside_worker() -> bool:
-    """True in a worker of this boundary (its task runs within a time and memory limit): a
-    parse called from such a task need not start a worker of its own."""
-    return _INSIDE
 
 
 def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
@@ -377,12 +371,16 @@ def shutdown() -> None:
 
 
 def run_limited(fn: Callable[..., Any] | str, *args: Any, seconds: float, memory_mb: int | None = None,
-                what: str = "") -> Any:
+                what: str = "", here_in_worker: bool = False) -> Any:
     """``fn(*args)`` in a worker process, killed after ``seconds`` of wall-clock time
     (file.timeout) or when it needs more than ``memory_mb`` MB (file.too_large, POSIX).
     ``what`` names the file in messages.  ``fn`` may be a "module:function" string, imported
     only in the worker (how the main process names a reader it must not import itself).
+    ``here_in_worker``: called from a task already running in a worker (within its own
+    limits, e.g. gipr audit's pool), run ``fn`` right there instead of in a worker of its own.
     Safe to call from any thread."""
+    if here_in_worker and _INSIDE:
+        return task_function(fn)(*args)
     w = _take_idle()
     try:
         w.wait_ready(START_SECONDS)

@@ -18,7 +18,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Medium", "MEDIA", "DOCUMENT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "sniff", "parser_of"]
+__all__ = ["Medium", "MEDIA", "DOCUMENT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "REPORT_SUFFIXES", "sniff", "parser_of"]
 
 HEAD = 2048  # bytes looked at by the sniffers
 
@@ -59,6 +59,7 @@ class Medium:
     sniff: Callable[[bytes, bytes, str], bool]  # (bytes, first HEAD bytes stripped and lower-cased, suffix)
     parser: str  # "module:function", called as function(data, name, suffix) -> Document
     in_folders: bool = True  # picked up where gipr check / export / --previous look through a folder
+    picture: bool = False  # a picture: a scan when named, but in a folder of reports a site's image
 
 
 MEDIA: tuple[Medium, ...] = (
@@ -71,13 +72,15 @@ MEDIA: tuple[Medium, ...] = (
     # a scan saved as a picture: read by OCR (gipr[ocr]) when named, not from a folder (where
     # pictures are usually screenshots)
     Medium("image", (".png", ".jpg", ".jpeg", ".tif", ".tiff"), _image, "gipr.published.ocr:read_image",
-           in_folders=False),
+           in_folders=False, picture=True),
     # a .txt beside the returned workbooks is usually a note: read when named, not from a folder
     Medium("text", (".txt",), _any, "gipr.published.text:read", in_folders=False),
 )
 
 DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA for s in m.suffixes)
 FOLDER_DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA if m.in_folders for s in m.suffixes)
+# every medium but pictures: what gipr audit reads in a folder of published reports
+REPORT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA if not m.picture for s in m.suffixes)
 
 
 def sniff(data: bytes, suffix: str) -> Medium:

@@ -26,6 +26,7 @@ from ..check.checks import CHAIN, CHECKS, run_checks
 from ..check.findings import CheckContext, summarize
 from ..errors import GiprError
 from ..files import DOCUMENT_SUFFIXES
+from ..media import REPORT_SUFFIXES
 from ..model import Finding
 from ..spec import SpecError, format_for_year, load_format
 from .docs import DocResult, audit_one
@@ -120,7 +121,8 @@ def scan(paths: Sequence[str | Path]) -> tuple[list[Path], list[str], bool]:
             if key in seen:
                 continue
             seen.add(key)
-            if f.suffix.lower() in DOCUMENT_SUFFIXES:
+            # a picture is read when named (a scan), but in a folder it is a web page's image
+            if f.suffix.lower() in (DOCUMENT_SUFFIXES if f == p else REPORT_SUFFIXES):
                 docs.append(f)
             else:
                 other.append(str(f))
@@ -219,7 +221,7 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
             raise GiprError(messages.CLI["bad_year"].format(year=y), "usage.year")
     files, ignored, truncated = scan(paths)
     if not files:
-        raise GiprError(messages.say("audit.cli.none", suffixes="、".join(DOCUMENT_SUFFIXES)), "audit.no_documents")
+        raise GiprError(messages.say("audit.cli.none", suffixes="、".join(REPORT_SUFFIXES)), "audit.no_documents")
     audit = Audit(years=sorted(set(years)), ignored=ignored, truncated=truncated)
     unique: list[Path] = []
     first: dict[str, Path] = {}

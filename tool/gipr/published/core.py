@@ -232,13 +232,11 @@ def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
 
 def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
               previous: list[tuple[str, dict]] | None) -> _Read:
-    from ..isolate import inside_worker, run_limited  # the one time/memory boundary for untrusted files
+    from ..isolate import run_limited  # the one time/memory boundary for untrusted files
 
-    try:
-        if inside_worker():  # already in a limited worker (gipr audit's pool): read right here
-            return read_document(data, name, suffix, spec, year, previous)
+    try:  # (in gipr audit's pool the document is read in the worker that checks it)
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
-                           memory_mb=PARSE_MEMORY_MB, what=name)
+                           memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True)
     except NeedsOcr as e:  # the OCR needs more room and time than a text parse (or an audit worker) has
         return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
                            seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name)
