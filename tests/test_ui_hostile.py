@@ -58,7 +58,7 @@ def test_hostile_uploads_are_messages_and_the_server_lives(tmp_path):
     far = far_cell_rollup(tmp_path / "far.xlsx")
     many = many_rows_rollup(tmp_path / "many.xlsx")
     probe = tmp_path / "probe.json"  # what the server process loaded, and its peak memory (written at exit)
-    p = subprocess.Popen([sys.executable, "-c", RUNNER, str(probe), "ui", "-w", str(ws), "--no-browser"],
+    p = subprocess.Popen([sys.executable, "-c", RUNNER, str(probe), "ui", "-w", str(ws), "--no-browser", "--port", "0"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO / "tool")))
     try:
