@@ -45,6 +45,8 @@ def main() -> None:
                            env={**os.environ, "GIPR_OCR_ENGINE": e})
         return
     os.environ["GIPR_OCR_ENGINE"] = engines[0]
+    import pypdfium2 as pdfium
+
     from gipr.published import DocumentError, import_document
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,7 +68,7 @@ def main() -> None:
                         print(f"   {f}: {e}")
                         continue
                     seconds += time.perf_counter() - t0
-                    pages += imp.report.spec and len(sm.pages(pdf, sm.Degrade(dpi=20)))
+                    pages += len(pdfium.PdfDocument(scan.read_bytes()))
                     s = sm.score(imp, fx)
                     cells += len(fx["printed"])
                     exact += s["exact"]
