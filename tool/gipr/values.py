@@ -193,7 +193,10 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
                 return Value("number", v.number, raw, "；".join(extra), None, "value.converted") \
                     if v.state == "number" else v
             return Value(v.state, v.number, raw, v.note, v.problem, v.code)
-        v = _parse(text, ctype, unit, rules)
+        # an amount in 万元 in a cell without a unit (2019's 采购总金额 “152.2万元”): 万元 is the unit
+        # the 元 above are converted to
+        v = _parse(text, ctype, "万元" if ctype == "amount" and unit is None and folded.endswith("万元") else unit,
+                   rules)
         if v.state == "number" and ctype == "amount" and unit == "万元" and v.number and \
                 _BARE.match(folded):
             # an amount without its unit (元 or 万元?): read in the column's unit, never silently
