@@ -184,6 +184,9 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
             text = m.group(1)
             extra.append(f"括号中的说明“{m.group(2)}”未计入")
         folded = unicodedata.normalize("NFKC", _SPACES.sub("", text))
+        if folded[:1] in ("增", "减") and len(folded) > 1 and folded[1].isdigit():  # 2019's 本年增/减 “减12”
+            extra.append(f"“{folded}”读作 {'-' if folded[0] == '减' else ''}{folded[1:]}")
+            text = folded = ("-" if folded[0] == "减" else "") + folded[1:]
         if ctype == "amount" and unit in (None, "万元") and folded.endswith("元") and not folded.endswith("万元"):
             v = _parse(folded[:-1], ctype, None, rules)
             if v.state == "number":

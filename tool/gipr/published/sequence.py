@@ -30,7 +30,7 @@ from .grid import Cell
 
 __all__ = ["sequence_rows"]
 
-_VALUE = re.compile(r"(?:(?<![.])[-−](?=\d))?\d+(?:\.\d+)?")
+_VALUE = re.compile(r"(?:(?<![.])[-−增减](?=\d))?\d+(?:\.\d+)?")  # 增/减 before digits: a sign (本年增/减)
 _WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套份页岁")
 _UNIT = re.compile(r"\s*(万元|元)")
 _RULES = re.compile(r":?-{3,}:?")
