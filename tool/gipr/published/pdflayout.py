@@ -33,7 +33,7 @@ def _top(page) -> float:
 
 def page_words(page, tp) -> list[dict]:
     """The page's words as pdfplumber's ``extract_words`` gives them (text, x0, x1, top, bottom):
-    characters in lines (baselines within :attr:`~gipr.published.pdfgeom.PdfSettings.word_split`),
+    characters in lines (bottoms within :attr:`~gipr.published.pdfgeom.PdfSettings.word_split`),
     left to right, a new word at a printed space or a gap wider than ``word_split``.
 
     PDFium's text has spaces and line ends of its own (“generated”); they are no glyphs, but
@@ -49,8 +49,7 @@ def page_words(page, tp) -> list[dict]:
     if len(text) != n:  # characters PDFium returns differently from its count: one by one
         text = "".join(chr(u) if 0 < (u := c.FPDFText_GetUnicode(raw, i)) < 0x110000 else " " for i in range(n))
     rect = c.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    chars: list[tuple[float, float, float, float, str, int, float]] = []  # baseline, x0, x1, bottom, char, break, top
+    chars: list[tuple[float, float, float, float, str, int, float]] = []  # bottom, x0, x1, bottom, char, break, top
     before = 0  # 2: a printed space before the next character, 1: a generated one
     for i, ch in enumerate(text):
         if ch.isspace() or ch in "\ufffe\uffff":
@@ -62,12 +61,11 @@ def page_words(page, tp) -> list[dict]:
         top, bottom = top_y - float(rect.top), top_y - float(rect.bottom)
         if top > bottom:
             top, bottom = bottom, top
-        base = top_y - oy.value if c.FPDFText_GetCharOrigin(raw, i, ox, oy) else bottom
-        chars.append((base, float(rect.left), float(rect.right), bottom, ch, before, top))
+        chars.append((bottom, float(rect.left), float(rect.right), bottom, ch, before, top))
         before = 0
     tol = PDF.word_split
     lines: list[list[tuple[float, float, float, float, str, int, float]]] = []
-    for ch in sorted(chars):  # lines by the characters' baselines, whatever their fonts' heights
+    for ch in sorted(chars):  # lines by the characters' bottoms (fonts differ in ascent more than descent)
         if lines and ch[0] - lines[-1][-1][0] <= tol:  # chained, as pdfplumber clusters
             lines[-1].append(ch)
         else:
@@ -75,13 +73,13 @@ def page_words(page, tp) -> list[dict]:
     words: list[dict] = []
     for line in lines:
         cur: dict | None = None
-        px0 = px1 = pbase = ptop = 0.0  # the previous character's left and right edges, baseline and top
-        for base, x0, x1, bottom, ch, brk, top in sorted(line, key=lambda t: t[1]):
+        px0 = px1 = pbot = ptop = 0.0  # the previous character's left and right edges, bottom and top
+        for _key, x0, x1, bottom, ch, brk, top in sorted(line, key=lambda t: t[1]):
             gap = x0 - px1
             # pdfplumber's test: not left of the previous character, at most word_split after its
-            # end, its top (and baseline) at most word_split off; a word too many is harmless (a cell
+            # end, its top (and bottom) at most word_split off; a word too many is harmless (a cell
             # joins its words), one across two cells is not
-            if cur is not None and brk < 2 and px0 <= x0 and gap <= tol and abs(base - pbase) <= tol and \
+            if cur is not None and brk < 2 and px0 <= x0 and gap <= tol and abs(bottom - pbot) <= tol and \
                     abs(top - ptop) <= tol and \
                     not (brk == 1 and gap >= PDF.space_gap * (bottom - top)):
                 cur["text"] += ch
@@ -91,7 +89,7 @@ def page_words(page, tp) -> list[dict]:
             else:
                 cur = {"text": ch, "x0": x0, "x1": x1, "top": top, "bottom": bottom}
                 words.append(cur)
-            px0, px1, pbase, ptop = x0, x1, base, top
+            px0, px1, pbot, ptop = x0, x1, bottom, top
     return words
 
 
