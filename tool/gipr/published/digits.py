@@ -24,8 +24,8 @@ from itertools import product
 from ..rules import holds
 from ..spec import Spec
 
-__all__ = ["splits", "row_ok", "resolve", "Budget", "OverBudget", "by_previous", "cuts_at", "with_signs", "row_rules", "blank_doubt",
-           "MAX_RUN"]
+__all__ = ["splits", "row_ok", "resolve", "Budget", "OverBudget", "by_previous", "cuts_at", "with_signs", "row_rules",
+           "blank_doubt", "MAX_RUN"]
 
 MAX_CANDIDATES = 20_000  # splits of one run
 MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column rules

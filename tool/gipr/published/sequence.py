@@ -207,9 +207,10 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
                 # numbers on a later line than their label: in a text that kept its lines, a
                 # converter may have printed them away from their row, so they are no one's
                 cur = None
-            elif cur is not None and len(cur) > 1 and "\n" in text[last_end:a] and text[text.rfind("\n", 0, a) + 1:a].lstrip()[:1] in "|｜" \
-                    and text[text.rfind("\n", 0, a) + 1:a].strip():
-                cur = None  # a new row of a plain-text table: no more numbers for the row above
+            elif cur is not None and len(cur) > 1 and "\n" in text[last_end:a]:
+                line = text[text.rfind("\n", 0, a) + 1:a].strip()
+                if line[:1] in ("|", "｜"):
+                    cur = None  # a new row of a plain-text table: no more numbers for the row above
             if cur is None:
                 cur = []
                 rows.append(cur)
