@@ -88,7 +88,8 @@ def _group_number(spec, report, rid: str, i: int):
     leaves = [r for r in spec.table("t3").value_rows if r.startswith(rid) and r != rid]
     ids = set()
     for r in leaves:
-        cols = sorted((c for c in spec.table("t3").cells if spec.cells[c].row_id == r), key=lambda c: spec.cells[c].colx)
+        cols = sorted((c for c in spec.table("t3").cells if spec.cells[c].row_id == r),
+                      key=lambda c: spec.cells[c].colx)
         ids.add(cols[i])
     for g, n in report.groups:
         if set(g) == ids:

@@ -138,12 +138,24 @@ def test_a_web_page_whose_tables_were_flattened_into_one_paragraph(tmp_path, cap
 def test_glued_numbers_with_a_sign_or_a_unit_are_cut_and_keep_them(tmp_path, capsys):
     doc = tmp_path / "年报.txt"  # the 2019 format's 本年增/减 signed, an amount with decimals and its unit
     doc.write_text("某某县人民政府2019年政府信息公开工作年度报告 二、主动公开政府信息情况第二十条第（八）项信息内容上一年项目数量"
-                   "本年增/减行政事业性收费3-1第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购12.5元"
+                   "本年增/减行政事业性收费3-1第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购00.5元"
                    "三、收到和处理政府信息公开申请情况", encoding="utf-8")
     cli("import", doc, "--json")
     r = json.loads(capsys.readouterr().out)["reports"][0]
     v = r["values"]
     assert (v["t2.fee.prev_items"], v["t2.fee.delta"]) == (3, -1)
-    assert (v["t2.procurement.items"], v["t2.procurement.amount"]) == (1, 0.00025)  # 2.5 元 in 万元
+    assert (v["t2.procurement.items"], v["t2.procurement.amount"]) == (0, 0.00005)  # 0.5 元 in 万元
     said = [f["message"] for f in r["findings"] if f["code"] in ("published.digits_split", "value.converted")]
-    assert any("每格一位数" in m for m in said) and any("2.5元" in m for m in said), said
+    assert any("每格一位数" in m for m in said) and any("0.5元" in m for m in said), said
+
+
+def test_one_digit_a_cell_is_not_taken_where_a_blank_cell_may_hide(tmp_path, capsys):
+    doc = tmp_path / "年报.txt"  # 行政许可 “215”: 2 | 1 | 5, or 2 | (blank) | 15 as the real page had it
+    doc.write_text("某某县人民政府2019年政府信息公开工作年度报告 二、主动公开政府信息情况第二十条第（五）项信息内容上一年项目数量"
+                   "本年增/减处理决定数量行政许可215其他对外管理服务事项000第二十条第（六）项", encoding="utf-8")
+    cli("import", doc, "--json")
+    r = json.loads(capsys.readouterr().out)["reports"][0]
+    v = r["values"]
+    assert [v[f"t2.license.{c}"] for c in ("prev_items", "delta", "decisions")] == [None, None, None]
+    assert [v[f"t2.other_service.{c}"] for c in ("prev_items", "delta", "decisions")] == [0, 0, 0]  # zeros: certain
+    assert any(f["code"] == "published.digits_ambiguous" and "空白格" in f["message"] for f in r["findings"])

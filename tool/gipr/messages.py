@@ -167,6 +167,7 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "published.format_printed": ("info", "报告年度为 {year} 年（应使用 {expected} 格式），但表格按 {format} 格式印出，按印出的 {format} 格式读取。"),
     "published.digits_previous": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），按勾稽关系和上年报告（现行有效 = 上年现行有效 + 本年制发 − 本年废止；本年的上年结转 = 上年的结转下年）唯一的拆分读作 {split}。"),
     "published.digits_budget": ("warning", "{ref}：“{label}”后连在一起的数字太长或拆分方式太多（“{run}”，{n} 位），超出拆分的计算上限，该行记为未知。"),
+    "published.digits_blank": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），每格一位数时读作 {split}，但空白格在连在一起的文字中看不出来（也可能是某格空白、另一格是两位数），勾稽关系不能确认，该行记为未知。"),
     "published.digits_forced": ("info", "{ref}：“{label}”后的数字连在一起（“{run}”），每格一位数，只有一种拆分，读作 {split}（是否符合勾稽关系由校验说明）。"),
     "published.digits_norule": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），可以拆成 {n} 种（{candidates}），该行没有可据以判断的勾稽关系，无法确定，该行记为未知。"),
     "published.digits_ambiguous": ("warning", "{ref}：“{label}”后的数字连在一起（“{run}”），有 {n} 种符合勾稽关系的拆分（{candidates}），无法确定，该行记为未知。"),

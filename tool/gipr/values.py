@@ -184,6 +184,9 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
             text = m.group(1)
             extra.append(f"括号中的说明“{m.group(2)}”未计入")
         folded = unicodedata.normalize("NFKC", _SPACES.sub("", text))
+        if folded[:1] in ("增", "减") and len(folded) > 1 and folded[1].isdigit():  # 2019's 本年增/减 “减12”
+            extra.append(f"“{folded}”读作 {'-' if folded[0] == '减' else ''}{folded[1:]}")
+            text = folded = ("-" if folded[0] == "减" else "") + folded[1:]
         if ctype == "amount" and unit in (None, "万元") and folded.endswith("元") and not folded.endswith("万元"):
             v = _parse(folded[:-1], ctype, None, rules)
             if v.state == "number":
@@ -193,7 +196,10 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
                 return Value("number", v.number, raw, "；".join(extra), None, "value.converted") \
                     if v.state == "number" else v
             return Value(v.state, v.number, raw, v.note, v.problem, v.code)
-        v = _parse(text, ctype, unit, rules)
+        # an amount in 万元 in a cell without a unit (2019's 采购总金额 “152.2万元”): 万元 is the unit
+        # the 元 above are converted to
+        v = _parse(text, ctype, "万元" if ctype == "amount" and unit is None and folded.endswith("万元") else unit,
+                   rules)
         if v.state == "number" and ctype == "amount" and unit == "万元" and v.number and \
                 _BARE.match(folded):
             # an amount without its unit (元 or 万元?): read in the column's unit, never silently

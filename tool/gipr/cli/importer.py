@@ -66,7 +66,8 @@ def import_cmd(
         try:
             given = [previous_numbers(r) for r in load_previous_reports(previous)]
         except GiprError as e:
-            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
+            raise GiprError(messages.CLI["bad_previous"].format(error=e),
+                            getattr(e, "code", "usage.previous")) from None
 
     def one(path: Path, prev=None):
         try:

@@ -284,7 +284,8 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     """One published report → Imported.  ``spec``/``year``/``unit`` override what the title
     says; with a ``roster`` (list of roster Units) the issuer is matched to its unit (code and
     roster name).  ``previous``: last year's reports as (issuer, cell id → number), used to
-    choose among table 二's cuts of glued digits (现行有效 = 上年 + 制发 − 废止).  Raises :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
+    choose among table 二's cuts of glued digits (现行有效 = 上年 + 制发 − 废止).  Raises
+    :class:`DocumentError` (a GiprError; Chinese message naming the file)."""
     p = Path(path)
     display = name or str(path)
     if data is None:

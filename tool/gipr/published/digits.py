@@ -25,7 +25,7 @@ from ..rules import holds
 from ..spec import Spec
 
 __all__ = ["splits", "row_ok", "resolve", "Budget", "OverBudget", "by_previous", "cuts_at", "with_signs", "row_rules",
-           "MAX_RUN"]
+           "blank_doubt", "MAX_RUN"]
 
 MAX_CANDIDATES = 20_000  # splits of one run
 MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column rules
@@ -119,7 +119,7 @@ def candidates(spec: Spec, cids: list[str], run: str, budget: Budget | None = No
     n = len(cids)
     if not run.isdigit() or len(run) < n:
         return []
-    if len(run) == n:  # one digit a cell: the only cut, whatever the rules say (check reports them)
+    if len(run) == n:  # one digit a cell: the only cut of a row printed in full (see blank_doubt)
         return [tuple(int(c) for c in run)]
     if len(run) > MAX_RUN:
         raise OverBudget
@@ -181,6 +181,17 @@ def cuts_at(cand: tuple[int, ...], pieces: list[str]) -> bool:
         if pos not in bounds:
             return False
     return True
+
+
+def blank_doubt(spec: Spec, cids: list[str], run: str) -> bool:
+    """A run of one digit a cell (“215” for three cells) is the only cut of a row printed in
+    full, but a cell printed blank leaves no trace in glued text: “215” may be 2 | blank | 15.
+    Certain only when the row's rules confirm the cut, or when no two digits can make one
+    number (a run of zeros)."""
+    if len(run) != len(cids) or not any(ch != "0" for ch in run[:-1]):
+        return False
+    cut = tuple(int(c) for c in run)
+    return not (_total_rules(spec, cids) and row_ok(spec, cids, cut))
 
 
 def with_signs(cand: tuple[int, ...], pieces: list[str], signed: list[int]) -> tuple[int, ...]:

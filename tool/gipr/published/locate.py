@@ -36,6 +36,7 @@ from .located import Located
 __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
+_BLANK = "blank"  # glued digits that a blank cell may hide (digits.blank_doubt)
 _AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(万元|元)$|(?<=\d)\.\d+$")
 _NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
 
@@ -305,6 +306,8 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
                 cands = kept if signed else (kept or cands)
             if cands and signed:
                 cands = [digits.with_signs(c, pieces, signed) for c in cands]
+            if len(pieces) == 1 and digits.blank_doubt(spec, cids, run):
+                cands = _BLANK  # one digit a cell, or a blank cell somewhere: unknown, said so
         except digits.OverBudget:
             cands = False  # past the search budget: unknown, said so
         glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
@@ -339,7 +342,8 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
                 cands = [c for c in cands if digits.cuts_at(c, texts)] or cands
         except digits.OverBudget:
             cands = None
-        if cands is not None and len(cands) == 1:
+        if cands is not None and len(cands) == 1 and not (len(texts) == 1 and
+                                                        digits.blank_doubt(spec, leaves[0].cids, run)):
             out.findings.append(messages.finding("published.digits_split", label=leaf.text, run=" ".join(texts),
                                                  split="｜".join(str(x) for x in cands[0]), ref=vals[0].where))
             vals = [Cell(str(x), vals[0].where) for x in cands[0]]
@@ -377,7 +381,7 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
     chosen: set[str] = set()  # rows whose cut last year's report chose
     rows = {}
     for k, v in glued.items():
-        cands = v[1] or []
+        cands = v[1] if isinstance(v[1], list) else []
         if len(cands) > 1:
             kept = digits.by_previous(spec, v[0], cands, previous)
             if kept is not None and len(kept) < len(cands):
@@ -395,8 +399,12 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
         for k in remaining:
             glued[k] = (*glued[k][:1], False, *glued[k][2:])
     for key, (cids, cands, run, where, label) in glued.items():
-        if key in remaining or not cands:
-            if cands is False:  # past the budget of the search: said so, never guessed
+        if key in remaining or not cands or cands is _BLANK:
+            if cands is _BLANK:
+                out.findings.append(messages.finding(
+                    "published.digits_blank", key="published.digits_ambiguous", label=label, run=run,
+                    split="｜".join(run), ref=where))
+            elif cands is False:  # past the budget of the search: said so, never guessed
                 out.findings.append(messages.finding("published.digits_budget", label=label, run=_short_run(run),
                                                      n=len(run), ref=where))
             else:

@@ -30,7 +30,7 @@ from .grid import Cell
 
 __all__ = ["sequence_rows"]
 
-_VALUE = re.compile(r"(?:(?<![.])[-−](?=\d))?\d+(?:\.\d+)?")
+_VALUE = re.compile(r"(?:(?<![.])[-−增减](?=\d))?\d+(?:\.\d+)?")  # 增/减 before digits: a sign (本年增/减)
 _WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套份页岁")
 _UNIT = re.compile(r"\s*(万元|元)")
 _RULES = re.compile(r":?-{3,}:?")
@@ -207,9 +207,10 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
                 # numbers on a later line than their label: in a text that kept its lines, a
                 # converter may have printed them away from their row, so they are no one's
                 cur = None
-            elif cur is not None and len(cur) > 1 and "\n" in text[last_end:a] and text[text.rfind("\n", 0, a) + 1:a].lstrip()[:1] in "|｜" \
-                    and text[text.rfind("\n", 0, a) + 1:a].strip():
-                cur = None  # a new row of a plain-text table: no more numbers for the row above
+            elif cur is not None and len(cur) > 1 and "\n" in text[last_end:a]:
+                line = text[text.rfind("\n", 0, a) + 1:a].strip()
+                if line[:1] in ("|", "｜"):
+                    cur = None  # a new row of a plain-text table: no more numbers for the row above
             if cur is None:
                 cur = []
                 rows.append(cur)

@@ -26,8 +26,10 @@ _SENTENCE = re.compile(r"[，。；,;《》“”]")  # an issuer has none: text
 def _clean(s: str) -> str:
     s = _LABEL.sub("", s.strip())
     s = s.strip(_STRIP)
-    if s.endswith("关于"):  # “××局关于2021年度政府信息公开工作年度报告”
-        s = s[:-2].strip(_STRIP)
+    for tail in ("关于报送", "关于印发", "关于公布", "关于发布", "关于"):  # “××局关于（报送）2021年度…年度报告”
+        if s.endswith(tail):
+            s = s[:-len(tail)].strip(_STRIP)
+            break
     return s
 
 
