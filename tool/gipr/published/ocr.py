@@ -339,6 +339,14 @@ def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSet
     return [b for b in boxes if id(b) not in drop] + new_boxes
 
 
+def _doubted(b: Box, settings: OcrSettings) -> Box:
+    """A number read once, by an engine without a second reading: below ``settings.low``, so
+    that it stands only where the rules confirm or force it."""
+    if _NUMERIC.match(b.text.replace(" ", "")) and b.conf >= settings.low:
+        return Box(b.text, b.x0, b.top, b.x1, b.bottom, settings.low * 0.99, b.angle)
+    return b
+
+
 def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     """The marks inside ``box``, cropped tight, on a white margin, at a height the recogniser
     reads best (a number top-aligned in a tall cell is otherwise a speck)."""
@@ -441,6 +449,8 @@ def _read_pages(images: list[Any], settings: OcrSettings, scale: float) -> _Read
         ink = _inked(img, tables, scale)
         if tables and settings.engine == "rapidocr":
             boxes = _reread(img, tables, ink, boxes, settings, _margin(scale))
+        elif settings.engine != "rapidocr":  # one reading only (measured: confidently wrong digits):
+            boxes = [_doubted(b, settings) for b in boxes]  # every number must be confirmed by the rules
         out.pages.append(_Page(i + 1, boxes, tables, scale, ink))
     out.pages.sort(key=lambda p: p.number)
     return out
