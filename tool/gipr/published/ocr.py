@@ -512,6 +512,8 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
                     conf[where] = min(page.boxes[k].conf for k in inside)
                 elif bbox in page.ink:
                     conf[where] = 0.0  # marks the engine could not read: not a blank cell
+                else:
+                    conf[where] = 1.0  # looked at: no marks in it, a blank cell
                 line.append(_cell(_cell_text([page.boxes[k] for k in inside]), where))
             rows.append(line)
         out.append(Table(rows, f"第{page.number}页 表格{ti}（扫描件）"))
