@@ -64,8 +64,8 @@ class OcrUnavailable(Exception):
 
 
 def chosen_engine() -> str:
-    """The engine to use: ``GIPR_OCR_ENGINE`` (rapidocr, tesseract, or none to read no scans),
-    else RapidOCR."""
+    """The engine to use: ``GIPR_OCR_ENGINE`` (none to read no scans; tesseract only for the
+    comparison in benchmarks/bench_ocr.py, which found it reading digits wrong), else RapidOCR."""
     return os.environ.get("GIPR_OCR_ENGINE", "").strip().lower() or DEFAULT.engine
 
 
