@@ -64,8 +64,8 @@ class OcrUnavailable(Exception):
 
 
 def chosen_engine() -> str:
-    """The engine to use: ``GIPR_OCR_ENGINE`` (rapidocr, tesseract, or none to read no scans),
-    else RapidOCR."""
+    """The engine to use: ``GIPR_OCR_ENGINE`` (none to read no scans; tesseract only for the
+    comparison in benchmarks/bench_ocr.py, which found it reading digits wrong), else RapidOCR."""
     return os.environ.get("GIPR_OCR_ENGINE", "").strip().lower() or DEFAULT.engine
 
 
@@ -339,6 +339,14 @@ def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSet
     return [b for b in boxes if id(b) not in drop] + new_boxes
 
 
+def _doubted(b: Box, settings: OcrSettings) -> Box:
+    """A number read once, by an engine without a second reading: below ``settings.low``, so
+    that it stands only where the rules confirm or force it."""
+    if _NUMERIC.match(b.text.replace(" ", "")) and b.conf >= settings.low:
+        return Box(b.text, b.x0, b.top, b.x1, b.bottom, settings.low * 0.99, b.angle)
+    return b
+
+
 def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     """The marks inside ``box``, cropped tight, on a white margin, at a height the recogniser
     reads best (a number top-aligned in a tall cell is otherwise a speck)."""
@@ -441,6 +449,8 @@ def _read_pages(images: list[Any], settings: OcrSettings, scale: float) -> _Read
         ink = _inked(img, tables, scale)
         if tables and settings.engine == "rapidocr":
             boxes = _reread(img, tables, ink, boxes, settings, _margin(scale))
+        elif settings.engine != "rapidocr":  # one reading only (measured: confidently wrong digits):
+            boxes = [_doubted(b, settings) for b in boxes]  # every number must be confirmed by the rules
         out.pages.append(_Page(i + 1, boxes, tables, scale, ink))
     out.pages.sort(key=lambda p: p.number)
     return out
@@ -502,6 +512,8 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
                     conf[where] = min(page.boxes[k].conf for k in inside)
                 elif bbox in page.ink:
                     conf[where] = 0.0  # marks the engine could not read: not a blank cell
+                else:
+                    conf[where] = 1.0  # looked at: no marks in it, a blank cell
                 line.append(_cell(_cell_text([page.boxes[k] for k in inside]), where))
             rows.append(line)
         out.append(Table(rows, f"第{page.number}页 表格{ti}（扫描件）"))

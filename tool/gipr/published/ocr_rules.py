@@ -5,7 +5,8 @@ After the tables of a scan are located, every value cell has the engine's confid
 the format's sum rules (A, C, D, E; never the cross-year rule):
 
 1. **Suspect** cells: a number or blank read with less than ``low`` confidence, marks the
-   engine could not read (confidence 0), or a text that is no number.
+   engine could not read (confidence 0), a blank that was not seen empty (only a ruled cell
+   is looked at for marks), or a text that is no number.
 2. **Forced:** a rule whose cells are all read with confidence but one suspect cell fixes that
    cell's value.  The engine's reading is kept when it is that value; otherwise the value is
    filled and said so (info), provided no other rule that can be evaluated breaks with it.
@@ -37,7 +38,10 @@ def _num(v: Value | None) -> Number | None:
 def settle(spec: Spec, values: dict[str, Value], where: dict[str, str], confidence: dict[str, float],
            low: float = LOW_CONFIDENCE) -> list[Finding]:
     """Settle the OCR'd cells of ``values`` (changed in place) with the rules; the findings."""
-    conf = {cid: confidence.get(where.get(cid, ""), 1.0) for cid in values}
+    # a number carries the engine's confidence; a blank is sure only where the cell was looked at
+    # and holds no marks (a ruled cell); a blank found no other way may be a digit the engine lost
+    conf = {cid: confidence.get(where.get(cid, ""), 1.0 if v.state == "number" else 0.0)
+            for cid, v in values.items()}
     suspect = {cid for cid, v in values.items()
                if conf[cid] < low or v.state not in ("number", "blank")}
     rules = [r for r in spec.rules_of("equal", "total")]
