@@ -88,17 +88,17 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
     except GiprError:
         raise
     except TooManyCells:
-        raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("too_many_cells")),
-                            "doc.corrupt") from None
+        raise _corrupt(name, messages.detail("too_many_cells")) from None
     except RecursionError:
-        raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("nesting")),
-                            "doc.corrupt") from None
+        raise _corrupt(name, messages.detail("nesting")) from None
     except MemoryError:
-        raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("memory")),
-                            "doc.corrupt") from None
+        raise _corrupt(name, messages.detail("memory")) from None
     except Exception as e:  # noqa: BLE001 - a hostile document must never crash gipr
-        raise DocumentError(messages.text("doc.corrupt", file=name, detail=f"{type(e).__name__}: {str(e)[:100]}"),
-                            "doc.corrupt") from None
+        raise _corrupt(name, f"{type(e).__name__}: {str(e)[:100]}") from None
+
+
+def _corrupt(name: str, detail: str) -> DocumentError:
+    return DocumentError(messages.text("doc.corrupt", file=name, detail=detail), "doc.corrupt")
 
 
 @dataclass
@@ -126,11 +126,9 @@ def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
         code = "doc.scanned" if pages is not None else "doc.image"
         raise DocumentError(messages.text(code, file=name, pages=pages), code) from None
     except MemoryError:
-        raise DocumentError(messages.text("doc.corrupt", file=name, detail=messages.detail("memory")),
-                            "doc.corrupt") from None
+        raise _corrupt(name, messages.detail("memory")) from None
     except Exception as e:  # noqa: BLE001 - a hostile picture must never crash gipr
-        raise DocumentError(messages.text("doc.corrupt", file=name, detail=f"{type(e).__name__}: {str(e)[:100]}"),
-                            "doc.corrupt") from None
+        raise _corrupt(name, f"{type(e).__name__}: {str(e)[:100]}") from None
 
 
 def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
