@@ -675,6 +675,7 @@ UI: dict[str, str] = {
     "bad_form": "请求参数不正确：{detail}",
     "unknown_unit": "单位名册中没有代码为“{code}”的单位。",
     "unknown_submission": "台账中没有报送 #{id}。",
+    "unknown_document": "台账中没有编号为 {id} 的年报文稿。",
     "no_feedback": "报送 #{id} 没有可标注的问题，或文件无法读取，无法生成反馈表。",
     "unknown_run": "找不到这次汇总（{run}）。请重新汇总后再生成年度报告。",
     "confirm_mismatch": "确认的单位数（{confirm}）与将要发送的单位数（{planned}）不一致，未发送。请重新预览后再确认。",

@@ -27,7 +27,7 @@ from .. import messages
 from .ledger import utc_now
 
 __all__ = ["DOCUMENT_SUFFIXES", "DOCUMENTS_SCHEMA", "DocumentRow", "is_report_document", "collect_document",
-           "current_documents", "document_state", "STATES"]
+           "current_documents", "unit_documents", "document_file", "document_state", "STATES"]
 
 DOCUMENT_SUFFIXES = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm")
 STATES = ("missing", "consistent", "differs", "errors", "unreadable")
@@ -230,3 +230,22 @@ def current_documents(ledger) -> dict[str, DocumentRow]:
         row = _row(ledger, rid)
         out[row.unit_code] = row  # type: ignore[index]
     return out
+
+
+def unit_documents(ledger, code: str) -> list[DocumentRow]:
+    """Every report document of a unit, newest first (the first is ``current_documents``' one)."""
+    try:
+        rows = ledger.conn.execute("SELECT id FROM documents WHERE unit_code=? ORDER BY received_at DESC, id DESC",
+                                   (code,)).fetchall()
+    except Exception:  # noqa: BLE001 - a ledger without the table (no document collected yet)
+        return []
+    return [_row(ledger, rid) for (rid,) in rows]
+
+
+def document_file(ledger, rid: int) -> tuple[str, bytes] | None:
+    """A recorded document's file name as received and its archived bytes (None: no such row)."""
+    try:
+        r = ledger.conn.execute("SELECT file_name, sha256 FROM documents WHERE id=?", (rid,)).fetchone()
+    except Exception:  # noqa: BLE001 - a ledger without the table
+        return None
+    return None if r is None else (r[0], ledger.read_archived(r[1]))

@@ -208,6 +208,11 @@ async def dl_archive(request: Request) -> Response:
     return _attachment(name, data, "application/octet-stream")
 
 
+async def dl_document(request: Request) -> Response:
+    name, data = await run_in_threadpool(core.archived_document, _root(request), int(request.path_params["did"]))
+    return _attachment(name, data, "application/octet-stream")
+
+
 async def dl_merge(request: Request) -> Response:
     run, kind = request.path_params["run"], request.path_params["kind"]
     p = core.merge_file(_root(request), run, kind)
@@ -257,7 +262,7 @@ async def on_refused(request: Request, exc: Refused) -> Response:
 
 
 async def on_gipr_error(request: Request, exc: GiprError) -> Response:
-    status = 409 if exc.code == "workspace.locked" else 404 if exc.code.endswith(("unknown_unit", "unknown_run")) else 400
+    status = 409 if exc.code == "workspace.locked" else 404 if exc.code.endswith(("unknown_unit", "unknown_run", "unknown_document")) else 400
     if _wants_json(request):
         return _error_json(status, exc.code, str(exc))
     from .pages import error_page
@@ -309,6 +314,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         Route("/api/mail/{action:str}", api_mail, methods=["POST"]),
         Route("/download/feedback/{sid:int}", dl_feedback),
         Route("/download/archive/{sid:int}", dl_archive),
+        Route("/download/document/{did:int}", dl_document),
         Route("/download/status.xlsx", dl_status),
         Route("/download/merge/{run:str}/{kind:str}", dl_merge),
         Route("/download/templates/{run:str}", dl_templates),

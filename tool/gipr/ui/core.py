@@ -85,8 +85,11 @@ def status_workbook(root: Path) -> tuple[str, bytes]:
 
 def unit_page(root: Path, code: str) -> dict[str, Any]:
     """A roster unit: its line in the status, every submission (newest first), the current
-    one's findings (the texts ``gipr check`` prints) and the pin history."""
+    one's findings (the texts ``gipr check`` prints) and the pin history; and its report
+    document (年报): the state ``gipr status`` shows (its line's ``document``, from
+    ``collect.status.add_documents``), with every version received (newest first)."""
     from ..collect import status_report
+    from ..collect.documents import unit_documents
     from ..collect.ledger import IDENTIFIED_ZH, local_time
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
@@ -125,7 +128,44 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
                          if s.status != "duplicate"],
             "overrides": [{"submission": o.submission_id, "by": o.set_by, "at": messages.when(o.set_at),
                            "note": o.note, "what": described.get(o.submission_id, "")} for o in hist],
+            # the document's part is there only once the workspace has documents, as in gipr status
+            "document": document_view(line["document"]) if "document" in line else None,
+            "documents": [document_view(d.to_json()) for d in unit_documents(led, code)],
         }
+
+
+def document_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A report document (``DocumentRow.to_json``, or a unit line's ``document``) as the unit
+    page shows it: the time in her words, where it came from, its findings with their place."""
+    return dict(doc, received_local=messages.when(doc.get("received_at")),
+                source_zh=document_source_zh(doc.get("source") or ""),
+                findings=[dict(f, place=messages.cell_place(f.get("ref"))) for f in doc.get("findings") or []
+                          if f.get("severity") in ("error", "warning", "info")])
+
+
+def document_source_zh(src: str) -> str:
+    """Where a document came from (its ledger ``source``: a file's path, an upload, a mail's
+    sender and subject), in her words, as ``source_zh`` says it for a workbook."""
+    upload = messages.UI["upload_source"].split("{")[0]
+    if src.startswith(upload):
+        return messages.UI["upload_source_short"]
+    if src.startswith("发件人："):
+        bits = dict(b.split("：", 1) for b in src.split("；") if "：" in b)
+        subject = bits.get("主题", "")
+        return f"邮件：{bits.get('发件人', '')}{('，' + subject) if subject and subject != '（无）' else ''}"
+    parts = src.replace("\\", "/").rstrip("/").split("/")
+    return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
+
+
+def archived_document(root: Path, did: int) -> tuple[str, bytes]:
+    """The original bytes of report document ``did`` as received, under its file name."""
+    from ..collect.documents import document_file
+
+    with open_ws(root) as ws:
+        got = document_file(ws.ledger, did)
+        if got is None:
+            raise GiprError(messages.UI["unknown_document"].format(id=did), "status.unknown_document")
+        return got
 
 
 def source_zh(sub) -> str:

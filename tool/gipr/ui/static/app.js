@@ -105,8 +105,15 @@
       }
       tr.append(st, el("td", localTime(u.received_at)), el("td", u.file_name || ""),
                 el("td", u.errors === null ? "" : u.errors), el("td", u.warnings === null ? "" : u.warnings));
+      if (statusData.documents) {  /* the report document's state, as gipr status shows it (年报) */
+        const d = el("td");
+        d.dataset.document = u.document.state;
+        d.append(el("span", u.document.state_zh, "badge doc-" + u.document.state));
+        tr.append(d);
+      }
       tbody.append(tr);
     }
+    $("#th-document").hidden = !statusData.documents;
     $("#shown").textContent = `显示 ${shown} / ${statusData.units.length} 个单位`;
     const t = statusData.totals;
     for (const b of $$("[data-total]")) b.textContent = t[b.dataset.total];
