@@ -21,6 +21,7 @@ from gipr.collect.workspace import Workspace
 from helpers import consistent_values
 from test_merge import cli, make_unit_file
 from test_ui_words import visible_text
+from test_ui_browser import browser, wait  # noqa: F401 - the fixture
 from uiserver import Server
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
@@ -154,3 +155,21 @@ def test_without_documents_the_workbench_shows_no_document_part(tmp_path):
         assert '<th id="th-document" hidden>' in c.get("/").text
         page = c.get("/unit/101").text
         assert 'id="document-card"' not in page and 'id="documents"' not in page
+
+
+def test_the_home_table_draws_the_document_column_in_a_browser(county, browser):
+    """The home page's table is drawn by the page script: in a real browser each unit's row
+    carries its 年报 state."""
+    root, _values, _files = county
+    with Server(root) as srv:
+        browser.get(f"{srv.base}/?token={srv.token}")
+        wait(browser, lambda d: d.execute_script("return document.querySelectorAll('#units tbody tr').length") == 3,
+             what="the units table")
+        cells = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#units tbody tr')).map("
+            "(tr) => [tr.dataset.code, tr.lastElementChild.textContent]);")
+        heads = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#units thead th')).filter((th) => !th.hidden)"
+            ".map((th) => th.textContent);")
+    assert dict(cells) == {"101": "一致", "102": "与报表不一致", "103": "未交"}
+    assert heads[-1] == "年报"
