@@ -52,6 +52,23 @@ def test_every_stated_figure_has_its_change_against_last_year(documents):
             assert bare == [], (who, t)
 
 
+def test_value_headers_break_between_words(documents):
+    """Table 三's value columns hold three characters of 小五 on a line: its headers break after
+    whole two-character words (商业/企业, 社会/公益/组织), not where the line is full (商业企/业)."""
+    heads = {"三": {"商业\n企业", "科研\n机构", "社会\n公益\n组织", "法律\n服务\n机构", "自然人", "其他", "总计"},
+             "四": {"结果\n维持", "结果\n纠正", "其他\n结果", "尚未\n审结", "总计"}}
+    for who in ("灵丘县", "县人民政府办公室"):
+        tables = docx.Document(str(documents[who])).tables
+        t3 = next(t for t in tables if "申请人情况" in t.rows[0].cells[-1].text)
+        t4 = next(t for t in tables if "行政复议" in t.rows[0].cells[0].text)
+        for name, t in (("三", t3), ("四", t4)):
+            texts = {c.text for r in t.rows[:3] for c in r.cells}
+            assert heads[name] <= texts, (who, name, sorted(texts))
+        # a break is a line break inside the one run of the cell (w:br), not separate paragraphs
+        cell = next(c for r in t3.rows[:3] for c in r.cells if c.text.startswith("社会"))
+        assert len(cell.paragraphs) == 1 and cell._tc.xml.count("<w:br/>") == 2
+
+
 def test_title_breaks_after_a_name_that_does_not_fit(documents):
     """二号 小标宋 on the body's width holds about 18 characters (the issue's 灵丘县 title left
     “报告” alone on its second line): longer titles break after the name."""
@@ -81,6 +98,9 @@ def test_tables_are_kept_together(documents, soffice, tmp_path):
     # the row labels do not wrap inside a word (the issue's 禁止公/开); a group breaks after its number
     lines = {re.sub(r"[\s\d]+$", "", re.sub(r"\s+", "", line)) for t in raw for line in t.splitlines()}
     assert {"2.其他法律行政法规禁止公开", "（三）", "不予公开", "2.没有现成信息需要另行制作"} <= lines
+    # the value headers break between words (the issue's 商业企/业)
+    assert {"企业", "公益", "组织", "服务"} <= lines
+    assert not [x for x in lines if re.search("商业企|科研机|社会公|益组|法律服|务机", x)], lines
     for first, last in (("第二十条第（一）项", "行政事业性收费"), ("申请人情况", "四、结转下年度继续办理"),
                         ("行政复议行政诉讼", "尚未审结")):
         on = [i for i, t in enumerate(pages) if first in t]

@@ -482,8 +482,9 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
         try:
             # the identity sheet's unit list (a row per unit: thousands for a city) is spliced
             # in below, like the per-unit sheet, instead of cell by cell through xlsxwriter
+            # the county's own workbook: its sheets are protected, its structure is not
             build_workbook(wb, spec, year=result.year, unit=None, values=inputs, identity=ident, units=None,
-                           fields=fields)
+                           fields=fields, lock_structure=False)
             wb.doc_properties["created"] = generated.astimezone(_dt.timezone.utc).replace(tzinfo=None)
             book = _Book(wb)
             if units:

@@ -257,6 +257,30 @@ def column_widths(t: TableLayout) -> list[int]:
     return widths
 
 
+_CJK_WORDS = re.compile(r"^[\u4e00-\u9fff]+$")
+CELL_MARGINS = 2 * int(st.Cm(0.05).twips)  # twips: a cell's left and right margins (style.table_properties_xml)
+
+
+def header_lines(text: str, width_twips: int, size_pt: float) -> list[str]:
+    """The lines of a column header in a cell ``width_twips`` wide: one if it fits, else whole
+    two-character words per line, as many as fit (表三's 商业/企业, 社会/公益/组织 in its
+    three-character value columns, instead of Word's and LibreOffice's 商业企/业 and 社会公/益组/织).
+
+    The value headers of the official tables (申请人 categories, 复议/诉讼 results) are
+    compounds of two-character words; a header that is not all Chinese characters or has an odd
+    length is left to the application's own wrapping."""
+    per_line = int((width_twips - CELL_MARGINS) // (size_pt * 20))  # a CJK character is 1 em wide
+    if len(text) <= per_line or len(text) % 2 or not _CJK_WORDS.match(text):
+        return [text]
+    words = [text[i:i + 2] for i in range(0, len(text), 2)]
+    n = max(1, per_line // 2)
+    return ["".join(words[i:i + n]) for i in range(0, len(words), n)]
+
+
+def _lines_xml(lines: list[str]) -> str:
+    return '</w:t><w:br/><w:t xml:space="preserve">'.join(escape(x) for x in lines)
+
+
 def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -> str:
     """Table ``t`` with ``values`` as a w:tbl: the merged regions of :func:`table_regions`
     (gridSpan across, vMerge down), header rows repeated on each page, blank printed as blank."""
@@ -287,7 +311,9 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
                 if g.kind != "value" and g.colspan == 1 and c < t.label_cols and _GROUP_NO.match(text) \
                         and w < NARROW_LABEL:  # （三）不予公开 in a narrow column: break after the number
                     n = _GROUP_NO.match(text).end()
-                    xml_text = escape(text[:n]) + '</w:t><w:br/><w:t xml:space="preserve">' + escape(text[n:])
+                    xml_text = _lines_xml([text[:n], text[n:]])
+                elif g.kind == "column" and c >= t.label_cols:  # a value column's header: break between words
+                    xml_text = _lines_xml(header_lines(text, w, size))
                 cells.append(st.cell_xml(xml_text, w, colspan=g.colspan, align=align, size_pt=size, bold=bold,
                                          vmerge="restart" if g.rowspan > 1 else None, keep_next=r < nrows - 1))
                 c += g.colspan

@@ -19,7 +19,8 @@ Workbook layout:
   formatting that turns the cells of a failing rule red while the unit types;
 * the very hidden identity sheet and custom properties (see ``identity``).
 
-Protection is a convenience that keeps units from breaking the layout by accident, not
+Protection (of each sheet, and of the workbook's structure so sheets cannot be added,
+deleted, moved or renamed) is a convenience that keeps units from breaking the layout by accident, not
 a security boundary (the default password is ``DEFAULT_PASSWORD``); gipr never trusts a
 returned workbook and recomputes everything from the input cells.
 

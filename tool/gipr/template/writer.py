@@ -37,17 +37,55 @@ def check_password(password: str) -> str:
     return password
 
 
+def password_hash(password: str) -> str:
+    """The legacy 16-bit password verifier of ``sheetProtection`` and ``workbookProtection``
+    (ECMA-376 Part 1 §18.2.29; MS-OFFCRYPTO 2.3.7.1) for a ``check_password`` password, the
+    same value XlsxWriter writes for the sheets."""
+    h = 0
+    for ch in reversed(password):
+        h = ((h >> 14) & 0x01) | ((h << 1) & 0x7FFF)
+        h ^= ord(ch)
+    h = ((h >> 14) & 0x01) | ((h << 1) & 0x7FFF)
+    return f"{h ^ len(password) ^ 0xCE4B:04X}"
+
+
+def lock_workbook_structure(wb: xlsxwriter.Workbook, password: str) -> None:
+    """Have ``wb`` write ``<workbookProtection workbookPassword=".." lockStructure="1"/>``
+    into xl/workbook.xml when it is closed, so Excel, WPS and LibreOffice refuse to add,
+    delete, move, rename, hide or unhide sheets until the workbook is unprotected with
+    ``password`` (the sheets' password).
+
+    XlsxWriter has no workbook protection, so the element is written by wrapping the
+    method that writes ``<workbookPr>``: in CT_Workbook's sequence (fileVersion,
+    fileSharing, workbookPr, workbookProtection, bookViews, sheets, …) it comes right
+    after it.  Written as the workbook is assembled, it lands in every template however it
+    is finished (a file, or the in-memory package ``TemplateFactory`` renders from), with
+    no second pass over the zip; tests/test_template_structure.py checks the position."""
+    write_pr = getattr(wb, "_write_workbook_pr", None)
+    if write_pr is None or not hasattr(wb, "_xml_empty_tag"):  # pyproject pins xlsxwriter 3.x
+        raise RuntimeError("this xlsxwriter cannot be given workbook protection")
+    attrs = [("workbookPassword", password_hash(password)), ("lockStructure", 1)]
+
+    def write_pr_and_protection() -> None:
+        write_pr()
+        wb._xml_empty_tag("workbookProtection", attrs)
+
+    wb._write_workbook_pr = write_pr_and_protection  # type: ignore[method-assign]
+
+
 def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit | None,
                    values: dict[str, Any] | None = None, identity: dict | None = None,
                    units: list[dict] | None = None, protect: bool = True, password: str = DEFAULT_PASSWORD,
                    marks: dict[str, tuple[str, str]] | None = None,
-                   fields: dict[str, str] | None = None) -> dict:
+                   fields: dict[str, str] | None = None, lock_structure: bool = True) -> dict:
     """Write the cover, the three tables and the identity into ``wb``.
 
     ``values``: input cells written as numbers (None or absent = blank); totals are always
     live formulas with the correct cached value.  ``marks``: cell id (or cover field id)
     → (severity, Chinese comment), highlighted and commented.  ``fields``: cover field
-    values, always written as text.  Returns the formats made (name → Format).
+    values, always written as text.  With ``protect`` the sheets are protected and, unless
+    ``lock_structure`` is False, so is the workbook's structure (``lock_workbook_structure``).
+    Returns the formats made (name → Format).
     """
     year = int(year)
     computed = compute_totals(spec, values)
@@ -65,6 +103,8 @@ def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit
     if identity is None:
         identity = make_identity(spec, year, unit, kind="template", units=units)
     pw = check_password(password) if protect else None
+    if pw is not None and lock_structure:
+        lock_workbook_structure(wb, pw)
 
     cover_values: dict[str, str] = {}
     if unit is not None:
