@@ -120,3 +120,38 @@ def test_without_the_engine_a_scan_says_how_to_install_it(tmp_path):
     code_line, message = out.stdout.splitlines()[:2]
     assert code_line == "doc.image"
     assert "扫描件.png" in message and "gipr[ocr]" in message
+
+
+@needs_ocr
+def test_a_long_scan_ends_within_its_budget_with_the_tables(tmp_path, text_pdfs):
+    """A 50-page scan whose tables are on its last pages (a report bound after 46 pages of other
+    papers): the pages that draw tables are read first, the budget ends the rest, and the run
+    says how many pages were not read; the tables are read all the same."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    d = sm.Degrade(dpi=150, angle=0.7)
+    report = sm.pages(text_pdfs["published-lingqiu-2021.json"], d)
+    prose = []
+    for i in range(50 - len(report)):
+        img = Image.new("L", report[0].size, 255)
+        draw = ImageDraw.Draw(img)
+        for k in range(30):  # lines of 'characters' (ink without ruling lines)
+            y = 120 + k * 55
+            for x in range(150, img.width - 150 - (k * 37) % 300, 30):
+                draw.rectangle((x, y, x + 22, y + 22), fill=40)
+        prose.append(img)
+    pages = prose + [p.convert("L") for p in report]
+    scan = tmp_path / "装订的扫描件.pdf"
+    pages[0].save(scan, format="PDF", save_all=True, append_images=pages[1:], resolution=150)
+    assert len(pdfium.PdfDocument(scan.read_bytes())) == 50
+    env = {**os.environ, "GIPR_OCR_SECONDS": "30"}  # a smaller CPU budget: the same logic, sooner
+    code = ("import json\nfrom gipr.published import import_document\n"
+            f"imp = import_document({str(scan)!r})\n"
+            "print(json.dumps({'codes': [f.code for f in imp.findings], 'year': imp.report.year,"
+            " 'zeros': sum(1 for v in imp.report.values.values() if v.state == 'number' and v.number == 0)}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = __import__("json").loads(out.stdout.strip().splitlines()[-1])
+    assert "published.ocr_partial" in got["codes"]
+    assert got["zeros"] >= 150  # the report's tables (all zeros) were read though they come last
