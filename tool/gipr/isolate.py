@@ -371,13 +371,15 @@ def shutdown() -> None:
 
 
 def run_limited(fn: Callable[..., Any] | str, *args: Any, seconds: float, memory_mb: int | None = None,
-                what: str = "", here_in_worker: bool = False) -> Any:
+                what: str = "", here_in_worker: bool = False, keep: bool = True) -> Any:
     """``fn(*args)`` in a worker process, killed after ``seconds`` of wall-clock time
     (file.timeout) or when it needs more than ``memory_mb`` MB (file.too_large, POSIX).
     ``what`` names the file in messages.  ``fn`` may be a "module:function" string, imported
     only in the worker (how the main process names a reader it must not import itself).
     ``here_in_worker``: called from a task already running in a worker (within its own
     limits, e.g. gipr audit's pool), run ``fn`` right there instead of in a worker of its own.
+    ``keep``: keep the worker warm for the next call; False for a task that leaves its worker
+    larger than the next call's memory limit allows (the OCR's models).
     Safe to call from any thread."""
     if here_in_worker and _INSIDE:
         return task_function(fn)(*args)
@@ -392,8 +394,10 @@ def run_limited(fn: Callable[..., Any] | str, *args: Any, seconds: float, memory
     except BaseException:
         w.kill()  # interrupted (Ctrl-C) or failed: never leave a busy worker behind
         raise
-    if w.alive():
+    if w.alive() and keep:
         _give_back(w)
+    elif w.alive():
+        w.kill()
     if ok:
         return value
     raise value

@@ -237,7 +237,7 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
                            memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True)
     except NeedsOcr as e:  # the OCR needs more room and time than a text parse (or an audit worker) has
         return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
-                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name)
+                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name, keep=False)
 
 
 def _format_score(doc: Document, spec: Spec) -> int:
