@@ -142,19 +142,24 @@ def test_chain_breaks_are_the_transcribed_ones(region):
         unknown = [(y, c) for y, c in cells
                    if (v := docs[(issuer, y)].report.values.get(c)) is None or v.state != "number"]
         assert unknown, f"break {key} not found although every cell was read"
-    # the breaks a reader of these pages can check by hand
-    for key in [("平潭综合实验区财政金融局", 2022, "previous.in_force", "t2.normative.in_force"),
-                ("平潭综合实验区公安局", 2022, "previous.in_force", "t2.normative.in_force"),
-                ("平潭综合实验区国有资产管理局", 2022, "previous.in_force", "t2.regulation.in_force")]:
+    # breaks a reader of these pages can check by hand: found, or (table 二's glued digits the
+    # rules do not settle) left open because a cell of it is unknown, as the loop above allows
+    for key in [("平潭综合实验区农业农村局", 2023, "rule.F", "t3.carry.total"),  # 上年结转 7, last year 结转 0
+                ("平潭综合实验区君山片区管理局", 2025, "previous.in_force", "t2.normative.in_force")]:
         assert key in found
     assert all(f.severity == "warning" for r in audit.rows for f in r.findings if f.code == "previous.in_force")
 
 
 def test_narrative_copied_from_last_year(region):
-    """财政金融局's 2023 report is its 2022 report with the years changed (read side by side)."""
+    """财政金融局's 2023 report is its 2022 report with the years changed (read side by side); so
+    are, by the same measure (≥ 80% of the narrative's sentences, numbers folded), 旅游与文化体育局's
+    2022 and 2024, 综合执法与应急管理局's 2021 and 农业农村局's 2024 reports (read side by side:
+    the same paragraphs with this year's counts)."""
     audit, data, _exps, _ = region
     flagged = {(r.issuer.name, r.year) for r in audit.rows for f in r.findings if f.code == "chain.repeated_text"}
-    assert flagged == {("平潭综合实验区财政金融局", 2023)}
+    assert flagged == {("平潭综合实验区财政金融局", 2023), ("平潭综合实验区旅游与文化体育局", 2022),
+                       ("平潭综合实验区旅游与文化体育局", 2024), ("平潭综合实验区综合执法与应急管理局", 2021),
+                       ("平潭综合实验区农业农村局", 2024)}
     row = next(r for r in data["rows"] if (r["issuer"], r["year"]) == ("平潭综合实验区财政金融局", 2023))
     assert row["repeated_share"] >= 0.9 and row["by_kind"]["chain"]["warning"] == 1
     first = [r for r in data["rows"] if r["document"] and r["year"] == 2019]
@@ -259,15 +264,16 @@ def test_command_line_exit_codes(tmp_path):
     docs = pingtan()
     ok = tmp_path / "ok"
     ok.mkdir()
-    shutil.copy(docs["pingtan-hzs-2019"] / "page.txt", ok / "hzs-2019.txt")  # 行政审批局 2019: nothing wrong
+    shutil.copy(docs["pingtan-jtj-2021"] / "page.txt", ok / "jtj-2021.txt")  # 交通与建设局 2021: nothing wrong
     p = gipr("audit", ok, "--json", "--jobs", "1")
     assert p.returncode == 0, p.stdout + p.stderr
     assert json.loads(p.stdout)["summary"]["reported"] == 1
-    shutil.copy(docs["pingtan-czj-2022"] / "page.txt", ok / "czj-2022.txt")
-    shutil.copy(docs["pingtan-czj-2021"] / "page.txt", ok / "czj-2021.txt")
+    shutil.copy(docs["pingtan-nyn-2022"] / "page.txt", ok / "nyn-2022.txt")
+    shutil.copy(docs["pingtan-nyn-2023"] / "page.txt", ok / "nyn-2023.txt")
     p = gipr("audit", ok, "--out", tmp_path / "a.xlsx", "--html", tmp_path / "a.html")
     assert p.returncode == 1, p.stdout + p.stderr
-    assert "本年现行有效件数 8" in p.stdout and "Traceback" not in p.stderr
+    # 农业农村局 2023 carries 7 applications over where its 2022 report carried none forward
+    assert "本年二、上年结转=7，上年四、结转下年度继续办理=0" in p.stdout and "Traceback" not in p.stderr
     assert (tmp_path / "a.xlsx").is_file() and (tmp_path / "a.html").is_file()
     (ok / "年报.docx").write_bytes(b"PK\x03\x04 not a zip")
     p = gipr("audit", ok)

@@ -54,9 +54,15 @@ def _normal(sentence: str) -> str:
     return s if len(bare) >= MIN_CHARS else ""
 
 
+# a page's or an archive's own lines, not the report's narrative: "标题: …", "发布时间：…", a link
+_META = re.compile(r"^\s*(?:标题|发布时间|发布日期|成文日期|发文日期|文号|发布机构|来源|栏目|索引号|原文链接|本地目录|"
+                   r"页面链接)\s*[:：]?|://|\.tsv\b")
+
+
 def sentences(text: str) -> list[str]:
-    """The narrative sentences of a text, normalised (digits folded to 0, no spaces or punctuation)."""
-    return [n for n in (_normal(x) for x in _SPLIT.split(text)) if n]
+    """The narrative sentences of a text, normalised (digits folded to 0, no spaces or punctuation);
+    a web page's metadata lines (title, date, publisher, link …) are not narrative."""
+    return [n for n in (_normal(x) for x in _SPLIT.split(text) if not _META.search(x)) if n]
 
 
 def _shingles(s: str) -> set[str]:
