@@ -18,7 +18,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Medium", "MEDIA", "DOCUMENT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "REPORT_SUFFIXES", "sniff", "parser_of"]
+__all__ = ["Medium", "MEDIA", "DOCUMENT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "REPORT_SUFFIXES", "DRAFT_SUFFIXES", "sniff", "parser_of"]
 
 HEAD = 2048  # bytes looked at by the sniffers
 
@@ -81,6 +81,10 @@ DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA for s in m.suffixes)
 FOLDER_DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA if m.in_folders for s in m.suffixes)
 # every medium but pictures: what gipr audit reads in a folder of published reports
 REPORT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA if not m.picture for s in m.suffixes)
+# a unit's draft report as it is sent with its workbook (Word, WPS, PDF, a web page): what gipr
+# collect takes as a report document (collect.documents), from folders, uploads and e-mail
+DRAFT_SUFFIXES: tuple[str, ...] = tuple(s for m in MEDIA if m.kind in ("pdf", "docx", "ole", "html")
+                                        for s in m.suffixes)
 
 
 def sniff(data: bytes, suffix: str) -> Medium:

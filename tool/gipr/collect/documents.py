@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import messages
+from ..media import DRAFT_SUFFIXES
 from .ledger import utc_now
 
 __all__ = ["DOCUMENT_SUFFIXES", "DOCUMENTS_SCHEMA", "DocumentRow", "is_report_document", "collect_document",
            "current_documents", "unit_documents", "document_file", "document_state", "STATES"]
 
-DOCUMENT_SUFFIXES = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm")
+DOCUMENT_SUFFIXES = DRAFT_SUFFIXES  # from the table of media (gipr.media)
 STATES = ("missing", "consistent", "differs", "errors", "unreadable")
 DOCUMENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents(

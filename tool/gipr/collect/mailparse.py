@@ -32,6 +32,7 @@ from typing import Iterator
 
 from ..errors import GiprError
 from ..files import ATTACHMENT_SUFFIXES
+from ..media import DRAFT_SUFFIXES
 
 # --- limits (documented in the README) -------------------------------------------------
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # one message, as received
@@ -46,7 +47,7 @@ MAX_DROPPED_NAMED = 1000  # attachments past MAX_ATTACHMENTS named in the run's 
 MAX_DROPPED_NOTED = 20  # of those, named in the ledger's note of each of the message's rows
 
 WORKBOOK_EXTS = ATTACHMENT_SUFFIXES
-DOC_EXTS = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm")  # = collect.documents.DOCUMENT_SUFFIXES
+DOC_EXTS = DRAFT_SUFFIXES  # a unit's report document attached to its mail (collect.documents)
 ARCHIVE_EXTS = {".zip", ".rar", ".7z", ".gz", ".tar", ".tgz", ".bz2", ".xz"}
 OUTLOOK_EXTS = {".msg"}
 SPREADSHEET_TYPES = {
