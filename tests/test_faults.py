@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import random
 import resource
 import shutil
@@ -260,8 +261,19 @@ def kill_at_progress(p: subprocess.Popen, progress: Callable[[], int], target: i
     else:
         times[level] = time.monotonic() - last_mark
     out, err = p.communicate(timeout=120)
-    assert b"Traceback" not in err, err.decode()
+    assert b"Traceback" not in _without_orphan_spawn(err), err.decode()
     return killed, times
+
+
+def _without_orphan_spawn(err: bytes) -> bytes:
+    """stderr less the one traceback a SIGKILL of gipr itself can leave: a reader worker that was
+    being started when its parent died finds no start-up data to read (multiprocessing's
+    spawn_main, EOFError before any gipr code runs in it).  Every other traceback still counts."""
+    text = err.decode("utf-8", "replace")
+    blocks = re.split(r"(?=Traceback \(most recent call last\):)", text)
+    keep = [b for b in blocks if not ("spawn_main" in b and "preparation_data = reduction.pickle.load(from_parent)" in b
+                                      and "EOFError: Ran out of input" in b)]
+    return "".join(keep).encode()
 
 
 def test_collect_killed_at_random_moments_converges(sources, reference, tmp_path):
