@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import realdocs_kit as kit  # noqa: E402
+import realdocs_kit as kit
 
 
 def _medium(name: str) -> str:

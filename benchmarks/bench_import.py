@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import published_media as pm  # noqa: E402
+import published_media as pm
 
-from gipr.published import import_document  # noqa: E402
+from gipr.published import import_document
 
 
 def make(d: Path) -> dict[str, Path]:

@@ -46,11 +46,12 @@ def main() -> None:
 
     logging.getLogger("mail.log").setLevel(logging.ERROR)
 
+    from mailservers import DOVECOT, OPENSSL, Dovecot, SmtpServer
+
     from gipr.collect import Collector
     from gipr.collect.imap import collect_imap
-    from gipr.mail import mail_units
     from gipr.collect.workspace import Workspace
-    from mailservers import DOVECOT, OPENSSL, Dovecot, SmtpServer
+    from gipr.mail import mail_units
 
     tmp = Path(tempfile.mkdtemp(prefix="gipr-bench-mail-"))
     smtp = SmtpServer(tmp, users={"gkb@example.cn": "pw"})

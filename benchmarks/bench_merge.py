@@ -430,7 +430,7 @@ def main() -> None:
               + f"; from the ledger {got.get('from_ledger')}, re-read {got.get('reread')}")
         if got.get("reread") != 0 or got.get("from_ledger") != len(paths):
             print("WARNING: the workspace merge did not take every unit from the stored results")
-        print(f"raw python-calamine read (1 process): runs " + ", ".join(f"{r[0]:.2f}s" for r in raws)
+        print("raw python-calamine read (1 process): runs " + ", ".join(f"{r[0]:.2f}s" for r in raws)
               + f"; best {raw:.2f}s = {len(paths) / raw:.0f} workbooks/s "
               f"(split over {cpus} cores: {raw / cpus:.2f}s = {len(paths) * cpus / raw:.0f}/s)")
         pd_t = None

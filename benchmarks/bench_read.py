@@ -24,13 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from python_calamine import CalamineWorkbook  # noqa: E402
+from python_calamine import CalamineWorkbook
 
-from gipr.check import check_report  # noqa: E402
-from gipr.read import read_report  # noqa: E402
-from gipr.roster import Unit  # noqa: E402
-from gipr.spec import load_format  # noqa: E402
-from gipr.template import write_template  # noqa: E402
+from gipr.check import check_report
+from gipr.read import read_report
+from gipr.roster import Unit
+from gipr.spec import load_format
+from gipr.template import write_template
 
 
 def make_files(n: int, outdir: Path) -> list[Path]:

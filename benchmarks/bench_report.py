@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from benchkit import run  # noqa: E402
+from benchkit import run
+from helpers import consistent_values
 
-from gipr.roster import load_roster  # noqa: E402
-from gipr.spec import load_format  # noqa: E402
-from gipr.template import write_template  # noqa: E402
-from gipr.collect.workspace import Workspace  # noqa: E402
-from helpers import consistent_values  # noqa: E402
+from gipr.collect.workspace import Workspace
+from gipr.roster import load_roster
+from gipr.spec import load_format
+from gipr.template import write_template
 
 
 def county(d: Path, n: int) -> Path:

@@ -27,9 +27,10 @@ sys.path.insert(0, str(HERE.parent / "tool"))
 
 
 def main() -> None:
+    from uiserver import RETURNED, Server, make_workspace
+
     from gipr.collect import Collector
     from gipr.collect.workspace import Workspace
-    from uiserver import RETURNED, Server, make_workspace
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=50)

@@ -86,7 +86,7 @@ def _call_name(call: ast.Call) -> str:
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def task_functions(path: Path) -> set[str]:
     """The module-level functions a module hands to gipr.isolate (the first argument of
     run_limited / read_limited / ReaderPool.map, ``initializer=``, ``task_fn=``), and the
@@ -119,7 +119,7 @@ def task_functions(path: Path) -> set[str]:
 ALL = modules()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _graph() -> tuple[Import, ...]:
     return tuple(i for mod, path in ALL.items() for i in imports_of(mod, path))
 
@@ -128,7 +128,7 @@ def graph() -> list[Import]:
     return list(_graph())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def called_names(path: Path) -> dict[str, set[str]]:
     """Module-level function -> the bare names it calls."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -159,7 +159,7 @@ def _aliases(mod: str, is_pkg: bool, body) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _module_info(mod: str) -> tuple[dict[str, ast.AST], dict[str, tuple[str, str | None]]]:
     path = ALL[mod]
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -179,7 +179,7 @@ def resolve(mod: str, name: str, seen: frozenset = frozenset()) -> tuple[str, st
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def uses(mod: str, name: str) -> tuple[set[tuple[str, str]], set[str]]:
     """What the def ``name`` of ``mod`` calls in this process (gipr functions and classes it
     calls by name or as ``module.function``) and the outside modules it refers to (imported

@@ -8,17 +8,18 @@ import io
 import json
 import random
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import openpyxl
+from helpers import consistent_values, fill_workbook
 
 from gipr.model import Finding, Report
 from gipr.roster import Unit
 from gipr.spec import Spec, load_format
 from gipr.template import write_template
-from helpers import consistent_values, fill_workbook
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UNIT = Unit(code="U001", name="县教育科技局", category="部门", contact="张三", email="jky@example.cn", line=2)

@@ -29,7 +29,7 @@ import openpyxl
 from gipr.identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from gipr.spec import Spec, load_format
 
-__all__ = ["fill_workbook", "workbook_format", "random_values", "consistent_values"]
+__all__ = ["consistent_values", "fill_workbook", "random_values", "workbook_format"]
 
 
 def workbook_format(wb: openpyxl.Workbook) -> str | None:

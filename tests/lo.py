@@ -26,10 +26,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
-__all__ = ["LOError", "lo_convert", "soffice_path", "RECALC_XCU"]
+__all__ = ["RECALC_XCU", "LOError", "lo_convert", "soffice_path"]
 
 RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">

@@ -102,8 +102,8 @@ def score(doc: Path, medium: str, previous: list | None = None) -> tuple[Result,
     from gipr.check.findings import CheckContext, check_report
     from gipr.errors import GiprError
     from gipr.published import import_document
-    from gipr.values import parse_printed
     from gipr.spec import type_rules
+    from gipr.values import parse_printed
 
     exp = load(doc)
     res = Result(doc.name, medium)

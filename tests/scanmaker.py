@@ -112,8 +112,8 @@ def score(imported, fixture: dict) -> dict:
             out["unknown"] += 1
             label = spec.cells[cid].row_path[-1] if spec.cells[cid].row_path else ""
             table = spec.cells[cid].table
-            if cid not in named and not any(f.code == "published.row_missing" and label in f.message
-                                            or f.code == "layout.table_missing" and f"表{table}" in f.message
+            if cid not in named and not any((f.code == "published.row_missing" and label in f.message)
+                                            or (f.code == "layout.table_missing" and f"表{table}" in f.message)
                                             for f in imported.findings):
                 out["unknown_unexplained"].append(cid)
             continue

@@ -31,7 +31,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from boundary_graph import ALL, Import, _module_info, called_names, graph, imports_of, resolve, task_functions, uses
 
 from gipr.isolate import READER_MODULES
@@ -80,7 +79,7 @@ def worker_code(imports: list[Import]) -> set[tuple[str, str]]:
         if i.function:
             by_fn.setdefault((i.module, i.function), []).append(i)
         elif i.target in ALL:
-            top.setdefault(i.module, {}).update({n: i.target for n in i.names})
+            top.setdefault(i.module, {}).update(dict.fromkeys(i.names, i.target))
     calls = {m: called_names(p) for m, p in ALL.items()}
     while todo:
         key = todo.pop()
@@ -371,7 +370,6 @@ def test_merge_previous_hostile_rollups_are_refused_in_a_worker(tmp_path):
 def test_collect_mailbox_and_roster_are_parsed_in_workers(tmp_path):
     """A one-line 1 GB mbox (sparse), an .eml and a workbook in one run; the roster an .xlsx."""
     import xlsxwriter
-
     from mailmaker import make_message
 
     roster = tmp_path / "roster.xlsx"

@@ -8,10 +8,17 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from checkkit import FIELDS, OTHER, UNIT, as_typed, codes, filled, good_values, only, published, spec, unprotect
-from gipr.check import (CheckContext, check_report, export_record, load_previous_reports, pick_previous, recompute,
-                         report_from_export)
+
+from gipr.check import (
+    CheckContext,
+    check_report,
+    export_record,
+    load_previous_reports,
+    pick_previous,
+    recompute,
+    report_from_export,
+)
 from gipr.read import read_report
 
 T3 = "三 依申请公开"
@@ -317,7 +324,7 @@ def test_template_made_with_another_version_of_the_format_file(tmp_path):
     """Same format id, different format file (e.g. a label fixed later): a warning."""
     import shutil
 
-    from gipr.spec import templates_dir, load_spec_file
+    from gipr.spec import load_spec_file, templates_dir
     from gipr.template import write_template
 
     src = templates_dir() / "2021.json"
@@ -338,7 +345,7 @@ def test_figures_and_deadlines_do_not_change_the_template_digest(tmp_path):
     import json
 
     from gipr.figures import deadline_for, figure_cells
-    from gipr.spec import templates_dir, load_spec_file
+    from gipr.spec import load_spec_file, templates_dir
 
     data = json.loads((templates_dir() / "2021.json").read_text(encoding="utf-8"))
     data["figures"][0]["cells"] = ["t3.new.person"]

@@ -14,10 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from checkkit import OTHER, filled, good_values, spec
-from gipr.check.feedback import FINDINGS_SHEET
+
 from gipr.check import check_report
+from gipr.check.feedback import FINDINGS_SHEET
 from gipr.read import read_report
 
 T3 = "三 依申请公开"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from checkkit import FIELDS, UNIT, good_values, spec
+
 from gipr.check import CheckContext, check_report
 from gipr.check.checks import CHAIN, CHECKS, DOCUMENT, WORKBOOK, check_names, run_checks, subject
 from gipr.published import import_document

@@ -7,23 +7,22 @@ from __future__ import annotations
 import json
 import mailbox
 import random
-import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import consistent_values, fill_workbook, random_values
+from mailmaker import make_message, write_maildir, write_mbox
 
 from gipr.cli import main
 from gipr.collect import Collector
+from gipr.collect.workspace import Workspace
 from gipr.identify import match_unit_name
 from gipr.roster import Unit, load_roster
 from gipr.spec import load_format
 from gipr.template import write_template
-from gipr.collect.workspace import Workspace
-from helpers import consistent_values, fill_workbook, random_values
-from mailmaker import make_message, write_maildir, write_mbox
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
 U01,教育科技局,县直部门,张三,jiao@example.cn

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-
-from gipr.cli import main
-from gipr.collect.workspace import Workspace
 from helpers import consistent_values
 from test_mail_send import FROM, write_mail_config
 from test_merge import cli, make_unit_file
+
+from gipr.cli import main
+from gipr.collect.workspace import Workspace
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
 101,县财政局,县直部门,赵磊,czj@example.cn
@@ -169,8 +169,9 @@ def test_a_document_attached_to_a_mail_is_collected_and_identified_by_its_sender
     """A draft sent as an attachment, its file name saying nothing about the unit, its title's
     issuer not in the roster's words: the sender's address identifies it; a scanned stamp page
     (.pdf, not a report) beside it stays ignored."""
-    from gipr.collect import Collector
     from mailmaker import make_message
+
+    from gipr.collect import Collector
 
     (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
     root = tmp_path / "ws"

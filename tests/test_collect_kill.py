@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import consistent_values, fill_workbook, random_values
+from mailmaker import make_message, write_mbox
 
 from gipr.collect.ledger import sha256_file
 from gipr.roster import load_roster
 from gipr.spec import load_format
 from gipr.template import write_template
-from helpers import consistent_values, fill_workbook, random_values
-from mailmaker import make_message, write_mbox
 
 ROSTER = "单位代码,单位名称,类别,联系人,邮箱\n" + "".join(
     f"U{i:02d},单位{i:02d}局,部门,联系人,u{i:02d}@example.cn\n" for i in range(1, 13))

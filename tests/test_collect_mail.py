@@ -6,10 +6,18 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from gipr.collect.mailparse import (MailError, clean_file_name, decode_header_text, is_maildir, iter_mbox, maildir_files,
-                            parse_message, sniff_file)
 from mailmaker import make_message, write_maildir, write_mbox
+
+from gipr.collect.mailparse import (
+    MailError,
+    clean_file_name,
+    decode_header_text,
+    is_maildir,
+    iter_mbox,
+    maildir_files,
+    parse_message,
+    sniff_file,
+)
 
 NAME = "灵丘县教育科技局2025年政府信息公开统计表.xlsx"
 NAME_GBK_ONLY = "教育科技局（镕堃）统计表.xlsx"  # 镕 堃 are GBK but not GB2312

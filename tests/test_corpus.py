@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from corpus.make_corpus import BEFORE_UNITS, CASES, GROUPS, YEAR, counts, make_before, make_corpus, manifest
 
 HERE = Path(__file__).resolve().parent

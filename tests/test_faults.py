@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import random
+import re
 import resource
 import shutil
 import signal
@@ -29,11 +29,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from corpus.make_corpus import ROSTER_CSV, Kit, with_comment
 from mailmaker import make_message, write_mbox
 

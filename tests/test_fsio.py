@@ -34,10 +34,9 @@ def test_existing_file_is_replaced_only_on_request(tmp_path):
 def test_an_error_mid_write_leaves_the_old_file_and_no_temp(tmp_path):
     out = tmp_path / "a.xlsx"
     out.write_bytes(b"old")
-    with pytest.raises(RuntimeError):
-        with atomic_output(out, overwrite=True) as tmp:
-            tmp.write_bytes(b"half")
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), atomic_output(out, overwrite=True) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("interrupted")
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx"]
 

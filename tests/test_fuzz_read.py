@@ -32,15 +32,15 @@ import time
 import zipfile
 
 import pytest
+from corpus.make_corpus import Kit, build, members
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from mailmaker import make_message
 
-from corpus.make_corpus import Kit, build, members
 from gipr import messages
 from gipr.check import CheckContext, check_report
 from gipr.collect.mailparse import MailError, classify_attachment, parse_message
 from gipr.read import ReadError, read_report
-from mailmaker import make_message
 
 BUDGET = float(os.environ.get("GIPR_FUZZ_SECONDS", "150"))
 SEED = int(os.environ.get("GIPR_FUZZ_SEED", "20250131"))
@@ -215,7 +215,7 @@ def mutate_workbook(seeds: list[bytes], d) -> bytes:
             if op in ("member", "xml"):
                 blob = (member_op if op == "member" else xml_op)(blob, d)
                 continue
-        except Exception:  # noqa: BLE001 - an earlier mutation broke the zip (for Python's zipfile too)
+        except Exception:
             op = "flip"  # keep mutating bytes
         if not blob:
             return blob
@@ -299,10 +299,10 @@ def material():
     out = io.BytesIO()
     wb.save(out)  # the same workbook as openpyxl writes it (other XML, no cached totals)
     import xlsxwriter
+    from helpers import consistent_values
 
     from gipr.spec import load_format
     from gipr.template import WORKBOOK_OPTIONS, build_workbook
-    from helpers import consistent_values
 
     s2019 = load_format("2019")  # the older format: other tables, signed deltas
     old = io.BytesIO()
@@ -405,7 +405,7 @@ def _child(*args) -> None:
 
     try:
         _property(*args)
-    except BaseException:  # noqa: BLE001 - reported to the parent through the exit status
+    except BaseException:
         traceback.print_exc()
         sys.stdout.flush()
         sys.stderr.flush()

@@ -17,17 +17,17 @@ import time
 from pathlib import Path
 
 import pytest
-
-from gipr.collect import Collector
-from gipr.errors import GiprError
-from gipr.collect.imap import collect_imap, encode_mailbox, imap_settings, parse_since
-from gipr.roster import load_roster
-from gipr.template import write_template
-from gipr.collect.workspace import Workspace
 from helpers import consistent_values, fill_workbook
 from mailmaker import make_message
 from mailservers import DOVECOT, DOVECOT_REASON, OPENSSL, OPENSSL_REASON, Dovecot, SmtpServer
 from test_mail_send import FROM, PASSWORD, write_mail_config
+
+from gipr.collect import Collector
+from gipr.collect.imap import collect_imap, encode_mailbox, imap_settings, parse_since
+from gipr.collect.workspace import Workspace
+from gipr.errors import GiprError
+from gipr.roster import load_roster
+from gipr.template import write_template
 
 pytestmark = [pytest.mark.skipif(DOVECOT is None, reason=DOVECOT_REASON),
               pytest.mark.skipif(OPENSSL is None, reason=OPENSSL_REASON),
@@ -207,9 +207,8 @@ def test_uidvalidity_change_counts_nothing_twice(tmp_path, dovecot, account):
 def test_login_and_settings_errors(tmp_path, dovecot, account):
     root = make_ws(tmp_path, dovecot, account)
     ws = Workspace.open(root)
-    with ws.lock():
-        with pytest.raises(GiprError, match="登录失败"):
-            collect_imap(ws, Collector(ws), password="wrong")
+    with ws.lock(), pytest.raises(GiprError, match="登录失败"):
+        collect_imap(ws, Collector(ws), password="wrong")
     ws.close()
     bare = tmp_path / "bare"
     Workspace.create(bare, 2025, tmp_path / "roster.csv").close()

@@ -10,9 +10,9 @@ import threading
 import time
 from pathlib import Path
 
+import isolate_targets as t
 import pytest
 
-import isolate_targets as t
 from gipr import isolate
 from gipr.isolate import ReaderPool, run_limited
 from gipr.read import ReadError, read_report
@@ -27,7 +27,7 @@ def _timed(fn, *args, **kw):
     t0 = time.monotonic()
     try:
         return fn(*args, **kw), time.monotonic() - t0
-    except BaseException as e:  # noqa: BLE001 - returned for the assertions
+    except BaseException as e:
         return e, time.monotonic() - t0
 
 

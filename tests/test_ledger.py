@@ -11,9 +11,9 @@ import textwrap
 
 import pytest
 
-from gipr.errors import GiprError
 from gipr.collect.ledger import Ledger, pin_submission, status_json, unit_statuses
 from gipr.collect.workspace import Workspace
+from gipr.errors import GiprError
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
 U01,教育科技局,部门,张三,jiao@example.cn
@@ -211,9 +211,8 @@ def test_second_process_waits_then_stops(ws):
         """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(GiprError, match="另一个 gipr 进程正在使用") as e:
-            with ws.lock(wait=0.3):
-                pass
+        with pytest.raises(GiprError, match="另一个 gipr 进程正在使用") as e, ws.lock(wait=0.3):
+            pass
         assert e.value.code == "workspace.locked"
     finally:
         holder.stdin.write("\n")

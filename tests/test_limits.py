@@ -20,15 +20,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from corpus.make_corpus import ROSTER_CSV, T3, Kit, build, members, patch_central, replace, with_comment
-from gipr.collect import collect as collect_mod
-from gipr.collect import mailparse
-from gipr import read as read_mod
-from gipr.cli import main
-from gipr.read import ReadError, read_report
 from limits_doc import limits, table_en, table_zh
 from mailmaker import make_message
+
+from gipr import read as read_mod
+from gipr.cli import main
+from gipr.collect import collect as collect_mod
+from gipr.collect import mailparse
+from gipr.read import ReadError, read_report
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ENV = dict(os.environ, PYTHONIOENCODING="utf-8")
@@ -214,6 +214,7 @@ def test_read_time_limit_in_gipr_check(tmp_path, kit, monkeypatch, capsys):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="measures the worker's VmSize in /proc (Linux)")
 def test_read_memory_limit_in_gipr_check(tmp_path, kit, monkeypatch, capsys):
     import isolate_targets
+
     from gipr.isolate import run_limited
 
     big = tmp_path / "大.xlsx"

@@ -10,13 +10,14 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
+
+from gipr.collect.workspace import Workspace
 from gipr.mail import PREVIEW_FROM, send_history
 from gipr.roster import load_roster
 from gipr.template import template_filename
-from gipr.collect.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTER = ROOT / "examples" / "roster.csv"

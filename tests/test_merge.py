@@ -22,12 +22,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import consistent_values, fill_workbook, run_cli
 from python_calamine import CalamineWorkbook
 
 from gipr.roster import Unit
 from gipr.spec import load_format
 from gipr.template import write_template
-from helpers import consistent_values, fill_workbook, run_cli
 
 SPEC = load_format("2021")
 YEAR = 2025

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from test_merge import cli, flat, independent_sum, rollup_table_values
 
 from gipr.read import read_report
-from test_merge import cli, flat, independent_sum, rollup_table_values
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

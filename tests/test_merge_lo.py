@@ -15,10 +15,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from gipr.spec import load_format
 from lo import lo_convert
 from test_merge import YEAR, cli, county, two_counties  # noqa: F401  (fixtures)
+
+from gipr.spec import load_format
 
 SPEC = load_format("2021")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -10,11 +10,11 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import published_media as pm
+import pytest
 import scanmaker as sm
-from gipr.published import DocumentError, import_document
+
+from gipr.published import import_document
 from gipr.published.ocr import engine_available
 
 needs_ocr = pytest.mark.skipif(not engine_available(), reason="the OCR extra is not installed (pip install 'gipr[ocr]')")
@@ -71,7 +71,6 @@ def test_a_picture_of_one_page_is_read(tmp_path, text_pdfs):
 def test_the_rules_fill_a_lost_cell_and_say_so(tmp_path, text_pdfs):
     """A cell wiped out (a white patch over one number of a row whose other cells and total are
     printed) is forced by rule C and reported as filled, with the value."""
-    from PIL import ImageDraw
 
     from gipr.published.ocr_rules import settle
     from gipr.spec import load_format
@@ -84,7 +83,7 @@ def test_the_rules_fill_a_lost_cell_and_say_so(tmp_path, text_pdfs):
         values[f"t3.{row}.business"] = Value("number", 2)
         values[f"t3.{row}.total"] = Value("number", 9)
     where = {c: f"第1页（x={i}，y=0）" for i, c in enumerate(values)}
-    conf = {w: 0.99 for w in where.values()}
+    conf = dict.fromkeys(where.values(), 0.99)
     conf[where["t3.new.person"]] = 0.0  # marks the engine could not read
     values["t3.new.person"] = Value("blank", None, "")
     findings = settle(spec, values, where, conf)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import consistent_values, fill_workbook
 
 from gipr.check import CheckContext, check_report, match_unit
 from gipr.check.run import collect_paths
@@ -27,8 +28,6 @@ from gipr.read import read_report
 from gipr.roster import Unit
 from gipr.spec import load_format, load_spec_file
 from gipr.template import write_template, write_templates
-
-from helpers import consistent_values, fill_workbook
 
 YEAR = 2025
 COUNT_CELL = "t2.regulation.issued"  # a count input (二 主动公开 B5)

@@ -10,11 +10,11 @@ from collections import Counter
 
 import openpyxl
 import pytest
+from lo import lo_convert
+from uiserver import REPO, RETURNED, make_workspace, returned
 
 from gipr.cli import main
 from gipr.merge import merge
-from lo import lo_convert
-from uiserver import REPO, RETURNED, make_workspace, returned
 
 PREV = REPO / "examples" / "2024年度汇总.xlsx"
 OURS = ("汇总说明", "各单位明细", "报送情况", "校验结果", "上年对比")

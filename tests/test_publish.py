@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
+from test_merge import cli
 
 from gipr.report.html import render_html
 from gipr.spec import load_format
-from test_merge import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -108,7 +108,7 @@ def test_layout_is_the_official_one(fmt):
 
 def test_page_is_self_contained_and_prints():
     spec = load_format("2021")
-    page = render_html(spec, {cid: 1 for cid in spec.cells}, title="t")
+    page = render_html(spec, dict.fromkeys(spec.cells, 1), title="t")
     p = _Tables()
     p.feed(page)
     assert not any(tag in ("script", "link", "img", "iframe") for tag, _ in p.attrs_seen)

@@ -14,14 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import published_media as pm
+import pytest
+from lo import LOError, lo_convert, soffice_path
+from test_merge import cli
+
 from gipr.published import DocumentError, import_document
 from gipr.read import read_report
 from gipr.values import parse_printed
-from lo import LOError, lo_convert, soffice_path
-from test_merge import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -346,10 +346,11 @@ def test_rollup_html_imports_back_exactly(tmp_path, capsys):
 
 
 def test_against_lists_every_differing_cell(media, tmp_path, capsys):
+    from helpers import fill_workbook
+
+    from gipr.roster import Unit
     from gipr.spec import load_format
     from gipr.template import write_template
-    from gipr.roster import Unit
-    from helpers import fill_workbook
 
     spec = load_format("2019")
     unit = Unit("001", "上海市人民政府办公厅", "", "", "", 1)
@@ -451,7 +452,7 @@ def test_hostile_page_fetches_and_runs_nothing(tmp_path):
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             self.send_response(200)
             self.end_headers()
@@ -576,8 +577,8 @@ def test_import_with_roster_names_the_unit_by_its_code(tmp_path, capsys):
 def test_merge_previous_published_page_equals_previous_rollup(tmp_path, capsys):
     """Last year's county report published as a web page gives merge the same rule F
     findings as last year's roll-up workbook itself."""
-    from gipr.rules import recompute
     from gipr.report.html import write_html
+    from gipr.rules import recompute
 
     last = EXAMPLES / "2024年度汇总.xlsx"
     rep = read_report(last)

@@ -144,7 +144,7 @@ def test_amount_without_unit_in_a_wan_yuan_cell_is_said_once():
 
 def test_accepted_suffixes_come_from_the_table_of_media():
     rows = media.MEDIA
-    assert files.DOCUMENT_SUFFIXES == tuple(s for m in rows for s in m.suffixes)
+    assert tuple(s for m in rows for s in m.suffixes) == files.DOCUMENT_SUFFIXES
     assert set(files.CHECK_SUFFIXES) == set(files.READABLE_SUFFIXES) | {s for m in rows if m.in_folders
                                                                        for s in m.suffixes}
     assert ".txt" in files.DOCUMENT_SUFFIXES and ".txt" not in files.CHECK_SUFFIXES

@@ -12,9 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from checkkit import FIELDS, UNIT, codes, delete_row, filled, good_values, insert_rows, numbers, only, spec, template
 
-from checkkit import (FIELDS, UNIT, codes, delete_row, filled, good_values, insert_rows, numbers, only, spec,
-                      template)
 from gipr.check import check_report
 from gipr.identity import make_identity, verify
 from gipr.read import ReadError, read_report

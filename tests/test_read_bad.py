@@ -18,8 +18,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from checkkit import good_values, member, numbers, rezip, sheet_part, template
+
 from gipr.ooxml.container import _STRICT_MAP
 from gipr.read import LIMITS, ReadError, read_report
 

@@ -13,13 +13,12 @@ safety check:
 from __future__ import annotations
 
 import io
-import zipfile
 from decimal import Decimal
 
 import pytest
+from checkkit import filled, good_values, member, rezip, sheet_part, spec, template
 from python_calamine import CalamineWorkbook
 
-from checkkit import filled, good_values, member, rezip, sheet_part, spec, template
 from gipr.ooxml.container import _xlsx_extent
 from gipr.ooxml.container import open_container as _open_container
 from gipr.read import ReadError, read_report

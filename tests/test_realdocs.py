@@ -8,7 +8,6 @@ benchmarks/bench_corpus.py)."""
 from __future__ import annotations
 
 import pytest
-
 import realdocs_kit as kit
 
 DOCS = kit.documents()

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from gipr.collect import Collector
-from gipr.identity import IDENTITY_SHEET, read_identity_rows, verify
-from gipr.mail import mail_units, send_history
-from gipr.template import template_filename, write_template
-from gipr.collect.workspace import Workspace
 from helpers import consistent_values, fill_workbook, random_values
 from mailmaker import make_message
 from mailservers import SmtpServer
 from test_mail_send import FROM, PASSWORD, write_mail_config
+
+from gipr.collect import Collector
+from gipr.collect.workspace import Workspace
+from gipr.identity import IDENTITY_SHEET, read_identity_rows, verify
+from gipr.mail import mail_units, send_history
+from gipr.template import template_filename, write_template
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 

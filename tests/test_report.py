@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from helpers import consistent_values
+from test_merge import cli, flat, independent_sum, make_unit_file, rollup_table_values
 
 from gipr.report.figures import change_text
 from gipr.spec import load_format
-from helpers import consistent_values
-from test_merge import cli, flat, independent_sum, make_unit_file, rollup_table_values
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "report.docx"

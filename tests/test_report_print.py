@@ -10,10 +10,10 @@ import re
 
 import docx
 import pytest
-
-from gipr.report.run import data_from_workspace, workspace_jobs, write_jobs
 from lo import lo_convert
 from uiserver import REPO, RETURNED, make_workspace, returned
+
+from gipr.report.run import data_from_workspace, workspace_jobs, write_jobs
 
 PREV = REPO / "examples" / "2024年度汇总.xlsx"
 

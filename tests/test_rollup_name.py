@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from gipr.collect.workspace import Workspace
 from gipr.errors import GiprError
 from gipr.merge import merge
 from gipr.read import read_report
 from gipr.roster import region_from_roster
-from gipr.collect.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FILES = sorted((EXAMPLES / "returned").iterdir())

@@ -15,12 +15,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from helpers import consistent_values, random_values
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from test_merge import SPEC, YEAR, cli, make_unit_file, rollup_table_values, write_roster
 
 from gipr.collect import results as stored
-from helpers import consistent_values, random_values
-from test_merge import SPEC, YEAR, cli, make_unit_file, rollup_table_values, write_roster
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -13,17 +13,34 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from helpers import consistent_values, fill_workbook, random_values, run_cli
 from openpyxl.utils import range_boundaries
 
 from gipr.errors import GiprError
-from gipr.identity import (IDENTITY_SHEET, identity_from_properties, make_identity, read_identity_rows,
-                           units_digest, verify)
+from gipr.identity import (
+    IDENTITY_SHEET,
+    identity_from_properties,
+    make_identity,
+    read_identity_rows,
+    units_digest,
+    verify,
+)
 from gipr.roster import Unit, load_roster
 from gipr.spec import load_format
-from gipr.template import (DEFAULT_PASSWORD, WORKBOOK_OPTIONS, TemplateFactory, build_workbook, check_layout,
-                           compute_totals, plan_filenames, total_formula, rule_status, template_filename, write_template,
-                           write_templates)
-from helpers import consistent_values, fill_workbook, random_values, run_cli
+from gipr.template import (
+    DEFAULT_PASSWORD,
+    WORKBOOK_OPTIONS,
+    TemplateFactory,
+    build_workbook,
+    check_layout,
+    compute_totals,
+    plan_filenames,
+    rule_status,
+    template_filename,
+    total_formula,
+    write_template,
+    write_templates,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTER = ROOT / "examples" / "roster.csv"

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from helpers import consistent_values, fill_workbook, random_values
+from lo import lo_convert
 
 from gipr.identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows, verify
 from gipr.roster import Unit
 from gipr.spec import load_format
 from gipr.template import TemplateFactory, check_layout, compute_totals, rule_status, write_template
-from helpers import consistent_values, fill_workbook, random_values
-from lo import lo_convert
 
 pytestmark = pytest.mark.libreoffice
 

@@ -10,11 +10,11 @@ import re
 import zipfile
 
 import pytest
+from helpers import run_cli as cli
 
 from gipr.errors import GiprError
 from gipr.spec import load_format
 from gipr.template import DEFAULT_PASSWORD, TemplateFactory, write_template
-from helpers import run_cli as cli
 
 
 def spec_hash(password: str) -> str:

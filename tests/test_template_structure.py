@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 import pytest
-
 from checkkit import FIELDS, UNIT, filled, good_values, rezip, spec, template
 from helpers import fill_workbook
+from test_template_password import spec_hash
+
 from gipr.check import CheckContext, check_report
 from gipr.check.feedback import write_feedback
 from gipr.read import read_report
 from gipr.template import DEFAULT_PASSWORD, TemplateFactory, write_template
-from test_template_password import spec_hash
 
 # CT_Workbook's child sequence (ECMA-376 Part 1, sml.xsd): each at most once here, in this order
 CT_WORKBOOK = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",

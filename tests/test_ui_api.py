@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from uiserver import REPO, RETURNED, SOME, Server, make_workspace, returned
 
 from gipr.cli import main
-from gipr.read import read_report
 from gipr.collect.workspace import Workspace
+from gipr.read import read_report
 from gipr.ui.core import PURPOSE
-from uiserver import REPO, RETURNED, SOME, Server, make_workspace, returned
 
 UNITS = 31  # examples/roster.csv
 ROW_FIELDS = ("sha256", "size", "unit_code", "status", "check_status", "identified_by", "errors", "warnings",
@@ -234,7 +234,7 @@ def test_lock_shared_with_cli(tmp_path, monkeypatch):
             assert r.status_code == 409, r.text
             err = r.json()["error"]
             assert err["code"] == "workspace.locked" and "另一个 gipr" in err["message"]
-            assert f"正在使用的是：gipr collect（" in err["message"] and f"进程 {holder.pid}" in err["message"]
+            assert "正在使用的是：gipr collect（" in err["message"] and f"进程 {holder.pid}" in err["message"]
             holder.kill()
             holder.wait()
             r = upload(c, files)

@@ -4,15 +4,14 @@ test's temporary folder (screens/) for a person reviewing the tests."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from uiserver import HOSTILE_UNITS, Server, make_workspace, returned
 
-from gipr.read import read_report
 from gipr.collect.workspace import Workspace
-from uiserver import HOSTILE_UNITS, RETURNED, Server, make_workspace, returned
+from gipr.read import read_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

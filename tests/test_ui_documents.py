@@ -14,15 +14,15 @@ import re
 import time
 
 import pytest
-
 from clerkwords import internal_words
-from gipr.cli import main
-from gipr.collect.workspace import Workspace
 from helpers import consistent_values
 from test_merge import cli, make_unit_file
-from test_ui_words import visible_text
 from test_ui_browser import browser, wait  # noqa: F401 - the fixture
+from test_ui_words import visible_text
 from uiserver import Server
+
+from gipr.cli import main
+from gipr.collect.workspace import Workspace
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
 101,县财政局,县直部门,赵磊,czj@example.cn

@@ -19,7 +19,6 @@ import time
 
 import httpx
 import pytest
-
 from test_boundary import RUNNER, far_cell_rollup, many_rows_rollup, parent_is_clean
 from uiserver import REPO, make_workspace
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mailmaker import make_message
 from mailservers import DOVECOT, DOVECOT_REASON, OPENSSL, OPENSSL_REASON, Dovecot
 from test_mail_send import write_mail_config

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from corpus.make_corpus import Kit
-from gipr.collect import collect as collect_mod
 from test_limits import slow_workbook
 from uiserver import Server, make_workspace
+
+from gipr.collect import collect as collect_mod
 
 
 def test_slow_upload_ends_within_the_read_limit(tmp_path, monkeypatch):

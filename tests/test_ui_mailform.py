@@ -12,7 +12,6 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.compat import properties
-
 from mailservers import DOVECOT, DOVECOT_REASON, Dovecot, SmtpServer
 from uiserver import Server, make_workspace
 

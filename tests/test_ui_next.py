@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
+from mailservers import SmtpServer
 from test_ui_api import upload
 from test_ui_words import visible_text
 from uiserver import Server, make_workspace, returned
-from mailservers import SmtpServer
 
 
 def test_next_steps_collect_reasons_and_the_letter(tmp_path):

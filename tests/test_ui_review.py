@@ -11,9 +11,9 @@ import re
 
 import docx
 import openpyxl
+from uiserver import REPO, RETURNED, Server, make_workspace, returned
 
 from gipr.cli import main
-from uiserver import REPO, RETURNED, Server, make_workspace, returned
 
 PREV = REPO / "examples" / "2024年度汇总.xlsx"
 BROKEN = "017"  # 县卫生健康局: 上年结转 2 against last year's 结转下年度继续办理 0

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mailservers import free_port
+from uiserver import EXAMPLES, REPO, Server, make_workspace
 
 from gipr.collect.workspace import Workspace
 from gipr.ui import userconf
-from mailservers import free_port
-from uiserver import EXAMPLES, REPO, Server, make_workspace
 
 ROSTER = EXAMPLES / "roster.csv"
 
@@ -141,7 +141,7 @@ def test_same_address_after_a_restart(tmp_path):
 def test_create_from_the_start_page_then_open_recent(tmp_path):
     bad = ("单位代码,单位名称,类别,联系人,邮箱\n001,县人民政府办公室,县直部门,王丽,xzfb@example.cn\n"
            ",县发展和改革局,县直部门,李强,fgj@example.cn\n003,县人民政府办公室,县直部门,张敏,jykj@example.cn\n"
-           "004,县公安局,县直部门,刘洋,gaj@example\n").encode("utf-8")
+           "004,县公安局,县直部门,刘洋,gaj@example\n").encode()
     parent = tmp_path / "我的年报"
     with Server(None) as srv, srv.client() as c:
         r = c.get("/", follow_redirects=False)

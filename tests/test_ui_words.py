@@ -10,10 +10,10 @@ import io
 import re
 
 import openpyxl
-
 from clerkwords import internal_words
-from gipr.cli import main
 from uiserver import REPO, RETURNED, Server, make_workspace, returned
+
+from gipr.cli import main
 
 PREV = REPO / "examples" / "2024年度汇总.xlsx"
 # the mail settings page names servers and encryption as the mail provider does

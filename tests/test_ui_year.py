@@ -13,9 +13,8 @@ import shutil
 
 import keyring
 import pytest
-from keyring.backends import fail
-
 from clerkwords import internal_words
+from keyring.backends import fail
 from mailmaker import make_message
 from mailservers import DOVECOT, DOVECOT_REASON, Dovecot, SmtpServer
 from test_ui_browser import browser, no_alert, wait  # noqa: F401 - the fixture

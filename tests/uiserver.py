@@ -8,15 +8,15 @@ import contextlib
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
 from gipr.cli.ui import bind
+from gipr.collect.workspace import Workspace
 from gipr.ui.app import create_app
 from gipr.ui.security import new_token
-from gipr.collect.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -64,7 +64,7 @@ class Server:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:

@@ -40,9 +40,9 @@ import sys
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 _TESTS = Path(__file__).resolve().parent.parent
 if str(_TESTS) not in sys.path:
@@ -110,7 +110,7 @@ class Case:
     same_values: bool = False  # read in-process: the input cells equal the base workbook's
     fields: dict[str, str] = field(default_factory=dict)  # read in-process: cover fields
     max_message: int | None = None  # every finding message at most this long
-    make: Callable[["Kit"], bytes] | None = field(default=None, repr=False)
+    make: Callable[[Kit], bytes] | None = field(default=None, repr=False)
 
     def manifest(self) -> dict:
         d = asdict(self)
@@ -1096,7 +1096,7 @@ def _libreoffice_cases(k: Kit, outdir: Path) -> list[Case]:
 
 
 def counts(m: dict) -> dict[str, int]:
-    out = {g: 0 for g in GROUPS}
+    out = dict.fromkeys(GROUPS, 0)
     for c in m["cases"]:
         out[c["group"]] += 1
     return out

@@ -15,16 +15,30 @@ format file is loaded, so a figure naming a cell the format does not have is ref
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .values import Number
 
 if TYPE_CHECKING:
     from .spec import Spec
 
-__all__ = ["Figure", "InForce", "Deadline", "SECTIONS", "validate", "figures", "figure_names", "figure_cells",
-           "figure_value", "in_force_rows", "deadlines", "deadline_for", "LEVELS"]
+__all__ = [
+    "LEVELS",
+    "SECTIONS",
+    "Deadline",
+    "Figure",
+    "InForce",
+    "deadline_for",
+    "deadlines",
+    "figure_cells",
+    "figure_names",
+    "figure_value",
+    "figures",
+    "in_force_rows",
+    "validate",
+]
 
 SECTIONS = ("figures", "in_force", "deadlines")  # format-file sections that do not shape a template
 LEVELS = ("department", "county", "city", "province")  # issuer levels a deadline may name
@@ -85,15 +99,15 @@ def validate(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
                 raise SpecError(f"deadlines：{lv!r} 不合法（level 须为 {'、'.join(LEVELS)}，并给出月、日）") from None
 
 
-def _section(spec: "Spec", key: str) -> Any:
+def _section(spec: Spec, key: str) -> Any:
     return (spec.extra or {}).get(key)
 
 
-def figures(spec: "Spec") -> dict[str, Figure]:
+def figures(spec: Spec) -> dict[str, Figure]:
     """Every figure of the format, by name, in the file's order."""
     from .spec import per_spec
 
-    def build(s: "Spec") -> dict[str, Figure]:
+    def build(s: Spec) -> dict[str, Figure]:
         return {f["name"]: Figure(f["name"], f.get("meaning", ""), tuple(f["cells"]), bool(f.get("yoy", True)))
                 for f in _section(s, "figures") or []}
 
@@ -111,13 +125,13 @@ def figure_names() -> list[str]:
     return list(out)
 
 
-def figure_cells(spec: "Spec", name: str) -> list[str]:
+def figure_cells(spec: Spec, name: str) -> list[str]:
     """The cells figure ``name`` sums in this format; [] when the format has no such figure."""
     f = figures(spec).get(name)
     return list(f.cells) if f else []
 
 
-def figure_value(spec: "Spec", name: str, values: Mapping[str, Number | None]) -> Number | None:
+def figure_value(spec: Spec, name: str, values: Mapping[str, Number | None]) -> Number | None:
     """The sum of the figure's cells; None when the format has none of them or one is blank."""
     ids = figure_cells(spec, name)
     if not ids:
@@ -128,18 +142,18 @@ def figure_value(spec: "Spec", name: str, values: Mapping[str, Number | None]) -
     return sum(nums)  # type: ignore[arg-type]
 
 
-def in_force_rows(spec: "Spec") -> list[InForce]:
+def in_force_rows(spec: Spec) -> list[InForce]:
     from .spec import per_spec
 
     return per_spec(spec, "in_force", lambda s: [InForce(r.get("row", ""), r["issued"], r["repealed"], r["in_force"])
                                                  for r in _section(s, "in_force") or []])
 
 
-def deadlines(spec: "Spec") -> dict[str, Deadline]:
+def deadlines(spec: Spec) -> dict[str, Deadline]:
     """The publication deadline of each issuer level, by level."""
     from .spec import per_spec
 
-    def build(s: "Spec") -> dict[str, Deadline]:
+    def build(s: Spec) -> dict[str, Deadline]:
         dl = _section(s, "deadlines") or {}
         basis = str(dl.get("basis", ""))
         return {lv["level"]: Deadline(lv["level"], str(lv.get("label", "")), int(lv["month"]), int(lv["day"]), basis)
@@ -148,5 +162,5 @@ def deadlines(spec: "Spec") -> dict[str, Deadline]:
     return per_spec(spec, "deadlines", build)
 
 
-def deadline_for(spec: "Spec", level: str) -> Deadline | None:
+def deadline_for(spec: Spec, level: str) -> Deadline | None:
     return deadlines(spec).get(level)

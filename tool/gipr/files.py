@@ -23,15 +23,23 @@ Office lock files (``~$x``) at any level below the folder named.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import media as _media
 from .errors import GiprError
 
-__all__ = ["READABLE_SUFFIXES", "ROSTER_SUFFIXES", "ATTACHMENT_SUFFIXES", "DOCUMENT_SUFFIXES", "CHECK_SUFFIXES",
-           "is_skipped_name",
-           "files_in", "find_input_files", "real_path"]
+__all__ = [
+    "ATTACHMENT_SUFFIXES",
+    "CHECK_SUFFIXES",
+    "DOCUMENT_SUFFIXES",
+    "READABLE_SUFFIXES",
+    "ROSTER_SUFFIXES",
+    "files_in",
+    "find_input_files",
+    "is_skipped_name",
+    "real_path",
+]
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".ett")
 ROSTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")

@@ -7,8 +7,8 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .errors import GiprError
 from .messages import say

@@ -22,8 +22,18 @@ from .identity import verify
 from .messages import say
 from .roster import Unit, normalize_name
 
-__all__ = ["normalize_code", "RosterIndex", "roster_index", "match_unit", "match_unit_name", "Identification",
-           "identify", "units_for_sender", "settle_identity", "same_name"]
+__all__ = [
+    "Identification",
+    "RosterIndex",
+    "identify",
+    "match_unit",
+    "match_unit_name",
+    "normalize_code",
+    "roster_index",
+    "same_name",
+    "settle_identity",
+    "units_for_sender",
+]
 
 _SPACES = re.compile(r"\s+")
 

@@ -35,17 +35,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from .spec import Spec
 
 __all__ = [
-    "IDENTITY_SHEET",
-    "PROPERTY_PREFIX",
     "IDENTITY_KEYS",
+    "IDENTITY_SHEET",
     "KINDS",
+    "PROPERTY_PREFIX",
+    "identity_from_properties",
     "make_identity",
+    "read_identity_rows",
     "sign",
+    "units_digest",
     "verify",
     "write_identity",
-    "read_identity_rows",
-    "identity_from_properties",
-    "units_digest",
 ]
 
 IDENTITY_SHEET = "_gipr"
@@ -64,7 +64,7 @@ def units_digest(units: list[dict[str, Any]]) -> str:
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
-def make_identity(spec: "Spec", year: int, unit: "Unit | None", kind: str = "template",
+def make_identity(spec: Spec, year: int, unit: Unit | None, kind: str = "template",
                   units: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """A fresh, signed identity.  ``unit`` is None for a blank template or a roll-up."""
     if kind not in KINDS:
@@ -106,7 +106,7 @@ def verify(identity: dict[str, Any]) -> bool:
     return hmac.compare_digest(sig.strip().lower().encode("utf-8", "surrogatepass"), sign(identity).encode("ascii"))
 
 
-def write_identity(workbook: "xlsxwriter.Workbook", identity: dict[str, str],
+def write_identity(workbook: xlsxwriter.Workbook, identity: dict[str, str],
                    units: list[dict[str, Any]] | None = None, *, password: str | None = None) -> None:
     """Add the very hidden identity sheet and the ``gipr.*`` custom document properties."""
     ws = workbook.add_worksheet(IDENTITY_SHEET)

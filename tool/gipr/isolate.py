@@ -36,12 +36,13 @@ import threading
 import time
 import types
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from . import messages
 
-__all__ = ["run_limited", "ReaderPool", "DEFAULT_METHOD"]
+__all__ = ["DEFAULT_METHOD", "ReaderPool", "run_limited"]
 
 DEFAULT_METHOD = "spawn"  # how workers start unless told otherwise: the Windows way, safe in any thread
 START_SECONDS = 120.0  # a new worker must be ready within this (imports on a busy machine)
@@ -106,7 +107,7 @@ def _portable(exc: BaseException) -> BaseException:
     try:
         pickle.loads(pickle.dumps(exc))
         return exc
-    except Exception:  # noqa: BLE001 - any pickling failure
+    except Exception:
         return RuntimeError(f"{type(exc).__name__}: {str(exc)[:500]}")
 
 
@@ -147,7 +148,7 @@ def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: t
     try:
         if initializer is not None:
             initializer(*initargs)
-    except BaseException as e:  # noqa: BLE001 - reported to the parent, which fails the pool
+    except BaseException as e:
         conn.send(("err", _portable(e)))
         return
     conn.send(("ready", os.getpid()))
@@ -164,7 +165,7 @@ def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: t
             reply: tuple[str, Any] = ("ok", task_function(fn)(*args))
         except MemoryError:
             reply = ("memory", None)
-        except BaseException as e:  # noqa: BLE001 - every failure goes back to the parent
+        except BaseException as e:
             reply = ("err", _portable(e))
         _set_memory_limit(None)
         try:
@@ -173,7 +174,7 @@ def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: t
             raise
         except MemoryError:
             conn.send(("memory", None))
-        except Exception as e:  # noqa: BLE001 - an unpicklable result
+        except Exception as e:
             conn.send(("err", RuntimeError(f"{type(e).__name__}: {str(e)[:500]}")))
         if reply[0] == "memory":
             return  # a process that ran out of memory may be in a bad state: retire it

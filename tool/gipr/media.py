@@ -15,10 +15,10 @@ text accepts anything and is last.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-__all__ = ["Medium", "MEDIA", "DOCUMENT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "REPORT_SUFFIXES", "DRAFT_SUFFIXES", "sniff", "parser_of"]
+__all__ = ["DOCUMENT_SUFFIXES", "DRAFT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "MEDIA", "REPORT_SUFFIXES", "Medium", "parser_of", "sniff"]
 
 HEAD = 2048  # bytes looked at by the sniffers
 

@@ -8,6 +8,7 @@ from typing import Any
 from .spec import Spec
 from .values import Number, Value
 
+
 @dataclass
 class Finding:
     code: str  # stable, e.g. "rule.A", "cell.blank", "file.encrypted"

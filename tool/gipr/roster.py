@@ -23,7 +23,7 @@ from .errors import GiprError
 from .files import ROSTER_SUFFIXES
 from .text import SPACES, cell_text, decode_text
 
-__all__ = ["Unit", "load_roster", "COLUMNS", "normalize_name"]
+__all__ = ["COLUMNS", "Unit", "load_roster", "normalize_name"]
 
 # canonical column -> Unit attribute, and the header spellings accepted for it
 COLUMNS: dict[str, str] = {"单位代码": "code", "单位名称": "name", "类别": "category", "联系人": "contact", "邮箱": "email"}

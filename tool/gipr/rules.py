@@ -12,17 +12,36 @@ SUM in a template).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .spec import Rule, Spec, per_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Report
 
-__all__ = ["Number", "decimals", "quantize", "agree", "input_ids", "value_ids", "Plan", "plan",
-           "recompute", "complete", "sum_inputs", "norm", "sides", "holds", "total", "column_sums",
-           "known_total", "printed_values", "in_force_mismatches"]
+__all__ = [
+    "Number",
+    "Plan",
+    "agree",
+    "column_sums",
+    "complete",
+    "decimals",
+    "holds",
+    "in_force_mismatches",
+    "input_ids",
+    "known_total",
+    "norm",
+    "plan",
+    "printed_values",
+    "quantize",
+    "recompute",
+    "sides",
+    "sum_inputs",
+    "total",
+    "value_ids",
+]
 
 
 Number = int | Decimal
@@ -142,7 +161,7 @@ def compact_numbers(spec: Spec, values: Any) -> tuple[list[Number | None], dict[
 # totals
 
 
-def recompute(report: "Report", blank_as_zero: bool = False) -> dict[str, Number | None]:
+def recompute(report: Report, blank_as_zero: bool = False) -> dict[str, Number | None]:
     """A returned file's numbers the way gipr trusts them: inputs as parsed (None unless a
     number; a blank is 0 only with ``blank_as_zero``) and every total recomputed from them
     (None if any input it depends on is None)."""
@@ -264,7 +283,7 @@ def known_total(ids: Sequence[str], values: Mapping[str, Number | None]) -> Numb
     return sum(n for n in (values.get(i) for i in ids) if n is not None)
 
 
-def printed_values(report: "Report", values: Mapping[str, Number | None]) -> dict[str, Number | None]:
+def printed_values(report: Report, values: Mapping[str, Number | None]) -> dict[str, Number | None]:
     """A published report's numbers: inputs as parsed, each total as printed where a number was
     printed (a printed total is checked, never replaced), else recomputed from the others."""
     out = dict(values)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,6 @@ __all__ = [
     "Label",
     "Rule",
     "Spec",
-    "templates_dir",
     "SpecError",
     "TableLayout",
     "available_formats",
@@ -42,6 +41,7 @@ __all__ = [
     "load_format",
     "load_spec_file",
     "per_spec",
+    "templates_dir",
     "type_rules",
 ]
 
@@ -288,7 +288,7 @@ class Spec:
 _PER_SPEC: dict[tuple[str, str, str], Any] = {}
 
 
-def per_spec(spec: "Spec", name: str, build: Any) -> Any:
+def per_spec(spec: Spec, name: str, build: Any) -> Any:
     """The one cache of things derived from a format: ``build(spec)`` computed once per
     format version (id and digest) and purpose ``name``.  Callers must not modify it."""
     key = (spec.id, spec.file_digest or spec.digest, name)
@@ -298,7 +298,7 @@ def per_spec(spec: "Spec", name: str, build: Any) -> Any:
     return got
 
 
-def type_rules(spec: "Spec | None", ctype: str) -> dict[str, Any]:
+def type_rules(spec: Spec | None, ctype: str) -> dict[str, Any]:
     """What a value of type ``ctype`` must be (``integer``, ``min``, ``decimals``), from the
     format file (rule G); the built-in meaning without a format."""
     from .values import DEFAULT_TYPES
@@ -343,7 +343,7 @@ def format_for_year(year: int) -> str:
     return best
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_format(format_id: str) -> Spec:
     path = templates_dir() / f"{format_id}.json"
     if not path.is_file():

@@ -18,8 +18,16 @@ from typing import Any
 
 from .text import SPACES, cell_text
 
-__all__ = ["Value", "parse_value", "parse_printed", "is_integer_type", "NA_TOKENS", "EXCEL_ERRORS", "fmt_number",
-           "to_json_number"]
+__all__ = [
+    "EXCEL_ERRORS",
+    "NA_TOKENS",
+    "Value",
+    "fmt_number",
+    "is_integer_type",
+    "parse_printed",
+    "parse_value",
+    "to_json_number",
+]
 
 Number = int | Decimal
 
@@ -104,7 +112,7 @@ def parse_value(raw: Any, ctype: str = "count", unit: str | None = None,
     rounded to them and the note says so."""
     try:
         return _parse(raw, ctype, unit, rules if rules is not None else DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"]))
-    except Exception as e:  # noqa: BLE001 - parsing must be total
+    except Exception as e:
         return _err(raw, f"无法识别的内容（{type(e).__name__}）", "value.unreadable")
 
 
@@ -210,7 +218,7 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
             note = "；".join([*kept, *extra]) or None
             return Value("number", v.number, raw, note, None, "value.converted" if note else None)
         return Value(v.state, v.number, raw, v.note, v.problem, v.code)
-    except Exception as e:  # noqa: BLE001 - parsing must be total
+    except Exception as e:
         return _err(raw, f"无法识别的内容（{type(e).__name__}）", "value.unreadable")
 
 

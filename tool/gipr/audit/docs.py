@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..model import Finding, Report
 
-__all__ = ["DocResult", "audit_one", "publication_date", "clean_issuer", "unread_cells", "MAX_META_BYTES"]
+__all__ = ["MAX_META_BYTES", "DocResult", "audit_one", "clean_issuer", "publication_date", "unread_cells"]
 
 MAX_META_BYTES = 65536  # how far into a file its page metadata (PubDate, 发布时间) is looked for
 

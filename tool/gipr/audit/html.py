@@ -12,7 +12,7 @@ from .. import messages
 from ..fsio import atomic_write_bytes
 from .report import KINDS
 
-__all__ = ["audit_html", "write_audit_html", "bar_chart"]
+__all__ = ["audit_html", "bar_chart", "write_audit_html"]
 
 MAX_BARS = 25  # issuers shown in the problems chart
 _CSS = """

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..roster import Unit, normalize_name
 
-__all__ = ["Issuer", "fold_names", "level_of", "issuer_key"]
+__all__ = ["Issuer", "fold_names", "issuer_key", "level_of"]
 
 _BODY_SUFFIX = re.compile(r"(?:人民政府|管理委员会|管委会)$")
 _SHORT_PREFIX = re.compile(r"^(?:本|区|县|市|旗)")

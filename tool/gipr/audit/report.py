@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .docs import DocResult
     from .run import Audit, IssuerYear
 
-__all__ = ["KINDS", "kind_of", "audit_json", "row_json"]
+__all__ = ["KINDS", "audit_json", "kind_of", "row_json"]
 
 # the kinds a finding is counted under (in this order): its code's family
 KINDS = ("rules", "narrative", "chain", "late", "missing", "reading")
@@ -37,7 +37,7 @@ def kind_name(kind: str) -> str:
     return messages.say("audit.kind." + kind)
 
 
-def _finding_json(f: Finding, doc: "DocResult | None") -> dict[str, Any]:
+def _finding_json(f: Finding, doc: DocResult | None) -> dict[str, Any]:
     out = f.to_json()
     out["kind"] = kind_of(f)
     out["document"] = doc.file if doc is not None else None
@@ -48,7 +48,7 @@ def _finding_json(f: Finding, doc: "DocResult | None") -> dict[str, Any]:
     return out
 
 
-def row_json(r: "IssuerYear") -> dict[str, Any]:
+def row_json(r: IssuerYear) -> dict[str, Any]:
     by_kind: dict[str, dict[str, int]] = {k: {"error": 0, "warning": 0} for k in KINDS}
     for f in r.findings:
         if f.severity in ("error", "warning"):
@@ -65,18 +65,18 @@ def row_json(r: "IssuerYear") -> dict[str, Any]:
             "findings": [_finding_json(f, d) for f in r.findings]}
 
 
-def _doc_json(d: "DocResult") -> dict[str, Any]:
+def _doc_json(d: DocResult) -> dict[str, Any]:
     return {"file": d.file, "issuer": d.issuer or None, "year": d.year, "code": d.error_code or None,
             "message": d.error or None, "findings": [_finding_json(f, d) for f in d.findings]}
 
 
-def audit_json(a: "Audit") -> dict[str, Any]:
+def audit_json(a: Audit) -> dict[str, Any]:
     rows = [row_json(r) for r in a.rows]
     chains: dict[str, list[dict[str, Any]]] = {}
     for r, j in zip(a.rows, rows):
         chains.setdefault(r.issuer.name, []).append({k: j[k] for k in ("year", "document", "state", "errors",
                                                                        "warnings", "repeated_share", "late")})
-    kinds = {k: 0 for k in KINDS}
+    kinds = dict.fromkeys(KINDS, 0)
     for _r, _d, f in a.all_findings():
         if f.severity in ("error", "warning"):
             kinds[kind_of(f)] += 1

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from .. import messages
 from ..check.checks import CHAIN, CHECKS, run_checks
@@ -32,7 +33,7 @@ from ..spec import SpecError, format_for_year, load_format
 from .docs import DocResult, audit_one
 from .issuers import Issuer, fold_names
 
-__all__ = ["Audit", "IssuerYear", "run_audit", "scan", "READ_SECONDS", "READ_MEMORY_MB", "MAX_FILES"]
+__all__ = ["MAX_FILES", "READ_MEMORY_MB", "READ_SECONDS", "Audit", "IssuerYear", "run_audit", "scan"]
 
 READ_SECONDS = 90  # one document, read and checked, in a worker
 READ_MEMORY_MB = 1024

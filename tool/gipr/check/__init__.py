@@ -9,10 +9,34 @@
 
 from __future__ import annotations
 
-from .findings import (MAX_RAW_SHOWN, CheckContext, check_report, export_record, has_errors, load_previous_reports,
-                       match_unit, pick_previous, recompute, report_from_export, summarize)
+from .findings import (
+                       MAX_RAW_SHOWN,
+                       CheckContext,
+                       check_report,
+                       export_record,
+                       has_errors,
+                       load_previous_reports,
+                       match_unit,
+                       pick_previous,
+                       recompute,
+                       report_from_export,
+                       summarize,
+)
 from .run import CheckRun, export_records, run_check
 
-__all__ = ["CheckContext", "recompute", "check_report", "export_record", "report_from_export", "load_previous_reports",
-           "pick_previous", "match_unit", "summarize", "has_errors", "MAX_RAW_SHOWN", "CheckRun",
-           "run_check", "export_records"]
+__all__ = [
+                       "MAX_RAW_SHOWN",
+                       "CheckContext",
+                       "CheckRun",
+                       "check_report",
+                       "export_record",
+                       "export_records",
+                       "has_errors",
+                       "load_previous_reports",
+                       "match_unit",
+                       "pick_previous",
+                       "recompute",
+                       "report_from_export",
+                       "run_check",
+                       "summarize",
+]

@@ -16,17 +16,38 @@ in that list.  Every finding's text comes from :mod:`gipr.messages`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 from .. import messages, rules
 from ..model import Finding, Report
 from ..values import Number, fmt_number
-from .findings import (CheckContext, _dedupe, _identity_findings, _parse_year, _raw, _rule_finding, _sorted,
-                       _stored_number, _type_finding, cell_ref, in_force_findings)
+from .findings import (
+    CheckContext,
+    _dedupe,
+    _identity_findings,
+    _parse_year,
+    _raw,
+    _rule_finding,
+    _sorted,
+    _stored_number,
+    _type_finding,
+    cell_ref,
+    in_force_findings,
+)
 
-__all__ = ["WORKBOOK", "DOCUMENT", "CHAIN", "SOURCES", "Check", "Subject", "CHECKS", "check_names", "run_checks",
-           "source_of"]
+__all__ = [
+    "CHAIN",
+    "CHECKS",
+    "DOCUMENT",
+    "SOURCES",
+    "WORKBOOK",
+    "Check",
+    "Subject",
+    "check_names",
+    "run_checks",
+    "source_of",
+]
 
 WORKBOOK, DOCUMENT, CHAIN = "workbook", "document", "chain"
 SOURCES = (WORKBOOK, DOCUMENT, CHAIN)

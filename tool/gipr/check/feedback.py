@@ -22,7 +22,7 @@ from ..model import Finding, Report
 from ..roster import Unit
 from ..template import WORKBOOK_OPTIONS, build_workbook
 
-__all__ = ["FINDINGS_SHEET", "feedback_marks", "feedback_filename", "write_feedback"]
+__all__ = ["FINDINGS_SHEET", "feedback_filename", "feedback_marks", "write_feedback"]
 
 FINDINGS_SHEET = messages.CLI["feedback_sheet"]
 _RANK = {"error": 0, "warning": 1, "info": 2}

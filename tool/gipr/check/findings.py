@@ -31,21 +31,29 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import messages
+from .. import messages, rules
 from ..errors import GiprError
-from ..files import READABLE_SUFFIXES, files_in
+from ..files import files_in
 from ..identify import match_unit, normalize_code
 from ..identity import verify
 from ..model import Finding, Report
 from ..roster import Unit, normalize_name
-from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
 from ..rules import recompute
-from ..spec import type_rules
+from ..spec import Spec, SpecError, available_formats, format_for_year, load_format, type_rules
 from ..values import Number, Value, fmt_number, parse_value, to_json_number
-from .. import rules
 
-__all__ = ["CheckContext", "cell_ref", "recompute", "check_report", "export_record", "report_from_export",
-           "load_previous_reports", "match_unit", "summarize", "has_errors"]
+__all__ = [
+    "CheckContext",
+    "cell_ref",
+    "check_report",
+    "export_record",
+    "has_errors",
+    "load_previous_reports",
+    "match_unit",
+    "recompute",
+    "report_from_export",
+    "summarize",
+]
 
 EXPORT_VERSION = 1
 

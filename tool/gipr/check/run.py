@@ -3,9 +3,10 @@ whose JSON is exactly what ``--json`` prints (so a web page or a script gets the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..errors import GiprError
@@ -13,14 +14,29 @@ from ..files import CHECK_SUFFIXES, find_input_files
 from ..model import Finding, Report
 from ..read import ReadError, read_report_limited
 from ..spec import Spec, available_formats, load_format
-from .findings import (CheckContext, check_report, export_record, load_previous_reports, match_unit, pick_previous,
-                       summarize)
+from .findings import (
+    CheckContext,
+    check_report,
+    export_record,
+    load_previous_reports,
+    match_unit,
+    pick_previous,
+    summarize,
+)
 
 if TYPE_CHECKING:
     from ..roster import Unit
 
-__all__ = ["CheckRun", "run_check", "export_records", "collect_paths", "expected_spec", "year_format_roster",
-           "file_entry", "read_any"]
+__all__ = [
+    "CheckRun",
+    "collect_paths",
+    "expected_spec",
+    "export_records",
+    "file_entry",
+    "read_any",
+    "run_check",
+    "year_format_roster",
+]
 
 
 def read_any(path: Path, spec: Spec | None, year: int | None = None, roster: list | None = None,
@@ -44,7 +60,7 @@ def collect_paths(paths: list[Path]) -> list[Path]:
                             empty_message="empty_folder_check")
 
 
-def expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
+def expected_spec(fmt: str | None, year: int | None) -> Spec | None:
     from ..spec import SpecError, format_for_year
 
     if fmt is not None:
@@ -60,7 +76,7 @@ def expected_spec(fmt: Optional[str], year: Optional[int]) -> Spec | None:
     return None
 
 
-def year_format_roster(year: Optional[int], fmt: Optional[str], roster: str | Path | None
+def year_format_roster(year: int | None, fmt: str | None, roster: str | Path | None
                        ) -> tuple[Spec | None, list[Unit] | None]:
     """The --year / --format / --roster options that ``gipr check`` and ``gipr import`` share:
     (the format expected, or None to recognise each file's; the roster's units, or None).
@@ -160,7 +176,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
                 findings = check_report(report, ctx)
                 if prev_reports is not None and prev is None:
                     findings.append(messages.finding("previous.missing"))
-            except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+            except Exception as e:
                 err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
                                 "internal.error")
                 report = None

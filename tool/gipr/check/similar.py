@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-__all__ = ["sentences", "repeated_share", "MIN_CHARS", "NEAR"]
+__all__ = ["MIN_CHARS", "NEAR", "repeated_share", "sentences"]
 
 MIN_CHARS = 12
 NEAR = 0.8

@@ -4,16 +4,15 @@ module is the entry point and turns every error into one Chinese message, never 
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
+from rich.markup import escape as _escape
 
-import importlib
-
-from .app import app, err_console
 from ..errors import GiprError
 from ..spec import SpecError
-from rich.markup import escape as _escape
+from .app import app, err_console
 
 _USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage",
                  "BadArgumentUsage")

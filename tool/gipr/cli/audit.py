@@ -4,7 +4,6 @@ logic is :func:`gipr.audit.run_audit`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.markup import escape
@@ -15,13 +14,13 @@ from .app import app, console, err_console, print_json
 
 @app.command("audit")
 def audit_cmd(
-    paths: List[Path] = typer.Argument(..., help="公开的年报文件或文件夹（PDF、网页、网页文本、Word，可以多个）",
+    paths: list[Path] = typer.Argument(..., help="公开的年报文件或文件夹（PDF、网页、网页文本、Word，可以多个）",
                                        show_default=False),
-    roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx）：统一单位名称，类别决定发布期限"),
-    year: Optional[List[int]] = typer.Option(None, "--year", help="审核的报告年度（可多次给出；默认为文件中出现的年度）"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="审核工作簿（.xlsx）：汇总、问题清单、文件、每个单位逐年一页"),
-    html: Optional[Path] = typer.Option(None, "--html", help="审核摘要网页（.html，可直接打印）"),
-    jobs: Optional[int] = typer.Option(None, "--jobs", help="读取的并行进程数（默认按 CPU 数）"),
+    roster: Path | None = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx）：统一单位名称，类别决定发布期限"),
+    year: list[int] | None = typer.Option(None, "--year", help="审核的报告年度（可多次给出；默认为文件中出现的年度）"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="审核工作簿（.xlsx）：汇总、问题清单、文件、每个单位逐年一页"),
+    html: Path | None = typer.Option(None, "--html", help="审核摘要网页（.html，可直接打印）"),
+    jobs: int | None = typer.Option(None, "--jobs", help="读取的并行进程数（默认按 CPU 数）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出审核结果"),
 ) -> None:
     """审核一个地区公开发布的年报：逐份校验（勾稽关系、正文与表格）、逐单位跨年度核对（上年结转、现行有效、

@@ -8,17 +8,17 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.markup import escape
 
 from .. import messages
-from ..check.run import collect_paths, expected_spec, export_records, run_check
-from .app import app, console, err_console, print_json
+from ..check.run import export_records, run_check
 from ..errors import GiprError
 from ..fsio import atomic_output
 from ..messages import SEVERITY_ZH
+from .app import app, console, err_console, print_json
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -27,13 +27,13 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def check_cmd(
     paths: list[Path] = typer.Argument(..., help="要校验的文件或文件夹（可以多个）", show_default=False),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 files）"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help="上年数据：工作簿、汇总表、公开的年报（PDF/网页/Word）、文件夹或 gipr export 的 JSON，用于跨年度校验"),
-    year: Optional[int] = typer.Option(None, "--year", help="本次收集的报告年度"),
-    roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx），核对填报单位"),
+    previous: Path | None = typer.Option(None, "--previous", help="上年数据：工作簿、汇总表、公开的年报（PDF/网页/Word）、文件夹或 gipr export 的 JSON，用于跨年度校验"),
+    year: int | None = typer.Option(None, "--year", help="本次收集的报告年度"),
+    roster: Path | None = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx），核对填报单位"),
     blank_as_zero: bool = typer.Option(False, "--blank-as-zero", help="把未填写的单元格按 0 计算（报告中会注明）"),
-    annotate: Optional[Path] = typer.Option(None, "--annotate", help="为有问题的文件生成标注了问题的反馈工作簿，写入此文件夹"),
-    fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019）；默认按文件中的标识或年度判断"),
-    against: Optional[Path] = typer.Option(None, "--against", help="公开的年报与报送的统计表比对：统计表、其文件夹或工作目录"),
+    annotate: Path | None = typer.Option(None, "--annotate", help="为有问题的文件生成标注了问题的反馈工作簿，写入此文件夹"),
+    fmt: str | None = typer.Option(None, "--format", help="报告格式（2021 或 2019）；默认按文件中的标识或年度判断"),
+    against: Path | None = typer.Option(None, "--against", help="公开的年报与报送的统计表比对：统计表、其文件夹或工作目录"),
 ) -> None:
     """校验报送的统计表，或公开的年报（PDF、网页、Word、文本）：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
 
@@ -82,10 +82,10 @@ def export_cmd(
     paths: list[Path] = typer.Argument(..., help="文件或文件夹（可以多个）", show_default=False),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 reports）"),
     as_csv: bool = typer.Option(False, "--csv", help="以 CSV 输出（每个文件一行）"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）"),
     force: bool = typer.Option(False, "--force", help="允许覆盖已有的输出文件"),
     blank_as_zero: bool = typer.Option(False, "--blank-as-zero", help="把未填写的单元格按 0 计算"),
-    fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019）"),
+    fmt: str | None = typer.Option(None, "--format", help="报告格式（2021 或 2019）"),
 ) -> None:
     """导出各文件的数值（按单元格编号），供其他系统使用。
 

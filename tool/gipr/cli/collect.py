@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional, Tuple
 
 import typer
 from rich.markup import escape
 
-from .app import FitColumn, app, console, err_console, fit_table, print_json
-from ..messages import SEVERITY_ZH, say
-from ..errors import GiprError
 from ..collect.workspace import who_am_i
+from ..errors import GiprError
+from ..messages import SEVERITY_ZH, say
+from .app import FitColumn, app, console, err_console, fit_table, print_json
 
 WS_HELP = "工作目录（默认：当前文件夹）"
 
@@ -21,8 +20,8 @@ def init_cmd(
     directory: Path = typer.Argument(..., help="要创建的工作目录（一个年度的收集）"),
     year: int = typer.Option(..., "--year", help="报告年度，如 2025"),
     roster: Path = typer.Option(..., "--roster", help="单位名册（.csv 或 .xlsx），列：单位代码、单位名称、类别、联系人、邮箱"),
-    county: Optional[str] = typer.Option(None, "--county", help="本级名称，如“某某县”"),
-    format: Optional[str] = typer.Option(None, "--format", help="表格格式：2021 或 2019（默认按年度选择）"),
+    county: str | None = typer.Option(None, "--county", help="本级名称，如“某某县”"),
+    format: str | None = typer.Option(None, "--format", help="表格格式：2021 或 2019（默认按年度选择）"),
 ) -> None:
     """创建工作目录：配置文件、名册副本、台账（SQLite）和存档文件夹。"""
     from ..collect.workspace import Workspace
@@ -73,14 +72,14 @@ class _RichProgress:
 
 @app.command("collect")
 def collect_cmd(
-    sources: Optional[List[Path]] = typer.Argument(None, help="文件夹（含子文件夹）、表格文件、.eml 邮件、.mbox 邮箱或 Maildir 文件夹"),
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WS_HELP),
+    sources: list[Path] | None = typer.Argument(None, help="文件夹（含子文件夹）、表格文件、.eml 邮件、.mbox 邮箱或 Maildir 文件夹"),
+    workspace: Path | None = typer.Option(None, "--workspace", "-w", help=WS_HELP),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出收集结果"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出汇总"),
     imap: bool = typer.Option(False, "--imap", help="从收件邮箱（gipr.toml [imap]）取邮件；只读，不删除、不移动、不标记已读"),
-    folder: Optional[str] = typer.Option(None, "--folder", help="--imap 的邮箱文件夹（默认 [imap] folder 或 INBOX）"),
-    since: Optional[str] = typer.Option(None, "--since", help="--imap 只取此日期（含）以后收到的邮件，如 2025-01-13"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help="上年的工作目录、单位报表（文件夹）或公开的年报："
+    folder: str | None = typer.Option(None, "--folder", help="--imap 的邮箱文件夹（默认 [imap] folder 或 INBOX）"),
+    since: str | None = typer.Option(None, "--since", help="--imap 只取此日期（含）以后收到的邮件，如 2025-01-13"),
+    previous: Path | None = typer.Option(None, "--previous", help="上年的工作目录、单位报表（文件夹）或公开的年报："
                                             "单位的年报文稿按上年核对上年结转和现行有效"),
 ) -> None:
     """收集报表：先存档原始文件，再读取、校验、识别单位，记入台账。重复收集不会重复记录。
@@ -173,15 +172,15 @@ def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
 
 @app.command("status")
 def status_cmd(
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WS_HELP),
+    workspace: Path | None = typer.Option(None, "--workspace", "-w", help=WS_HELP),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="另存为 Excel 文件（.xlsx）"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="另存为 Excel 文件（.xlsx）"),
     force: bool = typer.Option(False, "--force", help="--out 文件已存在时替换它"),
-    use: Optional[Tuple[str, int]] = typer.Option(None, "--use", help="人工指定某单位采用哪一份报送：--use 单位代码 报送编号"),
-    unuse: Optional[str] = typer.Option(None, "--unuse", help="取消某单位的人工指定，恢复为最新报送"),
-    note: Optional[str] = typer.Option(None, "--note", help="人工指定的说明（记入台账）"),
+    use: tuple[str, int] | None = typer.Option(None, "--use", help="人工指定某单位采用哪一份报送：--use 单位代码 报送编号"),
+    unuse: str | None = typer.Option(None, "--unuse", help="取消某单位的人工指定，恢复为最新报送"),
+    note: str | None = typer.Option(None, "--note", help="人工指定的说明（记入台账）"),
     show_all: bool = typer.Option(False, "--all", help="同时列出全部报送（含重复、旧版本）"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="只看这个单位的全部报送"),
+    unit: str | None = typer.Option(None, "--unit", help="只看这个单位的全部报送"),
     verify: bool = typer.Option(False, "--verify", help="检查台账完整性和存档文件的哈希"),
 ) -> None:
     """报送情况：每个单位的当前报送、时间、状态和错误数；未报送和有错误的单位。"""

@@ -4,7 +4,6 @@ in gipr.published (``import_document``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -12,8 +11,8 @@ from rich.markup import escape
 from .. import messages
 from ..check.run import year_format_roster
 from ..errors import GiprError
-from ..rules import printed_values, recompute
 from ..messages import SEVERITY_ZH
+from ..rules import printed_values, recompute
 from ..values import to_json_number
 from .app import app, console, print_json
 
@@ -37,14 +36,14 @@ def import_record(imp, file: str) -> dict:
 def import_cmd(
     paths: list[Path] = typer.Argument(..., help="公开的年报：PDF、网页（.html/.mhtml）、Word（.docx/.doc）、WPS、纯文本，或其所在文件夹",
                                        show_default=False),
-    year: Optional[int] = typer.Option(None, "--year", help="报告年度（默认取自标题）"),
-    fmt: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019；默认按年度）"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="发布单位（默认取自标题）"),
-    roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册：把发布单位对应到名册中的单位（代码和名称）"),
+    year: int | None = typer.Option(None, "--year", help="报告年度（默认取自标题）"),
+    fmt: str | None = typer.Option(None, "--format", help="报告格式（2021 或 2019；默认按年度）"),
+    unit: str | None = typer.Option(None, "--unit", help="发布单位（默认取自标题）"),
+    roster: Path | None = typer.Option(None, "--roster", help="单位名册：把发布单位对应到名册中的单位（代码和名称）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（键 reports，与 gipr export --json 相同，另有 provenance）"),
-    out: Optional[Path] = typer.Option(None, "--out", help="把每份年报写成该年度格式的 gipr 统计表，放入此文件夹"),
+    out: Path | None = typer.Option(None, "--out", help="把每份年报写成该年度格式的 gipr 统计表，放入此文件夹"),
     force: bool = typer.Option(False, "--force", help="允许覆盖 --out 中已有的同名工作簿"),
-    previous: Optional[Path] = typer.Option(None, "--previous", help="上年的年报或统计表：表二连在一起的数字按“现行有效 = 上年 + 制发 − 废止”拆分（同一次导入中同一单位上一年度的年报也会用到）"),
+    previous: Path | None = typer.Option(None, "--previous", help="上年的年报或统计表：表二连在一起的数字按“现行有效 = 上年 + 制发 − 废止”拆分（同一次导入中同一单位上一年度的年报也会用到）"),
 ) -> None:
     """读取公开发布的年报（PDF、网页、Word、文本）中的统计表，转成数字；可写成 gipr 统计表。
 
@@ -74,7 +73,7 @@ def import_cmd(
             return import_document(path, spec=spec, year=year, unit=unit, roster=units, previous=prev or given)
         except GiprError as e:  # DocumentError, or the zip vetting's ReadError
             return e
-        except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+        except Exception as e:
             return GiprError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
                              "internal.error")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.markup import escape
@@ -50,10 +49,10 @@ def _summary(kind: str, outcomes, dry_run: bool, outdir: Path | None) -> None:
         console.print("“无法确认是否送达”的单位：请在发件箱或向对方核实，确需再发时用 --resend --only 单位代码。")
 
 
-def _run(kind: str, workspace: Optional[Path], dry_run: bool, out: Optional[Path], only: Optional[List[str]],
+def _run(kind: str, workspace: Path | None, dry_run: bool, out: Path | None, only: list[str] | None,
          resend: bool, as_json: bool) -> None:
-    from ..mail import mail_settings, mail_units
     from ..collect.workspace import Workspace
+    from ..mail import mail_settings, mail_units
 
     ws = Workspace.open(workspace)
     try:
@@ -74,10 +73,10 @@ def _run(kind: str, workspace: Optional[Path], dry_run: bool, out: Optional[Path
 
 @app.command("send")
 def send_cmd(
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WS_HELP),
+    workspace: Path | None = typer.Option(None, "--workspace", "-w", help=WS_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="不发送，把邮件写成 .eml 文件（可用邮件软件打开检查）"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="--dry-run 时 .eml 文件写入的文件夹（默认：工作目录/outbox/）"),
-    only: Optional[List[str]] = typer.Option(None, "--only", help=ONLY_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help="--dry-run 时 .eml 文件写入的文件夹（默认：工作目录/outbox/）"),
+    only: list[str] | None = typer.Option(None, "--only", help=ONLY_HELP),
     resend: bool = typer.Option(False, "--resend", help="已发送过的单位也再发一次"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
 ) -> None:
@@ -93,10 +92,10 @@ def send_cmd(
 
 @app.command("remind")
 def remind_cmd(
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WS_HELP),
+    workspace: Path | None = typer.Option(None, "--workspace", "-w", help=WS_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="不发送，把邮件写成 .eml 文件"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="--dry-run 时 .eml 文件写入的文件夹"),
-    only: Optional[List[str]] = typer.Option(None, "--only", help=ONLY_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help="--dry-run 时 .eml 文件写入的文件夹"),
+    only: list[str] | None = typer.Option(None, "--only", help=ONLY_HELP),
     resend: bool = typer.Option(False, "--resend", help="最近已提醒过的单位也再提醒一次"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -13,21 +12,21 @@ from .app import app, print_json, say_err, say_out
 
 @app.command("merge")
 def merge_cmd(
-    paths: Optional[List[Path]] = typer.Argument(None, help="要汇总的报表文件或文件夹（可多个；也可以是下级的汇总表）"),
+    paths: list[Path] | None = typer.Argument(None, help="要汇总的报表文件或文件夹（可多个；也可以是下级的汇总表）"),
     out: Path = typer.Option(..., "--out", "-o", help="汇总表输出文件（.xlsx）"),
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w",
+    workspace: Path | None = typer.Option(None, "--workspace", "-w",
                                              help="工作目录：汇总台账中每个单位的当前报送（不给文件时默认当前目录）"),
-    roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx）：列出未报送的单位"),
-    year: Optional[int] = typer.Option(None, "--year", help="报告年度（默认取自文件）"),
-    county: Optional[str] = typer.Option(None, "--county", help="本级名称，如“某某县”（汇总表上显示）"),
-    previous: Optional[Path] = typer.Option(None, "--previous",
+    roster: Path | None = typer.Option(None, "--roster", help="单位名册（.csv/.xlsx）：列出未报送的单位"),
+    year: int | None = typer.Option(None, "--year", help="报告年度（默认取自文件）"),
+    county: str | None = typer.Option(None, "--county", help="本级名称，如“某某县”（汇总表上显示）"),
+    previous: Path | None = typer.Option(None, "--previous",
                                             help="上年的汇总表或上年的工作目录：增加“上年对比”工作表"),
     include_errors: bool = typer.Option(False, "--include-errors", help="有错误的单位也汇总（在汇总表中标注）"),
-    html: Optional[Path] = typer.Option(None, "--html", help="同时输出表二至表四的网页（.html），可用于公开年报"),
+    html: Path | None = typer.Option(None, "--html", help="同时输出表二至表四的网页（.html），可用于公开年报"),
     force: bool = typer.Option(False, "--force", help="输出文件已存在时替换它"),
-    filler: Optional[str] = typer.Option(None, "--filler", help="汇总表封面的填报人"),
-    phone: Optional[str] = typer.Option(None, "--phone", help="汇总表封面的联系电话"),
-    jobs: Optional[int] = typer.Option(None, "--jobs", help="读取文件的并行进程数（默认按 CPU 数）"),
+    filler: str | None = typer.Option(None, "--filler", help="汇总表封面的填报人"),
+    phone: str | None = typer.Option(None, "--phone", help="汇总表封面的联系电话"),
+    jobs: int | None = typer.Option(None, "--jobs", help="读取文件的并行进程数（默认按 CPU 数）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出汇总结果"),
     recheck: bool = typer.Option(False, "--recheck",
                                  help="使用 --workspace 时，重新读取和校验每个存档文件，不沿用收集时保存的结果"),

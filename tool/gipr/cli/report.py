@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,16 +15,16 @@ M = messages.REPORT
 
 @app.command("report")
 def report_cmd(
-    source: Optional[Path] = typer.Argument(None, help="单位的报表或汇总表（.xlsx/.xls/.ods/.et）"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
+    source: Path | None = typer.Argument(None, help="单位的报表或汇总表（.xlsx/.xls/.ods/.et）"),
+    out: Path | None = typer.Option(None, "--out", "-o",
                                        help="输出的年度报告（.docx）；用 --workspace 时为输出文件夹"),
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w",
+    workspace: Path | None = typer.Option(None, "--workspace", "-w",
                                              help="工作目录：按汇总结果为本级和每个已汇总的单位各生成一份"),
-    previous: Optional[Path] = typer.Option(None, "--previous",
+    previous: Path | None = typer.Option(None, "--previous",
                                             help="上年的汇总表、单位报表或上年的工作目录：写出同比变化"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="只生成这个单位（代码或名称）的年度报告"
+    unit: str | None = typer.Option(None, "--unit", help="只生成这个单位（代码或名称）的年度报告"
                                                             "（来源为汇总表或工作目录）"),
-    template: Optional[Path] = typer.Option(None, "--template", help="自己的报告模板（.docx，默认用 gipr 自带的）"),
+    template: Path | None = typer.Option(None, "--template", help="自己的报告模板（.docx，默认用 gipr 自带的）"),
     pdf: bool = typer.Option(False, "--pdf", help="同时用 LibreOffice 生成 PDF"),
     include_errors: bool = typer.Option(False, "--include-errors",
                                         help="数据有错误也生成（文档标注“草稿（数据有误）”）"),

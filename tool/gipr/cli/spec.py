@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from .. import __version__
-from .app import app, console, print_json
 from ..errors import GiprError
 from ..spec import available_formats, load_format
+from .app import app, console, print_json
 
 
-def format_option(fmt: Optional[str], default: str = "2021") -> str:
+def format_option(fmt: str | None, default: str = "2021") -> str:
     if fmt is None:
         return default
     if fmt not in available_formats():
@@ -22,7 +20,7 @@ def format_option(fmt: Optional[str], default: str = "2021") -> str:
 
 @app.command("spec")
 def spec_cmd(
-    format: Optional[str] = typer.Option(None, "--format", help="报告格式：2021 或 2019（默认 2021）"),
+    format: str | None = typer.Option(None, "--format", help="报告格式：2021 或 2019（默认 2021）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出单元格表和校验规则"),
 ) -> None:
     """显示报告格式：每个单元格的编号、标签、类型、位置，以及勾稽关系规则。"""

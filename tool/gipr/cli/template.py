@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from .app import app, console, err_console
 from ..errors import GiprError
 from ..spec import SpecError, available_formats, format_for_year, load_format
 from ..template import DEFAULT_PASSWORD, check_password, template_filename, write_template, write_templates
+from .app import app, console, err_console
 
 
 def _year(year: int) -> int:
@@ -19,7 +18,7 @@ def _year(year: int) -> int:
     return year
 
 
-def _format(fmt: Optional[str], year: int) -> str:
+def _format(fmt: str | None, year: int) -> str:
     if fmt is None:
         try:
             return format_for_year(year)
@@ -34,14 +33,14 @@ def _format(fmt: Optional[str], year: int) -> str:
 def template_cmd(
     year: int = typer.Option(..., "--year", help="报告年度，例如 2025（决定默认格式：2019–2020 用 2019 试行格式，2021 起用 2021 格式）"),
     out: Path = typer.Option(..., "--out", help="输出：有 --roster 时为文件夹（每个单位一个文件）；无 --roster 时为一个 .xlsx 空白模板"),
-    roster: Optional[Path] = typer.Option(None, "--roster", help="单位名册（.csv 或 .xlsx，列：单位代码、单位名称、类别、联系人、邮箱）"),
-    unit: Optional[List[str]] = typer.Option(None, "--unit", help="只生成这些单位（单位代码，可重复）"),
-    format: Optional[str] = typer.Option(None, "--format", help="报告格式（2021 或 2019），默认按年度选择"),
+    roster: Path | None = typer.Option(None, "--roster", help="单位名册（.csv 或 .xlsx，列：单位代码、单位名称、类别、联系人、邮箱）"),
+    unit: list[str] | None = typer.Option(None, "--unit", help="只生成这些单位（单位代码，可重复）"),
+    format: str | None = typer.Option(None, "--format", help="报告格式（2021 或 2019），默认按年度选择"),
     password: str = typer.Option(DEFAULT_PASSWORD, "--password", help=f"工作表和工作簿结构的保护密码（默认“{DEFAULT_PASSWORD}”；保护只防误改，不是安全措施）"),
     no_protect: bool = typer.Option(False, "--no-protect", help="不设工作表保护和工作簿结构保护"),
     force: bool = typer.Option(False, "--force", help="替换已存在的同名文件"),
     skip_existing: bool = typer.Option(False, "--skip-existing", help="已存在的同名文件保留不动，只生成缺少的"),
-    workers: Optional[int] = typer.Option(None, "--workers", help="渲染进程数（默认 1：渲染很快，写文件已用多线程并行）"),
+    workers: int | None = typer.Option(None, "--workers", help="渲染进程数（默认 1：渲染很快，写文件已用多线程并行）"),
 ) -> None:
     """生成填报模板（受保护的 Excel 工作簿）：每个单位一个，或一个空白模板。"""
     from ..roster import load_roster

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -34,7 +33,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(root: Optional[Path], sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
+def serve(root: Path | None, sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
     """Serve until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
     import uvicorn
 
@@ -42,8 +41,8 @@ def serve(root: Optional[Path], sock: socket.socket, token: str, extra_hosts: tu
 
     port = sock.getsockname()[1]
     if root is not None:
-        from ..ui.userconf import remember_workspace
         from ..ui.core import open_ws
+        from ..ui.userconf import remember_workspace
 
         with open_ws(root) as ws:
             remember_workspace(root, ws.county, ws.year)
@@ -93,15 +92,15 @@ def _open_browser(url: str) -> None:
 
     try:
         webbrowser.open(url)
-    except Exception:  # noqa: BLE001 - no browser: the printed address still works
+    except Exception:
         pass
 
 
 @app.command("ui")
 def ui_cmd(
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w",
+    workspace: Path | None = typer.Option(None, "--workspace", "-w",
                                              help="工作目录（默认：当前文件夹；当前文件夹不是工作目录时显示开始页面）"),
-    port: Optional[int] = typer.Option(None, "--port", help="端口（默认 8620，每次相同，书签一直有效；0：自动选一个空闲端口）"),
+    port: int | None = typer.Option(None, "--port", help="端口（默认 8620，每次相同，书签一直有效；0：自动选一个空闲端口）"),
     no_browser: bool = typer.Option(False, "--no-browser", help="不自动打开浏览器"),
     host: str = typer.Option(LOCAL, "--host", help="监听地址。默认只监听本机 127.0.0.1；其他地址会让同一网络的电脑也能连接（仍需访问令牌）"),
     print_url: bool = typer.Option(False, "--print-url", help="只显示工作台的网址（含本机记住的访问令牌），不启动"),
@@ -121,7 +120,7 @@ def ui_cmd(
     if print_url:
         sys.stdout.write(userconf.url_for(chosen, token) + "\n")
         return
-    root: Optional[Path] = Path(workspace if workspace is not None else ".").expanduser()
+    root: Path | None = Path(workspace if workspace is not None else ".").expanduser()
     if workspace is None and not (root / "gipr.toml").is_file():
         root = None  # the start page: create a year's workspace or open a recent one
     else:

@@ -12,4 +12,4 @@ from .collect import Collector, CollectResult, Outcome
 from .collect import collect as collect_paths
 from .status import status_report, write_status_xlsx
 
-__all__ = ["Collector", "CollectResult", "Outcome", "collect_paths", "status_report", "write_status_xlsx"]
+__all__ = ["CollectResult", "Collector", "Outcome", "collect_paths", "status_report", "write_status_xlsx"]

@@ -17,16 +17,28 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from ..errors import GiprError
+from ..identify import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
-from ..identify import identify, settle_identity, units_for_sender
-from .mailparse import (MAX_MESSAGE_BYTES, MailError, MailMessage, classify_attachment, clean_file_name,
-                        decode_bytes, is_maildir, maildir_files, mbox_spans, iter_mbox, parse_message, sniff_file)
+from .mailparse import (
+    MAX_MESSAGE_BYTES,
+    MailError,
+    MailMessage,
+    classify_attachment,
+    clean_file_name,
+    decode_bytes,
+    is_maildir,
+    iter_mbox,
+    maildir_files,
+    mbox_spans,
+    parse_message,
+    sniff_file,
+)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
 READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
@@ -221,9 +233,7 @@ class Collector:
                 kind = sniff_file(p)
                 if kind in ("eml", "mbox", "msg"):
                     add(kind, p)
-                elif kind == "workbook":
-                    add("file", p)
-                elif name.lower() == "winmail.dat":
+                elif kind == "workbook" or name.lower() == "winmail.dat":
                     add("file", p)
                 else:
                     self.result.ignored.append(_shown(p))
@@ -289,7 +299,7 @@ class Collector:
             result, row, reason = collect_document(self.ws, data, file_name=file_name, source=source,
                                                    source_key=source_key, received_at=received_at, sender=sender,
                                                    previous=self.previous_reports())
-        except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
+        except Exception as e:
             from .. import messages
 
             self.result.skipped.append(Outcome(file_name, source, "skipped", code="internal.read_failed",
@@ -523,7 +533,7 @@ class Collector:
         rec = self._base(data, sha, **kw)
         try:
             report, findings, read_code, read_msg = self._read_and_check(data, kw["file_name"], sha)
-        except Exception as e:  # noqa: BLE001 - a defect in reading must not stop the whole run
+        except Exception as e:
             # not recorded, so that a fixed gipr reads it on the next run; the bytes are archived
             o = Outcome(kw["file_name"], kw["source"], "skipped", code="internal.read_failed",
                         reason=f"读取时发生 gipr 内部错误（{type(e).__name__}: {str(e)[:200]}），本文件未记入台账，"

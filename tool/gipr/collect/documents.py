@@ -27,8 +27,18 @@ from .. import messages
 from ..media import DRAFT_SUFFIXES
 from .ledger import utc_now
 
-__all__ = ["DOCUMENT_SUFFIXES", "DOCUMENTS_SCHEMA", "DocumentRow", "is_report_document", "collect_document",
-           "current_documents", "unit_documents", "document_file", "document_state", "STATES"]
+__all__ = [
+    "DOCUMENTS_SCHEMA",
+    "DOCUMENT_SUFFIXES",
+    "STATES",
+    "DocumentRow",
+    "collect_document",
+    "current_documents",
+    "document_file",
+    "document_state",
+    "is_report_document",
+    "unit_documents",
+]
 
 DOCUMENT_SUFFIXES = DRAFT_SUFFIXES  # from the table of media (gipr.media)
 STATES = ("missing", "consistent", "differs", "errors", "unreadable")
@@ -224,7 +234,7 @@ def current_documents(ledger) -> dict[str, DocumentRow]:
     try:
         rows = ledger.conn.execute("SELECT id FROM documents WHERE unit_code IS NOT NULL "
                                    "ORDER BY received_at, id").fetchall()
-    except Exception:  # noqa: BLE001 - a ledger without the table (no document collected yet)
+    except Exception:
         return {}
     out: dict[str, DocumentRow] = {}
     for (rid,) in rows:
@@ -238,7 +248,7 @@ def unit_documents(ledger, code: str) -> list[DocumentRow]:
     try:
         rows = ledger.conn.execute("SELECT id FROM documents WHERE unit_code=? ORDER BY received_at DESC, id DESC",
                                    (code,)).fetchall()
-    except Exception:  # noqa: BLE001 - a ledger without the table (no document collected yet)
+    except Exception:
         return []
     return [_row(ledger, rid) for (rid,) in rows]
 
@@ -247,6 +257,6 @@ def document_file(ledger, rid: int) -> tuple[str, bytes] | None:
     """A recorded document's file name as received and its archived bytes (None: no such row)."""
     try:
         r = ledger.conn.execute("SELECT file_name, sha256 FROM documents WHERE id=?", (rid,)).fetchone()
-    except Exception:  # noqa: BLE001 - a ledger without the table
+    except Exception:
         return None
     return None if r is None else (r[0], ledger.read_archived(r[1]))

@@ -17,14 +17,25 @@ from __future__ import annotations
 import datetime as _dt
 import imaplib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import GiprError
 from ..mail.settings import connection_problem, password_from, server_settings, setting_text, tls_context
 
-__all__ = ["ImapSettings", "imap_settings", "imap_login", "imap_password", "encode_mailbox", "parse_since", "ImapResult",
-           "collect_imap", "ensure_imap_tables", "IMAP_PASSWORD_ENV"]
+__all__ = [
+    "IMAP_PASSWORD_ENV",
+    "ImapResult",
+    "ImapSettings",
+    "collect_imap",
+    "encode_mailbox",
+    "ensure_imap_tables",
+    "imap_login",
+    "imap_password",
+    "imap_settings",
+    "parse_since",
+]
 
 IMAP_PASSWORD_ENV = ("GIPR_IMAP_PASSWORD", "GIPR_MAIL_PASSWORD")
 IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
@@ -237,10 +248,10 @@ def _logout(conn) -> None:
         return
     try:
         conn.logout()
-    except Exception:  # noqa: BLE001
+    except Exception:
         try:
             conn.shutdown()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 
@@ -426,7 +437,7 @@ def _message_id(raw: bytes) -> str | None:
 def _own_message_ids(led) -> set[str]:
     try:
         return {r[0] for r in led.conn.execute("SELECT message_id FROM mail_sends")}
-    except Exception:  # noqa: BLE001 - no mail_sends table: nothing was ever sent
+    except Exception:
         return set()
 
 

@@ -25,12 +25,13 @@ import hashlib
 import json
 import os
 import sqlite3
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from ..fsio import write_once
 from ..errors import GiprError
+from ..fsio import write_once
 from ..messages import SUBMISSION_STATUS_ZH
 
 SCHEMA_VERSION = 2  # 2: the results table (collect/results.py); a version-1 ledger migrates in place

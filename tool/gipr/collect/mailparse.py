@@ -25,10 +25,10 @@ import os
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import GiprError
 from ..files import ATTACHMENT_SUFFIXES
@@ -147,7 +147,7 @@ def _decode_one_word(word: str) -> str:
     try:
         [(chunk, cs)] = email.header.decode_header(word)
         return decode_bytes(chunk, cs) if isinstance(chunk, bytes) else chunk
-    except Exception:  # noqa: BLE001 - a malformed word stays as it was
+    except Exception:
         return word
 
 
@@ -410,7 +410,7 @@ def _limited(task: str, *args, seconds: float):
         if e.code == "file.too_large":
             raise MailError("解析邮件时占用的内存超过上限，已放弃（邮件结构异常）。", "mail.too_large") from None
         raise MailError(f"邮件结构损坏，无法解析（{e}）。", "mail.malformed") from None
-    except Exception as e:  # noqa: BLE001 - an unpicklable error from the worker
+    except Exception as e:
         raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
 
 

@@ -17,9 +17,28 @@ import os
 import re
 from email.message import Message
 
-from .mailparse import (DOC_EXTS, MAX_ATTACHMENTS, MAX_DROPPED_NAMED, MAX_MESSAGE_BYTES, MAX_NESTING, MAX_PARTS, MailAttachment,
-                        MailError, MailMessage, _decode_raw, _default_name, _ext, _param, _parse_date, _precheck,
-                        _split_params, classify_attachment, clean_file_name, clean_text, decode_header_text)
+from .mailparse import (
+    DOC_EXTS,
+    MAX_ATTACHMENTS,
+    MAX_DROPPED_NAMED,
+    MAX_MESSAGE_BYTES,
+    MAX_NESTING,
+    MAX_PARTS,
+    MailAttachment,
+    MailError,
+    MailMessage,
+    _decode_raw,
+    _default_name,
+    _ext,
+    _param,
+    _parse_date,
+    _precheck,
+    _split_params,
+    classify_attachment,
+    clean_file_name,
+    clean_text,
+    decode_header_text,
+)
 
 PARENT_SIDE = ()  # nothing here is for the main process: it names the tasks by string
 
@@ -42,7 +61,7 @@ def attachment_name(part: Message) -> tuple[str | None, str | None]:
     for params, key in ((cd, "filename"), (ct, "name")):
         try:
             name = _param(params, key)
-        except Exception:  # noqa: BLE001 - a hostile header is just an unnamed part
+        except Exception:
             name = None
         if name:
             shown = clean_file_name(name)
@@ -66,7 +85,7 @@ def parse_message_here(raw: bytes, max_bytes: int = MAX_MESSAGE_BYTES, _depth: i
         raise MailError("邮件嵌套层数过多，已放弃。", "mail.malformed") from None
     except MemoryError:
         raise
-    except Exception as e:  # noqa: BLE001 - the email package on hostile input
+    except Exception as e:
         raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
 
 
@@ -114,7 +133,7 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
             continue
         try:
             data = part.get_payload(decode=True) or b""
-        except Exception:  # noqa: BLE001
+        except Exception:
             data = b""
         kind, code, problem = classify_attachment(name, ctype, data)
         if kind == "ignore":
@@ -129,7 +148,7 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
                 continue
             try:
                 inner = _parse(data, hashlib.sha256(data).hexdigest(), depth + 1)
-            except Exception:  # noqa: BLE001 - a broken inner message is ignored, noted
+            except Exception:
                 out.defects.append("BrokenAttachedMessage")
                 continue
             for att in inner.attachments:
@@ -237,7 +256,7 @@ def message_id(head: bytes) -> str | None:
     head = head[: end if 0 <= end < 262144 else 262144]
     try:
         value = BytesHeaderParser(policy=email.policy.compat32).parsebytes(head).get("Message-ID")
-    except Exception:  # noqa: BLE001 - a broken header is collect's business
+    except Exception:
         return None
     m = re.search(r"<([^<>\s]+)>", str(value or ""))
     return m.group(1) if m else None

@@ -32,9 +32,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .. import __version__
 from ..model import Finding
@@ -234,12 +235,12 @@ def read_payload(path: Path | bytes, display: str, spec: Any, ctx: Any, sha: str
         rep = read_report(path, name=display, spec=spec)
     except ReadError as e:
         return payload_unreadable(getattr(e, "code", "file.unreadable"), str(e))
-    except Exception:  # noqa: BLE001 - a reader bug: the caller falls back to read_entry's message
+    except Exception:
         return None
     if sha and not rep.sha256:
         rep.sha256 = sha
     try:
         found = check_report(rep, ctx)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return payload_from_report(rep, found)

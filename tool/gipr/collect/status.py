@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import GiprError
 from .ledger import status_json
 
-__all__ = ["status_report", "write_status_xlsx", "add_documents"]
+__all__ = ["add_documents", "status_report", "write_status_xlsx"]
 
 
 def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: bool = False) -> dict[str, Any]:

@@ -17,9 +17,11 @@ import datetime as _dt
 import os
 import shutil
 import sys
-import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+
+import tomllib
 
 from .. import __version__
 from ..errors import GiprError
@@ -93,11 +95,11 @@ def who_am_i() -> str:
 
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001
+    except Exception:
         user = "unknown"
     try:
         host = socket.gethostname()
-    except Exception:  # noqa: BLE001
+    except Exception:
         host = ""
     return f"{user}@{host}" if host else user
 
@@ -186,7 +188,7 @@ class Workspace:
             self._ledger.close()
             self._ledger = None
 
-    def __enter__(self) -> "Workspace":
+    def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -244,7 +246,7 @@ class Workspace:
 
     # --- open / create ----------------------------------------------------------------
     @classmethod
-    def open(cls, root: str | Path | None = None) -> "Workspace":
+    def open(cls, root: str | Path | None = None) -> Workspace:
         root = Path(root if root is not None else ".").expanduser()
         cfg = root / CONFIG_NAME
         if not root.is_dir():
@@ -266,7 +268,7 @@ class Workspace:
 
     @classmethod
     def create(cls, root: str | Path, year: int, roster_path: str | Path, county: str | None = None,
-               format: str | None = None) -> "Workspace":
+               format: str | None = None) -> Workspace:
         from ..roster import load_roster, region_from_roster
         from ..spec import available_formats, format_for_year
 

@@ -29,17 +29,52 @@ Modules: ``settings`` ([mail] section), ``texts`` (wording), ``mime`` (messages)
 from __future__ import annotations
 
 from .mime import attachment_part, build_message, encode_rfc2047_words
-from .send import (Composer, MailJob, MailOutcome, MailRun, SendRecord, ensure_mail_tables, mail_units, plan_remind,
-                   plan_send, resolve_units, run_jobs, send_history, template_options)
-from .settings import (MAIL_DIR, PREVIEW_FROM, XLSX_TYPE, MailSettings, ensure_mail_section, mail_settings,
-                       smtp_password)
+from .send import (
+                   Composer,
+                   MailJob,
+                   MailOutcome,
+                   MailRun,
+                   SendRecord,
+                   ensure_mail_tables,
+                   mail_units,
+                   plan_remind,
+                   plan_send,
+                   resolve_units,
+                   run_jobs,
+                   send_history,
+                   template_options,
+)
+from .settings import MAIL_DIR, PREVIEW_FROM, XLSX_TYPE, MailSettings, ensure_mail_section, mail_settings, smtp_password
 from .texts import TextTemplate, load_text_template
 from .transport import Delivery, DryRunTransport, SmtpTransport
 
 __all__ = [
-    "MAIL_DIR", "PREVIEW_FROM", "XLSX_TYPE", "MailSettings", "mail_settings", "ensure_mail_section", "smtp_password",
-    "TextTemplate", "load_text_template", "build_message", "attachment_part", "encode_rfc2047_words",
-    "MailJob", "MailOutcome", "SendRecord", "Composer", "SmtpTransport", "DryRunTransport", "Delivery",
-    "ensure_mail_tables", "send_history", "plan_send", "plan_remind", "run_jobs", "resolve_units", "MailRun",
-    "mail_units", "template_options",
+                   "MAIL_DIR",
+                   "PREVIEW_FROM",
+                   "XLSX_TYPE",
+                   "Composer",
+                   "Delivery",
+                   "DryRunTransport",
+                   "MailJob",
+                   "MailOutcome",
+                   "MailRun",
+                   "MailSettings",
+                   "SendRecord",
+                   "SmtpTransport",
+                   "TextTemplate",
+                   "attachment_part",
+                   "build_message",
+                   "encode_rfc2047_words",
+                   "ensure_mail_section",
+                   "ensure_mail_tables",
+                   "load_text_template",
+                   "mail_settings",
+                   "mail_units",
+                   "plan_remind",
+                   "plan_send",
+                   "resolve_units",
+                   "run_jobs",
+                   "send_history",
+                   "smtp_password",
+                   "template_options",
 ]

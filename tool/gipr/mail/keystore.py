@@ -22,7 +22,7 @@ def _backend():
         from keyring.backends import chainer, fail
 
         kr = keyring.get_keyring()
-    except Exception:  # noqa: BLE001 - keyring missing or broken: no store
+    except Exception:
         return None
     if isinstance(kr, fail.Keyring) or type(kr).__module__.startswith(("keyring.backends.null", "keyrings.alt")):
         return None
@@ -47,7 +47,7 @@ def get(kind: str, user: str, host: str) -> str | None:
         return None
     try:
         return kr.get_password(SERVICE, account(kind, user, host)) or None
-    except Exception:  # noqa: BLE001 - a locked or failing store: as if nothing were stored
+    except Exception:
         return None
 
 
@@ -59,7 +59,7 @@ def put(kind: str, user: str, host: str, password: str) -> None:
         raise GiprError(messages.MAILFORM["no_store"], "mail.no_store")
     try:
         kr.set_password(SERVICE, account(kind, user, host), password)
-    except Exception as e:  # noqa: BLE001 - the store refused (locked, cancelled)
+    except Exception as e:
         raise GiprError(messages.MAILFORM["store_failed"].format(error=e), "mail.store_failed") from None
 
 
@@ -69,5 +69,5 @@ def forget(kind: str, user: str, host: str) -> None:
         return
     try:
         kr.delete_password(SERVICE, account(kind, user, host))
-    except Exception:  # noqa: BLE001 - nothing stored
+    except Exception:
         pass

@@ -14,8 +14,9 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from io import BytesIO
+
 from .. import __version__
-from .settings import MailSettings, SMTP_POLICY, XLSX_TYPE
+from .settings import SMTP_POLICY, XLSX_TYPE, MailSettings
 
 # --- building messages ---------------------------------------------------------------------
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
+
 from ..errors import GiprError
-from .settings import CONNECT_ATTEMPTS, MAX_FINDINGS_LISTED, MailSettings, TEMPLATE_FILES, mail_settings, smtp_password
-from .texts import load_text_template
 from .mime import build_message
+from .settings import CONNECT_ATTEMPTS, MAX_FINDINGS_LISTED, TEMPLATE_FILES, MailSettings, mail_settings, smtp_password
+from .texts import load_text_template
 from .transport import DryRunTransport, Interrupted, SmtpTransport
 
 # --- the ledger's record of sends -------------------------------------------------------------

@@ -7,10 +7,12 @@ import os
 import re
 import socket
 import ssl
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.policy import compat32
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
+
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-
-from typing import TYPE_CHECKING
 import base64
 import contextlib
 import re
 import smtplib
 import socket
-import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, safe_filename
 from .settings import MailSettings, connection_problem, tls_context

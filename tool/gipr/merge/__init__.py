@@ -21,16 +21,49 @@ from __future__ import annotations
 from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES
 from ..files import find_input_files
 from ..rules import complete, input_ids, sum_inputs, value_ids
-from .entries import (EXCLUDED_ERRORS, INCLUDED, INCLUDED_ERRORS, MISSING, UNREADABLE, Entry, entries_from_paths,
-                      entries_from_workspace, entry_values, read_entries)
+from .entries import (
+                      EXCLUDED_ERRORS,
+                      INCLUDED,
+                      INCLUDED_ERRORS,
+                      MISSING,
+                      UNREADABLE,
+                      Entry,
+                      entries_from_paths,
+                      entries_from_workspace,
+                      entry_values,
+                      read_entries,
+)
 from .plan import MergeResult, plan_merge
 from .run import merge, merge_json, run_merge
 from .writer import write_rollup
-from .years import read_unit_sheet
-from .years import Previous, YearChange, compare_years, load_previous_year
+from .years import Previous, YearChange, compare_years, load_previous_year, read_unit_sheet
 
-__all__ = ["Entry", "MergeResult", "Previous", "YearChange", "INPUT_SUFFIXES", "INCLUDED", "INCLUDED_ERRORS",
-           "EXCLUDED_ERRORS", "UNREADABLE", "MISSING", "input_ids", "value_ids", "complete", "sum_inputs",
-           "entry_values", "find_input_files", "read_entries", "entries_from_paths", "entries_from_workspace",
-           "plan_merge", "load_previous_year", "compare_years", "write_rollup", "read_unit_sheet", "merge", "run_merge",
-           "merge_json"]
+__all__ = [
+                      "EXCLUDED_ERRORS",
+                      "INCLUDED",
+                      "INCLUDED_ERRORS",
+                      "INPUT_SUFFIXES",
+                      "MISSING",
+                      "UNREADABLE",
+                      "Entry",
+                      "MergeResult",
+                      "Previous",
+                      "YearChange",
+                      "compare_years",
+                      "complete",
+                      "entries_from_paths",
+                      "entries_from_workspace",
+                      "entry_values",
+                      "find_input_files",
+                      "input_ids",
+                      "load_previous_year",
+                      "merge",
+                      "merge_json",
+                      "plan_merge",
+                      "read_entries",
+                      "read_unit_sheet",
+                      "run_merge",
+                      "sum_inputs",
+                      "value_ids",
+                      "write_rollup",
+]

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
+
 from ..errors import GiprError
+from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES
+from ..files import find_input_files, real_path
 from ..messages import MERGE_STATUS_ZH, say
-from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES, find_input_files, real_path
 from ..model import Finding
-from ..rules import Number, compact_numbers, input_ids, norm, plan
+from ..rules import Number, compact_numbers, norm, plan
 from ..spec import Spec
 
 # status of one roster unit / input in the merge
@@ -128,13 +131,13 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
         return unreadable_entry(e, display, **extra)
     except MemoryError:
         raise  # in a reader worker: gipr.isolate reports file.too_large and replaces the worker
-    except Exception as e:  # noqa: BLE001 - a reader bug must not stop a county's merge
+    except Exception as e:
         msg = say("merge.read_internal", error=f"{type(e).__name__}: {e}")
         return Entry(status=UNREADABLE, kind="", file=display, note=msg, errors=1,
                      findings=[Finding("file.internal", "error", msg)], **extra)
     try:
         found = check_report(rep, ctx)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         found = [Finding("check.internal", "error", say("merge.check_internal", error=f"{type(e).__name__}: {e}"))]
     unit = _ledger_unit(extra.get("code"), ctx)
     if unit is not None:

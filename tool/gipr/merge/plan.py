@@ -3,19 +3,20 @@ twice, a roll-up together with a unit it contains), decide who is included, sum.
 
 from __future__ import annotations
 
-
-from typing import TYPE_CHECKING
 import datetime as _dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING
+
 from ..errors import GiprError
+from ..identify import normalize_code, roster_index
 from ..messages import say
 from ..model import Finding
-from ..identify import normalize_code, roster_index
 from ..roster import normalize_name
 from ..rules import Number, complete, sum_inputs
 from ..spec import Spec
-from .entries import EXCLUDED_ERRORS, Entry, INCLUDED, INCLUDED_ERRORS, MISSING, UNREADABLE
+from .entries import EXCLUDED_ERRORS, INCLUDED, INCLUDED_ERRORS, MISSING, UNREADABLE, Entry
+
 if TYPE_CHECKING:  # pragma: no cover
     from .years import Previous, YearChange
 
@@ -39,8 +40,8 @@ class MergeResult:
     sources: list[str] = field(default_factory=list)  # what was merged (paths / workspace)
     generated: str = ""
     notes: list[str] = field(default_factory=list)  # things to tell the user (Chinese)
-    previous: "Previous | None" = None
-    changes: list["YearChange"] = field(default_factory=list)
+    previous: Previous | None = None
+    changes: list[YearChange] = field(default_factory=list)
     cover: dict[str, str] = field(default_factory=dict)  # extra cover fields of the roll-up (filler, phone)
     from_ledger: int = 0  # workspace merge: inputs taken from the results stored in the ledger
     reread: int = 0  # inputs read and checked from their files in this merge

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 META_KEY = "year_review"
 COUNTY = ""  # the county's own row in compare_years' output

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
+
 from ..errors import GiprError
 from ..files import find_input_files
 from ..messages import say
 from .entries import entries_from_paths, entries_from_workspace, rollup_name
 from .plan import MergeResult, plan_merge
-from .years import compare_years, load_previous_year
 from .writer import atomic_output_path, build_rollup_file
+from .years import compare_years, load_previous_year
 
 # ---------------------------------------------------------------------------------
 # the whole job
@@ -85,7 +87,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             year = _guess_year(paths, [out] + ([html_p] if html_p else []))
         try:
             spec = load_format(format_for_year(int(year)))
-        except Exception as e:  # noqa: BLE001 - SpecError: a year no format covers
+        except Exception as e:
             raise GiprError(str(e), "merge.year") from None
         entries = entries_from_paths(paths, spec=spec, year=int(year), roster=units,
                                      exclude=[out] + ([html_p] if html_p else []), jobs=jobs)
@@ -157,7 +159,6 @@ def merge_json(result: MergeResult, *, out: str | Path, html: str | Path | None 
     """What ``gipr merge --json`` prints for a finished merge (the same dict for any front end)."""
     from ..values import to_json_number
     from .entries import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE
-
     from .years import change_counts
 
     f_err = [c for c in result.changes if c.severity == "error"]

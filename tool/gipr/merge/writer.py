@@ -5,12 +5,28 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
-from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
+from typing import Any
+
 from ..messages import HEADINGS, SEVERITY_ZH, SUBMISSION_STATUS_ZH, cell_place, say, when
+from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
 from ..spec import Spec
-from .entries import EXCLUDED_ERRORS, Entry, FINDINGS_SHEET, INCLUDED, INCLUDED_ERRORS, INFO_SHEET, MISSING, STATUS_SHEET, UNIT_SHEET, UNIT_SHEET_ID_LABEL, UNREADABLE, YEAR_SHEET, rollup_name
+from .entries import (
+    EXCLUDED_ERRORS,
+    FINDINGS_SHEET,
+    INCLUDED,
+    INCLUDED_ERRORS,
+    INFO_SHEET,
+    MISSING,
+    STATUS_SHEET,
+    UNIT_SHEET,
+    UNIT_SHEET_ID_LABEL,
+    UNREADABLE,
+    YEAR_SHEET,
+    Entry,
+    rollup_name,
+)
 from .plan import MergeResult
 
 # ---------------------------------------------------------------------------------
@@ -443,12 +459,12 @@ def atomic_output_path(path: str | Path, overwrite: bool):
 
 def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     """Write the roll-up workbook to ``target`` (not atomic: ``write_rollup`` is)."""
+    import hashlib
+
     import xlsxwriter
 
     from ..identity import make_identity, sign
     from ..template import WORKBOOK_OPTIONS, build_workbook
-
-    import hashlib
 
     spec = result.spec
     units = result.covered_units()
@@ -467,10 +483,10 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     known = {f.id for f in spec.cover}
     fields.update({k: v for k, v in result.cover.items() if k in known and v})
     inputs = {cid: result.values[cid] for cid in input_ids(spec)}
-    from ..ooxml.splice import splice_rows
-
     import shutil
     import tempfile
+
+    from ..ooxml.splice import splice_rows
 
     target = Path(target)
     inner = target.with_name(target.name + ".inner")

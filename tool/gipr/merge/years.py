@@ -3,16 +3,16 @@ against last year's 四, with the format's tolerance) and large changes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+
 from ..errors import GiprError
 from ..messages import say
 from ..roster import normalize_name
 from ..rules import Number, agree, complete, input_ids, value_ids
 from ..spec import Spec
-from .entries import (entries_from_workspace, entry_values, rollup_name,
-                      strip_rollup_suffix)
+from .entries import entries_from_workspace, entry_values, rollup_name, strip_rollup_suffix
 from .plan import MergeResult, plan_merge
 
 # ---------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def _large_change(this: Number, last: Number) -> bool:
     return last >= 10 and (this >= 5 * last or this * 5 <= last)
 
 
-def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[YearChange]:
+def compare_years(spec: Spec, result: MergeResult, prev: Previous) -> list[YearChange]:
     """This year against last year for the county and each included unit, every cell both
     formats have (cells that are 0 in both years are left out), and every rule F instance
     (the spec's ``carry`` rules: this year's 二 against last year's 四) → error when they
@@ -152,7 +152,7 @@ def compare_years(spec: Spec, result: "MergeResult", prev: Previous) -> list[Yea
 
     try:
         pspec = load_format(prev.format)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pspec = spec
     common = [cid for cid in value_ids(spec) if cid in pspec.cells]
     carry = spec.rules_of("carry")

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
+
 from .. import messages
 from ..errors import GiprError
 from ..model import Finding
@@ -405,7 +406,7 @@ def _xlsx_sheet_parts(members: dict[str, bytes]) -> dict[str, str]:
     try:
         wb = ET.fromstring(members[wb_name])
         rels = ET.fromstring(members[rels_name])
-    except Exception:  # noqa: BLE001 - malformed XML: no mapping, callers fall back
+    except Exception:
         return out
     targets = {}
     for r in rels:
@@ -508,7 +509,7 @@ def custom_props(blob: bytes) -> dict[str, str]:
 
     try:
         root = ET.fromstring(blob)
-    except Exception:  # noqa: BLE001 - broken properties are just absent
+    except Exception:
         return {}
     out = {}
     for prop in root:
@@ -624,7 +625,7 @@ def _open_ole(data: bytes, name: str) -> Container:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except MemoryError:
         raise
-    except Exception as e:  # noqa: BLE001 - olefile raises OSError and others for broken files
+    except Exception as e:
         msg = str(e).lower()
         if "incomplete" in msg or "truncat" in msg or len(data) < 1536:
             raise read_error("file.truncated", name) from None
@@ -644,7 +645,7 @@ def _open_ole(data: bytes, name: str) -> Container:
             biff = ole.openstream(wb_stream).read()
         except MemoryError:
             raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise read_error("file.truncated" if "incomplete" in str(e).lower() else "file.corrupt", name,
                         detail=messages.detail("biff", error=e)) from None
     finally:

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
 from ..text import xml_escape, xml_unescape
 
-__all__ = ["style_id", "Cells", "splice_rows", "ColumnNames"]
+__all__ = ["Cells", "ColumnNames", "splice_rows", "style_id"]
 
 _escape, _unescape = xml_escape, xml_unescape
 
@@ -58,7 +59,7 @@ class ColumnNames:
 class Cells:
     """Builds one ``<row>`` of cell XML.  0-based row/column indices, like xlsxwriter."""
 
-    __slots__ = ("cols", "r", "parts")
+    __slots__ = ("cols", "parts", "r")
 
     def __init__(self, cols: ColumnNames, r: int):
         self.cols = cols

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from .. import messages
 from ..check.findings import cell_ref, pick_previous
-from ..rules import printed_values, recompute
 from ..model import Finding, Report
+from ..rules import printed_values, recompute
 from ..values import Number, fmt_number
 
-__all__ = ["load_submitted", "compare", "against_findings"]
+__all__ = ["against_findings", "compare", "load_submitted"]
 PARENT_SIDE = tuple(__all__)  # plain Reports compared (load_submitted reads through gipr.isolate)
 
 

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["soffice", "to_docx", "read", "ConvertProblem"]
+__all__ = ["ConvertProblem", "read", "soffice", "to_docx"]
 
 CONVERT_SECONDS = 120
 

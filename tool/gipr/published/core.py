@@ -93,7 +93,7 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
         raise _corrupt(name, messages.detail("nesting")) from None
     except MemoryError:
         raise _corrupt(name, messages.detail("memory")) from None
-    except Exception as e:  # noqa: BLE001 - a hostile document must never crash gipr
+    except Exception as e:
         raise _corrupt(name, f"{type(e).__name__}: {str(e)[:100]}") from None
 
 
@@ -127,7 +127,7 @@ def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
         raise DocumentError(messages.text(code, file=name, pages=pages), code) from None
     except MemoryError:
         raise _corrupt(name, messages.detail("memory")) from None
-    except Exception as e:  # noqa: BLE001 - a hostile picture must never crash gipr
+    except Exception as e:
         raise _corrupt(name, f"{type(e).__name__}: {str(e)[:100]}") from None
 
 

@@ -24,8 +24,19 @@ from itertools import product
 from ..rules import holds
 from ..spec import Spec
 
-__all__ = ["splits", "row_ok", "resolve", "Budget", "OverBudget", "by_previous", "cuts_at", "with_signs", "row_rules",
-           "blank_doubt", "MAX_RUN"]
+__all__ = [
+    "MAX_RUN",
+    "Budget",
+    "OverBudget",
+    "blank_doubt",
+    "by_previous",
+    "cuts_at",
+    "resolve",
+    "row_ok",
+    "row_rules",
+    "splits",
+    "with_signs",
+]
 
 MAX_CANDIDATES = 20_000  # splits of one run
 MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column rules
@@ -47,7 +58,7 @@ class Budget:
 
     def tick(self, n: int = 1) -> None:
         self.left -= n
-        if self.left < 0 or (self.left & 0x3FF) == 0 and time.monotonic() > self.deadline:
+        if self.left < 0 or ((self.left & 0x3FF) == 0 and time.monotonic() > self.deadline):
             self.left = -1
             raise OverBudget
 

@@ -16,8 +16,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Cell", "Table", "Document", "TooManyCells", "MAX_DOCUMENT_BYTES", "MAX_PAGES", "MAX_CELLS", "MAX_TEXT_CHARS",
-           "tokens_to_rows", "is_value"]
+__all__ = [
+    "MAX_CELLS",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_PAGES",
+    "MAX_TEXT_CHARS",
+    "Cell",
+    "Document",
+    "Table",
+    "TooManyCells",
+    "is_value",
+    "tokens_to_rows",
+]
 
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a published report is a few hundred KB
 MAX_PAGES = 300  # PDF pages looked at

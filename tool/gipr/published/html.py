@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
 
-__all__ = ["parse_html", "parse_mhtml", "decode_page", "read", "read_mhtml"]
+__all__ = ["decode_page", "parse_html", "parse_mhtml", "read", "read_mhtml"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _BLOCK = {"p", "div", "br", "tr", "td", "th", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
@@ -135,9 +135,7 @@ class _Parser(HTMLParser):
         if not self.stack:
             return
         b = self.stack[-1]
-        if tag in ("td", "th"):
-            self._close_cell(b)
-        elif tag == "tr":
+        if tag in ("td", "th") or tag == "tr":
             self._close_cell(b)
         elif tag == "table":
             self._close_cell(b)

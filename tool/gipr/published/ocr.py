@@ -38,7 +38,7 @@ from typing import Any
 
 from .grid import Document, Table, tokens_to_rows
 
-__all__ = ["OcrSettings", "OcrUnavailable", "engine_available", "ocr_pdf", "ocr_images", "settle", "IMAGE_SUFFIXES"]
+__all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf", "settle"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -77,7 +77,7 @@ def engine_available(engine: str | None = None) -> bool:
         return shutil.which("tesseract") is not None
     try:
         import rapidocr_onnxruntime  # noqa: F401
-    except Exception:  # noqa: BLE001 - missing, or a broken install: OCR is not available
+    except Exception:
         return False
     return True
 

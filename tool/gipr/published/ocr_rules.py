@@ -26,7 +26,7 @@ from ..rules import agree
 from ..spec import Spec
 from ..values import Number, Value, fmt_number
 
-__all__ = ["settle", "LOW_CONFIDENCE"]
+__all__ = ["LOW_CONFIDENCE", "settle"]
 
 LOW_CONFIDENCE = 0.90
 

@@ -23,7 +23,7 @@ import re
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
 
-__all__ = ["parse_pdf", "read", "PdfProblem", "align_columns"]
+__all__ = ["PdfProblem", "align_columns", "parse_pdf", "read"]
 
 
 class PdfProblem(Exception):
@@ -81,7 +81,7 @@ def parse_pdf(data: bytes, name: str) -> Document:
             if chars and ruled < PDF.max_table_pages:
                 try:
                     edges, n_paths = page_edges(page, PDF.max_paths_per_page)
-                except Exception:  # noqa: BLE001 - a drawing PDFium cannot walk: the page's text remains
+                except Exception:
                     continue
                 if not PDF.min_paths_ruled <= n_paths <= PDF.max_paths_per_page:
                     continue  # no lines drawn (text), or a picture's thousands: no ruled table
@@ -167,7 +167,7 @@ def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]
         page = doc[i]
         try:
             words = page_words(page, page.get_textpage())
-        except Exception:  # noqa: BLE001 - a page PDFium cannot lay out: its text lines remain
+        except Exception:
             words = []
         budget[0] -= len(words)
         if budget[0] < 0:
@@ -189,7 +189,7 @@ def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
     try:
         found = find_tables(page, edges)
         words = sorted(page_words(page, tp), key=lambda w: (w["top"] + w["bottom"]) / 2) if found else []
-    except Exception:  # noqa: BLE001 - a page whose drawing confuses the finder: its text remains
+    except Exception:
         return []
     if not found:
         return []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PdfSettings", "PDF", "join_words", "lines_of"]
+__all__ = ["PDF", "PdfSettings", "join_words", "lines_of"]
 
 
 @dataclass(frozen=True)

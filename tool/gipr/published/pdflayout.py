@@ -21,7 +21,7 @@ from itertools import groupby
 
 from .pdfgeom import PDF
 
-__all__ = ["page_words", "page_edges", "find_tables", "paths"]
+__all__ = ["find_tables", "page_edges", "page_words", "paths"]
 
 MAX_SEGMENTS = 50_000  # path segments looked at on one page (a drawing, not a table, past that)
 

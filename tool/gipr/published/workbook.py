@@ -11,7 +11,7 @@ from ..roster import Unit
 from ..template import template_filename, write_template
 from ..values import Number
 
-__all__ = ["write_workbook", "input_numbers"]
+__all__ = ["input_numbers", "write_workbook"]
 PARENT_SIDE = tuple(__all__)  # writes gipr's own workbook from a plain Report
 
 

@@ -34,14 +34,48 @@ It reads each file once:
 
 from __future__ import annotations
 
-from ..ooxml.container import (LIMITS, MAX_FILE_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_RATIO, MAX_READ_MEMORY_MB,
-                               MAX_READ_SECONDS, MAX_SHEET_CELLS, MAX_SHEET_ROWS, MAX_TOTAL_BYTES, RATIO_FLOOR, ReadError, sniff)
+from ..ooxml.container import (
+                               LIMITS,
+                               MAX_FILE_BYTES,
+                               MAX_MEMBER_BYTES,
+                               MAX_MEMBERS,
+                               MAX_RATIO,
+                               MAX_READ_MEMORY_MB,
+                               MAX_READ_SECONDS,
+                               MAX_SHEET_CELLS,
+                               MAX_SHEET_ROWS,
+                               MAX_TOTAL_BYTES,
+                               RATIO_FLOOR,
+                               ReadError,
+                               sniff,
+)
 from .locate import normalize_label, prepare, similar_label
 from .reader import read_report, read_report_limited, spec_from_token, spec_token, warm_up, worker_limits
 
-__all__ = ["ReadError", "read_report", "read_report_limited", "worker_limits", "spec_token", "spec_from_token", "warm_up", "LIMITS",
-           "sniff", "normalize_label", "similar_label", "prepare", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_MEMBERS", "MAX_RATIO",
-           "MAX_READ_MEMORY_MB", "MAX_READ_SECONDS", "MAX_SHEET_CELLS", "MAX_SHEET_ROWS", "MAX_TOTAL_BYTES", "RATIO_FLOOR"]
+__all__ = [
+                               "LIMITS",
+                               "MAX_FILE_BYTES",
+                               "MAX_MEMBERS",
+                               "MAX_MEMBER_BYTES",
+                               "MAX_RATIO",
+                               "MAX_READ_MEMORY_MB",
+                               "MAX_READ_SECONDS",
+                               "MAX_SHEET_CELLS",
+                               "MAX_SHEET_ROWS",
+                               "MAX_TOTAL_BYTES",
+                               "RATIO_FLOOR",
+                               "ReadError",
+                               "normalize_label",
+                               "prepare",
+                               "read_report",
+                               "read_report_limited",
+                               "similar_label",
+                               "sniff",
+                               "spec_from_token",
+                               "spec_token",
+                               "warm_up",
+                               "worker_limits",
+]
 # what the main process may import from here (gipr.isolate.READER_MODULES; tests/test_boundary.py):
 # the limited reader, the reader's limits and error, the spec's token for a worker, label helpers
 # (plain text); read_report itself is for worker tasks (and trusted files in tests) only

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+
 from .. import messages
 from ..model import Finding
 from ..spec import Label, Spec, TableLayout, per_spec, type_rules
@@ -154,7 +155,7 @@ def _build_infos(spec: Spec) -> dict[str, TableInfo]:
         plan = [(cid, spec.cells[cid].rowx, spec.cells[cid].colx, spec.cells[cid].type, spec.cells[cid].unit,
                  spec.cells[cid].input, spec.cells[cid].address) for cid in t.cells]
         out[t.id] = TableInfo(t, leaf_of, row_label_of, value_rows, labelled, frozenset(norms), norms, count,
-                               leaves, {r: r for r in range(0, t.last_row + 1)},
+                               leaves, {r: r for r in range(t.last_row + 1)},
                                {i: labels[i].c0 for i in leaves}, plan,
                                label_at=[(lab.r0, lab.c0, lab.text) for lab in labels],
                                fast=[(cid, r, c, tr, unit, i, whole_ok(tr, ct))
@@ -362,7 +363,7 @@ def search_place(info: TableInfo, grid: Grid) -> tuple[Placement | None, str | N
     # interpolate rows without (recognisable) labels between anchors with equal gaps
     rowmap = dict(anchors)
     anchor_list = sorted(anchors.items())
-    for s in range(0, t.last_row + 1):
+    for s in range(t.last_row + 1):
         if s in rowmap:
             continue
         prev = next(((a, g) for a, g in reversed(anchor_list) if a < s), None)

@@ -10,19 +10,44 @@ import io
 import os
 from pathlib import Path
 from typing import Any
+
 from .. import messages
 from ..identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from ..model import Finding, Report
+from ..ooxml.container import (
+    LIMITS,
+    MAX_FILE_BYTES,
+    MAX_READ_MEMORY_MB,
+    MAX_READ_SECONDS,
+    MAX_SHEET_CELLS,
+    Container,
+    ReadError,
+    custom_props,
+    human_size,
+    open_container,
+    read_error,
+    sniff,
+    xlsx_error_cells,
+    xlsx_formula_cells,
+)
 from ..spec import Spec, SpecError, available_formats, load_format, type_rules
 from ..text import SPACES, cell_text
 from ..values import Value, parse_value
-from ..ooxml.container import (Container, LIMITS, MAX_FILE_BYTES, MAX_READ_MEMORY_MB, MAX_READ_SECONDS,
-    MAX_SHEET_CELLS, ReadError,
-    custom_props, human_size, open_container, read_error, sniff, xlsx_error_cells, xlsx_formula_cells)
-from .locate import (Grid, Placement, TableInfo, a1, describe_moves, fast_place, label_status,
-    normalize_label, search_place, table_infos, whole_ok)
+from .locate import (
+    Grid,
+    Placement,
+    TableInfo,
+    a1,
+    describe_moves,
+    fast_place,
+    label_status,
+    normalize_label,
+    search_place,
+    table_infos,
+    whole_ok,
+)
 
-__all__ = ["ReadError", "read_report", "read_report_limited", "LIMITS", "sniff", "normalize_label"]
+__all__ = ["LIMITS", "ReadError", "normalize_label", "read_report", "read_report_limited", "sniff"]
 def _xlsx_blank(c: Container, sheet: str, r: int, col: int, ctype: str, unit: str | None, is_input: bool,
                 v: Value, rules: dict) -> Value:
     """A cell of an .xlsx that reads blank: an error value, a total's formula saved without
@@ -49,11 +74,11 @@ class _Book:
         self.name = name
         try:
             self.wb = CalamineWorkbook.from_object(io.BytesIO(cont.data))
-        except Exception as e:  # noqa: BLE001 - calamine's error types vary by version
+        except Exception as e:
             raise _calamine_error(e, name) from None
         try:
             self.sheet_names: list[str] = list(self.wb.sheet_names)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _calamine_error(e, name) from None
         self.grids: dict[str, Grid] = {}
 
@@ -72,7 +97,7 @@ class _Book:
                             limit=f"{MAX_SHEET_CELLS:,}")
             try:
                 rows = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 raise _calamine_error(e, self.name) from None
             g = Grid(sheet, rows)
             self.grids[sheet] = g
@@ -129,7 +154,7 @@ def _value(raw: Any, ctype: str, unit: str | None, rules: dict) -> Value:
                 return v
             return Value("number", n, raw)
         return parse_value(raw, ctype, unit, rules)
-    if tp is str and raw == "" or raw is None:
+    if (tp is str and raw == "") or raw is None:
         return _BLANK if raw == "" else Value("blank", None, None)
     return parse_value(raw, ctype, unit, rules)
 
@@ -423,7 +448,7 @@ def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec
         if _IN_WORKER:
             raise  # gipr.isolate reports it as file.too_large and retires the worker
         raise read_error("file.corrupt", display, detail=messages.detail("memory")) from None
-    except Exception as e:  # noqa: BLE001 - the contract: only ReadError leaves this function
+    except Exception as e:
         if os.environ.get("GIPR_DEBUG"):
             raise
         raise read_error("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
@@ -517,11 +542,11 @@ def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: 
                            memory_mb=MAX_READ_MEMORY_MB, what=display)
     except ReadError:
         raise
-    except Exception as e:  # noqa: BLE001 - an unpicklable error from the worker: still only ReadError
+    except Exception as e:
         raise read_error("file.corrupt", display, detail=f"{type(e).__name__}: {str(e)[:160]}") from None
 
 
-def _read(data: bytes, display: str, spec: Spec | None) -> tuple[Report, "_Book"]:
+def _read(data: bytes, display: str, spec: Spec | None) -> tuple[Report, _Book]:
     cont = open_container(data, display)
     book = _Book(cont, display)
     ident, units, source = _read_identity(book)

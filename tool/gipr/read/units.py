@@ -23,7 +23,7 @@ from ..values import parse_value
 
 UnitRow = tuple[str, str, dict[str, "Number | None"]]
 
-__all__ = ["read_rollup", "read_rollup_limited", "UnitRow", "first_sheet_rows"]
+__all__ = ["UnitRow", "first_sheet_rows", "read_rollup", "read_rollup_limited"]
 PARENT_SIDE = ("read_rollup_limited", "UnitRow")  # what the main process may import from here
 
 
@@ -96,7 +96,7 @@ def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
         raise
     except MemoryError:
         raise  # gipr.isolate: file.too_large
-    except Exception as e:  # noqa: BLE001 - calamine raises many kinds; all mean "cannot read"
+    except Exception as e:
         raise ReadError(f"文件已损坏、加密或不是电子表格（{type(e).__name__}）", "roster.unreadable") from None
     if len(rows) > max_rows:
         raise ReadError("", "roster.too_large")

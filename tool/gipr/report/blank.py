@@ -27,7 +27,7 @@ from docx.shared import Pt
 from ..fsio import atomic_output
 from . import style as st
 
-__all__ = ["build_template", "TEMPLATE_NAME"]
+__all__ = ["TEMPLATE_NAME", "build_template"]
 
 TEMPLATE_NAME = "report.docx"
 

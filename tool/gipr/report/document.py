@@ -14,9 +14,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from .. import messages
 from ..errors import GiprError
@@ -29,7 +29,7 @@ from .blank import TEMPLATE_NAME
 from .figures import PLACEHOLDERS, RICH_PLACEHOLDERS, TABLE_PLACEHOLDERS, figure_context, figure_value
 from .layout import header_rows, table_regions
 
-__all__ = ["ReportData", "default_template", "check_template", "render_report", "write_report", "TABLE_KEYS"]
+__all__ = ["TABLE_KEYS", "ReportData", "check_template", "default_template", "render_report", "write_report"]
 
 TABLE_KEYS = {"t2": "表二", "t3": "表三", "t4": "表四"}
 _TAG = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
@@ -123,7 +123,7 @@ def _template_parts(path: Path) -> list[tuple[str, bytes]]:
         return parts
     except GiprError:
         raise
-    except Exception as e:  # noqa: BLE001 - zip/XML errors of a hostile or broken file
+    except Exception as e:
         raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=str(e)[:160]),
                         "report.template_unreadable") from None
 
@@ -168,7 +168,7 @@ def check_template(path: str | Path) -> None:
     for kind, xml in _template_parts(path):
         try:
             texts = _paragraph_texts(xml)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=str(e)[:160]),
                             "report.template_unreadable") from None
         for n, text in enumerate(texts, 1):
@@ -452,7 +452,7 @@ def render_report(data: ReportData, template: str | Path | None = None):
     try:
         tpl = DocxTemplate(str(path))
         tpl.init_docx()
-    except Exception as e:  # noqa: BLE001 - python-docx's errors on a file that is not a Word document
+    except Exception as e:
         raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
                         "report.template_unreadable") from None
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)

@@ -8,15 +8,24 @@ Every figure is the sum of named value cells (the 总计 column of table 三, th
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .. import messages
 from ..figures import Figure, figure_cells, figure_value, figures
 from ..spec import Spec, available_formats, load_format
 from ..values import Number, fmt_number
 
-__all__ = ["FIGURES", "PLACEHOLDERS", "TEXT_PLACEHOLDERS", "TABLE_PLACEHOLDERS", "RICH_PLACEHOLDERS", "figure_cells", "figure_value",
-           "change_text", "figure_context"]
+__all__ = [
+    "FIGURES",
+    "PLACEHOLDERS",
+    "RICH_PLACEHOLDERS",
+    "TABLE_PLACEHOLDERS",
+    "TEXT_PLACEHOLDERS",
+    "change_text",
+    "figure_cells",
+    "figure_context",
+    "figure_value",
+]
 
 
 def _figures() -> list[Figure]:

@@ -12,16 +12,16 @@ page back to the roll-up.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Mapping
 
 from ..fsio import atomic_output
 from ..spec import Spec
 from ..values import fmt_number
 from .layout import header_rows, table_grid
 
-__all__ = ["render_html", "write_html", "table_grid"]
+__all__ = ["render_html", "table_grid", "write_html"]
 
 Number = int | Decimal
 
@@ -71,7 +71,7 @@ def render_html(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="gipr">',
+        '<meta name="generator" content="gipr">',
         f"<title>{esc(title or '政府信息公开工作年度报告统计表')}</title>",
         f"<style>{_CSS}</style>",
         "</head>",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..spec import Spec, TableLayout, per_spec
 
-__all__ = ["Region", "table_regions", "table_grid", "header_rows"]
+__all__ = ["Region", "header_rows", "table_grid", "table_regions"]
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .. import messages
 from ..errors import GiprError
 from ..fsio import atomic_output
 
-__all__ = ["soffice_path", "convert_to_pdf"]
+__all__ = ["convert_to_pdf", "soffice_path"]
 
 _WINDOWS_CANDIDATES = (r"C:\Program Files\LibreOffice\program\soffice.exe",
                        r"C:\Program Files (x86)\LibreOffice\program\soffice.exe")

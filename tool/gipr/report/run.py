@@ -16,9 +16,9 @@ Last year (``previous``): a roll-up, a unit's workbook or last year's workspace,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from .. import messages
 from ..errors import GiprError
@@ -26,8 +26,15 @@ from ..fsio import safe_filename
 from ..spec import Spec
 from .document import ReportData, check_template, write_report
 
-__all__ = ["Job", "data_from_file", "data_from_workspace", "workspace_jobs", "write_jobs", "jobs_json",
-           "load_previous_values"]
+__all__ = [
+    "Job",
+    "data_from_file",
+    "data_from_workspace",
+    "jobs_json",
+    "load_previous_values",
+    "workspace_jobs",
+    "write_jobs",
+]
 
 
 @dataclass
@@ -66,8 +73,8 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
                    unit: str | None = None) -> ReportData:
     """One document's data from a unit's workbook or a roll-up (or one unit of a roll-up)."""
     from ..check import CheckContext, check_report
-    from ..rules import recompute
     from ..read import read_report_limited
+    from ..rules import recompute
     from ..spec import load_format
 
     path = Path(path)
@@ -138,9 +145,9 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
 
     ``left_out`` (a list) receives the merge entries that get no document: units with errors
     (without ``include_errors``), unreadable submissions, units that sent nothing."""
+    from ..collect.workspace import Workspace
     from ..merge import INCLUDED_ERRORS, entries_from_workspace, entry_values, plan_merge
     from ..spec import load_format
-    from ..collect.workspace import Workspace
 
     ws = Workspace.open(workspace)
     try:

@@ -39,6 +39,23 @@ from .formulas import STATUS_FAIL, STATUS_INCOMPLETE, STATUS_PASS, compute_total
 from .layout import WORKBOOK_OPTIONS, CheckLayout, check_layout
 from .writer import DEFAULT_PASSWORD, build_workbook, check_password, template_filename, write_template
 
-__all__ = ["DEFAULT_PASSWORD", "check_password", "STATUS_PASS", "STATUS_FAIL", "STATUS_INCOMPLETE", "build_workbook", "write_template",
-           "template_filename", "compute_totals", "total_formula", "rule_status", "check_layout", "CheckLayout",
-           "TemplateFactory", "write_templates", "TemplateResult", "WORKBOOK_OPTIONS", "plan_filenames"]
+__all__ = [
+           "DEFAULT_PASSWORD",
+           "STATUS_FAIL",
+           "STATUS_INCOMPLETE",
+           "STATUS_PASS",
+           "WORKBOOK_OPTIONS",
+           "CheckLayout",
+           "TemplateFactory",
+           "TemplateResult",
+           "build_workbook",
+           "check_layout",
+           "check_password",
+           "compute_totals",
+           "plan_filenames",
+           "rule_status",
+           "template_filename",
+           "total_formula",
+           "write_template",
+           "write_templates",
+]

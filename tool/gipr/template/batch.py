@@ -10,16 +10,18 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+
 import xlsxwriter
+
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, fsync_dir, safe_filename
 from ..identity import make_identity
-from ..text import xml_escape
 from ..roster import Unit
 from ..spec import Spec
+from ..text import xml_escape
 from .layout import WORKBOOK_OPTIONS
 from .writer import DEFAULT_PASSWORD, build_workbook, template_filename
 

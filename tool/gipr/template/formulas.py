@@ -6,9 +6,12 @@ format file's ``types``."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
+
 from xlsxwriter.utility import xl_rowcol_to_cell
+
 from .. import rules
 from ..rules import Number
 from ..spec import Cell, Rule, Spec, type_rules
@@ -231,12 +234,8 @@ def type_status(spec: Spec, cells: list[Cell], computed: dict[str, Number | None
             continue
         t = type_rules(spec, c.type)
         integer = is_integer_type(t, c.type)
-        if t.get("min") is not None and v < t["min"]:
-            bad += 1
-        elif integer and v != int(v):
-            bad += 1
-        elif not integer and t.get("decimals") is not None and \
-                Decimal(v).normalize().as_tuple().exponent < -int(t["decimals"]):  # type: ignore[operator]
+        if (t.get("min") is not None and v < t["min"]) or (integer and v != int(v)) or (not integer and t.get("decimals") is not None and \
+                Decimal(v).normalize().as_tuple().exponent < -int(t["decimals"])):
             bad += 1
     if bad:
         return STATUS_FAIL

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
-from .. import rules
+
 from ..spec import Rule, Spec, TableLayout
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}

@@ -6,16 +6,55 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+
 from ..fsio import atomic_output, safe_filename
 from ..identity import make_identity, write_identity
 from ..messages import SEVERITY_ZH
 from ..roster import Unit
 from ..rules import Number
 from ..spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Spec, TableLayout
-from .formulas import STATUS_FAIL, STATUS_INCOMPLETE, STATUS_PASS, cached_value, cells_of, combined_status, compute_totals, fail_expr, ranges, refs, rule_status, status_formula, total_formula, type_cf, type_fail_expr, type_message, type_status, validation
-from .layout import AMBER, CheckLayout, FONT, Formats, GREEN, HEADER_FILL, INPUT_FILL, MARK_FILL, PREFILL_FILL, PROTECT_OPTIONS, RED, WORKBOOK_OPTIONS, check_layout, fit_heights, unit_line, width_units_of, year_text
+from .formulas import (
+    STATUS_FAIL,
+    STATUS_INCOMPLETE,
+    STATUS_PASS,
+    cached_value,
+    cells_of,
+    combined_status,
+    compute_totals,
+    fail_expr,
+    ranges,
+    refs,
+    rule_status,
+    status_formula,
+    total_formula,
+    type_cf,
+    type_fail_expr,
+    type_message,
+    type_status,
+    validation,
+)
+from .layout import (
+    AMBER,
+    FONT,
+    GREEN,
+    HEADER_FILL,
+    INPUT_FILL,
+    MARK_FILL,
+    PREFILL_FILL,
+    PROTECT_OPTIONS,
+    RED,
+    WORKBOOK_OPTIONS,
+    CheckLayout,
+    Formats,
+    check_layout,
+    fit_heights,
+    unit_line,
+    width_units_of,
+    year_text,
+)
 
 DEFAULT_PASSWORD = "gipr"
 
@@ -145,7 +184,7 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
 
     # --- column widths from the labels
     val_cols = sorted({c.colx for c in cells})
-    widths: dict[int, float] = {c: 8.0 for c in range(width)}
+    widths: dict[int, float] = dict.fromkeys(range(width), 8.0)
     val_need = 10.0
     for lab in t.labels:
         if lab.kind in ("title", "heading") or lab.c0 != lab.c1:

@@ -8,8 +8,9 @@ Blocking work runs in worker threads (``run_in_threadpool``), one workspace per 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette

@@ -45,7 +45,7 @@ def who() -> str:
 
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name known
+    except Exception:
         user = ""
     return f"{user}（网页工作台）" if user and user != "root" else "网页工作台"
 
@@ -90,7 +90,7 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
     ``collect.status.add_documents``), with every version received (newest first)."""
     from ..collect import status_report
     from ..collect.documents import unit_documents
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
+    from ..collect.ledger import IDENTIFIED_ZH
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     with open_ws(root) as ws:
@@ -532,7 +532,6 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
     import tempfile
 
     from ..mail import mail_settings, mail_units
-
     from .mailform import require_mail
 
     if kind not in ("send", "remind"):

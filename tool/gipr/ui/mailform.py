@@ -115,9 +115,8 @@ def save(root: Path, f: dict[str, str]) -> dict[str, Any]:
         if s is not None and pw and keystore.available():
             keystore.put(kind, s.user, s.host, pw)
             stored.append(kind)
-    with core.open_ws(root) as ws:
-        with ws.lock(purpose=core.PURPOSE):
-            atomic_write_bytes(ws.config_path, dump_toml(cfg).encode("utf-8"), overwrite=True)
+    with core.open_ws(root) as ws, ws.lock(purpose=core.PURPOSE):
+        atomic_write_bytes(ws.config_path, dump_toml(cfg).encode("utf-8"), overwrite=True)
     return {"saved": True, "stored": stored, "store": keystore.available(),
             "message": M["saved"] + (M["saved_pw"] if stored else "" if keystore.available() else M["no_store_note"])}
 

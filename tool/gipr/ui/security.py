@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from http.cookies import SimpleCookie
-from typing import Iterable
 from urllib.parse import parse_qsl, urlencode
 
 from .. import messages
@@ -123,7 +123,7 @@ class Guard:
         jar = SimpleCookie()
         try:
             jar.load(raw)
-        except Exception:  # noqa: BLE001 - a malformed cookie header is no token
+        except Exception:
             return False
         m = jar.get(self.cookie)
         return m is not None and _same(m.value, self.token)
@@ -144,7 +144,7 @@ async def _refuse(send, status: int, text: str, headers: dict[str, str] | None =
 
     if headers and "text/html" in headers.get("accept", ""):
         body = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>gipr 工作台</title></head>'
-                f"<body><h1>gipr 工作台</h1><p>{html.escape(text)}</p></body></html>").encode("utf-8")
+                f"<body><h1>gipr 工作台</h1><p>{html.escape(text)}</p></body></html>").encode()
         return await _send(send, status, body, [(b"content-type", b"text/html; charset=utf-8")])
     body = json.dumps({"error": {"code": f"ui.{status}", "message": text}}, ensure_ascii=False).encode("utf-8")
     await _send(send, status, body, [(b"content-type", b"application/json; charset=utf-8")])
