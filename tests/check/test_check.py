@@ -324,10 +324,10 @@ def test_template_made_with_another_version_of_the_format_file(tmp_path):
     """Same format id, different format file (e.g. a label fixed later): a warning."""
     import shutil
 
-    from gipr.spec import load_spec_file, templates_dir
+    from gipr.spec import formats_dir, load_spec_file
     from gipr.template import write_template
 
-    src = templates_dir() / "2021.json"
+    src = formats_dir() / "2021.json"
     alt = tmp_path / "2021.json"
     shutil.copyfile(src, alt)
     alt.write_bytes(alt.read_bytes().replace("（2021年9月26日）".encode(), "（2021年9月26日印发）".encode(), 1))
@@ -345,9 +345,9 @@ def test_figures_and_deadlines_do_not_change_the_template_digest(tmp_path):
     import json
 
     from gipr.figures import deadline_for, figure_cells
-    from gipr.spec import load_spec_file, templates_dir
+    from gipr.spec import formats_dir, load_spec_file
 
-    data = json.loads((templates_dir() / "2021.json").read_text(encoding="utf-8"))
+    data = json.loads((formats_dir() / "2021.json").read_text(encoding="utf-8"))
     data["figures"][0]["cells"] = ["t3.new.person"]
     data["deadlines"]["levels"][1]["day"] = 21
     alt = tmp_path / "2021.json"

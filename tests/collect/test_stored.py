@@ -79,9 +79,9 @@ def test_a_changed_format_file_makes_the_merge_read_again(example_ws, tmp_path, 
     before = merge_json(capsys, "-w", example_ws, "--out", tmp_path / "a.xlsx")
     # the same format, one byte more in its file: another digest
     fmt = tmp_path / "formats"
-    shutil.copytree(gipr.spec.templates_dir(), fmt)
+    shutil.copytree(gipr.spec.formats_dir(), fmt)
     (fmt / "2021.json").write_bytes((fmt / "2021.json").read_bytes() + b"\n")
-    monkeypatch.setattr(gipr.spec, "templates_dir", lambda: fmt)
+    monkeypatch.setattr(gipr.spec, "formats_dir", lambda: fmt)
     gipr.spec.load_format.cache_clear()
     assert gipr.spec.load_format("2021").file_digest != SPEC.file_digest
     after = merge_json(capsys, "-w", example_ws, "--out", tmp_path / "b.xlsx")

@@ -1,5 +1,5 @@
-"""The one definition of each folder the tests read from: the repository, its examples and
-format files, and the test data kept beside the tests (fixtures, real reports, the corpus)."""
+"""The one definition of each folder the tests read from: the repository, its examples, and
+the test data kept beside the tests (fixtures, real reports, the corpus)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ README = REPO / "README.md"
 PACKAGE = REPO / "tool" / "gipr"
 EXAMPLES = REPO / "examples"
 ROSTER = EXAMPLES / "roster.csv"
-TEMPLATES = REPO / "templates"
 FIXTURES = TESTS / "fixtures"
 REALDOCS = TESTS / "realdocs"
 CORPUS = TESTS / "corpus"

@@ -43,7 +43,7 @@ PARSERS = ("python_calamine", "openpyxl", "pdfplumber", "pdfminer", "pypdfium2",
 # parent-side writers of gipr's own files: the library is used to write (or to render gipr's own
 # template), never to read a received file
 WRITERS = {
-    "gipr.report": ("docx", "docxtpl", "lxml"),  # the annual report, rendered from templates/report.docx
+    "gipr.report": ("docx", "docxtpl", "lxml"),  # the annual report, rendered from gipr/formats/report.docx
 }
 # gipr's own searches whose cost grows with their input: parsers too (the digit splitter)
 INTERNAL_PARSERS = ("gipr.published.digits",)

@@ -18,7 +18,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from kit.helpers import consistent_values, fill_workbook
-from kit.paths import TEMPLATES
 
 from gipr.check import CheckContext, check_report, match_unit
 from gipr.check.run import collect_paths
@@ -27,7 +26,7 @@ from gipr.identify import identify, normalize_code, roster_index
 from gipr.merge import entries_from_paths, plan_merge
 from gipr.read import read_report
 from gipr.roster import Unit
-from gipr.spec import load_format, load_spec_file
+from gipr.spec import formats_dir, load_format, load_spec_file
 from gipr.template import write_template, write_templates
 
 YEAR = 2025
@@ -38,7 +37,7 @@ AMOUNT_CELL = "t2.fee.fee_amount"  # an amount input in 万元 (二 主动公开
 def _modified_format(tmp_path: Path) -> Path:
     """The 2021 format file with other value types: amounts with at most 2 decimals, counts
     without a minimum."""
-    data = json.loads((TEMPLATES / "2021.json").read_text(encoding="utf-8"))
+    data = json.loads((formats_dir() / "2021.json").read_text(encoding="utf-8"))
     data["types"]["amount"]["decimals"] = 2
     del data["types"]["count"]["min"]
     p = tmp_path / "2021-modified.json"

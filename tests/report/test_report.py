@@ -20,12 +20,12 @@ from docx import Document
 from docx.oxml.ns import qn
 from kit.county import cli, flat, independent_sum, make_unit_file, rollup_table_values
 from kit.helpers import consistent_values
-from kit.paths import EXAMPLES, TEMPLATES
+from kit.paths import EXAMPLES
 
 from gipr.report.figures import change_text
-from gipr.spec import load_format
+from gipr.spec import formats_dir, load_format
 
-TEMPLATE = TEMPLATES / "report.docx"
+TEMPLATE = formats_dir() / "report.docx"
 SPECS = {"2021": load_format("2021"), "2019": load_format("2019")}
 YEARS = {"2021": 2025, "2019": 2020}
 UNIT = ("U01", "县测试局", "县直部门")
@@ -383,7 +383,7 @@ def test_the_shipped_template_is_what_the_builder_makes(tmp_path):
 
     fresh = build_template(tmp_path / "fresh.docx")
     a, b = Document(str(fresh)), Document(str(TEMPLATE))
-    assert a.element.body.xml == b.element.body.xml, "run: python -m gipr.report.blank templates/report.docx"
+    assert a.element.body.xml == b.element.body.xml, "run: python -m gipr.report.blank tool/gipr/formats/report.docx"
     check_template(TEMPLATE)
 
 
