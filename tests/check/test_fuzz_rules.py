@@ -87,7 +87,7 @@ def rule_findings(findings) -> set[str]:
 
 
 def make_consistent(spec, inputs: dict) -> dict | None:
-    """Repair a fill so that every equal rule holds (the way tests/helpers.consistent_values
+    """Repair a fill so that every equal rule holds (the way kit.helpers.consistent_values
     does, deterministically): per rule, the last input of its right side takes the
     difference; a negative difference raises an input of the left side.  None if the
     repairs do not settle."""

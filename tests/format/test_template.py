@@ -559,7 +559,7 @@ def test_cli_single_unit_to_file(tmp_path):
 
 
 def test_fill_helper_round_trip(files, tmp_path):
-    """tests/helpers.fill_workbook keeps formulas, protection and identity."""
+    """kit.helpers.fill_workbook keeps formulas, protection and identity."""
     spec = load_format("2021")
     vals = random_values(spec, random.Random(3))
     dst = fill_workbook(files[("unit", "2021")], tmp_path / "filled.xlsx", vals, {"filler": "张三"})
