@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import safe_filename
 from ..spec import Spec
@@ -51,7 +52,7 @@ def _rollup_county(rep) -> str:
     from ..merge.entries import strip_rollup_suffix
 
     name = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(rep.unit_name or "")
-    return "" if name == "汇总" else name
+    return "" if name == say("report.run.rollup_county") else name
 
 
 def load_previous_values(path: str | Path):
