@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import GiprError
 from . import core, uploads
 from .security import Guard, csrf_for
@@ -220,7 +221,7 @@ async def dl_merge(request: Request) -> Response:
     if p is None:
         return _not_found()
     res = core.merge_result(_root(request), run) or {}
-    stem = f"{res.get('county') or ''}{res.get('year') or ''}年度政府信息公开统计汇总表"
+    stem = say("ui.app.dl_merge.stem", value=res.get('county') or '', value2=res.get('year') or '')
     if kind == "html":
         return _attachment(stem + ".html", p, "text/html; charset=utf-8")
     return _attachment(stem + ".xlsx", p, XLSX)
@@ -250,7 +251,7 @@ async def dl_templates(request: Request) -> Response:
     if p is None:
         return _not_found()
     year = await run_in_threadpool(lambda: core.status(_root(request))["year"])
-    return _attachment(f"{year}年度政府信息公开统计表模板.zip", p, "application/zip")
+    return _attachment(say("ui.app.dl_templates", year=year), p, "application/zip")
 
 
 # --- errors ----------------------------------------------------------------------------------

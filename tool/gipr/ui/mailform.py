@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import messages
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
 from ..errors import GiprError
 from ..mail import keystore
 from . import core
@@ -203,7 +203,7 @@ async def page(request: Request) -> Response:
     from .pages import render
 
     values = await run_in_threadpool(form_values, root_of(request))
-    return render(request, "mail_settings.html", title="邮箱设置", v=values,
+    return render(request, "mail_settings.html", title=say("ui.mailform.page.title"), v=values,
                   M={f: _label(f) for f in (*FIELDS, "smtp_password", "imap_password")})
 
 

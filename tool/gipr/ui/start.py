@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import GiprError
 from . import userconf
 
@@ -141,7 +142,7 @@ async def page(request: Request) -> Response:
 
     recent = await run_in_threadpool(userconf.recent)
     current = request.app.state.root
-    return render(request, "start.html", title="开始", recent=recent, current=str(current) if current else "",
+    return render(request, "start.html", title=say("ui.start.page.title"), recent=recent, current=str(current) if current else "",
                   year=default_year(), parent=str(userconf.default_parent()))
 
 
