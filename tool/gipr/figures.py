@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .catalogue.access import say
 from .values import Number
 
 if TYPE_CHECKING:
@@ -81,14 +82,14 @@ def validate(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
     for f in data.get("figures") or []:
         name = f.get("name") if isinstance(f, dict) else None
         if not isinstance(name, str) or not name or name in seen:
-            raise SpecError(f"figures：名称为空或重复（{name!r}）")
+            raise SpecError(say("figures.validate", name=name))
         seen.add(name)
         ids = f.get("cells")
         if not isinstance(ids, list) or not ids or any(i not in cells for i in ids):
-            raise SpecError(f"figures“{name}”：单元格 {ids!r} 不在本格式中")
+            raise SpecError(say("figures.validate_2", name=name, ids=ids))
     for r in data.get("in_force") or []:
         if not isinstance(r, dict) or any(r.get(k) not in cells for k in ("issued", "repealed", "in_force")):
-            raise SpecError(f"in_force：{r!r} 的单元格不在本格式中")
+            raise SpecError(say("figures.validate_3", r=r))
     dl = data.get("deadlines")
     if dl is not None:
         for lv in dl.get("levels") or []:
@@ -96,7 +97,7 @@ def validate(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
                 assert lv["level"] in LEVELS
                 _dt.date(2001, int(lv["month"]), int(lv["day"]))
             except (AssertionError, KeyError, TypeError, ValueError):
-                raise SpecError(f"deadlines：{lv!r} 不合法（level 须为 {'、'.join(LEVELS)}，并给出月、日）") from None
+                raise SpecError(say("figures.validate_4", lv=lv, items='、'.join(LEVELS))) from None
 
 
 def _section(spec: Spec, key: str) -> Any:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import cast
 
-from . import check, cli, collect, common, mail, reading, report, template, ui
+from . import check, cli, collect, common, mail, reading, report, spec, template, ui
 from .keys import TextKey
 
 CATALOGUE: dict[str, str] = {}
-for _part in (check.TEXTS, cli.TEXTS, collect.TEXTS, common.TEXTS, mail.TEXTS, reading.TEXTS, report.TEXTS, template.TEXTS, ui.TEXTS):
+for _part in (check.TEXTS, cli.TEXTS, collect.TEXTS, common.TEXTS, mail.TEXTS, reading.TEXTS, report.TEXTS, spec.TEXTS, template.TEXTS, ui.TEXTS):
     _twice = CATALOGUE.keys() & _part.keys()
     if _twice:
         raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")

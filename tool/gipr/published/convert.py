@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
 
 __all__ = ["ConvertProblem", "read", "soffice", "to_docx"]
 
@@ -48,7 +48,8 @@ def to_docx(data: bytes, suffix: str) -> bytes:
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=CONVERT_SECONDS, env=env)
         except subprocess.TimeoutExpired:
-            raise ConvertProblem("doc.convert_failed", f"超过 {CONVERT_SECONDS} 秒") from None
+            raise ConvertProblem("doc.convert_failed", say("published.convert.to_docx",
+                                                           convert_seconds=CONVERT_SECONDS)) from None
         except OSError as e:
             raise ConvertProblem("doc.convert_failed", str(e)[:100]) from None
         got = out / "in.docx"

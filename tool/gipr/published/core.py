@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
 from ..errors import GiprError
 from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
@@ -164,7 +164,7 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         from .grid import Table
         from .sequence import sequence_rows
 
-        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
+        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), say("published.core.read_document.alt"))]), spec, prev)
         if _score(alt) > _score(found) or (alt.tables and not found.tables):
             found = alt
     if printed_as is not None:
@@ -392,5 +392,5 @@ def _columns_blank(doc: Document, spec: Spec, report: Report) -> Finding | None:
                         if c is not None and c.text and _same_label(c.text, want)), None)
         n = len({spec.cells[c].column_path[-1] for c in cids})
         return messages.finding("published.columns_blank", found=printed.text if printed else label, n=n,
-                                ref=printed.where if printed else "表三", path="表三")
+                                ref=printed.where if printed else say("published.core.columns_blank.ref"), path=say("published.core.columns_blank.ref"))
     return None
