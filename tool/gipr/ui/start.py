@@ -9,17 +9,26 @@ import datetime as _dt
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-
-from .. import messages
+from .. import messages, thirdparty
 from ..errors import GiprError
 from . import userconf
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
 MAX_ROSTER_BYTES = 16 * 1024 * 1024
+
+
+async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """starlette's ``run_in_threadpool`` (the workbench's blocking work in a worker thread),
+    through gipr.thirdparty: importing a gipr.ui module does not load starlette."""
+    return await thirdparty.starlette().concurrency.run_in_threadpool(func, *args, **kwargs)
 
 
 class NoWorkspace(Exception):
@@ -34,10 +43,11 @@ def root_of(request: Request) -> Path:
 
 
 async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
+    responses = thirdparty.starlette().responses
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.START["no_workspace"]}},
-                            status_code=409)
-    return RedirectResponse("/start", status_code=303)
+        error = {"code": "ui.no_workspace", "message": messages.START["no_workspace"]}
+        return responses.JSONResponse({"error": error}, status_code=409)
+    return responses.RedirectResponse("/start", status_code=303)
 
 
 def default_year(today: _dt.date | None = None) -> int:
@@ -100,7 +110,8 @@ class RosterRows(GiprError):
 
 
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+    return thirdparty.starlette().responses.JSONResponse({"error": {"code": code, "message": message, **extra}},
+                                                         status_code=status)
 
 
 async def api_create(request: Request) -> Response:
@@ -121,7 +132,7 @@ async def api_create(request: Request) -> Response:
                 parent=fields.get("parent", ""), roster=got[0].path, roster_name=got[0].name)
         except RosterRows as e:
             return _error(400, e.code, str(e), rows=e.rows)
-        return JSONResponse(data)
+        return thirdparty.starlette().responses.JSONResponse(data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -134,7 +145,8 @@ async def api_open(request: Request) -> Response:
     path = data.get("path") if isinstance(data, dict) else None
     if not isinstance(path, str) or not path.strip():
         return _error(400, "start.no_path", messages.START["no_path"])
-    return JSONResponse(await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser()))
+    data = await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser())
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def page(request: Request) -> Response:
@@ -147,5 +159,6 @@ async def page(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/start", page), Route("/api/workspace/create", api_create, methods=["POST"]),
-            Route("/api/workspace/open", api_open, methods=["POST"])]
+    route = thirdparty.starlette().routing.Route
+    return [route("/start", page), route("/api/workspace/create", api_create, methods=["POST"]),
+            route("/api/workspace/open", api_open, methods=["POST"])]
