@@ -79,7 +79,7 @@ def _adapter_called(call: ast.Call, whole: set[str], fns: dict[str, str]) -> str
     f = call.func
     if isinstance(f, ast.Name):
         return fns.get(f.id)
-    if isinstance(f, ast.Attribute) and (isinstance(f.value, ast.Name) and f.value.id in whole
+    if isinstance(f, ast.Attribute) and ((isinstance(f.value, ast.Name) and f.value.id in whole)
                                          or ast.unparse(f.value) == ADAPTER):
         return f.attr
     return None

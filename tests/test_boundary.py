@@ -31,7 +31,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from boundary_graph import ADAPTER, ALL, Import, _module_info, called_names, graph, imports_of, resolve, task_functions, uses
+from boundary_graph import ALL, Import, _module_info, called_names, graph, imports_of, resolve, task_functions, uses
 
 from gipr.isolate import READER_MODULES
 from gipr.read import MAX_READ_MEMORY_MB
@@ -60,7 +60,7 @@ PENDING: set[tuple[str, str, str]] = set()  # none: the locator and the digit sp
 BOUNDARY = ("gipr.isolate",)
 # the adapters of the heavy libraries: a call of one counts as an import where it is called
 # (boundary_graph), so their own import statements are not held against them
-ADAPTERS = (ADAPTER,)
+ADAPTERS = ("gipr.thirdparty",)
 
 
 def _under(mod: str, prefixes) -> bool:
