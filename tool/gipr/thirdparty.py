@@ -8,19 +8,19 @@ benchmarks/bench_startup.py measures the start-up.
 
 "Heavy" is measured, not guessed: each cost below is what importing the library adds to an
 interpreter that already holds what ``gipr --help`` loads (typer, rich, xlsxwriter, the
-standard library), the best of 7 fresh processes, with the modules it brings in::
+standard library), the best of several fresh processes, with the modules it brings in::
 
     python benchmarks/bench_startup.py --imports
 
-A library that costs under about 20 ms there is imported plainly where it is used: xlsxwriter
-(17 ms), filelock (12 ms), PIL.Image (9 ms), lxml.etree (5 ms), defusedxml (4 ms),
+A library that costs under about 20 ms there has no adapter and is imported where it is used:
+xlsxwriter (17 ms), filelock (12 ms), PIL.Image (9 ms), lxml.etree (5 ms), defusedxml (4 ms),
 python_multipart (3 ms), olefile (3 ms), python_calamine and markupsafe (1 ms).  Those that
-parse received bytes (calamine, olefile, defusedxml, lxml, PIL) are still imported inside the
+parse received bytes (calamine, olefile, defusedxml, lxml, PIL) stay imported inside the
 functions of the reader modules that use them, for the process boundary and not for their
 cost: a reader module is also imported by the main process for its ``PARENT_SIDE`` names, and
-the parser must load only in a reader worker (tests/test_boundary.py, which counts a call of
-the functions below as an import of their library).  openpyxl (about 270 ms) is not used by
-gipr at all; the contract forbids it too.
+a parser must load only in a reader worker (tests/test_boundary.py, which counts a call of the
+functions below as an import of their library).  openpyxl (about 270 ms) is not used by gipr
+at all; the contract forbids it too.
 
 Each function imports the submodules gipr uses, so that ``lib.sub.name`` is always bound.
 """
