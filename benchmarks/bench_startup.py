@@ -4,8 +4,12 @@ the median and best of N runs, interleaved round by round; and the modules the m
 holds at exit (how many, and which heavy libraries among them: none is the goal).  A bare
 `python -c pass` is timed beside them: the interpreter's own share.
 
-    python benchmarks/bench_startup.py [--repeat N]
+    python benchmarks/bench_startup.py [--repeat N] [--against DIR]
     python benchmarks/bench_startup.py --imports [--repeat N]
+
+``--against DIR``: the same commands also run with DIR (a folder holding another version's
+``gipr`` package, e.g. ``git archive <commit> tool templates | tar -x -C /tmp/old`` → /tmp/old/tool) first
+on PYTHONPATH, interleaved with this one's, marked "against".
 
 ``--imports``: what each third-party library gipr uses costs to import on top of what
 `gipr --help` already holds (best of N fresh interpreters, and the modules it adds): the
@@ -53,40 +57,49 @@ def load() -> str:
         return "?"
 
 
-def timed(args: list[str] | None) -> float:
+def env_for(tool: Path | None) -> dict[str, str]:
+    return ENV if tool is None else dict(ENV, PYTHONPATH=os.pathsep.join([str(tool), *ENV.get("PYTHONPATH", "").split(
+        os.pathsep)]).rstrip(os.pathsep))
+
+
+def timed(args: list[str] | None, tool: Path | None = None) -> float:
     cmd = [sys.executable, "-c", "pass"] if args is None else [sys.executable, "-m", "gipr.cli", *args]
     t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, env=ENV)
+    p = subprocess.run(cmd, capture_output=True, env=env_for(tool))
     dt = time.perf_counter() - t
     if p.returncode not in (0, 1):
-        sys.exit(f"{cmd} failed ({p.returncode}):\n{p.stderr.decode(errors='replace')}")
+        sys.exit(f"{cmd} failed ({p.returncode}):\n{(p.stdout + p.stderr).decode(errors='replace')}")
     return dt
 
 
-def modules(args: list[str]) -> list[str]:
+def modules(args: list[str], tool: Path | None = None) -> list[str]:
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "modules.json"
-        subprocess.run([sys.executable, "-c", PROBE, str(out), *args], capture_output=True, env=ENV, check=True)
+        subprocess.run([sys.executable, "-c", PROBE, str(out), *args], capture_output=True, env=env_for(tool),
+                       check=True)
         return json.loads(out.read_text())
 
 
-def startup(repeat: int) -> None:
-    print(f"load {load()}; {repeat} runs each, interleaved")
-    for args in COMMANDS.values():  # warm: byte-compiled files, the disk cache
-        timed(args)
-    times: dict[str, list[float]] = {k: [] for k in COMMANDS}
+def startup(repeat: int, against: Path | None) -> None:
+    print(f"load {load()}; {repeat} runs each, interleaved" + (f"; against {against}" if against else ""))
+    runs = [(name, args, None) for name, args in COMMANDS.items()]
+    if against is not None:
+        runs += [(f"{name} (against)", args, against) for name, args in COMMANDS.items() if args is not None]
+    for _name, args, tool in runs:  # warm: byte-compiled files, the disk cache
+        timed(args, tool)
+    times: dict[str, list[float]] = {name: [] for name, _a, _t in runs}
     for _ in range(repeat):
-        for name, args in COMMANDS.items():
-            times[name].append(timed(args))
-    print(f"{'command':22s} {'median':>9s} {'best':>9s} {'modules':>8s}  heavy libraries loaded")
-    for name, args in COMMANDS.items():
+        for name, args, tool in runs:
+            times[name].append(timed(args, tool))
+    print(f"{'command':32s} {'median':>9s} {'best':>9s} {'modules':>8s}  heavy libraries loaded")
+    for name, args, tool in runs:
         if args is None:
             mods, heavy = "", ""
         else:
-            held = modules(args)
+            held = modules(args, tool)
             mods = str(len(held))
             heavy = ", ".join(sorted({m.split(".")[0] for m in held} & set(HEAVY))) or "none"
-        print(f"{name:22s} {statistics.median(times[name]) * 1000:7.0f} ms {min(times[name]) * 1000:7.0f} ms "
+        print(f"{name:32s} {statistics.median(times[name]) * 1000:7.0f} ms {min(times[name]) * 1000:7.0f} ms "
               f"{mods:>8s}  {heavy}")
     print(f"load {load()}")
 
@@ -127,11 +140,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=11)
     ap.add_argument("--imports", action="store_true", help="the import cost of each library instead")
+    ap.add_argument("--against", type=Path, help="a folder holding another version's gipr package, timed beside")
     a = ap.parse_args()
     if a.imports:
         imports(a.repeat)
     else:
-        startup(a.repeat)
+        startup(a.repeat, a.against.resolve() if a.against else None)
 
 
 if __name__ == "__main__":
