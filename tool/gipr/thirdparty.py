@@ -8,7 +8,8 @@ benchmarks/bench_startup.py measures the start-up.
 
 "Heavy" is measured, not guessed: each cost below is what importing the library adds to an
 interpreter that already holds what ``gipr --help`` loads (typer, rich, xlsxwriter, the
-standard library), the best of several fresh processes, with the modules it brings in::
+standard library), the best of several fresh processes on the 2-core development machine at
+load average 4, with the modules it brings in::
 
     python benchmarks/bench_startup.py --imports
 
