@@ -2,7 +2,7 @@
 use and returns it.  Every other gipr module calls these instead of importing the library
 itself (the import-linter contract "heavy libraries only through gipr.thirdparty" in
 pyproject.toml); type annotations import the library under ``if TYPE_CHECKING:``.  A command
-that does not use one of them never pays for it: tests/test_startup.py checks that
+that does not use one of them never pays for it: tests/project/test_startup.py checks that
 ``gipr --help`` and ``gipr check x.xlsx`` load none of them in the main process, and
 benchmarks/bench_startup.py measures the start-up.
 
