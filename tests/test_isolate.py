@@ -14,8 +14,9 @@ import isolate_targets as t
 import pytest
 
 from gipr import isolate
+from gipr.errors import ReadError
 from gipr.isolate import ReaderPool, run_limited
-from gipr.read import ReadError, read_report
+from gipr.read import read_report
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HANG = 3600  # how long the hanging readers would block if nobody killed them

@@ -19,7 +19,8 @@ import pytest
 from lo import LOError, lo_convert, soffice_path
 from test_merge import cli
 
-from gipr.published import DocumentError, import_document
+from gipr.errors import DocumentError
+from gipr.published import import_document
 from gipr.read import read_report
 from gipr.values import parse_printed
 

@@ -75,7 +75,7 @@ class Deadline:
 
 def validate(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
     """Refuse a malformed section (raises SpecError naming the problem)."""
-    from .spec import SpecError
+    from .errors import SpecError
 
     seen: set[str] = set()
     for f in data.get("figures") or []:

@@ -190,20 +190,20 @@ def _name(what: str) -> str:
 
 
 def timeout_error(what: str, seconds: float) -> Exception:
-    from .read import ReadError
+    from .errors import ReadError
 
     return ReadError(messages.text("file.timeout", file=_name(what), seconds=f"{seconds:g}"), "file.timeout")
 
 
 def memory_error(what: str, memory_mb: int | None) -> Exception:
-    from .read import ReadError
+    from .errors import ReadError
 
     limit = f"{memory_mb} MB" if memory_mb else messages.detail("memory_system")
     return ReadError(messages.say("boundary.memory", file=_name(what), limit=limit), "file.too_large")
 
 
 def crash_error(what: str, exitcode: int | None) -> Exception:
-    from .read import ReadError
+    from .errors import ReadError
 
     how = messages.detail("crash_code", code=exitcode)
     if exitcode is not None and exitcode < 0:

@@ -118,8 +118,9 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
 def _sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """The first sheet's rows, read in a reader worker (gipr.isolate: calamine never runs in
     this process) with the limits of a returned workbook."""
+    from .errors import ReadError
     from .isolate import run_limited
-    from .read import MAX_READ_MEMORY_MB, MAX_READ_SECONDS, ReadError
+    from .read import MAX_READ_MEMORY_MB, MAX_READ_SECONDS
 
     try:
         rows = run_limited("gipr.read.units:first_sheet_rows", str(path), MAX_ROWS, seconds=MAX_READ_SECONDS,

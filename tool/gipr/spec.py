@@ -28,13 +28,14 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .errors import SpecError
+
 __all__ = [
     "Cell",
     "CoverField",
     "Label",
     "Rule",
     "Spec",
-    "SpecError",
     "TableLayout",
     "available_formats",
     "format_for_year",
@@ -56,10 +57,6 @@ TITLE_ROW = 0  # merged title across the table
 UNIT_ROW = 1  # "填报单位：…" line
 HEADER_ROW = 2  # first header row of the first block
 COVER_FIRST_ROW = 2  # first cover field row (0-based); label in col A, value in col B
-
-
-class SpecError(Exception):
-    """A format file is malformed.  The message names the file and the problem."""
 
 
 @dataclass(frozen=True)

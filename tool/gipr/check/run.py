@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..errors import GiprError
+from ..errors import GiprError, ReadError
 from ..files import CHECK_SUFFIXES, find_input_files
 from ..model import Finding, Report
-from ..read import ReadError, read_report_limited
+from ..read import read_report_limited
 from ..spec import Spec, available_formats, load_format
 from .findings import (
     CheckContext,
@@ -61,7 +61,8 @@ def collect_paths(paths: list[Path]) -> list[Path]:
 
 
 def expected_spec(fmt: str | None, year: int | None) -> Spec | None:
-    from ..spec import SpecError, format_for_year
+    from ..errors import SpecError
+    from ..spec import format_for_year
 
     if fmt is not None:
         if fmt not in available_formats():

@@ -11,7 +11,6 @@ import typer
 from rich.markup import escape as _escape
 
 from ..errors import GiprError
-from ..spec import SpecError
 from .app import app, err_console
 
 _USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage",
@@ -67,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("已中断（Ctrl-C）。已完成的部分均已保存。")
         sys.exit(130)
-    except (GiprError, SpecError) as e:
+    except GiprError as e:  # SpecError (a malformed format file) too
         err_console.print(f"[red]错误：[/red]{_escape(str(e))}")  # a message may hold [mail], paths with []
         sys.exit(2)
     except Exception as e:  # click's errors (typer vendors click) and anything unexpected

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import MailError
 from ..identify import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from .mailparse import (
     MAX_MESSAGE_BYTES,
-    MailError,
     MailMessage,
     classify_attachment,
     clean_file_name,
@@ -588,8 +588,9 @@ class Collector:
         is read and checked in a worker process (gipr.isolate) with the time and memory limits.
         The result to store (``results``' payload) is left in ``self._payload``; None when a
         limit of the worker stopped it (that depends on the machine: merge reads it again)."""
+        from ..errors import ReadError
         from ..isolate import run_limited
-        from ..read import MAX_READ_MEMORY_MB, ReadError, spec_token
+        from ..read import MAX_READ_MEMORY_MB, spec_token
         from .results import payload_from_report, payload_unreadable
 
         self._payload = None
@@ -614,7 +615,8 @@ def _problem(code: str, msg: str) -> dict:
 def _read_and_check(data: bytes, name: str, sha: str, token, ctx):
     """Collector._read_and_check's work, in the worker."""
     from ..check import check_report
-    from ..read import ReadError, read_report, spec_from_token
+    from ..errors import ReadError
+    from ..read import read_report, spec_from_token
 
     try:
         report = read_report(data, name=name, spec=spec_from_token(token))

@@ -17,6 +17,7 @@ import os
 import re
 from email.message import Message
 
+from ..errors import MailError
 from .mailparse import (
     DOC_EXTS,
     MAX_ATTACHMENTS,
@@ -25,7 +26,6 @@ from .mailparse import (
     MAX_NESTING,
     MAX_PARTS,
     MailAttachment,
-    MailError,
     MailMessage,
     _decode_raw,
     _default_name,

@@ -229,7 +229,8 @@ def read_payload(path: Path | bytes, display: str, spec: Any, ctx: Any, sha: str
     """Read and check one file into a payload; None when gipr itself failed (not stored, so
     that a fixed gipr reads it again).  Never raises."""
     from ..check import check_report
-    from ..read import ReadError, read_report
+    from ..errors import ReadError
+    from ..read import read_report
 
     try:
         rep = read_report(path, name=display, spec=spec)

@@ -123,7 +123,8 @@ def _read_task(task: tuple[str, str, dict[str, Any]]) -> Entry:
 def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: Any) -> Entry:
     """Read and check one file into a compact ``Entry``.  Never raises."""
     from ..check import check_report
-    from ..read import ReadError, read_report
+    from ..errors import ReadError
+    from ..read import read_report
 
     try:
         rep = read_report(path, name=display, spec=spec)

@@ -137,7 +137,8 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
 
 def _guess_year(paths: Sequence[str | Path], exclude: Sequence[Path]) -> int:
     """The report year of the first readable input (when --year is not given)."""
-    from ..read import ReadError, read_report_limited
+    from ..errors import ReadError
+    from ..read import read_report_limited
 
     skip = {p.resolve() for p in exclude}
     for f in find_input_files(paths)[:20]:

@@ -78,7 +78,7 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
                         _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
     if not path.is_file():
         raise GiprError(say("merge.previous_missing", path=path), "merge.previous_missing")
-    from ..read import ReadError
+    from ..errors import ReadError
     from ..read.units import read_rollup_limited
 
     try:

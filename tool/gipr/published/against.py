@@ -27,7 +27,8 @@ def load_submitted(against: Path) -> tuple[list[Report], object]:
 
     if against.is_dir() and find_workspace_dir(against) is not None:
         from ..collect.workspace import Workspace
-        from ..read import ReadError, read_report_limited
+        from ..errors import ReadError
+        from ..read import read_report_limited
 
         with Workspace.open(against) as ws:
             out = []

@@ -12,33 +12,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages
-from ..errors import GiprError
+from ..errors import DocumentError, GiprError, SpecError
 from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
-from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
+from ..spec import Spec, available_formats, format_for_year, load_format
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
     from .located import Located
 
-__all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
+__all__ = ["DOCUMENT_SUFFIXES", "Imported", "import_document", "is_document", "parse_document"]
 # what the main process may take from here: the limited import, its types, and helpers over plain
 # Reports (parse_document, read_document and ocr_document run only in a reader worker)
-PARENT_SIDE = ("import_document", "Imported", "DocumentError", "DOCUMENT_SUFFIXES", "is_document", "previous_numbers",
+PARENT_SIDE = ("import_document", "Imported", "DOCUMENT_SUFFIXES", "is_document", "previous_numbers",
                "previous_in_run", "roster_unit", "PARSE_SECONDS", "PARSE_MEMORY_MB", "OCR_SECONDS", "OCR_MEMORY_MB")
 
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
 OCR_SECONDS = 300  # a scan, wall clock: the OCR reads the table pages first, within its CPU budget (ocr.OcrSettings)
 OCR_MEMORY_MB = 3072  # its models and page images (address space; about 900 MB resident)
-
-
-class DocumentError(GiprError):
-    """A published document that cannot be imported; the message names the file."""
-
-    def __reduce__(self):  # keeps its code when it crosses the process boundary
-        return (DocumentError, (str(self), self.code))
 
 
 @dataclass
