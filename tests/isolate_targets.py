@@ -96,3 +96,17 @@ def vm_size_mb(_item=None) -> int:
     with open("/proc/self/status") as f:
         kb = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
     return kb // 1024
+
+
+WARMED: list[str] = []  # what this worker's warm-ups did (run_limited's initializer)
+
+
+def warm_slowly() -> None:
+    import time
+
+    time.sleep(1.5)
+    WARMED.append("slow")
+
+
+def warmed(_item=None) -> list[str]:
+    return list(WARMED)

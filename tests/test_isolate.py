@@ -84,6 +84,14 @@ def test_calls_from_several_threads_at_once_each_get_their_own_answer():
         assert f"文件{i}.xlsx" in str(results[i])
 
 
+def test_the_callers_warm_up_runs_once_per_worker_outside_the_time_limit():
+    """run_limited's initializer (the caller's warm-up) runs before the first task of its kind,
+    not within that task's limit, and once per worker (named as a function or as "module:function")."""
+    assert run_limited(t.warmed, None, seconds=1, initializer=t.warm_slowly) == ["slow"]  # 1.5 s, a 1 s limit
+    assert run_limited(t.warmed, None, seconds=1, initializer=t.warm_slowly) == ["slow"]  # not again
+    assert run_limited(t.warmed, None, seconds=1, initializer="isolate_targets:warm_slowly") == ["slow"]  # the same, by name
+
+
 def test_a_warm_worker_is_reused():
     first = run_limited(t.pid, None, seconds=BOUND)
     second = run_limited(t.pid, None, seconds=BOUND)

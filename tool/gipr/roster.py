@@ -124,7 +124,7 @@ def _sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
 
     try:
         rows = run_limited("gipr.read.units:first_sheet_rows", str(path), MAX_ROWS, seconds=MAX_READ_SECONDS,
-                           memory_mb=MAX_READ_MEMORY_MB, what=str(path))
+                           memory_mb=MAX_READ_MEMORY_MB, what=str(path), initializer="gipr.read:warm_up")
     except ReadError as e:  # a limit of the worker, or calamine's verdict
         if e.code == "roster.empty":
             raise GiprError(f"单位名册 {path} 中没有工作表。", "roster.empty") from None

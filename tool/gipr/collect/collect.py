@@ -596,7 +596,7 @@ class Collector:
         self._payload = None
         try:
             got = run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
-                              seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name)
+                              seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name, initializer=_warm_up)
         except ReadError as e:  # a limit of the worker (timeout, memory, crash)
             msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。" if e.code == "file.timeout" else str(e)
             return None, [_problem(e.code, msg)], e.code, msg
@@ -610,6 +610,14 @@ class Collector:
 
 def _problem(code: str, msg: str) -> dict:
     return {"code": code, "severity": "error", "message": msg, "cell": None, "ref": None, "path": None, "rule": None}
+
+
+def _warm_up() -> None:
+    """A reader worker's warm-up for _read_and_check: this module is imported (to find this
+    function) and the reader's tables are built, before the first timed file."""
+    from ..read import warm_up  # a worker-only name of a reader module (tests/test_boundary.py)
+
+    warm_up()
 
 
 def _read_and_check(data: bytes, name: str, sha: str, token, ctx):

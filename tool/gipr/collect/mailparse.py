@@ -398,7 +398,8 @@ def _limited(task: str, *args, seconds: float):
     from ..read import MAX_READ_MEMORY_MB
 
     try:
-        return run_limited(task, *args, seconds=seconds, memory_mb=MAX_READ_MEMORY_MB, what="")
+        return run_limited(task, *args, seconds=seconds, memory_mb=MAX_READ_MEMORY_MB, what="",
+                           initializer="gipr.collect.mailread:warm_up")
     except MailError:
         raise
     except ReadError as e:  # a limit of the worker

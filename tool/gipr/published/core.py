@@ -31,6 +31,7 @@ PARENT_SIDE = ("import_document", "Imported", "DOCUMENT_SUFFIXES", "is_document"
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
 OCR_SECONDS = 300  # a scan, wall clock: the OCR reads the table pages first, within its CPU budget (ocr.OcrSettings)
+WARM_UP = "gipr.read:warm_up"  # a reader worker's warm-up before its first document (the label tables)
 OCR_MEMORY_MB = 3072  # its models and page images (address space; about 900 MB resident)
 
 
@@ -227,10 +228,10 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
 
     try:  # (in gipr audit's pool the document is read in the worker that checks it)
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
-                           memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True)
+                           memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True, initializer=WARM_UP)
     except NeedsOcr as e:  # the OCR needs more room and time than a text parse (or an audit worker) has
         return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
-                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name, keep=False)
+                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name, keep=False, initializer=WARM_UP)
 
 
 def _format_score(doc: Document, spec: Spec) -> int:

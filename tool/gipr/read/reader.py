@@ -539,7 +539,7 @@ def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: 
         display = name or src
     try:
         return run_limited(task, src, name, spec_token(spec), seconds=MAX_READ_SECONDS,
-                           memory_mb=MAX_READ_MEMORY_MB, what=display)
+                           memory_mb=MAX_READ_MEMORY_MB, what=display, initializer=warm_up)
     except ReadError:
         raise
     except Exception as e:
