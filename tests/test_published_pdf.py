@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gipr import files, media
-from gipr.check.findings import CheckContext, check_report
+from gipr.check import CheckContext, check_report
 from gipr.published import import_document
 from gipr.published.core import parse_document
 

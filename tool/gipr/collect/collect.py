@@ -284,9 +284,9 @@ class Collector:
         if self.previous is None:
             return None
         if self._previous_reports is None:
-            from ..published.against import load_submitted
+            from .submitted import submitted_reports
 
-            self._previous_reports = load_submitted(Path(self.previous))[0]
+            self._previous_reports = submitted_reports(Path(self.previous))
         return self._previous_reports
 
     def document_bytes(self, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,

@@ -100,15 +100,15 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
 
 
 def _previous_from_reports(path: Path) -> Previous:
-    """Last year from reports read one by one (``check.load_previous_reports``: workbooks and
+    """Last year from reports read one by one (``sources.open_reports``: workbooks and
     published documents).  One report is the county's own; several are units, and the county
     is their cell-by-cell sum."""
     from .. import messages
-    from ..check.findings import load_previous_reports
     from ..rules import sum_inputs
+    from ..sources import open_reports
 
     try:
-        reps = load_previous_reports(path)
+        reps = open_reports(path)
     except GiprError as e:
         raise GiprError(messages.CLI["previous_unreadable"].format(path=path, error=e),
                         "merge.previous_unreadable") from None
