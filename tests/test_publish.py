@@ -22,7 +22,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from test_merge import cli
 
-from gipr.report.html import render_html
+from gipr.merge.html import render_html
 from gipr.spec import load_format
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -578,7 +578,7 @@ def test_import_with_roster_names_the_unit_by_its_code(tmp_path, capsys):
 def test_merge_previous_published_page_equals_previous_rollup(tmp_path, capsys):
     """Last year's county report published as a web page gives merge the same rule F
     findings as last year's roll-up workbook itself."""
-    from gipr.report.html import write_html
+    from gipr.merge.html import write_html
     from gipr.rules import recompute
 
     last = EXAMPLES / "2024年度汇总.xlsx"

@@ -5,7 +5,7 @@ The one home of gipr's exception classes: every one is a :class:`GiprError` with
 
 from __future__ import annotations
 
-__all__ = ["DocumentError", "GiprError", "MailError", "ReadError", "SpecError"]
+__all__ = ["DocumentError", "GiprError", "MailError", "NeedsOcr", "ReadError", "SpecError"]
 
 
 class GiprError(Exception):
@@ -34,6 +34,16 @@ class DocumentError(GiprError):
 
     def __reduce__(self):  # keeps its code when it crosses the process boundary
         return (DocumentError, (str(self), self.code))
+
+
+class NeedsOcr(GiprError):
+    """Not an error the user sees: a scan (an image-only PDF of ``pages`` pages) or a picture
+    (``pages`` None) whose text comes from OCR, in a second run behind the boundary with
+    limits of its own (gipr.published.core catches it)."""
+
+    def __init__(self, pages: int | None):
+        Exception.__init__(self, pages)
+        self.pages = pages
 
 
 class MailError(GiprError):

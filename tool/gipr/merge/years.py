@@ -12,8 +12,9 @@ from ..messages import say
 from ..roster import normalize_name
 from ..rules import Number, agree, complete, input_ids, value_ids
 from ..spec import Spec
-from .entries import entries_from_workspace, entry_values, rollup_name, strip_rollup_suffix
+from .entries import entry_values, rollup_name, strip_rollup_suffix
 from .plan import MergeResult, plan_merge
+from .stored import entries_from_workspace
 
 # ---------------------------------------------------------------------------------
 # year over year

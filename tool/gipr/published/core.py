@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages
-from ..errors import DocumentError, GiprError, SpecError
+from ..errors import DocumentError, GiprError, NeedsOcr, SpecError
 from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
 from ..spec import Spec, available_formats, format_for_year, load_format
@@ -48,15 +48,6 @@ class Imported:
 
 def is_document(path: str | Path) -> bool:
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
-
-
-class NeedsOcr(Exception):
-    """A scan (an image-only PDF of ``pages`` pages) or a picture (``pages`` None): its text
-    comes from OCR, in a second run behind the boundary with limits of its own."""
-
-    def __init__(self, pages: int | None):
-        super().__init__(pages)
-        self.pages = pages
 
 
 def parse_document(data: bytes, name: str, suffix: str) -> Document:
