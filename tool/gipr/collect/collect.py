@@ -615,7 +615,7 @@ def _problem(code: str, msg: str) -> dict:
 def _warm_up() -> None:
     """A reader worker's warm-up for _read_and_check: this module is imported (to find this
     function) and the reader's tables are built, before the first timed file."""
-    from ..read import warm_up  # a worker-only name of a reader module (tests/test_boundary.py)
+    from ..read import warm_up  # a worker-only name of a reader module (tests/project/test_boundary.py)
 
     warm_up()
 

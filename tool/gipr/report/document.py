@@ -1,6 +1,6 @@
 """Write the annual report document (.docx) from a report template and the checked values.
 
-The template (templates/report.docx, or a county's reworded copy) holds the page set-up, the
+The template (gipr/formats/report.docx, or a county's reworded copy) holds the page set-up, the
 sentences and docxtpl/Jinja placeholders; :data:`gipr.report.figures.PLACEHOLDERS` is the whole
 vocabulary.  Before rendering, every placeholder of the template is read paragraph by paragraph
 and an unknown one is refused with its name and place.  The tables 二、三、四 are built here with
@@ -22,7 +22,7 @@ from .. import messages
 from ..errors import GiprError
 from ..fsio import atomic_output
 from ..merge.layout import header_rows, table_regions
-from ..spec import Spec, TableLayout, templates_dir
+from ..spec import Spec, TableLayout, formats_dir
 from ..text import xml_escape
 from ..values import Number, fmt_number
 from . import style as st
@@ -73,7 +73,7 @@ class ReportData:
 
 
 def default_template() -> Path:
-    return templates_dir() / TEMPLATE_NAME
+    return formats_dir() / TEMPLATE_NAME
 
 
 # ---------------------------------------------------------------------------------
