@@ -89,7 +89,7 @@ def test_the_callers_warm_up_runs_once_per_worker_outside_the_time_limit():
     not within that task's limit, and once per worker (named as a function or as "module:function")."""
     assert run_limited(t.warmed, None, seconds=1, initializer=t.warm_slowly) == ["slow"]  # 1.5 s, a 1 s limit
     assert run_limited(t.warmed, None, seconds=1, initializer=t.warm_slowly) == ["slow"]  # not again
-    assert run_limited(t.warmed, None, seconds=1, initializer="isolate_targets:warm_slowly") == ["slow"]  # the same, by name
+    assert run_limited(t.warmed, None, seconds=1, initializer=f"{t.__name__}:warm_slowly") == ["slow"]  # the same, by name
 
 
 def test_a_warm_worker_is_reused():
