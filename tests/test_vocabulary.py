@@ -122,10 +122,16 @@ def test_the_words_are_well_formed():
     assert all(a == a.lower() and " " not in a for a in aliases), "headers are matched lower-cased, without spaces"
     attributes = {c["attribute"] for c in v["roster"]["columns"]}
     assert attributes == {"code", "name", "category", "contact", "email"}  # the fields of gipr.roster.Unit
+    assert len(v["numerals"]["digits"]) == len(set(v["numerals"]["digits"]))
     for group in v.values():
         for key, value in group.items():
             if key.endswith("_pattern"):
                 re.compile(value)  # type: ignore[arg-type]
+    for p in v["narrative"]["patterns"]:
+        assert p["fact"] in v["narrative"]["facts"]
+        assert p["pattern"].count("{n}") == 1, p
+        re.compile(p["pattern"].replace("{n}", r"(\d+)"))
+    assert set(v["narrative"]["facts"]) == {p["fact"] for p in v["narrative"]["patterns"]}
 
 
 def test_alternation_matches_each_word_literally_longest_first_as_given():

@@ -21,6 +21,10 @@ __all__ = ["VOCABULARY_FILE", "Vocabulary", "alternation", "vocabulary"]
 VOCABULARY_FILE = Path(__file__).with_name("formats") / "vocabulary.json"
 
 
+class Numerals(TypedDict):
+    digits: str
+
+
 class Money(TypedDict):
     yuan: str
     wan_yuan: str
@@ -48,11 +52,51 @@ class LabelWords(TypedDict):
     punctuation: dict[str, str]
 
 
+class PrintedWords(TypedDict):
+    number_units: list[str]
+    label_digit_after: list[str]
+    word_after: str
+
+
+class PublishedTables(TypedDict):
+    review_label: str
+    suit_label: str
+    table2_header_skipped: list[str]
+
+
+class TitleWords(TypedDict):
+    title_pattern: str
+    year_pattern: str
+    date_only_pattern: str
+    label_words: list[str]
+    issuer_tails: list[str]
+
+
+class NarrativeFact(TypedDict):
+    what: str
+    figure: str
+
+
+class NarrativePattern(TypedDict):
+    fact: str
+    pattern: str
+
+
+class NarrativeWords(TypedDict):
+    facts: dict[str, NarrativeFact]
+    patterns: list[NarrativePattern]
+
+
 class Vocabulary(TypedDict):
+    numerals: Numerals
     money: Money
     values: ValueWords
     roster: RosterWords
     labels: LabelWords
+    printed: PrintedWords
+    published_tables: PublishedTables
+    title: TitleWords
+    narrative: NarrativeWords
 
 
 def _without_comments(v: object) -> object:
