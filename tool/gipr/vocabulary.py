@@ -87,6 +87,42 @@ class NarrativeWords(TypedDict):
     patterns: list[NarrativePattern]
 
 
+class UnitNameWords(TypedDict):
+    seal_words: list[str]
+    party_prefix: str
+    level_prefixes: list[str]
+    county_suffixes: list[str]
+    short_forms: dict[str, str]
+
+
+class CategoryLevel(TypedDict):
+    level: str
+    words: list[str]
+
+
+class NameLevel(TypedDict):
+    level: str
+    pattern: str
+
+
+class IssuerWords(TypedDict):
+    body_suffixes: list[str]
+    short_prefixes: list[str]
+    category_levels: list[CategoryLevel]
+    name_levels: list[NameLevel]
+    government_offices: list[str]
+
+
+class AuditPageWords(TypedDict):
+    date_pattern: str
+    date_labels: list[str]
+    end_date_pattern: str
+    title_labels: list[str]
+    issuer_trailing_words: list[str]
+    report_file_name_words: list[str]
+    report_words: list[str]
+
+
 class Vocabulary(TypedDict):
     numerals: Numerals
     money: Money
@@ -97,6 +133,9 @@ class Vocabulary(TypedDict):
     published_tables: PublishedTables
     title: TitleWords
     narrative: NarrativeWords
+    unit_names: UnitNameWords
+    issuers: IssuerWords
+    audit_pages: AuditPageWords
 
 
 def _without_comments(v: object) -> object:
