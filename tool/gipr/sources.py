@@ -55,13 +55,13 @@ def open_reports(path: str | Path) -> list[Report]:
         try:
             obj = json.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
-            raise GiprError(messages.text("file.not_found", file=str(path)), "file.not_found") from None
+            raise GiprError(messages.say("file.not_found", file=str(path)), "file.not_found") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise GiprError(messages.text("file.previous_json", file=str(path), detail=str(e)[:120]),
+            raise GiprError(messages.say("file.previous_json", file=str(path), detail=str(e)[:120]),
                             "file.previous_json") from None
         items = obj.get("reports") if isinstance(obj, dict) else obj
         if not isinstance(items, list):
-            raise GiprError(messages.text("file.previous_json", file=str(path), detail=messages.detail("json_reports")),
+            raise GiprError(messages.say("file.previous_json", file=str(path), detail=messages.say("detail.json_reports")),
                             "file.previous_json")
         return [report_from_export(it, str(path)) for it in items]
     return [read_report_limited(path)]
@@ -70,15 +70,15 @@ def open_reports(path: str | Path) -> list[Report]:
 def report_from_export(item: dict[str, Any], file: str) -> Report:
     """A Report from one item of an export (``{"file","unit","year","format","values"}``)."""
     if not isinstance(item, dict):
-        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_item")), "file.previous_json")
+        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_item")), "file.previous_json")
     fmt = str(item.get("format") or "")
     if fmt not in available_formats():
-        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_format", format=fmt)),
+        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_format", format=fmt)),
                         "file.previous_json")
     spec: Spec = load_format(fmt)
     vals = item.get("values")
     if not isinstance(vals, dict):
-        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_values")), "file.previous_json")
+        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_values")), "file.previous_json")
     report = Report(spec=spec, file=f"{file}（{item.get('file') or item.get('unit') or ''}）")
     for cid, c in spec.cells.items():
         raw = vals.get(cid)

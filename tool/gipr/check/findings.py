@@ -110,11 +110,11 @@ def _stored_number(v: Value) -> Number | None:
 
 
 def _type_finding(type_rule, v: Value, kw: dict) -> Finding:
-    problem = v.problem or messages.detail("bad_content")
+    problem = v.problem or messages.say("detail.bad_content")
     raw = _raw(v)
     if type_rule is not None:
         sentence = type_rule.message.format(label=kw["path"], problem=problem, lhs="", rhs="")
-        msg = messages.detail("typed", sentence=sentence, raw=raw) if raw else f"{sentence}。"
+        msg = messages.say("detail.typed", sentence=sentence, raw=raw) if raw else f"{sentence}。"
         f = Finding(v.code or "value.invalid", "error", msg, kw["cell"], kw["ref"], kw["path"], type_rule.id)
         return f
     return messages.finding("cell.value", key=v.code or "value.invalid", problem=problem, raw=raw, **kw)
@@ -161,10 +161,10 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
     if ctx.roster is not None:
         unit = match_unit(report, ctx.roster)
         if unit is None:
-            name = cover_name or ident.get("unit_name", "") or messages.detail("unfilled")
+            name = cover_name or ident.get("unit_name", "") or messages.say("detail.unfilled")
             code = ident.get("unit_code") or report.fields.get("unit_code") or ""
             out.append(messages.finding("identity.unit_unknown", name=name,
-                                            unit_code=messages.detail("code", code=code) if code else ""))
+                                            unit_code=messages.say("detail.code", code=code) if code else ""))
         elif cover_name and normalize_name(cover_name) != normalize_name(unit.name):
             out.append(messages.finding("identity.unit_changed", found=cover_name, expected=unit.name))
     elif ident.get("unit_name") and cover_name and normalize_name(cover_name) != normalize_name(ident["unit_name"]):

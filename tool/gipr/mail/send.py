@@ -18,6 +18,7 @@ from ..account.settings import (
     mail_settings,
     smtp_password,
 )
+from ..catalogue.access import textkey
 from ..errors import GiprError
 from .mime import build_message
 from .texts import load_text_template
@@ -341,7 +342,7 @@ class Composer:
         part = messages.say("document.remind_head", file=doc.file_name) + "\n" + "\n".join(lines)
         if job.situation == "accepted":
             situation = messages.say("document.remind_only", file=doc.file_name,
-                                     state=messages.say("document.state." + doc.state))
+                                     state=messages.say(textkey("document.state." + doc.state)))
             return situation, part, None
         situation, problems, att = self._workbook_parts(job)
         return situation, (problems + "\n\n" if problems else "") + part, att
