@@ -22,7 +22,8 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def parse_docx(data: bytes, name: str) -> Document:
-    from ..ooxml.container import ReadError, open_container  # the zip vetting (bombs, entities, layout)
+    from ..errors import ReadError
+    from ..ooxml.container import open_container  # the zip vetting (bombs, entities, layout)
 
     try:
         open_container(data, name)

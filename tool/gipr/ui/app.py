@@ -16,8 +16,8 @@ from urllib.parse import quote
 from .. import messages, thirdparty
 from ..errors import GiprError
 from . import core, uploads
+from .core import run_in_threadpool
 from .security import Guard, csrf_for
-from .start import run_in_threadpool
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -76,9 +76,7 @@ async def receive_uploads(request: Request, root: Path, field: str = "files",
 
 # --- the API ---------------------------------------------------------------------------------
 def _root(request: Request) -> Path:
-    from .start import root_of
-
-    return root_of(request)
+    return core.root_of(request)
 
 
 async def api_session(request: Request) -> Response:
@@ -326,7 +324,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         Mount("/static", app=st.staticfiles.StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = st.applications.Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, start.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error,
+        Refused: on_refused, core.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error,
         st.exceptions.HTTPException: on_http, Exception: on_internal})
     app.state.root = root
     app.state.csrf = csrf_for(token)

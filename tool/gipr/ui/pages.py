@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from .. import thirdparty
 from . import core
-from .start import root_of, run_in_threadpool
+from .core import run_in_threadpool
 
 if TYPE_CHECKING:
     import jinja2
@@ -148,19 +148,19 @@ def next_steps(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def home(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, root_of(request))
+    data = await run_in_threadpool(core.status, core.root_of(request))
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
     return render(request, "home.html", title="报送情况", data=data, categories=cats, steps=next_steps(data),
                   progress=progress_svg(data["totals"]), chart=category_chart(data))
 
 
 async def chart(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, root_of(request))
+    data = await run_in_threadpool(core.status, core.root_of(request))
     return thirdparty.starlette().responses.HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
 
 
 async def unit(request: Request) -> Response:
-    data = await run_in_threadpool(core.unit_page, root_of(request), request.path_params["code"])
+    data = await run_in_threadpool(core.unit_page, core.root_of(request), request.path_params["code"])
     return render(request, "unit.html", title=data["unit"]["name"], d=data)
 
 
@@ -173,7 +173,7 @@ async def templates(request: Request) -> Response:
 
 
 async def merge(request: Request) -> Response:
-    root = root_of(request)
+    root = core.root_of(request)
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
