@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..account.settings import connection_problem, password_from, server_settings, setting_text, tls_context
 from ..catalogue.access import say
 from ..errors import GiprError
-from ..mail.settings import connection_problem, password_from, server_settings, setting_text, tls_context
 
 __all__ = [
     "IMAP_PASSWORD_ENV",
@@ -77,7 +77,7 @@ class ImapSettings:
 
 def imap_settings(ws) -> ImapSettings:
     """The [imap] settings (user falls back to [mail] user / from_addr)."""
-    from ..mail.settings import ensure_mail_section
+    from ..account.settings import ensure_mail_section
 
     where = say("collect.imap.imap_settings.where", config_path=ws.config_path)
     if "imap" not in ws.config:
@@ -99,7 +99,7 @@ def imap_settings(ws) -> ImapSettings:
 
 
 def imap_password(settings: ImapSettings, *, interactive: bool | None = None) -> str:
-    from ..mail import keystore
+    from ..account import keystore
 
     return password_from(IMAP_PASSWORD_ENV, say("collect.imap.imap_password", user=settings.user), interactive=interactive,
                          stored=lambda: keystore.get("imap", settings.user, settings.host))

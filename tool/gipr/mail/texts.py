@@ -6,32 +6,32 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..account.settings import MAIL_DIR, TEMPLATE_FILES
 from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text
-from .settings import MAIL_DIR, TEMPLATE_FILES
 
 # --- text templates --------------------------------------------------------------------------
 
 PLACEHOLDERS = {
-    say("mail.texts"): say("mail.texts_2"),
-    say("mail.texts_3"): say("mail.texts_4"),
-    say("mail.texts_5"): say("mail.texts_6"),
-    say("mail.texts_7"): say("mail.texts_8"),
-    say("mail.texts_9"): say("mail.texts_10"),
-    say("mail.texts_11"): say("mail.texts_12"),
-    say("mail.texts_13"): say("mail.texts_14"),
-    say("mail.texts_15"): say("mail.texts_16"),
-    say("mail.texts_17"): say("mail.texts_18"),
+    say("report.figures"): say("mail.texts_2"),
+    say("mail.send.values_2"): say("mail.texts_4"),
+    say("mail.send.values_3"): say("mail.texts_6"),
+    say("report.figures_5"): say("info.year"),
+    say("mail.send.values_5"): say("mail.texts_10"),
+    say("report.figures_9"): say("mail.texts_12"),
+    say("mail.send.values_8"): say("mail.texts_14"),
+    say("mail.send.values_9"): say("mail.texts_16"),
+    say("mail.send.values_10"): say("mail.texts_18"),
 }
 REMIND_PLACEHOLDERS = {
-    say("mail.texts_19"): say("mail.texts_20"),
-    say("mail.texts_21"): say("mail.texts_22"),
+    say("mail.send.compose"): say("mail.texts_20"),
+    say("mail.send.compose_2"): say("mail.texts_22"),
 }
-_ALIASES = {"unit": say("mail.texts"), "code": say("mail.texts_3"), "year": say("mail.texts_7"), "deadline": say("mail.texts_9"), "contact": say("mail.texts_11"),
-            "county": say("mail.texts_13"), "sender": say("mail.texts_15"), "attachment": say("mail.texts_17"), "person": say("mail.texts_5"),
-            "situation": say("mail.texts_19"), "problems": say("mail.texts_21")}
+_ALIASES = {"unit": say("report.figures"), "code": say("mail.send.values_2"), "year": say("report.figures_5"), "deadline": say("mail.send.values_5"), "contact": say("report.figures_9"),
+            "county": say("mail.send.values_8"), "sender": say("mail.send.values_9"), "attachment": say("mail.send.values_10"), "person": say("mail.send.values_3"),
+            "situation": say("mail.send.compose"), "problems": say("mail.send.compose_2")}
 _PLACEHOLDER = re.compile(r"\{([^{}\s]{1,20})\}")
 
 DEFAULT_TEXTS = {

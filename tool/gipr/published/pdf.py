@@ -20,6 +20,8 @@ from __future__ import annotations
 import bisect
 import re
 
+from .. import thirdparty
+from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
 
@@ -41,8 +43,7 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def _open(data: bytes):
-    import pypdfium2 as pdfium
-
+    pdfium = thirdparty.pypdfium2()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -105,7 +106,8 @@ def parse_pdf(data: bytes, name: str) -> Document:
 
 
 _ENDS = frozenset("。！？；：!?;:")
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])")
+_CN = vocabulary()["numerals"]["digits"]  # 一 … 十
+_HEADING = re.compile(rf"^\s*(?:[{_CN}]+、|[(（][{_CN}]+[)）]|\d+[.、．])")
 
 
 def _reflow(tp, text: str, chars: int) -> str:
