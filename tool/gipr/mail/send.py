@@ -19,10 +19,10 @@ from ..account.settings import (
     smtp_password,
 )
 from ..catalogue.access import textkey
-from ..errors import GiprError
+from ..errors import GiprError, Interrupted
 from .mime import build_message
 from .texts import load_text_template
-from .transport import DryRunTransport, Interrupted, SmtpTransport
+from .transport import DryRunTransport, SmtpTransport
 
 # --- the ledger's record of sends -------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from typing import Any
 from ..collect.results import ResultStore, finding_from_json, read_payload
 from ..messages import say
 from ..model import Finding
+from ..spec import Spec
+from .entries import Entry
 
 
 class _Fields:

@@ -14,17 +14,11 @@ import tempfile
 from pathlib import Path
 
 from ..catalogue.access import textkey
+from ..errors import ConvertProblem
 
 __all__ = ["ConvertProblem", "read", "soffice", "to_docx"]
 
 CONVERT_SECONDS = 120
-
-
-class ConvertProblem(Exception):
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
 
 
 def soffice() -> str | None:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from .. import messages
 from ..catalogue.access import textkey
-from ..errors import DocumentError, GiprError, NeedsOcr, SpecError
+from ..errors import DocumentError, GiprError, NeedsOcr, SpecError, TooManyCells
 from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
 from ..spec import Spec, available_formats, format_for_year, load_format
-from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
+from .grid import MAX_DOCUMENT_BYTES, Document
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
@@ -55,8 +55,8 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
     """Bytes of one document → Document, by the parser of its medium (:data:`gipr.media.MEDIA`,
     recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError), or
     :class:`NeedsOcr` for a scan or a picture."""
+    from ..errors import PdfProblem
     from ..media import parser_of, sniff
-    from .pdf import PdfProblem
 
     try:
         return parser_of(sniff(data, suffix))(data, name, suffix)
@@ -71,10 +71,10 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
 
         raise DocumentError(messages.say(textkey(code), file=name, pages=e.detail, limit=MAX_PAGES, detail=e.detail),
                             code) from None
+    except TooManyCells:  # (a GiprError too: before the clause below)
+        raise _corrupt(name, messages.say("detail.too_many_cells")) from None
     except GiprError:
         raise
-    except TooManyCells:
-        raise _corrupt(name, messages.say("detail.too_many_cells")) from None
     except RecursionError:
         raise _corrupt(name, messages.say("detail.nesting")) from None
     except MemoryError:
@@ -104,7 +104,8 @@ def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
     """A scan (``pages`` pages) or a picture (``pages`` None) → Document, by OCR when the
     optional engine is installed (``gipr[ocr]``); without it, a message that says how to
     install it.  Raises DocumentError."""
-    from .ocr import OcrUnavailable, ocr_images, ocr_pdf
+    from ..errors import OcrUnavailable
+    from .ocr import ocr_images, ocr_pdf
 
     try:
         return ocr_images(data) if pages is None else ocr_pdf(data, pages)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 
-from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
+from ..errors import TooManyCells
+from .grid import MAX_CELLS, Cell, Document, Table
 
 __all__ = ["parse_docx", "read"]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import TooManyCells
 from ..vocabulary import alternation, vocabulary
 
 __all__ = [
@@ -35,10 +36,6 @@ MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a published report is a few hundred KB
 MAX_PAGES = 300  # PDF pages looked at
 MAX_CELLS = 50_000  # grid cells over all tables (a report has about 300, a whole web page a few thousand)
 MAX_TEXT_CHARS = 2_000_000  # characters of text kept
-
-
-class TooManyCells(Exception):
-    """More table cells than any report has (a hostile or broken document)."""
 
 
 @dataclass(frozen=True)

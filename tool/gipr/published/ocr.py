@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NeedsOcr
+from ..errors import NeedsOcr, OcrUnavailable
 from .grid import Document, Table, tokens_to_rows
 
 __all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf", "settle"]
@@ -58,10 +58,6 @@ class OcrSettings:
 
 
 DEFAULT = OcrSettings()
-
-
-class OcrUnavailable(Exception):
-    """No OCR engine is installed (the optional extra ``gipr[ocr]``)."""
 
 
 def chosen_engine() -> str:

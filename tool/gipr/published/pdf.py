@@ -20,20 +20,12 @@ from __future__ import annotations
 import bisect
 import re
 
+from ..errors import PdfProblem
 from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
 
 __all__ = ["PdfProblem", "align_columns", "parse_pdf", "read"]
-
-
-class PdfProblem(Exception):
-    """code: pdf.scanned | pdf.encrypted | pdf.too_many_pages | pdf.corrupt; detail: text."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
 
 
 def read(data: bytes, name: str, suffix: str = "") -> Document:

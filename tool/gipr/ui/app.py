@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import messages
-from ..errors import GiprError
+from ..errors import GiprError, NoWorkspace, Refused, UploadRefused
 from . import core, uploads
 from .security import Guard, csrf_for
 
@@ -31,12 +31,6 @@ MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # one upload request's body; each file als
 MAX_FIELDS = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def _json(data: Any, status: int = 200) -> JSONResponse:
@@ -66,7 +60,7 @@ async def receive_uploads(request: Request, root: Path, field: str = "files",
         got, fields = await uploads.receive(request.headers, request.stream(), folder, field=field,
                                             max_files=MAX_UPLOAD_FILES, max_fields=MAX_FIELDS,
                                             max_bytes=MAX_UPLOAD_BYTES)
-    except uploads.UploadRefused as e:
+    except UploadRefused as e:
         shutil.rmtree(folder, ignore_errors=True)
         raise Refused(e.status, e.code, e.message) from None
     except BaseException:
@@ -325,7 +319,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, core.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
+        Refused: on_refused, NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
     app.state.root = root
     app.state.csrf = csrf_for(token)
     app.state.templates = pages.environment()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..errors import GiprError
+from ..errors import GiprError, NoWorkspace
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -561,10 +561,6 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
             except GiprError as e:
                 raise GiprError(messages.say("mailform.need_smtp_password"), e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
-
-
-class NoWorkspace(Exception):
-    """A page or API call that needs a workspace, before one is open."""
 
 
 def root_of(request: Request) -> Path:

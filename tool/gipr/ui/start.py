@@ -16,14 +16,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import messages
-from ..errors import GiprError
+from ..errors import GiprError, NoWorkspace, RosterRows, UploadRefused
 from . import core, uploads, userconf
 from .pages import render
 
 MAX_ROSTER_BYTES = 16 * 1024 * 1024
 
 
-async def on_no_workspace(request: Request, exc: core.NoWorkspace) -> Response:
+async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}},
                             status_code=409)
@@ -79,14 +79,6 @@ def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, 
     return switch_to(app, root)
 
 
-class RosterRows(GiprError):
-    """The roster has bad rows: each is listed."""
-
-    def __init__(self, message: str, rows: list[str]):
-        super().__init__(message, "start.roster_rows")
-        self.rows = rows
-
-
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
 
@@ -98,7 +90,7 @@ async def api_create(request: Request) -> Response:
         try:
             got, fields = await uploads.receive(request.headers, request.stream(), folder, field="roster",
                                                 max_files=1, max_fields=10, max_bytes=MAX_ROSTER_BYTES)
-        except uploads.UploadRefused as e:
+        except UploadRefused as e:
             return _error(e.status, e.code, e.message)
         if not got:
             return _error(400, "start.no_roster", messages.say("start.no_roster"))
