@@ -61,9 +61,15 @@ class MailError(GiprError):
 class TooManyCells(GiprError):
     """More table cells than any report has (a hostile or broken document)."""
 
+    def __init__(self, *args: object) -> None:  # raised without a message
+        Exception.__init__(self, *args)
+
 
 class OverBudget(GiprError):
     """The digit search for a document ran past its budget."""
+
+    def __init__(self, *args: object) -> None:  # raised without a message
+        Exception.__init__(self, *args)
 
 
 class OcrUnavailable(GiprError):
@@ -105,6 +111,9 @@ class UploadRefused(Refused):
 
 class NoWorkspace(GiprError):
     """A page or API call that needs a workspace, before one is open."""
+
+    def __init__(self, *args: object) -> None:  # raised without a message
+        Exception.__init__(self, *args)
 
 
 class RosterRows(GiprError):

@@ -11,6 +11,7 @@ used either.
 
 from __future__ import annotations
 
+from .. import messages
 from ..errors import GiprError
 
 SERVICE = "gipr"
@@ -52,8 +53,6 @@ def get(kind: str, user: str, host: str) -> str | None:
 
 
 def put(kind: str, user: str, host: str, password: str) -> None:
-    from .. import messages
-
     kr = _backend()
     if kr is None:
         raise GiprError(messages.say("mailform.no_store"), "mail.no_store")

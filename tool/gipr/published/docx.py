@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 
-from ..errors import TooManyCells
+from ..errors import ReadError, TooManyCells
+from ..ooxml.container import open_container
 from .grid import MAX_CELLS, Cell, Document, Table
 
 __all__ = ["parse_docx", "read"]
@@ -24,9 +25,6 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 def parse_docx(data: bytes, name: str) -> Document:
     from docx import Document as _open  # python-docx
     from docx.oxml.ns import qn
-
-    from ..errors import ReadError
-    from ..ooxml.container import open_container  # the zip vetting (bombs, entities, layout)
 
     try:
         open_container(data, name)

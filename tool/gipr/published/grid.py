@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import TooManyCells
+from ..values import parse_printed
 from ..vocabulary import alternation, vocabulary
 
 __all__ = [
@@ -68,7 +69,6 @@ _SIGNED = {"integer": False, "decimals": 6}  # any printed number, whatever its 
 def is_value(text: str) -> bool:
     """A value cell's text: blank, a digit run, a number as printed (with a unit or a note),
     or a not-applicable mark; anything else is a label."""
-    from ..values import parse_printed
 
     if text == "" or _DIGITS.match(text):
         return True

@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NeedsOcr, OcrUnavailable
-from .grid import Document, Table, tokens_to_rows
+from .grid import Cell, Document, Table, tokens_to_rows
+from .words import word_tables
 
 __all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf", "settle"]
 
@@ -524,8 +525,6 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
 
 
 def _cell(text: str, where: str):
-    from .grid import Cell
-
     return Cell(text, where)
 
 
@@ -546,8 +545,6 @@ def _words(boxes: list[Box], scale: float) -> list[dict]:
 
 
 def _document(read: _Read, kind: str, pages: int, settings: OcrSettings) -> Document:
-    from .words import word_tables
-
     conf: dict[str, float] = {}
     tables: list[Table] = []
     run: list[tuple[int, list[dict]]] = []

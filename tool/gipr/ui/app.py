@@ -22,8 +22,9 @@ from starlette.staticfiles import StaticFiles
 
 from .. import messages
 from ..errors import GiprError, NoWorkspace, Refused, UploadRefused
-from . import core, uploads
-from .security import Guard, csrf_for
+from . import core, mailform, pages, start, uploads
+from .pages import error_page
+from .security import CSP_REPORT_VIEW, Guard, csrf_for
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD_FILES = 50  # files in one upload request
@@ -228,7 +229,6 @@ async def dl_report(request: Request) -> Response:
 
 async def view_merge_html(request: Request) -> Response:
     """The roll-up's tables 二–四 as published (gipr merge --html), for the merge page's frame."""
-    from .security import CSP_REPORT_VIEW
 
     p = core.merge_file(_root(request), request.path_params["run"], "html")
     if p is None:
@@ -258,8 +258,6 @@ async def on_gipr_error(request: Request, exc: GiprError) -> Response:
     status = 409 if exc.code == "workspace.locked" else 404 if exc.code.endswith(("unknown_unit", "unknown_run", "unknown_document")) else 400
     if _wants_json(request):
         return _error_json(status, exc.code, str(exc))
-    from .pages import error_page
-
     return error_page(request, str(exc), status)
 
 
@@ -267,8 +265,6 @@ async def on_internal(request: Request, exc: Exception) -> Response:
     msg = messages.say("ui.internal", error=f"{type(exc).__name__}: {exc}")
     if _wants_json(request):
         return _error_json(500, "internal.error", msg)
-    from .pages import error_page
-
     return error_page(request, msg, 500)
 
 
@@ -276,9 +272,7 @@ async def on_http(request: Request, exc: Exception) -> Response:
     code = getattr(exc, "status_code", 500)
     msg = messages.say("ui.not_found") if code == 404 else messages.say("ui.bad_method") if code == 405 else str(exc)
     if code == 404 and not _wants_json(request):
-        from .pages import error_page
-
-        return error_page(request, msg, 404)
+            return error_page(request, msg, 404)
     return _error_json(code, f"ui.{code}", msg)
 
 
@@ -288,8 +282,6 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
     behind the security layer.  ``cookie_days``: how long the browser keeps the access cookie
     (0: until it is closed; a remembered token may be kept longer)."""
     from starlette.exceptions import HTTPException
-
-    from . import mailform, pages, start
 
     if root is not None:
         root = Path(root).resolve()

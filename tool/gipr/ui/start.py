@@ -16,7 +16,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import messages
+from ..collect.workspace import Workspace
 from ..errors import GiprError, NoWorkspace, RosterRows, UploadRefused
+from ..roster import load_roster
 from . import core, uploads, userconf
 from .pages import render
 
@@ -53,9 +55,6 @@ def switch_to(app, root: Path) -> dict:
 
 
 def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, roster_name: str) -> dict:
-    from ..collect.workspace import Workspace
-    from ..roster import load_roster
-
     try:
         y = int((year or "").strip())
     except ValueError:
