@@ -211,5 +211,3 @@ def parse_mhtml(data: bytes, name: str) -> Document:
 
 class _NoHtml(Exception):  # not a GiprError: parse_document names its type in the doc.corrupt message
     pass
-
-
