@@ -8,9 +8,10 @@ from pathlib import Path
 
 import typer
 
-from .. import messages
+from .. import messages, thirdparty
 from ..errors import GiprError
 from ..ui import userconf
+from ..ui.app import create_app
 from ..ui.core import open_ws
 from ..ui.security import csrf_for
 from ..ui.userconf import remember_workspace
@@ -38,9 +39,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(root: Path | None, sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
     """Serve until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
-    import uvicorn
-
-    from ..ui.app import create_app  # lazy: it loads starlette (heavy), needed only here
+    uvicorn = thirdparty.uvicorn()
 
     port = sock.getsockname()[1]
     if root is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+from .. import thirdparty
 from ..errors import ReadError, TooManyCells
 from ..ooxml.container import open_container
 from .grid import MAX_CELLS, Cell, Document, Table
@@ -23,15 +24,14 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def parse_docx(data: bytes, name: str) -> Document:
-    from docx import Document as _open  # python-docx
-    from docx.oxml.ns import qn
-
     try:
         open_container(data, name)
     except ReadError as e:
         if e.code != "file.not_spreadsheet":  # vetted and sound, merely not a workbook: fine here
             raise
-    doc = _open(io.BytesIO(data))
+    docx = thirdparty.docx()  # python-docx
+    qn = docx.oxml.ns.qn
+    doc = docx.Document(io.BytesIO(data))
     body = doc.element.body
     W_TBL, W_T, W_P = qn("w:tbl"), qn("w:t"), qn("w:p")
     budget = [MAX_CELLS]

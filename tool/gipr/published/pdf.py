@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from .. import thirdparty
 from ..errors import PdfProblem
 from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
@@ -36,8 +37,7 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def _open(data: bytes):
-    import pypdfium2 as pdfium
-
+    pdfium = thirdparty.pypdfium2()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:

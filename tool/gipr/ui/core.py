@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import messages
+from .. import messages, thirdparty
 from ..check.feedback import submission_feedback
 from ..collect import Collector
 from ..collect.documents import document_file, unit_documents
@@ -40,6 +40,8 @@ from ..template import write_templates
 from ..values import to_json_number
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from starlette.requests import Request
 
 UI_DIR = "ui"  # the workbench's own outputs inside the workspace: uploads (temporary), merges, zips
@@ -562,6 +564,12 @@ def root_of(request: Request) -> Path:
     if root is None:
         raise NoWorkspace()
     return root
+
+
+async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """starlette's ``run_in_threadpool`` (the workbench's blocking work in a worker thread),
+    through gipr.thirdparty: importing a gipr.ui module does not load starlette."""
+    return await thirdparty.starlette().concurrency.run_in_threadpool(func, *args, **kwargs)
 
 
 def require_mail(root: Path) -> None:

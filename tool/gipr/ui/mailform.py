@@ -8,14 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from .. import messages
+from .. import messages, thirdparty
 from ..account import keystore
 from ..account.settings import mail_settings, valid_address
 from ..catalogue.access import textkey
@@ -25,7 +20,13 @@ from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..mail.transport import SmtpTransport
 from . import core
+from .core import run_in_threadpool
 from .pages import render
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
 
 # form field → (section, key); the labels are what a problem names
 FIELDS = {
@@ -171,11 +172,13 @@ async def _fields(request: Request) -> dict[str, str]:
 
 
 async def api_save(request: Request) -> Response:
-    return JSONResponse(await run_in_threadpool(save, core.root_of(request), await _fields(request)))
+    data = await run_in_threadpool(save, core.root_of(request), await _fields(request))
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def api_test(request: Request) -> Response:
-    return JSONResponse(await run_in_threadpool(test, core.root_of(request), await _fields(request)))
+    data = await run_in_threadpool(test, core.root_of(request), await _fields(request))
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def page(request: Request) -> Response:
@@ -185,5 +188,6 @@ async def page(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/mail-settings", page), Route("/api/mailsettings/save", api_save, methods=["POST"]),
-            Route("/api/mailsettings/test", api_test, methods=["POST"])]
+    route = thirdparty.starlette().routing.Route
+    return [route("/mail-settings", page), route("/api/mailsettings/save", api_save, methods=["POST"]),
+            route("/api/mailsettings/test", api_test, methods=["POST"])]

@@ -9,27 +9,30 @@ import datetime as _dt
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-
-from .. import messages
+from .. import messages, thirdparty
 from ..collect.workspace import Workspace
 from ..errors import GiprError, NoWorkspace, RosterRows, UploadRefused
 from ..roster import load_roster
 from . import core, uploads, userconf
+from .core import run_in_threadpool
 from .pages import render
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
 
 MAX_ROSTER_BYTES = 16 * 1024 * 1024
 
 
 async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
+    responses = thirdparty.starlette().responses
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}},
-                            status_code=409)
-    return RedirectResponse("/start", status_code=303)
+        error = {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}
+        return responses.JSONResponse({"error": error}, status_code=409)
+    return responses.RedirectResponse("/start", status_code=303)
 
 
 def default_year(today: _dt.date | None = None) -> int:
@@ -79,7 +82,8 @@ def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, 
 
 
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+    return thirdparty.starlette().responses.JSONResponse({"error": {"code": code, "message": message, **extra}},
+                                                         status_code=status)
 
 
 async def api_create(request: Request) -> Response:
@@ -99,7 +103,7 @@ async def api_create(request: Request) -> Response:
                 parent=fields.get("parent", ""), roster=got[0].path, roster_name=got[0].name)
         except RosterRows as e:
             return _error(400, e.code, str(e), rows=e.rows)
-        return JSONResponse(data)
+        return thirdparty.starlette().responses.JSONResponse(data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -112,7 +116,8 @@ async def api_open(request: Request) -> Response:
     path = data.get("path") if isinstance(data, dict) else None
     if not isinstance(path, str) or not path.strip():
         return _error(400, "start.no_path", messages.say("start.no_path"))
-    return JSONResponse(await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser()))
+    data = await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser())
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def page(request: Request) -> Response:
@@ -123,5 +128,6 @@ async def page(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/start", page), Route("/api/workspace/create", api_create, methods=["POST"]),
-            Route("/api/workspace/open", api_open, methods=["POST"])]
+    route = thirdparty.starlette().routing.Route
+    return [route("/start", page), route("/api/workspace/create", api_create, methods=["POST"]),
+            route("/api/workspace/open", api_open, methods=["POST"])]
