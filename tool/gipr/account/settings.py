@@ -16,6 +16,7 @@ from typing import Any
 from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
+from . import keystore
 
 MAIL_DIR = "mail"
 TEMPLATE_FILES = {"send": "send.txt", "remind": "remind.txt"}
@@ -209,8 +210,6 @@ def _stdin_is_tty() -> bool:
 
 
 def smtp_password(settings: MailSettings, *, interactive: bool | None = None) -> str:
-    from . import keystore
-
     return password_from(SMTP_PASSWORD_ENV, say("mail.settings.smtp_password", user=settings.user), interactive=interactive,
                          stored=lambda: keystore.get("smtp", settings.user, settings.host))
 

@@ -14,6 +14,8 @@ import re
 from collections import defaultdict
 
 from ..catalogue.access import say
+from ..read import normalize_label
+from ..spec import available_formats, load_format
 
 __all__ = ["MIN_CHARS", "NEAR", "repeated_share", "sentences"]
 
@@ -25,9 +27,6 @@ _DROP = re.compile(r"[\s\W_a-zA-Z]+")
 
 
 def _labels() -> list[str]:
-    from ..read import normalize_label
-    from ..spec import available_formats, load_format
-
     out: set[str] = set()
     for fid in available_formats():
         spec = load_format(fid)

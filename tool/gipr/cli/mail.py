@@ -8,6 +8,9 @@ import typer
 from rich.markup import escape
 
 from ..catalogue.access import say
+from ..collect.workspace import Workspace
+from ..mail import mail_settings, mail_units
+from ..messages import SEND_STATUS_ZH as STATUS_ZH
 from .app import app, console, print_json
 
 WS_HELP = say("cli.mail.ws_help")
@@ -15,8 +18,6 @@ ONLY_HELP = say("cli.mail.only_help")
 
 
 def _print_outcome(o) -> None:
-    from ..messages import SEND_STATUS_ZH as STATUS_ZH
-
     who = f"{escape(o.unit_name)}（{escape(o.unit_code)}）"
     st = STATUS_ZH.get(o.status, o.status)
     if o.status == "sent":
@@ -52,9 +53,6 @@ def _summary(kind: str, outcomes, dry_run: bool, outdir: Path | None) -> None:
 
 def _run(kind: str, workspace: Path | None, dry_run: bool, out: Path | None, only: list[str] | None,
          resend: bool, as_json: bool) -> None:
-    from ..collect.workspace import Workspace
-    from ..mail import mail_settings, mail_units
-
     ws = Workspace.open(workspace)
     try:
         settings = mail_settings(ws, need_server=not dry_run, preview=dry_run)

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..catalogue.access import say
 from ..errors import GiprError
-from ..fsio import write_once
+from ..fsio import describe_os_error, write_once
 from ..messages import SUBMISSION_STATUS_ZH
 
 SCHEMA_VERSION = 2  # 2: the results table (collect/results.py); a version-1 ledger migrates in place
@@ -327,8 +327,6 @@ class Ledger:
         try:
             write_once(dest, data)
         except OSError as e:
-            from ..fsio import describe_os_error
-
             raise GiprError(say("collect.ledger.store", archive_dir=self.archive_dir,
                                 describe_os_error=describe_os_error(e)),
                             "archive.write_failed") from None
