@@ -15,8 +15,8 @@ import xlsxwriter
 from checkkit import FIELDS, UNIT, codes, delete_row, filled, good_values, insert_rows, numbers, only, spec, template
 
 from gipr.check import check_report
-from gipr.identity import make_identity, verify
 from gipr.read import ReadError, read_report
+from gipr.stamp import make_identity, verify
 from gipr.template import WORKBOOK_OPTIONS, build_workbook
 
 T3 = "三 依申请公开"

@@ -17,9 +17,9 @@ import xlsxwriter
 
 from .. import messages
 from ..fsio import atomic_output, safe_filename
-from ..identity import make_identity
 from ..model import Finding, Report
 from ..roster import Unit
+from ..stamp import make_identity
 from ..template import WORKBOOK_OPTIONS, build_workbook
 
 __all__ = ["FINDINGS_SHEET", "feedback_filename", "feedback_marks", "write_feedback"]

@@ -34,12 +34,12 @@ from typing import Any
 from .. import messages, rules
 from ..errors import GiprError
 from ..files import files_in
-from ..identify import match_unit, normalize_code
-from ..identity import verify
 from ..model import Finding, Report
 from ..roster import Unit, normalize_name
 from ..rules import recompute
 from ..spec import Spec, SpecError, available_formats, format_for_year, load_format, type_rules
+from ..stamp import verify
+from ..unitmatch import match_unit, normalize_code
 from ..values import Number, Value, fmt_number, parse_value, to_json_number
 
 __all__ = [

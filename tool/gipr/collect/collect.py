@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..identify import identify, settle_identity, units_for_sender
+from ..unitmatch import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from .mailparse import (

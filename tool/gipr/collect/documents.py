@@ -3,7 +3,7 @@
 ``gipr collect`` hands every file with a document suffix (``DOCUMENT_SUFFIXES``) here instead of
 to the workbook reader.  Each is archived as received (the ledger's archive, by SHA-256),
 read as a published report (``gipr.published.import_document``, through the reader boundary),
-identified to a roster unit with the workbook matcher (``identify.identify`` on the issuer in
+identified to a roster unit with the workbook matcher (``unitmatch.identify`` on the issuer in
 its title, then the roster's “name ends the issuer” rule, then the file name), checked with the
 list of checks (:mod:`gipr.check.checks`: its rules, its text against its tables, its tables
 against the unit's current workbook in the ledger) and recorded in the ``documents`` table of
@@ -106,8 +106,8 @@ def document_state(findings: list[dict[str, Any]]) -> str:
 def _unit_of(report, ws, file_name: str, sender: str | None):
     """The roster unit of a document: the workbook matcher on its issuer, the roster's “name
     ends the issuer” rule, the file name, the sender."""
-    from ..identify import identify, match_unit_name
     from ..published.core import roster_unit
+    from ..unitmatch import identify, match_unit_name
 
     if report is not None:
         ident = identify(report, ws.roster, ws.county, sender)

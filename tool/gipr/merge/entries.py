@@ -142,7 +142,7 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
     unit = _ledger_unit(extra.get("code"), ctx)
     if unit is not None:
         # the ledger identified the unit (cover short name, sender, or the clerk's pin): agree with it
-        from ..identify import settle_identity
+        from ..unitmatch import settle_identity
 
         rep.findings = settle_identity(list(rep.findings), rep, None)
         found = settle_identity(found, rep, unit)

@@ -221,10 +221,10 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
 
 
 def _defer_identity_units(book: _Book, n_keys: int, units: list[dict[str, str]]) -> None:
-    """The unit list of the identity sheet, as ``identity.write_identity`` lays it out: after
+    """The unit list of the identity sheet, as ``stamp.write_identity`` lays it out: after
     the key/value rows (a header row, one row per key) an empty row, a header row of the
     unit fields, then one row per unit; every cell text."""
-    from ..identity import IDENTITY_SHEET
+    from ..stamp import IDENTITY_SHEET
 
     cols: list[str] = []
     for u in units:
@@ -463,7 +463,7 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
 
     import xlsxwriter
 
-    from ..identity import make_identity, sign
+    from ..stamp import make_identity, sign
     from ..template import WORKBOOK_OPTIONS, build_workbook
 
     spec = result.spec

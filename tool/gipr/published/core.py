@@ -265,8 +265,8 @@ def roster_unit(report: Report, roster) -> object | None:
     """The roster unit of a published report: the roster matcher's answer (code, exact name),
     else the one unit whose name ends the issuer's (a title says 灵丘县教育科技局 where the
     roster says 县教育科技局)."""
-    from ..identify import match_unit
     from ..roster import normalize_name
+    from ..unitmatch import match_unit
 
     u = match_unit(report, roster)
     if u is not None:

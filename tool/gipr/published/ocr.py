@@ -527,9 +527,9 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
 
 
 def _cell(text: str, where: str):
-    from .grid import Cell
+    from .grid import PrintedCell
 
-    return Cell(text, where)
+    return PrintedCell(text, where)
 
 
 def _words(boxes: list[Box], scale: float) -> list[dict]:

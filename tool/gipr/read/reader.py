@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import messages
-from ..identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from ..model import Finding, Report
 from ..ooxml.container import (
     LIMITS,
@@ -31,6 +30,7 @@ from ..ooxml.container import (
     xlsx_formula_cells,
 )
 from ..spec import Spec, SpecError, available_formats, load_format, type_rules
+from ..stamp import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from ..text import SPACES, cell_text
 from ..values import Value, parse_value
 from .locate import (

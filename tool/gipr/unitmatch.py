@@ -18,9 +18,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from .identity import verify
 from .messages import say
 from .roster import Unit, normalize_name
+from .stamp import verify
 
 __all__ = [
     "Identification",
