@@ -1,5 +1,7 @@
-"""The gipr command line.  Command modules (cli_*.py) register on the shared app; this
-module is the entry point and turns every error into one Chinese message, never a traceback.
+"""The gipr command line: ``main`` is the entry point (the console script ``gipr``).  Each
+command is defined in a module of this package (spec.py, collect.py, …) on the shared typer app
+of app.py; ``COMMAND_MODULES`` says which, and only the module of the command being run is
+imported.  ``main`` turns every error into one Chinese message, never a traceback.
 """
 
 from __future__ import annotations

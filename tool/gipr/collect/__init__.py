@@ -2,8 +2,9 @@
 
 ``workspace`` (one year's collection: config, roster, ledger, archive), ``ledger`` (SQLite
 record of every submission and the archive of raw bytes), ``collect`` (files, folders, .eml,
-mbox, Maildir → ledger), ``mailparse`` (hostile mail parsing), ``imap`` (fetching from a
-mailbox), ``status`` (the status report and workbook).
+mbox, Maildir → ledger), ``documents`` (a unit's annual report document beside its workbook),
+``mailparse`` (hostile mail parsing), ``imap`` (fetching from a mailbox), ``status`` (the status
+report and workbook).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class _Fields:
 
 def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **extra: Any) -> Any:
     """A merge ``Entry`` from a payload, with the unit the ledger identified (or None) settled
-    in exactly as ``merge.read_entry`` does for a freshly read file."""
+    in exactly as ``entries.read_entry`` does for a freshly read file."""
     from ..unitmatch import settle_identity
     from .entries import UNREADABLE, Entry, entry_from_parts
 

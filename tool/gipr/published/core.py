@@ -1,7 +1,10 @@
 """import_document: one published report file → :class:`Imported` (a Report and where each
-number was printed).  The parse (the part that touches hostile bytes) is the module-level
-:func:`parse_document`, which takes bytes and returns picklable data, so it can run inside
-the time/memory boundary (``gipr.isolate.run_limited``) when that is available.
+number was printed).  Everything whose cost grows with the hostile bytes runs in a reader
+worker, always (``gipr.isolate.run_limited``, via :func:`_run_read`): :func:`read_document`
+parses the document by the parser of its medium (:func:`parse_document`), finds its title and
+its format and locates the tables, and hands back plain picklable data (``_Read``).  A scan or
+a picture is read again by OCR (:func:`ocr_document`) in a worker of its own, with the OCR's
+larger time and memory limits.  The main process builds the Report and its findings from that.
 """
 
 from __future__ import annotations
