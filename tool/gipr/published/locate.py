@@ -352,7 +352,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: PrintedCell, 
             out.findings.append(messages.finding(
                 "published.digits_ambiguous", label=leaf.text, run=" ".join(texts),
                 n=len(cands) if cands is not None else f"{digits.MAX_CANDIDATES}+",
-                candidates=shown or messages.detail("no_split"), ref=vals[0].where))
+                candidates=shown or messages.say("detail.no_split"), ref=vals[0].where))
             out.reported.update(c for r in leaves for c in r.cids)
             return
     if len(vals) != n:
@@ -410,13 +410,13 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
             else:
                 shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
                 if cands is None:
-                    shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
+                    shown = messages.say("detail.too_many_splits", n=digits.MAX_CANDIDATES)
                 # a row without a rule of its own (table 二): the cuts are only listed, not “consistent”
                 tpl = "published.digits_ambiguous" if digits.row_rules(spec, cids) else "published.digits_norule"
                 out.findings.append(messages.finding(tpl, key="published.digits_ambiguous", label=label, run=run,
                                                      n=len(remaining.get(key) or []) if cands is not None
                                                      else f"{digits.MAX_CANDIDATES}+",
-                                                     candidates=shown or messages.detail("no_split"), ref=where))
+                                                     candidates=shown or messages.say("detail.no_split"), ref=where))
             for cid in cids:
                 out.values[cid] = Value("blank", None, _short_run(run), None, None, "published.digits_ambiguous")
                 out.where[cid] = where

@@ -457,9 +457,9 @@ def describe_moves(info: TableInfo, pl: Placement, spec_sheet: str) -> list[Find
     hows = []
     if offsets and len(set(offsets)) == 1 and offsets[0] != 0:
         d = offsets[0]
-        hows.append(messages.detail("down" if d > 0 else "up", n=abs(d)))
+        hows.append(messages.say("detail.down" if d > 0 else "detail.up", n=abs(d)))
     if pl.dc:
-        hows.append(messages.detail("right" if pl.dc > 0 else "left", n=abs(pl.dc)))
+        hows.append(messages.say("detail.right" if pl.dc > 0 else "detail.left", n=abs(pl.dc)))
     if hows:
         out.append(messages.finding("layout.shifted", sheet=pl.sheet, table=t.name, how="，".join(hows)))
     if len(set(offsets)) > 1:
