@@ -29,6 +29,7 @@ from .. import messages
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
 from ..values import Value, parse_printed
+from ..vocabulary import alternation, vocabulary
 from . import digits
 from .grid import Document, PrintedCell, is_value
 from .located import Located
@@ -37,8 +38,13 @@ __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
 _BLANK = "blank"  # glued digits that a blank cell may hide (digits.blank_doubt)
-_AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(万元|元)$|(?<=\d)\.\d+$")
-_NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
+_MONEY = vocabulary()["money"]
+_AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(" + alternation((_MONEY["wan_yuan"], _MONEY["yuan"])) + r")$|(?<=\d)\.\d+$")
+_CN = vocabulary()["numerals"]["digits"]  # 一 … 十
+_NUMBERING = re.compile(rf"^(\d+|[(（][{_CN}]+[)）]|[{_CN}]+)[,.、．]?")
+_TABLES = vocabulary()["published_tables"]
+_REVIEW, _SUIT = _TABLES["review_label"], _TABLES["suit_label"]  # the first labels of table 四
+_T2_HEADER_SKIPPED = tuple(_TABLES["table2_header_skipped"])
 
 
 @dataclass
@@ -201,7 +207,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                         "published.header_repeated", table="三", found="｜".join(c.text for c in labels)[:80],
                         ref=labels[0].where, path="表三"))
                 continue
-            if "行政复议" in norms or ("行政诉讼" in norms and not in_t4):
+            if _REVIEW in norms or (_SUIT in norms and not in_t4):
                 in_t4 = True
             blank = not vals or all(v.text == "" for v in vals)
             if in_t4 and not blank and (not norms or all(n in t4_norms for n in norms)) and "t4" not in out.tables:
@@ -274,7 +280,7 @@ def _untitled(norm: str, titles: list[str]) -> str:
 
 def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> None:
     """Table 二: the column labels printed above this row against the format's."""
-    printed = [h for h in header if normalize_label(h) not in ("信息内容",)]
+    printed = [h for h in header if normalize_label(h) not in _T2_HEADER_SKIPPED]
     if len(printed) != len(row.col_labels):
         return
     for got, want in zip(printed, row.col_labels):

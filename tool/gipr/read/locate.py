@@ -18,12 +18,12 @@ from ..model import Finding
 from ..spec import Label, Spec, TableLayout, per_spec, type_rules
 from ..text import SPACES, cell_text
 from ..values import is_integer_type
+from ..vocabulary import vocabulary
 
 # -----------------------------------------------------------------------------------------
 # 2. labels
 
-_PUNCT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "〔": "(", "〕": ")", "【": "[", "】": "]",
-                        "、": ",", ".": ",", "。": ",", "．": ",", "－": "-", "—": "-", "–": "-", "～": "~"})
+_PUNCT = str.maketrans(vocabulary()["labels"]["punctuation"])
 
 
 @lru_cache(maxsize=8192)
