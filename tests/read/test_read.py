@@ -27,7 +27,8 @@ from kit.workbooks import (
 )
 
 from gipr.check import check_report
-from gipr.read import ReadError, read_report
+from gipr.errors import ReadError
+from gipr.read import read_report
 from gipr.stamp import make_identity, verify
 from gipr.template import WORKBOOK_OPTIONS, build_workbook
 

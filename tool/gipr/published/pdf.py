@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from .. import thirdparty
 from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Document, PrintedCell, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
@@ -42,8 +43,7 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def _open(data: bytes):
-    import pypdfium2 as pdfium
-
+    pdfium = thirdparty.pypdfium2()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
