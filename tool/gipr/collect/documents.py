@@ -25,7 +25,13 @@ from typing import Any
 
 from .. import messages
 from ..catalogue.access import textkey
+from ..check import CheckContext, check_report, pick_previous
+from ..errors import GiprError, ReadError
 from ..media import DRAFT_SUFFIXES
+from ..published import import_document
+from ..published.core import roster_unit
+from ..read import read_report_limited
+from ..unitmatch import identify, match_unit_name
 from .ledger import utc_now
 
 __all__ = [
@@ -107,8 +113,6 @@ def document_state(findings: list[dict[str, Any]]) -> str:
 def _unit_of(report, ws, file_name: str, sender: str | None):
     """The roster unit of a document: the workbook matcher on its issuer, the roster's “name
     ends the issuer” rule, the file name, the sender."""
-    from ..published.core import roster_unit
-    from ..unitmatch import identify, match_unit_name
 
     if report is not None:
         ident = identify(report, ws.roster, ws.county, sender)
@@ -133,8 +137,6 @@ def _unit_of(report, ws, file_name: str, sender: str | None):
 
 def _submitted(ws, code: str):
     """The unit's current workbook in the ledger, read (None when it has none or it cannot be read)."""
-    from ..errors import ReadError
-    from ..read import read_report_limited
 
     sub = ws.ledger.current().get(code)
     if sub is None or sub.check_status == "unreadable":
@@ -156,9 +158,6 @@ def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key
                      ) -> tuple[str, DocumentRow | None, str | None]:
     """Record one report document: ("new" | "duplicate" | "ignored", its row, a reason).
     ``previous``: last year's reports; the unit's one is its chain (上年结转, 现行有效)."""
-    from ..check import CheckContext, check_report, pick_previous
-    from ..errors import GiprError
-    from ..published import import_document
 
     ledger = ws.ledger
     _ensure(ledger)

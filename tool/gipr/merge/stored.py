@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
+from ..errors import GiprError
 from ..messages import say
 from ..model import Finding
+from ..spec import Spec, load_format
+from ..unitmatch import settle_identity
+from .entries import _W, UNREADABLE, Entry, entry_from_parts, read_entries, read_entry, unreadable_entry
 
 
 class _Fields:
@@ -28,8 +32,6 @@ class _Fields:
 def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **extra: Any) -> Any:
     """A merge ``Entry`` from a payload, with the unit the ledger identified (or None) settled
     in exactly as ``entries.read_entry`` does for a freshly read file."""
-    from ..unitmatch import settle_identity
-    from .entries import UNREADABLE, Entry, entry_from_parts
 
     if not p["ok"]:
         return Entry(status=UNREADABLE, kind="", file=display, note=p["message"], errors=1,
@@ -41,8 +43,6 @@ def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **
         read_f = settle_identity(read_f, rep, None)
         found = settle_identity(found, rep, unit)
     if p["format"] != spec.id:  # a file of another format (its identity says so): read with its own
-        from ..spec import load_format
-
         spec = load_format(p["format"])
     return entry_from_parts(spec, p, read_f, found, display, **extra)
 
@@ -52,8 +52,6 @@ def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any]
     """Worker: (payload, the SHA-256 of the bytes actually read, None) of one archived file;
     when gipr itself failed on it, (None, sha, the Entry ``read_entry`` makes of it)."""
     import hashlib as _h
-
-    from .entries import _W, read_entry
 
     path, display, extra = task
     try:
@@ -71,8 +69,6 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
                       recheck: bool = False, counts: dict[str, int] | None = None) -> list[Any]:
     """``merge.entries_from_workspace``: stored results where they hold, the rest read again
     (in the merge's process pool) and their results stored for the next merge."""
-    from ..errors import GiprError
-    from .entries import UNREADABLE, Entry, read_entries, unreadable_entry
 
     counts = counts if counts is not None else {}
     counts.setdefault("from_ledger", 0)
