@@ -14,7 +14,7 @@ from .. import thirdparty
 from ..catalogue.access import say
 from ..errors import ReadError, TooManyCells
 from ..ooxml.container import open_container
-from .grid import MAX_CELLS, Cell, Document, Table
+from .grid import MAX_CELLS, Document, PrintedCell, Table
 
 __all__ = ["parse_docx", "read"]
 
@@ -53,10 +53,10 @@ def parse_docx(data: bytes, name: str) -> Document:
 
 def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
     """One w:tbl as a grid: gridSpan widens a cell, vMerge="continue" is covered by the cell above."""
-    rows: list[list[Cell | None]] = []
+    rows: list[list[PrintedCell | None]] = []
     where0 = say("published.docx.table.where0", index=index)
     for r, tr in enumerate(tbl.iterchildren(qn("w:tr"))):
-        row: list[Cell | None] = []
+        row: list[PrintedCell | None] = []
         for tc in tr.iterchildren(qn("w:tc")):
             pr = tc.find(qn("w:tcPr"))
             span, vmerge = 1, None
@@ -78,8 +78,8 @@ def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
             if vmerge == "continue":
                 row.extend([None] * span)
             else:
-                row.append(Cell(text.strip(), say("published.docx.table", where0=where0, value=r + 1,
-                                                  value2=len(row) + 1)))
+                row.append(PrintedCell(text.strip(), say("published.docx.table", where0=where0, value=r + 1,
+                                                         value2=len(row) + 1)))
                 row.extend([None] * (span - 1))
         rows.append(row)
     return Table(rows, where0)

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 from ..catalogue.access import say
 from ..errors import TooManyCells
-from .grid import MAX_CELLS, Cell, Document, Table
+from .grid import MAX_CELLS, Document, PrintedCell, Table
 
 __all__ = ["decode_page", "parse_html", "parse_mhtml", "read", "read_mhtml"]
 
@@ -62,10 +62,10 @@ class _Builder:
 
     def grid(self, budget: list[int]) -> Table:
         where0 = say("published.html.grid.where0", index=self.index)
-        out: list[list[Cell | None]] = []
+        out: list[list[PrintedCell | None]] = []
         pending: dict[tuple[int, int], bool] = {}  # positions covered by a rowspan from above
         for r, row in enumerate(self.rows):
-            line: list[Cell | None] = []
+            line: list[PrintedCell | None] = []
             c = 0
             for text, rs, cs in row:
                 while pending.pop((r, c), False):
@@ -74,7 +74,7 @@ class _Builder:
                 budget[0] -= rs * cs
                 if budget[0] < 0:
                     raise TooManyCells()
-                line.append(Cell(text, say("published.html.grid", where0=where0, value=r + 1, value2=c + 1)))
+                line.append(PrintedCell(text, say("published.html.grid", where0=where0, value=r + 1, value2=c + 1)))
                 line.extend([None] * (cs - 1))
                 for dr in range(1, rs):
                     for dc in range(cs):
