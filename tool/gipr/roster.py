@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .catalogue.access import say
 from .errors import GiprError, ReadError
 from .files import ROSTER_SUFFIXES
 from .isolate import run_limited
@@ -67,7 +68,7 @@ def _clean(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
-        return "是" if v else "否"
+        return say("roster.clean") if v else say("roster.clean_2")
     s = _CONTROL.sub("", cell_text(v))
     s = _SPACES.sub(" ", s).strip()
     return s
@@ -84,15 +85,14 @@ def _decode_csv(raw: bytes, path: Path) -> str:
         return decode_text(raw)
     except UnicodeDecodeError:
         pass
-    raise GiprError(f"单位名册 {path}：无法识别文字编码（支持 UTF-8、GBK/GB18030、UTF-16）。"
-                    "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试。", "roster.encoding")
+    raise GiprError(say("roster.decode_csv", path=path), "roster.encoding")
 
 
 def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise GiprError(f"无法读取单位名册 {path}：{e.strerror or e}", "roster.unreadable") from None
+        raise GiprError(say("roster.csv_rows", path=path, value=e.strerror or e), "roster.unreadable") from None
     text = _decode_csv(raw, path)
     first = text.split("\n", 1)[0]
     delim = max(("\t", ",", ";", "，"), key=first.count) if first else ","
@@ -106,9 +106,9 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
             out.append((line, row))
             line = reader.line_num + 1
             if len(out) > MAX_ROWS:
-                raise GiprError(f"单位名册 {path} 超过 {MAX_ROWS} 行，不像是单位名册。", "roster.too_large")
+                raise GiprError(say("roster.csv_rows_2", path=path, max_rows=MAX_ROWS), "roster.too_large")
     except csv.Error as e:
-        raise GiprError(f"单位名册 {path} 第 {reader.line_num} 行：CSV 格式错误（{e}）", "roster.csv") from None
+        raise GiprError(say("roster.csv_rows_3", path=path, line_num=reader.line_num, e=e), "roster.csv") from None
     return out
 
 
@@ -120,10 +120,10 @@ def _sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
                            memory_mb=MAX_READ_MEMORY_MB, what=str(path), initializer="gipr.read:warm_up")
     except ReadError as e:  # a limit of the worker, or calamine's verdict
         if e.code == "roster.empty":
-            raise GiprError(f"单位名册 {path} 中没有工作表。", "roster.empty") from None
+            raise GiprError(say("roster.sheet_rows", path=path), "roster.empty") from None
         if e.code == "roster.too_large":
-            raise GiprError(f"单位名册 {path} 超过 {MAX_ROWS} 行，不像是单位名册。", "roster.too_large") from None
-        raise GiprError(f"无法读取单位名册 {path}：{e}", "roster.unreadable") from None
+            raise GiprError(say("roster.csv_rows_2", path=path, max_rows=MAX_ROWS), "roster.too_large") from None
+        raise GiprError(say("roster.sheet_rows_2", path=path, e=e), "roster.unreadable") from None
     return [(i + 1, list(r)) for i, r in enumerate(rows)]
 
 
@@ -141,16 +141,16 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
         problems.append(message)
 
     if not path.is_file():
-        raise GiprError(f"找不到单位名册：{label}", "roster.missing")
+        raise GiprError(say("roster.load_roster", label=label), "roster.missing")
     suffix = path.suffix.lower()
     if suffix in ROSTER_SUFFIXES:
         rows = _sheet_rows(path)
-        what = "行"
+        what = say("cli.spec.spec_cmd_5")
     elif suffix in (".csv", ".txt", ".tsv", ""):
         rows = _csv_rows(path)
-        what = "行"
+        what = say("cli.spec.spec_cmd_5")
     else:
-        raise GiprError(f"单位名册 {label}：不支持的文件类型“{path.suffix}”（请用 .csv 或 .xlsx）。", "roster.type")
+        raise GiprError(say("roster.load_roster_2", label=label, suffix=path.suffix), "roster.type")
 
     # header: the first row (of the first 10 non-empty ones) naming 单位名称
     header_line = None
@@ -170,11 +170,11 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
         if seen_nonempty >= 10:
             break
     if header_line is None:
-        raise GiprError(f"单位名册 {label}：找不到表头行（应包含列：{'、'.join(COLUMNS)}）。", "roster.no_header")
+        raise GiprError(say("roster.load_roster_3", label=label, items='、'.join(COLUMNS)), "roster.no_header")
     missing = [c for c, attribute in COLUMNS.items() if attribute not in colmap]
     if missing:
-        raise GiprError(f"单位名册 {label} 第 {header_line} {what}（表头）：缺少列“{'”“'.join(missing)}”"
-                        f"（应包含列：{'、'.join(COLUMNS)}）。", "roster.missing_column")
+        raise GiprError(say("roster.load_roster_4", label=label, header_line=header_line, what=what,
+                            items='”“'.join(missing), items2='、'.join(COLUMNS)), "roster.missing_column")
 
     units: list[Unit] = []
     by_code: dict[str, int] = {}
@@ -185,35 +185,35 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
         vals = {c: _clean(row[i]) if i < len(row) else "" for c, i in colmap.items()}
         if not any(vals.values()):
             continue  # blank line
-        where = f"单位名册 {label} 第 {line} {what}"
+        where = say("roster.load_roster.where", label=label, line=line, what=what)
         code = unicodedata.normalize("NFKC", vals["code"]).replace(" ", "")
         name = unicodedata.normalize("NFC", vals["name"])
         if not name:
-            fail(f"{where}：单位名称为空。", "roster.empty_name")
+            fail(say("roster.load_roster_5", where=where), "roster.empty_name")
             continue
         if not code:
-            fail(f"{where}（{name}）：单位代码为空。", "roster.empty_code")
+            fail(say("roster.load_roster_6", where=where, name=name), "roster.empty_code")
             continue
         if len(name) > 100:
-            fail(f"{where}：单位名称过长（超过100字）。", "roster.bad_name")
+            fail(say("roster.load_roster_7", where=where), "roster.bad_name")
             continue
         if code in by_code:
-            fail(f"{where}：单位代码“{code}”与第 {by_code[code]} {what}重复。", "roster.duplicate_code")
+            fail(say("roster.load_roster_8", where=where, code=code, by_code=by_code[code], what=what), "roster.duplicate_code")
             continue
         key = normalize_name(name)
         if key in by_name:
-            fail(f"{where}：单位名称“{name}”与第 {by_name[key]} {what}重复。", "roster.duplicate_name")
+            fail(say("roster.load_roster_9", where=where, name=name, by_name=by_name[key], what=what), "roster.duplicate_name")
             continue
         emails = [e for e in _EMAIL_SPLIT.split(unicodedata.normalize("NFKC", vals["email"])) if e]
         for e in emails:
             if not _EMAIL.match(e):
-                fail(f"{where}（{name}）：邮箱“{e}”格式不正确。", "roster.bad_email")
+                fail(say("roster.load_roster_10", where=where, name=name, e=e), "roster.bad_email")
                 continue
         by_code[code] = line
         by_name[key] = line
         units.append(Unit(code, name, vals["category"], vals["contact"], ";".join(emails), line))
     if not units:
-        raise GiprError(f"单位名册 {label} 中没有任何单位（表头在第 {header_line} {what}）。", "roster.empty")
+        raise GiprError(say("roster.load_roster_11", label=label, header_line=header_line, what=what), "roster.empty")
     return units
 
 

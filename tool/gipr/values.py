@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .catalogue.access import say
 from .text import SPACES, cell_text
 from .vocabulary import vocabulary
 
@@ -48,9 +49,9 @@ MAX_ABS = Decimal(10) ** 12
 # The built-in meaning of each value type (the 2021 format's), used only when a value is parsed
 # without its format; a format file states its own (``Spec.types``, see ``spec.type_rules``).
 DEFAULT_TYPES: dict[str, dict[str, Any]] = {
-    "count": {"label": "件数", "min": 0, "integer": True},
-    "amount": {"label": "金额", "min": 0, "integer": False, "decimals": 6},
-    "delta": {"label": "增减数", "integer": True},
+    "count": {"label": say("values.label"), "min": 0, "integer": True},
+    "amount": {"label": say("values.label_2"), "min": 0, "integer": False, "decimals": 6},
+    "delta": {"label": say("values.label_3"), "integer": True},
 }  # no count or amount in a county report comes near this
 
 
@@ -81,26 +82,26 @@ def _err(raw: Any, problem: str, code: str) -> Value:
 
 def _check_number(d: Decimal, raw: Any, ctype: str, notes: list[str], rules: dict[str, Any]) -> Value:
     if not d.is_finite():
-        return _err(raw, "不是有效数字", "value.not_finite")
+        return _err(raw, say("values.check_number"), "value.not_finite")
     if abs(d) >= MAX_ABS:
-        return _err(raw, "数值过大", "value.too_large")
+        return _err(raw, say("values.check_number_2"), "value.too_large")
     if d == 0:
         d = Decimal(0)  # -0 → 0
     integer = is_integer_type(rules, ctype)
     mn = rules.get("min")
     if integer and d != d.to_integral_value():
-        return _err(raw, "应为整数，不能有小数", "value.not_integer")
+        return _err(raw, say("values.check_number_3"), "value.not_integer")
     if mn is not None and d < mn:
         if mn == 0:
-            return _err(raw, "不能为负数" if integer else "金额不能为负数", "value.negative")
-        return _err(raw, f"不能小于{mn}", "value.negative")
+            return _err(raw, say("values.check_number_4") if integer else say("values.check_number_5"), "value.negative")
+        return _err(raw, say("values.check_number_6", mn=mn), "value.negative")
     if integer:
         n: Number = int(d)
     else:
         dec = rules.get("decimals")
         if dec is not None and d.as_tuple().exponent < -int(dec):  # type: ignore[operator]
             q = d.quantize(Decimal(1).scaleb(-int(dec)))
-            notes.append(f"金额 {raw} 超过{int(dec)}位小数，按 {q} 读取")
+            notes.append(say("values.check_number_7", raw=raw, dec=int(dec), q=q))
             d = q
         n = int(d) if d == d.to_integral_value() else d.normalize()
     note = "；".join(notes) if notes else None
@@ -118,59 +119,59 @@ def parse_value(raw: Any, ctype: str = "count", unit: str | None = None,
     try:
         return _parse(raw, ctype, unit, rules if rules is not None else DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"]))
     except Exception as e:
-        return _err(raw, f"无法识别的内容（{type(e).__name__}）", "value.unreadable")
+        return _err(raw, say("values.parse_value", name=type(e).__name__), "value.unreadable")
 
 
 def _parse(raw: Any, ctype: str, unit: str | None, rules: dict[str, Any]) -> Value:
     if raw is None:
         return Value("blank", None, raw)
     if isinstance(raw, bool):
-        return _err(raw, "是逻辑值（TRUE/FALSE），不是数字", "value.bool")
+        return _err(raw, say("values.parse"), "value.bool")
     if isinstance(raw, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
-        return _err(raw, "被存成了日期或时间，不是数字", "value.date")
+        return _err(raw, say("values.parse_2"), "value.date")
     if isinstance(raw, int):
         return _check_number(Decimal(raw), raw, ctype, [], rules)
     if isinstance(raw, float):
         if math.isnan(raw) or math.isinf(raw):
-            return _err(raw, "不是有效数字（NaN 或无穷大）", "value.not_finite")
+            return _err(raw, say("values.parse_3"), "value.not_finite")
         return _check_number(Decimal(repr(raw)), raw, ctype, [], rules)
     if isinstance(raw, Decimal):
         return _check_number(raw, raw, ctype, [], rules)
     if not isinstance(raw, str):
-        return _err(raw, f"无法识别的内容类型 {type(raw).__name__}", "value.unreadable")
+        return _err(raw, say("values.parse_4", name=type(raw).__name__), "value.unreadable")
 
     text = _SPACES.sub(" ", raw).strip()
     if not text:
         return Value("blank", None, raw)
     if text.upper() in EXCEL_ERRORS or (text.startswith("#") and text.endswith(("!", "?", "A"))):
-        return _err(raw, f"是公式错误值 {text}", "value.excel_error")
+        return _err(raw, say("values.parse_5", text=text), "value.excel_error")
     folded = unicodedata.normalize("NFKC", text).replace(" ", "")
     if folded.lower() in NA_TOKENS or text in NA_TOKENS:
         return Value("na", None, raw)
     notes: list[str] = []
     s = folded
     if s != text:
-        notes.append("全角字符或空格已转换")
+        notes.append(say("values.parse_6"))
     for u in ((_WAN,) if unit == _WAN else (_YUAN,) if ctype == "amount" else COUNT_UNITS):
         if s.endswith(u) and len(s) > len(u):
             s = s[: -len(u)]
-            notes.append(f"去掉单位“{u}”")
+            notes.append(say("values.parse_7", u=u))
             break
     else:
         if ctype == "amount" and unit == _WAN and s.endswith(_YUAN) and not s.endswith(_WAN):
-            return _err(raw, "写的是“元”，本栏单位为万元，请换算后填写", "value.wrong_unit")
+            return _err(raw, say("values.parse_8"), "value.wrong_unit")
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
-        notes.append("去掉千位分隔符")
+        notes.append(say("values.parse_9"))
     if s.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
-        return _err(raw, "不是有效数字（NaN 或无穷大）", "value.not_finite")
+        return _err(raw, say("values.parse_3"), "value.not_finite")
     if not _PLAIN.match(s):
-        return Value("text", None, raw, None, "不是数字", "value.text")
+        return Value("text", None, raw, None, say("detail.not_number"), "value.text")
     try:
         d = Decimal(s)
     except InvalidOperation:
-        return Value("text", None, raw, None, "不是数字", "value.text")
-    notes.insert(0, f"文本“{raw.strip()}”按数字读取")
+        return Value("text", None, raw, None, say("detail.not_number"), "value.text")
+    notes.insert(0, say("values.parse_10", raw=raw.strip()))
     return _check_number(d, raw, ctype, notes, rules)
 
 
@@ -195,16 +196,17 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
         m = _NOTE.match(text)
         if m and m.group(1).strip():
             text = m.group(1)
-            extra.append(f"括号中的说明“{m.group(2)}”未计入")
+            extra.append(say("values.parse_printed", group=m.group(2)))
         folded = unicodedata.normalize("NFKC", _SPACES.sub("", text))
         if folded[:1] in (_UP, _DOWN) and len(folded) > 1 and folded[1].isdigit():  # 2019's 本年增/减 “减12”
-            extra.append(f"“{folded}”读作 {'-' if folded[0] == _DOWN else ''}{folded[1:]}")
+            extra.append(say("values.parse_printed_2", folded=folded, value='-' if folded[0] == _DOWN else '',
+                             folded2=folded[1:]))
             text = folded = ("-" if folded[0] == _DOWN else "") + folded[1:]
         if ctype == "amount" and unit in (None, _WAN) and folded.endswith(_YUAN) and not folded.endswith(_WAN):
             v = _parse(folded[:-1], ctype, None, rules)
             if v.state == "number":
                 wan = (Decimal(v.number) / 10000).normalize()  # type: ignore[arg-type]
-                extra.append(f"“{text.strip()}”按 {fmt_number(wan)} 万元计")
+                extra.append(say("values.parse_printed_3", text=text.strip(), fmt_number=fmt_number(wan)))
                 v = _check_number(wan, raw, ctype, [], rules)
                 return Value("number", v.number, raw, "；".join(extra), None, "value.converted") \
                     if v.state == "number" else v
@@ -216,15 +218,15 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
         if v.state == "number" and ctype == "amount" and unit == _WAN and v.number and \
                 _BARE.match(folded):
             # an amount without its unit (元 or 万元?): read in the column's unit, never silently
-            extra.append(f"“{text.strip()}”没有写单位，按本栏的万元计")
+            extra.append(say("values.parse_printed_4", text=text.strip()))
         if v.state == "number":
             # printed numbers are always text: only what changed how it reads is worth a note
-            kept = [x for x in (v.note or "").split("；") if x and not x.startswith("文本“")]
+            kept = [x for x in (v.note or "").split("；") if x and not x.startswith(say("values.parse_printed.kept"))]
             note = "；".join([*kept, *extra]) or None
             return Value("number", v.number, raw, note, None, "value.converted" if note else None)
         return Value(v.state, v.number, raw, v.note, v.problem, v.code)
     except Exception as e:
-        return _err(raw, f"无法识别的内容（{type(e).__name__}）", "value.unreadable")
+        return _err(raw, say("values.parse_value", name=type(e).__name__), "value.unreadable")
 
 
 def fmt_number(n: Number | None) -> str:

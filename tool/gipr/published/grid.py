@@ -140,5 +140,5 @@ def _is_label_digit(piece: str, m: re.Match) -> bool:
     if after in _LABEL_DIGIT_AFTER:
         return True
     before = piece[m.start() - 1:m.start()] if m.start() else ""
-    return bool(before) and "\u4e00" <= before <= "\u9fff" and m.group(2) is None and \
+    return bool(before) and 0x4E00 <= ord(before) <= 0x9FFF and m.group(2) is None and \
         bool(re.match(r"[\u4e00-\u9fff]", piece[m.end():m.end() + 1] or "")) and len(m.group(1)) < 3

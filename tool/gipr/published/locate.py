@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import OverBudget
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
@@ -144,7 +145,7 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
 
     tables = doc.tables
     for a, b in zip(tables, tables[1:]):
-        if not (a.rows and b.rows and a.where.startswith("第") and b.where.startswith("第")):
+        if not (a.rows and b.rows and a.where.startswith(say("published.locate.join_page_breaks")) and b.where.startswith(say("published.locate.join_page_breaks"))):
             continue
         last, first = a.rows[-1], b.rows[0]
         if len(last) != len(first) or label(last) in known or label(first) in known:
@@ -205,8 +206,8 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                 if norms[0] in t3_heads and not repeated and any(k.startswith("t3.") for k in out.values):
                     repeated = True  # said once: a table of several pages repeats it on each
                     out.findings.append(messages.finding(
-                        "published.header_repeated", table="三", found="｜".join(c.text for c in labels)[:80],
-                        ref=labels[0].where, path="表三"))
+                        "published.header_repeated", table=say("published.locate.locate.table"), found="｜".join(c.text for c in labels)[:80],
+                        ref=labels[0].where, path=say("report.figures_25")))
                 continue
             if _REVIEW in norms or (_SUIT in norms and not in_t4):
                 in_t4 = True
@@ -253,7 +254,8 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
             if how != "exact" or leaf.text.strip() != row.label:  # even “1、” for “1.”: said as printed
                 code = {"changed": "published.label_typo", "short": "published.label_short"}.get(how, "published.label_drift")
                 out.findings.append(messages.finding(code, severity="info", found=leaf.text, expected=row.label,
-                                                     ref=leaf.where, path=f"表{spec.cells[row.cids[0]].table}"))
+                                                     ref=leaf.where, path=say("spec.label_path",
+                                                                              table=spec.cells[row.cids[0]].table)))
             if row.table == "t2":
                 _check_header(out, spec, row, header)
             _assign(out, spec, row.key, row.cids, vals, leaf.text, glued, known, budget)
@@ -287,7 +289,8 @@ def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> Non
     for got, want in zip(printed, row.col_labels):
         if normalize_label(got) != normalize_label(want):
             out.findings.append(messages.finding("published.column_local", found=got, expected=want,
-                                                 row=row.label, path=f"表二 / {row.label}"))
+                                                 row=row.label, path=say("published.locate.check_header.path",
+                                                                         label=row.label)))
 
 
 def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[PrintedCell], label: str,
@@ -363,7 +366,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: PrintedCell, 
             out.reported.update(c for r in leaves for c in r.cids)
             return
     if len(vals) != n:
-        out.findings.append(messages.finding("published.row_unaligned", table="三", label=leaf.text, n=n,
+        out.findings.append(messages.finding("published.row_unaligned", table=say("published.locate.locate.table"), label=leaf.text, n=n,
                                              found=len(vals), printed="｜".join(v.text for v in vals)[:120],
                                              ref=vals[0].where if vals else None))
         out.reported.update(c for r in leaves for c in r.cids)
@@ -378,7 +381,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: PrintedCell, 
         if val.state == "number":
             out.groups.append((ids, val.number))  # type: ignore[arg-type]
     out.findings.append(messages.finding("published.group_row", found=leaf.text, n=len(leaves), ref=leaf.where,
-                                         path="表三"))
+                                         path=say("report.figures_25")))
 
 
 def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: dict | None,

@@ -21,6 +21,7 @@ import bisect
 import re
 
 from .. import thirdparty
+from ..catalogue.access import say
 from ..errors import PdfProblem
 from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Document, PrintedCell, Table, is_value, tokens_to_rows
@@ -91,10 +92,10 @@ def parse_pdf(data: bytes, name: str) -> Document:
             tables.extend(_word_tables(doc, unruled, budget))
     finally:
         doc.close()
-    loose = [(line, f"第{i + 1}页第{k}行") for i, text in enumerate(texts) if i not in found_on
+    loose = [(line, say("published.pdf.parse_pdf.loose", value=i + 1, k=k)) for i, text in enumerate(texts) if i not in found_on
              for k, line in enumerate(text.splitlines(), 1) if line.strip()]  # lines of pages without ruled tables
     if loose:
-        tables.append(Table(tokens_to_rows(loose), "正文"))
+        tables.append(Table(tokens_to_rows(loose), say("report.part_body")))
     return Document("pdf", "\n".join(paragraphs), tables, pages=n)
 
 
@@ -208,7 +209,7 @@ def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
                 line.append((bbox, join_words(inside)))
             boxes.append(line)
         # words outside every table on this page (headings, text between tables) stay text
-        tables.append(Table(align_columns(boxes, pno), f"第{pno}页 表格{ti}"))
+        tables.append(Table(align_columns(boxes, pno), say("published.pdf.ruled_tables", pno=pno, ti=ti)))
     return tables
 
 
@@ -231,7 +232,7 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[PrintedCe
     only the empty label boxes are dropped."""
     def cell(box: Box) -> PrintedCell:
         (x0, top, _x1, _b), text = box
-        return PrintedCell(text, f"第{pno}页（x={x0:.0f}，y={top:.0f}）")
+        return PrintedCell(text, say("published.pdf.cell", pno=pno, x0=x0, top=top))
 
     tol = PDF.column_edge
     nums = [b[0][0] for r in rows for b in r if b is not None and b[1] and is_value(b[1])]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from ..catalogue.access import say
 from ..read import normalize_label
 from ..spec import Spec
 from ..vocabulary import alternation, vocabulary
@@ -144,7 +145,7 @@ def _where(text: str, pos: int, lines: list[int]) -> str:
     import bisect
 
     k = bisect.bisect_right(lines, pos) - 1
-    return f"第{k + 1}行第{pos - lines[k] + 1}字"
+    return say("published.sequence.where", value=k + 1, value2=pos - lines[k] + 1)
 
 
 def sequence_rows(text: str, spec: Spec) -> list[list[PrintedCell | None]]:

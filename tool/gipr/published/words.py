@@ -31,6 +31,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from ..catalogue.access import say
 from ..vocabulary import vocabulary
 from .grid import PrintedCell, Table, is_value
 from .pdfgeom import PDF, join_words, lines_of
@@ -229,7 +230,7 @@ def _nearest(cols: list[float], x: float) -> int:
 
 def _where(c: _WCell) -> str:
     w = c.words[0]
-    return f"第{c.page}页（x={w['x0']:.0f}，y={w['top']:.0f}）"
+    return say("published.words.where", page=c.page, x0=w['x0'], top=w['top'])
 
 
 def word_tables(pages: list[tuple[int, list[dict]]]) -> list[Table]:
@@ -239,5 +240,5 @@ def word_tables(pages: list[tuple[int, list[dict]]]) -> list[Table]:
     tables = []
     for block in _blocks(rows):
         p = block[0].cells[0].page
-        tables.append(_grid(block, f"无框线表格（第{p}页起）"))
+        tables.append(_grid(block, say("published.words.word_tables", p=p)))
     return tables
