@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from .. import thirdparty
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from ..messages import when
 from . import core
 from .core import run_in_threadpool
@@ -23,7 +24,6 @@ HERE = Path(__file__).resolve().parent
 NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"),
        ("/mail-settings", "邮箱设置"), ("/start", "切换年度"))
 STATUS_ORDER = ("accepted", "errors", "unreadable", "missing")
-STATUS_ZH = {"accepted": "已接收", "errors": "有错误", "unreadable": "无法读取", "missing": "未报送"}
 COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "missing": "#b0b7bf"}
 
 
@@ -31,7 +31,7 @@ def environment() -> jinja2.Environment:
     jinja = thirdparty.jinja2()
     env = jinja.Environment(loader=jinja.FileSystemLoader(str(HERE / "templates")), autoescape=True,
                             undefined=jinja.StrictUndefined)
-    env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)
+    env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)  # app.js: body data-status-zh
     return env
 
 
