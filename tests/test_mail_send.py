@@ -115,7 +115,7 @@ def test_attachment_name_decodes_everywhere(tmp_path, name):
     assert m["Message-ID"] == f"<{mid}>" and m["Subject"] == "请填报（测试）"
     # legacy parser (compat32): get_filename from RFC 2231, and the RFC 2047 name= on Content-Type
     legacy = email.message_from_bytes(raw)
-    part = [p for p in legacy.walk() if p.get_content_maintype() == "application"][0]
+    part = next(p for p in legacy.walk() if p.get_content_maintype() == "application")
     assert part.get_filename() == name
     ctype_name = part.get_param("name")
     decoded = "".join(t.decode(c or "ascii") if isinstance(t, bytes) else t

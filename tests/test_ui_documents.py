@@ -157,7 +157,7 @@ def test_without_documents_the_workbench_shows_no_document_part(tmp_path):
         assert 'id="document-card"' not in page and 'id="documents"' not in page
 
 
-def test_the_home_table_draws_the_document_column_in_a_browser(county, browser):
+def test_the_home_table_draws_the_document_column_in_a_browser(county, browser):  # noqa: F811 - the fixture
     """The home page's table is drawn by the page script: in a real browser each unit's row
     carries its 年报 state."""
     root, _values, _files = county

@@ -124,7 +124,7 @@ def values(s: Subject) -> list[Finding]:
                 continue
         path = c.label_path
         ref = cell_ref(report, cid)
-        kw = dict(cell=cid, ref=ref, path=path)
+        kw = {"cell": cid, "ref": ref, "path": path}
         if c.input:
             if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
                 continue  # one row printed as one number, or glued digits left open: unknown, already reported

@@ -438,9 +438,9 @@ class Collector:
         self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored if n not in recorded)
         note = self._dropped(msg, origin)
         for att in msg.attachments:
-            kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,
-                      source_kind="email", source_key=key, source=msg.source_text, source_path=origin,
-                      received_at=received, mail=msg, note=note)
+            kw = {"file_name": att.file_name, "raw_name": att.raw_name, "content_type": att.content_type,
+                  "source_kind": "email", "source_key": key, "source": msg.source_text, "source_path": origin,
+                  "received_at": received, "mail": msg, "note": note}
             if att.problem:
                 outs.append(self._record_problem(att.data, sha=None, code=att.problem, reason=att.problem_message,
                                                  **kw))
@@ -497,7 +497,7 @@ class Collector:
                    findings=orig.findings_json, reason_code=orig.reason_code, reason=orig.reason,
                    format=orig.format, report_year=orig.report_year, report_kind=orig.report_kind,
                    duplicate_of=orig.id)
-        sub, created = self.ledger.add(rec)
+        sub, _created = self.ledger.add(rec)
         o = Outcome(kw["file_name"], kw["source"], "duplicate", sub, reason=f"与报送 #{orig.id} 内容相同")
         self.result.outcomes.append(o)
         return o

@@ -182,7 +182,7 @@ def clean_file_name(name: str) -> str:
     if name in {"", ".", ".."}:
         return ""
     if len(name) > MAX_NAME_CHARS:
-        stem, dot, ext = name.rpartition(".")
+        _stem, dot, ext = name.rpartition(".")
         ext = "." + ext if dot and 0 < len(ext) <= 8 else ""
         name = name[: MAX_NAME_CHARS - len(ext) - 1] + "…" + ext
     return name
@@ -346,10 +346,10 @@ def classify_attachment(name: str | None, ctype: str, data: bytes) -> tuple[str,
         return ("workbook", None, None)
     if ctype in SPREADSHEET_TYPES and not re.fullmatch(r"\.[a-z0-9]{1,5}", ext):
         return ("workbook", None, None)  # a spreadsheet type and no other extension
-    if not name and ctype in {"application/octet-stream", ""}:
-        # an unnamed binary part: a workbook if its bytes say so
-        if data[:8] == OLE_MAGIC or (data[:2] == b"PK" and b"xl/workbook" in data[-65536:]):
-            return ("workbook", None, None)
+    # an unnamed binary part: a workbook if its bytes say so
+    if not name and ctype in {"application/octet-stream", ""} and (
+            data[:8] == OLE_MAGIC or (data[:2] == b"PK" and b"xl/workbook" in data[-65536:])):
+        return ("workbook", None, None)
     return ("ignore", None, None)
 
 

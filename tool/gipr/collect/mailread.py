@@ -188,9 +188,8 @@ def _drop(out: MailMessage, name: str | None, ctype: str, *, named: bool = False
     ``out.dropped`` (up to MAX_DROPPED_NAMED) and counted.  Past MAX_PARTS only the part's
     headers are looked at: a part with neither a workbook's name nor a spreadsheet type is not
     counted (it would not have been taken either)."""
-    if not named:
-        if classify_attachment(name, ctype, b"")[0] == "ignore":
-            return
+    if not named and classify_attachment(name, ctype, b"")[0] == "ignore":
+        return
     out.dropped_total += 1
     if len(out.dropped) < MAX_DROPPED_NAMED:
         n = index if index is not None else len(out.attachments) + out.dropped_total - 1

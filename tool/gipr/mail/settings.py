@@ -173,7 +173,7 @@ def mail_settings(ws, *, need_server: bool = True, preview: bool = False) -> Mai
             return MailSettings(host="", port=DEFAULT_PORTS["ssl"], security="ssl", user="", from_addr=PREVIEW_FROM,
                                 placeholder=True)
         raise GiprError(f"还没有设置发件邮箱。{'已在' if added else '请在'} {ws.config_path} 中"
-                        f"{'加入' if added else '加入'} [mail] 小节，请填写 host（发件服务器）、port、security、"
+                        "加入 [mail] 小节，请填写 host（发件服务器）、port、security、"
                         "from_addr（发件人邮箱）等后再运行。", "mail.not_configured")
     sec = _section(ws, "mail")
     host, port, security, cafile, verify, timeout = server_settings(sec, where)

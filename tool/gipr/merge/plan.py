@@ -103,7 +103,7 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         if e.code or e.name:
             groups.setdefault(_unit_key(e.code, e.name), []).append(e)
     dropped: set[int] = set()
-    for key, es in groups.items():
+    for es in groups.values():
         if len(es) < 2:
             continue
         shas = {x.sha256 for x in es}

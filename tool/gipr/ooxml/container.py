@@ -106,7 +106,7 @@ def sniff(data: bytes) -> str:
     """What a file is by its first bytes: zip | ole | empty | other."""
     if not data:
         return "empty"
-    if data.startswith(ZIP_MAGIC) or data.startswith(b"PK\x05\x06"):
+    if data.startswith((ZIP_MAGIC, b"PK\x05\x06")):
         return "zip"
     if data.startswith(OLE_MAGIC):
         return "ole"
@@ -267,9 +267,9 @@ def _open_zip(data: bytes, name: str) -> Container:
         except (OSError, ValueError, RuntimeError) as e:
             raise read_error("file.corrupt", name, detail=messages.detail("member", member=info.filename, error=e)) from None
         lower = info.filename.lower()
-        if lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            if _has_entities(blob):
-                raise read_error("file.xml_entities", name, member=info.filename)
+        xml = lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff")
+        if xml and _has_entities(blob):
+            raise read_error("file.xml_entities", name, member=info.filename)
         members[info.filename] = blob
         crcs[info.filename] = info.CRC
 

@@ -319,7 +319,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if not found.tables:
         raise DocumentError(messages.text("doc.no_tables", file=display), "doc.no_tables")
     report = Report(spec=spec, file=display)
-    for cid, c in spec.cells.items():
+    for cid in spec.cells:
         if cid in found.values:
             report.values[cid] = found.values[cid]
     for t in spec.tables:

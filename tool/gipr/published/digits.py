@@ -279,7 +279,7 @@ def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list
         return decided, {k: open_rows[k][1] for k in keys}
     base = dict(known)
     base.update(decided)
-    rules = [r for r in spec.rules_of("equal", "total")]
+    rules = list(spec.rules_of("equal", "total"))
     involved = {c for k in keys for c in open_rows[k][0]}
     rules = [r for r in rules if involved & (set(r.lhs) | set(r.rhs))]
 

@@ -21,6 +21,7 @@ problem: not also “not found”).  Digits glued together go to :mod:`.digits` 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -136,7 +137,7 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
         return normalize_label(texts[-1]) if texts else ""
 
     tables = doc.tables
-    for a, b in zip(tables, tables[1:]):
+    for a, b in itertools.pairwise(tables):
         if not (a.rows and b.rows and a.where.startswith("第") and b.where.startswith("第")):
             continue
         last, first = a.rows[-1], b.rows[0]
@@ -168,7 +169,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
 
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
-    t4_cells = [c for c in spec.table("t4").cells]
+    t4_cells = list(spec.table("t4").cells)
     t4_norms = {normalize_label(lab.text) for lab in spec.table("t4").labels}
     block_heads = {normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "corner"}
     # the header that opens table 三 (its corner): printed again where the table runs on to a new page

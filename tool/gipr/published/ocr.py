@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import math
 import os
 import re
@@ -38,7 +39,7 @@ from typing import Any
 
 from .grid import Document, Table, tokens_to_rows
 
-__all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf", "settle"]
+__all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -385,7 +386,7 @@ def _cut(boxes: list[Box], xs: list[float]) -> list[Box]:
             continue
         edges = [b.x0, *inner, b.x1]
         n = len(b.text)
-        for a, z in zip(edges, edges[1:]):
+        for a, z in itertools.pairwise(edges):
             i = round(n * (a - b.x0) / (b.x1 - b.x0))
             j = round(n * (z - b.x0) / (b.x1 - b.x0))
             if b.text[i:j].strip():
@@ -408,7 +409,7 @@ class _Page:
 
 def _margin(scale: float) -> int:
     """Pixels kept clear of a cell's ruling lines (1.5 points: a line and its blur)."""
-    return max(3, int(round(scale * 1.5)))
+    return max(3, int(round(scale * 1.5)))  # noqa: RUF046 - scale may be a numpy float (round keeps it one before numpy 2)
 
 
 def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]], scale: float
@@ -422,7 +423,7 @@ def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]], scal
     out = set()
     for t in tables:
         for c in t:
-            x0, top, x1, bottom = (int(round(v)) for v in c)
+            x0, top, x1, bottom = (int(round(v)) for v in c)  # noqa: RUF046 - v may be a numpy float
             inner = a[top + m:bottom - m, x0 + m:x1 - m]
             if inner.size and int(inner.sum()) >= 12:
                 out.add(c)

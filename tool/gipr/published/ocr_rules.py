@@ -44,7 +44,7 @@ def settle(spec: Spec, values: dict[str, Value], where: dict[str, str], confiden
             for cid, v in values.items()}
     suspect = {cid for cid, v in values.items()
                if conf[cid] < low or v.state not in ("number", "blank")}
-    rules = [r for r in spec.rules_of("equal", "total")]
+    rules = list(spec.rules_of("equal", "total"))
     out: list[Finding] = []
 
     def known(cid: str) -> bool:

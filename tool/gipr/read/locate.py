@@ -46,10 +46,7 @@ def _edit1(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b)) == 1
     if la > lb:
         a, b = b, a
-    for i in range(len(b)):
-        if a == b[:i] + b[i + 1:]:
-            return True
-    return False
+    return any(a == b[:i] + b[i + 1:] for i in range(len(b)))
 
 
 @lru_cache(maxsize=65536)

@@ -549,7 +549,7 @@ def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: 
 def _read(data: bytes, display: str, spec: Spec | None) -> tuple[Report, _Book]:
     cont = open_container(data, display)
     book = _Book(cont, display)
-    ident, units, source = _read_identity(book)
+    ident, units, _source = _read_identity(book)
     own_spec, notes = _choose_format(book, ident, spec)
     report = Report(spec=own_spec, file=display)
     report.sha256 = hashlib.sha256(data).hexdigest()

@@ -88,7 +88,7 @@ class TemplateFactory:
             identity = make_identity(self.spec, self.year, unit)
         if list(identity) != self._ident_keys:
             raise ValueError("identity keys differ from the factory's")
-        repl = {_TOKENS[k].encode(): xml_escape(str(identity[k] if k in identity else "")).encode("utf-8")
+        repl = {_TOKENS[k].encode(): xml_escape(str(identity.get(k, ""))).encode("utf-8")
                 for k in _TOKENS}
         repl[_TOKENS["unit_name"].encode()] = xml_escape(unit.name).encode("utf-8")
         repl[_TOKENS["unit_code"].encode()] = xml_escape(unit.code).encode("utf-8")

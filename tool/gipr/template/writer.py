@@ -149,7 +149,7 @@ def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit
     if unit is not None:
         cover_values.update(unit_name=unit.name, unit_code=unit.code)
     cover_values["year"] = year_text(year)
-    cover_values.update({k: v for k, v in fields.items()})
+    cover_values.update(fields)
     unit_name = cover_values.get("unit_name", "")
 
     cover_ws = wb.add_worksheet(spec.cover_sheet)
@@ -489,7 +489,7 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
         if ctype not in used:
             continue
         units = sorted({c.unit for c in spec.cells.values() if c.type == ctype and c.unit})
-        title, msg, _err = type_message(spec, ctype, units[0] if len(units) == 1 else None)
+        _title, msg, _err = type_message(spec, ctype, units[0] if len(units) == 1 else None)
         type_lines.append(f"{spec.types[ctype].get('label', ctype)}：" + msg.split("。")[0].replace("请填写", "填写"))
     lines = [
         f"本表按《{spec.name}》（{spec.source}）制作，共 {len(spec.tables)} 张表：{table_titles}。",

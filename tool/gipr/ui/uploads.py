@@ -76,7 +76,7 @@ class _Receiver:
                 return  # a file in another field: not wanted, not kept
             client_name = _text(opts[b"filename"])
             dest = self.folder / core.server_name(len(self.uploads) + 1, client_name)
-            self._out = open(dest, "xb")
+            self._out = open(dest, "xb")  # noqa: SIM115 - written by the next callbacks, closed in on_part_end
             self.uploads.append(core.Upload(dest, client_name))
         else:
             self.n_fields += 1
