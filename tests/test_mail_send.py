@@ -18,7 +18,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import tomllib
 from mailservers import OPENSSL, OPENSSL_REASON, SmtpServer
 
 from gipr.collect.mailparse import parse_message
@@ -28,6 +27,11 @@ from gipr.identity import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.mail import build_message, encode_rfc2047_words, load_text_template, mail_settings, mail_units, send_history
 from gipr.roster import load_roster
 from gipr.template import template_filename
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = ROOT / "examples" / "roster.csv"

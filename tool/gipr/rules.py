@@ -119,7 +119,7 @@ class Plan:
         vals.extend([None] * len(self.steps))
         for i, parts in self.steps:
             try:
-                vals[i] = sum([vals[p] for p in parts])  # type: ignore[misc]
+                vals[i] = sum([vals[p] for p in parts])  # type: ignore[misc]  # a None raises TypeError, caught
             except TypeError:  # a blank part: counts as 0 here
                 vals[i] = sum(v for v in (vals[p] for p in parts) if v is not None)
         return vals
@@ -174,7 +174,7 @@ def recompute(report: Report, blank_as_zero: bool = False) -> dict[str, Number |
     get = out.__getitem__
     for cid, parts in p.totals:
         try:
-            out[cid] = sum(map(get, parts))  # int/Decimal; a None part raises TypeError
+            out[cid] = sum(map(get, parts))  # type: ignore[arg-type]  # a None part raises TypeError, caught
         except TypeError:
             out[cid] = None
     return out
@@ -257,7 +257,7 @@ def total(ids: Sequence[str], values: Mapping[str, Number | None], groups: Group
     """The sum of some cells' values, None if any of them is None (unless it is one of a
     group printed as one number, all of whose cells are among ``ids``)."""
     try:
-        return sum(map(values.get, ids))  # type: ignore[arg-type]  (map: the loop stays in C)
+        return sum(map(values.get, ids))  # type: ignore[arg-type]  # a None raises TypeError, caught; map: the loop in C
     except TypeError:  # a None
         if not groups:
             return None

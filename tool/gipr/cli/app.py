@@ -117,7 +117,7 @@ def _install_light_params() -> None:
             conv = None
             if desc is not None and getattr(desc, "file_annotation", None) is None:
                 conv = _converter(desc.annotation, desc.parameter_info)
-            if conv is not None:
+            if desc is not None and conv is not None:
                 self._runtime_param = PlainParam(parameter_info=desc.parameter_info, annotation=desc.annotation,
                                                  convert=conv)
         return original(self)

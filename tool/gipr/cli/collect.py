@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,6 +12,9 @@ from ..collect.workspace import who_am_i
 from ..errors import GiprError
 from ..messages import SEVERITY_ZH, say
 from .app import FitColumn, app, console, err_console, fit_table, print_json
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 WS_HELP = "工作目录（默认：当前文件夹）"
 
@@ -47,8 +51,8 @@ def init_cmd(
 class _RichProgress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         if not self.enabled or total < 5:
@@ -61,7 +65,7 @@ class _RichProgress:
         self.task = self.bar.add_task("", total=total)
 
     def advance(self, label: str) -> None:
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.update(self.task, advance=1, description=escape(label[:40]))
 
     def stop(self) -> None:

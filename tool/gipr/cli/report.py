@@ -65,6 +65,7 @@ def report_cmd(
         else:
             jobs = workspace_jobs(out, county, units, unit=unit, pdf=pdf)
     else:
+        assert source is not None  # one of the two, checked above
         data = data_from_file(source, include_errors=include_errors, previous=previous, unit=unit)
         jobs = [Job(data, out, data.name, out.with_suffix(".pdf") if pdf else None)]
     pdf_error = None
@@ -91,9 +92,9 @@ def report_cmd(
             say_out(M["workspace_done"].format(n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
             if left_out:
                 say_err(M["left_out"].format(n=len(left_out)))
-                for e in left_out:
-                    detail = e.first_error or e.note or ""
-                    say_err(M["left_out_one"].format(who=e.label(), why=e.status_zh,
+                for entry in left_out:
+                    detail = entry.first_error or entry.note or ""
+                    say_err(M["left_out_one"].format(who=entry.label(), why=entry.status_zh,
                                                   detail=M["left_out_detail"].format(detail=detail) if detail else ""))
         if pdf_error is not None:
             say_err(M["pdf_error"].format(error=pdf_error))

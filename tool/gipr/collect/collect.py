@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..identify import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, is_report_document
@@ -39,6 +39,10 @@ from .mailparse import (
     parse_message,
     sniff_file,
 )
+
+if TYPE_CHECKING:
+    from ..check import CheckContext
+    from .results import ResultStore
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
 READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
@@ -119,6 +123,14 @@ class _Item:
     explicit: bool = False
 
 
+class ProgressLike(Protocol):
+    """What :class:`Collector` calls: a :class:`Progress` or the CLI's rich-backed one."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, label: str) -> None: ...
+
+
 class Progress:
     """Progress callbacks; the CLI passes a rich-backed one."""
 
@@ -159,14 +171,14 @@ def _received(msg: MailMessage, fallback: str) -> str:
 class Collector:
     """Collects into one workspace.  Hold the workspace lock while using it."""
 
-    def __init__(self, ws, progress: Progress | None = None):
+    def __init__(self, ws, progress: ProgressLike | None = None):
         self.ws = ws
         self.ledger: Ledger = ws.ledger
         self.roster = ws.roster
-        self.progress = progress or Progress()
+        self.progress: ProgressLike = progress or Progress()
         self.result = CollectResult()
-        self._ctx = None
-        self._results = None  # results.ResultStore, made on first use
+        self._ctx: CheckContext | None = None
+        self._results: ResultStore | None = None  # made on first use
         self._payload: dict[str, Any] | None = None  # the last file's result, to store with its row
         self.previous: str | Path | None = None  # last year's reports, for the report documents' chain
         self._previous_reports: list | None = None
@@ -436,11 +448,11 @@ class Collector:
                 note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
             self.result.no_attachment.append(note)
         self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored if n not in recorded)
-        note = self._dropped(msg, origin)
+        dropped = self._dropped(msg, origin)
         for att in msg.attachments:
             kw = {"file_name": att.file_name, "raw_name": att.raw_name, "content_type": att.content_type,
                   "source_kind": "email", "source_key": key, "source": msg.source_text, "source_path": origin,
-                  "received_at": received, "mail": msg, "note": note}
+                  "received_at": received, "mail": msg, "note": dropped}
             if att.problem:
                 outs.append(self._record_problem(att.data, sha=None, code=att.problem, reason=att.problem_message,
                                                  **kw))
@@ -561,8 +573,9 @@ class Collector:
         )
         also = None
         if self._payload is not None:  # its result, for merge and status (results.py): in the same transaction
-            rows = self._result_store().rows([(sha, self._payload)])
-            also = lambda conn: self._results.write(conn, rows)  # noqa: E731
+            store = self._result_store()
+            rows = store.rows([(sha, self._payload)])
+            also = lambda conn: store.write(conn, rows)  # noqa: E731
         sub, created = self.ledger.add(rec, also)  # 5. one transaction
         o = Outcome(kw["file_name"], kw["source"], "new" if created else "duplicate", sub,
                     reason=rec["reason"], code=rec["reason_code"])
@@ -632,7 +645,7 @@ def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def collect(ws, sources: Iterable[str | Path], progress: Progress | None = None,
+def collect(ws, sources: Iterable[str | Path], progress: ProgressLike | None = None,
             fetch: Callable[[Collector], Any] | None = None) -> CollectResult:
     """Collect ``sources`` (and what ``fetch(collector)`` adds, e.g. ``imap.imap_fetcher``'s
     job) into workspace ``ws`` under its lock.  ``result.to_json()`` is what

@@ -107,7 +107,8 @@ def imap_password(settings: ImapSettings, *, interactive: bool | None = None) ->
 def encode_mailbox(name: str) -> str:
     """A folder name as an IMAP quoted string in modified UTF-7 (RFC 3501 5.1.3), so
     Chinese folder names such as 已发送 work."""
-    out, buf = [], []
+    out: list[str] = []
+    buf: list[str] = []
 
     def flush() -> None:
         if buf:
@@ -197,7 +198,7 @@ class _Session:
     def __enter__(self) -> imaplib.IMAP4:
         s = self.s
         ctx = tls_context(s.cafile, s.tls_verify) if s.security != "none" else None
-        conn = None
+        conn: imaplib.IMAP4 | None = None
         try:
             if s.security == "ssl":
                 conn = imaplib.IMAP4_SSL(s.host, s.port, ssl_context=ctx, timeout=s.timeout)

@@ -457,7 +457,7 @@ class Ledger:
     # --- integrity --------------------------------------------------------------------
     def integrity_problems(self, verify_archive: bool = True) -> list[str]:
         """Chinese descriptions of every problem found; empty when all is well."""
-        problems = []
+        problems: list[str] = []
         res = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
         if res != ["ok"]:
             problems.extend(f"SQLite 完整性检查：{r}" for r in res[:20])
@@ -592,6 +592,6 @@ def pin_submission(ledger: Ledger, roster: list, unit_code: str, submission_id: 
         if code != unit_code and o.submission_id is not None:
             other = ledger.submission(o.submission_id)
             if other is not None and ledger.resolve(other).id == sub.id:
-                raise GiprError(f"报送 #{sub.id} 已人工指定给“{units.get(code).name if code in units else code}”。"
+                raise GiprError(f"报送 #{sub.id} 已人工指定给“{units[code].name if code in units else code}”。"
                                 "请先取消那个指定（--unuse）。", "status.already_pinned")
     return ledger.set_override(unit_code, sub.id, set_by, note)

@@ -132,7 +132,8 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
             _drop(out, name, ctype)
             continue
         try:
-            data = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # bytes for a leaf part, None for a container
+            data = payload if isinstance(payload, bytes) else b""
         except Exception:
             data = b""
         kind, code, problem = classify_attachment(name, ctype, data)

@@ -19,13 +19,21 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import tomllib
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as the package it came from
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from ..roster import Unit
+    from ..spec import Spec
+    from .ledger import Ledger
 
 CONFIG_NAME = "gipr.toml"
 LEDGER_NAME = "ledger.sqlite"
@@ -127,9 +135,9 @@ class Workspace:
             self.format = format_for_year(self.year)
         self.county = str(g.get("county") or "")
         self.roster_file = str(g.get("roster") or "roster.csv")
-        self._roster = None
-        self._ledger = None
-        self._spec = None
+        self._roster: list[Unit] | None = None
+        self._ledger: Ledger | None = None
+        self._spec: Spec | None = None
 
     # --- paths ------------------------------------------------------------------------
     @property
@@ -154,21 +162,21 @@ class Workspace:
 
     # --- loading ----------------------------------------------------------------------
     @property
-    def roster(self):
+    def roster(self) -> list[Unit]:
         if self._roster is None:
             from ..roster import load_roster
 
             self._roster = load_roster(self.roster_path)
         return self._roster
 
-    def unit(self, code: str):
+    def unit(self, code: str) -> Unit | None:
         for u in self.roster:
             if u.code == code:
                 return u
         return None
 
     @property
-    def spec(self):
+    def spec(self) -> Spec:
         if self._spec is None:
             from ..spec import load_format
 
@@ -176,7 +184,7 @@ class Workspace:
         return self._spec
 
     @property
-    def ledger(self):
+    def ledger(self) -> Ledger:
         if self._ledger is None:
             from .ledger import Ledger
 

@@ -8,13 +8,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GiprError
 from .mime import build_message
 from .settings import CONNECT_ATTEMPTS, MAX_FINDINGS_LISTED, TEMPLATE_FILES, MailSettings, mail_settings, smtp_password
 from .texts import load_text_template
 from .transport import DryRunTransport, Interrupted, SmtpTransport
+
+if TYPE_CHECKING:
+    from ..template import TemplateFactory
 
 # --- the ledger's record of sends -------------------------------------------------------------
 
@@ -270,7 +273,7 @@ class Composer:
         self.settings = settings
         self.kind = kind
         self.template = load_text_template(ws, kind)
-        self._factory = None
+        self._factory: TemplateFactory | None = None
         self._template_opts = template_options(ws)
 
     def _template_bytes(self, unit) -> tuple[str, bytes]:
@@ -530,7 +533,7 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
             return run
         if dry_run:
             run.outdir = Path(out) if out else default_outbox(ws, kind)
-            transport = DryRunTransport(run.outdir)
+            transport: DryRunTransport | SmtpTransport = DryRunTransport(run.outdir)
             run.outcomes += run_jobs(ws, jobs, composer, transport, record=False, on_outcome=on_outcome)
             return run
         if password is None and settings.user:

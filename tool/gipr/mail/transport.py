@@ -36,7 +36,7 @@ class _DotMixin:
 
     dot_sent = False
 
-    def send(self, s):  # type: ignore[override]
+    def send(self, s):
         if isinstance(s, (bytes, bytearray)) and s.endswith(b"\r\n.\r\n"):
             self.dot_sent = True
         return super().send(s)  # type: ignore[misc]
@@ -73,7 +73,7 @@ class SmtpTransport:
         s = self.settings
         ctx = tls_context(s.cafile, s.tls_verify) if s.security != "none" else None
         helo = s.helo or socket.gethostname() or "localhost"
-        conn = None
+        conn: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
                 conn = _SMTPSSL(s.host, s.port, local_hostname=helo, timeout=s.timeout, context=ctx)

@@ -149,7 +149,7 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
     return entry_from_report(rep, found, display, **extra)
 
 
-def unreadable_entry(e: Exception, display: str, **extra: Any) -> Entry:
+def unreadable_entry(e: BaseException, display: str, **extra: Any) -> Entry:
     """The Entry of a file that could not be read (a ReadError, or a limit of the reader worker)."""
     return Entry(status=UNREADABLE, kind="", file=display, note=str(e), errors=1,
                  findings=[Finding(getattr(e, "code", "file.unreadable"), "error", str(e))], **extra)
@@ -227,7 +227,7 @@ def _jobs(n_files: int, jobs: int | None) -> int:
     if jobs is not None:
         return max(1, jobs)
     try:
-        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
     if n_files < 24:
@@ -289,7 +289,7 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     if not files:
         raise GiprError(say("merge.no_files", suffixes="、".join(INPUT_SUFFIXES), paths="、".join(str(p) for p in paths)),
                         "merge.no_input")
-    tasks = [(str(f), str(f), {}) for f in files]
+    tasks: list[tuple[str, str, dict[str, Any]]] = [(str(f), str(f), {}) for f in files]
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))
 
 

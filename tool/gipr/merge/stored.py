@@ -85,7 +85,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
     out: list[Any] = []
     tasks: list[tuple[str, str, dict[str, Any]]] = []
     for code, sub in current.items():
-        extra = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
+        extra: dict[str, Any] = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
         path = Path(sub.archive_path) if sub.archive_path else None
         display = sub.file_name or (path.name if path else "")
         if path is None or not path.is_file():
@@ -100,7 +100,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
             tasks.append((str(path), display, extra))
     fresh: dict[str, dict[str, Any]] = {}
     ctx_args = {"year": ws.year, "roster": ws.roster}
-    for (path, display, extra), got in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs, method=method,
+    for (src, display, extra), got in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs, method=method,
                                                               task_fn=_payload_task)):
         counts["reread"] += 1
         if isinstance(got, BaseException):  # a limit of the reader worker (time, memory, crash): not stored
@@ -111,7 +111,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
             out.append(fallback)
             continue
         out.append(entry_from_payload(spec, p, display, units.get(extra["code"]), **extra))
-        if sha == Path(path).stem:  # the archive file holds the bytes it is named by: worth keeping
+        if sha == Path(src).stem:  # the archive file holds the bytes it is named by: worth keeping
             fresh[sha] = p
     if fresh:
         try:

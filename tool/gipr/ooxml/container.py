@@ -344,7 +344,7 @@ def _xlsx_extent_parsed(xml: bytes) -> tuple[int, int] | None:
     XML) or a reference that is not letters and digits gives None: the file is refused."""
     import xml.parsers.expat as expat
 
-    state = {"row": 0, "col": 0, "cell": None, "rows": 0, "cols": 0}
+    state: dict[str, Any] = {"row": 0, "col": 0, "cell": None, "rows": 0, "cols": 0}
 
     def refuse(*_a):
         raise ValueError("declaration")

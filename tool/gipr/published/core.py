@@ -20,6 +20,8 @@ from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
+    from ..roster import Unit
+    from ..rules import Number
     from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
@@ -49,7 +51,7 @@ class Imported:
     text: str = ""  # the document's text (for the narrative checks)
     title: str = ""
     kind: str = ""
-    groups: list[tuple[list[str], object]] = field(default_factory=list)
+    groups: list[tuple[list[str], Number]] = field(default_factory=list)
 
 
 def is_document(path: str | Path) -> bool:
@@ -108,7 +110,7 @@ class _Read:
 
     doc: Document
     title: str
-    t_unit: str
+    t_unit: str | None
     t_year: int | None
     spec: Spec
     found: Located
@@ -191,7 +193,7 @@ def _score(found: Located) -> tuple[int, int, int]:
     return read, seen, -sum(1 for f in found.findings if f.severity == "error")
 
 
-def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
+def _previous_for(previous: list[tuple[str, dict]] | None, unit: str | None) -> dict | None:
     """Last year's numbers of this issuer: the one whose name is the title's, else the only one."""
     if not previous:
         return None
@@ -213,7 +215,7 @@ def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
     were left open and whose issuer's report of the year before is in the same run."""
     from ..roster import normalize_name
 
-    by_key = {}
+    by_key: dict[tuple[str, int], Imported] = {}
     for r in results:
         if isinstance(r, Imported) and r.report.unit_name and r.report.year:
             by_key.setdefault((normalize_name(r.report.unit_name), int(r.report.year)), r)
@@ -261,7 +263,7 @@ def _guess_spec(doc: Document) -> Spec:
     return best
 
 
-def roster_unit(report: Report, roster) -> object | None:
+def roster_unit(report: Report, roster: list[Unit]) -> Unit | None:
     """The roster unit of a published report: the roster matcher's answer (code, exact name),
     else the one unit whose name ends the issuer's (a title says 灵丘县教育科技局 where the
     roster says 县教育科技局)."""
@@ -326,7 +328,7 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
         if t.id not in found.tables:
             n = len(t.cells)
             found.findings.append(messages.finding("layout.table_missing", table=t.name, title=t.title, n=n))
-    missing_rows = {}
+    missing_rows: dict[tuple[str, str], int] = {}
     for cid, c in spec.cells.items():
         if cid not in report.values and c.table_id in found.tables and cid not in found.reported:
             missing_rows.setdefault((c.table, c.row_path[-1] if c.row_path else c.column), 0)
@@ -340,10 +342,10 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
         if u is None:
             found.findings.append(messages.finding("published.unit_unknown", unit=who))
         else:
-            report.fields.update(unit_name=u.name, unit_code=u.code)  # type: ignore[attr-defined]
-            if u.name != who:  # type: ignore[attr-defined]
-                found.findings.append(messages.finding("published.unit_matched", found=who, unit=u.name,  # type: ignore[attr-defined]
-                                                       unit_code=u.code))  # type: ignore[attr-defined]
+            report.fields.update(unit_name=u.name, unit_code=u.code)
+            if u.name != who:
+                found.findings.append(messages.finding("published.unit_matched", found=who, unit=u.name,
+                                                       unit_code=u.code))
     report.identity = {}
     report.kind = "unit"
     report.sha256 = hashlib.sha256(data).hexdigest()

@@ -299,6 +299,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
             (not signed or not digits.row_rules(spec, cids)):
         # digits glued together (a space or a sign that is left is a cut between two cells)
         run = "".join(pieces)
+        cands: list[tuple[int, ...]] | str | bool | None  # _BLANK, False: unknown (said so)
         try:
             # past the document's budget, each row still gets a small one (a row of zeros is cheap)
             cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
@@ -325,7 +326,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         val = parse_printed(v.text, c.type, c.unit, type_rules(spec, c.type))
         out.values[cid] = val
         out.where[cid] = v.where
-        known[cid] = val.number if val.state == "number" else None  # type: ignore[assignment]
+        known[cid] = val.number if val.state == "number" else None
 
 
 def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell],
@@ -369,8 +370,8 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
         for cid in ids:
             out.values[cid] = Value("blank", None, "")
             out.where[cid] = v.where
-        if val.state == "number":
-            out.groups.append((ids, val.number))  # type: ignore[arg-type]
+        if val.state == "number" and val.number is not None:
+            out.groups.append((ids, val.number))
     out.findings.append(messages.finding("published.group_row", found=leaf.text, n=len(leaves), ref=leaf.where,
                                          path="表三"))
 
@@ -432,13 +433,13 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
             out.values[cids[-1]] = parse_printed(f"{nums[-1]}{amount.group(0)}", c.type, c.unit,
                                                  type_rules(spec, c.type))
         code = "published.digits_previous" if key in chosen else "published.digits_split"
-        shown = [str(x) for x in nums]
+        parts = [str(x) for x in nums]
         if amount is not None:
-            shown[-1] += amount.group(0)
+            parts[-1] += amount.group(0)
         digits_only = run[:amount.start()] if amount is not None else run
         forced = sum(ch.isdigit() for ch in digits_only) == len(cids)  # one digit a cell: the only cut
         out.findings.append(messages.finding("published.digits_forced" if forced else code, key=code, label=label,
-                                             run=run, split="｜".join(shown), ref=where))
+                                             run=run, split="｜".join(parts), ref=where))
 
 
 def _short_run(run: str) -> str:

@@ -255,7 +255,7 @@ def straighten(img: Any, angle: float) -> Any:
 
     if abs(angle) < 0.05:
         return img
-    return img.rotate(-angle, resample=Image.BICUBIC, fillcolor=255)
+    return img.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
 
 
 def _runs(mask: Any, min_len: int) -> list[tuple[int, int, int]]:
@@ -371,7 +371,7 @@ def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     tight = part.crop((max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
                        min(part.width, int(xs.max()) + pad + 1), min(part.height, int(ys.max()) + pad + 1)))
     k = 40 / max(1, tight.height)
-    tight = tight.resize((max(1, round(tight.width * k)), 40), resample=Image.BICUBIC)
+    tight = tight.resize((max(1, round(tight.width * k)), 40), resample=Image.Resampling.BICUBIC)
     return ImageOps.expand(tight, border=12, fill=255)
 
 
@@ -504,8 +504,8 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
     s = page.scale
     for ti, cells in enumerate(page.tables, 1):
         rows: list[list] = []
-        for row in _PTable(None, cells).rows:  # type: ignore[arg-type]
-            line = []
+        for row in _PTable(None, cells).rows:  # type: ignore[arg-type]  # no page: only the rows of the cells are used
+            line: list = []
             for bbox in row.cells:
                 if bbox is None:
                     line.append(None)
@@ -534,7 +534,7 @@ def _cell(text: str, where: str):
 
 
 def _words(boxes: list[Box], scale: float) -> list[dict]:
-    words = []
+    words: list[dict[str, Any]] = []
     for b in boxes:
         parts = [p for p in _SPACE.split(b.text.strip()) if p]
         total = sum(len(p) for p in parts) + len(parts) - 1

@@ -262,7 +262,7 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | No
             continue
         line: list[Cell | None] = []  # the label area: one entry per column edge left of the numbers
         starts: dict[int, list[Box]] = {}
-        extra: list[Cell] = []
+        extra: list[Cell | None] = []
         for x, b in zip(edges, r):
             if x < first - tol:
                 line.append(cell(b) if b is not None and b[1] else None)  # a label, or text across the table

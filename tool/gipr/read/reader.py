@@ -92,8 +92,8 @@ class _Book:
         g = self.grids.get(sheet)
         if g is None:
             if sheet in self.cont.oversized:
-                rows, cols = self.cont.oversized[sheet]
-                raise read_error("file.sheet_too_large", self.name, sheet=sheet, rows=rows, cols=cols,
+                n_rows, n_cols = self.cont.oversized[sheet]
+                raise read_error("file.sheet_too_large", self.name, sheet=sheet, rows=n_rows, cols=n_cols,
                             limit=f"{MAX_SHEET_CELLS:,}")
             try:
                 rows = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)

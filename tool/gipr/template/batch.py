@@ -273,8 +273,8 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         with ctx.Pool(workers) as pool:
             for done in pool.imap_unordered(_render_chunk, batches):
-                for i, p in done:
-                    results[i] = TemplateResult(units[i], Path(p), "written")
+                for i, written in done:
+                    results[i] = TemplateResult(units[i], Path(written), "written")
                 if progress:
                     progress(len(done))
     fsync_dir(outdir)

@@ -327,7 +327,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, start.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
+        Refused: on_refused, start.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})  # type: ignore[dict-item]  # starlette: a handler's exception typed as Exception
     app.state.root = root
     app.state.csrf = csrf_for(token)
     app.state.templates = pages.environment()

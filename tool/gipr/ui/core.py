@@ -379,10 +379,11 @@ def zh_time(when: str | _dt.datetime | None) -> str:
     if not when:
         return ""
     if isinstance(when, str):
+        text = when
         try:
-            when = _dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+            when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return when
+            return text
     if when.tzinfo is not None:
         when = when.astimezone()
     return f"{when.year}年{when.month}月{when.day}日 {when.hour:02d}:{when.minute:02d}"

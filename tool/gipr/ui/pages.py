@@ -137,7 +137,7 @@ def next_steps(data: dict[str, Any]) -> dict[str, Any]:
 
     by = {u["code"]: u for u in data["units"]}
     pick = lambda codes: [by[c] for c in codes if c in by]  # noqa: E731
-    steps = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
+    steps: dict[str, Any] = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
              "unreadable": pick(data["unreadable"]), "review": pick(data.get("review") or []),
              "unattached": [dict(s, received_local=when(s.get("received_at"))) for s in data["unattached"]]}
     steps["any"] = any(steps.values())
@@ -174,7 +174,7 @@ async def merge(request: Request) -> Response:
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
-    options = await run_in_threadpool(core.merge_options, root, run) if result else None
+    options = await run_in_threadpool(core.merge_options, root, run) if result and run else None
     listed = await run_in_threadpool(core.merge_run_list, root) if len(runs) > 1 else []
     return render(request, "merge.html", title="汇总", runs=listed, run=run if result else None, result=result,
                   options=options,
