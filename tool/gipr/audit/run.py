@@ -278,7 +278,8 @@ def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], 
             continue
         iss = by_name[d.issuer]
         issuers[id(iss)] = iss
-        placed.setdefault((id(iss), d.year), []).append(d)  # type: ignore[arg-type]
+        assert d.year is not None  # good: the year is known (above)
+        placed.setdefault((id(iss), d.year), []).append(d)
     if units is not None:  # every roster unit is expected, reported or not
         for iss in {id(i): i for i in by_name.values()}.values():
             issuers[id(iss)] = iss

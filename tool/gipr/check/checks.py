@@ -154,7 +154,7 @@ def values(s: Subject) -> list[Finding]:
             stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if not printed and new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
+            if not printed and new is not None and stored is not None and not rules.agree(spec, stored, new):
                 rule = rules_by_id.get(c.defined_by or "")
                 parts_sum = rules.total(c.parts, vals)
                 if rule is not None:

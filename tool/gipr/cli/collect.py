@@ -206,7 +206,8 @@ def status_cmd(
                     console.print(f"已指定：{escape(u.name if u else o.unit_code)} 采用报送 #{o.submission_id}"
                                   f"（{escape(o.set_by)}，记入台账）。")
                 else:
-                    o = pin_submission(led, roster, unuse, None, who_am_i(), note)  # type: ignore[arg-type]
+                    assert unuse is not None  # one of the two, checked above
+                    o = pin_submission(led, roster, unuse, None, who_am_i(), note)
                     u = ws.unit(o.unit_code)
                     console.print(f"已取消 {escape(u.name if u else o.unit_code)} 的人工指定，恢复为最新报送。")
         data = status_report(ws, verify=verify, findings=bool(unit))

@@ -540,7 +540,8 @@ class Collector:
             return seen
         kind, code, problem = classify_attachment(kw["file_name"], kw.get("content_type") or "", data)
         if kind == "problem":
-            return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)  # type: ignore[arg-type]
+            assert code is not None  # a problem comes with its code
+            return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)
         sender = kw["mail"].from_addr if kw.get("mail") is not None else None
         rec = self._base(data, sha, **kw)
         try:

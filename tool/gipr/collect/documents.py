@@ -239,7 +239,8 @@ def current_documents(ledger) -> dict[str, DocumentRow]:
     out: dict[str, DocumentRow] = {}
     for (rid,) in rows:
         row = _row(ledger, rid)
-        out[row.unit_code] = row  # type: ignore[index]
+        assert row.unit_code is not None  # the query's condition
+        out[row.unit_code] = row
     return out
 
 

@@ -39,7 +39,7 @@ class _DotMixin:
     def send(self, s):
         if isinstance(s, (bytes, bytearray)) and s.endswith(b"\r\n.\r\n"):
             self.dot_sent = True
-        return super().send(s)  # type: ignore[misc]
+        return super().send(s)  # type: ignore[misc]  # a mixin: smtplib.SMTP.send follows it in the MRO
 
 
 class _SMTP(_DotMixin, smtplib.SMTP):
@@ -62,7 +62,7 @@ class SmtpTransport:
     def __init__(self, settings: MailSettings, password: str | None):
         self.settings = settings
         self.password = password
-        self.conn: smtplib.SMTP | None = None
+        self.conn: _SMTP | _SMTPSSL | None = None
         self.failed_connects = 0
         self.server = f"{settings.host}:{settings.port}"
 
@@ -73,7 +73,7 @@ class SmtpTransport:
         s = self.settings
         ctx = tls_context(s.cafile, s.tls_verify) if s.security != "none" else None
         helo = s.helo or socket.gethostname() or "localhost"
-        conn: smtplib.SMTP | None = None
+        conn: _SMTP | _SMTPSSL | None = None
         try:
             if s.security == "ssl":
                 conn = _SMTPSSL(s.host, s.port, local_hostname=helo, timeout=s.timeout, context=ctx)
@@ -137,7 +137,7 @@ class SmtpTransport:
             return Delivery("failed", error=f"未发送：{e}", connection_lost=True)
         conn = self.conn
         assert conn is not None
-        conn.dot_sent = False  # type: ignore[attr-defined]
+        conn.dot_sent = False
         try:
             refused = conn.sendmail(self.settings.from_addr, job.recipients, composed.raw)
         except smtplib.SMTPRecipientsRefused as e:

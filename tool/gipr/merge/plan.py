@@ -173,7 +173,7 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         raise GiprError(say("merge.nothing", reason=_nobody_reason(ordered, include_errors)), "merge.nothing")
     sums = sum_inputs(spec, (e.numbers for e in included if e.numbers is not None))
     values = complete(spec, sums)
-    return MergeResult(spec=spec, year=year, county=county, entries=ordered, values=values,  # type: ignore[arg-type]
+    return MergeResult(spec=spec, year=year, county=county, entries=ordered, values=values,  # type: ignore[arg-type]  # sums have no blanks: nor have their totals
                        include_errors=include_errors, sources=list(sources),
                        generated=_dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
                        notes=notes)
