@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .spec import Rule, Spec, per_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Report
+    from .values import Value
 
 __all__ = [
     "Number",
@@ -144,7 +145,7 @@ def value_ids(spec: Spec) -> list[str]:
     return plan(spec).value_ids
 
 
-def compact_numbers(spec: Spec, values: Any) -> tuple[list[Number | None], dict[str, str]]:
+def compact_numbers(spec: Spec, values: Mapping[str, Value]) -> tuple[list[Number | None], dict[str, str]]:
     """A report's input cells (``values``: cell id → Value) in ``input_ids`` order, None unless
     a number, and what the non-numeric ones said (text, error, 不适用), only when there are
     such cells: what a merge keeps of a report (merge entries, results stored by collect)."""

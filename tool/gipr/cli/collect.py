@@ -16,6 +16,8 @@ from .app import FitColumn, app, console, err_console, fit_table, print_json
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from ..collect.workspace import Workspace
+
 WS_HELP = "工作目录（默认：当前文件夹）"
 
 
@@ -233,7 +235,7 @@ SUBMISSIONS_FIT = [("drop", "存档"), ("shrink", "来源"), ("drop", "识别方
                    ("shrink", "文件名"), ("drop", "来源"), ("shrink", "单位"), ("drop", "文件名"), ("drop", "收到时间")]
 
 
-def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
+def _print_status(ws: Workspace, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
     from ..collect.ledger import IDENTIFIED_ZH, local_time
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 

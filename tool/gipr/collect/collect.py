@@ -43,6 +43,7 @@ from .mailparse import (
 if TYPE_CHECKING:
     from ..check import CheckContext
     from .results import ResultStore
+    from .workspace import Workspace
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
 READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
@@ -171,7 +172,7 @@ def _received(msg: MailMessage, fallback: str) -> str:
 class Collector:
     """Collects into one workspace.  Hold the workspace lock while using it."""
 
-    def __init__(self, ws, progress: ProgressLike | None = None):
+    def __init__(self, ws: Workspace, progress: ProgressLike | None = None):
         self.ws = ws
         self.ledger: Ledger = ws.ledger
         self.roster = ws.roster
@@ -646,7 +647,7 @@ def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def collect(ws, sources: Iterable[str | Path], progress: ProgressLike | None = None,
+def collect(ws: Workspace, sources: Iterable[str | Path], progress: ProgressLike | None = None,
             fetch: Callable[[Collector], Any] | None = None) -> CollectResult:
     """Collect ``sources`` (and what ``fetch(collector)`` adds, e.g. ``imap.imap_fetcher``'s
     job) into workspace ``ws`` under its lock.  ``result.to_json()`` is what

@@ -21,11 +21,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..media import DRAFT_SUFFIXES
 from .ledger import utc_now
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = [
     "DOCUMENTS_SCHEMA",
@@ -130,7 +133,7 @@ def _unit_of(report, ws, file_name: str, sender: str | None):
     return None
 
 
-def _submitted(ws, code: str):
+def _submitted(ws: Workspace, code: str):
     """The unit's current workbook in the ledger, read (None when it has none or it cannot be read)."""
     from ..read import ReadError, read_report_limited
 
@@ -149,7 +152,7 @@ def _submitted(ws, code: str):
     return rep, sub
 
 
-def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
+def collect_document(ws: Workspace, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
                      sender: str | None = None, previous: list | None = None
                      ) -> tuple[str, DocumentRow | None, str | None]:
     """Record one report document: ("new" | "duplicate" | "ignored", its row, a reason).

@@ -19,10 +19,13 @@ import imaplib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GiprError
 from ..mail.settings import connection_problem, password_from, server_settings, setting_text, tls_context
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = [
     "IMAP_PASSWORD_ENV",
@@ -89,7 +92,8 @@ def imap_settings(ws) -> ImapSettings:
     host, port, security, cafile, verify, timeout = server_settings(sec, where, "ssl", IMAP_PORTS)
     if not host:
         raise GiprError(f"{where} 中缺少 host（收件服务器，如 imap.example.gov.cn）。", "imap.config")
-    mail = ws.config.get("mail") if isinstance(ws.config.get("mail"), dict) else {}
+    got = ws.config.get("mail")
+    mail = got if isinstance(got, dict) else {}
     user = setting_text(sec, "user", where) or setting_text(mail, "user", where) or setting_text(mail, "from_addr", where)
     if not user:
         raise GiprError(f"{where} 中缺少 user（登录用户名）。", "imap.config")
@@ -310,7 +314,7 @@ def _body_of(data: list) -> bytes | None:
     return None
 
 
-def collect_imap(ws, collector, *, settings: ImapSettings | None = None, password: str | None = None,
+def collect_imap(ws: Workspace, collector, *, settings: ImapSettings | None = None, password: str | None = None,
                  folder: str | None = None, since: _dt.date | None = None,
                  progress: Callable[[str], None] | None = None) -> ImapResult:
     """Fetch the folder's messages not taken before and collect each one.  The caller holds
@@ -450,7 +454,7 @@ def _remember(led, s: ImapSettings, folder: str, uidvalidity: int, uid: int, siz
                      (s.account, folder, uidvalidity, uid, size, received, sha, outcome, note, now))
 
 
-def imap_fetcher(ws, since: str | None, folder: str | None,
+def imap_fetcher(ws: Workspace, since: str | None, folder: str | None,
                  on_fetched: Callable[[ImapResult], None] | None = None, *, password: str | None = None,
                  interactive: bool | None = None) -> Callable[[Any], ImapResult]:
     """For ``gipr collect --imap``: reads the settings and asks the password now (before

@@ -17,6 +17,10 @@ from .texts import load_text_template
 from .transport import DryRunTransport, Interrupted, SmtpTransport
 
 if TYPE_CHECKING:
+    from ..collect.documents import DocumentRow
+    from ..collect.ledger import Submission
+    from ..collect.workspace import Workspace
+    from ..roster import Unit
     from ..template import TemplateFactory
 
 # --- the ledger's record of sends -------------------------------------------------------------
@@ -108,12 +112,12 @@ def _settle_interrupted(ledger) -> int:
 @dataclass
 class MailJob:
     kind: str  # send | remind
-    unit: Any  # roster Unit
+    unit: Unit
     recipients: list[str]
     state_key: str  # "template" (send); "missing" | "sub:<id>" (remind)
     situation: str = ""  # remind: missing | errors | unreadable
-    submission: Any = None  # remind: the current Submission, if any
-    document: Any = None  # remind: the unit's report document with problems (collect.documents), if any
+    submission: Submission | None = None  # remind: the current submission, if any
+    document: DocumentRow | None = None  # remind: the unit's report document with problems, if any
 
 
 @dataclass
@@ -172,7 +176,7 @@ def _skip(kind: str, unit, why: str, status: str = "skipped", situation: str = "
                        code=code)
 
 
-def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
+def plan_send(ws: Workspace, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
     """The units ``gipr send`` will mail, and the ones it skips (with why)."""
     from ..collect.ledger import local_time
 
@@ -200,7 +204,7 @@ def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) ->
     return jobs, skipped
 
 
-def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
+def plan_remind(ws: Workspace, *, only: Iterable[str] | None = None, resend: bool = False,
                 interval_hours: float = 12.0, now: _dt.datetime | None = None) -> tuple[list[MailJob], list[MailOutcome]]:
     """Units with no submission, or whose current submission has errors or cannot be read.
     A unit reminded about the same situation within ``interval_hours`` is skipped (so a
@@ -268,7 +272,7 @@ class Composer:
     """Builds each job's message: text template, personalised template or feedback
     workbook attached."""
 
-    def __init__(self, ws, settings: MailSettings, kind: str):
+    def __init__(self, ws: Workspace, settings: MailSettings, kind: str):
         self.ws = ws
         self.settings = settings
         self.kind = kind
@@ -287,6 +291,7 @@ class Composer:
         """The feedback workbook for a submission with errors."""
         from ..check.feedback import submission_feedback
 
+        assert job.submission is not None  # a reminder about a submission
         return submission_feedback(self.ws, job.submission, job.unit)
 
     def values(self, job: MailJob, attachment_name: str | None) -> dict[str, str]:
@@ -383,10 +388,11 @@ class Composer:
         return situation, problems, att
 
 
-def template_options(ws) -> dict[str, Any]:
+def template_options(ws: Workspace) -> dict[str, Any]:
     from ..template import DEFAULT_PASSWORD
 
-    sec = ws.config.get("template") if isinstance(ws.config.get("template"), dict) else {}
+    got = ws.config.get("template")
+    sec = got if isinstance(got, dict) else {}
     pw = sec.get("password", DEFAULT_PASSWORD)
     protect = sec.get("protect", True)
     return {"password": str(pw), "protect": bool(protect)}
@@ -395,12 +401,12 @@ def template_options(ws) -> dict[str, Any]:
 # --- running -----------------------------------------------------------------------------------------
 
 
-def default_outbox(ws, kind: str) -> Path:
+def default_outbox(ws: Workspace, kind: str) -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path(ws.root) / "outbox" / f"{kind}-{stamp}"
 
 
-def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: bool = True,
+def run_jobs(ws: Workspace, jobs: list[MailJob], composer: Composer, transport: SmtpTransport | DryRunTransport, *, record: bool = True,
              pause: float = 0.0, on_outcome: Callable[[MailOutcome], None] | None = None) -> list[MailOutcome]:
     """Compose and deliver each job; record every send in the ledger (``record``).  One
     unit's failure never stops the others; after repeated connection failures the
@@ -503,7 +509,7 @@ class MailRun:
                 "notes": list(self.notes), "outcomes": [o.to_json() for o in self.outcomes]}
 
 
-def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
+def mail_units(ws: Workspace, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
                only: Iterable[str] | None = None, resend: bool = False, password: str | None = None,
                settings: MailSettings | None = None,
                on_outcome: Callable[[MailOutcome], None] | None = None) -> MailRun:

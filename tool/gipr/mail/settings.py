@@ -11,10 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.policy import compat32
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 MAIL_DIR = "mail"
 TEMPLATE_FILES = {"send": "send.txt", "remind": "remind.txt"}
@@ -144,7 +147,7 @@ def server_settings(sec: dict, where: str, default_security: str = "ssl",
     return host, port, security, cafile, verify, timeout
 
 
-def ensure_mail_section(ws) -> bool:
+def ensure_mail_section(ws: Workspace) -> bool:
     """Append an empty, commented [mail]/[imap] section to gipr.toml when it has neither.
     Returns True if it did.  The rest of the file is kept byte for byte."""
     if "mail" in ws.config or "imap" in ws.config:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text
 from .settings import MAIL_DIR, TEMPLATE_FILES
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 # --- text templates --------------------------------------------------------------------------
 
@@ -123,7 +127,7 @@ def parse_text_template(text: str, path: Path, kind: str) -> TextTemplate:
     return TextTemplate(kind, path, subject, body)
 
 
-def load_text_template(ws, kind: str) -> TextTemplate:
+def load_text_template(ws: Workspace, kind: str) -> TextTemplate:
     """The workspace's template for ``kind`` (send|remind), written with the default text
     the first time it is needed."""
     path = Path(ws.root) / MAIL_DIR / TEMPLATE_FILES[kind]

@@ -12,15 +12,20 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GiprError
 from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES
 from ..files import find_input_files, real_path
 from ..messages import MERGE_STATUS_ZH, say
-from ..model import Finding
+from ..model import Finding, Report
 from ..rules import Number, compact_numbers, norm, plan
 from ..spec import Spec
+
+if TYPE_CHECKING:
+    from ..check import CheckContext
+    from ..collect.workspace import Workspace
+    from ..roster import Unit
 
 # status of one roster unit / input in the merge
 INCLUDED = "included"
@@ -120,7 +125,7 @@ def _read_task(task: tuple[str, str, dict[str, Any]]) -> Entry:
     return read_entry(Path(path), display, _W["spec"], _W["ctx"], **extra)
 
 
-def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: Any) -> Entry:
+def read_entry(path: Path, display: str, spec: Spec | None, ctx: CheckContext, **extra: Any) -> Entry:
     """Read and check one file into a compact ``Entry``.  Never raises."""
     from ..check import check_report
     from ..read import ReadError, read_report
@@ -155,13 +160,13 @@ def unreadable_entry(e: BaseException, display: str, **extra: Any) -> Entry:
                  findings=[Finding(getattr(e, "code", "file.unreadable"), "error", str(e))], **extra)
 
 
-def _ledger_unit(code: str | None, ctx: Any) -> Any:
+def _ledger_unit(code: str | None, ctx: CheckContext) -> Unit | None:
     if not code:
         return None
     return next((u for u in (getattr(ctx, "roster", None) or ()) if u.code == code), None)
 
 
-def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any) -> Entry:
+def entry_from_report(rep: Report, found: list[Finding], display: str, **extra: Any) -> Entry:
     nums, odd = compact_numbers(rep.spec, rep.values)
     parts = {"numbers": nums, "odd": odd, "unit_code": rep.unit_code or "", "unit_name": rep.unit_name or "",
              "identity_county": rep.identity.get("county") or "", "kind": rep.kind, "sha256": rep.sha256 or "",
@@ -293,7 +298,7 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))
 
 
-def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None, method: str | None = None,
+def entries_from_workspace(ws: Workspace, *, spec: Spec, jobs: int | None = None, method: str | None = None,
                            recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
     """Each unit's current submission in the ledger: from the result stored when it was
     collected when that still holds, else read and checked again from the archive (see

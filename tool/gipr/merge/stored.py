@@ -11,11 +11,16 @@ result in the same way (:func:`entry_from_payload`), so both give the same entry
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
 from ..messages import say
 from ..model import Finding
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
+    from ..spec import Spec
+    from .entries import Entry
 
 
 class _Fields:
@@ -67,8 +72,8 @@ def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any]
     return p, sha, None
 
 
-def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: str | None = None,
-                      recheck: bool = False, counts: dict[str, int] | None = None) -> list[Any]:
+def workspace_entries(ws: Workspace, *, spec: Spec, jobs: int | None = None, method: str | None = None,
+                      recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
     """``merge.entries_from_workspace``: stored results where they hold, the rest read again
     (in the merge's process pool) and their results stored for the next merge."""
     from ..errors import GiprError

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -414,7 +415,7 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
 
 
 def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec | None = None,
-              then: Any = None) -> tuple[Report, Any]:
+              then: Callable[[_Book, Report], Any] | None = None) -> tuple[Report, Any]:
     """:func:`read_report`, and ``then(book, report)`` on the same vetted workbook (its result
     second; None without ``then``), under the same errors: what ``read.units`` reads of a
     roll-up's per-unit sheet.  Raises only :class:`ReadError`."""
@@ -526,7 +527,7 @@ def worker_limits() -> tuple[float, int]:
     return MAX_READ_SECONDS, MAX_READ_MEMORY_MB
 
 
-def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
+def read_limited(task: Callable[..., Any], source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
     """``task(source, name, spec_token(spec))`` in a reader worker with the limits of a returned
     workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only :class:`ReadError`."""
     from ..isolate import run_limited

@@ -20,10 +20,13 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..errors import GiprError
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 UI_DIR = "ui"  # the workbench's own outputs inside the workspace: uploads (temporary), merges, zips
 RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
@@ -54,7 +57,7 @@ def new_run_id() -> str:
     return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def ui_dir(ws, *parts: str) -> Path:
+def ui_dir(ws: Workspace, *parts: str) -> Path:
     p = ws.root.joinpath(UI_DIR, *parts)
     p.mkdir(parents=True, exist_ok=True)
     return p
