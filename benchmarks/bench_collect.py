@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from benchkit import run
-from helpers import consistent_values
-from mailmaker import make_message, write_mbox
+from kit.helpers import consistent_values
+from kit.mailmaker import make_message, write_mbox
 
 from gipr.roster import load_roster
 from gipr.spec import load_format

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import realdocs_kit as kit
+from kit import realdocs as rd
 
 
 def _medium(name: str) -> str:
@@ -32,7 +32,7 @@ def _medium(name: str) -> str:
 
 def main() -> None:
     verbose = "-v" in sys.argv
-    results = kit.run_corpus()
+    results = rd.run_corpus()
     docs = {r.doc for r in results}
     cells = sum(r.cells for r in results)
     exact = sum(r.exact for r in results)
@@ -100,8 +100,8 @@ def pdf_pages(rounds: int) -> None:
         doc.close()
 
     rows = []
-    for d in kit.documents():
-        for m in kit.media(d):
+    for d in rd.documents():
+        for m in rd.media(d):
             if not m.endswith(".pdf"):
                 continue
             path = d / m

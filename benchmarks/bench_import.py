@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import published_media as pm
+from kit import published_media as pm
 
 from gipr.published import import_document
 
@@ -39,7 +39,7 @@ def make(d: Path) -> dict[str, Path]:
     bare = pm.write_docx(dict(fx, borderless=True), d / "no-lines.docx")  # no ruling lines
     pdf, pdf1, pdf0 = d / "report.pdf", d / "one-page.pdf", d / "no-lines.pdf"
     if not (pdf.exists() and pdf1.exists() and pdf0.exists()):
-        from lo import lo_convert
+        from kit.lo import lo_convert
 
         lo_convert([out["docx"], one, bare], "pdf:writer_pdf_Export", d)
     out["pdf"] = pdf

@@ -46,7 +46,7 @@ def main() -> None:
 
     logging.getLogger("mail.log").setLevel(logging.ERROR)
 
-    from mailservers import DOVECOT, OPENSSL, Dovecot, SmtpServer
+    from kit.mailservers import DOVECOT, OPENSSL, Dovecot, SmtpServer
 
     from gipr.collect import Collector
     from gipr.collect.imap import collect_imap

@@ -260,7 +260,7 @@ def run_merge(folder: Path | None, roster: Path | None, out: Path, year: int, ex
 def lo_resave(paths: list[Path], work: Path) -> float:
     """Open and save ``paths`` again with LibreOffice (one soffice call), in place."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from lo import lo_convert
+    from kit.lo import lo_convert
 
     t0 = time.perf_counter()
     outs = lo_convert(paths, "xlsx", work / "lo-out")

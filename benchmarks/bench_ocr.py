@@ -4,7 +4,7 @@ resolution (issue 22).
     python benchmarks/bench_ocr.py                  # both engines, 150/200/300 dpi
     python benchmarks/bench_ocr.py --engines rapidocr --dpi 200
 
-The scans are made as the tests make them (tests/scanmaker.py): real published reports'
+The scans are made as the tests make them (tests/kit/scanmaker.py): real published reports'
 transcribed tables (tests/fixtures) rendered by LibreOffice, rasterised at the resolution
 measured, turned by 1.5°, with noise, JPEG compression and a red seal.  Each scan is imported
 through gipr (the reader boundary, OCR, the rules) with ``GIPR_OCR_ENGINE`` set to the engine;
@@ -25,8 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-import published_media as pm  # noqa: E402
-import scanmaker as sm  # noqa: E402
+from kit import published_media as pm  # noqa: E402
+from kit import scanmaker as sm  # noqa: E402
 
 FIXTURES = ("published-shanghai-2019.json", "published-lingqiu-2021.json")
 

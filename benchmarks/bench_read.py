@@ -34,7 +34,7 @@ from gipr.template import write_template
 
 
 def make_files(n: int, outdir: Path) -> list[Path]:
-    from helpers import consistent_values
+    from kit.helpers import consistent_values
 
     spec = load_format("2021")
     rng = random.Random(7)

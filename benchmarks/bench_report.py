@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from benchkit import run
-from helpers import consistent_values
+from kit.helpers import consistent_values
 
 from gipr.collect.workspace import Workspace
 from gipr.roster import load_roster

@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent / "tool"))
 
 
 def main() -> None:
-    from uiserver import RETURNED, Server, make_workspace
+    from kit.uiserver import RETURNED, Server, make_workspace
 
     from gipr.collect import Collector
     from gipr.collect.workspace import Workspace

@@ -1,23 +1,17 @@
 """Shared pytest fixtures.
 
 * ``soffice``: the LibreOffice executable; skips the test (with the reason) when it is
-  missing.  Use with ``tests/lo.py``'s ``lo_convert`` (one soffice process per call,
+  missing.  Use with ``tests/kit/lo.py``'s ``lo_convert`` (one soffice process per call,
   private profile, recalculation on load forced).
-* ``tests/`` is put on ``sys.path`` so tests can ``import helpers`` and ``import lo``.
+
+The tests' shared code is the package ``tests/kit`` (``from kit.lo import lo_convert``):
+pyproject.toml's pytest ``pythonpath = ["tests"]`` puts tests/ on ``sys.path``.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-_HERE = Path(__file__).resolve().parent
-if str(_HERE) not in sys.path:
-    sys.path.insert(0, str(_HERE))
-
-from lo import soffice_path  # noqa: E402
+from kit.lo import soffice_path
 
 SOFFICE_REASON = ("LibreOffice (soffice) is not installed or not on PATH; install libreoffice-calc "
                   "(Debian: apt-get install libreoffice-calc-nogui) to run the real-client tests")

@@ -8,7 +8,7 @@ cannot disagree.  ``in_force`` names table 二's rows whose 现行有效 continu
 (+ 本年制发 − 本年废止); ``deadlines`` says by when each level of issuer publishes its report
 (条例 第四十九条 and the format's 报告方式及时间).
 
-The sections are data in ``templates/<format>.json``; :func:`validate` is called when the
+The sections are data in ``gipr/formats/<format>.json``; :func:`validate` is called when the
 format file is loaded, so a figure naming a cell the format does not have is refused there.
 """
 

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import media as _media
+from .catalogue.keys import TextKey
 from .errors import GiprError
 
 __all__ = [
@@ -85,7 +86,7 @@ def files_in(root: Path, suffixes: Sequence[str] = READABLE_SUFFIXES) -> list[Pa
 
 def find_input_files(paths: Sequence[str | Path], *, suffixes: Sequence[str] = READABLE_SUFFIXES,
                      missing: str = "error", empty_folder: str = "ignore",
-                     empty_message: str = "empty_folder") -> list[Path]:
+                     empty_message: TextKey = "cli.empty_folder") -> list[Path]:
     """The files named, and the files inside the folders named, each once (by real path).
 
     ``missing``: "error" raises GiprError (``input.not_found``) for a path that does not
@@ -102,7 +103,7 @@ def find_input_files(paths: Sequence[str | Path], *, suffixes: Sequence[str] = R
         if p.is_dir():
             found = files_in(p, suffixes)
             if not found and empty_folder == "error":
-                raise GiprError(messages.CLI[empty_message].format(folder=p), "usage.empty_folder")
+                raise GiprError(messages.say(empty_message, folder=p), "usage.empty_folder")
         elif p.is_file() or missing == "keep":
             found = [p]
         else:

@@ -21,6 +21,7 @@ from typing import Any
 from .identity import verify
 from .messages import say
 from .roster import Unit, normalize_name
+from .vocabulary import alternation, vocabulary
 
 __all__ = [
     "Identification",
@@ -96,9 +97,12 @@ def match_unit(report, roster: list[Unit]) -> Unit | None:
 # --- a name typed on a cover ----------------------------------------------------------------
 _PUNCT = re.compile(r"[\s\u3000·・.,，。、:：;；\"“”'‘’`~!！?？\-—–_/\\|()（）\[\]【】{}《》<>〈〉「」『』]+")
 _BRACKETED = re.compile(r"[（(【\[][^（）()【】\[\]]*[）)】\]]")
-_SEAL = re.compile(r"(盖章|公章|签章|章)$")
-_CANON = (("街道办事处", "街道"), ("管理委员会", "管委"), ("委员会", "委"), ("办公室", "办"),
-          ("人民政府", "政府"), ("镇政府", "镇"), ("乡政府", "乡"))
+_WORDS = vocabulary()["unit_names"]
+_SEAL = re.compile("(" + alternation(_WORDS["seal_words"]) + ")$")
+_CANON = tuple(_WORDS["short_forms"].items())  # (long, short), replaced in this order
+_PARTY = _WORDS["party_prefix"]
+_LEVEL_PREFIXES = tuple(_WORDS["level_prefixes"])
+_COUNTY_SUFFIXES = tuple(_WORDS["county_suffixes"])
 
 
 def _nfkc(text: str) -> str:
@@ -114,13 +118,13 @@ def _canon(text: str, county: str = "") -> str:
     s = _BRACKETED.sub("", s)
     s = _plain(s)
     s = _SEAL.sub("", s) if len(s) > 3 else s
-    if s.startswith("中共"):
-        s = s[2:]
+    if s.startswith(_PARTY):
+        s = s[len(_PARTY):]
     for pre in _county_prefixes(county):
         if s.startswith(pre) and len(s) > len(pre) + 1:
             s = s[len(pre):]
             break
-    if s[:1] in ("县", "区") and len(s) > 2:
+    if s[:1] in _LEVEL_PREFIXES and len(s) > 2:
         s = s[1:]
     for long, short in _CANON:
         s = s.replace(long, short)
@@ -132,7 +136,7 @@ def _county_prefixes(county: str) -> list[str]:
     out = []
     if c:
         out.append(c)
-        for suf in ("自治县", "县", "区", "市", "旗"):
+        for suf in _COUNTY_SUFFIXES:
             if c.endswith(suf) and len(c) > len(suf) + 1:
                 out.append(c[: -len(suf)])
                 break

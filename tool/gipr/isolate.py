@@ -186,33 +186,33 @@ def _serve(conn: Connection, initializer: Callable[..., Any] | None, initargs: t
 
 
 def _name(what: str) -> str:
-    return what or messages.detail("unnamed")
+    return what or messages.say("detail.unnamed")
 
 
 def timeout_error(what: str, seconds: float) -> Exception:
     from .read import ReadError
 
-    return ReadError(messages.text("file.timeout", file=_name(what), seconds=f"{seconds:g}"), "file.timeout")
+    return ReadError(messages.say("file.timeout", file=_name(what), seconds=f"{seconds:g}"), "file.timeout")
 
 
 def memory_error(what: str, memory_mb: int | None) -> Exception:
     from .read import ReadError
 
-    limit = f"{memory_mb} MB" if memory_mb else messages.detail("memory_system")
+    limit = f"{memory_mb} MB" if memory_mb else messages.say("detail.memory_system")
     return ReadError(messages.say("boundary.memory", file=_name(what), limit=limit), "file.too_large")
 
 
 def crash_error(what: str, exitcode: int | None) -> Exception:
     from .read import ReadError
 
-    how = messages.detail("crash_code", code=exitcode)
+    how = messages.say("detail.crash_code", code=exitcode)
     if exitcode is not None and exitcode < 0:
         try:
-            how = messages.detail("crash_signal", signal=signal.Signals(-exitcode).name)
+            how = messages.say("detail.crash_signal", signal=signal.Signals(-exitcode).name)
         except ValueError:
             pass
-    detail = messages.detail("crashed", how=how)
-    return ReadError(messages.text("file.corrupt", file=_name(what), detail=detail), "file.corrupt")
+    detail = messages.say("detail.crashed", how=how)
+    return ReadError(messages.say("file.corrupt", file=_name(what), detail=detail), "file.corrupt")
 
 
 _start_lock = threading.Lock()

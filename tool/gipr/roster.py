@@ -22,19 +22,14 @@ from typing import Any
 from .errors import GiprError
 from .files import ROSTER_SUFFIXES
 from .text import SPACES, cell_text, decode_text
+from .vocabulary import alternation, vocabulary
 
 __all__ = ["COLUMNS", "Unit", "load_roster", "normalize_name"]
 
-# canonical column -> Unit attribute, and the header spellings accepted for it
-COLUMNS: dict[str, str] = {"单位代码": "code", "单位名称": "name", "类别": "category", "联系人": "contact", "邮箱": "email"}
-_ALIASES: dict[str, str] = {
-    "单位代码": "单位代码", "代码": "单位代码", "单位编码": "单位代码", "编码": "单位代码",
-    "单位名称": "单位名称", "单位": "单位名称", "名称": "单位名称", "填报单位": "单位名称",
-    "类别": "类别", "单位类别": "类别", "类型": "类别", "单位类型": "类别",
-    "联系人": "联系人", "联系人姓名": "联系人",
-    "邮箱": "邮箱", "电子邮箱": "邮箱", "邮箱地址": "邮箱", "电子邮件": "邮箱", "email": "邮箱", "e-mail": "邮箱",
-    "mail": "邮箱",
-}
+# canonical column -> Unit attribute (the columns in order), and each header spelling accepted -> attribute
+_WORDS = vocabulary()["roster"]
+COLUMNS: dict[str, str] = {c["aliases"][0]: c["attribute"] for c in _WORDS["columns"]}
+_ALIASES: dict[str, str] = {a: c["attribute"] for c in _WORDS["columns"] for a in c["aliases"]}
 _SPACES = SPACES
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -167,7 +162,7 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
             continue
         seen_nonempty += 1
         keys = [_header_key(v) for v in row]
-        if "单位名称" in keys:
+        if "name" in keys:
             header_line = line
             for i, k in enumerate(keys):
                 if k and k not in colmap:
@@ -177,7 +172,7 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
             break
     if header_line is None:
         raise GiprError(f"单位名册 {label}：找不到表头行（应包含列：{'、'.join(COLUMNS)}）。", "roster.no_header")
-    missing = [c for c in COLUMNS if c not in colmap]
+    missing = [c for c, attribute in COLUMNS.items() if attribute not in colmap]
     if missing:
         raise GiprError(f"单位名册 {label} 第 {header_line} {what}（表头）：缺少列“{'”“'.join(missing)}”"
                         f"（应包含列：{'、'.join(COLUMNS)}）。", "roster.missing_column")
@@ -192,8 +187,8 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
         if not any(vals.values()):
             continue  # blank line
         where = f"单位名册 {label} 第 {line} {what}"
-        code = unicodedata.normalize("NFKC", vals["单位代码"]).replace(" ", "")
-        name = unicodedata.normalize("NFC", vals["单位名称"])
+        code = unicodedata.normalize("NFKC", vals["code"]).replace(" ", "")
+        name = unicodedata.normalize("NFC", vals["name"])
         if not name:
             fail(f"{where}：单位名称为空。", "roster.empty_name")
             continue
@@ -210,27 +205,27 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
         if key in by_name:
             fail(f"{where}：单位名称“{name}”与第 {by_name[key]} {what}重复。", "roster.duplicate_name")
             continue
-        emails = [e for e in _EMAIL_SPLIT.split(unicodedata.normalize("NFKC", vals["邮箱"])) if e]
+        emails = [e for e in _EMAIL_SPLIT.split(unicodedata.normalize("NFKC", vals["email"])) if e]
         for e in emails:
             if not _EMAIL.match(e):
                 fail(f"{where}（{name}）：邮箱“{e}”格式不正确。", "roster.bad_email")
                 continue
         by_code[code] = line
         by_name[key] = line
-        units.append(Unit(code, name, vals["类别"], vals["联系人"], ";".join(emails), line))
+        units.append(Unit(code, name, vals["category"], vals["contact"], ";".join(emails), line))
     if not units:
         raise GiprError(f"单位名册 {label} 中没有任何单位（表头在第 {header_line} {what}）。", "roster.empty")
     return units
 
 
-_ROSTER_WORDS = re.compile(r"政府信息公开|工作年度报告|年度报告|年报|统计表|报送|填报|单位名册|单位名单|单位清单|名册|名单|清单|"
-                           r"单位|roster|units?|list", re.I)
+_ROSTER_WORDS = re.compile(alternation(_WORDS["file_name_words"]), re.I)
+_ROSTER_YEAR = re.compile(_WORDS["file_name_year_pattern"])
 
 
 def region_from_roster(path: str | Path) -> str:
     """The region a roster file is named after (``灵丘县单位名册.xlsx`` → 灵丘县), or "" when its
     name is no region (``roster.csv``): the roll-up's name when nothing better is known."""
-    s = re.sub(r"\d{4}\s*年度?|\d+", "", Path(path).stem)
+    s = _ROSTER_YEAR.sub("", Path(path).stem)
     s = _ROSTER_WORDS.sub("", s)
     s = re.sub(r"[\s_\-—–·.,，、()（）\[\]【】]+", "", s)
     return s if re.search(r"[\u4e00-\u9fff]", s) and len(s) <= 20 else ""

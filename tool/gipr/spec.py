@@ -1,6 +1,6 @@
 """The official formats as data.
 
-A format file (templates/<id>.json) describes the tables as trees of row and column
+A format file (gipr/formats/<id>.json) describes the tables as trees of row and column
 labels, the type of each value column, and the rules.  This module loads such a file,
 validates it, and expands it into:
 
@@ -38,10 +38,10 @@ __all__ = [
     "TableLayout",
     "available_formats",
     "format_for_year",
+    "formats_dir",
     "load_format",
     "load_spec_file",
     "per_spec",
-    "templates_dir",
     "type_rules",
 ]
 
@@ -308,21 +308,19 @@ def type_rules(spec: Spec | None, ctype: str) -> dict[str, Any]:
     return DEFAULT_TYPES.get(ctype, DEFAULT_TYPES["count"])
 
 
-def templates_dir() -> Path:
-    """The format files (and the report document's template): shipped inside the package (wheel) or
-    beside it (checkout)."""
-    pkg = resources.files("gipr") / "templates"
-    if pkg.is_dir():
-        return Path(str(pkg))
-    here = Path(__file__).resolve().parents[2] / "templates"
-    return here
+def formats_dir() -> Path:
+    """The folder of the official formats: the format files (``<id>.json``) and the annual report
+    document's default Word template (``report.docx``), shipped inside the package (gipr/formats)."""
+    return Path(str(resources.files("gipr") / "formats"))
 
 
 @lru_cache(maxsize=1)
 def _format_ids() -> tuple[str, ...]:
     # the shipped format files do not change while gipr runs; listing the folder once
     # matters when thousands of files are read (gipr merge)
-    return tuple(sorted(p.stem for p in templates_dir().glob("*.json")))
+    # a format is named by the year it took effect (2019.json, 2021.json); the folder holds other
+    # data beside them (report.docx, the readers' vocabulary)
+    return tuple(sorted(p.stem for p in formats_dir().glob("*.json") if p.stem.isdigit()))
 
 
 def available_formats() -> list[str]:
@@ -345,7 +343,7 @@ def format_for_year(year: int) -> str:
 
 @cache
 def load_format(format_id: str) -> Spec:
-    path = templates_dir() / f"{format_id}.json"
+    path = formats_dir() / f"{format_id}.json"
     if not path.is_file():
         raise SpecError(f"未知的报告格式“{format_id}”（已有格式：{'、'.join(available_formats())}）")
     return load_spec_file(path)

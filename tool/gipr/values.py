@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .text import SPACES, cell_text
+from .vocabulary import vocabulary
 
 __all__ = [
     "EXCEL_ERRORS",
@@ -31,11 +32,15 @@ __all__ = [
 
 Number = int | Decimal
 
+_WORDS = vocabulary()["values"]
 # What units write for "not applicable" / "nothing".
-NA_TOKENS = frozenset({"/", "／", "\\", "—", "－", "-", "--", "——", "–", "不适用", "无", "n/a", "na", "暂无"})
+NA_TOKENS = frozenset(_WORDS["na_tokens"])
 EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                           "#CALC!", "#GETTING_DATA", "ERR:502", "ERR:504", "ERR:508", "ERR:522", "#ERR"})
-COUNT_UNITS = ("件", "个", "项", "次", "起", "宗", "条", "人", "家")
+COUNT_UNITS = tuple(_WORDS["count_units"])
+_MONEY = vocabulary()["money"]
+_YUAN, _WAN = _MONEY["yuan"], _MONEY["wan_yuan"]
+_UP, _DOWN = _WORDS["increase"], _WORDS["decrease"]  # 2019's 本年增/减: a sign
 _SPACES = SPACES
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -146,13 +151,13 @@ def _parse(raw: Any, ctype: str, unit: str | None, rules: dict[str, Any]) -> Val
     s = folded
     if s != text:
         notes.append("全角字符或空格已转换")
-    for u in (("万元",) if unit == "万元" else ("元",) if ctype == "amount" else COUNT_UNITS):
+    for u in ((_WAN,) if unit == _WAN else (_YUAN,) if ctype == "amount" else COUNT_UNITS):
         if s.endswith(u) and len(s) > len(u):
             s = s[: -len(u)]
             notes.append(f"去掉单位“{u}”")
             break
     else:
-        if ctype == "amount" and unit == "万元" and s.endswith("元") and not s.endswith("万元"):
+        if ctype == "amount" and unit == _WAN and s.endswith(_YUAN) and not s.endswith(_WAN):
             return _err(raw, "写的是“元”，本栏单位为万元，请换算后填写", "value.wrong_unit")
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
@@ -192,10 +197,10 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
             text = m.group(1)
             extra.append(f"括号中的说明“{m.group(2)}”未计入")
         folded = unicodedata.normalize("NFKC", _SPACES.sub("", text))
-        if folded[:1] in ("增", "减") and len(folded) > 1 and folded[1].isdigit():  # 2019's 本年增/减 “减12”
-            extra.append(f"“{folded}”读作 {'-' if folded[0] == '减' else ''}{folded[1:]}")
-            text = folded = ("-" if folded[0] == "减" else "") + folded[1:]
-        if ctype == "amount" and unit in (None, "万元") and folded.endswith("元") and not folded.endswith("万元"):
+        if folded[:1] in (_UP, _DOWN) and len(folded) > 1 and folded[1].isdigit():  # 2019's 本年增/减 “减12”
+            extra.append(f"“{folded}”读作 {'-' if folded[0] == _DOWN else ''}{folded[1:]}")
+            text = folded = ("-" if folded[0] == _DOWN else "") + folded[1:]
+        if ctype == "amount" and unit in (None, _WAN) and folded.endswith(_YUAN) and not folded.endswith(_WAN):
             v = _parse(folded[:-1], ctype, None, rules)
             if v.state == "number" and v.number is not None:
                 wan = (Decimal(v.number) / 10000).normalize()
@@ -206,9 +211,9 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
             return Value(v.state, v.number, raw, v.note, v.problem, v.code)
         # an amount in 万元 in a cell without a unit (2019's 采购总金额 “152.2万元”): 万元 is the unit
         # the 元 above are converted to
-        v = _parse(text, ctype, "万元" if ctype == "amount" and unit is None and folded.endswith("万元") else unit,
+        v = _parse(text, ctype, _WAN if ctype == "amount" and unit is None and folded.endswith(_WAN) else unit,
                    rules)
-        if v.state == "number" and ctype == "amount" and unit == "万元" and v.number and \
+        if v.state == "number" and ctype == "amount" and unit == _WAN and v.number and \
                 _BARE.match(folded):
             # an amount without its unit (元 or 万元?): read in the column's unit, never silently
             extra.append(f"“{text.strip()}”没有写单位，按本栏的万元计")

@@ -14,19 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Finding, Report
+from ..vocabulary import alternation, vocabulary
 
 __all__ = ["MAX_META_BYTES", "DocResult", "audit_one", "clean_issuer", "publication_date", "unread_cells"]
 
 MAX_META_BYTES = 65536  # how far into a file its page metadata (PubDate, 发布时间) is looked for
 
-_DATE = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+_WORDS = vocabulary()["audit_pages"]
+_DATE = _WORDS["date_pattern"]
 # page metadata as crawled page texts and government pages print it
-_META_LINE = re.compile(r"(?:发布时间|发布日期|公开日期|PubDate|pubdate|publishdate|发文日期)\s*[:：]?\s*" + _DATE)
+_META_LINE = re.compile("(?:" + alternation(_WORDS["date_labels"]) + r")\s*[:：]?\s*" + _DATE)
 _META_TAG = re.compile(r"<meta[^>]+(?:name|property)\s*=\s*[\"']?(?:PubDate|pubdate|publishdate|firstpublishedtime|"
                        r"article:published_time)[\"']?[^>]*>", re.I)
 _CONTENT = re.compile(r"content\s*=\s*[\"']?\s*" + _DATE)
-_END_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_LABEL_PREFIX = re.compile(r"^(?:标题|题目|名称|title)\s*[:：]\s*", re.I)
+_END_DATE = re.compile(_WORDS["end_date_pattern"])
+_LABEL_PREFIX = re.compile("^(?:" + alternation(_WORDS["title_labels"]) + r")\s*[:：]\s*", re.I)
 END_CHARS = 160  # a date printed this close to the end of the text is the report's date
 
 
@@ -50,7 +52,7 @@ class DocResult:
     seconds: float = 0.0
 
 
-_TRAILING = re.compile(r"[\s　]*(?:关于|的)$")
+_TRAILING = re.compile(r"[\s　]*(?:" + alternation(_WORDS["issuer_trailing_words"]) + ")$")
 
 
 def clean_issuer(name: str) -> str:
@@ -125,7 +127,7 @@ def audit_one(path: str) -> DocResult:
         imp = import_document(path, data=data)
     except GiprError as e:
         code = getattr(e, "code", "doc.corrupt")
-        named = any(w in Path(path).name for w in ("年报", "年度报告", "政府信息公开"))
+        named = any(w in Path(path).name for w in _WORDS["report_file_name_words"])
         out.status = "not_report" if code in ("doc.no_tables", "file.empty") and not named and not _says_report(data) \
             else "unreadable"
         out.error_code, out.error = code, str(e)
@@ -148,7 +150,7 @@ def audit_one(path: str) -> DocResult:
     return out
 
 
-_REPORT_WORDS = ("政府信息公开工作年度报告", "政府信息公开年度报告", "政府信息公开工作报告")
+_REPORT_WORDS = tuple(_WORDS["report_words"])
 
 
 def _says_report(data: bytes) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..fsio import atomic_write_bytes
 from .report import KINDS
 
@@ -62,9 +63,9 @@ def audit_html(data: dict[str, Any]) -> str:
              '<div class="cards">']
     for key in ("issuers", "reported", "missing", "with_errors", "late", "copied", "unreadable", "unassigned",
                 "duplicates", "conflicts", "other_years"):
-        parts.append(f'<div class="card"><b>{s[key]}</b>{escape(say("audit.html.card." + key))}</div>')
+        parts.append(f'<div class="card"><b>{s[key]}</b>{escape(say(textkey("audit.html.card." + key)))}</div>')
     parts.append("</div>")
-    kinds = [(say("audit.kind." + k), s["findings_by_kind"][k]) for k in KINDS]
+    kinds = [(say(textkey("audit.kind." + k)), s["findings_by_kind"][k]) for k in KINDS]
     parts.append(f"<h2>{escape(say('audit.html.charts'))}</h2>")
     parts.append(bar_chart(kinds, title=say("audit.html.by_kind")))
     per: dict[str, int] = {}
@@ -77,9 +78,9 @@ def audit_html(data: dict[str, Any]) -> str:
     rows_by: dict[str, list[dict]] = {}
     for r in data["rows"]:
         rows_by.setdefault(r["issuer"], []).append(r)
-    head = "".join(f"<th>{escape(x)}</th>" for x in messages.HEADINGS["audit.html_chain"])
+    head = "".join(f"<th>{escape(x)}</th>" for x in messages.say("heading.audit.html_chain").split("|"))
     for issuer, rows in rows_by.items():
-        level = say("audit.level." + (rows[0]["level"] or "unknown"))
+        level = say(textkey("audit.level." + (rows[0]["level"] or "unknown")))
         parts.append(f"<h3>{escape(issuer)}（{escape(level)}）</h3><table><tr>{head}</tr>")
         for r in rows:
             share = "" if r["repeated_share"] is None else f"{r['repeated_share']:.0%}"
@@ -88,7 +89,7 @@ def audit_html(data: dict[str, Any]) -> str:
                                           if late["late"] else say("audit.sheet.on_time", deadline=late["deadline"]))
             problems = "".join(f'<li class="{"bad" if f["severity"] == "error" else "warn"}">{escape(f["message"])}</li>'
                                for f in r["findings"] if f["severity"] != "info")
-            parts.append(f'<tr><td>{r["year"]}</td><td class="{_cls(r["state"])}">{escape(say("audit.state." + r["state"]))}'
+            parts.append(f'<tr><td>{r["year"]}</td><td class="{_cls(r["state"])}">{escape(say(textkey("audit.state." + r["state"])))}'
                          f'</td><td>{escape(Path(r["document"]).name if r["document"] else "")}</td>'
                          f'<td class="num">{r["errors"]}</td><td class="num">{r["warnings"]}</td>'
                          f'<td class="num">{share}</td><td>{escape(late_t)}</td>'
@@ -102,10 +103,10 @@ def audit_html(data: dict[str, Any]) -> str:
              ("not_reports", [(d["file"], d["code"] or "") for d in data["not_reports"]])]
     if any(items for _k, items in lists) or data["ignored"]:
         parts.append(f"<h2>{escape(say('audit.html.files'))}</h2><table>")
-        parts.append("".join(f"<th>{escape(x)}</th>" for x in messages.HEADINGS["audit.files"]))
+        parts.append("".join(f"<th>{escape(x)}</th>" for x in messages.say("heading.audit.files").split("|")))
         for key, items in lists:
             for file, note in items:
-                parts.append(f"<tr><td>{escape(say('audit.file.' + key))}</td><td>{escape(file)}</td>"
+                parts.append(f"<tr><td>{escape(say(textkey('audit.file.' + key)))}</td><td>{escape(file)}</td>"
                              f"<td>{escape(note)}</td></tr>")
         if data["ignored"]:
             parts.append(f"<tr><td>{escape(say('audit.file.ignored'))}</td>"

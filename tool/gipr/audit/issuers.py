@@ -15,27 +15,20 @@ import re
 from dataclasses import dataclass
 
 from ..roster import Unit, normalize_name
+from ..vocabulary import alternation, vocabulary
 
 __all__ = ["Issuer", "fold_names", "issuer_key", "level_of"]
 
-_BODY_SUFFIX = re.compile(r"(?:人民政府|管理委员会|管委会)$")
-_SHORT_PREFIX = re.compile(r"^(?:本|区|县|市|旗)")
+_WORDS = vocabulary()["issuers"]
+_BODY_SUFFIX = re.compile("(?:" + alternation(_WORDS["body_suffixes"]) + ")$")
+_SHORT_PREFIX = re.compile("^(?:" + alternation(_WORDS["short_prefixes"]) + ")")
 MIN_CORE = 3  # characters a short name must keep to be folded into a longer one
 
 # level from a roster's 类别 (first match wins); the words a roster uses for its categories
-_CATEGORY_LEVELS = (
-    ("province", ("省级", "省政府", "省人民政府", "自治区人民政府")),
-    ("city", ("地市", "市级", "设区的市", "市政府", "市人民政府", "地级")),
-    ("county", ("县级", "县政府", "县人民政府", "区政府", "区人民政府", "县（区）", "县(区)", "县市区")),
-    ("department", ("部门", "乡", "镇", "街道", "直属", "单位", "机构", "局", "委", "办")),
-)
+_CATEGORY_LEVELS = tuple((c["level"], tuple(c["words"])) for c in _WORDS["category_levels"])
 # level from the issuer's own name (what a title says)
-_NAME_LEVELS = (
-    ("department", re.compile(r"(?:乡|镇|苏木)人民政府$|街道办事处$|(?:局|委员会|委|办公室|办公厅|厅|中心|院|署|所|站|队)$")),
-    ("province", re.compile(r"(?:省|自治区)人民政府$")),
-    ("city", re.compile(r"(?:自治州|地区|盟)人民政府$|[^县]市人民政府$")),
-    ("county", re.compile(r"(?:县|区|旗|自治县)人民政府$")),
-)
+_NAME_LEVELS = tuple((n["level"], re.compile(n["pattern"])) for n in _WORDS["name_levels"])
+_GOVERNMENT_OFFICES = tuple(_WORDS["government_offices"])
 
 
 def issuer_key(name: str) -> str:
@@ -63,7 +56,7 @@ def level_of(name: str, unit: Unit | None) -> tuple[str | None, str]:
             if any(w in unit.category for w in words):
                 return level, "roster"
     n = normalize_name(unit.name if unit is not None else name)
-    if n.endswith(("人民政府办公室", "人民政府办公厅")):
+    if n.endswith(_GOVERNMENT_OFFICES):
         return None, ""  # the government's own office: its deadline depends on the government
     for level, pat in _NAME_LEVELS:
         if pat.search(n):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..model import Finding
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def kind_of(f: Finding) -> str:
 
 
 def kind_name(kind: str) -> str:
-    return messages.say("audit.kind." + kind)
+    return messages.say(textkey("audit.kind." + kind))
 
 
 def _finding_json(f: Finding, doc: DocResult | None) -> dict[str, Any]:

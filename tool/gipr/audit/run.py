@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..check.checks import CHAIN, CHECKS, run_checks
 from ..check.findings import CheckContext, summarize
 from ..errors import GiprError
@@ -219,7 +220,7 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
         units = load_roster(roster)
     for y in years:
         if not 1990 <= y <= 2100:
-            raise GiprError(messages.CLI["bad_year"].format(year=y), "usage.year")
+            raise GiprError(messages.say("cli.bad_year", year=y), "usage.year")
     files, ignored, truncated = scan(paths)
     if not files:
         raise GiprError(messages.say("audit.cli.none", suffixes="、".join(REPORT_SUFFIXES)), "audit.no_documents")
@@ -262,8 +263,8 @@ def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], 
             audit.unreadable.append(d)
         elif not d.issuer or d.year is None:
             d.findings.append(messages.finding("audit.unassigned", file=d.file,
-                                               issuer=d.issuer or messages.detail("unfilled"),
-                                               year=d.year or messages.detail("unfilled")))
+                                               issuer=d.issuer or messages.say("detail.unfilled"),
+                                               year=d.year or messages.say("detail.unfilled")))
             audit.unassigned.append(d)
         else:
             good.append(d)
@@ -371,9 +372,9 @@ def _lateness(row: IssuerYear) -> None:
         return
     due = dl.date(row.year)
     published = _dt.date.fromisoformat(doc.published)
-    why = messages.detail("audit.level_" + row.issuer.level_from, category=row.issuer.unit.category
+    why = messages.say(textkey("detail.audit.level_" + row.issuer.level_from), category=row.issuer.unit.category
                           if row.issuer.unit else "", name=row.issuer.name)
-    source = messages.detail("audit.date_" + doc.published_from)
+    source = messages.say(textkey("detail.audit.date_" + doc.published_from))
     row.late = {"published": doc.published, "deadline": due.isoformat(), "days": (published - due).days,
                 "level": level, "who": dl.label, "basis": dl.basis, "why": why, "date_from": doc.published_from,
                 "late": published > due}

@@ -144,7 +144,7 @@ def values(s: Subject) -> list[Finding]:
             continue
         # a total: the stored value is only compared with the recomputed one
         new = vals.get(cid)
-        recomputed = messages.detail("recomputed", value=fmt_number(new)) if new is not None else ""
+        recomputed = messages.say("detail.recomputed", value=fmt_number(new)) if new is not None else ""
         if v.state == "blank":
             if v.code not in ("formula", "published.digits_ambiguous") and cid not in grouped:  # a live formula
                 # saved without its cached result is not a blank; glued digits left open and the totals of a
@@ -161,15 +161,15 @@ def values(s: Subject) -> list[Finding]:
                     sentence = rule.message.format(label=rule.label, lhs=fmt_number(stored),
                                                    rhs=fmt_number(parts_sum))
                 else:  # pragma: no cover - every total is defined by a rule
-                    sentence = messages.detail("stale_plain", path=path, stored=fmt_number(stored),
+                    sentence = messages.say("detail.stale_plain", path=path, stored=fmt_number(stored),
                                                parts=fmt_number(parts_sum))
                 out.append(messages.finding("total.stale", value=fmt_number(new), text=sentence,
                                             rule=rule.id if rule else None, **kw))
         else:
-            problem = v.problem or messages.detail("na" if v.state == "na" else "not_number")
+            problem = v.problem or messages.say("detail.na" if v.state == "na" else "detail.not_number")
             out.append(messages.finding("total.invalid", raw=_raw(v), problem=problem, recomputed=recomputed, **kw))
     if zeroed:
-        shown = "、".join(zeroed[:5]) + (messages.detail("etc") if len(zeroed) > 5 else "")
+        shown = "、".join(zeroed[:5]) + (messages.say("detail.etc") if len(zeroed) > 5 else "")
         out.append(messages.finding("cell.blank_as_zero", n=len(zeroed), cells=shown))
     return out
 
@@ -201,7 +201,7 @@ def _value_rules(s: Subject, kinds: tuple[str, ...]) -> list[Finding]:
                 known = rules.known_total(r.rhs, s.values)
                 if lhs is not None and known > lhs and not rules.agree(spec, known, lhs):
                     out.append(_rule_finding(report, r, fmt_number(lhs),
-                                             fmt_number(known) + messages.detail("blank_parts")))
+                                             fmt_number(known) + messages.say("detail.blank_parts")))
             continue  # an input is missing: reported as such, the rule is not evaluated
         lhs, rhs = both
         if not rules.agree(spec, lhs, rhs):

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FINDINGS_SHEET", "feedback_filename", "feedback_marks", "write_feedback"]
 
-FINDINGS_SHEET = messages.CLI["feedback_sheet"]
+FINDINGS_SHEET = messages.say("cli.feedback_sheet")
 _RANK = {"error": 0, "warning": 1, "info": 2}
 MAX_COMMENT = 1500  # characters per cell comment (Excel shows about that much comfortably)
 
@@ -72,8 +72,8 @@ def feedback_marks(report: Report, findings: list[Finding]) -> dict[str, tuple[s
 
 
 def feedback_filename(report: Report) -> str:
-    stem = Path(report.file).stem or messages.CLI["feedback_stem"]
-    return safe_filename(messages.CLI["feedback_file"].format(stem=stem))
+    stem = Path(report.file).stem or messages.say("cli.feedback_stem")
+    return safe_filename(messages.say("cli.feedback_file", stem=stem))
 
 
 def _free_path(outdir: Path, name: str) -> Path:
@@ -92,7 +92,7 @@ def _unit_of(report: Report, unit: Unit | None) -> Unit:
     if unit is not None:
         return unit
     code = report.unit_code or ""
-    name = report.unit_name or messages.CLI["no_unit"]
+    name = report.unit_name or messages.say("cli.no_unit")
     return Unit(code=code, name=name, category="", contact="", email="", line=0)
 
 
@@ -137,10 +137,10 @@ def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Find
     }
     n_err = sum(1 for f in findings if f.severity == "error")
     n_warn = sum(1 for f in findings if f.severity == "warning")
-    ws.write_string(0, 0, messages.CLI["feedback_title"].format(who=report.unit_name or Path(report.file).name), title)
-    ws.write_string(1, 0, messages.CLI["feedback_intro"].format(file=Path(report.file).name, errors=n_err,
+    ws.write_string(0, 0, messages.say("cli.feedback_title", who=report.unit_name or Path(report.file).name), title)
+    ws.write_string(1, 0, messages.say("cli.feedback_intro", file=Path(report.file).name, errors=n_err,
                                                                 warnings=n_warn))
-    heads = messages.CLI["feedback_heads"].split("|")
+    heads = messages.say("cli.feedback_heads").split("|")
     widths = (6, 10, 22, 48, 70, 22)
     for c, (h, w) in enumerate(zip(heads, widths)):
         ws.write_string(3, c, h, head)
@@ -154,7 +154,7 @@ def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Find
         ws.write_string(r, 4, f.message, cell)
         ws.write_string(r, 5, f.code, cell)
     if not findings:
-        ws.write_string(4, 0, messages.CLI["feedback_none"])
+        ws.write_string(4, 0, messages.say("cli.feedback_none"))
     ws.freeze_panes(4, 0)
     ws.set_landscape()
     ws.set_paper(9)

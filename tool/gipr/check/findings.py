@@ -125,11 +125,11 @@ def _stored_number(v: Value) -> Number | None:
 
 
 def _type_finding(type_rule, v: Value, kw: dict) -> Finding:
-    problem = v.problem or messages.detail("bad_content")
+    problem = v.problem or messages.say("detail.bad_content")
     raw = _raw(v)
     if type_rule is not None:
         sentence = type_rule.message.format(label=kw["path"], problem=problem, lhs="", rhs="")
-        msg = messages.detail("typed", sentence=sentence, raw=raw) if raw else f"{sentence}。"
+        msg = messages.say("detail.typed", sentence=sentence, raw=raw) if raw else f"{sentence}。"
         f = Finding(v.code or "value.invalid", "error", msg, kw["cell"], kw["ref"], kw["path"], type_rule.id)
         return f
     return messages.finding("cell.value", key=v.code or "value.invalid", problem=problem, raw=raw, **kw)
@@ -176,10 +176,10 @@ def _identity_findings(report: Report, ctx: CheckContext) -> list[Finding]:
     if ctx.roster is not None:
         unit = match_unit(report, ctx.roster)
         if unit is None:
-            name = cover_name or ident.get("unit_name", "") or messages.detail("unfilled")
+            name = cover_name or ident.get("unit_name", "") or messages.say("detail.unfilled")
             code = ident.get("unit_code") or report.fields.get("unit_code") or ""
             out.append(messages.finding("identity.unit_unknown", name=name,
-                                            unit_code=messages.detail("code", code=code) if code else ""))
+                                            unit_code=messages.say("detail.code", code=code) if code else ""))
         elif cover_name and normalize_name(cover_name) != normalize_name(unit.name):
             out.append(messages.finding("identity.unit_changed", found=cover_name, expected=unit.name))
     elif ident.get("unit_name") and cover_name and normalize_name(cover_name) != normalize_name(ident["unit_name"]):
@@ -237,15 +237,15 @@ def export_record(report: Report, *, blank_as_zero: bool = False) -> dict[str, A
 def report_from_export(item: dict[str, Any], file: str) -> Report:
     """A Report from one item of an export (``{"file","unit","year","format","values"}``)."""
     if not isinstance(item, dict):
-        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_item")), "file.previous_json")
+        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_item")), "file.previous_json")
     fmt = str(item.get("format") or "")
     if fmt not in available_formats():
-        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_format", format=fmt)),
+        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_format", format=fmt)),
                         "file.previous_json")
     spec: Spec = load_format(fmt)
     vals = item.get("values")
     if not isinstance(vals, dict):
-        raise GiprError(messages.text("file.previous_json", file=file, detail=messages.detail("json_values")), "file.previous_json")
+        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_values")), "file.previous_json")
     report = Report(spec=spec, file=f"{file}（{item.get('file') or item.get('unit') or ''}）")
     for cid, c in spec.cells.items():
         raw = vals.get(cid)
@@ -279,13 +279,13 @@ def load_previous_reports(path: str | Path) -> list[Report]:
         try:
             obj = json.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
-            raise GiprError(messages.text("file.not_found", file=str(path)), "file.not_found") from None
+            raise GiprError(messages.say("file.not_found", file=str(path)), "file.not_found") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise GiprError(messages.text("file.previous_json", file=str(path), detail=str(e)[:120]),
+            raise GiprError(messages.say("file.previous_json", file=str(path), detail=str(e)[:120]),
                             "file.previous_json") from None
         items = obj.get("reports") if isinstance(obj, dict) else obj
         if not isinstance(items, list):
-            raise GiprError(messages.text("file.previous_json", file=str(path), detail=messages.detail("json_reports")),
+            raise GiprError(messages.say("file.previous_json", file=str(path), detail=messages.say("detail.json_reports")),
                             "file.previous_json")
         return [report_from_export(it, str(path)) for it in items]
     return [read_report(path)]

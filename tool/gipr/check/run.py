@@ -57,7 +57,7 @@ def collect_paths(paths: list[Path]) -> list[Path]:
     """Files as given (a missing one is kept: reading it reports it), and the workbooks and
     published documents inside given folders (``files.CHECK_SUFFIXES``)."""
     return find_input_files(paths, suffixes=CHECK_SUFFIXES, missing="keep", empty_folder="error",
-                            empty_message="empty_folder_check")
+                            empty_message="cli.empty_folder_check")
 
 
 def expected_spec(fmt: str | None, year: int | None) -> Spec | None:
@@ -65,7 +65,7 @@ def expected_spec(fmt: str | None, year: int | None) -> Spec | None:
 
     if fmt is not None:
         if fmt not in available_formats():
-            raise GiprError(messages.CLI["bad_format"].format(format=fmt, formats="、".join(available_formats())),
+            raise GiprError(messages.say("cli.bad_format", format=fmt, formats="、".join(available_formats())),
                             "usage.format")
         return load_format(fmt)
     if year is not None:
@@ -82,7 +82,7 @@ def year_format_roster(year: int | None, fmt: str | None, roster: str | Path | N
     (the format expected, or None to recognise each file's; the roster's units, or None).
     Raises GiprError for a bad year, format or roster."""
     if year is not None and not (1990 <= year <= 2100):
-        raise GiprError(messages.CLI["bad_year"].format(year=year), "usage.year")
+        raise GiprError(messages.say("cli.bad_year", year=year), "usage.year")
     spec = expected_spec(fmt, year)
     units = None
     if roster is not None:
@@ -147,7 +147,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         try:
             prev_reports = load_previous_reports(previous)
         except GiprError as e:
-            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.previous")) from None
+            raise GiprError(messages.say("cli.bad_previous", error=e), getattr(e, "code", "usage.previous")) from None
     submitted = None
     if against is not None:
         from ..published.against import load_submitted
@@ -155,7 +155,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         try:
             submitted, _roster = load_submitted(Path(against))
         except GiprError as e:
-            raise GiprError(messages.CLI["bad_previous"].format(error=e), getattr(e, "code", "usage.against")) from None
+            raise GiprError(messages.say("cli.bad_previous", error=e), getattr(e, "code", "usage.against")) from None
     result = CheckRun()
     seen: dict[tuple[str, int], Report] = {}  # published reports read in this run, by issuer and year
     for path in collect_paths([Path(p) for p in paths]):
@@ -177,7 +177,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
                 if prev_reports is not None and prev is None:
                     findings.append(messages.finding("previous.missing"))
             except Exception as e:
-                err = ReadError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
+                err = ReadError(messages.say("cli.internal", file=path, error=f"{type(e).__name__}: {e}"),
                                 "internal.error")
                 report = None
         entry = file_entry(path, report, findings, err)

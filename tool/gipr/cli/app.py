@@ -107,9 +107,9 @@ def _install_light_params() -> None:
             try:
                 return self.convert(value)
             except (TypeError, ValueError):
-                from ..messages import CLI
+                from ..catalogue.access import say
 
-                raise BadParameter(CLI["bad_option_value"].format(value=value), ctx=ctx, param=param) from None
+                raise BadParameter(say("cli.bad_option_value", value=value), ctx=ctx, param=param) from None
 
     def get_runtime_param(self: Any) -> Any:
         if getattr(self, "_runtime_param", None) is None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
+from ..catalogue.access import textkey
 from ..messages import SEVERITY_ZH, say
 from .app import app, console, err_console, print_json
 
@@ -93,7 +94,7 @@ def _print(data: dict) -> None:
         if r["state"] == "ok":
             continue
         console.print(say("audit.cli.row", issuer=escape(r["issuer"]), year=r["year"],
-                          state=say("audit.state." + r["state"]), errors=r["errors"], warnings=r["warnings"]),
+                          state=say(textkey("audit.state." + r["state"])), errors=r["errors"], warnings=r["warnings"]),
                       soft_wrap=True)
         for f in r["findings"]:
             if f["severity"] in _STYLE:

@@ -43,27 +43,27 @@ def check_cmd(
     if as_json:
         print_json(result.to_json())
     else:
-        console.print(messages.CLI["summary"].format(**result.summary), soft_wrap=True)
+        console.print(messages.say("cli.summary", **result.summary), soft_wrap=True)
     raise SystemExit(result.exit_code)
 
 
 def _print_file(entry: dict) -> None:
     name = escape(entry["file"])
     if not entry["readable"]:
-        console.print(f"[bold red]{messages.CLI['unreadable']}[/bold red] {name}", soft_wrap=True)
+        console.print(f"[bold red]{messages.say('cli.unreadable')}[/bold red] {name}", soft_wrap=True)
         console.print(f"    [bold red]{SEVERITY_ZH['error']}[/bold red] {escape(entry['error']['message'])}", soft_wrap=True)
         return
-    who = entry["unit"] or messages.CLI["no_unit"]
-    meta = messages.CLI["meta"].format(unit=escape(who), year=entry["year"] or messages.CLI["no_year"],
+    who = entry["unit"] or messages.say("cli.no_unit")
+    meta = messages.say("cli.meta", unit=escape(who), year=entry["year"] or messages.say("cli.no_year"),
                                        format=entry["format"])
     if entry["kind"] == "rollup":
-        meta += messages.CLI["rollup"]
+        meta += messages.say("cli.rollup")
     if entry["errors"]:
-        status = "[bold red]" + messages.CLI["status_errors"].format(**entry) + "[/bold red]"
+        status = "[bold red]" + messages.say("cli.status_errors", **entry) + "[/bold red]"
     elif entry["warnings"]:
-        status = "[yellow]" + messages.CLI["status_warnings"].format(**entry) + "[/yellow]"
+        status = "[yellow]" + messages.say("cli.status_warnings", **entry) + "[/yellow]"
     else:
-        status = "[green]" + messages.CLI["status_ok"] + "[/green]"
+        status = "[green]" + messages.say("cli.status_ok") + "[/green]"
     console.print(f"{status} {name}  {meta}", soft_wrap=True)
     for f in entry["findings"]:
         sev = f["severity"]
@@ -71,9 +71,9 @@ def _print_file(entry: dict) -> None:
         console.print(f"    [{_STYLE[sev]}]{SEVERITY_ZH[sev]}[/{_STYLE[sev]}]{where}  {escape(f['message'])}",
                       soft_wrap=True)
     if entry.get("feedback"):
-        console.print("    " + messages.CLI["feedback_written"].format(path=escape(entry["feedback"])), soft_wrap=True)
+        console.print("    " + messages.say("cli.feedback_written", path=escape(entry["feedback"])), soft_wrap=True)
     if entry.get("feedback_error"):
-        console.print("    [bold red]" + messages.CLI["feedback_failed"] + "[/bold red]" + escape(entry["feedback_error"]),
+        console.print("    [bold red]" + messages.say("cli.feedback_failed") + "[/bold red]" + escape(entry["feedback_error"]),
                       soft_wrap=True)
 
 
@@ -91,10 +91,10 @@ def export_cmd(
 
     退出码：0 全部导出；2 有文件无法读取或用法错误。"""
     if as_json == as_csv:
-        raise GiprError(messages.CLI["export_format"], "usage.export_format")
+        raise GiprError(messages.say("cli.export_format"), "usage.export_format")
     records, errors = export_records(paths, blank_as_zero=blank_as_zero, fmt=fmt,
                                      on_error=lambda e: err_console.print(
-                                         "[red]" + messages.CLI["export_unreadable"] + "[/red]" + escape(str(e)),
+                                         "[red]" + messages.say("cli.export_unreadable") + "[/red]" + escape(str(e)),
                                          soft_wrap=True))
     if as_json:
         text = json.dumps({"reports": records, "errors": errors}, ensure_ascii=False, indent=1) + "\n"
@@ -105,7 +105,7 @@ def export_cmd(
     else:
         with atomic_output(output, overwrite=force) as tmp:
             tmp.write_bytes(text.encode("utf-8-sig" if as_csv else "utf-8"))
-        err_console.print(messages.CLI["export_written"].format(path=output, n=len(records)), soft_wrap=True)
+        err_console.print(messages.say("cli.export_written", path=output, n=len(records)), soft_wrap=True)
     raise SystemExit(2 if errors else 0)
 
 

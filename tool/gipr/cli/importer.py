@@ -55,7 +55,7 @@ def import_cmd(
     spec, units = year_format_roster(year, fmt, roster)
     for p in paths:
         if p.is_dir() and not files_in(p, DOCUMENT_SUFFIXES):
-            raise GiprError(messages.CLI["empty_folder_docs"].format(folder=p), "usage.empty_folder")
+            raise GiprError(messages.say("cli.empty_folder_docs", folder=p), "usage.empty_folder")
     files = find_input_files(paths, suffixes=DOCUMENT_SUFFIXES, missing="keep")
     given = None
     if previous is not None:
@@ -65,7 +65,7 @@ def import_cmd(
         try:
             given = [previous_numbers(r) for r in load_previous_reports(previous)]
         except GiprError as e:
-            raise GiprError(messages.CLI["bad_previous"].format(error=e),
+            raise GiprError(messages.say("cli.bad_previous", error=e),
                             getattr(e, "code", "usage.previous")) from None
 
     def one(path: Path, prev=None):
@@ -74,7 +74,7 @@ def import_cmd(
         except GiprError as e:  # DocumentError, or the zip vetting's ReadError
             return e
         except Exception as e:
-            return GiprError(messages.CLI["internal"].format(file=path, error=f"{type(e).__name__}: {e}"),
+            return GiprError(messages.say("cli.internal", file=path, error=f"{type(e).__name__}: {e}"),
                              "internal.error")
 
     results = [one(p) for p in files]
@@ -93,7 +93,7 @@ def import_cmd(
             failed += 1
             errors.append({"file": str(path), "code": e.code, "message": str(e)})
             if not as_json:
-                console.print(f"[bold red]{messages.CLI['import_failed']}[/bold red] {escape(str(path))}")
+                console.print(f"[bold red]{messages.say('cli.import_failed')}[/bold red] {escape(str(path))}")
                 console.print(f"    [bold red]{SEVERITY_ZH['error']}[/bold red] {escape(str(e))}", soft_wrap=True)
             continue
         rec = import_record(imp, str(path))
@@ -111,22 +111,22 @@ def import_cmd(
                 failed += 1
         records.append(rec)
         if not as_json:
-            key = "import_partial" if n_err else "import_ok"
             style = "yellow" if n_err else "green"
-            console.print(f"[{style}]" + escape(messages.CLI[key].format(
-                file=path, unit=imp.report.unit_name or messages.CLI["no_unit"],
-                year=imp.report.year or messages.CLI["no_year"], format=imp.report.spec.id, n=n,
+            console.print(f"[{style}]" + escape(messages.say(
+                "cli.import_partial" if n_err else "cli.import_ok",
+                file=path, unit=imp.report.unit_name or messages.say("cli.no_unit"),
+                year=imp.report.year or messages.say("cli.no_year"), format=imp.report.spec.id, n=n,
                 errors=n_err)) + f"[/{style}]", soft_wrap=True)
             for f in imp.findings:
                 sev = f.severity
                 console.print(f"    [{_STYLE[sev]}]{SEVERITY_ZH[sev]}[/{_STYLE[sev]}]  {escape(f.message)}",
                               soft_wrap=True)
             if rec.get("workbook"):
-                console.print(escape(messages.CLI["import_written"].format(path=rec["workbook"])), soft_wrap=True)
+                console.print(escape(messages.say("cli.import_written", path=rec["workbook"])), soft_wrap=True)
             if rec.get("workbook_error"):
                 console.print(f"    [bold red]{escape(rec['workbook_error'])}[/bold red]", soft_wrap=True)
     if as_json:
         print_json({"reports": records, "errors": errors})
     else:
-        console.print(messages.CLI["import_summary"].format(files=len(files), ok=ok, partial=partial, failed=failed))
+        console.print(messages.say("cli.import_summary", files=len(files), ok=ok, partial=partial, failed=failed))
     raise SystemExit(2 if (failed or partial) else 0)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..messages import CLI, say
+from ..messages import say
 from .app import app, print_json, say_err, say_out
 
 
@@ -52,7 +52,7 @@ def merge_cmd(
     for n in result.notes:
         say_out(say("merge.summary.note", note=n))
     if result.from_ledger:
-        say_out(CLI["merge_reads"].format(from_ledger=result.from_ledger, reread=result.reread))
+        say_out(say("cli.merge_reads", from_ledger=result.from_ledger, reread=result.reread))
     say_out(say("merge.summary.done", county=result.county or "", year=result.year, n=len(inc),
                 marked=say("merge.summary.done_marked", n=len(marked)) if marked else ""))
     if excluded:

@@ -10,8 +10,6 @@ from .. import messages
 from ..errors import GiprError
 from .app import app, print_json, say_err, say_out
 
-M = messages.REPORT
-
 
 @app.command("report")
 def report_cmd(
@@ -46,14 +44,14 @@ def report_cmd(
                 say_out(f"{{{{ {k} }}}}\t{v}")
         return
     if source is not None and workspace is not None:
-        raise GiprError(M["both_sources"], "report.both_sources")
+        raise GiprError(messages.say("report.both_sources"), "report.both_sources")
     if source is None and workspace is None:
-        raise GiprError(M["no_source"], "report.no_source")
+        raise GiprError(messages.say("report.no_source"), "report.no_source")
     if out is None:
-        raise GiprError(M["no_out_ws" if workspace is not None else "no_out"], "report.no_out")
+        raise GiprError(messages.say("report.no_out_ws" if workspace is not None else "report.no_out"), "report.no_out")
     if workspace is not None:
         if out.suffix.lower() == ".docx" and unit is None:
-            raise GiprError(M["workspace_out"].format(path=out), "report.workspace_out")
+            raise GiprError(messages.say("report.workspace_out", path=out), "report.workspace_out")
         left_out: list = []
         county, units = data_from_workspace(workspace, include_errors=include_errors, previous=previous,
                                             left_out=left_out)
@@ -80,23 +78,23 @@ def report_cmd(
     else:
         for j in jobs:
             if j.data.errors:
-                say_err(M["draft_written"].format(who=j.who, errors=j.data.errors, path=j.out.resolve()))
+                say_err(messages.say("report.draft_written", who=j.who, errors=j.data.errors, path=j.out.resolve()))
             elif j.data.review:
-                say_err(M["review_written"].format(who=j.who, n=len(j.data.review), first=j.data.review[0],
+                say_err(messages.say("report.review_written", who=j.who, n=len(j.data.review), first=j.data.review[0],
                                                    path=j.out.resolve()))
             else:
-                say_out(M["written"].format(path=j.out.resolve()))
+                say_out(messages.say("report.written", path=j.out.resolve()))
             if j.pdf is not None and pdf_error is None:
-                say_out(M["written_pdf"].format(path=j.pdf.resolve()))
+                say_out(messages.say("report.written_pdf", path=j.pdf.resolve()))
         if workspace is not None and unit is None:
-            say_out(M["workspace_done"].format(n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
+            say_out(messages.say("report.workspace_done", n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
             if left_out:
-                say_err(M["left_out"].format(n=len(left_out)))
+                say_err(messages.say("report.left_out", n=len(left_out)))
                 for entry in left_out:
                     detail = entry.first_error or entry.note or ""
-                    say_err(M["left_out_one"].format(who=entry.label(), why=entry.status_zh,
-                                                  detail=M["left_out_detail"].format(detail=detail) if detail else ""))
+                    say_err(messages.say("report.left_out_one", who=entry.label(), why=entry.status_zh,
+                                                  detail=messages.say("report.left_out_detail", detail=detail) if detail else ""))
         if pdf_error is not None:
-            say_err(M["pdf_error"].format(error=pdf_error))
+            say_err(messages.say("report.pdf_error", error=pdf_error))
     if pdf_error is not None:
         raise typer.Exit(2)

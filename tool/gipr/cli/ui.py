@@ -113,7 +113,7 @@ def ui_cmd(
 
     if install_launcher:
         path = userconf.install_launcher()
-        err_console.print(messages.START["launcher_written"].format(path=path), markup=False)
+        err_console.print(messages.say("start.launcher_written", path=path), markup=False)
         return
     chosen = userconf.DEFAULT_PORT if port is None else port
     token = userconf.remembered_token()
@@ -126,7 +126,7 @@ def ui_cmd(
         open_ws(here).close()  # a clear message if this is not a workspace
         root = here.resolve()
     if host != LOCAL:
-        err_console.print("[yellow]" + messages.UI["open_host_warning"].format(host=host) + "[/yellow]")
+        err_console.print("[yellow]" + messages.say("ui.open_host_warning", host=host) + "[/yellow]")
     shown = LOCAL if host in (LOCAL, "0.0.0.0", "::") else host
     try:
         sock = bind(host, chosen)
@@ -135,20 +135,20 @@ def ui_cmd(
             if root is not None:
                 switch_running(chosen, token, root)
             url = userconf.url_for(chosen, token, shown)
-            err_console.print(messages.START["already_running"].format(url=url), markup=False)
+            err_console.print(messages.say("start.already_running", url=url), markup=False)
             if not no_browser:
                 _open_browser(url)
             return
         if port is None:
-            raise GiprError(messages.START["port_busy"].format(port=chosen), "ui.bind") from None
+            raise GiprError(messages.say("start.port_busy", port=chosen), "ui.bind") from None
         raise
     url = userconf.url_for(sock.getsockname()[1], token, shown)
     sys.stdout.write(url + "\n")
     sys.stdout.flush()
     if root is None:
-        err_console.print(messages.START["started_start"], markup=False)
+        err_console.print(messages.say("start.started_start"), markup=False)
     else:
-        err_console.print(messages.UI["started"].format(root=root), markup=False)
+        err_console.print(messages.say("ui.started", root=root), markup=False)
     if not no_browser:
         _open_browser(url)
     extra = (host,) if host not in (LOCAL, "localhost", "0.0.0.0", "::") else ()
@@ -156,4 +156,4 @@ def ui_cmd(
         serve(root, sock, token, extra)
     finally:
         sock.close()
-    err_console.print(messages.UI["stopped"], markup=False)
+    err_console.print(messages.say("ui.stopped"), markup=False)

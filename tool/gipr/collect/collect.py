@@ -367,7 +367,7 @@ class Collector:
         from .mailparse import sniff_file
 
         name = clean_file_name(name) or "未命名"
-        source = messages.UI["upload_source"].format(name=name)
+        source = messages.say("ui.upload_source", name=name)
         data = self._read_file(path, name, source)
         if data is None:
             return

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..media import DRAFT_SUFFIXES
 from .ledger import utc_now
 
@@ -84,7 +85,7 @@ class DocumentRow:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "unit": self.unit_code, "file_name": self.file_name, "source": self.source,
                 "received_at": self.received_at, "state": self.state,
-                "state_zh": messages.say("document.state." + self.state), "issuer": self.issuer,
+                "state_zh": messages.say(textkey("document.state." + self.state)), "issuer": self.issuer,
                 "year": self.report_year, "errors": self.errors, "warnings": self.warnings,
                 "findings": self.findings}
 

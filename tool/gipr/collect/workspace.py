@@ -235,7 +235,7 @@ class Workspace:
         except Timeout:
             holder = self.lock_holder()
             raise GiprError(f"另一个 gipr 进程正在使用工作目录 {self.root}"
-                            + (messages.LOCK["holder"].format(holder=holder) if holder else "")
+                            + (messages.say("lock.holder", holder=holder) if holder else "")
                             + f"（已等待 {wait:g} 秒）。请等它结束后再运行；本次没有做任何修改。",
                             "workspace.locked") from None
         except OSError as e:
@@ -243,7 +243,7 @@ class Workspace:
         try:
             with contextlib.suppress(OSError):  # telling others who holds it is a courtesy, not the lock
                 cmd = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
-                atomic_write_bytes(self.lock_owner_path, messages.LOCK["owner"].format(
+                atomic_write_bytes(self.lock_owner_path, messages.say("lock.owner", 
                     purpose=purpose or f"gipr {cmd}".strip(), who=who_am_i(), pid=os.getpid(),
                     since=_dt.datetime.now().strftime("%H:%M:%S")).encode("utf-8"), overwrite=True)
             yield

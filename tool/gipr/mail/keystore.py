@@ -56,11 +56,11 @@ def put(kind: str, user: str, host: str, password: str) -> None:
 
     kr = _backend()
     if kr is None:
-        raise GiprError(messages.MAILFORM["no_store"], "mail.no_store")
+        raise GiprError(messages.say("mailform.no_store"), "mail.no_store")
     try:
         kr.set_password(SERVICE, account(kind, user, host), password)
     except Exception as e:
-        raise GiprError(messages.MAILFORM["store_failed"].format(error=e), "mail.store_failed") from None
+        raise GiprError(messages.say("mailform.store_failed", error=e), "mail.store_failed") from None
 
 
 def forget(kind: str, user: str, host: str) -> None:

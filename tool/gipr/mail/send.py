@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..catalogue.access import textkey
 from ..errors import GiprError
 from .mime import build_message
 from .settings import CONNECT_ATTEMPTS, MAX_FINDINGS_LISTED, TEMPLATE_FILES, MailSettings, mail_settings, smtp_password
@@ -342,7 +343,7 @@ class Composer:
         part = messages.say("document.remind_head", file=doc.file_name) + "\n" + "\n".join(lines)
         if job.situation == "accepted":
             situation = messages.say("document.remind_only", file=doc.file_name,
-                                     state=messages.say("document.state." + doc.state))
+                                     state=messages.say(textkey("document.state." + doc.state)))
             return situation, part, None
         situation, problems, att = self._workbook_parts(job)
         return situation, (problems + "\n\n" if problems else "") + part, att

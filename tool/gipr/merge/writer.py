@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..messages import HEADINGS, SEVERITY_ZH, SUBMISSION_STATUS_ZH, cell_place, say, when
+from ..messages import SEVERITY_ZH, SUBMISSION_STATUS_ZH, cell_place, say, when
 from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
 from ..spec import Spec
 from .entries import (
@@ -118,7 +118,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
     first = 5  # first value column
     who = rollup_name(result.county)
     ws.write_string(0, 0, say("units.title", name=result.county or who, year=result.year), f["title"])
-    heads = HEADINGS["units"]
+    heads = say("heading.units").split("|")
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
         ws.write_blank(2, c, None, f["meta"])
@@ -261,7 +261,7 @@ def write_status_sheet(book: _Book, result: MergeResult) -> None:
     roster_n = sum(1 for e in result.entries if e.in_roster)
     ws.write_string(0, 0, say("status.title", roster=say("status.title_roster", n=roster_n) if roster_n else "",
                               included=len(result.included), missing=len(result.of_status(MISSING))), f["title"])
-    heads = HEADINGS["status"]
+    heads = say("heading.status").split("|")
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([5, 10, 28, 12, 9, 18, 7, 7, 20, 36, 70]):
@@ -308,7 +308,7 @@ def write_findings_sheet(book: _Book, result: MergeResult) -> None:
     """校验结果: the findings of the units that were included."""
     f, s = book.f, book.s
     ws = book.wb.add_worksheet(FINDINGS_SHEET)
-    heads = HEADINGS["findings"]
+    heads = say("heading.findings").split("|")
     n = sum(len(e.findings) for e in result.included)
     n_err = sum(1 for e in result.included for x in e.findings if x.severity == "error")
     ws.write_string(0, 0, say("findings.title", n=n, n_err=n_err), f["title"])
@@ -356,7 +356,7 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     src = Path(prev.source).name if prev else ""
     ws.write_string(0, 0, say("years.title", source=src, n_err=n_err, n_info=n_info,
                               year=say("years.title_year", year=prev.year) if prev and prev.year else ""), f["title"])
-    heads = HEADINGS["years"]
+    heads = say("heading.years").split("|")
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     for c, w in enumerate([10, 26, 20, 60, 10, 10, 10, 8, 70]):

@@ -110,10 +110,10 @@ def _previous_from_reports(path: Path) -> Previous:
     try:
         reps = load_previous_reports(path)
     except GiprError as e:
-        raise GiprError(messages.CLI["previous_unreadable"].format(path=path, error=e),
+        raise GiprError(messages.say("cli.previous_unreadable", path=path, error=e),
                         "merge.previous_unreadable") from None
     if not reps:
-        raise GiprError(messages.CLI["previous_empty"].format(path=path), "merge.previous_missing")
+        raise GiprError(messages.say("cli.previous_empty", path=path), "merge.previous_missing")
     spec = reps[0].spec
     reps = [r for r in reps if r.spec.id == spec.id]
     per_unit = []
@@ -215,7 +215,8 @@ def _in_force_changes(spec: Spec, code: str, name: str, this: Mapping[str, Numbe
 
     out = []
     for cid, nums in in_force_mismatches(spec, this, last):
-        msg = messages.text("previous.in_force", row=spec.cells[cid].row, **{k: _fmt(v) for k, v in nums.items()})
+        msg = messages.finding("previous.in_force", row=spec.cells[cid].row,
+                               **{k: _fmt(v) for k, v in nums.items()}).message
         out.append(YearChange(code, name, cid, this.get(cid), last.get(cid), "warning", "", msg))
     return out
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..errors import GiprError
 from ..model import Finding
 from ..text import xml_unescape
@@ -75,7 +76,7 @@ class ReadError(GiprError):
 
 
 def read_error(code: str, name: str, **kw: Any) -> ReadError:
-    return ReadError(messages.text(code, file=name, **kw), code)
+    return ReadError(messages.say(textkey(code), file=name, **kw), code)
 
 
 def human_size(n: int) -> str:
@@ -116,22 +117,22 @@ def sniff(data: bytes) -> str:
 def _describe_other(data: bytes) -> str:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"%pdf"):
-        return messages.detail("pdf")
+        return messages.say("detail.pdf")
     if head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in head[:512]:
-        return messages.detail("html")
+        return messages.say("detail.html")
     if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192]:
-        return messages.detail("xml2003")
+        return messages.say("detail.xml2003")
     if head.startswith((b"rar!", b"7z\xbc\xaf")):
-        return messages.detail("archive")
+        return messages.say("detail.archive")
     if head.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8")):
-        return messages.detail("image")
+        return messages.say("detail.image")
     if head.startswith((b"{\\rtf",)):
-        return messages.detail("rtf")
+        return messages.say("detail.rtf")
     try:
         data[:4096].decode("utf-8")
-        return messages.detail("text")
+        return messages.say("detail.text")
     except UnicodeDecodeError:
-        return messages.detail("unknown")
+        return messages.say("detail.unknown")
 
 
 def open_container(data: bytes, name: str) -> Container:
@@ -167,9 +168,9 @@ def _read_member(zf: zipfile.ZipFile | None, data: bytes, info: Any) -> bytes:
         d = zlib.decompressobj(-15)
         blob = d.decompress(raw, info.file_size + 1)
     if len(blob) != info.file_size:
-        raise zipfile.BadZipFile(messages.detail("size_mismatch", actual=len(blob), declared=info.file_size))
+        raise zipfile.BadZipFile(messages.say("detail.size_mismatch", actual=len(blob), declared=info.file_size))
     if zlib.crc32(blob) != info.CRC:
-        raise zipfile.BadZipFile(messages.detail("crc"))
+        raise zipfile.BadZipFile(messages.say("detail.crc"))
     return blob
 
 
@@ -199,14 +200,14 @@ def _check_zip_layout(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> N
     for info in sorted(infos, key=lambda i: i.header_offset):
         off = info.header_offset
         if off < prev_end:
-            raise read_error("file.corrupt", name, detail=messages.detail("overlap", member=info.filename, other=prev))
+            raise read_error("file.corrupt", name, detail=messages.say("detail.overlap", member=info.filename, other=prev))
         if data[off:off + 4] != ZIP_MAGIC or off + 30 > len(data):
             continue  # no local header there: reading the member reports it
         n, e = struct.unpack_from("<HH", data, off + 26)
         local = data[off + 30:off + 30 + n]
         want = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape")
         if local != want:
-            raise read_error("file.corrupt", name, detail=messages.detail("local_name", member=info.filename))
+            raise read_error("file.corrupt", name, detail=messages.say("detail.local_name", member=info.filename))
         prev_end, prev = off + 30 + n + e + info.compress_size, info.filename
 
 
@@ -225,14 +226,14 @@ def _open_zip(data: bytes, name: str) -> Container:
                          detail=type(e).__name__) from None
     infos = zf.infolist()
     if not infos:
-        raise read_error("file.not_spreadsheet", name, detail=messages.detail("empty_zip"))
+        raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.empty_zip"))
     if len(infos) > MAX_MEMBERS:
-        raise read_error("file.zip_bomb", name, detail=messages.detail("members", n=len(infos), limit=MAX_MEMBERS))
+        raise read_error("file.zip_bomb", name, detail=messages.say("detail.members", n=len(infos), limit=MAX_MEMBERS))
     seen: set[str] = set()
     total = 0
     for info in infos:
         if _bad_member_name(info.filename):
-            raise read_error("file.corrupt", name, detail=messages.detail("bad_name", member=info.filename))
+            raise read_error("file.corrupt", name, detail=messages.say("detail.bad_name", member=info.filename))
         key = info.filename.replace("\\", "/").lstrip("/").casefold()  # OPC part names are case-insensitive
         if key in seen:
             raise read_error("file.duplicate_member", name, member=info.filename)
@@ -240,13 +241,13 @@ def _open_zip(data: bytes, name: str) -> Container:
         if info.flag_bits & 0x1:
             raise read_error("file.encrypted", name)
         if info.file_size > MAX_MEMBER_BYTES:
-            raise read_error("file.zip_bomb", name, detail=messages.detail("declared", member=info.filename, size=human_size(info.file_size)))
+            raise read_error("file.zip_bomb", name, detail=messages.say("detail.declared", member=info.filename, size=human_size(info.file_size)))
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
             raise read_error("file.zip_bomb", name,
-                        detail=messages.detail("ratio", member=info.filename, ratio=info.file_size // max(1, info.compress_size)))
+                        detail=messages.say("detail.ratio", member=info.filename, ratio=info.file_size // max(1, info.compress_size)))
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
-            raise read_error("file.zip_bomb", name, detail=messages.detail("total", limit=human_size(MAX_TOTAL_BYTES)))
+            raise read_error("file.zip_bomb", name, detail=messages.say("detail.total", limit=human_size(MAX_TOTAL_BYTES)))
     _check_zip_layout(data, infos, name)
     members: dict[str, bytes] = {}
     crcs: dict[str, int] = {}  # verified CRC-32 of each member
@@ -258,14 +259,14 @@ def _open_zip(data: bytes, name: str) -> Container:
             # real ones, for us and for calamine.
             blob = _read_member(zf, data, info)
         except zipfile.BadZipFile as e:
-            raise read_error("file.corrupt", name, detail=messages.detail("member", member=info.filename, error=e)) from None
+            raise read_error("file.corrupt", name, detail=messages.say("detail.member", member=info.filename, error=e)) from None
         except (EOFError, zlib.error, struct.error) as e:
             raise read_error("file.truncated" if isinstance(e, EOFError) else "file.corrupt", name,
-                        detail=messages.detail("member", member=info.filename, error=type(e).__name__)) from None
+                        detail=messages.say("detail.member", member=info.filename, error=type(e).__name__)) from None
         except NotImplementedError as e:
-            raise read_error("file.corrupt", name, detail=messages.detail("method", member=info.filename, error=e)) from None
+            raise read_error("file.corrupt", name, detail=messages.say("detail.method", member=info.filename, error=e)) from None
         except (OSError, ValueError, RuntimeError) as e:
-            raise read_error("file.corrupt", name, detail=messages.detail("member", member=info.filename, error=e)) from None
+            raise read_error("file.corrupt", name, detail=messages.say("detail.member", member=info.filename, error=e)) from None
         lower = info.filename.lower()
         xml = lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff")
         if xml and _has_entities(blob):
@@ -278,18 +279,18 @@ def _open_zip(data: bytes, name: str) -> Container:
         if mt.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
             return _ods_container(data, members, name)
         if b"opendocument.text" in mt:
-            raise read_error("file.not_spreadsheet", name, detail=messages.detail("odt"))
-        raise read_error("file.not_spreadsheet", name, detail=messages.detail("odf"))
+            raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.odt"))
+        raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.odf"))
     lower_names = {n.lower(): n for n in members}
     if "xl/workbook.bin" in lower_names:
-        raise read_error("file.not_spreadsheet", name, detail=messages.detail("xlsb"))
+        raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.xlsb"))
     if "word/document.xml" in lower_names:
-        raise read_error("file.not_spreadsheet", name, detail=messages.detail("docx"))
+        raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.docx"))
     if any(n.startswith("ppt/") for n in lower_names):
-        raise read_error("file.not_spreadsheet", name, detail=messages.detail("ppt"))
+        raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.ppt"))
     if "[content_types].xml" not in lower_names or not any(
             n.startswith("xl/") and n.endswith(".xml") and "workbook" in n for n in lower_names):
-        raise read_error("file.not_spreadsheet", name, detail=messages.detail("zip_no_workbook"))
+        raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.zip_no_workbook"))
     return _xlsx_container(data, members, name, crcs)
 
 
@@ -472,8 +473,8 @@ def _xlsx_container(data: bytes, members: dict[str, bytes], name: str, crcs: dic
             continue
         ext = _xlsx_extent(blob)
         if ext is None:
-            raise read_error("file.corrupt", name, detail=messages.detail("member", member=part,
-                                                                     error=messages.detail("bad_xml")))
+            raise read_error("file.corrupt", name, detail=messages.say("detail.member", member=part,
+                                                                     error=messages.say("detail.bad_xml")))
         rows, cols = ext
         if rows > MAX_SHEET_ROWS or rows * max(cols, 1) > MAX_SHEET_CELLS:
             c.oversized_members[part.lower()] = (rows, cols)
@@ -603,7 +604,7 @@ def _ods_container(data: bytes, members: dict[str, bytes], name: str) -> Contain
     c = Container("ods", data, members)
     content = members.get("content.xml")
     if content is None:
-        raise read_error("file.corrupt", name, detail=messages.detail("no_content"))
+        raise read_error("file.corrupt", name, detail=messages.say("detail.no_content"))
     for tname, (rows, cols) in _ods_extents(content).items():
         if rows > MAX_SHEET_ROWS or rows * max(cols, 1) > MAX_SHEET_CELLS:
             c.oversized[xml_unescape(tname)] = (rows, cols)
@@ -629,7 +630,7 @@ def _open_ole(data: bytes, name: str) -> Container:
         msg = str(e).lower()
         if "incomplete" in msg or "truncat" in msg or len(data) < 1536:
             raise read_error("file.truncated", name) from None
-        raise read_error("file.corrupt", name, detail=messages.detail("ole", error=e)) from None
+        raise read_error("file.corrupt", name, detail=messages.say("detail.ole", error=e)) from None
     try:
         streams = {"/".join(p).lower(): p for p in ole.listdir(streams=True, storages=False)}
         if "encryptioninfo" in streams or "encryptedpackage" in streams:
@@ -637,24 +638,24 @@ def _open_ole(data: bytes, name: str) -> Container:
         wb_stream = streams.get("workbook") or streams.get("book")
         if wb_stream is None:
             if "worddocument" in streams:
-                raise read_error("file.not_spreadsheet", name, detail=messages.detail("doc"))
+                raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.doc"))
             if "powerpoint document" in streams:
-                raise read_error("file.not_spreadsheet", name, detail=messages.detail("ppt"))
-            raise read_error("file.not_spreadsheet", name, detail=messages.detail("ole_no_workbook"))
+                raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.ppt"))
+            raise read_error("file.not_spreadsheet", name, detail=messages.say("detail.ole_no_workbook"))
         try:
             biff = ole.openstream(wb_stream).read()
         except MemoryError:
             raise
         except Exception as e:
             raise read_error("file.truncated" if "incomplete" in str(e).lower() else "file.corrupt", name,
-                        detail=messages.detail("biff", error=e)) from None
+                        detail=messages.say("detail.biff", error=e)) from None
     finally:
         ole.close()
     c = Container("xls", data)
     try:
         extents, encrypted = _biff_scan(biff)
     except ValueError as e:
-        raise read_error("file.corrupt", name, detail=messages.detail("biff", error=e)) from None
+        raise read_error("file.corrupt", name, detail=messages.say("detail.biff", error=e)) from None
     if encrypted:
         raise read_error("file.encrypted", name)
     big = {i: e for i, e in extents.items() if e[0] > MAX_SHEET_ROWS or e[0] * max(e[1], 1) > MAX_SHEET_CELLS}
@@ -728,7 +729,7 @@ def _biff_scan(biff: bytes) -> tuple[dict[int, tuple[int, int]], bool]:
             elif rtype == 0x0200 and rlen in (10, 14):  # DIMENSIONS: first row, last row + 1, first col, last col + 1
                 r0, r1, c0, c1 = struct.unpack_from("<IIHH" if rlen == 14 else "<HHHH", biff, body)
                 if r0 > r1 or c0 > c1:  # calamine would size the sheet from it (found by fuzzing: 500 GB)
-                    raise ValueError(messages.detail("dimensions"))
+                    raise ValueError(messages.say("detail.dimensions"))
                 rows = max(rows, r1)  # calamine reserves room for the declared dimensions too
                 cols = max(cols, c1)
             elif rtype == 0x00BD and rlen >= 6:  # MULRK: row, first col, ..., last col

@@ -60,8 +60,8 @@ def compare(published: Report, submitted: Report) -> list[Finding]:
         if a == b:
             continue
         out.append(messages.finding("published.differs", cell=cid, ref=cell_ref(published, cid), path=c.label_path,
-                                    published=fmt_number(a) or messages.detail("unfilled"),
-                                    submitted=fmt_number(b) or messages.detail("unfilled")))
+                                    published=fmt_number(a) or messages.say("detail.unfilled"),
+                                    submitted=fmt_number(b) or messages.say("detail.unfilled")))
     return out
 
 

@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..catalogue.access import textkey
+
 __all__ = ["ConvertProblem", "read", "soffice", "to_docx"]
 
 CONVERT_SECONDS = 120
@@ -67,12 +69,12 @@ def read(data: bytes, name: str, suffix: str = ""):
     from .docx import parse_docx
 
     if _ENCRYPTED in data:
-        raise DocumentError(messages.text("file.encrypted", file=name), "file.encrypted")
+        raise DocumentError(messages.say("file.encrypted", file=name), "file.encrypted")
     what = "WPS" if suffix == ".wps" else "Word 97-2003（.doc）"
     ext = suffix if suffix in (".doc", ".wps") else ".doc"
     try:
         doc = parse_docx(to_docx(data, ext), name)
     except ConvertProblem as e:
-        raise DocumentError(messages.text(e.code, file=name, kind=what, detail=e.detail), e.code) from None
+        raise DocumentError(messages.say(textkey(e.code), file=name, kind=what, detail=e.detail), e.code) from None
     doc.kind = ext.lstrip(".")
     return doc

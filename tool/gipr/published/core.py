@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..errors import GiprError
 from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
@@ -85,22 +86,22 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
         from .grid import MAX_PAGES
 
-        raise DocumentError(messages.text(code, file=name, pages=e.detail, limit=MAX_PAGES, detail=e.detail),
+        raise DocumentError(messages.say(textkey(code), file=name, pages=e.detail, limit=MAX_PAGES, detail=e.detail),
                             code) from None
     except GiprError:
         raise
     except TooManyCells:
-        raise _corrupt(name, messages.detail("too_many_cells")) from None
+        raise _corrupt(name, messages.say("detail.too_many_cells")) from None
     except RecursionError:
-        raise _corrupt(name, messages.detail("nesting")) from None
+        raise _corrupt(name, messages.say("detail.nesting")) from None
     except MemoryError:
-        raise _corrupt(name, messages.detail("memory")) from None
+        raise _corrupt(name, messages.say("detail.memory")) from None
     except Exception as e:
         raise _corrupt(name, f"{type(e).__name__}: {str(e)[:100]}") from None
 
 
 def _corrupt(name: str, detail: str) -> DocumentError:
-    return DocumentError(messages.text("doc.corrupt", file=name, detail=detail), "doc.corrupt")
+    return DocumentError(messages.say("doc.corrupt", file=name, detail=detail), "doc.corrupt")
 
 
 @dataclass
@@ -126,9 +127,9 @@ def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
         return ocr_images(data) if pages is None else ocr_pdf(data, pages)
     except OcrUnavailable:
         code = "doc.scanned" if pages is not None else "doc.image"
-        raise DocumentError(messages.text(code, file=name, pages=pages), code) from None
+        raise DocumentError(messages.say(textkey(code), file=name, pages=pages), code) from None
     except MemoryError:
-        raise _corrupt(name, messages.detail("memory")) from None
+        raise _corrupt(name, messages.say("detail.memory")) from None
     except Exception as e:
         raise _corrupt(name, f"{type(e).__name__}: {str(e)[:100]}") from None
 
@@ -180,7 +181,7 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         for cid, w in found.where.items():
             c = doc.ocr.get(w)
             if c is not None:
-                found.where[cid] = messages.detail("ocr_where", where=w, conf=f"{c:.2f}")
+                found.where[cid] = messages.say("detail.ocr_where", where=w, conf=f"{c:.2f}")
     return _Read(doc, title, t_unit, t_year, spec, found)
 
 
@@ -291,35 +292,35 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if data is None:
         try:
             if p.is_dir():
-                raise DocumentError(messages.text("file.unreadable", file=display, detail=messages.detail("folder")),
+                raise DocumentError(messages.say("file.unreadable", file=display, detail=messages.say("detail.folder")),
                                     "file.unreadable")
             size = p.stat().st_size
             if size > MAX_DOCUMENT_BYTES:
                 from ..ooxml.container import human_size as _size
 
-                raise DocumentError(messages.text("file.too_large", file=display, size=_size(size),
+                raise DocumentError(messages.say("file.too_large", file=display, size=_size(size),
                                                   limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
             data = p.read_bytes()
         except FileNotFoundError:
-            raise DocumentError(messages.text("file.not_found", file=display), "file.not_found") from None
+            raise DocumentError(messages.say("file.not_found", file=display), "file.not_found") from None
         except PermissionError:
-            raise DocumentError(messages.text("file.unreadable", file=display, detail=messages.detail("permission")),
+            raise DocumentError(messages.say("file.unreadable", file=display, detail=messages.say("detail.permission")),
                                 "file.unreadable") from None
         except OSError as e:
-            raise DocumentError(messages.text("file.unreadable", file=display, detail=str(e)[:100]),
+            raise DocumentError(messages.say("file.unreadable", file=display, detail=str(e)[:100]),
                                 "file.unreadable") from None
     if not data:
-        raise DocumentError(messages.text("file.empty", file=display), "file.empty")
+        raise DocumentError(messages.say("file.empty", file=display), "file.empty")
     if len(data) > MAX_DOCUMENT_BYTES:
         from ..ooxml.container import human_size as _size
 
-        raise DocumentError(messages.text("file.too_large", file=display, size=_size(len(data)),
+        raise DocumentError(messages.say("file.too_large", file=display, size=_size(len(data)),
                                           limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
     r = _run_read(data, display, p.suffix.lower(), spec, year, previous)
     doc, title, t_unit, t_year, spec, found = r.doc, r.title, r.t_unit, r.t_year, r.spec, r.found
     year = year or t_year
     if not found.tables:
-        raise DocumentError(messages.text("doc.no_tables", file=display), "doc.no_tables")
+        raise DocumentError(messages.say("doc.no_tables", file=display), "doc.no_tables")
     report = Report(spec=spec, file=display)
     for cid in spec.cells:
         if cid in found.values:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..vocabulary import alternation, vocabulary
+
 __all__ = [
     "MAX_CELLS",
     "MAX_DOCUMENT_BYTES",
@@ -82,9 +84,12 @@ def is_value(text: str) -> bool:
 # a number as printed in running text: digits, an optional decimal part, an optional unit and
 # an optional note in brackets ("5（其中修订16件）"); digits that are a list number ("1." "2、")
 # or part of a date/heading ("2021年", "第二十条") are not numbers
-_NUM = re.compile(r"(?<![\d.])((?:(?<!\w)[-−])?\d+(?:\.\d+)?)(?![\d])(万元|元|件|个|项)?(（[^）\n]{0,40}）|\([^)\n]{0,40}\))?")
+_PRINTED = vocabulary()["printed"]
+_NUM = re.compile(r"(?<![\d.])((?:(?<!\w)[-−])?\d+(?:\.\d+)?)(?![\d])(" + alternation(_PRINTED["number_units"])
+                  + r")?(（[^）\n]{0,40}）|\([^)\n]{0,40}\))?")
 _NOT_AFTER = re.compile(r"^[.、．，,]?\s*[\u4e00-\u9fff“\"（(]")
 _LIST_NO_ONLY = re.compile(r"\d{1,2}[.、．]$")
+_LABEL_DIGIT_AFTER = frozenset(_PRINTED["label_digit_after"])  # “2021年”, “第二十条”: a label's digits
 
 
 def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
@@ -132,7 +137,7 @@ def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
 def _is_label_digit(piece: str, m: re.Match) -> bool:
     """Digits that belong to a label: a year (2021年), a number inside a label's words."""
     after = piece[m.end(1):m.end(1) + 1]
-    if after in ("年", "月", "日", "号", "条", "款", "次", "名", "人", "类", "期"):
+    if after in _LABEL_DIGIT_AFTER:
         return True
     before = piece[m.start() - 1:m.start()] if m.start() else ""
     return bool(before) and "\u4e00" <= before <= "\u9fff" and m.group(2) is None and \

@@ -30,6 +30,7 @@ from .. import messages
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
 from ..values import Value, parse_printed
+from ..vocabulary import alternation, vocabulary
 from . import digits
 from .grid import Cell, Document, is_value
 from .located import Located
@@ -38,8 +39,13 @@ __all__ = ["Located", "locate"]
 
 _RUN = re.compile(r"^\d+$")
 _BLANK = "blank"  # glued digits that a blank cell may hide (digits.blank_doubt)
-_AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(万元|元)$|(?<=\d)\.\d+$")
-_NUMBERING = re.compile(r"^(\d+|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)[,.、．]?")
+_MONEY = vocabulary()["money"]
+_AMOUNT_END = re.compile(r"(?<=\d)(\.\d+)?(" + alternation((_MONEY["wan_yuan"], _MONEY["yuan"])) + r")$|(?<=\d)\.\d+$")
+_CN = vocabulary()["numerals"]["digits"]  # 一 … 十
+_NUMBERING = re.compile(rf"^(\d+|[(（][{_CN}]+[)）]|[{_CN}]+)[,.、．]?")
+_TABLES = vocabulary()["published_tables"]
+_REVIEW, _SUIT = _TABLES["review_label"], _TABLES["suit_label"]  # the first labels of table 四
+_T2_HEADER_SKIPPED = tuple(_TABLES["table2_header_skipped"])
 
 
 @dataclass
@@ -202,7 +208,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                         "published.header_repeated", table="三", found="｜".join(c.text for c in labels)[:80],
                         ref=labels[0].where, path="表三"))
                 continue
-            if "行政复议" in norms or ("行政诉讼" in norms and not in_t4):
+            if _REVIEW in norms or (_SUIT in norms and not in_t4):
                 in_t4 = True
             blank = not vals or all(v.text == "" for v in vals)
             if in_t4 and not blank and (not norms or all(n in t4_norms for n in norms)) and "t4" not in out.tables:
@@ -275,7 +281,7 @@ def _untitled(norm: str, titles: list[str]) -> str:
 
 def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> None:
     """Table 二: the column labels printed above this row against the format's."""
-    printed = [h for h in header if normalize_label(h) not in ("信息内容",)]
+    printed = [h for h in header if normalize_label(h) not in _T2_HEADER_SKIPPED]
     if len(printed) != len(row.col_labels):
         return
     for got, want in zip(printed, row.col_labels):
@@ -354,7 +360,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
             out.findings.append(messages.finding(
                 "published.digits_ambiguous", label=leaf.text, run=" ".join(texts),
                 n=len(cands) if cands is not None else f"{digits.MAX_CANDIDATES}+",
-                candidates=shown or messages.detail("no_split"), ref=vals[0].where))
+                candidates=shown or messages.say("detail.no_split"), ref=vals[0].where))
             out.reported.update(c for r in leaves for c in r.cids)
             return
     if len(vals) != n:
@@ -412,13 +418,13 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
             else:
                 shown = "；".join("｜".join(str(x) for x in c) for c in (remaining.get(key) or [])[:6])
                 if cands is None:
-                    shown = messages.detail("too_many_splits", n=digits.MAX_CANDIDATES)
+                    shown = messages.say("detail.too_many_splits", n=digits.MAX_CANDIDATES)
                 # a row without a rule of its own (table 二): the cuts are only listed, not “consistent”
                 tpl = "published.digits_ambiguous" if digits.row_rules(spec, cids) else "published.digits_norule"
                 out.findings.append(messages.finding(tpl, key="published.digits_ambiguous", label=label, run=run,
                                                      n=len(remaining.get(key) or []) if cands is not None
                                                      else f"{digits.MAX_CANDIDATES}+",
-                                                     candidates=shown or messages.detail("no_split"), ref=where))
+                                                     candidates=shown or messages.say("detail.no_split"), ref=where))
             for cid in cids:
                 out.values[cid] = Value("blank", None, _short_run(run), None, None, "published.digits_ambiguous")
                 out.where[cid] = where

@@ -14,29 +14,18 @@ from .. import messages
 from ..figures import figure_cells
 from ..model import Finding, Report
 from ..values import Number, fmt_number
+from ..vocabulary import vocabulary
 
 __all__ = ["narrative_findings", "stated_facts"]
 PARENT_SIDE = ("narrative_findings",)  # a check of plain data: the Report's text against its values
 
 _N = r"\s*(\d{1,7})\s*"
+_WORDS = vocabulary()["narrative"]
 # (fact, words, the figure it states (gipr.figures: its cells are named in the format file), pattern)
 _FACTS: list[tuple[str, str, str, re.Pattern]] = [
-    ("new", "收到政府信息公开申请", "新收申请",
-     re.compile(r"(?:收到|受理|新收)[^。；，,、]{0,16}?政府信息(?:公开)?申请(?:共|数量为?|总数为?)?" + _N + "[件条个份]")),
-    ("new", "收到政府信息公开申请", "新收申请",
-     re.compile(r"(?:共|全年)?(?:收到|受理|新收)(?:了)?(?:依申请公开(?:申请)?|公开申请|申请)" + _N + "[件条个份]")),
-    ("new", "收到政府信息公开申请", "新收申请",
-     re.compile(r"(?:收到|受理|新收)(?:了)?" + _N + r"件(?:政府信息)?(?:公开)?(?:依申请公开|申请)")),
-    ("carry", "上年结转申请", "上年结转",
-     re.compile(r"(?:上一?年度?|\d{4}年度?)结转(?:的)?(?:政府信息公开)?(?:申请)?(?:数量为?)?" + _N + "件")),
-    ("next", "结转下年度申请", "结转下年",
-     re.compile(r"(?:结转|转入|顺延)(?:到|至)?(?:下一?年度?|\d{4}年度?)(?:继续办理|答复|办理)?(?:的申请)?(?:共|数量为?)?" + _N + "件")),
-    ("next", "结转下年度申请", "结转下年",
-     re.compile(_N + r"件(?:申请)?[^。；，]{0,16}(?:结转|顺延)(?:到|至)?下一?年度")),
-    ("review", "行政复议", "行政复议",
-     re.compile(r"行政复议(?:案件|申请)?(?:共|数量为?)?" + _N + "[件起]")),
-    ("suit", "行政诉讼", "行政诉讼",
-     re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为?)?" + _N + "[件起]")),
+    (p["fact"], _WORDS["facts"][p["fact"]]["what"], _WORDS["facts"][p["fact"]]["figure"],
+     re.compile(p["pattern"].replace("{n}", _N)))
+    for p in _WORDS["patterns"]
 ]
 _WRAP = re.compile(r"(?<=[\u4e00-\u9fff，、“”（）])[ \t]*\n[ \t]*(?=[\u4e00-\u9fff\d“”（）])")
 _SENTENCE = re.compile(r"[^。；！？\n]*")

@@ -108,7 +108,7 @@ def settle(spec: Spec, values: dict[str, Value], where: dict[str, str], confiden
         alts = sorted({fmt_number(a) for r in evaluable if (a := solve(r, cid)) is not None})
         out.append(messages.finding("published.ocr_unsure", cell=cid, ref=where.get(cid),
                                     path=spec.cells[cid].label_path, read=_shown(read), conf=f"{conf[cid]:.2f}",
-                                    alternatives="、".join(alts) if alts else messages.detail("ocr_no_rule")))
+                                    alternatives="、".join(alts) if alts else messages.say("detail.ocr_no_rule")))
         # unknown, as the digit splitter leaves a cell it cannot settle: no number, and a code
         values[cid] = Value("blank", None, read.raw, None, None, "published.ocr_unsure")
     return out
@@ -117,4 +117,4 @@ def settle(spec: Spec, values: dict[str, Value], where: dict[str, str], confiden
 def _shown(v: Value) -> str:
     if v.state == "number":
         return fmt_number(v.number)
-    return v.raw_text or messages.detail("ocr_nothing")
+    return v.raw_text or messages.say("detail.ocr_nothing")

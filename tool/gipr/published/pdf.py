@@ -21,6 +21,7 @@ import bisect
 import itertools
 import re
 
+from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
 
@@ -106,7 +107,8 @@ def parse_pdf(data: bytes, name: str) -> Document:
 
 
 _ENDS = frozenset("。！？；：!?;:")
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])")
+_CN = vocabulary()["numerals"]["digits"]  # 一 … 十
+_HEADING = re.compile(rf"^\s*(?:[{_CN}]+、|[(（][{_CN}]+[)）]|\d+[.、．])")
 
 
 def _reflow(tp, text: str, chars: int) -> str:

@@ -26,18 +26,22 @@ import re
 
 from ..read import normalize_label
 from ..spec import Spec
+from ..vocabulary import alternation, vocabulary
 from .grid import Cell
 
 __all__ = ["sequence_rows"]
 
-_VALUE = re.compile(r"(?:(?<![.])[-−增减](?=\d))?\d+(?:\.\d+)?")  # 增/减 before digits: a sign (本年增/减)
-_WORD_AFTER = tuple("年月日时号条款次名人类期件个%％项篇位家批套份页岁")
-_UNIT = re.compile(r"\s*(万元|元)")
+_SIGNS = vocabulary()["values"]["increase"] + vocabulary()["values"]["decrease"]
+_VALUE = re.compile(rf"(?:(?<![.])[-−{_SIGNS}](?=\d))?\d+(?:\.\d+)?")  # 增/减 before digits: a sign (本年增/减)
+_WORD_AFTER = tuple(vocabulary()["printed"]["word_after"])
+_MONEY = vocabulary()["money"]
+_UNIT = re.compile(r"\s*(" + alternation((_MONEY["wan_yuan"], _MONEY["yuan"])) + ")")
 _RULES = re.compile(r":?-{3,}:?")
 _PIPE = re.compile(r"[|｜]")
 _LIST_END = re.compile(r"[.、．]\s*(?=[^\d\s.、．０-９])")
 # a list number at the start of a normalised label
-_NUMBERING = re.compile(r"\d{1,2},|\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3},")
+_CN = vocabulary()["numerals"]["digits"]  # 一 … 十
+_NUMBERING = re.compile(rf"\d{{1,2}},|\([{_CN}]{{1,3}}\)|[{_CN}]{{1,3}},")
 
 
 def _labels(spec: Spec) -> dict[str, list[str]]:

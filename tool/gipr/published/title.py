@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 
+from ..vocabulary import alternation, vocabulary
+
 __all__ = ["find_title"]
 
-_TITLE = re.compile(r"政府信息公开(?:工作)?(?:年度)?(?:工作)?报告")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?")
-_JUNK = re.compile(r"^[\s\d\-—/:：.年月日]*$")
+_WORDS = vocabulary()["title"]
+_TITLE = re.compile(_WORDS["title_pattern"])
+_YEAR = re.compile(_WORDS["year_pattern"])
+_JUNK = re.compile(_WORDS["date_only_pattern"])
 # what a crawler or a converter puts before a title: “标题：”, “# ”, “正文”
-_LABEL = re.compile(r"^(?:#+\s*|(?:标题|题目|正文)\s*[:：]?\s*)+")
+_LABEL = re.compile(r"^(?:#+\s*|(?:" + alternation(_WORDS["label_words"]) + r")\s*[:：]?\s*)+")
 _STRIP = " 　：:·-—_（）()《》#"
 MAX_TITLE = 80  # characters: a longer line is a paragraph that mentions a report
 _SENTENCE = re.compile(r"[，。；,;《》“”]")  # an issuer has none: text before it is a sentence that mentions a report
@@ -26,7 +29,7 @@ _SENTENCE = re.compile(r"[，。；,;《》“”]")  # an issuer has none: text
 def _clean(s: str) -> str:
     s = _LABEL.sub("", s.strip())
     s = s.strip(_STRIP)
-    for tail in ("关于报送", "关于印发", "关于公布", "关于发布", "关于"):  # “××局关于（报送）2021年度…年度报告”
+    for tail in _WORDS["issuer_tails"]:  # “××局关于（报送）2021年度…年度报告”
         if s.endswith(tail):
             s = s[:-len(tail)].strip(_STRIP)
             break

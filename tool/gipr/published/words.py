@@ -31,12 +31,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from ..vocabulary import vocabulary
 from .grid import Cell, Table, is_value
 from .pdfgeom import PDF, join_words, lines_of
 
 __all__ = ["word_tables"]
 
-_LIST_NO = re.compile(r"^(\d+[.、．]|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
+_CN = vocabulary()["numerals"]["digits"]  # 一 … 十
+_LIST_NO = re.compile(rf"^(\d+[.、．]|[(（][{_CN}]+[)）]|[{_CN}]+、)")
 _X_TOL = PDF.column_edge  # points: the same column edge
 
 

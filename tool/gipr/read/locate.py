@@ -18,12 +18,12 @@ from ..model import Finding
 from ..spec import Label, Spec, TableLayout, per_spec, type_rules
 from ..text import SPACES, cell_text
 from ..values import is_integer_type
+from ..vocabulary import vocabulary
 
 # -----------------------------------------------------------------------------------------
 # 2. labels
 
-_PUNCT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "〔": "(", "〕": ")", "【": "[", "】": "]",
-                        "、": ",", ".": ",", "。": ",", "．": ",", "－": "-", "—": "-", "–": "-", "～": "~"})
+_PUNCT = str.maketrans(vocabulary()["labels"]["punctuation"])
 
 
 @lru_cache(maxsize=8192)
@@ -454,9 +454,9 @@ def describe_moves(info: TableInfo, pl: Placement, spec_sheet: str) -> list[Find
     hows = []
     if offsets and len(set(offsets)) == 1 and offsets[0] != 0:
         d = offsets[0]
-        hows.append(messages.detail("down" if d > 0 else "up", n=abs(d)))
+        hows.append(messages.say("detail.down" if d > 0 else "detail.up", n=abs(d)))
     if pl.dc:
-        hows.append(messages.detail("right" if pl.dc > 0 else "left", n=abs(pl.dc)))
+        hows.append(messages.say("detail.right" if pl.dc > 0 else "detail.left", n=abs(pl.dc)))
     if hows:
         out.append(messages.finding("layout.shifted", sheet=pl.sheet, table=t.name, how="，".join(hows)))
     if len(set(offsets)) > 1:

@@ -138,7 +138,7 @@ def _field_text(v: Any) -> str:
 
 _BLANK = Value("blank", None, "")
 # a total whose formula was saved without its cached result (e.g. by openpyxl): not a blank
-_UNCOMPUTED = Value("blank", None, "", messages.detail("uncomputed"), None, "formula")
+_UNCOMPUTED = Value("blank", None, "", messages.say("detail.uncomputed"), None, "formula")
 _INT_CACHE: dict[float, Value] = {}  # whole numbers below 10,000 read from a float, by the float
 
 
@@ -181,7 +181,7 @@ def _choose_format(book: _Book, ident: dict[str, str], spec: Spec | None) -> tup
         infos = table_infos(load_format(f))
         scores[f] = sum(len(i.distinct & texts) / max(1, len(i.distinct)) for i in infos.values())
     if not scores:  # pragma: no cover - the package ships formats
-        raise SpecError(messages.detail("no_formats"))
+        raise SpecError(messages.say("detail.no_formats"))
     top = max(scores.values())
     if spec is not None and scores.get(spec.id, -1) >= top - 1e-9:
         return spec, notes
@@ -318,7 +318,7 @@ def _locate_table(book: _Book, spec: Spec, info: TableInfo) -> tuple[Placement |
         located = sum(1 for cid in t.cells if pl.position(info, spec.cells[cid]) is not None)
         results.append((located, s, pl))
     if ambiguous_in and not any(r[0] == n_cells for r in results):
-        where = "、".join(messages.detail("sheet", sheet=s) for s in ambiguous_in)
+        where = "、".join(messages.say("detail.sheet", sheet=s) for s in ambiguous_in)
         return None, notes + [messages.finding("layout.ambiguous", table=t.name, title=t.title, where=where, n=n_cells)]
     if not results:
         return None, notes + [messages.finding("layout.table_missing", table=t.name, title=t.title, n=n_cells)]
@@ -329,7 +329,7 @@ def _locate_table(book: _Book, spec: Spec, info: TableInfo) -> tuple[Placement |
         if named:
             top = named
         else:
-            where = "、".join(messages.detail("sheet", sheet=r[1]) for r in top)
+            where = "、".join(messages.say("detail.sheet", sheet=r[1]) for r in top)
             return None, notes + [messages.finding("layout.ambiguous", table=t.name, title=t.title, where=where,
                                                    n=n_cells)]
     pl = top[0][2]
@@ -339,7 +339,7 @@ def _locate_table(book: _Book, spec: Spec, info: TableInfo) -> tuple[Placement |
         lab = next((t.labels[i] for i in info.row_label_of.get(r, []) if t.labels[i].kind == "row"), None)
         n = sum(1 for cid in t.cells if spec.cells[cid].rowx == r)
         found.append(messages.finding("layout.row_missing", sheet=g.name, table=t.name,
-                                      label=lab.text if lab else messages.detail("row", n=r + 1), n=n))
+                                      label=lab.text if lab else messages.say("detail.row", n=r + 1), n=n))
     for li in sorted(pl.missing_leaves):
         n = sum(1 for cid, x in info.leaf_of.items() if x == li and spec.cells[cid].rowx not in pl.missing_rows)
         found.append(messages.finding("layout.column_missing", sheet=g.name, table=t.name, label=t.labels[li].text,
@@ -421,7 +421,7 @@ def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec
     roll-up's per-unit sheet.  Raises only :class:`ReadError`."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        display = name or messages.detail("unnamed")
+        display = name or messages.say("detail.unnamed")
     else:
         path = Path(source)
         display = name or str(path)
@@ -433,9 +433,9 @@ def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec
         except FileNotFoundError:
             raise read_error("file.not_found", display) from None
         except IsADirectoryError:
-            raise read_error("file.unreadable", display, detail=messages.detail("folder")) from None
+            raise read_error("file.unreadable", display, detail=messages.say("detail.folder")) from None
         except PermissionError:
-            raise read_error("file.unreadable", display, detail=messages.detail("permission")) from None
+            raise read_error("file.unreadable", display, detail=messages.say("detail.permission")) from None
         except OSError as e:
             raise read_error("file.unreadable", display, detail=e.strerror or str(e)) from None
     try:
@@ -444,11 +444,11 @@ def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec
     except ReadError:
         raise
     except RecursionError:
-        raise read_error("file.corrupt", display, detail=messages.detail("nesting")) from None
+        raise read_error("file.corrupt", display, detail=messages.say("detail.nesting")) from None
     except MemoryError:
         if _IN_WORKER:
             raise  # gipr.isolate reports it as file.too_large and retires the worker
-        raise read_error("file.corrupt", display, detail=messages.detail("memory")) from None
+        raise read_error("file.corrupt", display, detail=messages.say("detail.memory")) from None
     except Exception as e:
         if os.environ.get("GIPR_DEBUG"):
             raise
@@ -458,7 +458,7 @@ def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec
         # (found by fuzzing .xls files); KeyboardInterrupt and SystemExit go on
         if type(e).__name__ != "PanicException":
             raise
-        raise read_error("file.corrupt", display, detail=messages.detail("panic", error=str(e)[:160])) from None
+        raise read_error("file.corrupt", display, detail=messages.say("detail.panic", error=str(e)[:160])) from None
 
 
 # -----------------------------------------------------------------------------------------
@@ -534,7 +534,7 @@ def read_limited(task: Callable[..., Any], source: Path | str | bytes, name: str
 
     if isinstance(source, (bytes, bytearray, memoryview)):
         src: str | bytes = bytes(source)
-        display = name or messages.detail("unnamed")
+        display = name or messages.say("detail.unnamed")
     else:
         src = str(source)
         display = name or src

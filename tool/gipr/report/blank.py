@@ -1,4 +1,4 @@
-"""Build the default annual report template (templates/report.docx) with python-docx.
+"""Build the default annual report template (gipr/formats/report.docx) with python-docx.
 
 The template is an ordinary Word document: the page set-up, the fonts and every sentence are in
 it, the numbers are docxtpl/Jinja placeholders with Chinese names (``{{ 新收申请 }}``), and the
@@ -8,7 +8,7 @@ may use are listed in :mod:`gipr.report.figures` (``PLACEHOLDERS``).
 
 Rebuild the shipped template after changing this module:
 
-    python -m gipr.report.blank templates/report.docx
+    python -m gipr.report.blank tool/gipr/formats/report.docx
 """
 
 from __future__ import annotations
@@ -220,4 +220,4 @@ def build_template(path: str | Path, *, overwrite: bool = False) -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
-    build_template(sys.argv[1] if len(sys.argv) > 1 else "templates/report.docx", overwrite=True)
+    build_template(sys.argv[1] if len(sys.argv) > 1 else "tool/gipr/formats/report.docx", overwrite=True)

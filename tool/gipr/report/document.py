@@ -1,6 +1,6 @@
 """Write the annual report document (.docx) from a report template and the checked values.
 
-The template (templates/report.docx, or a county's reworded copy) holds the page set-up, the
+The template (gipr/formats/report.docx, or a county's reworded copy) holds the page set-up, the
 sentences and docxtpl/Jinja placeholders; :data:`gipr.report.figures.PLACEHOLDERS` is the whole
 vocabulary.  Before rendering, every placeholder of the template is read paragraph by paragraph
 and an unknown one is refused with its name and place.  The tables 二、三、四 are built here with
@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..errors import GiprError
 from ..fsio import atomic_output
-from ..spec import Spec, TableLayout, templates_dir
+from ..spec import Spec, TableLayout, formats_dir
 from ..text import xml_escape
 from ..values import Number, fmt_number
 from . import style as st
@@ -73,7 +74,7 @@ class ReportData:
 
 
 def default_template() -> Path:
-    return templates_dir() / TEMPLATE_NAME
+    return formats_dir() / TEMPLATE_NAME
 
 
 # ---------------------------------------------------------------------------------
@@ -94,7 +95,7 @@ def _paragraph_texts(xml: bytes) -> list[str]:
 def _template_parts(path: Path) -> list[tuple[str, bytes]]:
     """(part kind, xml) of the body, headers and footers; refuses what is not a .docx."""
     if not path.is_file():
-        raise GiprError(messages.REPORT["template_missing"].format(path=path), "report.template_missing")
+        raise GiprError(messages.say("report.template_missing", path=path), "report.template_missing")
     try:
         if path.stat().st_size > _MAX_TEMPLATE:
             raise ValueError("文件超过 20 MB")
@@ -124,7 +125,7 @@ def _template_parts(path: Path) -> list[tuple[str, bytes]]:
     except GiprError:
         raise
     except Exception as e:
-        raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=str(e)[:160]),
+        raise GiprError(messages.say("report.template_unreadable", path=path, detail=str(e)[:160]),
                         "report.template_unreadable") from None
 
 
@@ -169,40 +170,40 @@ def check_template(path: str | Path) -> None:
         try:
             texts = _paragraph_texts(xml)
         except Exception as e:
-            raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=str(e)[:160]),
+            raise GiprError(messages.say("report.template_unreadable", path=path, detail=str(e)[:160]),
                             "report.template_unreadable") from None
         for n, text in enumerate(texts, 1):
             for m in _TAG.finditer(text):
-                place = messages.REPORT["place_paragraph"].format(part=messages.REPORT[kind], n=n,
+                place = messages.say("report.place_paragraph", part=messages.say(textkey("report." + kind)), n=n,
                                                                   text=_excerpt(text))
                 expr, is_block = (m.group(1), False) if m.group(1) is not None else (m.group(2), True)
                 try:
                     names = _names_in(expr, is_block)
                 except jinja2.TemplateSyntaxError as e:
-                    raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=place, detail=e.message),
+                    raise GiprError(messages.say("report.template_syntax", path=path, place=place, detail=e.message),
                                     "report.template_syntax") from None
                 for name in names:
                     if name not in PLACEHOLDERS:
-                        raise GiprError(messages.REPORT["template_unknown"].format(path=path, name=name, place=place),
+                        raise GiprError(messages.say("report.template_unknown", path=path, name=name, place=place),
                                         "report.template_unknown")
                     pm = _PREFIX.match(expr.strip())
                     prefix = pm.group(1) if pm else ""
                     if name in TABLE_PLACEHOLDERS and not (
                             not is_block and prefix == "p" and text.strip() == m.group(0).strip()):
-                        raise GiprError(messages.REPORT["template_table"].format(path=path, name=name, place=place),
+                        raise GiprError(messages.say("report.template_table", path=path, name=name, place=place),
                                         "report.template_table")
                     if is_block or name in TABLE_PLACEHOLDERS:
                         continue
                     want = "r" if name in RICH_PLACEHOLDERS else ""
                     if prefix != want:  # {{r x }} needs rich text, a plain {{ x }} plain text
                         form = "{{r " + name + " }}" if want else "{{ " + name + " }}"
-                        raise GiprError(messages.REPORT["template_form"].format(path=path, name=name, form=form,
+                        raise GiprError(messages.say("report.template_form", path=path, name=name, form=form,
                                                                                 place=place), "report.template_form")
             # an opening brace pair without its closing one
             rest = _TAG.sub("", text)
             if "{{" in rest or "{%" in rest:
-                place = messages.REPORT["place_paragraph"].format(part=messages.REPORT[kind], n=n, text=_excerpt(text))
-                raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=place, detail=messages.REPORT["unclosed"]),
+                place = messages.say("report.place_paragraph", part=messages.say(textkey("report." + kind)), n=n, text=_excerpt(text))
+                raise GiprError(messages.say("report.template_syntax", path=path, place=place, detail=messages.say("report.unclosed")),
                                 "report.template_syntax")
     if key is not None:
         _CHECKED.add(key)
@@ -346,7 +347,7 @@ def _tables_xml(spec: Spec, values: Mapping[str, Number | None]) -> dict[str, st
     for t in spec.tables:
         xml = table_xml(spec, t, values)
         if t.note:
-            xml += _note_xml(messages.REPORT["table_note"].format(note=t.note))
+            xml += _note_xml(messages.say("report.table_note", note=t.note))
         out[TABLE_KEYS.get(t.id, t.id)] = xml
     return out
 
@@ -371,11 +372,11 @@ def fee_sentence(spec: Spec, values: Mapping[str, Number | None]) -> str:
     received = figure_value(spec, "新收申请", values)
     carried = figure_value(spec, "上年结转", values)
     if received == 0 and carried == 0:
-        return messages.REPORT["fee_none"]
+        return messages.say("report.fee_none")
     unpaid = values.get("t3.other2.total") if "t3.other2.total" in spec.cells else None
     if unpaid:
-        return messages.REPORT["fee_notices"].format(n=fmt_number(unpaid))
-    return messages.REPORT["fee_mark"]
+        return messages.say("report.fee_notices", n=fmt_number(unpaid))
+    return messages.say("report.fee_mark")
 
 
 TITLE_LINE = 18  # characters of the title's size (二号) on one line of the body's width
@@ -386,7 +387,7 @@ def _title(name: str, year: int):
     “报告” on a second line)."""
     from docxtpl import RichText
 
-    rest = messages.REPORT["title_rest"].format(year=year)
+    rest = messages.say("report.title_rest", year=year)
     wide = sum(1 if ord(ch) > 0x2E7F else 0.55 for ch in name + rest)
     rpr = st.run_properties_xml(st.TITLE_FONT, st.TITLE_SIZE.pt)
     rt = RichText()
@@ -406,14 +407,14 @@ def report_context(data: ReportData) -> dict:
         "标题": _title(clean_text(data.full_name), data.year),
         "年度": str(data.year),
         "报告格式": spec.id,
-        "联系方式": _marked(messages.REPORT["contact"].format(filler=clean_text(data.filler) or "【请填写】",
+        "联系方式": _marked(messages.say("report.contact", filler=clean_text(data.filler) or "【请填写】",
                                                               phone=clean_text(data.phone) or "【请填写】")
-                            if (data.filler or data.phone) else messages.REPORT["contact_mark"]),
+                            if (data.filler or data.phone) else messages.say("report.contact_mark")),
         "信息处理费": _marked(fee_sentence(spec, data.values)),
         "草稿": data.draft,
         "草稿说明": "".join(
-            ([messages.REPORT["draft_reason"].format(errors=data.errors)] if data.errors else [])
-            + ([messages.REPORT["draft_review"].format(n=len(data.review), items="；".join(data.review[:5]))] if data.review else [])),
+            ([messages.say("report.draft_reason", errors=data.errors)] if data.errors else [])
+            + ([messages.say("report.draft_review", n=len(data.review), items="；".join(data.review[:5]))] if data.review else [])),
     })
     for t in spec.tables:
         key = TABLE_KEYS.get(t.id, t.id)
@@ -453,17 +454,17 @@ def render_report(data: ReportData, template: str | Path | None = None):
         tpl = DocxTemplate(str(path))
         tpl.init_docx()
     except Exception as e:
-        raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
+        raise GiprError(messages.say("report.template_unreadable", path=path, detail=f"{type(e).__name__}: {e}"[:160]),
                         "report.template_unreadable") from None
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     try:
         tpl.render(context, jinja_env=env, autoescape=True)
     except jinja2.TemplateError as e:  # what the paragraph scan could not see (tags across paragraphs)
-        raise GiprError(messages.REPORT["template_syntax"].format(path=path, place=messages.REPORT["part_body"],
+        raise GiprError(messages.say("report.template_syntax", path=path, place=messages.say("report.part_body"),
                                                                   detail=getattr(e, "message", None) or str(e)),
                         "report.template_syntax") from None
     except etree_error() as e:  # a template whose tags break the document's XML when expanded
-        raise GiprError(messages.REPORT["template_unreadable"].format(path=path, detail=f"{type(e).__name__}: {e}"[:160]),
+        raise GiprError(messages.say("report.template_unreadable", path=path, detail=f"{type(e).__name__}: {e}"[:160]),
                         "report.template_unreadable") from None
     _valid_ooxml(tpl.docx)
     props = tpl.docx.core_properties
@@ -482,7 +483,7 @@ def write_report(path: str | Path, data: ReportData, *, template: str | Path | N
     """Render and write the document atomically; an existing file is replaced only with ``overwrite``."""
     path = Path(path)
     if path.suffix.lower() != ".docx":
-        raise GiprError(messages.REPORT["out_suffix"].format(path=path), "report.out_suffix")
+        raise GiprError(messages.say("report.out_suffix", path=path), "report.out_suffix")
     tpl = render_report(data, template)
     buf = io.BytesIO()
     tpl.save(buf)

@@ -78,10 +78,10 @@ def change_text(this: Number | None, last: Number | None) -> str:
     if this is None or last is None:
         return ""
     if this > last:
-        return messages.REPORT["yoy_up"].format(n=fmt_number(this - last))
+        return messages.say("report.yoy_up", n=fmt_number(this - last))
     if this < last:
-        return messages.REPORT["yoy_down"].format(n=fmt_number(last - this))
-    return messages.REPORT["yoy_same"]
+        return messages.say("report.yoy_down", n=fmt_number(last - this))
+    return messages.say("report.yoy_same")
 
 
 def figure_context(spec: Spec, values: Mapping[str, Number | None],
@@ -91,7 +91,7 @@ def figure_context(spec: Spec, values: Mapping[str, Number | None],
     out: dict[str, str] = {}
     for f in FIGURES:
         n = figure_value(spec, f.name, values)
-        out[f.name] = messages.REPORT["blank_figure"] if n is None else fmt_number(n)
+        out[f.name] = messages.say("report.blank_figure") if n is None else fmt_number(n)
         if f.yoy:
             last = figure_value(previous[0], f.name, previous[1]) if previous is not None else None
             out[f.name + YOY_SUFFIX] = change_text(n, last) if previous is not None else ""

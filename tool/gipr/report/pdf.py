@@ -64,10 +64,10 @@ def convert_to_pdf(pairs: Sequence[tuple[Path, Path]], *, overwrite: bool = Fals
         return []
     exe = soffice_path()
     if exe is None:
-        raise GiprError(messages.REPORT["pdf_missing"], "report.pdf_missing")
+        raise GiprError(messages.say("report.pdf_missing"), "report.pdf_missing")
     for _, pdf in pairs:
         if pdf.exists() and not overwrite:
-            raise GiprError(messages.REPORT["skipped_exists"].format(path=pdf), "output.exists")
+            raise GiprError(messages.say("report.skipped_exists", path=pdf), "output.exists")
     timeout = timeout if timeout is not None else 120 + 10 * len(pairs)
     with tempfile.TemporaryDirectory(prefix="gipr-pdf-") as work:
         work_p = Path(work)
@@ -87,20 +87,20 @@ def convert_to_pdf(pairs: Sequence[tuple[Path, Path]], *, overwrite: bool = Fals
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=work,
                                     start_new_session=os.name == "posix")
         except OSError as e:
-            raise GiprError(messages.REPORT["pdf_failed"].format(docx=pairs[0][0], detail=str(e)), "report.pdf_failed"
+            raise GiprError(messages.say("report.pdf_failed", docx=pairs[0][0], detail=str(e)), "report.pdf_failed"
                             ) from None
         try:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _stop(proc)
             proc.communicate()
-            raise GiprError(messages.REPORT["pdf_timeout"].format(seconds=int(timeout)), "report.pdf_timeout") from None
+            raise GiprError(messages.say("report.pdf_timeout", seconds=int(timeout)), "report.pdf_timeout") from None
         written = []
         for src, (docx, pdf) in zip(inputs, pairs):
             made = outdir / (src.stem + ".pdf")
             if not made.is_file() or made.stat().st_size == 0:
                 detail = out.decode(errors="replace").strip().splitlines()[-1:] or [f"退出码 {proc.returncode}"]
-                raise GiprError(messages.REPORT["pdf_failed"].format(docx=docx, detail=detail[0][:200]),
+                raise GiprError(messages.say("report.pdf_failed", docx=docx, detail=detail[0][:200]),
                                 "report.pdf_failed")
             with atomic_output(pdf, overwrite=overwrite) as tmp:
                 shutil.copyfile(made, tmp)

@@ -69,7 +69,7 @@ def _previous_for(prev, spec_of_prev: Spec, *, kind: str, code: str, name: str, 
         return spec_of_prev, prev.county
     hit = prev.unit(code, name)
     if hit is None:
-        raise GiprError(messages.REPORT["previous_none"].format(path=path, who=name or code), "report.previous_none")
+        raise GiprError(messages.say("report.previous_none", path=path, who=name or code), "report.previous_none")
     return spec_of_prev, hit[2]
 
 
@@ -96,7 +96,7 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
         # are marked in it (checked per unit below); other errors (tampering, unreadable cells) count
         errors = [f for f in errors if not f.code.startswith("rule.")]
     if errors and not include_errors:
-        raise GiprError(messages.REPORT["source_errors"].format(file=path, errors=len(errors), first=errors[0].message),
+        raise GiprError(messages.say("report.source_errors", file=path, errors=len(errors), first=errors[0].message),
                         "report.source_errors")
     spec = rep.spec
     year = rep.year or 0
@@ -110,7 +110,7 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
         p = load_previous_values(previous)
         prev = _previous_for(p, load_format(p.format), kind=rep.kind, code=rep.unit_code, name=rep.unit_name,
                              path=previous)
-    return ReportData(spec, values, name or messages.CLI["no_unit"], year, filler=rep.fields.get("filler", ""),
+    return ReportData(spec, values, name or messages.say("cli.no_unit"), year, filler=rep.fields.get("filler", ""),
                       phone=rep.fields.get("phone", ""), errors=len(errors), previous=prev, kind=rep.kind)
 
 
@@ -125,14 +125,14 @@ def _unit_of_rollup(path: Path, rep, rows: list, unit: str, *, errors: int, prev
     hit = next((r for r in rows if r[0] and r[0] == unit.strip()), None) or \
         next((r for r in rows if normalize_name(r[1]) == key), None)
     if hit is None:
-        raise GiprError(messages.REPORT["unit_unknown"].format(unit=unit), "report.unit_unknown")
+        raise GiprError(messages.say("report.unit_unknown", unit=unit), "report.unit_unknown")
     code, name, vals = hit
     # a unit the merge included although it had errors (merge --include-errors)
     marked = next((u for u in rep.units if u.get("status") == INCLUDED_ERRORS
                    and ((code and u.get("code") == code) or (not code and u.get("name") == name))), None)
     if marked is not None:
         if not include_errors:
-            raise GiprError(messages.REPORT["unit_marked"].format(file=path, unit=name), "report.source_errors")
+            raise GiprError(messages.say("report.unit_marked", file=path, unit=name), "report.source_errors")
         errors = max(errors, 1)
     values = complete(spec, {cid: vals.get(cid) for cid in input_ids(spec)}, blank_as_zero=False)
     prev = None
@@ -173,7 +173,7 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
         from ..merge.years import compare_years
 
         found = breaks(compare_years(spec, result, prev))
-    county_data = ReportData(spec, dict(result.values), result.county or messages.REPORT["rollup_who"], result.year,
+    county_data = ReportData(spec, dict(result.values), result.county or messages.say("report.rollup_who"), result.year,
                              errors=sum(e.errors for e in marked), kind="rollup",
                              previous=(pspec, prev.county) if prev is not None and pspec is not None else None,
                              review=found.get(COUNTY, []) if prev is not None else [])
@@ -197,7 +197,7 @@ def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[Entry
 
     jobs: list[Job] = []
     if unit is None:
-        name = safe_filename(messages.REPORT["county_file"].format(county=county.name, year=county.year))
+        name = safe_filename(messages.say("report.county_file", county=county.name, year=county.year))
         jobs.append(Job(county, folder / name, county.name))
     seen: dict[str, int] = {}
     for _, d in units:
@@ -207,10 +207,10 @@ def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[Entry
         if unit is not None and unit.strip() != code and normalize_name(unit) != normalize_name(d.name):
             continue
         label = d.name if seen[normalize_name(d.name)] == 1 or not code else f"{d.name}（{code}）"  # two units, one name
-        name = safe_filename(messages.REPORT["unit_file"].format(year=d.year, unit=label))
+        name = safe_filename(messages.say("report.unit_file", year=d.year, unit=label))
         jobs.append(Job(d, folder / name, label))
     if unit is not None and not jobs:
-        raise GiprError(messages.REPORT["unit_unknown"].format(unit=unit), "report.unit_unknown")
+        raise GiprError(messages.say("report.unit_unknown", unit=unit), "report.unit_unknown")
     if pdf:
         for j in jobs:
             j.pdf = j.out.with_suffix(".pdf")
@@ -222,16 +222,16 @@ def check_outputs(jobs: Sequence[Job], force: bool) -> None:
     for j in jobs:
         parent = j.out.parent
         if parent.exists() and not parent.is_dir():
-            raise GiprError(messages.REPORT["not_folder"].format(path=parent), "output.not_folder")
+            raise GiprError(messages.say("report.not_folder", path=parent), "output.not_folder")
         if j.out.suffix.lower() != ".docx":
-            raise GiprError(messages.REPORT["out_suffix"].format(path=j.out), "report.out_suffix")
+            raise GiprError(messages.say("report.out_suffix", path=j.out), "report.out_suffix")
         for p in (j.out, j.pdf):
             if p is None:
                 continue
             if p.exists() and p.is_dir():
-                raise GiprError(messages.REPORT["is_dir"].format(path=p), "output.is_dir")
+                raise GiprError(messages.say("report.is_dir", path=p), "output.is_dir")
             if p.exists() and not force:
-                raise GiprError(messages.REPORT["skipped_exists"].format(path=p), "output.exists")
+                raise GiprError(messages.say("report.skipped_exists", path=p), "output.exists")
 
 
 def write_jobs(jobs: Sequence[Job], *, template: str | Path | None = None, force: bool = False) -> list[Path]:
@@ -250,7 +250,7 @@ def write_jobs(jobs: Sequence[Job], *, template: str | Path | None = None, force
         except OSError as e:  # the folder cannot be made, or no temporary file beside the output
             from ..fsio import describe_os_error
 
-            raise GiprError(messages.REPORT["write_failed"].format(path=j.out, detail=describe_os_error(e)),
+            raise GiprError(messages.say("report.write_failed", path=j.out, detail=describe_os_error(e)),
                             "output.write_failed") from None
     pairs = [(j.out, j.pdf) for j in jobs if j.pdf is not None]
     if pairs:

@@ -100,7 +100,7 @@ async def api_collect(request: Request) -> Response:
     try:
         imap = fields.get("imap") in ("1", "true", "on")
         if not uploads and not imap:
-            raise Refused(400, "ui.upload_none", messages.UI["upload_none"])
+            raise Refused(400, "ui.upload_none", messages.say("ui.upload_none"))
         data = await run_in_threadpool(core.collect_uploads, root, uploads, imap=imap,
                                        imap_password=fields.get("password") or None)
     finally:
@@ -114,9 +114,9 @@ async def _form(request: Request) -> dict[str, str]:
         try:
             data = await request.json()
         except ValueError as e:
-            raise Refused(400, "ui.bad_form", messages.UI["bad_form"].format(detail=e)) from None
+            raise Refused(400, "ui.bad_form", messages.say("ui.bad_form", detail=e)) from None
         if not isinstance(data, dict):
-            raise Refused(400, "ui.bad_form", messages.UI["bad_form"].format(detail="JSON object expected"))
+            raise Refused(400, "ui.bad_form", messages.say("ui.bad_form", detail="JSON object expected"))
         return {str(k): "" if v is None else str(v) for k, v in data.items()}
     form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=64 * 1024)
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -129,7 +129,7 @@ def _int(fields: dict[str, str], key: str, required: bool = True) -> int | None:
     try:
         return int(v)
     except ValueError:
-        raise Refused(400, "ui.bad_form", messages.UI["bad_form"].format(detail=f"{key}={v!r}")) from None
+        raise Refused(400, "ui.bad_form", messages.say("ui.bad_form", detail=f"{key}={v!r}")) from None
 
 
 async def api_pin(request: Request) -> Response:
@@ -191,7 +191,7 @@ async def api_mail(request: Request) -> Response:
 
 # --- downloads -------------------------------------------------------------------------------
 def _not_found() -> Response:
-    return _error_json(404, "ui.not_found", messages.UI["not_found"])
+    return _error_json(404, "ui.not_found", messages.say("ui.not_found"))
 
 
 async def dl_feedback(request: Request) -> Response:
@@ -272,7 +272,7 @@ async def on_gipr_error(request: Request, exc: GiprError) -> Response:
 
 
 async def on_internal(request: Request, exc: Exception) -> Response:
-    msg = messages.UI["internal"].format(error=f"{type(exc).__name__}: {exc}")
+    msg = messages.say("ui.internal", error=f"{type(exc).__name__}: {exc}")
     if _wants_json(request):
         return _error_json(500, "internal.error", msg)
     from .pages import error_page
@@ -282,7 +282,7 @@ async def on_internal(request: Request, exc: Exception) -> Response:
 
 async def on_http(request: Request, exc: Exception) -> Response:
     code = getattr(exc, "status_code", 500)
-    msg = messages.UI["not_found"] if code == 404 else messages.UI["bad_method"] if code == 405 else str(exc)
+    msg = messages.say("ui.not_found") if code == 404 else messages.say("ui.bad_method") if code == 405 else str(exc)
     if code == 404 and not _wants_json(request):
         from .pages import error_page
 

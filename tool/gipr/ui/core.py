@@ -99,7 +99,7 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
     with open_ws(root) as ws:
         u = ws.unit(code)
         if u is None:
-            raise GiprError(messages.UI["unknown_unit"].format(code=code), "status.unknown_unit")
+            raise GiprError(messages.say("ui.unknown_unit", code=code), "status.unknown_unit")
         led = ws.ledger
         data = status_report(ws)
         line = next(x for x in data["units"] if x["code"] == code)
@@ -149,9 +149,9 @@ def document_view(doc: dict[str, Any]) -> dict[str, Any]:
 def document_source_zh(src: str) -> str:
     """Where a document came from (its ledger ``source``: a file's path, an upload, a mail's
     sender and subject), in her words, as ``source_zh`` says it for a workbook."""
-    upload = messages.UI["upload_source"].split("{")[0]
+    upload = messages.say("ui.upload_source", name="")
     if src.startswith(upload):
-        return messages.UI["upload_source_short"]
+        return messages.say("ui.upload_source_short")
     if src.startswith("发件人："):
         bits = dict(b.split("：", 1) for b in src.split("；") if "：" in b)
         subject = bits.get("主题", "")
@@ -167,7 +167,7 @@ def archived_document(root: Path, did: int) -> tuple[str, bytes]:
     with open_ws(root) as ws:
         got = document_file(ws.ledger, did)
         if got is None:
-            raise GiprError(messages.UI["unknown_document"].format(id=did), "status.unknown_document")
+            raise GiprError(messages.say("ui.unknown_document", id=did), "status.unknown_document")
         return got
 
 
@@ -176,8 +176,8 @@ def source_zh(sub) -> str:
     if sub.source_kind == "email":
         return f"邮件：{sub.mail_from or ''}{('，' + sub.mail_subject) if sub.mail_subject else ''}"
     src = sub.source or ""
-    if src.startswith(messages.UI["upload_source"].split("{")[0]):
-        return messages.UI["upload_source_short"]
+    if src.startswith(messages.say("ui.upload_source", name="")):
+        return messages.say("ui.upload_source_short")
     parts = src.replace("\\", "/").rstrip("/").split("/")
     return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
 
@@ -199,10 +199,10 @@ def feedback(root: Path, sid: int) -> tuple[str, bytes]:
     with open_ws(root) as ws:
         sub = ws.ledger.submission(sid)
         if sub is None:
-            raise GiprError(messages.UI["unknown_submission"].format(id=sid), "status.unknown_submission")
+            raise GiprError(messages.say("ui.unknown_submission", id=sid), "status.unknown_submission")
         got = submission_feedback(ws, sub, ws.unit(sub.unit_code) if sub.unit_code else None)
         if got is None:
-            raise GiprError(messages.UI["no_feedback"].format(id=sid), "ui.no_feedback")
+            raise GiprError(messages.say("ui.no_feedback", id=sid), "ui.no_feedback")
         return got
 
 
@@ -211,7 +211,7 @@ def archived(root: Path, sid: int) -> tuple[str, bytes]:
     with open_ws(root) as ws:
         sub = ws.ledger.submission(sid)
         if sub is None:
-            raise GiprError(messages.UI["unknown_submission"].format(id=sid), "status.unknown_submission")
+            raise GiprError(messages.say("ui.unknown_submission", id=sid), "status.unknown_submission")
         return sub.file_name, ws.ledger.read_archived(sub.sha256)
 
 
@@ -279,7 +279,7 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
         except GiprError as e:
             if e.code != "mail.no_password":
                 raise
-            raise GiprError(messages.MAILFORM["need_imap_password"], e.code) from None
+            raise GiprError(messages.say("mailform.need_imap_password"), e.code) from None
         with ws.lock(purpose=PURPOSE):
             c = Collector(ws)
             for up in uploads:
@@ -306,7 +306,7 @@ def _why(outcome) -> str:
             first = errs[0]
             place = messages.cell_place(first.get("ref"))
             text = (place + "：" if place else "") + str(first.get("message") or "")
-            return text + (messages.UI["why_more"].format(n=len(errs) - 1) if len(errs) > 1 else "")
+            return text + (messages.say("ui.why_more", n=len(errs) - 1) if len(errs) > 1 else "")
     return outcome.reason or ""
 
 
@@ -403,10 +403,10 @@ def merge_run_list(root: Path) -> list[dict[str, str]]:
         except (OSError, ValueError):
             opts = {}
         res = merge_result(root, run) or {}
-        parts = [messages.UI["run_units"].format(n=len(res.get("included") or []))]
-        parts.append(messages.UI["run_with_errors"] if opts.get("include_errors") else messages.UI["run_no_errors"])
+        parts = [messages.say("ui.run_units", n=len(res.get("included") or []))]
+        parts.append(messages.say("ui.run_with_errors") if opts.get("include_errors") else messages.say("ui.run_no_errors"))
         if opts.get("previous"):
-            parts.append(messages.UI["run_previous"].format(name=opts.get("previous_name") or opts["previous"]))
+            parts.append(messages.say("ui.run_previous", name=opts.get("previous_name") or opts["previous"]))
         out.append({"run": run, "when": when, "what": "，".join(parts)})
     return out
 
@@ -464,7 +464,7 @@ def run_report(root: Path, *, run: str | None = None, include_errors: bool = Fal
     if run:
         opts = merge_options(root, run)
         if opts is None:
-            raise GiprError(messages.UI["unknown_run"].format(run=run), "ui.unknown_run")
+            raise GiprError(messages.say("ui.unknown_run", run=run), "ui.unknown_run")
         include_errors, previous = opts["include_errors"], opts["previous"]
     with open_ws(root) as ws:
         rid = new_run_id()
@@ -539,7 +539,7 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
     from .mailform import require_mail
 
     if kind not in ("send", "remind"):
-        raise GiprError(messages.UI["bad_form"].format(detail=kind), "ui.bad_form")
+        raise GiprError(messages.say("ui.bad_form", detail=kind), "ui.bad_form")
     require_mail(root)
     with open_ws(root) as ws:
         if dry_run:
@@ -554,7 +554,7 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
             plan = mail_units(ws, kind, dry_run=True, out=tmp, settings=mail_settings(ws, need_server=False))
         planned = plan.count("written")
         if confirm != planned:
-            raise GiprError(messages.UI["confirm_mismatch"].format(confirm=confirm, planned=planned),
+            raise GiprError(messages.say("ui.confirm_mismatch", confirm=confirm, planned=planned),
                             "ui.confirm_mismatch")
         settings = mail_settings(ws, need_server=True)
         if not password and settings.user:
@@ -563,5 +563,5 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
             try:
                 password = smtp_password(settings, interactive=False)
             except GiprError as e:
-                raise GiprError(messages.MAILFORM["need_smtp_password"], e.code) from None
+                raise GiprError(messages.say("mailform.need_smtp_password"), e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()

@@ -16,12 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import messages
+from ..catalogue.access import textkey
 from ..errors import GiprError
 from ..mail import keystore
 from . import core
 from .start import root_of
 
-M = messages.MAILFORM
 # form field → (section, key); the labels are what a problem names
 FIELDS = {
     "smtp_host": ("mail", "host"), "smtp_port": ("mail", "port"), "smtp_security": ("mail", "security"),
@@ -31,6 +31,11 @@ FIELDS = {
     "imap_user": ("imap", "user"), "imap_folder": ("imap", "folder"), "imap_cafile": ("imap", "cafile"),
 }
 DEFAULT_PORTS = {"mail": {"ssl": 465, "starttls": 587, "none": 25}, "imap": {"ssl": 993, "starttls": 143, "none": 143}}
+
+
+def _label(field: str) -> str:
+    """The label of a form field, as a problem names it."""
+    return messages.say(textkey("mailform." + field))
 
 
 def form_values(root: Path) -> dict[str, Any]:
@@ -61,26 +66,26 @@ def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None
     mail = dict(old.get("mail") or {}) if isinstance(old.get("mail"), dict) else {}
     imap = dict(old.get("imap") or {}) if isinstance(old.get("imap"), dict) else {}
     if not val("smtp_host"):
-        raise GiprError(M["need"].format(what=M["smtp_host"]), "mailform.need")
+        raise GiprError(messages.say("mailform.need", what=messages.say("mailform.smtp_host")), "mailform.need")
     if not valid_address(val("from_addr")):
-        raise GiprError(M["bad_address"].format(what=M["from_addr"], value=val("from_addr")), "mailform.address")
+        raise GiprError(messages.say("mailform.bad_address", what=messages.say("mailform.from_addr"), value=val("from_addr")), "mailform.address")
     for field, (sec, key) in FIELDS.items():
         target = mail if sec == "mail" else imap
         v = val(field)
         if key == "security":
             v = v or "ssl"
             if v not in DEFAULT_PORTS[sec]:
-                raise GiprError(M["bad_choice"].format(what=M[field], value=v), "mailform.choice")
+                raise GiprError(messages.say("mailform.bad_choice", what=_label(field), value=v), "mailform.choice")
         if key == "port":
             sec_choice = val(f"{'smtp' if sec == 'mail' else 'imap'}_security") or "ssl"
             if not v:
                 v = str(DEFAULT_PORTS[sec].get(sec_choice, 0))
             if not v.isdigit() or not 1 <= int(v) <= 65535:
-                raise GiprError(M["bad_port"].format(what=M[field], value=v), "mailform.port")
+                raise GiprError(messages.say("mailform.bad_port", what=_label(field), value=v), "mailform.port")
             target[key] = int(v)
             continue
         if key == "cafile" and v and not Path(v).expanduser().is_file():
-            raise GiprError(M["no_file"].format(what=M[field], value=v), "mailform.cafile")
+            raise GiprError(messages.say("mailform.no_file", what=_label(field), value=v), "mailform.cafile")
         if v or key in target:
             target[key] = v
     if not imap.get("host"):
@@ -101,7 +106,7 @@ def _settings(root: Path, f: dict[str, str]):
         cfg["imap"] = imap
     else:
         cfg.pop("imap", None)
-    probe = SimpleNamespace(config=cfg, config_path=M["where"])
+    probe = SimpleNamespace(config=cfg, config_path=messages.say("mailform.where"))
     return cfg, mail_settings(probe, need_server=True), (imap_settings(probe) if imap is not None else None)
 
 
@@ -118,7 +123,7 @@ def save(root: Path, f: dict[str, str]) -> dict[str, Any]:
     with core.open_ws(root) as ws, ws.lock(purpose=core.PURPOSE):
         atomic_write_bytes(ws.config_path, dump_toml(cfg).encode("utf-8"), overwrite=True)
     return {"saved": True, "stored": stored, "store": keystore.available(),
-            "message": M["saved"] + (M["saved_pw"] if stored else "" if keystore.available() else M["no_store_note"])}
+            "message": messages.say("mailform.saved") + (messages.say("mailform.saved_pw") if stored else "" if keystore.available() else messages.say("mailform.no_store_note"))}
 
 
 def test(root: Path, f: dict[str, str]) -> dict[str, Any]:
@@ -131,23 +136,23 @@ def test(root: Path, f: dict[str, str]) -> dict[str, Any]:
     pw = f.get("smtp_password") or keystore.get("smtp", smtp.user, smtp.host)
     try:
         if smtp.user and not pw:
-            raise GiprError(M["need_password"].format(what=M["smtp_password"]), "mailform.password")
+            raise GiprError(messages.say("mailform.need_password", what=messages.say("mailform.smtp_password")), "mailform.password")
         t = SmtpTransport(smtp, pw)
         t.open()
         t.close()
-        results.append({"what": "smtp", "ok": True, "message": M["smtp_ok"].format(host=smtp.host, port=smtp.port)})
+        results.append({"what": "smtp", "ok": True, "message": messages.say("mailform.smtp_ok", host=smtp.host, port=smtp.port)})
     except GiprError as e:
         results.append({"what": "smtp", "ok": False, "message": str(e)})
     if imap is not None:
         pw = f.get("imap_password") or keystore.get("imap", imap.user, imap.host)
         try:
             if not pw:
-                raise GiprError(M["need_password"].format(what=M["imap_password"]), "mailform.password")
+                raise GiprError(messages.say("mailform.need_password", what=messages.say("mailform.imap_password")), "mailform.password")
             with _Session(imap, pw) as conn:
                 typ, _ = conn.select(_mailbox(imap.folder), readonly=True)
                 if typ != "OK":
-                    raise GiprError(M["no_folder"].format(folder=imap.folder), "mailform.folder")
-            results.append({"what": "imap", "ok": True, "message": M["imap_ok"].format(host=imap.host, port=imap.port)})
+                    raise GiprError(messages.say("mailform.no_folder", folder=imap.folder), "mailform.folder")
+            results.append({"what": "imap", "ok": True, "message": messages.say("mailform.imap_ok", host=imap.host, port=imap.port)})
         except GiprError as e:
             results.append({"what": "imap", "ok": False, "message": str(e)})
     return {"results": results, "ok": all(r["ok"] for r in results)}
@@ -165,14 +170,14 @@ def require_mail(root: Path) -> None:
     with core.open_ws(root) as ws:
         sec = ws.config.get("mail")
     if not isinstance(sec, dict) or not (sec.get("from_addr") or sec.get("from")):
-        raise GiprError(M["not_set_mail"], "mailform.not_set")
+        raise GiprError(messages.say("mailform.not_set_mail"), "mailform.not_set")
 
 
 def require_imap(root: Path) -> None:
     with core.open_ws(root) as ws:
         sec = ws.config.get("imap")
     if not isinstance(sec, dict) or not sec.get("host"):
-        raise GiprError(M["not_set_imap"], "mailform.not_set")
+        raise GiprError(messages.say("mailform.not_set_imap"), "mailform.not_set")
 
 
 # --- routes --------------------------------------------------------------------------------------
@@ -182,7 +187,7 @@ async def _fields(request: Request) -> dict[str, str]:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise GiprError(messages.UI["bad_form"].format(detail="JSON"), "ui.bad_form")
+        raise GiprError(messages.say("ui.bad_form", detail="JSON"), "ui.bad_form")
     return {str(k): "" if v is None else str(v) for k, v in data.items()}
 
 
@@ -198,7 +203,8 @@ async def page(request: Request) -> Response:
     from .pages import render
 
     values = await run_in_threadpool(form_values, root_of(request))
-    return render(request, "mail_settings.html", title="邮箱设置", v=values, M=M)
+    return render(request, "mail_settings.html", title="邮箱设置", v=values,
+                  M={f: _label(f) for f in (*FIELDS, "smtp_password", "imap_password")})
 
 
 def routes() -> list[Route]:

@@ -76,27 +76,27 @@ class Guard:
         h = _headers(scope)
         method = scope["method"]
         if h.get("host", "").lower() not in self.hosts:
-            return await _refuse(send, 403, messages.UI["bad_host"], h)
+            return await _refuse(send, 403, messages.say("ui.bad_host"), h)
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         url_token = next((v for k, v in query if k == "token"), None)
         if url_token is not None and method in SAFE_METHODS:
             if not _same(url_token, self.token):
-                return await _refuse(send, 403, messages.UI["bad_token"], h)
+                return await _refuse(send, 403, messages.say("ui.bad_token"), h)
             rest = urlencode([(k, v) for k, v in query if k != "token"])
             location = scope.get("path", "/") + (f"?{rest}" if rest else "")
             cookie = f"{self.cookie}={self.token}; HttpOnly; SameSite=Strict; Path=/{self.max_age}"
             return await _send(send, 303, b"", [(b"location", location.encode("utf-8")),
                                                 (b"set-cookie", cookie.encode())])
         if not self._authenticated(h):
-            return await _refuse(send, 403, messages.UI["no_token"], h)
+            return await _refuse(send, 403, messages.say("ui.no_token"), h)
         if method not in SAFE_METHODS:
             if method != "POST":
-                return await _refuse(send, 405, messages.UI["bad_method"])
+                return await _refuse(send, 405, messages.say("ui.bad_method"))
             origin = h.get("origin")
             if (origin is not None and origin not in self.origins) or h.get("sec-fetch-site") == "cross-site":
-                return await _refuse(send, 403, messages.UI["cross_site"])
+                return await _refuse(send, 403, messages.say("ui.cross_site"))
             if not _same(h.get("x-csrf-token", ""), self.csrf):
-                return await _refuse(send, 403, messages.UI["no_csrf"])
+                return await _refuse(send, 403, messages.say("ui.no_csrf"))
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":

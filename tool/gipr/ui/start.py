@@ -35,7 +35,7 @@ def root_of(request: Request) -> Path:
 
 async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.START["no_workspace"]}},
+        return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}},
                             status_code=409)
     return RedirectResponse("/start", status_code=303)
 
@@ -47,7 +47,7 @@ def default_year(today: _dt.date | None = None) -> int:
 
 
 def folder_name(county: str, year: int) -> str:
-    return messages.START["folder_name"].format(county=county, year=year)
+    return messages.say("start.folder_name", county=county, year=year)
 
 
 def switch_to(app, root: Path) -> dict:
@@ -67,26 +67,25 @@ def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, 
     from ..collect.workspace import Workspace
     from ..roster import load_roster
 
-    S = messages.START
     try:
         y = int((year or "").strip())
     except ValueError:
-        raise GiprError(S["bad_year"].format(year=year), "start.bad_year") from None
+        raise GiprError(messages.say("start.bad_year", year=year), "start.bad_year") from None
     county = (county or "").strip()
     if not county:
-        raise GiprError(S["no_county"], "start.no_county")
+        raise GiprError(messages.say("start.no_county"), "start.no_county")
     if any(c in county for c in '\\/:*?"<>|') or len(county) > 40:
-        raise GiprError(S["bad_county"].format(county=county), "start.bad_county")
+        raise GiprError(messages.say("start.bad_county", county=county), "start.bad_county")
     problems: list[str] = []
     load_roster(roster, problems=problems, shown=roster_name)
     if problems:
-        raise RosterRows(S["roster_rows"].format(name=roster_name, n=len(problems)), problems)
+        raise RosterRows(messages.say("start.roster_rows", name=roster_name, n=len(problems)), problems)
     base = Path(parent.strip()).expanduser() if parent and parent.strip() else userconf.default_parent()
     if not base.is_absolute():
-        raise GiprError(S["bad_parent"].format(parent=parent), "start.bad_parent")
+        raise GiprError(messages.say("start.bad_parent", parent=parent), "start.bad_parent")
     root = base / folder_name(county, y)
     if (root / "gipr.toml").exists():
-        raise GiprError(S["exists"].format(path=root), "start.exists")
+        raise GiprError(messages.say("start.exists", path=root), "start.exists")
     Workspace.create(root, y, roster, county=county).close()
     return switch_to(app, root)
 
@@ -114,7 +113,7 @@ async def api_create(request: Request) -> Response:
         except uploads.UploadRefused as e:
             return _error(e.status, e.code, e.message)
         if not got:
-            return _error(400, "start.no_roster", messages.START["no_roster"])
+            return _error(400, "start.no_roster", messages.say("start.no_roster"))
         try:
             data = await run_in_threadpool(
                 create_workspace, request.app, year=fields.get("year", ""), county=fields.get("county", ""),
@@ -133,7 +132,7 @@ async def api_open(request: Request) -> Response:
         data = None
     path = data.get("path") if isinstance(data, dict) else None
     if not isinstance(path, str) or not path.strip():
-        return _error(400, "start.no_path", messages.START["no_path"])
+        return _error(400, "start.no_path", messages.say("start.no_path"))
     return JSONResponse(await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser()))
 
 
@@ -143,7 +142,7 @@ async def page(request: Request) -> Response:
     recent = await run_in_threadpool(userconf.recent)
     current = request.app.state.root
     return render(request, "start.html", title="开始", recent=recent, current=str(current) if current else "",
-                  year=default_year(), parent=str(userconf.default_parent()), S=messages.START)
+                  year=default_year(), parent=str(userconf.default_parent()))
 
 
 def routes() -> list[Route]:

@@ -73,7 +73,7 @@ class _Receiver:
         if b"filename" in opts:
             self.n_files += 1
             if self.n_files > self.max_files:
-                raise UploadRefused(413, "ui.upload_too_many", messages.UI["upload_too_many"].format(
+                raise UploadRefused(413, "ui.upload_too_many", messages.say("ui.upload_too_many", 
                     limit=self.max_files, n=self.max_files + 1))
             if name != self.field:
                 return  # a file in another field: not wanted, not kept
@@ -84,7 +84,7 @@ class _Receiver:
         else:
             self.n_fields += 1
             if self.n_fields > self.max_fields:
-                raise UploadRefused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail="too many fields"))
+                raise UploadRefused(400, "ui.upload_bad", messages.say("ui.upload_bad", detail="too many fields"))
             self._name, self._value = name, bytearray()
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -93,7 +93,7 @@ class _Receiver:
         elif self._value is not None:
             self._value += data[start:end]
             if len(self._value) > MAX_FIELD_BYTES:
-                raise UploadRefused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail="field too large"))
+                raise UploadRefused(400, "ui.upload_bad", messages.say("ui.upload_bad", detail="field too large"))
 
     def on_part_end(self) -> None:
         if self._out is not None:
@@ -114,11 +114,11 @@ async def receive(headers, stream: AsyncIterator[bytes], folder: Path, *, field:
     """Parse the multipart body from ``stream`` into ``folder``; on any refusal the folder
     is removed and UploadRefused says why."""
     too_large = UploadRefused(413, "ui.upload_too_large",
-                              messages.UI["upload_too_large"].format(limit=max_bytes // 1048576))
+                              messages.say("ui.upload_too_large", limit=max_bytes // 1048576))
     ctype = headers.get("content-type", "")
     _, params = parse_options_header(ctype)
     if not ctype.startswith("multipart/form-data") or b"boundary" not in params:
-        raise UploadRefused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail=ctype or "no content type"))
+        raise UploadRefused(400, "ui.upload_bad", messages.say("ui.upload_bad", detail=ctype or "no content type"))
     try:
         if int(headers.get("content-length") or 0) > max_bytes:
             raise too_large
@@ -136,13 +136,13 @@ async def receive(headers, stream: AsyncIterator[bytes], folder: Path, *, field:
         parser.finalize()
         if parser.state != MultipartState.END:  # the body stopped before its closing boundary
             if not rec.uploads:
-                raise UploadRefused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail="incomplete body"))
-            raise UploadRefused(400, "ui.upload_truncated", messages.UI["upload_truncated"].format(
+                raise UploadRefused(400, "ui.upload_bad", messages.say("ui.upload_bad", detail="incomplete body"))
+            raise UploadRefused(400, "ui.upload_truncated", messages.say("ui.upload_truncated", 
                 name=rec.uploads[-1].name))
     except FormParserError as e:
         rec.close()
         shutil.rmtree(folder, ignore_errors=True)
-        raise UploadRefused(400, "ui.upload_bad", messages.UI["upload_bad"].format(detail=e)) from None
+        raise UploadRefused(400, "ui.upload_bad", messages.say("ui.upload_bad", detail=e)) from None
     except BaseException:
         rec.close()
         shutil.rmtree(folder, ignore_errors=True)

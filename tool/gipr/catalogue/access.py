@@ -1,0 +1,39 @@
+"""Every user-facing text by key, and the one way to fetch one: ``say(key, **fields)``.
+
+The texts live in the modules beside this one, a ``TEXTS`` dict each, keyed
+``area.name`` (``cli.summary``, ``report.written``; the ReadError codes ``file.*`` and ``doc.*``
+as they are).  ``key`` is a :data:`~gipr.catalogue.keys.TextKey`, a ``Literal`` of every key, so
+mypy rejects a key that is not in the catalogue; tests/test_texts.py keeps that list in step
+with the texts and checks that each call's keyword fields are exactly the text's placeholders.
+Finding texts are in :mod:`gipr.messages` (``finding``), with their stable codes.
+
+This module imports nothing of gipr but the texts, so every layer may use it.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from . import check, common, reading, report, ui
+from .keys import TextKey
+
+CATALOGUE: dict[str, str] = {}
+for _part in (reading.TEXTS, check.TEXTS, common.TEXTS, report.TEXTS, ui.TEXTS):
+    _twice = CATALOGUE.keys() & _part.keys()
+    if _twice:
+        raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")
+    CATALOGUE.update(_part)
+del _part, _twice
+
+
+def say(key: TextKey, /, **fields: object) -> str:
+    """The text ``key``, its ``{placeholders}`` filled in from ``fields``."""
+    return CATALOGUE[key].format(**fields)
+
+
+def textkey(name: str) -> TextKey:
+    """``name`` as a text key, for a key made at run time (``f"audit.kind.{kind}"``); an unknown
+    name is a KeyError here rather than later."""
+    if name not in CATALOGUE:
+        raise KeyError(name)
+    return cast(TextKey, name)
