@@ -37,13 +37,9 @@ def results_rows(ws: Path) -> list[tuple]:
 
 
 @pytest.fixture
-def example_ws(tmp_path, capsys):
-    """The example county's 30 returned workbooks collected into a workspace."""
-    ws = tmp_path / "ws"
-    assert cli("init", ws, "--year", YEAR, "--roster", EXAMPLES / "roster.csv", "--county", "示例县") == 0
-    assert cli("collect", EXAMPLES / "returned", "-w", ws, "-q") in (0, 1)
-    capsys.readouterr()
-    return ws
+def example_ws(tmp_path, example_workspace):
+    """The example county's 30 returned workbooks collected into a workspace (a copy of its own)."""
+    return example_workspace(tmp_path / "ws")
 
 
 def test_collect_then_merge_reads_no_workbook_and_equals_a_recheck(example_ws, tmp_path, capsys):

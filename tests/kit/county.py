@@ -3,13 +3,15 @@ return them (saved by a spreadsheet app with cached totals -- ``write_template(v
 and typed into with openpyxl, no cached results -- ``helpers.fill_workbook``), and the
 independent reading that checks a roll-up: cell by cell, with calamine, never through gipr.merge.
 
-Used by the merge, report, publish, collect and workbench tests; the built counties are
-fixtures (tests/merge/conftest.py, tests/conftest.py)."""
+Used by the merge, report, publish, collect and workbench tests; the counties are built once
+per session and copied to each module that uses them (tests/merge/conftest.py)."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import random
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -97,6 +99,15 @@ def make_county(d: Path) -> dict:
             continue
         files[row[0]] = make_unit_file(d / "returned", row, vals[row[0]], via_openpyxl=(i % 2 == 1))
     return {"dir": d, "roster": roster, "values": vals, "files": files, "returned": d / "returned"}
+
+
+def copy_county(county: dict, d: Path) -> dict:
+    """A county made by make_county, copied into folder d: its files, and its values as a deep copy."""
+    src = county["dir"]
+    shutil.copytree(src, d, dirs_exist_ok=True)
+    return {"dir": d, "roster": d / county["roster"].relative_to(src), "values": copy.deepcopy(county["values"]),
+            "files": {code: d / p.relative_to(src) for code, p in county["files"].items()},
+            "returned": d / county["returned"].relative_to(src)}
 
 
 # ------------------------------------------------------------------------------------

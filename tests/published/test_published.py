@@ -20,7 +20,8 @@ from kit.county import cli
 from kit.lo import LOError, lo_convert, soffice_path
 from kit.paths import REPO
 
-from gipr.published import DocumentError, import_document
+from gipr.errors import DocumentError
+from gipr.published import import_document
 from gipr.read import read_report
 from gipr.values import parse_printed
 
@@ -511,13 +512,10 @@ def test_document_error_keeps_its_code_across_processes():
     assert isinstance(e, DocumentError) and e.code == "doc.scanned" and str(e) == "x：扫描件"
 
 
-def test_against_a_workspace_uses_the_units_current_submission(tmp_path, capsys):
+def test_against_a_workspace_uses_the_units_current_submission(tmp_path, capsys, example_workspace):
     """The county office reviews a unit's report before it is published: the draft web page
     against what the unit submitted (the workspace's current submission, matched by name)."""
-    ws = tmp_path / "2025"
-    assert cli("init", ws, "--year", 2025, "--roster", EXAMPLES / "roster.csv") == 0
-    assert cli("collect", EXAMPLES / "returned", "--workspace", ws, "--quiet") in (0, 1)
-    capsys.readouterr()
+    ws = example_workspace(tmp_path / "2025")
     book = next(p for p in sorted((EXAMPLES / "returned").glob("*.xlsx")) if "教育科技局" in p.name)
     rep = read_report(book)
     from gipr.values import fmt_number
@@ -578,7 +576,7 @@ def test_import_with_roster_names_the_unit_by_its_code(tmp_path, capsys):
 def test_merge_previous_published_page_equals_previous_rollup(tmp_path, capsys):
     """Last year's county report published as a web page gives merge the same rule F
     findings as last year's roll-up workbook itself."""
-    from gipr.report.html import write_html
+    from gipr.merge.html import write_html
     from gipr.rules import recompute
 
     last = EXAMPLES / "2024年度汇总.xlsx"

@@ -12,9 +12,7 @@ import openpyxl
 import pytest
 from kit.lo import lo_convert
 from kit.paths import REPO
-from kit.uiserver import RETURNED, make_workspace, returned
 
-from gipr.cli import main
 from gipr.merge import merge
 
 PREV = REPO / "examples" / "2024年度汇总.xlsx"
@@ -24,14 +22,10 @@ PAGES = {"封面和表二至表四": 4, "汇总说明": 1, "各单位明细": 13
 
 
 @pytest.mark.libreoffice
-def test_rollup_prints_on_a_sensible_number_of_pages(tmp_path, soffice, capsys):
+def test_rollup_prints_on_a_sensible_number_of_pages(tmp_path, soffice, example_workspace):
     import pypdfium2 as pdfium
 
-    ws = make_workspace(tmp_path)
-    files = returned(tmp_path, sorted(p.name for p in RETURNED.iterdir()))
-    with pytest.raises(SystemExit):
-        main(["collect", *map(str, files), "-w", str(ws), "--json"])
-    capsys.readouterr()
+    ws = example_workspace(tmp_path / "ws", county="灵丘县")
     out = tmp_path / "汇总表.xlsx"
     merge(out=out, workspace=ws, previous=PREV, include_errors=True)
     wb = openpyxl.load_workbook(out)

@@ -445,13 +445,9 @@ def test_placeholders_are_listed(capsys):
 
 
 @pytest.fixture(scope="module")
-def county_docs(tmp_path_factory):
-    from gipr.collect.workspace import Workspace
-
+def county_docs(tmp_path_factory, example_workspace):
     d = tmp_path_factory.mktemp("county_report")
-    ws = d / "ws"
-    Workspace.create(ws, 2025, EXAMPLES / "roster.csv", county="示例县").close()
-    assert cli("collect", EXAMPLES / "returned", "-w", ws) in (0, 1)
+    ws = example_workspace(d / "ws")
     assert cli("merge", "--workspace", ws, "--out", d / "汇总.xlsx") == 0
     import contextlib
     import io

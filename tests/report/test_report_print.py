@@ -12,7 +12,6 @@ import docx
 import pytest
 from kit.lo import lo_convert
 from kit.paths import REPO
-from kit.uiserver import RETURNED, make_workspace, returned
 
 from gipr.report.run import data_from_workspace, workspace_jobs, write_jobs
 
@@ -20,14 +19,9 @@ PREV = REPO / "examples" / "2024年度汇总.xlsx"
 
 
 @pytest.fixture(scope="module")
-def documents(tmp_path_factory):
-    from gipr.cli import main
-
+def documents(tmp_path_factory, example_workspace):
     tmp = tmp_path_factory.mktemp("report")
-    ws = make_workspace(tmp)
-    files = returned(tmp, sorted(p.name for p in RETURNED.iterdir()))
-    with pytest.raises(SystemExit):
-        main(["collect", *map(str, files), "-w", str(ws), "--json"])
+    ws = example_workspace(tmp / "ws", county="灵丘县")
     county, units = data_from_workspace(ws, include_errors=True, previous=PREV)
     jobs = workspace_jobs(tmp / "docs", county, units)
     write_jobs(jobs)

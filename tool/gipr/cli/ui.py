@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from .. import messages
+from .. import messages, thirdparty
 from ..errors import GiprError
 from .app import app, err_console
 
@@ -35,9 +35,9 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(root: Path | None, sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
     """Serve until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
-    import uvicorn
-
     from ..ui.app import create_app
+
+    uvicorn = thirdparty.uvicorn()
 
     port = sock.getsockname()[1]
     if root is not None:

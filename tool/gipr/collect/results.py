@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..model import Finding
+from .ledger import utc_now
 
 if TYPE_CHECKING:
     from ..roster import Unit
@@ -51,18 +52,6 @@ READER_VERSION = 1
 CODE_VERSION = f"{__version__}+r{READER_VERSION}"
 PAYLOAD_VERSION = 1
 
-RESULTS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results(
-  sha256         TEXT NOT NULL CHECK (length(sha256) = 64),
-  format_digest  TEXT NOT NULL,
-  code_version   TEXT NOT NULL,
-  context_digest TEXT NOT NULL,
-  payload        TEXT NOT NULL,
-  digest         TEXT NOT NULL,
-  stored_at      TEXT NOT NULL,
-  PRIMARY KEY (sha256)
-)
-"""
 
 
 # --- the key ---------------------------------------------------------------------------------
@@ -209,8 +198,6 @@ class ResultStore:
 
     def rows(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple]:
         """Rows for the results table (the ones ``keeps`` accepts)."""
-        from .ledger import utc_now
-
         now = utc_now()
         out = []
         for sha, p in items:
@@ -234,7 +221,8 @@ def read_payload(path: Path | bytes, display: str, spec: Any, ctx: Any, sha: str
     """Read and check one file into a payload; None when gipr itself failed (not stored, so
     that a fixed gipr reads it again).  Never raises."""
     from ..check import check_report
-    from ..read import ReadError, read_report
+    from ..errors import ReadError
+    from ..read import read_report
 
     try:
         rep = read_report(path, name=display, spec=spec)

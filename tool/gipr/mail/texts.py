@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..account.settings import MAIL_DIR, TEMPLATE_FILES
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text
-from .settings import MAIL_DIR, TEMPLATE_FILES
 
 if TYPE_CHECKING:
     from ..collect.workspace import Workspace

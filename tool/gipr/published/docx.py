@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+from .. import thirdparty
 from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
 
 __all__ = ["parse_docx", "read"]
@@ -21,17 +22,17 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def parse_docx(data: bytes, name: str) -> Document:
-    from docx import Document as _open  # python-docx
-    from docx.oxml.ns import qn
-
-    from ..ooxml.container import ReadError, open_container  # the zip vetting (bombs, entities, layout)
+    from ..errors import ReadError
+    from ..ooxml.container import open_container  # the zip vetting (bombs, entities, layout)
 
     try:
         open_container(data, name)
     except ReadError as e:
         if e.code != "file.not_spreadsheet":  # vetted and sound, merely not a workbook: fine here
             raise
-    doc = _open(io.BytesIO(data))
+    docx = thirdparty.docx()  # python-docx
+    qn = docx.oxml.ns.qn
+    doc = docx.Document(io.BytesIO(data))
     body = doc.element.body
     W_TBL, W_T, W_P = qn("w:tbl"), qn("w:t"), qn("w:p")
     budget = [MAX_CELLS]

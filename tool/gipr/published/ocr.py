@@ -37,6 +37,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import thirdparty
+from ..errors import NeedsOcr
 from .grid import Document, Table, tokens_to_rows
 
 __all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf"]
@@ -77,7 +79,7 @@ def engine_available(engine: str | None = None) -> bool:
     if engine == "tesseract":
         return shutil.which("tesseract") is not None
     try:
-        import rapidocr_onnxruntime  # noqa: F401
+        thirdparty.rapidocr_onnxruntime()
     except Exception:
         return False
     return True
@@ -97,9 +99,7 @@ def _grey(img: Any) -> Any:
 
 def render_pdf(data: bytes, settings: OcrSettings = DEFAULT) -> list[Any]:
     """The pages of a PDF as grey images at ``settings.dpi`` (PDFium)."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(data)
+    doc = thirdparty.pypdfium2().PdfDocument(data)
     try:
         out = []
         for i in range(min(len(doc), settings.max_pages)):
@@ -143,13 +143,11 @@ class Box:
 
 
 def _rapidocr(img: Any) -> list[Box]:
-    import numpy as np
-    from rapidocr_onnxruntime import RapidOCR
-
+    np = thirdparty.numpy()
     engine = _ENGINES.get("rapidocr")
     if engine is None:
         # pages are upright (deskew takes out small angles): no 180° classifier
-        engine = _ENGINES["rapidocr"] = RapidOCR(use_cls=False)
+        engine = _ENGINES["rapidocr"] = thirdparty.rapidocr_onnxruntime().RapidOCR(use_cls=False)
     result, _elapsed = engine(np.asarray(img.convert("RGB")))
     boxes = []
     for quad, text, conf in result or []:
@@ -213,8 +211,7 @@ def skew(img: Any, limit: float = 3.0) -> tuple[float, int]:
     lines lie flat) — and how many long vertical lines it draws (a ruled table draws one per
     column; text draws none).  The angle is found on the pixels' coordinates, so thin lines
     count as much as thick ones and no angle is favoured by resampling."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     ys, xs = np.nonzero(np.asarray(img) < 128)
     if len(ys) < 100:
         return 0.0, 0
@@ -241,8 +238,7 @@ def skew(img: Any, limit: float = 3.0) -> tuple[float, int]:
 def _column_lines(img: Any, angle: float) -> int:
     """How many unbroken vertical lines run down a good part of the page (a ruled table draws
     one per column; text, whose characters stand apart, none), on a half-size straight copy."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     half = straighten(img.resize((max(1, img.width // 2), max(1, img.height // 2))), angle)
     dark = np.asarray(half) < 170
     runs = _runs(dark.T, max(20, half.height // 8))
@@ -260,8 +256,7 @@ def straighten(img: Any, angle: float) -> Any:
 
 def _runs(mask: Any, min_len: int) -> list[tuple[int, int, int]]:
     """(line, start, end) of every run of True of at least ``min_len`` along each row."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     out = []
     pad = np.zeros((mask.shape[0], 1), dtype=np.int8)
     d = np.diff(np.hstack([pad, mask.astype(np.int8), pad]), axis=1)
@@ -277,9 +272,8 @@ def _runs(mask: Any, min_len: int) -> list[tuple[int, int, int]]:
 def ruled_cells(img: Any) -> list[list[tuple[float, float, float, float]]]:
     """The ruled tables of a page image: lists of cell boxes (x0, top, x1, bottom) in pixels,
     from its horizontal and vertical lines (pdfplumber's edge → intersection → cell steps)."""
-    import numpy as np
-    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
-
+    np = thirdparty.numpy()
+    table = thirdparty.pdfplumber().table  # pdfplumber's edge → intersection → cell steps
     dark = np.asarray(img) < 190  # a thin line, blurred by scanning and straightening, is grey
     min_len = max(40, img.width // 40)
     edges: list[dict] = []
@@ -295,9 +289,9 @@ def ruled_cells(img: Any) -> list[list[tuple[float, float, float, float]]]:
             edges.append({"x0": x, "x1": x, "top": a, "bottom": b, "width": 0, "height": b - a, "orientation": "v"})
     if len(edges) < 4 or len(edges) > 20_000:
         return []
-    edges = merge_edges(edges, snap_x_tolerance=4, snap_y_tolerance=4, join_x_tolerance=6, join_y_tolerance=6)
-    cells = intersections_to_cells(edges_to_intersections(edges, 4, 4))
-    return [t for t in cells_to_tables(cells) if len(t) >= 2]
+    edges = table.merge_edges(edges, snap_x_tolerance=4, snap_y_tolerance=4, join_x_tolerance=6, join_y_tolerance=6)
+    cells = table.intersections_to_cells(table.edges_to_intersections(edges, 4, 4))
+    return [t for t in table.cells_to_tables(cells) if len(t) >= 2]
 
 
 _NUMERIC = re.compile(r"^[\d\s.,，。\-−]*$")
@@ -309,8 +303,7 @@ def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSet
     is easily lost on a whole page, and two neighbours' digits are easily read as one number.
     Where the readings differ, the cell's own stands with a confidence below ``settings.low``,
     so that the rules decide."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     engine = _ENGINES["rapidocr"]  # made by the page's reading
     jobs = []  # (cell box, boxes inside it, page text, crop)
     for t in tables:
@@ -357,8 +350,9 @@ def _doubted(b: Box, settings: OcrSettings) -> Box:
 def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     """The marks inside ``box``, cropped tight, on a white margin, at a height the recogniser
     reads best (a number top-aligned in a tall cell is otherwise a speck)."""
-    import numpy as np
     from PIL import Image, ImageOps
+
+    np = thirdparty.numpy()
 
     x0, top, x1, bottom = box
     if x1 - x0 < 4 or bottom - top < 4:
@@ -416,8 +410,7 @@ def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]], scal
            ) -> set[tuple[float, float, float, float]]:
     """The cells that hold marks (dark pixels away from their borders): a cell where the engine
     read nothing but that is not empty is unread, not blank."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     a = np.asarray(img) < 128
     m = _margin(scale)
     out = set()
@@ -497,14 +490,14 @@ def _join_words(parts: list[tuple[str, float, float, float]]) -> str:
 def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list[Box]]:
     """The page's ruled tables as grids (each recognised box in the cell holding its centre);
     the boxes outside every table are returned for the loose text."""
-    from pdfplumber.table import Table as _PTable
+    _PTable = thirdparty.pdfplumber().table.Table
 
     used: set[int] = set()
     out: list[Table] = []
     s = page.scale
     for ti, cells in enumerate(page.tables, 1):
         rows: list[list] = []
-        for row in _PTable(None, cells).rows:  # type: ignore[arg-type]  # no page: only the rows of the cells are used
+        for row in _PTable(None, cells).rows:  # no page: only the rows of the cells are used
             line: list = []
             for bbox in row.cells:
                 if bbox is None:
@@ -635,7 +628,5 @@ def ocr_images(data: bytes, settings: OcrSettings | None = None) -> Document:
 
 def read_image(data: bytes, name: str, suffix: str) -> Document:
     """The parser of the table of media's picture row: a picture is read by OCR, in a run with
-    the OCR's own limits (:class:`gipr.published.core.NeedsOcr`)."""
-    from .core import NeedsOcr
-
+    the OCR's own limits (:class:`gipr.errors.NeedsOcr`)."""
     raise NeedsOcr(None)

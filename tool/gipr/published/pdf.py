@@ -21,6 +21,7 @@ import bisect
 import itertools
 import re
 
+from .. import thirdparty
 from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
@@ -43,8 +44,7 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def _open(data: bytes):
-    import pypdfium2 as pdfium
-
+    pdfium = thirdparty.pypdfium2()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:

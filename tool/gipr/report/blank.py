@@ -17,15 +17,15 @@ import re
 import sys
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Pt
-
+from .. import thirdparty
 from ..fsio import atomic_output
 from . import style as st
+
+_docx = thirdparty.docx()  # python-docx (style.py loads it already: its lengths are python-docx's)
+Document = _docx.Document
+WD_ORIENT = _docx.enum.section.WD_ORIENT
+WD_ALIGN_PARAGRAPH, WD_LINE_SPACING = _docx.enum.text.WD_ALIGN_PARAGRAPH, _docx.enum.text.WD_LINE_SPACING
+OxmlElement, qn, Pt = _docx.oxml.OxmlElement, _docx.oxml.ns.qn, _docx.shared.Pt
 
 __all__ = ["TEMPLATE_NAME", "build_template"]
 

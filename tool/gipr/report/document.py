@@ -4,7 +4,7 @@ The template (gipr/formats/report.docx, or a county's reworded copy) holds the p
 sentences and docxtpl/Jinja placeholders; :data:`gipr.report.figures.PLACEHOLDERS` is the whole
 vocabulary.  Before rendering, every placeholder of the template is read paragraph by paragraph
 and an unknown one is refused with its name and place.  The tables 二、三、四 are built here with
-python-docx in the official layout (:func:`gipr.report.layout.table_regions`: the same merged
+python-docx in the official layout (:func:`gipr.merge.layout.table_regions`: the same merged
 regions and labels as the workbook template and the HTML page) and put where ``{{p 表二 }}`` …
 stand.  Every number of the sentences and of the tables comes from the same ``values``.
 """
@@ -18,17 +18,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import messages
+from .. import messages, thirdparty
 from ..catalogue.access import textkey
 from ..errors import GiprError
 from ..fsio import atomic_output
+from ..merge.layout import Region, header_rows, table_regions
 from ..spec import Spec, TableLayout, formats_dir
 from ..text import xml_escape
 from ..values import Number, fmt_number
 from . import style as st
 from .blank import TEMPLATE_NAME
 from .figures import PLACEHOLDERS, RICH_PLACEHOLDERS, TABLE_PLACEHOLDERS, figure_context, figure_value
-from .layout import Region, header_rows, table_regions
 
 __all__ = ["TABLE_KEYS", "ReportData", "check_template", "default_template", "render_report", "write_report"]
 
@@ -131,9 +131,8 @@ def _template_parts(path: Path) -> list[tuple[str, bytes]]:
 
 def _names_in(expr: str, is_block: bool) -> list[str]:
     """The variable names a tag uses (a syntax error raises jinja2's TemplateSyntaxError)."""
-    import jinja2
-    from jinja2 import meta
-
+    jinja2 = thirdparty.jinja2()
+    meta = jinja2.meta
     env = jinja2.Environment()
     expr = _PREFIX.sub("", expr.strip())
     if not is_block:
@@ -156,8 +155,7 @@ _CHECKED: set[tuple[str, int, int]] = set()
 def check_template(path: str | Path) -> None:
     """Refuse a template that uses a name gipr does not fill in, names the table placeholders in
     any other way than ``{{p 表二 }}``, or has a malformed tag: the message names the place."""
-    import jinja2
-
+    jinja2 = thirdparty.jinja2()
     path = Path(path)
     try:
         st_ = path.stat()
@@ -358,9 +356,7 @@ def _tables_xml(spec: Spec, values: Mapping[str, Number | None]) -> dict[str, st
 
 def _marked(text: str):
     """Text whose 【…】 parts are highlighted as places to write."""
-    from docxtpl import RichText
-
-    rt = RichText()
+    rt = thirdparty.docxtpl().RichText()
     for part in _MARK.split(text):
         if part:
             rt.add(part, highlight=st.MARK_COLOR if _MARK.fullmatch(part) else None)
@@ -385,8 +381,7 @@ TITLE_LINE = 18  # characters of the title's size (二号) on one line of the bo
 def _title(name: str, year: int):
     """The title, broken after the unit's name when it does not fit on one line (no lone
     “报告” on a second line)."""
-    from docxtpl import RichText
-
+    RichText = thirdparty.docxtpl().RichText
     rest = messages.say("report.title_rest", year=year)
     wide = sum(1 if ord(ch) > 0x2E7F else 0.55 for ch in name + rest)
     rpr = st.run_properties_xml(st.TITLE_FONT, st.TITLE_SIZE.pt)
@@ -430,8 +425,7 @@ def _valid_ooxml(doc) -> None:
     write lacks the required ``w:val`` (ECMA-376: CT_Shd), and a ``stylesWithEffects`` part
     (Word 2010's copy of the styles) that no longer matches styles.xml is dropped (it is
     optional; Word rebuilds it)."""
-    from docx.oxml.ns import qn
-
+    qn = thirdparty.docx().oxml.ns.qn
     for shd in doc.element.body.iter(qn("w:shd")):
         if shd.get(qn("w:val")) is None:
             shd.set(qn("w:val"), "clear")
@@ -444,9 +438,7 @@ def _valid_ooxml(doc) -> None:
 
 def render_report(data: ReportData, template: str | Path | None = None):
     """The rendered docxtpl document (call ``.save(path)``)."""
-    import jinja2
-    from docxtpl import DocxTemplate
-
+    jinja2, DocxTemplate = thirdparty.jinja2(), thirdparty.docxtpl().DocxTemplate
     path = Path(template) if template is not None else default_template()
     check_template(path)
     context = report_context(data)

@@ -10,9 +10,12 @@ and LibreOffice on Linux substitutes the installed CJK fonts (Noto CJK).
 
 from __future__ import annotations
 
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from .. import thirdparty
+
+# the lengths below are python-docx's: importing this module (the .docx writers only) loads it
+_docx = thirdparty.docx()
+OxmlElement, qn = _docx.oxml.OxmlElement, _docx.oxml.ns.qn
+Cm, Pt = _docx.shared.Cm, _docx.shared.Pt
 
 PAGE_WIDTH = Cm(21.0)
 PAGE_HEIGHT = Cm(29.7)
@@ -65,8 +68,7 @@ def style_run(run, east_asia: str, size, *, bold: bool = False, color: str | Non
     run.font.bold = bold
     set_fonts(run._r, east_asia)
     if color:
-        from docx.shared import RGBColor
-
+        RGBColor = _docx.shared.RGBColor
         run.font.color.rgb = RGBColor.from_string(color)
 
 

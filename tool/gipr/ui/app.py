@@ -10,20 +10,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
-
-from .. import messages
+from .. import messages, thirdparty
 from ..errors import GiprError
 from . import core, uploads
+from .core import run_in_threadpool
 from .security import Guard, csrf_for
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD_FILES = 50  # files in one upload request
@@ -40,7 +38,7 @@ class Refused(Exception):
 
 
 def _json(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(data, status_code=status)
+    return thirdparty.starlette().responses.JSONResponse(data, status_code=status)
 
 
 def _error_json(status: int, code: str, message: str) -> JSONResponse:
@@ -51,9 +49,10 @@ def _attachment(name: str, data: bytes | Path, media_type: str) -> Response:
     """A download under ``name`` (RFC 6266: an ASCII fallback and the UTF-8 name)."""
     ascii_name = "".join(ch if 32 < ord(ch) < 127 and ch not in '"\\;' else "_" for ch in name)
     disp = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    responses = thirdparty.starlette().responses
     if isinstance(data, Path):
-        return FileResponse(data, media_type=media_type, headers={"content-disposition": disp})
-    return Response(data, media_type=media_type, headers={"content-disposition": disp})
+        return responses.FileResponse(data, media_type=media_type, headers={"content-disposition": disp})
+    return responses.Response(data, media_type=media_type, headers={"content-disposition": disp})
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -77,9 +76,7 @@ async def receive_uploads(request: Request, root: Path, field: str = "files",
 
 # --- the API ---------------------------------------------------------------------------------
 def _root(request: Request) -> Path:
-    from .start import root_of
-
-    return root_of(request)
+    return core.root_of(request)
 
 
 async def api_session(request: Request) -> Response:
@@ -241,8 +238,8 @@ async def view_merge_html(request: Request) -> Response:
     p = core.merge_file(_root(request), request.path_params["run"], "html")
     if p is None:
         return _not_found()
-    return FileResponse(p, media_type="text/html; charset=utf-8",
-                        headers={"content-security-policy": CSP_REPORT_VIEW})
+    return thirdparty.starlette().responses.FileResponse(p, media_type="text/html; charset=utf-8",
+                                                         headers={"content-security-policy": CSP_REPORT_VIEW})
 
 
 async def dl_templates(request: Request) -> Response:
@@ -295,10 +292,10 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
     """The workbench on workspace ``root`` (None: the start page first), answering on ``port``,
     behind the security layer.  ``cookie_days``: how long the browser keeps the access cookie
     (0: until it is closed; a remembered token may be kept longer)."""
-    from starlette.exceptions import HTTPException
-
     from . import mailform, pages, start
 
+    st = thirdparty.starlette()
+    Route, Mount = st.routing.Route, st.routing.Mount
     if root is not None:
         root = Path(root).resolve()
         core.open_ws(root).close()  # a clear message now if this is not a workspace
@@ -324,10 +321,11 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         *pages.routes(),
         *start.routes(),
         *mailform.routes(),
-        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+        Mount("/static", app=st.staticfiles.StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, start.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})  # type: ignore[dict-item]  # starlette: a handler's exception typed as Exception
+    app = st.applications.Starlette(routes=routes, exception_handlers={
+        Refused: on_refused, core.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error,
+        st.exceptions.HTTPException: on_http, Exception: on_internal})
     app.state.root = root
     app.state.csrf = csrf_for(token)
     app.state.templates = pages.environment()

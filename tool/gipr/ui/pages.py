@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
+from .. import thirdparty
 from . import core
-from .start import root_of
+from .core import run_in_threadpool
+
+if TYPE_CHECKING:
+    import jinja2
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
 
 HERE = Path(__file__).resolve().parent
 NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"),
@@ -25,8 +27,9 @@ COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    jinja = thirdparty.jinja2()
+    env = jinja.Environment(loader=jinja.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                            undefined=jinja.StrictUndefined)
     env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)
     return env
 
@@ -34,7 +37,7 @@ def environment() -> jinja2.Environment:
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     env: jinja2.Environment = request.app.state.templates
     page = env.get_template(name).render(csrf=request.app.state.csrf, path=request.url.path, **ctx)
-    return HTMLResponse(page, status_code=status)
+    return thirdparty.starlette().responses.HTMLResponse(page, status_code=status)
 
 
 def error_page(request: Request, message: str, status: int) -> Response:
@@ -145,19 +148,19 @@ def next_steps(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def home(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, root_of(request))
+    data = await run_in_threadpool(core.status, core.root_of(request))
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
     return render(request, "home.html", title="报送情况", data=data, categories=cats, steps=next_steps(data),
                   progress=progress_svg(data["totals"]), chart=category_chart(data))
 
 
 async def chart(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, root_of(request))
-    return HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
+    data = await run_in_threadpool(core.status, core.root_of(request))
+    return thirdparty.starlette().responses.HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
 
 
 async def unit(request: Request) -> Response:
-    data = await run_in_threadpool(core.unit_page, root_of(request), request.path_params["code"])
+    data = await run_in_threadpool(core.unit_page, core.root_of(request), request.path_params["code"])
     return render(request, "unit.html", title=data["unit"]["name"], d=data)
 
 
@@ -170,7 +173,7 @@ async def templates(request: Request) -> Response:
 
 
 async def merge(request: Request) -> Response:
-    root = root_of(request)
+    root = core.root_of(request)
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
@@ -182,5 +185,6 @@ async def merge(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/", home), Route("/chart/status.svg", chart), Route("/unit/{code:str}", unit),
-            Route("/collect", collect), Route("/templates", templates), Route("/merge", merge)]
+    route = thirdparty.starlette().routing.Route
+    return [route("/", home), route("/chart/status.svg", chart), route("/unit/{code:str}", unit),
+            route("/collect", collect), route("/templates", templates), route("/merge", merge)]

@@ -9,35 +9,28 @@ import datetime as _dt
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-
-from .. import messages
+from .. import messages, thirdparty
 from ..errors import GiprError
-from . import userconf
+from . import core, uploads, userconf
+from .core import run_in_threadpool
+from .pages import render
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
 
 MAX_ROSTER_BYTES = 16 * 1024 * 1024
 
 
-class NoWorkspace(Exception):
-    """A page or API call that needs a workspace, before one is open."""
-
-
-def root_of(request: Request) -> Path:
-    root = request.app.state.root
-    if root is None:
-        raise NoWorkspace()
-    return root
-
-
-async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
+async def on_no_workspace(request: Request, exc: core.NoWorkspace) -> Response:
+    responses = thirdparty.starlette().responses
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}},
-                            status_code=409)
-    return RedirectResponse("/start", status_code=303)
+        error = {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}
+        return responses.JSONResponse({"error": error}, status_code=409)
+    return responses.RedirectResponse("/start", status_code=303)
 
 
 def default_year(today: _dt.date | None = None) -> int:
@@ -52,12 +45,11 @@ def folder_name(county: str, year: int) -> str:
 
 def switch_to(app, root: Path) -> dict:
     """Open ``root`` as this workbench's workspace and remember it as recently used."""
-    from .core import clean_uploads, open_ws
 
-    with open_ws(root) as ws:
+    with core.open_ws(root) as ws:
         county, year = ws.county, ws.year
     root = root.resolve()
-    clean_uploads(root)
+    core.clean_uploads(root)
     app.state.root = root
     userconf.remember_workspace(root, county, year)
     return {"page": "/", "county": county, "year": year}
@@ -99,11 +91,11 @@ class RosterRows(GiprError):
 
 
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+    return thirdparty.starlette().responses.JSONResponse({"error": {"code": code, "message": message, **extra}},
+                                                         status_code=status)
 
 
 async def api_create(request: Request) -> Response:
-    from . import uploads
 
     folder = Path(tempfile.mkdtemp(prefix="gipr-roster-"))
     try:
@@ -120,7 +112,7 @@ async def api_create(request: Request) -> Response:
                 parent=fields.get("parent", ""), roster=got[0].path, roster_name=got[0].name)
         except RosterRows as e:
             return _error(400, e.code, str(e), rows=e.rows)
-        return JSONResponse(data)
+        return thirdparty.starlette().responses.JSONResponse(data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -133,12 +125,11 @@ async def api_open(request: Request) -> Response:
     path = data.get("path") if isinstance(data, dict) else None
     if not isinstance(path, str) or not path.strip():
         return _error(400, "start.no_path", messages.say("start.no_path"))
-    return JSONResponse(await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser()))
+    data = await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser())
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def page(request: Request) -> Response:
-    from .pages import render
-
     recent = await run_in_threadpool(userconf.recent)
     current = request.app.state.root
     return render(request, "start.html", title="开始", recent=recent, current=str(current) if current else "",
@@ -146,5 +137,6 @@ async def page(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/start", page), Route("/api/workspace/create", api_create, methods=["POST"]),
-            Route("/api/workspace/open", api_open, methods=["POST"])]
+    route = thirdparty.starlette().routing.Route
+    return [route("/start", page), route("/api/workspace/create", api_create, methods=["POST"]),
+            route("/api/workspace/open", api_open, methods=["POST"])]
