@@ -33,23 +33,23 @@ TEXT_HOMES = {"messages.py"} | {f"catalogue/{p.name}" for p in CATALOGUE_DIR.glo
 # roster's errors, where-labels such as 第N页, table names), counted here until they move into the
 # catalogue.  The count must match exactly: lower it when a literal leaves, never raise it.
 READER_VOCABULARY = {
-    "figures.py": 4, "published/convert.py": 1, "published/core.py": 3, "published/docx.py": 2,
+    "published/convert.py": 1, "published/core.py": 3, "published/docx.py": 2,
     "published/grid.py": 2, "published/html.py": 2, "published/locate.py": 8,
     "published/ocr.py": 4, "published/pdf.py": 4, "published/sequence.py": 1, "published/text.py": 2,
-    "published/words.py": 2, "read/units.py": 1, "roster.py": 23, "spec.py": 47,
+    "published/words.py": 2, "read/units.py": 1, "roster.py": 23, "spec.py": 51,
     "values.py": 30,
 }
 # Modules whose user-facing texts have not moved into the catalogue yet (issue 21, "texts"):
 # every one of them is a debt, each with its exact count.
 NOT_YET_MOVED: dict[str, int] = {
     "check/checks.py": 3, "check/feedback.py": 6,
-    "check/similar.py": 1, "cli/__init__.py": 8, "cli/collect.py": 96, "cli/mail.py": 11, "cli/report.py": 1,
+    "check/similar.py": 1, "cli/collect.py": 96, "cli/main.py": 8, "cli/mail.py": 11, "cli/report.py": 1,
     "cli/spec.py": 13, "cli/template.py": 17, "cli/ui.py": 1, "collect/collect.py": 19,
     "collect/documents.py": 3, "collect/imap.py": 28, "collect/ledger.py": 24, "collect/mailparse.py": 15,
-    "collect/mailread.py": 2, "collect/status.py": 31, "collect/workspace.py": 21, "fsio.py": 11,
-    "mail/send.py": 41, "mail/settings.py": 29, "mail/texts.py": 42,
-    "mail/transport.py": 18, "merge/entries.py": 1, "merge/writer.py": 1, "report/blank.py": 23,
-    "report/document.py": 23, "report/figures.py": 33, "report/html.py": 1, "report/pdf.py": 1,
+    "collect/mailread.py": 2, "collect/workspace.py": 21, "fsio.py": 11,
+    "mail/send.py": 41, "account/settings.py": 29, "mail/texts.py": 42,
+    "mail/transport.py": 18, "merge/entries.py": 1, "merge/html.py": 1, "merge/status.py": 31, "merge/writer.py": 1, "report/blank.py": 23,
+    "report/document.py": 23, "report/figures.py": 33, "report/pdf.py": 1,
     "report/run.py": 1, "report/style.py": 9, "template/batch.py": 4, "template/formulas.py": 15,
     "template/layout.py": 2, "template/writer.py": 33, "ui/app.py": 2, "ui/core.py": 25, "ui/mailform.py": 1,
     "ui/pages.py": 21, "ui/security.py": 1, "ui/start.py": 1, "ui/userconf.py": 4,

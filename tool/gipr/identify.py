@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import messages
 from .identity import verify
 from .messages import say
 from .roster import Unit, normalize_name
@@ -264,8 +265,6 @@ def settle_identity(findings: list, report, unit, *, as_json: bool = False) -> l
     Used by collect; anything re-checking a ledger submission (merge from a workspace)
     can use it to agree with the ledger."""
     from dataclasses import replace
-
-    from . import messages
 
     def code_of(f):
         return f.get("code") if as_json else f.code

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from .figures import in_force_rows
 from .spec import Rule, Spec, per_spec
+from .values import is_integer_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Report
@@ -60,8 +62,6 @@ def decimals(spec: Spec) -> int:
 
 
 def _decimals(spec: Spec) -> int:
-    from .values import is_integer_type
-
     found = [int(t["decimals"]) for name, t in spec.types.items()
              if not is_integer_type(t, name) and t.get("decimals") is not None]
     return max(found) if found else DEFAULT_DECIMALS
@@ -303,7 +303,6 @@ def in_force_mismatches(spec: Spec, values: Mapping[str, Number | None], previou
     """Across years, table 二 per row: this year's 现行有效 against last year's 现行有效 +
     本年制发 − 本年废止 (a plausibility check: documents also lapse for other reasons).
     (cell id of 现行有效, the numbers) per row where it does not hold."""
-    from .figures import in_force_rows  # the rows are named in the format file
 
     out = []
     for row in in_force_rows(spec):

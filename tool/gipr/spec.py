@@ -31,6 +31,7 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .errors import SpecError
+from .values import DEFAULT_TYPES
 
 __all__ = [
     "Cell",
@@ -329,7 +330,6 @@ def per_spec(spec: Spec, name: str, build: Any) -> Any:
 def type_rules(spec: Spec | None, ctype: str) -> dict[str, Any]:
     """What a value of type ``ctype`` must be (``integer``, ``min``, ``decimals``), from the
     format file (rule G); the built-in meaning without a format."""
-    from .values import DEFAULT_TYPES
 
     if spec is not None and ctype in spec.types:
         return spec.types[ctype]

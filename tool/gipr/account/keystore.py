@@ -11,7 +11,7 @@ used either.
 
 from __future__ import annotations
 
-from .. import thirdparty
+from .. import messages, thirdparty
 from ..errors import GiprError
 
 SERVICE = "gipr"
@@ -52,8 +52,6 @@ def get(kind: str, user: str, host: str) -> str | None:
 
 
 def put(kind: str, user: str, host: str, password: str) -> None:
-    from .. import messages
-
     kr = _backend()
     if kr is None:
         raise GiprError(messages.say("mailform.no_store"), "mail.no_store")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
+from . import keystore
 
 if TYPE_CHECKING:
     from ..collect.workspace import Workspace
@@ -244,8 +245,6 @@ def _stdin_is_tty() -> bool:
 
 
 def smtp_password(settings: MailSettings, *, interactive: bool | None = None) -> str:
-    from . import keystore
-
     return password_from(SMTP_PASSWORD_ENV, f"发件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive,
                          stored=lambda: keystore.get("smtp", settings.user, settings.host))
 

@@ -24,15 +24,20 @@ from typing import Any
 
 from .. import messages
 from ..catalogue.access import textkey
-from ..check.checks import CHAIN, CHECKS, run_checks
+from ..check.checks import CHAIN, CHECKS, run_checks, subject
 from ..check.findings import CheckContext, summarize
+from ..check.similar import repeated_share
 from ..errors import GiprError, SpecError
+from ..figures import deadline_for
 from ..files import DOCUMENT_SUFFIXES
+from ..isolate import ReaderPool, available_methods
 from ..media import REPORT_SUFFIXES
 from ..model import Finding
+from ..roster import load_roster
 from ..spec import format_for_year, load_format
 from .docs import DocResult, audit_one
-from .issuers import Issuer, fold_names
+from .issuers import Issuer, fold_names, level_of
+from .report import audit_json
 
 __all__ = ["MAX_FILES", "READ_MEMORY_MB", "READ_SECONDS", "Audit", "IssuerYear", "run_audit", "scan"]
 
@@ -95,8 +100,6 @@ class Audit:
         return 1 if wrong or self.missing or self.unassigned or self.conflicts else 0
 
     def to_json(self) -> dict[str, Any]:
-        from .report import audit_json
-
         return audit_json(self)
 
 
@@ -165,8 +168,6 @@ def make_pool(n_items: int, jobs: int | None = None, method: str | None = None):
     import sys
     import threading
 
-    from ..isolate import ReaderPool, available_methods
-
     if method is None:
         fork_ok = "fork" in available_methods() and sys.platform != "darwin" and threading.active_count() == 1
         method = "fork" if fork_ok else "spawn"
@@ -191,7 +192,6 @@ def read_all(files: Sequence[Path], pool, *, on_doc: Callable[[DocResult], None]
 
 def share_task(pair: tuple[list[str], list[str]]) -> tuple[float, int]:
     """The narrative share repeated from last year (check.similar), in a pool worker."""
-    from ..check.similar import repeated_share
 
     return repeated_share(*pair)
 
@@ -215,8 +215,6 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
     t0 = time.perf_counter()
     units = None
     if roster is not None:
-        from ..roster import load_roster
-
         units = load_roster(roster)
     for y in years:
         if not 1990 <= y <= 2100:
@@ -285,7 +283,6 @@ def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], 
         for iss in {id(i): i for i in by_name.values()}.values():
             issuers[id(iss)] = iss
         known = {i.code for i in issuers.values()}
-        from .issuers import level_of
 
         for u in units:
             if u.code not in known:
@@ -342,7 +339,6 @@ def _chain(row: IssuerYear, prev: DocResult | None, share: tuple[float, int] | N
     if prev is None or prev.report is None or row.doc is None or row.doc.report is None:
         return
     ctx = CheckContext(previous=prev.report)
-    from ..check.checks import subject
 
     s = subject(row.doc.report, ctx)
     if share is not None:
@@ -356,7 +352,6 @@ def _chain(row: IssuerYear, prev: DocResult | None, share: tuple[float, int] | N
 
 def _lateness(row: IssuerYear) -> None:
     """The publication date against the deadline of the issuer's level for that report year."""
-    from ..figures import deadline_for
 
     doc = row.doc
     assert doc is not None

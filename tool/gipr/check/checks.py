@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 from .. import messages, rules
 from ..model import Finding, Report
+from ..published.narrative import narrative_findings
 from ..values import Number, fmt_number
+from .against import against_findings
 from .findings import (
     CheckContext,
     _dedupe,
@@ -35,6 +37,7 @@ from .findings import (
     cell_ref,
     in_force_findings,
 )
+from .similar import repeated_share
 
 __all__ = [
     "CHAIN",
@@ -230,7 +233,6 @@ def narrative(s: Subject) -> list[Finding]:
     """The numbers the text states (收到申请 N 件, 行政复议 N 件 …) against the tables."""
     if not s.report.text:
         return []
-    from ..published.narrative import narrative_findings
 
     return narrative_findings(s.report, s.values)
 
@@ -239,7 +241,6 @@ def against(s: Subject) -> list[Finding]:
     """A document's tables against what the unit submitted (every differing cell, named)."""
     if s.ctx.submitted is None:
         return []
-    from .against import against_findings
 
     return against_findings(s.report, s.ctx.submitted, s.ctx.against_name)
 
@@ -300,8 +301,6 @@ def repeated_text(s: Subject) -> list[Finding]:
     elif made is None and (not s.report.text or not prev.text):
         return []
     else:
-        from .similar import repeated_share
-
         share, n = repeated_share(*(made or (s.report.text, prev.text)))
     s.extra["repeated_share"] = share
     if n and share >= REPEAT_FLAG:

@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 
 from .. import messages
+from ..errors import ReadError
 from ..fsio import atomic_output, safe_filename
 from ..identity import make_identity
+from ..messages import SEVERITY_ZH
 from ..model import Finding, Report
+from ..read import read_report_limited
 from ..roster import Unit
 from ..template import WORKBOOK_OPTIONS, build_workbook
 
@@ -123,8 +126,6 @@ def write_feedback(report: Report, findings: list[Finding], outdir: str | Path, 
 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Finding]) -> None:
-    from ..messages import SEVERITY_ZH
-
     ws = wb.add_worksheet(FINDINGS_SHEET)
     title = wb.add_format({"bold": True, "font_size": 14, "font_name": "宋体"})
     head = wb.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2", "font_name": "宋体", "text_wrap": True,
@@ -167,9 +168,6 @@ def submission_feedback(ws: Workspace, sub: Submission, unit: Unit | None = None
     bytes read again, marked with the findings the ledger recorded.  None when the archived
     file cannot be read.  (What ``gipr remind`` attaches and the workbench downloads.)"""
     import tempfile
-
-    from ..errors import ReadError
-    from ..read import read_report_limited
 
     try:
         data = ws.ledger.read_archived(sub.sha256)

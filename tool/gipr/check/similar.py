@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..read import normalize_label
+from ..spec import available_formats, load_format
+
 __all__ = ["MIN_CHARS", "NEAR", "repeated_share", "sentences"]
 
 MIN_CHARS = 12
@@ -23,9 +26,6 @@ _DROP = re.compile(r"[\s\W_a-zA-Z]+")
 
 
 def _labels() -> list[str]:
-    from ..read import normalize_label
-    from ..spec import available_formats, load_format
-
     out: set[str] = set()
     for fid in available_formats():
         spec = load_format(fid)

@@ -13,6 +13,8 @@ from typing import Any, Union, get_args, get_origin
 import typer
 from rich.console import Console, JustifyMethod
 
+from ..catalogue.access import say
+
 app = typer.Typer(
     name="gipr",
     help="政府信息公开工作年度报告统计表：生成模板、收集、校验、汇总。",
@@ -107,8 +109,6 @@ def _install_light_params() -> None:
             try:
                 return self.convert(value)
             except (TypeError, ValueError):
-                from ..catalogue.access import say
-
                 raise BadParameter(say("cli.bad_option_value", value=value), ctx=ctx, param=param) from None
 
     def get_runtime_param(self: Any) -> Any:

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
+from ..audit import run_audit
+from ..audit.html import write_audit_html
+from ..audit.workbook import write_audit_xlsx
 from ..catalogue.access import textkey
 from ..messages import SEVERITY_ZH, say
 from .app import app, console, err_console, print_json
@@ -32,9 +35,6 @@ def audit_cmd(
     表格与正文是否照抄上年）、发布是否逾期，并列出缺少的年报和无法归属的文件。
 
     退出码：0 没有问题；1 发现问题；2 有年报无法读取（逐个列出）或用法错误。"""
-    from ..audit import run_audit
-    from ..audit.html import write_audit_html
-    from ..audit.workbook import write_audit_xlsx
 
     bar = _Bar(enabled=not as_json)
     try:

@@ -8,15 +8,19 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from ..collect.workspace import who_am_i
+from ..collect import Collector
+from ..collect.imap import imap_fetcher
+from ..collect.ledger import IDENTIFIED_ZH, local_time, pin_submission
+from ..collect.mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
+from ..collect.workspace import Workspace, who_am_i
 from ..errors import GiprError
+from ..merge.status import status_report, write_status_xlsx
 from ..messages import SEVERITY_ZH, say
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from .app import FitColumn, app, console, err_console, fit_table, print_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
-
-    from ..collect.workspace import Workspace
 
 WS_HELP = "工作目录（默认：当前文件夹）"
 
@@ -30,7 +34,6 @@ def init_cmd(
     format: str | None = typer.Option(None, "--format", help="表格格式：2021 或 2019（默认按年度选择）"),
 ) -> None:
     """创建工作目录：配置文件、名册副本、台账（SQLite）和存档文件夹。"""
-    from ..collect.workspace import Workspace
 
     ws = Workspace.create(directory, year, roster, county=county, format=format)
     try:
@@ -92,16 +95,12 @@ def collect_cmd(
 
     退出状态：0 全部正常；1 有报表存在错误或无法识别单位；2 有文件无法读取或未能收集。
     """
-    from ..collect import Collector
-    from ..collect.workspace import Workspace
 
     if not sources and not imap:
         raise GiprError("请给出要收集的文件或文件夹，或加 --imap 从收件邮箱收取。", "usage")
     ws = Workspace.open(workspace)
     progress = _RichProgress(enabled=not as_json and err_console.is_terminal)
     try:
-        from ..collect.imap import imap_fetcher
-
         # asks the password before the lock
         imap_job = imap_fetcher(ws, since, folder, None if as_json else _print_fetched) if imap else None
         with ws.lock():
@@ -132,8 +131,6 @@ def collect_cmd(
 
 
 def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
     if not quiet:
         for o in result.outcomes:
             s = o.submission
@@ -155,8 +152,6 @@ def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
             console.print(f"[red]未收集：{escape(o.file_name)}：{escape(o.reason or '')}[/red]")
         for n in result.no_attachment:
             console.print(f"没有表格附件的邮件：{escape(n)}")
-    from ..collect.mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
-    from ..messages import say
 
     for d in result.dropped:  # printed even with --quiet: attachments that were not collected
         names = d["names"][:MAX_DROPPED_NOTED]
@@ -190,9 +185,6 @@ def status_cmd(
     verify: bool = typer.Option(False, "--verify", help="检查台账完整性和存档文件的哈希"),
 ) -> None:
     """报送情况：每个单位的当前报送、时间、状态和错误数；未报送和有错误的单位。"""
-    from ..collect.ledger import pin_submission
-    from ..collect.workspace import Workspace
-    from ..merge.status import status_report, write_status_xlsx
 
     ws = Workspace.open(workspace)
     try:
@@ -236,9 +228,6 @@ SUBMISSIONS_FIT = [("drop", "存档"), ("shrink", "来源"), ("drop", "识别方
 
 
 def _print_status(ws: Workspace, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
     names = {u["code"]: u["name"] for u in data["units"]}
     if unit:
         code = unit if unit in names else next((c for c, n in names.items() if n == unit), None)
@@ -331,9 +320,6 @@ def _print_status(ws: Workspace, data, led, *, show_all: bool, unit: str | None,
 
 
 def _print_submissions(subs, names, title) -> None:
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
     states = []
     for s in subs:
         st = STATUS_ZH.get(s.status, s.status)

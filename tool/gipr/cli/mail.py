@@ -7,6 +7,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from ..collect.workspace import Workspace
+from ..mail import mail_settings, mail_units
+from ..messages import SEND_STATUS_ZH as STATUS_ZH
 from .app import app, console, print_json
 
 WS_HELP = "工作目录（默认：当前文件夹）"
@@ -14,8 +17,6 @@ ONLY_HELP = "只发给这些单位（单位代码或单位名称；可重复，�
 
 
 def _print_outcome(o) -> None:
-    from ..messages import SEND_STATUS_ZH as STATUS_ZH
-
     who = f"{escape(o.unit_name)}（{escape(o.unit_code)}）"
     st = STATUS_ZH.get(o.status, o.status)
     if o.status == "sent":
@@ -51,9 +52,6 @@ def _summary(kind: str, outcomes, dry_run: bool, outdir: Path | None) -> None:
 
 def _run(kind: str, workspace: Path | None, dry_run: bool, out: Path | None, only: list[str] | None,
          resend: bool, as_json: bool) -> None:
-    from ..collect.workspace import Workspace
-    from ..mail import mail_settings, mail_units
-
     ws = Workspace.open(workspace)
     try:
         settings = mail_settings(ws, need_server=not dry_run, preview=dry_run)

@@ -8,6 +8,7 @@ import typer
 
 from .. import messages
 from ..errors import GiprError
+from ..report.figures import PLACEHOLDERS
 from .app import app, print_json, say_err, say_out
 
 
@@ -31,9 +32,15 @@ def report_cmd(
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
 ) -> None:
     """生成政府信息公开工作年度报告（Word，可选 PDF）：表格和句子中的数字取自同一份已校验的数据，第五、六部分留待填写。"""
-    from ..report.document import default_template
-    from ..report.figures import PLACEHOLDERS
-    from ..report.run import Job, data_from_file, data_from_workspace, jobs_json, workspace_jobs, write_jobs
+    from ..report.document import default_template  # lazy: it loads docx, lxml (heavy), needed only here
+    from ..report.run import (  # lazy: it loads docx, lxml (heavy), needed only here
+        Job,
+        data_from_file,
+        data_from_workspace,
+        jobs_json,
+        workspace_jobs,
+        write_jobs,
+    )
 
     if placeholders:
         if as_json:

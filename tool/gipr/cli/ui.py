@@ -10,6 +10,11 @@ import typer
 
 from .. import messages, thirdparty
 from ..errors import GiprError
+from ..ui import userconf
+from ..ui.app import create_app
+from ..ui.core import open_ws
+from ..ui.security import csrf_for
+from ..ui.userconf import remember_workspace
 from .app import app, err_console
 
 LOCAL = "127.0.0.1"
@@ -17,7 +22,6 @@ LOCAL = "127.0.0.1"
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port`` (port 0: a free one chosen by the system)."""
-    from ..errors import GiprError
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -35,15 +39,10 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(root: Path | None, sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
     """Serve until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
-    from ..ui.app import create_app
-
     uvicorn = thirdparty.uvicorn()
 
     port = sock.getsockname()[1]
     if root is not None:
-        from ..ui.core import open_ws
-        from ..ui.userconf import remember_workspace
-
         with open_ws(root) as ws:
             remember_workspace(root, ws.county, ws.year)
     # the token is remembered for this user, so the cookie may outlive the browser session
@@ -72,8 +71,6 @@ def switch_running(port: int, token: str, root: Path) -> bool:
     one is already running: the same address, now on this workspace)."""
     import http.client
     import json
-
-    from ..ui.security import csrf_for
 
     try:
         conn = http.client.HTTPConnection(LOCAL, port, timeout=30)
@@ -108,8 +105,6 @@ def ui_cmd(
                                           help="在桌面（Windows）或应用程序菜单（Linux）中放一个启动图标，以后双击即可打开工作台"),
 ) -> None:
     """在浏览器中使用的本机工作台：报送情况、收集、模板与发送、汇总。只在本机运行，数据不离开这台电脑。"""
-    from ..ui import userconf
-    from ..ui.core import open_ws
 
     if install_launcher:
         path = userconf.install_launcher()

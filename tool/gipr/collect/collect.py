@@ -22,11 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import MailError
+from .. import messages
+from ..check import CheckContext, check_report
+from ..errors import MailError, ReadError
 from ..identify import identify, settle_identity, units_for_sender
-from .documents import DOCUMENT_SUFFIXES, is_report_document
+from ..isolate import run_limited
+from ..messages import say
+from ..read import MAX_READ_MEMORY_MB, spec_token
+from .documents import DOCUMENT_SUFFIXES, collect_document, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from .mailparse import (
+    MAX_ATTACHMENTS,
+    MAX_DROPPED_NOTED,
     MAX_MESSAGE_BYTES,
     MailMessage,
     classify_attachment,
@@ -39,10 +46,10 @@ from .mailparse import (
     parse_message,
     sniff_file,
 )
+from .results import ResultStore, payload_from_report, payload_unreadable
+from .submitted import submitted_reports
 
 if TYPE_CHECKING:
-    from ..check import CheckContext
-    from .results import ResultStore
     from .workspace import Workspace
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
@@ -297,8 +304,6 @@ class Collector:
         if self.previous is None:
             return None
         if self._previous_reports is None:
-            from .submitted import submitted_reports
-
             self._previous_reports = submitted_reports(Path(self.previous))
         return self._previous_reports
 
@@ -306,15 +311,12 @@ class Collector:
                        sender: str | None = None, listed: bool = True) -> bool:
         """One report document's bytes → recorded (True), or not a report (False: listed among the
         ignored files unless ``listed`` is False, when the caller lists it)."""
-        from .documents import collect_document
 
         try:
             result, row, reason = collect_document(self.ws, data, file_name=file_name, source=source,
                                                    source_key=source_key, received_at=received_at, sender=sender,
                                                    previous=self.previous_reports())
         except Exception as e:
-            from .. import messages
-
             self.result.skipped.append(Outcome(file_name, source, "skipped", code="internal.read_failed",
                                                reason=messages.say("document.internal",
                                                                    error=f"{type(e).__name__}: {str(e)[:200]}")))
@@ -362,9 +364,6 @@ class Collector:
         recording the client's ``name`` only as the file name, like an attachment's, and the
         upload as the source.  The same bytes uploaded again are not recorded twice."""
         import hashlib
-
-        from .. import messages
-        from .mailparse import sniff_file
 
         name = clean_file_name(name) or "未命名"
         source = messages.say("ui.upload_source", name=name)
@@ -466,8 +465,6 @@ class Collector:
         (up to MAX_DROPPED_NOTED names) for the ledger rows of the message's attachments."""
         if not msg.dropped_total:
             return None
-        from ..messages import say
-        from .mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
 
         self.result.dropped.append({"message": msg.source_text, "origin": origin, "total": msg.dropped_total,
                                     "names": list(msg.dropped)})
@@ -586,15 +583,11 @@ class Collector:
 
     def _context(self):
         if self._ctx is None:
-            from ..check import CheckContext
-
             self._ctx = CheckContext(year=self.ws.year, roster=self.roster)
         return self._ctx
 
     def _result_store(self):
         if self._results is None:
-            from .results import ResultStore
-
             self._results = ResultStore(self.ledger, self.ws.spec, self.ws.year, self.roster)
         return self._results
 
@@ -603,10 +596,6 @@ class Collector:
         is read and checked in a worker process (gipr.isolate) with the time and memory limits.
         The result to store (``results``' payload) is left in ``self._payload``; None when a
         limit of the worker stopped it (that depends on the machine: merge reads it again)."""
-        from ..errors import ReadError
-        from ..isolate import run_limited
-        from ..read import MAX_READ_MEMORY_MB, spec_token
-        from .results import payload_from_report, payload_unreadable
 
         self._payload = None
         try:
@@ -630,16 +619,17 @@ def _problem(code: str, msg: str) -> dict:
 def _warm_up() -> None:
     """A reader worker's warm-up for _read_and_check: this module is imported (to find this
     function) and the reader's tables are built, before the first timed file."""
-    from ..read import warm_up  # a worker-only name of a reader module (tests/project/test_boundary.py)
+    from ..read import warm_up  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
 
     warm_up()
 
 
 def _read_and_check(data: bytes, name: str, sha: str, token, ctx):
     """Collector._read_and_check's work, in the worker."""
-    from ..check import check_report
-    from ..errors import ReadError
-    from ..read import read_report, spec_from_token
+    from ..read import (  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
+        read_report,
+        spec_from_token,
+    )
 
     try:
         report = read_report(data, name=name, spec=spec_from_token(token))

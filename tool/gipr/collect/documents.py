@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..catalogue.access import textkey
+from ..check import CheckContext, check_report, pick_previous
+from ..errors import GiprError, ReadError
+from ..identify import identify, match_unit_name
 from ..media import DRAFT_SUFFIXES
+from ..published import import_document
+from ..published.core import roster_unit
+from ..read import read_report_limited
 from .ledger import utc_now
 
 if TYPE_CHECKING:
@@ -110,8 +116,6 @@ def document_state(findings: list[dict[str, Any]]) -> str:
 def _unit_of(report, ws, file_name: str, sender: str | None):
     """The roster unit of a document: the workbook matcher on its issuer, the roster's “name
     ends the issuer” rule, the file name, the sender."""
-    from ..identify import identify, match_unit_name
-    from ..published.core import roster_unit
 
     if report is not None:
         ident = identify(report, ws.roster, ws.county, sender)
@@ -136,8 +140,6 @@ def _unit_of(report, ws, file_name: str, sender: str | None):
 
 def _submitted(ws: Workspace, code: str):
     """The unit's current workbook in the ledger, read (None when it has none or it cannot be read)."""
-    from ..errors import ReadError
-    from ..read import read_report_limited
 
     sub = ws.ledger.current().get(code)
     if sub is None or sub.check_status == "unreadable":
@@ -159,9 +161,6 @@ def collect_document(ws: Workspace, data: bytes, *, file_name: str, source: str,
                      ) -> tuple[str, DocumentRow | None, str | None]:
     """Record one report document: ("new" | "duplicate" | "ignored", its row, a reason).
     ``previous``: last year's reports; the unit's one is its chain (上年结转, 现行有效)."""
-    from ..check import CheckContext, check_report, pick_previous
-    from ..errors import GiprError
-    from ..published import import_document
 
     ledger = ws.ledger
     _ensure(ledger)

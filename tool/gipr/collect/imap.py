@@ -21,8 +21,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..account.settings import connection_problem, password_from, server_settings, setting_text, tls_context
+from ..account import keystore
+from ..account.settings import (
+    connection_problem,
+    ensure_mail_section,
+    password_from,
+    server_settings,
+    setting_text,
+    tls_context,
+)
 from ..errors import GiprError
+from .collect import Outcome
+from .ledger import iso_utc, utc_now
+from .mailparse import MAX_MESSAGE_BYTES, message_id_of
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -79,7 +90,6 @@ class ImapSettings:
 
 def imap_settings(ws) -> ImapSettings:
     """The [imap] settings (user falls back to [mail] user / from_addr)."""
-    from ..account.settings import ensure_mail_section
 
     where = f"{ws.config_path} 的 [imap]"
     if "imap" not in ws.config:
@@ -102,8 +112,6 @@ def imap_settings(ws) -> ImapSettings:
 
 
 def imap_password(settings: ImapSettings, *, interactive: bool | None = None) -> str:
-    from ..account import keystore
-
     return password_from(IMAP_PASSWORD_ENV, f"收件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive,
                          stored=lambda: keystore.get("imap", settings.user, settings.host))
 
@@ -296,8 +304,6 @@ def _parse_meta(data: list) -> dict[int, tuple[int | None, str | None]]:
 
 
 def _internal_iso(date: str | None) -> str | None:
-    from .ledger import iso_utc
-
     if not date:
         return None
     try:
@@ -393,10 +399,6 @@ def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResul
               meta: dict[int, tuple[int | None, str | None]], progress) -> None:
     import hashlib
 
-    from .collect import Outcome
-    from .ledger import utc_now
-    from .mailparse import MAX_MESSAGE_BYTES
-
     size, idate = meta.get(uid, (None, None))
     received = _internal_iso(idate)
     origin = f"imap://{s.user}@{s.host}:{s.port}/{folder};UIDVALIDITY={res.uidvalidity}/;UID={uid}"
@@ -434,8 +436,6 @@ def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResul
 
 
 def _message_id(raw: bytes) -> str | None:
-    from .mailparse import message_id_of  # the header is parsed in a reader worker
-
     return message_id_of(raw)
 
 
@@ -463,7 +463,6 @@ def imap_fetcher(ws: Workspace, since: str | None, folder: str | None,
     before them kept.  ``on_fetched(result)`` is called after the fetch (a front end
     reports it); nothing here prints.  ``password``: given (a web form), else from the
     environment or, when ``interactive``, a prompt."""
-    from .collect import Outcome
 
     settings, day = imap_settings(ws), parse_since(since)
     password = password or imap_password(settings, interactive=interactive)

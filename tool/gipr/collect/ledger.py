@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GiprError
-from ..fsio import write_once
+from ..fsio import describe_os_error, write_once
 from ..messages import SUBMISSION_STATUS_ZH
 
 SCHEMA_VERSION = 2  # 2: the results table (collect/results.py); a version-1 ledger migrates in place
@@ -328,8 +328,6 @@ class Ledger:
         try:
             write_once(dest, data)
         except OSError as e:
-            from ..fsio import describe_os_error
-
             raise GiprError(f"无法把文件写入存档 {self.archive_dir}：{describe_os_error(e)}。这个文件未做任何记录。",
                             "archive.write_failed") from None
         return sha

@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import MailError
+from ..errors import MailError, ReadError
 from ..files import ATTACHMENT_SUFFIXES
+from ..isolate import run_limited
 from ..media import DRAFT_SUFFIXES
+from ..read import MAX_READ_MEMORY_MB
 
 # --- limits (documented in the README) -------------------------------------------------
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # one message, as received
@@ -393,9 +395,6 @@ def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: fl
 
 def _limited(task: str, *args, seconds: float):
     """A mail reader's task in a reader worker; a limit of the worker as a MailError."""
-    from ..errors import ReadError
-    from ..isolate import run_limited
-    from ..read import MAX_READ_MEMORY_MB
 
     try:
         return run_limited(task, *args, seconds=seconds, memory_mb=MAX_READ_MEMORY_MB, what="",

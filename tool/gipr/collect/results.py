@@ -38,7 +38,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..check import check_report
+from ..errors import ReadError
 from ..model import Finding
+from ..rules import compact_numbers, input_ids
 from .ledger import utc_now
 
 if TYPE_CHECKING:
@@ -91,7 +94,6 @@ def payload_from_report(rep: Any, found: Sequence[Finding]) -> dict[str, Any]:
     or their JSON dicts),
     before any unit the ledger knows is applied.  JSON-able but for the numbers (int,
     Decimal), which ``ResultStore`` stores as exact text."""
-    from ..rules import compact_numbers
 
     nums, odd = compact_numbers(rep.spec, rep.values)
     return {
@@ -147,8 +149,6 @@ class ResultStore:
     """Read and write stored results in a ledger for one format and check context."""
 
     def __init__(self, ledger: Ledger, spec: Spec, year: int | None, roster: Sequence[Unit] | None):
-        from ..rules import input_ids
-
         self.ledger = ledger
         self.spec = spec
         self.format_digest = spec.file_digest or spec.digest  # the whole file: figures count too
@@ -220,9 +220,7 @@ class ResultStore:
 def read_payload(path: Path | bytes, display: str, spec: Any, ctx: Any, sha: str | None = None) -> dict[str, Any] | None:
     """Read and check one file into a payload; None when gipr itself failed (not stored, so
     that a fixed gipr reads it again).  Never raises."""
-    from ..check import check_report
-    from ..errors import ReadError
-    from ..read import read_report
+    from ..read import read_report  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
 
     try:
         rep = read_report(path, name=display, spec=spec)

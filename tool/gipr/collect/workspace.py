@@ -21,9 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from .. import __version__, messages
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
+from ..roster import load_roster, region_from_roster
+from ..spec import available_formats, format_for_year, load_format
+from .ledger import Ledger
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,7 +36,6 @@ else:  # Python 3.10: the same parser, as the package it came from
 if TYPE_CHECKING:
     from ..roster import Unit
     from ..spec import Spec
-    from .ledger import Ledger
 
 CONFIG_NAME = "gipr.toml"
 LEDGER_NAME = "ledger.sqlite"
@@ -130,8 +132,6 @@ class Workspace:
             raise GiprError(f"工作目录配置 {self.config_path} 缺少有效的 year（报告年度）。", "workspace.config") from None
         self.format = str(g.get("format") or "")
         if not self.format:
-            from ..spec import format_for_year
-
             self.format = format_for_year(self.year)
         self.county = str(g.get("county") or "")
         self.roster_file = str(g.get("roster") or "roster.csv")
@@ -164,8 +164,6 @@ class Workspace:
     @property
     def roster(self) -> list[Unit]:
         if self._roster is None:
-            from ..roster import load_roster
-
             self._roster = load_roster(self.roster_path)
         return self._roster
 
@@ -178,16 +176,12 @@ class Workspace:
     @property
     def spec(self) -> Spec:
         if self._spec is None:
-            from ..spec import load_format
-
             self._spec = load_format(self.format)
         return self._spec
 
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            from .ledger import Ledger
-
             self._ledger = Ledger(self.ledger_path, self.archive_dir)
         return self._ledger
 
@@ -221,8 +215,6 @@ class Workspace:
         holder (``purpose``: what the holder is doing, default the gipr command).  The lock
         is an OS lock, so a killed process never leaves it held."""
         from filelock import FileLock, Timeout
-
-        from .. import messages
 
         if wait is None:
             try:
@@ -277,9 +269,6 @@ class Workspace:
     @classmethod
     def create(cls, root: str | Path, year: int, roster_path: str | Path, county: str | None = None,
                format: str | None = None) -> Workspace:
-        from ..roster import load_roster, region_from_roster
-        from ..spec import available_formats, format_for_year
-
         root = Path(root).expanduser()
         roster_path = Path(roster_path).expanduser()
         if not (1990 <= int(year) <= 2200):
@@ -306,8 +295,6 @@ class Workspace:
             with contextlib.suppress(OSError):
                 shutil.copystat(roster_path, roster_copy)
         (root / ARCHIVE_NAME).mkdir(exist_ok=True)
-
-        from .ledger import Ledger
 
         led = Ledger(root / LEDGER_NAME, root / ARCHIVE_NAME)
         try:

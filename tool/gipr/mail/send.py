@@ -10,26 +10,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import messages
 from ..account.settings import (
     CONNECT_ATTEMPTS,
     MAX_FINDINGS_LISTED,
+    PREVIEW_FROM,
     TEMPLATE_FILES,
     MailSettings,
     mail_settings,
     smtp_password,
 )
 from ..catalogue.access import textkey
-from ..errors import GiprError
+from ..check.feedback import submission_feedback
+from ..collect.documents import current_documents
+from ..collect.ledger import local_time, unit_statuses, utc_now
+from ..errors import GiprError, Interrupted
+from ..messages import say
+from ..template import DEFAULT_PASSWORD, TemplateFactory, template_filename
 from .mime import build_message
 from .texts import load_text_template
-from .transport import DryRunTransport, Interrupted, SmtpTransport
+from .transport import DryRunTransport, SmtpTransport
 
 if TYPE_CHECKING:
     from ..collect.documents import DocumentRow
     from ..collect.ledger import Submission
     from ..collect.workspace import Workspace
     from ..roster import Unit
-    from ..template import TemplateFactory
 
 # --- the ledger's record of sends -------------------------------------------------------------
 
@@ -106,7 +112,6 @@ def send_history(ledger, unit_code: str | None = None, kind: str | None = None) 
 def _settle_interrupted(ledger) -> int:
     """Rows left ``pending`` by a process that died mid-send (the caller holds the
     workspace lock, so no live process owns them) become ``uncertain``."""
-    from ..collect.ledger import utc_now
 
     with ledger.transaction() as conn:
         cur = conn.execute("UPDATE mail_sends SET status='uncertain', finished_at=?, error=? WHERE status='pending'",
@@ -186,7 +191,6 @@ def _skip(kind: str, unit, why: str, status: str = "skipped", situation: str = "
 
 def plan_send(ws: Workspace, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
     """The units ``gipr send`` will mail, and the ones it skips (with why)."""
-    from ..collect.ledger import local_time
 
     units = resolve_units(ws.roster, only)
     ensure_mail_tables(ws.ledger)
@@ -217,8 +221,6 @@ def plan_remind(ws: Workspace, *, only: Iterable[str] | None = None, resend: boo
     """Units with no submission, or whose current submission has errors or cannot be read.
     A unit reminded about the same situation within ``interval_hours`` is skipped (so a
     re-run after an interruption reminds nobody twice) unless ``resend``."""
-    from ..collect.documents import current_documents
-    from ..collect.ledger import local_time, unit_statuses
 
     docs = current_documents(ws.ledger)
     units = resolve_units(ws.roster, only)
@@ -289,15 +291,12 @@ class Composer:
         self._template_opts = template_options(ws)
 
     def _template_bytes(self, unit) -> tuple[str, bytes]:
-        from ..template import TemplateFactory, template_filename
-
         if self._factory is None:
             self._factory = TemplateFactory(self.ws.spec, self.ws.year, **self._template_opts)
         return template_filename(self.ws.year, unit), self._factory.render(unit)
 
     def _feedback(self, job: MailJob) -> tuple[str, bytes] | None:
         """The feedback workbook for a submission with errors."""
-        from ..check.feedback import submission_feedback
 
         assert job.submission is not None  # a reminder about a submission
         return submission_feedback(self.ws, job.submission, job.unit)
@@ -343,7 +342,6 @@ class Composer:
         doc = job.document
         if doc is None:
             return self._workbook_parts(job)
-        from .. import messages
 
         lines = [f"{i}. [{messages.SEVERITY_ZH[f['severity']]}]{f.get('message') or ''}" for i, f in
                  enumerate([f for f in doc.findings if f.get("severity") in ("error", "warning")][:MAX_FINDINGS_LISTED], 1)]
@@ -356,8 +354,6 @@ class Composer:
         return situation, (problems + "\n\n" if problems else "") + part, att
 
     def _workbook_parts(self, job: MailJob) -> tuple[str, str, tuple[str, bytes] | None]:
-        from ..collect.ledger import local_time
-
         today = _dt.date.today()
         today_text = f"{today.year}年{today.month}月{today.day}日"
         sub = job.submission
@@ -397,8 +393,6 @@ class Composer:
 
 
 def template_options(ws: Workspace) -> dict[str, Any]:
-    from ..template import DEFAULT_PASSWORD
-
     got = ws.config.get("template")
     sec = got if isinstance(got, dict) else {}
     pw = sec.get("password", DEFAULT_PASSWORD)
@@ -419,7 +413,6 @@ def run_jobs(ws: Workspace, jobs: list[MailJob], composer: Composer, transport: 
     """Compose and deliver each job; record every send in the ledger (``record``).  One
     unit's failure never stops the others; after repeated connection failures the
     remaining units are reported as not sent.  Hold the workspace lock while calling."""
-    from ..collect.ledger import utc_now
 
     led = ws.ledger
     if record:
@@ -484,8 +477,6 @@ def run_jobs(ws: Workspace, jobs: list[MailJob], composer: Composer, transport: 
 
 
 def _finish(led, rid: int | None, status: str, error: str | None, refused: dict[str, str]) -> None:
-    from ..collect.ledger import utc_now
-
     if rid is None:
         return
     with led.transaction() as conn:
@@ -539,9 +530,6 @@ def mail_units(ws: Workspace, kind: str, *, dry_run: bool = False, out: str | Pa
                 on_outcome(o)
         run = MailRun(kind, dry_run, list(skipped), planned=len(jobs))
         if settings.placeholder:
-            from ..account.settings import PREVIEW_FROM
-            from ..messages import say
-
             run.notes.append(say("preview.placeholder_sender", config=str(ws.config_path), sender=PREVIEW_FROM))
         if not jobs:
             return run

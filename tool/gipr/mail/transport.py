@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..account.settings import MailSettings, connection_problem, tls_context
-from ..errors import GiprError
+from ..errors import GiprError, Interrupted
 from ..fsio import atomic_write_bytes, safe_filename
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -194,12 +194,6 @@ def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
         code, resp = conn.docmd(token)
     if code not in (235, 503):
         raise smtplib.SMTPAuthenticationError(code, resp)
-
-
-class Interrupted(BaseException):
-    def __init__(self, status: str):
-        super().__init__(status)
-        self.status = status
 
 
 def _quiet_close(conn) -> None:

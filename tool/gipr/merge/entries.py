@@ -14,16 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import GiprError
+from ..check import CheckContext, check_report
+from ..errors import GiprError, ReadError
 from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES
 from ..files import find_input_files, real_path
+from ..identify import settle_identity
+from ..isolate import ReaderPool, available_methods
 from ..messages import MERGE_STATUS_ZH, say
 from ..model import Finding, Report
+from ..read import prepare, spec_token, worker_limits
 from ..rules import Number, compact_numbers, norm, plan
 from ..spec import Spec
 
 if TYPE_CHECKING:
-    from ..check import CheckContext
     from ..roster import Unit
 
 # status of one roster unit / input in the merge
@@ -111,8 +114,10 @@ _W: dict[str, Any] = {}  # worker state: spec, check context
 
 
 def _worker_init(token: Any, ctx_args: dict[str, Any]) -> None:
-    from ..check import CheckContext
-    from ..read import spec_from_token, warm_up
+    from ..read import (  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
+        spec_from_token,
+        warm_up,
+    )
 
     warm_up()
     _W["spec"] = spec_from_token(token)
@@ -126,9 +131,7 @@ def _read_task(task: tuple[str, str, dict[str, Any]]) -> Entry:
 
 def read_entry(path: Path, display: str, spec: Spec | None, ctx: CheckContext, **extra: Any) -> Entry:
     """Read and check one file into a compact ``Entry``.  Never raises."""
-    from ..check import check_report
-    from ..errors import ReadError
-    from ..read import read_report
+    from ..read import read_report  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
 
     try:
         rep = read_report(path, name=display, spec=spec)
@@ -147,7 +150,6 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: CheckContext, *
     unit = _ledger_unit(extra.get("code"), ctx)
     if unit is not None:
         # the ledger identified the unit (cover short name, sender, or the clerk's pin): agree with it
-        from ..identify import settle_identity
 
         rep.findings = settle_identity(list(rep.findings), rep, None)
         found = settle_identity(found, rep, unit)
@@ -243,7 +245,6 @@ def _jobs(n_files: int, jobs: int | None) -> int:
 def _prepare_workers(spec: Spec) -> None:
     """Build the reader's per-format tables once, before forking: the workers inherit them
     instead of each doing it again (each imports calamine itself: no parser in this process)."""
-    from ..read import prepare
 
     prepare(spec)
     plan(spec)
@@ -259,9 +260,6 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
     check context of ``_W``) replaces the default, one ``Entry`` per file; its results are
     yielded as they are, a worker's limit or crash as the exception."""
     import threading
-
-    from ..isolate import ReaderPool, available_methods
-    from ..read import spec_token, worker_limits
 
     if not tasks:
         return

@@ -7,8 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..collect.ledger import status_json
+from .. import messages
+from ..collect.documents import STATES, current_documents
+from ..collect.ledger import IDENTIFIED_ZH, local_time, status_json
 from ..errors import GiprError
+from ..fsio import atomic_output
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
+from .entries import UNREADABLE
+from .review import current as year_review
+from .stored import workspace_entries
 
 if TYPE_CHECKING:
     from ..collect.workspace import Workspace
@@ -39,8 +46,6 @@ def add_documents(ws: Workspace, data: dict[str, Any]) -> None:
     """Each unit's report document (collect.documents): ``document`` per unit line (its state
     未交 / 一致 / 与报表不一致 / 有错误 / 无法读取, counts, file, findings) and ``documents``
     totals by state; nothing is added while no document was ever collected."""
-    from .. import messages
-    from ..collect.documents import STATES, current_documents
 
     docs = current_documents(ws.ledger)
     if not docs:
@@ -58,8 +63,6 @@ def refresh_status(ws: Workspace, data: dict[str, Any], *, recheck: bool = False
     what was found when it was collected.  Updates ``data`` (``ledger.status_json``) in place
     (status, errors, warnings; the lists and totals; ``from_ledger``/``reread``) and returns
     each unit's findings (JSON dicts) for the detailed view."""
-    from .entries import UNREADABLE
-    from .stored import workspace_entries
 
     counts: dict[str, int] = {}
     entries = workspace_entries(ws, spec=ws.spec, recheck=recheck, counts=counts)
@@ -73,7 +76,6 @@ def refresh_status(ws: Workspace, data: dict[str, Any], *, recheck: bool = False
         line["errors"], line["warnings"] = e.errors, e.warnings
         findings[line["code"]] = [f.to_json() for f in e.findings]
     lines = data["units"]
-    from .review import current as year_review
 
     rev = year_review(ws, {e.code: e.sha256 for e in entries if e.sha256})
     for line in lines:  # 需核对: a carry-over break against last year in the current submission
@@ -93,10 +95,6 @@ def refresh_status(ws: Workspace, data: dict[str, Any], *, recheck: bool = False
 def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, overwrite: bool = False) -> None:
     """The status as a workbook (atomic; every value written as text or number, never a formula)."""
     import xlsxwriter
-
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
-    from ..fsio import atomic_output
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     if path.suffix.lower() != ".xlsx":
         raise GiprError(f"--out 必须是 .xlsx 文件：{path}", "status.out_type")

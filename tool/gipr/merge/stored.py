@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
+from ..errors import GiprError
+from ..identify import settle_identity
 from ..messages import say
 from ..model import Finding
+from ..spec import Spec, load_format
+from .entries import _W, UNREADABLE, Entry, entry_from_parts, read_entries, read_entry, unreadable_entry
 
 if TYPE_CHECKING:
     from ..collect.workspace import Workspace
-    from ..spec import Spec
-    from .entries import Entry
 
 
 class _Fields:
@@ -33,8 +35,6 @@ class _Fields:
 def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **extra: Any) -> Any:
     """A merge ``Entry`` from a payload, with the unit the ledger identified (or None) settled
     in exactly as ``merge.read_entry`` does for a freshly read file."""
-    from ..identify import settle_identity
-    from .entries import UNREADABLE, Entry, entry_from_parts
 
     if not p["ok"]:
         return Entry(status=UNREADABLE, kind="", file=display, note=p["message"], errors=1,
@@ -46,8 +46,6 @@ def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **
         read_f = settle_identity(read_f, rep, None)
         found = settle_identity(found, rep, unit)
     if p["format"] != spec.id:  # a file of another format (its identity says so): read with its own
-        from ..spec import load_format
-
         spec = load_format(p["format"])
     return entry_from_parts(spec, p, read_f, found, display, **extra)
 
@@ -57,8 +55,6 @@ def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any]
     """Worker: (payload, the SHA-256 of the bytes actually read, None) of one archived file;
     when gipr itself failed on it, (None, sha, the Entry ``read_entry`` makes of it)."""
     import hashlib as _h
-
-    from .entries import _W, read_entry
 
     path, display, extra = task
     try:
@@ -76,8 +72,6 @@ def workspace_entries(ws: Workspace, *, spec: Spec, jobs: int | None = None, met
                       recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
     """``merge.entries_from_workspace``: stored results where they hold, the rest read again
     (in the merge's process pool) and their results stored for the next merge."""
-    from ..errors import GiprError
-    from .entries import UNREADABLE, Entry, read_entries, unreadable_entry
 
     counts = counts if counts is not None else {}
     counts.setdefault("from_ledger", 0)

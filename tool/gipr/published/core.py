@@ -13,11 +13,21 @@ from typing import TYPE_CHECKING
 
 from .. import messages
 from ..catalogue.access import textkey
-from ..errors import DocumentError, GiprError, NeedsOcr, SpecError
-from ..media import DOCUMENT_SUFFIXES
+from ..errors import DocumentError, GiprError, NeedsOcr, OcrUnavailable, PdfProblem, SpecError, TooManyCells
+from ..identify import match_unit
+from ..isolate import run_limited
+from ..media import DOCUMENT_SUFFIXES, parser_of, sniff
 from ..model import Finding, Report
+from ..ooxml.container import human_size as _size
+from ..read import normalize_label, similar_label
+from ..roster import normalize_name
 from ..spec import Spec, available_formats, format_for_year, load_format
-from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
+from ..values import fmt_number
+from .grid import MAX_DOCUMENT_BYTES, MAX_PAGES, Document, Table
+from .locate import locate
+from .ocr import ocr_images, ocr_pdf
+from .ocr_rules import settle
+from .sequence import sequence_rows
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
@@ -57,8 +67,6 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
     """Bytes of one document → Document, by the parser of its medium (:data:`gipr.media.MEDIA`,
     recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError), or
     :class:`NeedsOcr` for a scan or a picture."""
-    from ..media import parser_of, sniff
-    from .pdf import PdfProblem
 
     try:
         return parser_of(sniff(data, suffix))(data, name, suffix)
@@ -69,14 +77,13 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
             raise NeedsOcr(int(e.detail or 0)) from None
         code = {"pdf.encrypted": "doc.encrypted",
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
-        from .grid import MAX_PAGES
 
         raise DocumentError(messages.say(textkey(code), file=name, pages=e.detail, limit=MAX_PAGES, detail=e.detail),
                             code) from None
+    except TooManyCells:  # (a GiprError too: before the clause below)
+        raise _corrupt(name, messages.say("detail.too_many_cells")) from None
     except GiprError:
         raise
-    except TooManyCells:
-        raise _corrupt(name, messages.say("detail.too_many_cells")) from None
     except RecursionError:
         raise _corrupt(name, messages.say("detail.nesting")) from None
     except MemoryError:
@@ -106,7 +113,6 @@ def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
     """A scan (``pages`` pages) or a picture (``pages`` None) → Document, by OCR when the
     optional engine is installed (``gipr[ocr]``); without it, a message that says how to
     install it.  Raises DocumentError."""
-    from .ocr import OcrUnavailable, ocr_images, ocr_pdf
 
     try:
         return ocr_images(data) if pages is None else ocr_pdf(data, pages)
@@ -126,7 +132,6 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     here, inside the reader boundary (:func:`_run_read`).  ``previous``: last year's reports
     of this issuer or of any issuer (issuer name, cell id → number), for table 二's cuts.
     ``scan``: (pages,) to read the document by OCR (see :class:`NeedsOcr`)."""
-    from .locate import locate
 
     doc = parse_document(data, name, suffix) if scan is None else ocr_document(data, name, scan[0])
     title, t_unit, t_year = find_title(doc.text)
@@ -148,8 +153,6 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     if doc.kind == "text" or len(found.tables) < len(spec.tables):
         # the text (or a page whose tables were flattened into it) may have lost its line
         # breaks: then the label sequence reads it, when it reads more
-        from .grid import Table
-        from .sequence import sequence_rows
 
         alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
         if _score(alt) > _score(found) or (alt.tables and not found.tables):
@@ -160,8 +163,6 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     for code, kw in doc.notes:
         found.findings.append(messages.finding(code, **kw))
     if doc.ocr:  # a scan: the rules decide which OCR'd numbers stand (gipr.published.ocr_rules)
-        from .ocr_rules import settle
-
         found.findings.extend(settle(spec, found.values, found.where, doc.ocr))
         for cid, w in found.where.items():
             c = doc.ocr.get(w)
@@ -183,7 +184,6 @@ def _previous_for(previous: list[tuple[str, dict]] | None, unit: str | None) -> 
     """Last year's numbers of this issuer: the one whose name is the title's, else the only one."""
     if not previous:
         return None
-    from ..roster import normalize_name
 
     same = [v for n, v in previous if n and unit and normalize_name(n) == normalize_name(unit)]
     if same:
@@ -199,7 +199,6 @@ def previous_numbers(report: Report) -> tuple[str, dict]:
 def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
     """(index, last year's numbers) for each imported document of a run whose glued digits
     were left open and whose issuer's report of the year before is in the same run."""
-    from ..roster import normalize_name
 
     by_key: dict[tuple[str, int], Imported] = {}
     for r in results:
@@ -218,8 +217,6 @@ def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
 
 def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
               previous: list[tuple[str, dict]] | None) -> _Read:
-    from ..isolate import run_limited  # the one time/memory boundary for untrusted files
-
     try:  # (in gipr audit's pool the document is read in the worker that checks it)
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
                            memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True, initializer=WARM_UP)
@@ -230,7 +227,6 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
 
 def _format_score(doc: Document, spec: Spec) -> int:
     """How many of the format's own table 二 column labels the document holds."""
-    from ..read import normalize_label
 
     text = normalize_label(doc.text + "".join(c.text for t in doc.tables for r in t.rows for c in r if c))
     cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
@@ -253,8 +249,6 @@ def roster_unit(report: Report, roster: list[Unit]) -> Unit | None:
     """The roster unit of a published report: the roster matcher's answer (code, exact name),
     else the one unit whose name ends the issuer's (a title says 灵丘县教育科技局 where the
     roster says 县教育科技局)."""
-    from ..identify import match_unit
-    from ..roster import normalize_name
 
     u = match_unit(report, roster)
     if u is not None:
@@ -281,8 +275,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
                                     "file.unreadable")
             size = p.stat().st_size
             if size > MAX_DOCUMENT_BYTES:
-                from ..ooxml.container import human_size as _size
-
                 raise DocumentError(messages.say("file.too_large", file=display, size=_size(size),
                                                   limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
             data = p.read_bytes()
@@ -297,8 +289,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if not data:
         raise DocumentError(messages.say("file.empty", file=display), "file.empty")
     if len(data) > MAX_DOCUMENT_BYTES:
-        from ..ooxml.container import human_size as _size
-
         raise DocumentError(messages.say("file.too_large", file=display, size=_size(len(data)),
                                           limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
     r = _run_read(data, display, p.suffix.lower(), spec, year, previous)
@@ -347,7 +337,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     report.text = doc.text
     report.groups = list(found.groups)
     # numbers printed with a note or a unit: said here as gipr check says them (check adds its own)
-    from ..values import fmt_number
 
     converted = [messages.finding("value.converted", note=v.note, value=fmt_number(v.number), cell=cid,
                                   ref=found.where.get(cid), path=spec.cells[cid].label_path)
@@ -359,7 +348,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
 def _columns_blank(doc: Document, spec: Spec, report: Report) -> Finding | None:
     """Table 三's 法人或其他组织 columns all left blank (a unit that only had applications from
     citizens): an info finding naming the column label as printed."""
-    from ..read import normalize_label, similar_label
 
     def _same_label(text: str, want: str) -> bool:
         n = normalize_label(text)

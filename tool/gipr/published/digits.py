@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from itertools import product
 
+from ..errors import OverBudget
 from ..rules import Groups, holds
 from ..spec import Spec
 
@@ -44,10 +45,6 @@ MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column r
 MAX_RUN = 120  # digits in one glued run (15 cells of 8 digits): longer is no table row
 MAX_STEPS = 1_000_000  # search steps for one document (about two seconds)
 MAX_SECONDS = 5.0  # and at most this long
-
-
-class OverBudget(Exception):
-    """The digit search for a document ran past its budget."""
 
 
 class Budget:

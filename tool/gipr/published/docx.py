@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 
 from .. import thirdparty
-from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
+from ..errors import ReadError, TooManyCells
+from ..ooxml.container import open_container
+from .grid import MAX_CELLS, Cell, Document, Table
 
 __all__ = ["parse_docx", "read"]
 
@@ -22,9 +24,6 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def parse_docx(data: bytes, name: str) -> Document:
-    from ..errors import ReadError
-    from ..ooxml.container import open_container  # the zip vetting (bombs, entities, layout)
-
     try:
         open_container(data, name)
     except ReadError as e:

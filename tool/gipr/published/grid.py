@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import TooManyCells
+from ..values import parse_printed
 from ..vocabulary import alternation, vocabulary
 
 __all__ = [
@@ -35,10 +37,6 @@ MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a published report is a few hundred KB
 MAX_PAGES = 300  # PDF pages looked at
 MAX_CELLS = 50_000  # grid cells over all tables (a report has about 300, a whole web page a few thousand)
 MAX_TEXT_CHARS = 2_000_000  # characters of text kept
-
-
-class TooManyCells(Exception):
-    """More table cells than any report has (a hostile or broken document)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,6 @@ _SIGNED = {"integer": False, "decimals": 6}  # any printed number, whatever its 
 def is_value(text: str) -> bool:
     """A value cell's text: blank, a digit run, a number as printed (with a unit or a note),
     or a not-applicable mark; anything else is a label."""
-    from ..values import parse_printed
 
     if text == "" or _DIGITS.match(text):
         return True

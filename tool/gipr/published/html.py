@@ -15,7 +15,8 @@ import email.policy
 import re
 from html.parser import HTMLParser
 
-from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
+from ..errors import TooManyCells
+from .grid import MAX_CELLS, Cell, Document, Table
 
 __all__ = ["decode_page", "parse_html", "parse_mhtml", "read", "read_mhtml"]
 
@@ -209,5 +210,5 @@ def parse_mhtml(data: bytes, name: str) -> Document:
     raise _NoHtml()
 
 
-class _NoHtml(Exception):
+class _NoHtml(Exception):  # not a GiprError: parse_document names its type in the doc.corrupt message
     pass

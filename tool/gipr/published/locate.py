@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import messages
+from ..errors import OverBudget
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
 from ..values import Value, parse_printed
@@ -316,7 +317,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
                 cands = [digits.with_signs(c, pieces, signed) for c in cands]
             if len(pieces) == 1 and digits.blank_doubt(spec, cids, run):
                 cands = _BLANK  # one digit a cell, or a blank cell somewhere: unknown, said so
-        except digits.OverBudget:
+        except OverBudget:
             cands = False  # past the search budget: unknown, said so
         glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
         out.tables.add(spec.cells[cids[0]].table_id)
@@ -348,7 +349,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
             cands = digits.candidates(spec, leaves[0].cids, run, budget)
             if cands and len(texts) > 1:
                 cands = [c for c in cands if digits.cuts_at(c, texts)] or cands
-        except digits.OverBudget:
+        except OverBudget:
             cands = None
         if cands is not None and len(cands) == 1 and not (len(texts) == 1 and
                                                         digits.blank_doubt(spec, leaves[0].cids, run)):
@@ -398,7 +399,7 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
         rows[k] = (v[0], cands)
     try:
         decided, remaining = digits.resolve(spec, known, rows, out.groups, budget)
-    except digits.OverBudget:
+    except OverBudget:
         decided, remaining = {}, {k: [] for k in rows}
         for k, (cids, cands) in rows.items():
             if len(cands) == 1:

@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import thirdparty
-from ..errors import NeedsOcr
-from .grid import Document, Table, tokens_to_rows
+from ..errors import NeedsOcr, OcrUnavailable
+from .grid import Cell, Document, Table, tokens_to_rows
+from .words import word_tables
 
 __all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf"]
 
@@ -60,10 +61,6 @@ class OcrSettings:
 
 
 DEFAULT = OcrSettings()
-
-
-class OcrUnavailable(Exception):
-    """No OCR engine is installed (the optional extra ``gipr[ocr]``)."""
 
 
 def chosen_engine() -> str:
@@ -521,8 +518,6 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
 
 
 def _cell(text: str, where: str):
-    from .grid import Cell
-
     return Cell(text, where)
 
 
@@ -543,8 +538,6 @@ def _words(boxes: list[Box], scale: float) -> list[dict]:
 
 
 def _document(read: _Read, kind: str, pages: int, settings: OcrSettings) -> Document:
-    from .words import word_tables
-
     conf: dict[str, float] = {}
     tables: list[Table] = []
     run: list[tuple[int, list[dict]]] = []

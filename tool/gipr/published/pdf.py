@@ -22,20 +22,14 @@ import itertools
 import re
 
 from .. import thirdparty
+from ..errors import PdfProblem
 from ..vocabulary import vocabulary
 from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
+from .pdflayout import find_tables, page_edges, page_words
+from .words import word_tables
 
 __all__ = ["PdfProblem", "align_columns", "parse_pdf", "read"]
-
-
-class PdfProblem(Exception):
-    """code: pdf.scanned | pdf.encrypted | pdf.too_many_pages | pdf.corrupt; detail: text."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
 
 
 def read(data: bytes, name: str, suffix: str = "") -> Document:
@@ -56,7 +50,6 @@ def _open(data: bytes):
 def parse_pdf(data: bytes, name: str) -> Document:
     """One pass over the pages with PDFium: text, paragraphs, and the tables of the pages
     that draw lines; then the pages whose text looks like a table without lines."""
-    from .pdflayout import page_edges
 
     doc = _open(data)
     try:
@@ -161,8 +154,6 @@ def _table_pages(texts: list[str]) -> list[int]:
 def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]:
     """Grids from word positions for pages (0-based) without ruled tables; consecutive pages
     go together (a table runs on)."""
-    from .pdflayout import page_words
-    from .words import word_tables
 
     tables: list[Table] = []
     run: list[tuple[int, list[dict]]] = []
@@ -187,7 +178,6 @@ def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]
 
 def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
     """The tables of one page from its ruling lines and word positions."""
-    from .pdflayout import find_tables, page_words
 
     try:
         found = find_tables(page, edges)

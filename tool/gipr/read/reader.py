@@ -15,6 +15,7 @@ from typing import Any
 from .. import messages
 from ..errors import ReadError, SpecError
 from ..identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
+from ..isolate import run_limited
 from ..model import Finding, Report
 from ..ooxml.container import (
     LIMITS,
@@ -31,6 +32,7 @@ from ..ooxml.container import (
     xlsx_error_cells,
     xlsx_formula_cells,
 )
+from ..rules import plan
 from ..spec import Spec, available_formats, load_format, type_rules
 from ..text import SPACES, cell_text
 from ..values import Value, parse_value
@@ -501,8 +503,6 @@ def warm_up() -> None:
     _IN_WORKER = True
     import python_calamine  # noqa: F401
 
-    from ..rules import plan
-
     for fmt in available_formats():
         spec = load_format(fmt)
         _SPECS.setdefault((spec.id, spec.digest), spec)  # a token for it needs no unpickling
@@ -530,7 +530,6 @@ def worker_limits() -> tuple[float, int]:
 def read_limited(task: Callable[..., Any], source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
     """``task(source, name, spec_token(spec))`` in a reader worker with the limits of a returned
     workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only :class:`ReadError`."""
-    from ..isolate import run_limited
 
     if isinstance(source, (bytes, bytearray, memoryview)):
         src: str | bytes = bytes(source)

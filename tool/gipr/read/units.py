@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
+from ..errors import ReadError
 from ..model import Report
 from ..rules import Number
 from ..spec import Spec, type_rules
 from ..text import cell_text
 from ..values import parse_value
+from .reader import read_book, read_limited, spec_from_token
 
 if TYPE_CHECKING:
     from .reader import _Book
@@ -62,15 +64,12 @@ def unit_rows(book: _Book, spec: Spec) -> list[UnitRow]:
 def read_rollup(source: Path | str | bytes, *, name: str | None = None,
                 spec: Spec | None = None) -> tuple[Report, list[UnitRow]]:
     """A workbook (in this process: a worker's task) and, for a roll-up, its per-unit rows."""
-    from .reader import read_book
 
     return read_book(source, name=name, spec=spec,
                      then=lambda book, rep: unit_rows(book, rep.spec) if rep.kind == "rollup" else [])
 
 
 def _rollup_in_worker(source: str | bytes, name: str | None, token: Any) -> tuple[Report, list[UnitRow]]:
-    from .reader import spec_from_token
-
     return read_rollup(source, name=name, spec=spec_from_token(token))
 
 
@@ -78,7 +77,6 @@ def read_rollup_limited(source: Path | str | bytes, *, name: str | None = None,
                         spec: Spec | None = None) -> tuple[Report, list[UnitRow]]:
     """:func:`read_rollup` of an untrusted file in a reader worker, with the limits of a
     returned workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only ReadError."""
-    from .reader import read_limited
 
     return read_limited(_rollup_in_worker, source, name, spec)
 
@@ -87,8 +85,6 @@ def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
     """The rows of a workbook's first sheet (a roster), as calamine gives them: a worker's task
     (``roster``).  Raises ReadError: roster.empty, roster.too_large, or what calamine said."""
     from python_calamine import CalamineWorkbook
-
-    from ..errors import ReadError
 
     try:
         wb = CalamineWorkbook.from_path(path)

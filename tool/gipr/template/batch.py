@@ -20,7 +20,7 @@ from ..errors import GiprError
 from ..fsio import atomic_write_bytes, fsync_dir, safe_filename
 from ..identity import make_identity
 from ..roster import Unit
-from ..spec import Spec
+from ..spec import Spec, available_formats, load_format, load_spec_file
 from ..text import xml_escape
 from .layout import WORKBOOK_OPTIONS
 from .writer import DEFAULT_PASSWORD, build_workbook, template_filename
@@ -170,7 +170,6 @@ def plan_filenames(year: int, units: Sequence[Unit]) -> list[str]:
 
 def _render_chunk(args: tuple) -> list[tuple[int, str]]:
     spec_id, spec_path, year, protect, password, jobs, overwrite = args
-    from ..spec import load_format, load_spec_file
 
     spec = load_format(spec_id) if spec_path is None else load_spec_file(spec_path)
     factory = _factory_cache(spec, year, protect, password)
@@ -282,6 +281,4 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
 
 
 def _is_builtin(spec: Spec) -> bool:
-    from ..spec import available_formats, load_format
-
     return spec.id in available_formats() and load_format(spec.id).digest == spec.digest

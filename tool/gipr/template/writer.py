@@ -10,9 +10,10 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
+from ..errors import GiprError
 from ..fsio import atomic_output, safe_filename
 from ..identity import make_identity, write_identity
-from ..messages import SEVERITY_ZH
+from ..messages import SEVERITY_ZH, say
 from ..roster import Unit
 from ..rules import Number
 from ..spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Spec, TableLayout
@@ -69,9 +70,6 @@ def check_password(password: str) -> str:
     hash against the specification's algorithm)."""
     bad = [ch for ch in password if not (" " <= ch <= "~")]
     if bad:
-        from ..errors import GiprError
-        from ..messages import say
-
         raise GiprError(say("usage.password_ascii", chars="".join(dict.fromkeys(bad))[:10]), "usage.password")
     return password
 

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import messages, thirdparty
-from ..errors import GiprError
-from . import core, uploads
+from ..errors import GiprError, NoWorkspace, Refused, UploadRefused
+from . import core, mailform, pages, start, uploads
 from .core import run_in_threadpool
-from .security import Guard, csrf_for
+from .pages import error_page
+from .security import CSP_REPORT_VIEW, Guard, csrf_for
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -29,12 +30,6 @@ MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # one upload request's body; each file als
 MAX_FIELDS = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def _json(data: Any, status: int = 200) -> JSONResponse:
@@ -65,7 +60,7 @@ async def receive_uploads(request: Request, root: Path, field: str = "files",
         got, fields = await uploads.receive(request.headers, request.stream(), folder, field=field,
                                             max_files=MAX_UPLOAD_FILES, max_fields=MAX_FIELDS,
                                             max_bytes=MAX_UPLOAD_BYTES)
-    except uploads.UploadRefused as e:
+    except UploadRefused as e:
         shutil.rmtree(folder, ignore_errors=True)
         raise Refused(e.status, e.code, e.message) from None
     except BaseException:
@@ -233,7 +228,6 @@ async def dl_report(request: Request) -> Response:
 
 async def view_merge_html(request: Request) -> Response:
     """The roll-up's tables 二–四 as published (gipr merge --html), for the merge page's frame."""
-    from .security import CSP_REPORT_VIEW
 
     p = core.merge_file(_root(request), request.path_params["run"], "html")
     if p is None:
@@ -263,8 +257,6 @@ async def on_gipr_error(request: Request, exc: GiprError) -> Response:
     status = 409 if exc.code == "workspace.locked" else 404 if exc.code.endswith(("unknown_unit", "unknown_run", "unknown_document")) else 400
     if _wants_json(request):
         return _error_json(status, exc.code, str(exc))
-    from .pages import error_page
-
     return error_page(request, str(exc), status)
 
 
@@ -272,8 +264,6 @@ async def on_internal(request: Request, exc: Exception) -> Response:
     msg = messages.say("ui.internal", error=f"{type(exc).__name__}: {exc}")
     if _wants_json(request):
         return _error_json(500, "internal.error", msg)
-    from .pages import error_page
-
     return error_page(request, msg, 500)
 
 
@@ -281,9 +271,7 @@ async def on_http(request: Request, exc: Exception) -> Response:
     code = getattr(exc, "status_code", 500)
     msg = messages.say("ui.not_found") if code == 404 else messages.say("ui.bad_method") if code == 405 else str(exc)
     if code == 404 and not _wants_json(request):
-        from .pages import error_page
-
-        return error_page(request, msg, 404)
+            return error_page(request, msg, 404)
     return _error_json(code, f"ui.{code}", msg)
 
 
@@ -292,8 +280,6 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
     """The workbench on workspace ``root`` (None: the start page first), answering on ``port``,
     behind the security layer.  ``cookie_days``: how long the browser keeps the access cookie
     (0: until it is closed; a remembered token may be kept longer)."""
-    from . import mailform, pages, start
-
     st = thirdparty.starlette()
     Route, Mount = st.routing.Route, st.routing.Mount
     if root is not None:
@@ -324,7 +310,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         Mount("/static", app=st.staticfiles.StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = st.applications.Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, core.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error,
+        Refused: on_refused, NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error,
         st.exceptions.HTTPException: on_http, Exception: on_internal})
     app.state.root = root
     app.state.csrf = csrf_for(token)

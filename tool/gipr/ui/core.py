@@ -23,14 +23,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages, thirdparty
-from ..errors import GiprError
+from ..check.feedback import submission_feedback
+from ..collect import Collector
+from ..collect.documents import document_file, unit_documents
+from ..collect.imap import imap_fetcher
+from ..collect.ledger import IDENTIFIED_ZH, pin_submission
+from ..collect.workspace import Workspace
+from ..errors import GiprError, NoWorkspace
+from ..fsio import atomic_write_bytes
+from ..mail import mail_settings, mail_units, smtp_password, template_options
+from ..merge import merge, merge_json
+from ..merge.status import status_report, write_status_xlsx
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
+from ..report.figures import figure_cells, figure_value
+from ..template import write_templates
+from ..values import to_json_number
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from starlette.requests import Request
-
-    from ..collect.workspace import Workspace
 
 UI_DIR = "ui"  # the workbench's own outputs inside the workspace: uploads (temporary), merges, zips
 RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
@@ -39,8 +51,6 @@ _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 
 def open_ws(root: Path):
-    from ..collect.workspace import Workspace
-
     return Workspace.open(root)
 
 
@@ -70,7 +80,6 @@ def ui_dir(ws: Workspace, *parts: str) -> Path:
 # --- status ----------------------------------------------------------------------------------
 def status(root: Path) -> dict[str, Any]:
     """Exactly what ``gipr status --json`` prints."""
-    from ..merge.status import status_report
 
     with open_ws(root) as ws:
         return status_report(ws)
@@ -79,8 +88,6 @@ def status(root: Path) -> dict[str, Any]:
 def status_workbook(root: Path) -> tuple[str, bytes]:
     """``gipr status --out 报送情况.xlsx``: the status as a workbook."""
     import tempfile
-
-    from ..merge.status import status_report, write_status_xlsx
 
     with open_ws(root) as ws:
         data = status_report(ws)
@@ -95,10 +102,6 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
     one's findings (the texts ``gipr check`` prints) and the pin history; and its report
     document (年报): the state ``gipr status`` shows (its line's ``document``, from
     ``merge.status.add_documents``), with every version received (newest first)."""
-    from ..collect.documents import unit_documents
-    from ..collect.ledger import IDENTIFIED_ZH
-    from ..merge.status import status_report
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     with open_ws(root) as ws:
         u = ws.unit(code)
@@ -166,7 +169,6 @@ def document_source_zh(src: str) -> str:
 
 def archived_document(root: Path, did: int) -> tuple[str, bytes]:
     """The original bytes of report document ``did`` as received, under its file name."""
-    from ..collect.documents import document_file
 
     with open_ws(root) as ws:
         got = document_file(ws.ledger, did)
@@ -188,7 +190,6 @@ def source_zh(sub) -> str:
 
 def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:
     """``gipr status --use CODE N --note …`` (``submission`` None: ``--unuse``)."""
-    from ..collect.ledger import pin_submission
 
     with open_ws(root) as ws:
         with ws.lock(purpose=PURPOSE):
@@ -198,7 +199,6 @@ def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict
 
 def feedback(root: Path, sid: int) -> tuple[str, bytes]:
     """The annotated feedback workbook of submission ``sid`` (what ``gipr remind`` attaches)."""
-    from ..check.feedback import submission_feedback
 
     with open_ws(root) as ws:
         sub = ws.ledger.submission(sid)
@@ -268,8 +268,6 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
     configured mailbox: ``gipr collect --imap``): each archived first, checked, identified,
     under the workspace lock, as ``collect.collect_paths`` does for files named on the
     command line."""
-    from ..collect import Collector
-    from ..collect.imap import imap_fetcher
 
     if imap:
         require_imap(root)
@@ -321,8 +319,6 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
               previous_name: str | None = None) -> dict[str, Any]:
     """``gipr merge -w ROOT --out … --html … [--include-errors] [--previous …] --json`` into a
     new folder of its own (nothing earlier is replaced); the JSON is kept beside the files."""
-    from ..fsio import atomic_write_bytes
-    from ..merge import merge, merge_json
 
     with open_ws(root) as ws:
         run = new_run_id()
@@ -355,9 +351,6 @@ CHART_FIGURES = ("新收申请", "上年结转", "予以公开", "办理总计",
 
 
 def main_figures(result) -> dict[str, Any]:
-    from ..report.figures import figure_cells, figure_value
-    from ..values import to_json_number
-
     spec = result.spec
     names = [n for n in CHART_FIGURES if figure_cells(spec, n)]
     prev = result.previous.county if result.previous is not None else None
@@ -460,7 +453,12 @@ def run_report(root: Path, *, run: str | None = None, include_errors: bool = Fal
     as the CLI: report.run.data_from_workspace, workspace_jobs, write_jobs, jobs_json).  With
     ``run`` (a merge run of this workbench) its choices are used: include_errors and last year.
     The units' documents are also packed into one zip."""
-    from ..report.run import data_from_workspace, jobs_json, workspace_jobs, write_jobs
+    from ..report.run import (  # lazy: it loads docx, lxml (heavy), needed only here
+        data_from_workspace,
+        jobs_json,
+        workspace_jobs,
+        write_jobs,
+    )
 
     previous = None
     if run:
@@ -482,7 +480,6 @@ def run_report(root: Path, *, run: str | None = None, include_errors: bool = Fal
     tmp.replace(d / REPORT_FILES["units"])
     # the county's document under a fixed name too, so that a download never takes a path from the client
     shutil.copyfile(jobs[0].out, d / REPORT_FILES["county"])
-    from ..fsio import atomic_write_bytes
 
     meta = {"county_name": jobs[0].out.name, "units": len(jobs) - 1, "year": county.year, "county": county.name}
     atomic_write_bytes(d / "report.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
@@ -506,8 +503,6 @@ def report_file(root: Path, rid: str, kind: str) -> tuple[str, Path] | None:
 # --- templates and mail ----------------------------------------------------------------------
 def templates_zip(root: Path) -> tuple[str, Path]:
     """Every roster unit's template (``gipr template --roster``), as one zip in the workspace."""
-    from ..mail import template_options
-    from ..template import write_templates
 
     with open_ws(root) as ws:
         run = new_run_id()
@@ -537,8 +532,6 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
     scratch folder) and goes ahead only if ``confirm`` equals the number of units planned."""
     import tempfile
 
-    from ..mail import mail_settings, mail_units
-
     if kind not in ("send", "remind"):
         raise GiprError(messages.say("ui.bad_form", detail=kind), "ui.bad_form")
     require_mail(root)
@@ -559,17 +552,11 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
                             "ui.confirm_mismatch")
         settings = mail_settings(ws, need_server=True)
         if not password and settings.user:
-            from ..mail import smtp_password
-
             try:
                 password = smtp_password(settings, interactive=False)
             except GiprError as e:
                 raise GiprError(messages.say("mailform.need_smtp_password"), e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
-
-
-class NoWorkspace(Exception):
-    """A page or API call that needs a workspace, before one is open."""
 
 
 def root_of(request: Request) -> Path:

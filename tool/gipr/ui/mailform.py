@@ -12,8 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from .. import messages, thirdparty
 from ..account import keystore
+from ..account.settings import mail_settings, valid_address
 from ..catalogue.access import textkey
+from ..collect.imap import _Session, encode_mailbox, imap_settings
+from ..collect.workspace import dump_toml
 from ..errors import GiprError
+from ..fsio import atomic_write_bytes
+from ..mail.transport import SmtpTransport
 from . import core
 from .core import run_in_threadpool
 from .pages import render
@@ -59,7 +64,6 @@ def form_values(root: Path) -> dict[str, Any]:
 def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None]:
     """The new [mail] and [imap] tables from the form (keys the form has no field for are
     kept); a GiprError naming the field in her words when something is wrong."""
-    from ..account.settings import valid_address
 
     def val(k: str) -> str:
         return (f.get(k) or "").strip()
@@ -96,8 +100,6 @@ def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None
 
 def _settings(root: Path, f: dict[str, str]):
     """(config with the form's sections, MailSettings, ImapSettings or None), all checked."""
-    from ..account.settings import mail_settings
-    from ..collect.imap import imap_settings
 
     with core.open_ws(root) as ws:
         cfg = dict(ws.config)
@@ -112,9 +114,6 @@ def _settings(root: Path, f: dict[str, str]):
 
 
 def save(root: Path, f: dict[str, str]) -> dict[str, Any]:
-    from ..collect.workspace import dump_toml
-    from ..fsio import atomic_write_bytes
-
     cfg, smtp, imap = _settings(root, f)
     stored = []
     for kind, s, pw in (("smtp", smtp, f.get("smtp_password")), ("imap", imap, f.get("imap_password"))):
@@ -129,8 +128,6 @@ def save(root: Path, f: dict[str, str]) -> dict[str, Any]:
 
 def test(root: Path, f: dict[str, str]) -> dict[str, Any]:
     """Connect and log in to each server the form names (nothing is saved, nothing is sent)."""
-    from ..collect.imap import _Session
-    from ..mail.transport import SmtpTransport
 
     _, smtp, imap = _settings(root, f)
     results = []
@@ -160,8 +157,6 @@ def test(root: Path, f: dict[str, str]) -> dict[str, Any]:
 
 
 def _mailbox(folder: str) -> str:
-    from ..collect.imap import encode_mailbox
-
     return encode_mailbox(folder)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from .. import thirdparty
+from ..messages import when
 from . import core
 from .core import run_in_threadpool
 
@@ -136,7 +137,6 @@ def figures_chart(chart: dict[str, Any] | None) -> Markup:
 def next_steps(data: dict[str, Any]) -> dict[str, Any]:
     """The home page's 下一步: who is missing, who is wrong, what is unassigned, what to check
     against last year, each listed with the unit (a link) and the button that acts."""
-    from ..messages import when
 
     by = {u["code"]: u for u in data["units"]}
     pick = lambda codes: [by[c] for c in codes if c in by]  # noqa: E731

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages, thirdparty
-from ..errors import GiprError
+from ..collect.workspace import Workspace
+from ..errors import GiprError, NoWorkspace, RosterRows, UploadRefused
+from ..roster import load_roster
 from . import core, uploads, userconf
 from .core import run_in_threadpool
 from .pages import render
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 MAX_ROSTER_BYTES = 16 * 1024 * 1024
 
 
-async def on_no_workspace(request: Request, exc: core.NoWorkspace) -> Response:
+async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
     responses = thirdparty.starlette().responses
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
         error = {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}
@@ -56,9 +58,6 @@ def switch_to(app, root: Path) -> dict:
 
 
 def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, roster_name: str) -> dict:
-    from ..collect.workspace import Workspace
-    from ..roster import load_roster
-
     try:
         y = int((year or "").strip())
     except ValueError:
@@ -82,14 +81,6 @@ def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, 
     return switch_to(app, root)
 
 
-class RosterRows(GiprError):
-    """The roster has bad rows: each is listed."""
-
-    def __init__(self, message: str, rows: list[str]):
-        super().__init__(message, "start.roster_rows")
-        self.rows = rows
-
-
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
     return thirdparty.starlette().responses.JSONResponse({"error": {"code": code, "message": message, **extra}},
                                                          status_code=status)
@@ -102,7 +93,7 @@ async def api_create(request: Request) -> Response:
         try:
             got, fields = await uploads.receive(request.headers, request.stream(), folder, field="roster",
                                                 max_files=1, max_fields=10, max_bytes=MAX_ROSTER_BYTES)
-        except uploads.UploadRefused as e:
+        except UploadRefused as e:
             return _error(e.status, e.code, e.message)
         if not got:
             return _error(400, "start.no_roster", messages.say("start.no_roster"))

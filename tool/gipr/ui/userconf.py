@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..fsio import atomic_write_bytes
+from .security import new_token
 
 DEFAULT_PORT = 8620  # fixed, so the address (and a bookmark) stays the same from one start to the next
 TOKEN_FILE = "ui-token"
@@ -51,7 +52,6 @@ def _private_dir() -> Path:
 
 def remembered_token() -> str:
     """This user's workbench token: read from the config folder, or made and kept there."""
-    from .security import new_token
 
     p = config_dir() / TOKEN_FILE
     try:
