@@ -19,10 +19,10 @@ from kit.mailmaker import make_message, write_maildir, write_mbox
 from gipr.cli import main
 from gipr.collect import Collector
 from gipr.collect.workspace import Workspace
-from gipr.identify import match_unit_name
 from gipr.roster import Unit, load_roster
 from gipr.spec import load_format
 from gipr.template import write_template
+from gipr.unitmatch import match_unit_name
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
 U01,教育科技局,县直部门,张三,jiao@example.cn
@@ -357,8 +357,8 @@ def test_match_unit_names():
 
 
 def test_settle_identity_on_findings():
-    from gipr.identify import settle_identity
     from gipr.model import Finding, Report
+    from gipr.unitmatch import settle_identity
 
     spec = load_format("2021")
     rep = Report(spec=spec, file="x.xlsx", fields={"unit_name": "公安局"})

@@ -161,7 +161,7 @@ class Kit:
         return consistent_values(self.spec, random.Random(seed))
 
     def identity(self, unit_code: str | None, seed: int, year: int = YEAR) -> dict:
-        from gipr.identity import make_identity, sign
+        from gipr.stamp import make_identity, sign
 
         unit = self.units.get(unit_code) if unit_code else None
         ident = make_identity(self.spec, year, unit)

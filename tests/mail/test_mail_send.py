@@ -24,9 +24,9 @@ from kit.paths import REPO
 from gipr.collect.mailparse import parse_message
 from gipr.collect.workspace import Workspace
 from gipr.errors import GiprError
-from gipr.identity import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.mail import build_message, encode_rfc2047_words, load_text_template, mail_settings, mail_units, send_history
 from gipr.roster import load_roster
+from gipr.stamp import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.template import template_filename
 
 if sys.version_info >= (3, 11):

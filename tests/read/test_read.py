@@ -28,8 +28,8 @@ from kit.workbooks import (
 
 from gipr.check import check_report
 from gipr.errors import ReadError
-from gipr.identity import make_identity, verify
 from gipr.read import read_report
+from gipr.stamp import make_identity, verify
 from gipr.template import WORKBOOK_OPTIONS, build_workbook
 
 T3 = "三 依申请公开"

@@ -4,7 +4,8 @@ A format file (gipr/formats/<id>.json) describes the tables as trees of row and 
 labels, the type of each value column, and the rules.  This module loads such a file,
 validates it, and expands it into:
 
-* ``Cell``: one value cell, with a stable id ``<table>.<row>.<column>``, its official
+* ``Cell``: one value cell of the format (not a published document's printed cell, which is
+  ``published.grid.PrintedCell``), with a stable id ``<table>.<row>.<column>``, its official
   label paths, its type, whether a unit fills it (``input``) or it is a total, and where
   it sits in the generated template (``sheet``/``ref``);
 * ``Rule``: one checkable instance of a rule family (``A.person``, ``C.new``, ``E.review``),

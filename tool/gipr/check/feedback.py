@@ -19,11 +19,11 @@ import xlsxwriter
 from .. import messages
 from ..errors import ReadError
 from ..fsio import atomic_output, safe_filename
-from ..identity import make_identity
 from ..messages import SEVERITY_ZH
 from ..model import Finding, Report
 from ..read import read_report_limited
 from ..roster import Unit
+from ..stamp import make_identity
 from ..template import WORKBOOK_OPTIONS, build_workbook
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The typer app and the terminal helpers shared by the command modules (cli_*.py)."""
+"""The typer app and the terminal helpers shared by the command modules of this package (check.py, collect.py, …)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,24 @@
-"""Collect returned workbooks into the ledger: folders, workbook files, .eml, .mbox, Maildir.
+"""Collect what units return into the workspace's ledger: workbook files, e-mail (.eml,
+.mbox, Maildir, IMAP through ``collect``'s ``fetch``), uploads of gipr ui (``collect_upload``),
+from folders walked or files named.  A unit's annual report document (.docx, .pdf, …) goes to
+``collect.documents`` instead (``document_bytes``).
 
-For every file or attachment, in this order:
+For every workbook file or attachment, in this order (``Collector._collect_bytes``):
 
-1. archive the raw bytes (``Ledger.store``), before anything looks inside them;
+1. archive the raw bytes (``Ledger.store``), before anything looks inside them (a message
+   itself is archived too);
 2. if these bytes from this source are already recorded: nothing to do (a re-run is a
-   no-op); if these bytes came from another source before: a ``duplicate`` row;
-3. read (``read.read_report``) and check (``checks.check_report``) with a time limit;
-4. identify the unit: the template's signed identity; the unit name (or code) typed on
-   the cover matched to the roster; the sender's address; otherwise unidentified;
-5. record one row in one transaction (``Ledger.add``).
-
-The same path is used for messages fetched by other means (``Collector.collect_message``).
+   no-op); if these bytes came from another source before: a ``duplicate`` row (recorded
+   fully instead when only this copy's sender tells the unit);
+3. a file gipr will not open (``mailparse.classify_attachment``: not a workbook, encrypted,
+   a broken container) is recorded as ``unreadable``; any other is read (``read.read_report``)
+   and checked (``check.check_report``) in a worker process with the reader's time and memory
+   limits (``isolate.run_limited``);
+4. identify the unit (``unitmatch.identify``): the template's signed identity; the unit code
+   or name typed on the cover matched to the roster; the sender's address; otherwise
+   unidentified; ``unitmatch.settle_identity`` then adjusts the identity findings;
+5. record one row and the file's stored result (``results``, for merge and status) in one
+   transaction (``Ledger.add``).
 """
 
 from __future__ import annotations
@@ -25,10 +33,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import messages
 from ..check import CheckContext, check_report
 from ..errors import MailError, ReadError
-from ..identify import identify, settle_identity, units_for_sender
 from ..isolate import run_limited
 from ..messages import say
 from ..read import MAX_READ_MEMORY_MB, spec_token
+from ..unitmatch import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, collect_document, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from .mailparse import (

@@ -3,7 +3,7 @@
 ``gipr collect`` hands every file with a document suffix (``DOCUMENT_SUFFIXES``) here instead of
 to the workbook reader.  Each is archived as received (the ledger's archive, by SHA-256),
 read as a published report (``gipr.published.import_document``, through the reader boundary),
-identified to a roster unit with the workbook matcher (``identify.identify`` on the issuer in
+identified to a roster unit with the workbook matcher (``unitmatch.identify`` on the issuer in
 its title, then the roster's “name ends the issuer” rule, then the file name), checked with the
 list of checks (:mod:`gipr.check.checks`: its rules, its text against its tables, its tables
 against the unit's current workbook in the ledger) and recorded in the ``documents`` table of
@@ -27,11 +27,11 @@ from .. import messages
 from ..catalogue.access import textkey
 from ..check import CheckContext, check_report, pick_previous
 from ..errors import GiprError, ReadError
-from ..identify import identify, match_unit_name
 from ..media import DRAFT_SUFFIXES
 from ..published import import_document
 from ..published.core import roster_unit
 from ..read import read_report_limited
+from ..unitmatch import identify, match_unit_name
 from .ledger import utc_now
 
 if TYPE_CHECKING:

@@ -18,13 +18,13 @@ from ..check import CheckContext, check_report
 from ..errors import GiprError, ReadError
 from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES
 from ..files import find_input_files, real_path
-from ..identify import settle_identity
 from ..isolate import ReaderPool, available_methods
 from ..messages import MERGE_STATUS_ZH, say
 from ..model import Finding, Report
 from ..read import prepare, spec_token, worker_limits
 from ..rules import Number, compact_numbers, norm, plan
 from ..spec import Spec
+from ..unitmatch import settle_identity
 
 if TYPE_CHECKING:
     from ..roster import Unit

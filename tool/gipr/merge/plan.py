@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import GiprError
-from ..identify import normalize_code, roster_index
 from ..messages import say
 from ..model import Finding
 from ..roster import normalize_name
 from ..rules import Number, complete, sum_inputs
 from ..spec import Spec
+from ..unitmatch import normalize_code, roster_index
 from .entries import EXCLUDED_ERRORS, INCLUDED, INCLUDED_ERRORS, MISSING, UNREADABLE, Entry
 
 if TYPE_CHECKING:  # pragma: no cover

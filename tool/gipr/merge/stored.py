@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
 from ..errors import GiprError
-from ..identify import settle_identity
 from ..messages import say
 from ..model import Finding
 from ..spec import Spec, load_format
+from ..unitmatch import settle_identity
 from .entries import _W, UNREADABLE, Entry, entry_from_parts, read_entries, read_entry, unreadable_entry
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class _Fields:
 
 def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **extra: Any) -> Any:
     """A merge ``Entry`` from a payload, with the unit the ledger identified (or None) settled
-    in exactly as ``merge.read_entry`` does for a freshly read file."""
+    in exactly as ``entries.read_entry`` does for a freshly read file."""
 
     if not p["ok"]:
         return Entry(status=UNREADABLE, kind="", file=display, note=p["message"], errors=1,

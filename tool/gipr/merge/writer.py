@@ -11,11 +11,11 @@ from typing import Any
 
 from .. import __version__
 from ..fsio import atomic_output
-from ..identity import IDENTITY_SHEET, make_identity, sign
 from ..messages import SEVERITY_ZH, SUBMISSION_STATUS_ZH, cell_place, say, when
 from ..ooxml.splice import Cells, ColumnNames, splice_rows, style_id
 from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
 from ..spec import Spec
+from ..stamp import IDENTITY_SHEET, make_identity, sign
 from ..template import WORKBOOK_OPTIONS, build_workbook
 from .entries import (
     EXCLUDED_ERRORS,
@@ -223,7 +223,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
 
 
 def _defer_identity_units(book: _Book, n_keys: int, units: list[dict[str, str]]) -> None:
-    """The unit list of the identity sheet, as ``identity.write_identity`` lays it out: after
+    """The unit list of the identity sheet, as ``stamp.write_identity`` lays it out: after
     the key/value rows (a header row, one row per key) an empty row, a header row of the
     unit fields, then one row per unit; every cell text."""
 

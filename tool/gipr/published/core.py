@@ -1,7 +1,10 @@
 """import_document: one published report file → :class:`Imported` (a Report and where each
-number was printed).  The parse (the part that touches hostile bytes) is the module-level
-:func:`parse_document`, which takes bytes and returns picklable data, so it can run inside
-the time/memory boundary (``gipr.isolate.run_limited``) when that is available.
+number was printed).  Everything whose cost grows with the hostile bytes runs in a reader
+worker, always (``gipr.isolate.run_limited``, via :func:`_run_read`): :func:`read_document`
+parses the document by the parser of its medium (:func:`parse_document`), finds its title and
+its format and locates the tables, and hands back plain picklable data (``_Read``).  A scan or
+a picture is read again by OCR (:func:`ocr_document`) in a worker of its own, with the OCR's
+larger time and memory limits.  The main process builds the Report and its findings from that.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from typing import TYPE_CHECKING
 from .. import messages
 from ..catalogue.access import textkey
 from ..errors import DocumentError, GiprError, NeedsOcr, OcrUnavailable, PdfProblem, SpecError, TooManyCells
-from ..identify import match_unit
 from ..isolate import run_limited
 from ..media import DOCUMENT_SUFFIXES, parser_of, sniff
 from ..model import Finding, Report
@@ -22,6 +24,7 @@ from ..ooxml.container import human_size as _size
 from ..read import normalize_label, similar_label
 from ..roster import normalize_name
 from ..spec import Spec, available_formats, format_for_year, load_format
+from ..unitmatch import match_unit
 from ..values import fmt_number
 from .grid import MAX_DOCUMENT_BYTES, MAX_PAGES, Document, Table
 from .locate import locate

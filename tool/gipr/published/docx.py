@@ -13,7 +13,7 @@ import io
 from .. import thirdparty
 from ..errors import ReadError, TooManyCells
 from ..ooxml.container import open_container
-from .grid import MAX_CELLS, Cell, Document, Table
+from .grid import MAX_CELLS, Document, PrintedCell, Table
 
 __all__ = ["parse_docx", "read"]
 
@@ -52,10 +52,10 @@ def parse_docx(data: bytes, name: str) -> Document:
 
 def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
     """One w:tbl as a grid: gridSpan widens a cell, vMerge="continue" is covered by the cell above."""
-    rows: list[list[Cell | None]] = []
+    rows: list[list[PrintedCell | None]] = []
     where0 = f"表格{index}"
     for r, tr in enumerate(tbl.iterchildren(qn("w:tr"))):
-        row: list[Cell | None] = []
+        row: list[PrintedCell | None] = []
         for tc in tr.iterchildren(qn("w:tc")):
             pr = tc.find(qn("w:tcPr"))
             span, vmerge = 1, None
@@ -77,7 +77,7 @@ def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
             if vmerge == "continue":
                 row.extend([None] * span)
             else:
-                row.append(Cell(text.strip(), f"{where0} 第{r + 1}行第{len(row) + 1}列"))
+                row.append(PrintedCell(text.strip(), f"{where0} 第{r + 1}行第{len(row) + 1}列"))
                 row.extend([None] * (span - 1))
         rows.append(row)
     return Table(rows, where0)

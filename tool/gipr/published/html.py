@@ -16,7 +16,7 @@ import re
 from html.parser import HTMLParser
 
 from ..errors import TooManyCells
-from .grid import MAX_CELLS, Cell, Document, Table
+from .grid import MAX_CELLS, Document, PrintedCell, Table
 
 __all__ = ["decode_page", "parse_html", "parse_mhtml", "read", "read_mhtml"]
 
@@ -61,10 +61,10 @@ class _Builder:
 
     def grid(self, budget: list[int]) -> Table:
         where0 = f"表格{self.index}"
-        out: list[list[Cell | None]] = []
+        out: list[list[PrintedCell | None]] = []
         pending: dict[tuple[int, int], bool] = {}  # positions covered by a rowspan from above
         for r, row in enumerate(self.rows):
-            line: list[Cell | None] = []
+            line: list[PrintedCell | None] = []
             c = 0
             for text, rs, cs in row:
                 while pending.pop((r, c), False):
@@ -73,7 +73,7 @@ class _Builder:
                 budget[0] -= rs * cs
                 if budget[0] < 0:
                     raise TooManyCells()
-                line.append(Cell(text, f"{where0} 第{r + 1}行第{c + 1}列"))
+                line.append(PrintedCell(text, f"{where0} 第{r + 1}行第{c + 1}列"))
                 line.extend([None] * (cs - 1))
                 for dr in range(1, rs):
                     for dc in range(cs):

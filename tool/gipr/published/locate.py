@@ -33,7 +33,7 @@ from ..spec import Spec, type_rules
 from ..values import Value, parse_printed
 from ..vocabulary import alternation, vocabulary
 from . import digits
-from .grid import Cell, Document, is_value
+from .grid import Document, PrintedCell, is_value
 from .located import Located
 
 __all__ = ["Located", "locate"]
@@ -139,7 +139,7 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
     their joined label is an official label."""
     known = {r.norm for r in rows} | set(groups)
 
-    def label(row: list[Cell | None]) -> str:
+    def label(row: list[PrintedCell | None]) -> str:
         texts = [c.text for c in row if c is not None and c.text and not is_value(c.text)]
         return normalize_label(texts[-1]) if texts else ""
 
@@ -150,12 +150,12 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
         last, first = a.rows[-1], b.rows[0]
         if len(last) != len(first) or label(last) in known or label(first) in known:
             continue
-        merged: list[Cell | None] = []
+        merged: list[PrintedCell | None] = []
         for x, y in zip(last, first):
             if x is None or y is None:
                 merged.append(x or y)
             else:
-                merged.append(Cell(x.text + y.text, x.where if x.text or not y.text else y.where))
+                merged.append(PrintedCell(x.text + y.text, x.where if x.text or not y.text else y.where))
         if label(merged) in known:
             a.rows[-1] = merged
             del b.rows[0]
@@ -186,7 +186,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
-    t4_parts: list[list[Cell]] = []  # table 四's groups printed as separate small tables
+    t4_parts: list[list[PrintedCell]] = []  # table 四's groups printed as separate small tables
     glued: dict[str, tuple[list[str], list[tuple[int, ...]], str, str]] = {}
     known: dict[str, int | None] = {}
     for table in doc.tables:
@@ -233,7 +233,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                 joined = normalize_label("".join(c.text for c in labels))  # one label cut at its spaces
                 hit = match(joined, after)
                 if hit is not None:
-                    labels = [Cell(" ".join(c.text for c in labels), labels[0].where)]
+                    labels = [PrintedCell(" ".join(c.text for c in labels), labels[0].where)]
                     norms, n = [joined], joined
             if hit is None and n in groups and not blank:
                 leaf = labels[norms.index(n)]
@@ -291,7 +291,7 @@ def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> Non
                                                  row=row.label, path=f"表二 / {row.label}"))
 
 
-def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell], label: str,
+def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[PrintedCell], label: str,
             glued: dict, known: dict, budget: digits.Budget) -> None:
     t = spec.cells[cids[0]].table
     texts = [v.text for v in vals]
@@ -336,7 +336,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         known[cid] = val.number if val.state == "number" else None
 
 
-def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell],
+def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: PrintedCell, vals: list[PrintedCell],
                budget: digits.Budget) -> None:
     """A group (（六）其他处理) printed as one row: its leaf cells stay unknown; the row's
     numbers are kept per column so the rules still add them up."""
@@ -355,7 +355,7 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
                                                         digits.blank_doubt(spec, leaves[0].cids, run)):
             out.findings.append(messages.finding("published.digits_split", label=leaf.text, run=" ".join(texts),
                                                  split="｜".join(str(x) for x in cands[0]), ref=vals[0].where))
-            vals = [Cell(str(x), vals[0].where) for x in cands[0]]
+            vals = [PrintedCell(str(x), vals[0].where) for x in cands[0]]
         else:
             shown = "；".join("｜".join(str(x) for x in c) for c in (cands or [])[:6])
             out.findings.append(messages.finding(

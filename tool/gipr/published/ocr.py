@@ -39,7 +39,7 @@ from typing import Any
 
 from .. import thirdparty
 from ..errors import NeedsOcr, OcrUnavailable
-from .grid import Cell, Document, Table, tokens_to_rows
+from .grid import Document, PrintedCell, Table, tokens_to_rows
 from .words import word_tables
 
 __all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf"]
@@ -518,7 +518,7 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
 
 
 def _cell(text: str, where: str):
-    return Cell(text, where)
+    return PrintedCell(text, where)
 
 
 def _words(boxes: list[Box], scale: float) -> list[dict]:

@@ -24,7 +24,7 @@ import re
 from .. import thirdparty
 from ..errors import PdfProblem
 from ..vocabulary import vocabulary
-from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
+from .grid import MAX_CELLS, MAX_PAGES, Document, PrintedCell, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
 from .pdflayout import find_tables, page_edges, page_words
 from .words import word_tables
@@ -216,7 +216,7 @@ def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
 Box = tuple[tuple[float, float, float, float], str]  # (x0, top, x1, bottom), text
 
 
-def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | None]]:
+def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[PrintedCell | None]]:
     """A ruled table's cells (pdfplumber's rows: one entry per column edge of the table, the
     box starting there or ``None``) → grid rows aligned to its value columns BY POSITION.
 
@@ -230,9 +230,9 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | No
     rows covers it.  So every row has as many value cells as the header has columns, whatever
     boxes its ruling lines drew.  Where the ranges do not form columns (they overlap partly),
     only the empty label boxes are dropped."""
-    def cell(box: Box) -> Cell:
+    def cell(box: Box) -> PrintedCell:
         (x0, top, _x1, _b), text = box
-        return Cell(text, f"第{pno}页（x={x0:.0f}，y={top:.0f}）")
+        return PrintedCell(text, f"第{pno}页（x={x0:.0f}，y={top:.0f}）")
 
     tol = PDF.column_edge
     nums = [b[0][0] for r in rows for b in r if b is not None and b[1] and is_value(b[1])]
@@ -247,14 +247,14 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | No
     # pdfplumber's rows have one entry per column edge of the whole table, left to right
     edges = sorted({b[0][0] for r in rows for b in r if b is not None})
     ok = ok and all(len(r) == len(edges) for r in rows)
-    out: list[list[Cell | None]] = []
+    out: list[list[PrintedCell | None]] = []
     for r in rows:
         if not ok:
             out.append([None if b is None or (not b[1] and b[0][2] <= first + tol) else cell(b) for b in r])
             continue
-        line: list[Cell | None] = []  # the label area: one entry per column edge left of the numbers
+        line: list[PrintedCell | None] = []  # the label area: one entry per column edge left of the numbers
         starts: dict[int, list[Box]] = {}
-        extra: list[Cell | None] = []
+        extra: list[PrintedCell | None] = []
         for x, b in zip(edges, r):
             if x < first - tol:
                 line.append(cell(b) if b is not None and b[1] else None)  # a label, or text across the table

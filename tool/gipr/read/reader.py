@@ -14,7 +14,6 @@ from typing import Any
 
 from .. import messages
 from ..errors import ReadError, SpecError
-from ..identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from ..isolate import run_limited
 from ..model import Finding, Report
 from ..ooxml.container import (
@@ -34,6 +33,7 @@ from ..ooxml.container import (
 )
 from ..rules import plan
 from ..spec import Spec, available_formats, load_format, type_rules
+from ..stamp import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from ..text import SPACES, cell_text
 from ..values import Value, parse_value
 from .locate import (

@@ -18,9 +18,9 @@ import xlsxwriter
 
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, fsync_dir, safe_filename
-from ..identity import make_identity
 from ..roster import Unit
 from ..spec import Spec, available_formats, load_format, load_spec_file
+from ..stamp import make_identity
 from ..text import xml_escape
 from .layout import WORKBOOK_OPTIONS
 from .writer import DEFAULT_PASSWORD, build_workbook, template_filename

@@ -12,11 +12,11 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from ..errors import GiprError
 from ..fsio import atomic_output, safe_filename
-from ..identity import make_identity, write_identity
 from ..messages import SEVERITY_ZH, say
 from ..roster import Unit
 from ..rules import Number
 from ..spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Spec, TableLayout
+from ..stamp import make_identity, write_identity
 from .formulas import (
     STATUS_FAIL,
     STATUS_INCOMPLETE,

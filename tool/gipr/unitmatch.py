@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import messages
-from .identity import verify
 from .messages import say
 from .roster import Unit, normalize_name
+from .stamp import verify
 from .vocabulary import alternation, vocabulary
 
 __all__ = [

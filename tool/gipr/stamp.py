@@ -1,6 +1,6 @@
-"""Template identity: which format, year and unit a workbook was made for.
+"""The identity stamp: which format, year and unit a workbook was made for, signed.
 
-Every workbook gipr writes carries its identity twice:
+Every workbook gipr writes carries this stamp (its "identity") twice:
 
 * a very hidden sheet ``_gipr`` (``IDENTITY_SHEET``): rows of ``key | value``, then an
   empty row, then, for roll-ups, a header row of unit keys (``code``, ``name``, …) and one
