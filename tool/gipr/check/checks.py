@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .. import messages, rules
+from ..catalogue.access import say
 from ..model import Finding, Report
 from ..published.narrative import narrative_findings
 from ..values import Number, fmt_number
@@ -313,11 +314,11 @@ _WD = frozenset({WORKBOOK, DOCUMENT})
 
 CHECKS: list[Check] = [
     Check("reading", _WD, reading, "what the reader found"),
-    Check("values", _WD, values, "blank / 不适用 / text / type of each cell; stored totals"),
+    Check("values", _WD, values, say("check.checks.checks")),
     Check("previous_year", _C, previous_year, "last year's report is of the year before"),
     Check("table_rules", _WD, table_rules, "rules A, C, D, E of the format"),
-    Check("carry", _C, carry, "rule F: 上年结转 = last year's 结转下年度"),
-    Check("in_force", _C, in_force, "table 二 现行有效 continues last year's"),
+    Check("carry", _C, carry, say("check.checks.checks_2")),
+    Check("in_force", _C, in_force, say("check.checks.checks_3")),
     Check("narrative", _D, narrative, "the text's numbers against the tables"),
     Check("against", _D, against, "the document against the submitted workbook"),
     Check("cover", _W, cover, "the workbook's cover fields"),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import ReadError
 from ..fsio import atomic_output, safe_filename
 from ..messages import SEVERITY_ZH
@@ -127,14 +128,15 @@ def write_feedback(report: Report, findings: list[Finding], outdir: str | Path, 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Finding]) -> None:
     ws = wb.add_worksheet(FINDINGS_SHEET)
-    title = wb.add_format({"bold": True, "font_size": 14, "font_name": "宋体"})
-    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2", "font_name": "宋体", "text_wrap": True,
+    font = say("check.feedback.font")
+    title = wb.add_format({"bold": True, "font_size": 14, "font_name": font})
+    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2", "font_name": font, "text_wrap": True,
                           "valign": "vcenter"})
-    cell = wb.add_format({"border": 1, "font_name": "宋体", "text_wrap": True, "valign": "top"})
+    cell = wb.add_format({"border": 1, "font_name": font, "text_wrap": True, "valign": "top"})
     sev_f = {
-        "error": wb.add_format({"border": 1, "font_name": "宋体", "bg_color": "#FF9999", "valign": "top"}),
-        "warning": wb.add_format({"border": 1, "font_name": "宋体", "bg_color": "#FFD966", "valign": "top"}),
-        "info": wb.add_format({"border": 1, "font_name": "宋体", "bg_color": "#BDD7EE", "valign": "top"}),
+        "error": wb.add_format({"border": 1, "font_name": font, "bg_color": "#FF9999", "valign": "top"}),
+        "warning": wb.add_format({"border": 1, "font_name": font, "bg_color": "#FFD966", "valign": "top"}),
+        "info": wb.add_format({"border": 1, "font_name": font, "bg_color": "#BDD7EE", "valign": "top"}),
     }
     n_err = sum(1 for f in findings if f.severity == "error")
     n_warn = sum(1 for f in findings if f.severity == "warning")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..report.figures import PLACEHOLDERS
 from .app import app, print_json, say_err, say_out
@@ -46,7 +47,7 @@ def report_cmd(
         if as_json:
             print_json(PLACEHOLDERS)
         else:
-            say_out(f"默认模板：{default_template()}")
+            say_out(say("cli.report.report_cmd", default_template=default_template()))
             for k, v in PLACEHOLDERS.items():
                 say_out(f"{{{{ {k} }}}}\t{v}")
         return

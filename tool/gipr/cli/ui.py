@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from .. import messages, thirdparty
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..ui import userconf
 from ..ui.app import create_app
@@ -32,7 +33,7 @@ def bind(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as e:
         sock.close()
-        raise GiprError(f"无法在 {host}:{port} 上启动工作台：{e.strerror or e}。请换一个端口（--port）。",
+        raise GiprError(say("cli.ui.bind", host=host, port=port, value=e.strerror or e),
                         "ui.bind") from None
     return sock
 

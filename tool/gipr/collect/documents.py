@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
 from ..check import CheckContext, check_report, pick_previous
 from ..errors import GiprError, ReadError
 from ..media import DRAFT_SUFFIXES
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS documents(
   findings     TEXT NOT NULL DEFAULT '[]',
   UNIQUE (sha256, source_key)
 )"""
-_NAMED = ("年报", "年度报告", "政府信息公开")
+_NAMED = (say("collect.documents.named"), say("collect.documents.named_2"), say("collect.documents.named_3"))
 
 
 @dataclass

@@ -17,6 +17,7 @@ import os
 import re
 from email.message import Message
 
+from ..catalogue.access import say
 from ..errors import MailError
 from .mailparse import (
     DOC_EXTS,
@@ -87,11 +88,11 @@ def parse_message_here(raw: bytes, max_bytes: int = MAX_MESSAGE_BYTES, _depth: i
     except MailError:
         raise
     except RecursionError:
-        raise MailError("邮件嵌套层数过多，已放弃。", "mail.malformed") from None
+        raise MailError(say("collect.mailread.parse_message_here"), "mail.malformed") from None
     except MemoryError:
         raise
     except Exception as e:
-        raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
+        raise MailError(say("collect.mailread.parse_message_here_2", name=type(e).__name__), "mail.malformed") from None
 
 
 def _parse(raw: bytes, sha: str, depth: int) -> MailMessage:

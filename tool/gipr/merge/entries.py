@@ -224,7 +224,7 @@ def rollup_name(county: str) -> str:
 
 
 def strip_rollup_suffix(name: str) -> str:
-    for suf in (ROLLUP_SUFFIX, "(汇总)", say("rollup.unnamed")):
+    for suf in (ROLLUP_SUFFIX, say("merge.entries.strip_rollup_suffix"), say("rollup.unnamed")):
         if name.endswith(suf):
             return name[: -len(suf)].strip()
     return name

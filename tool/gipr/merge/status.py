@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
+from ..catalogue.access import say
 from ..collect.documents import STATES, current_documents
 from ..collect.ledger import IDENTIFIED_ZH, local_time, status_json
 from ..errors import GiprError
@@ -97,12 +98,12 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
     import xlsxwriter
 
     if path.suffix.lower() != ".xlsx":
-        raise GiprError(f"--out 必须是 .xlsx 文件：{path}", "status.out_type")
+        raise GiprError(say("collect.status.write_status_xlsx", path=path), "status.out_type")
     with atomic_output(path, overwrite=overwrite) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        ws = wb.add_worksheet("报送情况")
-        cols = ("单位代码", "单位名称", "状态", "报送编号", "收到时间", "错误", "警告", "文件名", "识别方式", "人工指定")
+        ws = wb.add_worksheet(say("collect.status.write_status_xlsx.ws"))
+        cols = (say("collect.status.write_status_xlsx.cols"), say("collect.status.write_status_xlsx.cols_2"), say("collect.status.write_status_xlsx.cols_3"), say("collect.status.write_status_xlsx.cols_4"), say("collect.status.write_status_xlsx.cols_5"), say("collect.status.write_status_xlsx.cols_6"), say("collect.status.write_status_xlsx.cols_7"), say("collect.status.write_status_xlsx.cols_8"), say("collect.status.write_status_xlsx.cols_9"), say("collect.status.write_status_xlsx.cols_10"))
         for c, h in enumerate(cols):
             ws.write_string(0, c, h, head)
         for r, u in enumerate(data["units"], start=1):
@@ -121,9 +122,10 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
                 ws.write_string(r, 9, f"{o['by']} {local_time(o['at'])}" + (f" {o['note']}" if o["note"] else ""))
         tot = data["totals"]
         r = len(data["units"]) + 2
-        ws.write_string(r, 0, "合计")
-        ws.write_string(r, 1, f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"
-                              f"无法读取 {tot['unreadable']}，未报送 {tot['missing']}")
+        ws.write_string(r, 0, say("collect.status.write_status_xlsx_2"))
+        ws.write_string(r, 1, say("collect.status.write_status_xlsx_3", units=tot['units'],
+                                  accepted=tot['accepted'], errors=tot['errors'], unreadable=tot['unreadable'],
+                                  missing=tot['missing']))
         ws.set_column(0, 0, 12)
         ws.set_column(1, 1, 28)
         ws.set_column(2, 6, 10)
@@ -131,9 +133,9 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
         ws.set_column(7, 7, 36)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(data["units"]), len(cols) - 1)
-        ws2 = wb.add_worksheet("全部报送")
-        cols2 = ("报送编号", "单位代码", "单位名称", "状态", "收到时间", "收集时间", "错误", "警告", "文件名",
-                 "识别方式", "来源", "发件人", "主题", "Message-ID", "SHA-256", "存档位置", "说明", "重复于")
+        ws2 = wb.add_worksheet(say("collect.status.write_status_xlsx.ws2"))
+        cols2 = (say("collect.status.write_status_xlsx.cols_4"), say("collect.status.write_status_xlsx.cols"), say("collect.status.write_status_xlsx.cols_2"), say("collect.status.write_status_xlsx.cols_3"), say("collect.status.write_status_xlsx.cols_5"), say("collect.status.write_status_xlsx.cols2"), say("collect.status.write_status_xlsx.cols_6"), say("collect.status.write_status_xlsx.cols_7"), say("collect.status.write_status_xlsx.cols_8"),
+                 say("collect.status.write_status_xlsx.cols_9"), say("collect.status.write_status_xlsx.cols2_2"), say("collect.status.write_status_xlsx.cols2_3"), say("collect.status.write_status_xlsx.cols2_4"), "Message-ID", "SHA-256", say("collect.status.write_status_xlsx.cols2_5"), say("collect.status.write_status_xlsx.cols2_6"), say("collect.status.write_status_xlsx.cols2_7"))
         for c, h in enumerate(cols2):
             ws2.write_string(0, c, h, head)
         for r, s in enumerate(led.submissions(), start=1):

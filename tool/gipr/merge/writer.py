@@ -44,7 +44,7 @@ from .years import change_counts
 
 
 def _formats(wb: Any) -> dict[str, Any]:
-    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+    base = {"font_name": say("merge.writer.formats.font_name"), "font_size": 10, "valign": "vcenter"}
     f = {
         "title": wb.add_format({**base, "bold": True, "font_size": 14}),
         "head": wb.add_format({**base, "bold": True, "border": 1, "text_wrap": True, "align": "center",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
 from ..errors import DocumentError, GiprError, NeedsOcr, OcrUnavailable, PdfProblem, SpecError, TooManyCells
 from ..isolate import run_limited
 from ..media import DOCUMENT_SUFFIXES, parser_of, sniff
@@ -157,7 +157,7 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         # the text (or a page whose tables were flattened into it) may have lost its line
         # breaks: then the label sequence reads it, when it reads more
 
-        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
+        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), say("published.core.read_document.alt"))]), spec, prev)
         if _score(alt) > _score(found) or (alt.tables and not found.tables):
             found = alt
     if printed_as is not None:
@@ -370,5 +370,5 @@ def _columns_blank(doc: Document, spec: Spec, report: Report) -> Finding | None:
                         if c is not None and c.text and _same_label(c.text, want)), None)
         n = len({spec.cells[c].column_path[-1] for c in cids})
         return messages.finding("published.columns_blank", found=printed.text if printed else label, n=n,
-                                ref=printed.where if printed else "表三", path="表三")
+                                ref=printed.where if printed else say("published.core.columns_blank.ref"), path=say("published.core.columns_blank.ref"))
     return None

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import thirdparty
+from ..catalogue.access import say
 from ..errors import NeedsOcr, OcrUnavailable
 from .grid import Document, PrintedCell, Table, tokens_to_rows
 from .words import word_tables
@@ -454,7 +455,7 @@ def _read_pages(images: list[Any], settings: OcrSettings, scale: float) -> _Read
 
 
 def _where(pno: int, x: float, y: float) -> str:
-    return f"第{pno}页（x={x:.0f}，y={y:.0f}）"
+    return say("published.ocr.where", pno=pno, x=x, y=y)
 
 
 def _cell_text(boxes: list[Box]) -> str:
@@ -513,7 +514,7 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
                     conf[where] = 1.0  # looked at: no marks in it, a blank cell
                 line.append(_cell(_cell_text([page.boxes[k] for k in inside]), where))
             rows.append(line)
-        out.append(Table(rows, f"第{page.number}页 表格{ti}（扫描件）"))
+        out.append(Table(rows, say("published.ocr.grid_tables", number=page.number, ti=ti)))
     return out, [b for k, b in enumerate(page.boxes) if k not in used]
 
 
@@ -558,11 +559,11 @@ def _document(read: _Read, kind: str, pages: int, settings: OcrSettings) -> Docu
         for k, line in enumerate(_lines(_words(page.boxes, page.scale)), 1):
             text_lines.append(line)
             if not grids:
-                lines.append((line, f"第{page.number}页第{k}行"))
+                lines.append((line, say("published.ocr.document", number=page.number, k=k)))
     if run:
         tables.extend(word_tables(run))
     if lines:
-        tables.append(Table(tokens_to_rows(lines), "正文"))
+        tables.append(Table(tokens_to_rows(lines), say("published.ocr.document_2")))
     doc = Document(kind, "\n".join(text_lines), tables, pages=pages)
     doc.ocr = conf
     doc.notes.append(("published.ocr", {"pages": len(read.pages), "engine": settings.engine, "dpi": settings.dpi}))

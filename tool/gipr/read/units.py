@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import ReadError
 from ..model import Report
 from ..rules import Number
@@ -96,7 +97,7 @@ def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
     except MemoryError:
         raise  # gipr.isolate: file.too_large
     except Exception as e:
-        raise ReadError(f"文件已损坏、加密或不是电子表格（{type(e).__name__}）", "roster.unreadable") from None
+        raise ReadError(say("read.units.first_sheet_rows", name=type(e).__name__), "roster.unreadable") from None
     if len(rows) > max_rows:
         raise ReadError("", "roster.too_large")
     return [list(r) for r in rows]

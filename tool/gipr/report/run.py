@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages
+from ..catalogue.access import say
 from ..check import CheckContext, check_report
 from ..collect.workspace import Workspace
 from ..errors import GiprError
@@ -72,7 +73,7 @@ class Job:
 
 def _rollup_county(rep) -> str:
     name = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(rep.unit_name or "")
-    return "" if name == "汇总" else name
+    return "" if name == say("report.run.rollup_county") else name
 
 
 def load_previous_values(path: str | Path):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, fsync_dir, safe_filename
 from ..roster import Unit
@@ -155,7 +156,7 @@ def plan_filenames(year: int, units: Sequence[Unit]) -> list[str]:
     used: set[str] = set()
     for u, n in zip(units, names):
         if seen[n.casefold()] > 1:
-            n = safe_filename(f"{int(year)}年度政府信息公开统计表_{u.name}_{u.code}.xlsx")
+            n = safe_filename(say("template.batch.plan_filenames.n", year=int(year), name=u.name, code=u.code))
         k = n.casefold()
         i = 2
         base = n[:-5]
@@ -210,7 +211,7 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
     """
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
-        raise GiprError(f"输出位置 {outdir} 已存在且不是文件夹。", "output.not_dir")
+        raise GiprError(say("template.batch.write_templates", outdir=outdir), "output.not_dir")
     outdir.mkdir(parents=True, exist_ok=True)
     names = plan_filenames(year, units)
     results: list[TemplateResult | None] = [None] * len(units)
@@ -225,9 +226,9 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
                 continue
         jobs.append((i, u, p))
     if existing and not (overwrite or skip_existing):
-        shown = "、".join(p.name for p in existing[:3]) + (" 等" if len(existing) > 3 else "")
-        raise GiprError(f"{outdir} 中已有 {len(existing)} 个同名模板（{shown}），未写入任何文件。"
-                        "如需替换，请加 --force；如只生成缺少的，请加 --skip-existing。", "output.exists")
+        shown = "、".join(p.name for p in existing[:3]) + (say("template.batch.write_templates.shown") if len(existing) > 3 else "")
+        raise GiprError(say("template.batch.write_templates_2", outdir=outdir, n_existing=len(existing),
+                            shown=shown), "output.exists")
     if progress and len(jobs) < len(units):
         progress(len(units) - len(jobs))
     if not jobs:
