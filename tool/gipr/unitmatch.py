@@ -177,7 +177,7 @@ def match_unit_name(typed: str, roster: list, county: str = "") -> tuple[Any, li
 
 @dataclass
 class Identification:
-    unit: Any  # roster Unit or None
+    unit: Unit | None
     method: str  # identity|cover_name|cover_code|sender|none
     notes: list[str] = field(default_factory=list)
 

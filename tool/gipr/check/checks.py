@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .. import messages, rules
+from ..catalogue.access import say
 from ..model import Finding, Report
 from ..published.narrative import narrative_findings
 from ..values import Number, fmt_number
@@ -128,7 +129,7 @@ def values(s: Subject) -> list[Finding]:
                 continue
         path = c.label_path
         ref = cell_ref(report, cid)
-        kw = dict(cell=cid, ref=ref, path=path)
+        kw = {"cell": cid, "ref": ref, "path": path}
         if c.input:
             if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
                 continue  # one row printed as one number, or glued digits left open: unknown, already reported
@@ -158,7 +159,7 @@ def values(s: Subject) -> list[Finding]:
             stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if not printed and new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
+            if not printed and new is not None and stored is not None and not rules.agree(spec, stored, new):
                 rule = rules_by_id.get(c.defined_by or "")
                 parts_sum = rules.total(c.parts, vals)
                 if rule is not None:
@@ -313,11 +314,11 @@ _WD = frozenset({WORKBOOK, DOCUMENT})
 
 CHECKS: list[Check] = [
     Check("reading", _WD, reading, "what the reader found"),
-    Check("values", _WD, values, "blank / 不适用 / text / type of each cell; stored totals"),
+    Check("values", _WD, values, say("check.checks.checks")),
     Check("previous_year", _C, previous_year, "last year's report is of the year before"),
     Check("table_rules", _WD, table_rules, "rules A, C, D, E of the format"),
-    Check("carry", _C, carry, "rule F: 上年结转 = last year's 结转下年度"),
-    Check("in_force", _C, in_force, "table 二 现行有效 continues last year's"),
+    Check("carry", _C, carry, say("check.checks.checks_2")),
+    Check("in_force", _C, in_force, say("check.checks.checks_3")),
     Check("narrative", _D, narrative, "the text's numbers against the tables"),
     Check("against", _D, against, "the document against the submitted workbook"),
     Check("cover", _W, cover, "the workbook's cover fields"),

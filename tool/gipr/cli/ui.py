@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from .. import messages, thirdparty
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..ui import userconf
 from ..ui.app import create_app
@@ -32,7 +33,7 @@ def bind(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as e:
         sock.close()
-        raise GiprError(f"无法在 {host}:{port} 上启动工作台：{e.strerror or e}。请换一个端口（--port）。",
+        raise GiprError(say("cli.ui.bind", host=host, port=port, value=e.strerror or e),
                         "ui.bind") from None
     return sock
 
@@ -115,12 +116,11 @@ def ui_cmd(
     if print_url:
         sys.stdout.write(userconf.url_for(chosen, token) + "\n")
         return
-    root: Path | None = Path(workspace if workspace is not None else ".").expanduser()
-    if workspace is None and not (root / "gipr.toml").is_file():
-        root = None  # the start page: create a year's workspace or open a recent one
-    else:
-        open_ws(root).close()  # a clear message if this is not a workspace
-        root = root.resolve()
+    here = Path(workspace if workspace is not None else ".").expanduser()
+    root: Path | None = None  # None: the start page, to create a year's workspace or open a recent one
+    if workspace is not None or (here / "gipr.toml").is_file():
+        open_ws(here).close()  # a clear message if this is not a workspace
+        root = here.resolve()
     if host != LOCAL:
         err_console.print("[yellow]" + messages.say("ui.open_host_warning", host=host) + "[/yellow]")
     shown = LOCAL if host in (LOCAL, "0.0.0.0", "::") else host

@@ -250,9 +250,9 @@ def _open_zip(data: bytes, name: str) -> Container:
         except (OSError, ValueError, RuntimeError) as e:
             raise read_error("file.corrupt", name, detail=messages.say("detail.member", member=info.filename, error=e)) from None
         lower = info.filename.lower()
-        if lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            if _has_entities(blob):
-                raise read_error("file.xml_entities", name, member=info.filename)
+        xml = lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff")
+        if xml and _has_entities(blob):
+            raise read_error("file.xml_entities", name, member=info.filename)
         members[info.filename] = blob
         crcs[info.filename] = info.CRC
 
@@ -327,7 +327,7 @@ def _xlsx_extent_parsed(xml: bytes) -> tuple[int, int] | None:
     XML) or a reference that is not letters and digits gives None: the file is refused."""
     import xml.parsers.expat as expat
 
-    state = {"row": 0, "col": 0, "cell": None, "rows": 0, "cols": 0}
+    state: dict[str, Any] = {"row": 0, "col": 0, "cell": None, "rows": 0, "cols": 0}
 
     def refuse(*_a):
         raise ValueError("declaration")

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .. import messages
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
 from ..errors import ConvertProblem, DocumentError
 from .docx import parse_docx
 
@@ -44,7 +44,8 @@ def to_docx(data: bytes, suffix: str) -> bytes:
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=CONVERT_SECONDS, env=env)
         except subprocess.TimeoutExpired:
-            raise ConvertProblem("doc.convert_failed", f"超过 {CONVERT_SECONDS} 秒") from None
+            raise ConvertProblem("doc.convert_failed", say("published.convert.to_docx",
+                                                           convert_seconds=CONVERT_SECONDS)) from None
         except OSError as e:
             raise ConvertProblem("doc.convert_failed", str(e)[:100]) from None
         got = out / "in.docx"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from .. import thirdparty
+from ..catalogue.access import say
 from ..errors import ReadError, TooManyCells
 from ..ooxml.container import open_container
 from .grid import MAX_CELLS, Document, PrintedCell, Table
@@ -53,7 +54,7 @@ def parse_docx(data: bytes, name: str) -> Document:
 def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
     """One w:tbl as a grid: gridSpan widens a cell, vMerge="continue" is covered by the cell above."""
     rows: list[list[PrintedCell | None]] = []
-    where0 = f"表格{index}"
+    where0 = say("published.docx.table.where0", index=index)
     for r, tr in enumerate(tbl.iterchildren(qn("w:tr"))):
         row: list[PrintedCell | None] = []
         for tc in tr.iterchildren(qn("w:tc")):
@@ -77,7 +78,8 @@ def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
             if vmerge == "continue":
                 row.extend([None] * span)
             else:
-                row.append(PrintedCell(text.strip(), f"{where0} 第{r + 1}行第{len(row) + 1}列"))
+                row.append(PrintedCell(text.strip(), say("published.docx.table", where0=where0, value=r + 1,
+                                                         value2=len(row) + 1)))
                 row.extend([None] * (span - 1))
         rows.append(row)
     return Table(rows, where0)

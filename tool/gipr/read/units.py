@@ -12,9 +12,10 @@ allocated).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import ReadError
 from ..model import Report
 from ..rules import Number
@@ -23,13 +24,16 @@ from ..text import cell_text
 from ..values import parse_value
 from .reader import read_book, read_limited, spec_from_token
 
+if TYPE_CHECKING:
+    from .reader import _Book
+
 UnitRow = tuple[str, str, dict[str, "Number | None"]]
 
 __all__ = ["UnitRow", "first_sheet_rows", "read_rollup", "read_rollup_limited"]
 PARENT_SIDE = ("read_rollup_limited", "UnitRow")  # what the main process may import from here
 
 
-def unit_rows(book: Any, spec: Spec) -> list[UnitRow]:
+def unit_rows(book: _Book, spec: Spec) -> list[UnitRow]:
     """The rows of the per-unit sheet of an open workbook (reader._Book); [] if it has none.
     An oversized sheet raises ReadError (file.sheet_too_large) like a table's sheet."""
     sheet = messages.say("sheet.units")
@@ -93,7 +97,7 @@ def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
     except MemoryError:
         raise  # gipr.isolate: file.too_large
     except Exception as e:
-        raise ReadError(f"文件已损坏、加密或不是电子表格（{type(e).__name__}）", "roster.unreadable") from None
+        raise ReadError(say("read.units.first_sheet_rows", name=type(e).__name__), "roster.unreadable") from None
     if len(rows) > max_rows:
         raise ReadError("", "roster.too_large")
     return [list(r) for r in rows]

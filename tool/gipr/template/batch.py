@@ -16,6 +16,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, fsync_dir, safe_filename
 from ..magic import ZIP_END_MAGIC, ZIP_MAGIC
@@ -89,7 +90,7 @@ class TemplateFactory:
             identity = make_identity(self.spec, self.year, unit)
         if list(identity) != self._ident_keys:
             raise ValueError("identity keys differ from the factory's")
-        repl = {_TOKENS[k].encode(): xml_escape(str(identity[k] if k in identity else "")).encode("utf-8")
+        repl = {_TOKENS[k].encode(): xml_escape(str(identity.get(k, ""))).encode("utf-8")
                 for k in _TOKENS}
         repl[_TOKENS["unit_name"].encode()] = xml_escape(unit.name).encode("utf-8")
         repl[_TOKENS["unit_code"].encode()] = xml_escape(unit.code).encode("utf-8")
@@ -156,7 +157,7 @@ def plan_filenames(year: int, units: Sequence[Unit]) -> list[str]:
     used: set[str] = set()
     for u, n in zip(units, names):
         if seen[n.casefold()] > 1:
-            n = safe_filename(f"{int(year)}年度政府信息公开统计表_{u.name}_{u.code}.xlsx")
+            n = safe_filename(say("template.batch.plan_filenames.n", year=int(year), name=u.name, code=u.code))
         k = n.casefold()
         i = 2
         base = n[:-5]
@@ -211,7 +212,7 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
     """
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
-        raise GiprError(f"输出位置 {outdir} 已存在且不是文件夹。", "output.not_dir")
+        raise GiprError(say("template.batch.write_templates", outdir=outdir), "output.not_dir")
     outdir.mkdir(parents=True, exist_ok=True)
     names = plan_filenames(year, units)
     results: list[TemplateResult | None] = [None] * len(units)
@@ -226,9 +227,9 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
                 continue
         jobs.append((i, u, p))
     if existing and not (overwrite or skip_existing):
-        shown = "、".join(p.name for p in existing[:3]) + (" 等" if len(existing) > 3 else "")
-        raise GiprError(f"{outdir} 中已有 {len(existing)} 个同名模板（{shown}），未写入任何文件。"
-                        "如需替换，请加 --force；如只生成缺少的，请加 --skip-existing。", "output.exists")
+        shown = "、".join(p.name for p in existing[:3]) + (say("template.batch.write_templates.shown") if len(existing) > 3 else "")
+        raise GiprError(say("template.batch.write_templates_2", outdir=outdir, n_existing=len(existing),
+                            shown=shown), "output.exists")
     if progress and len(jobs) < len(units):
         progress(len(units) - len(jobs))
     if not jobs:
@@ -273,8 +274,8 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         with ctx.Pool(workers) as pool:
             for done in pool.imap_unordered(_render_chunk, batches):
-                for i, p in done:
-                    results[i] = TemplateResult(units[i], Path(p), "written")
+                for i, written in done:
+                    results[i] = TemplateResult(units[i], Path(written), "written")
                 if progress:
                     progress(len(done))
     fsync_dir(outdir)

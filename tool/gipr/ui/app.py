@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import messages, thirdparty
+from ..catalogue.access import say
 from ..errors import GiprError, NoWorkspace, Refused, UploadRefused
 from . import core, mailform, pages, start, uploads
 from .core import run_in_threadpool
@@ -212,7 +213,7 @@ async def dl_merge(request: Request) -> Response:
     if p is None:
         return _not_found()
     res = core.merge_result(_root(request), run) or {}
-    stem = f"{res.get('county') or ''}{res.get('year') or ''}年度政府信息公开统计汇总表"
+    stem = say("ui.app.dl_merge.stem", value=res.get('county') or '', value2=res.get('year') or '')
     if kind == "html":
         return _attachment(stem + ".html", p, "text/html; charset=utf-8")
     return _attachment(stem + ".xlsx", p, XLSX)
@@ -241,7 +242,7 @@ async def dl_templates(request: Request) -> Response:
     if p is None:
         return _not_found()
     year = await run_in_threadpool(lambda: core.status(_root(request))["year"])
-    return _attachment(f"{year}年度政府信息公开统计表模板.zip", p, "application/zip")
+    return _attachment(say("ui.app.dl_templates", year=year), p, "application/zip")
 
 
 # --- errors ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages, thirdparty
+from ..catalogue.access import say
 from ..check.feedback import submission_feedback
 from ..collect import Collector
 from ..collect.documents import document_file, unit_documents
@@ -54,7 +55,7 @@ def open_ws(root: Path):
     return Workspace.open(root)
 
 
-PURPOSE = "gipr ui 网页工作台"
+PURPOSE = say("ui.core.purpose")
 
 
 def who() -> str:
@@ -64,14 +65,14 @@ def who() -> str:
         user = getpass.getuser()
     except Exception:
         user = ""
-    return f"{user}（网页工作台）" if user and user != "root" else "网页工作台"
+    return say("ui.core.who", user=user) if user and user != "root" else say("ui.core.who_2")
 
 
 def new_run_id() -> str:
     return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def ui_dir(ws, *parts: str) -> Path:
+def ui_dir(ws: Workspace, *parts: str) -> Path:
     p = ws.root.joinpath(UI_DIR, *parts)
     p.mkdir(parents=True, exist_ok=True)
     return p
@@ -94,7 +95,7 @@ def status_workbook(root: Path) -> tuple[str, bytes]:
         with tempfile.TemporaryDirectory(prefix="gipr-status-") as tmp:
             path = Path(tmp) / "status.xlsx"
             write_status_xlsx(path, data, ws.ledger, {u.code: u.name for u in ws.roster})
-            return f"{ws.county}{ws.year}年度报送情况.xlsx", path.read_bytes()
+            return say("ui.core.status_workbook", county=ws.county, year=ws.year), path.read_bytes()
 
 
 def unit_page(root: Path, code: str) -> dict[str, Any]:
@@ -119,7 +120,8 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
         unattached = [s for s in led.submissions() if (s.unit_code is None or s.unit_code not in codes)
                       and s.id not in taken]
         hist = led.override_history(code)
-        described = {s.id: f"{messages.when(s.received_at)} 收到的 {s.file_name}" for s in led.submissions()
+        described = {s.id: say("ui.core.unit_page.described", when=messages.when(s.received_at),
+                               file_name=s.file_name) for s in led.submissions()
                      if s.id in {o.submission_id for o in hist}}
         return {
             "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
@@ -159,12 +161,13 @@ def document_source_zh(src: str) -> str:
     upload = messages.say("ui.upload_source", name="")
     if src.startswith(upload):
         return messages.say("ui.upload_source_short")
-    if src.startswith("发件人："):
+    if src.startswith(say("ui.core.document_source_zh")):
         bits = dict(b.split("：", 1) for b in src.split("；") if "：" in b)
-        subject = bits.get("主题", "")
-        return f"邮件：{bits.get('发件人', '')}{('，' + subject) if subject and subject != '（无）' else ''}"
+        subject = bits.get(say("ui.core.document_source_zh.subject"), "")
+        return say("ui.core.document_source_zh_2", bits=bits.get(say("ui.core.document_source_zh.bits"), ''),
+                   value='，' + subject if subject and subject != say("ui.core.document_source_zh.value") else '')
     parts = src.replace("\\", "/").rstrip("/").split("/")
-    return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
+    return say("ui.core.document_source_zh_3", parts=parts[-2]) if len(parts) >= 2 and parts[-2] else say("ui.core.document_source_zh_4")
 
 
 def archived_document(root: Path, did: int) -> tuple[str, bytes]:
@@ -180,12 +183,13 @@ def archived_document(root: Path, did: int) -> tuple[str, bytes]:
 def source_zh(sub) -> str:
     """Where a submission came from, in her words: the file's folder name or the mail's sender."""
     if sub.source_kind == "email":
-        return f"邮件：{sub.mail_from or ''}{('，' + sub.mail_subject) if sub.mail_subject else ''}"
+        return say("ui.core.source_zh", value=sub.mail_from or '',
+                   value2='，' + sub.mail_subject if sub.mail_subject else '')
     src = sub.source or ""
     if src.startswith(messages.say("ui.upload_source", name="")):
         return messages.say("ui.upload_source_short")
     parts = src.replace("\\", "/").rstrip("/").split("/")
-    return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
+    return say("ui.core.document_source_zh_3", parts=parts[-2]) if len(parts) >= 2 and parts[-2] else say("ui.core.document_source_zh_4")
 
 
 def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:
@@ -311,8 +315,8 @@ def _why(outcome) -> str:
 
 
 # --- merge -----------------------------------------------------------------------------------
-MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
-PREVIOUS_STEM = "上年"
+MERGE_FILES = {"xlsx": say("ui.core.xlsx"), "html": say("ui.core.html")}
+PREVIOUS_STEM = say("ui.core.previous_stem")
 
 
 def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None,
@@ -347,7 +351,7 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
 
 # the county's main figures for the merge page's chart, this year and last: figures of the
 # report's sentences (gipr.report.figures owns what each one sums), named as the sentences name them
-CHART_FIGURES = ("新收申请", "上年结转", "予以公开", "办理总计", "结转下年")
+CHART_FIGURES = (say("ui.core.chart_figures"), say("ui.core.chart_figures_2"), say("ui.core.chart_figures_3"), say("ui.core.chart_figures_4"), say("ui.core.chart_figures_5"))
 
 
 def main_figures(result) -> dict[str, Any]:
@@ -377,13 +381,15 @@ def zh_time(when: str | _dt.datetime | None) -> str:
     if not when:
         return ""
     if isinstance(when, str):
+        text = when
         try:
-            when = _dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+            when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return when
+            return text
     if when.tzinfo is not None:
         when = when.astimezone()
-    return f"{when.year}年{when.month}月{when.day}日 {when.hour:02d}:{when.minute:02d}"
+    return say("ui.core.zh_time", year=when.year, month=when.month, day=when.day, hour=when.hour,
+               minute=when.minute)
 
 
 def merge_run_list(root: Path) -> list[dict[str, str]]:
@@ -495,8 +501,8 @@ def report_file(root: Path, rid: str, kind: str) -> tuple[str, Path] | None:
         return None
     m = json.loads(meta.read_text(encoding="utf-8"))
     if kind == "county":
-        return str(m.get("county_name") or "年度报告.docx"), p
-    return f"{m.get('year') or ''}年政府信息公开工作年度报告_各单位.zip", p
+        return str(m.get("county_name") or say("ui.core.report_file")), p
+    return say("ui.core.report_file_2", value=m.get('year') or ''), p
 
 
 # --- templates and mail ----------------------------------------------------------------------
@@ -507,7 +513,7 @@ def templates_zip(root: Path) -> tuple[str, Path]:
         run = new_run_id()
         d = ui_dir(ws, "templates", run)
         results = write_templates(ws.spec, ws.year, ws.roster, d, **template_options(ws))
-        name = f"{ws.year}年度政府信息公开统计表模板.zip"
+        name = say("ui.core.templates_zip.name", year=ws.year)
         z = d.parent / f"{run}.zip"
         tmp = z.with_suffix(".zip.part")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:

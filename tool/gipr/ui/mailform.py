@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import messages, thirdparty
 from ..account import keystore
 from ..account.settings import mail_settings, valid_address
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
 from ..collect.imap import _Session, encode_mailbox, imap_settings
 from ..collect.workspace import dump_toml
 from ..errors import GiprError
@@ -183,7 +183,7 @@ async def api_test(request: Request) -> Response:
 
 async def page(request: Request) -> Response:
     values = await run_in_threadpool(form_values, core.root_of(request))
-    return render(request, "mail_settings.html", title="邮箱设置", v=values,
+    return render(request, "mail_settings.html", title=say("ui.mailform.page.title"), v=values,
                   M={f: _label(f) for f in (*FIELDS, "smtp_password", "imap_password")})
 
 

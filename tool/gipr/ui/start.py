@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages, thirdparty
+from ..catalogue.access import say
 from ..collect.workspace import Workspace
 from ..errors import GiprError, NoWorkspace, RosterRows, UploadRefused
 from ..roster import load_roster
@@ -123,7 +124,7 @@ async def api_open(request: Request) -> Response:
 async def page(request: Request) -> Response:
     recent = await run_in_threadpool(userconf.recent)
     current = request.app.state.root
-    return render(request, "start.html", title="开始", recent=recent, current=str(current) if current else "",
+    return render(request, "start.html", title=say("ui.start.page.title"), recent=recent, current=str(current) if current else "",
                   year=default_year(), parent=str(userconf.default_parent()))
 
 
