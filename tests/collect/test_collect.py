@@ -235,7 +235,7 @@ def test_unreadable_and_hostile_files(tmp_path, ws, books):
     assert subs["公安局.xlsx"].status == "unreadable" and subs["公安局.xlsx"].unit_code == "U02"
     assert subs["公安局.xlsx"].reason and "公安局.xlsx" in subs["公安局.xlsx"].reason
     assert subs["winmail.dat"].reason_code == "mail.tnef" and subs["winmail.dat"].unit_code == "U04"
-    evil = [s for n, s in subs.items() if "evil" in n][0]
+    evil = next(s for n, s in subs.items() if "evil" in n)
     assert evil.file_name == "evil.xlsx" and evil.status == "unreadable" and evil.unit_code is None
     assert subs["outlook.eml"].reason_code == "mail.outlook_msg"
     assert subs["压缩包.zip"].reason_code == "file.archive"

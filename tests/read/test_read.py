@@ -49,7 +49,7 @@ def base_report(base):
 
 
 def test_filled_template_reads_every_cell_through_the_spec_map(base, base_report):
-    path, vals = base
+    _path, vals = base
     r = base_report
     s = spec()
     assert r.spec.id == "2021" and r.kind == "unit"

@@ -541,7 +541,8 @@ def _layout_table(t: dict, types: dict, cells: dict[str, Cell]) -> TableLayout:
         c_start = lc
         span_last = width - 1  # the last leaf of a narrow block spans to the table's width
 
-        def place_cols(nodes, depth, c0):
+        def place_cols(nodes, depth, c0, head0=head0, band=band, where=where, c_start=c_start, col_leaves=col_leaves,
+                       span_last=span_last, cdepth=cdepth):  # the loop's values bound: called in this iteration only
             c = c0
             for n in nodes:
                 rr = head0 + (1 if band else 0) + depth
@@ -563,7 +564,7 @@ def _layout_table(t: dict, types: dict, cells: dict[str, Cell]) -> TableLayout:
         data0 = r
 
         # row labels: node at depth k in column k, spanning its leaves vertically
-        def place_rows(nodes, depth, r0):
+        def place_rows(nodes, depth, r0, where=where, show=show, lc=lc):
             rr = r0
             for n in nodes:
                 if "children" in n:
@@ -662,7 +663,7 @@ def _expand_rules(defs: list[dict], cells: dict[str, Cell], tables: dict) -> tup
                         raise SpecError(say("spec.expand_rules_3", where=where,
                                             value=say("spec.layout_table_3") if over == 'columns' else say("spec.layout_table_2"), k=k))
                 for key in keys:
-                    def cid(k: str) -> str:
+                    def cid(k: str, tid: str = tid, key: str = key, over: str = over) -> str:
                         return f"{tid}.{k}.{key}" if over == "columns" else f"{tid}.{key}.{k}"
                     ids = [cid(k) for k in lhs_keys + rhs_keys]
                     if not all(i in cells for i in ids):

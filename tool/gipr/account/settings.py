@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.policy import compat32
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from . import keystore
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 MAIL_DIR = "mail"
 TEMPLATE_FILES = {"send": "send.txt", "remind": "remind.txt"}
@@ -114,7 +117,7 @@ def server_settings(sec: dict, where: str, default_security: str = "ssl",
     return host, port, security, cafile, verify, timeout
 
 
-def ensure_mail_section(ws) -> bool:
+def ensure_mail_section(ws: Workspace) -> bool:
     """Append an empty, commented [mail]/[imap] section to gipr.toml when it has neither.
     Returns True if it did.  The rest of the file is kept byte for byte."""
     if "mail" in ws.config or "imap" in ws.config:
@@ -143,7 +146,7 @@ def mail_settings(ws, *, need_server: bool = True, preview: bool = False) -> Mai
             return MailSettings(host="", port=DEFAULT_PORTS["ssl"], security="ssl", user="", from_addr=PREVIEW_FROM,
                                 placeholder=True)
         raise GiprError(say("mail.settings.mail_settings", value=say("mail.settings.mail_settings.value") if added else say("mail.settings.mail_settings.value_2"),
-                            config_path=ws.config_path, value2=say("mail.settings.mail_settings.value2") if added else say("mail.settings.mail_settings.value2")), "mail.not_configured")
+                            config_path=ws.config_path, value2=say("mail.settings.mail_settings.value2")), "mail.not_configured")
     sec = _section(ws, "mail")
     host, port, security, cafile, verify, timeout = server_settings(sec, where)
     from_addr = setting_text(sec, "from_addr", where) or setting_text(sec, "from", where)

@@ -238,9 +238,9 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
     audit.workers = _jobs(len(unique), jobs) if unique else 0
     with make_pool(max(1, len(unique)), jobs, method) as pool:
         docs = read_all(unique, pool, on_doc=on_doc)
-        for d in docs:
-            if d.report is not None:
-                d.report.spec = load_format(d.format)
+        for doc in docs:
+            if doc.report is not None:
+                doc.report.spec = load_format(doc.format)
         audit.docs = docs
 
         def shares(pairs: list) -> list:
@@ -277,7 +277,8 @@ def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], 
             continue
         iss = by_name[d.issuer]
         issuers[id(iss)] = iss
-        placed.setdefault((id(iss), d.year), []).append(d)  # type: ignore[arg-type]
+        assert d.year is not None  # good: the year is known (above)
+        placed.setdefault((id(iss), d.year), []).append(d)
     if units is not None:  # every roster unit is expected, reported or not
         for iss in {id(i): i for i in by_name.values()}.values():
             issuers[id(iss)] = iss
@@ -325,7 +326,7 @@ def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], 
                 audit.other_years.append(doc)
     # the narratives compared with last year's in the pool (the largest part of the chain), then the chain
     pairs = [(r, p) for r, p in pending if p is not None and r.doc is not None and r.doc.sentences and p.sentences]
-    made = shares([(r.doc.sentences, p.sentences) for r, p in pairs]) if shares and pairs else []  # type: ignore
+    made = shares([(r.doc.sentences, p.sentences) for r, p in pairs if r.doc is not None]) if shares and pairs else []
     share_of = {id(r): m for (r, _p), m in zip(pairs, made)}
     for row, prev in pending:
         _chain(row, prev, share_of.get(id(row)))

@@ -129,7 +129,7 @@ def values(s: Subject) -> list[Finding]:
                 continue
         path = c.label_path
         ref = cell_ref(report, cid)
-        kw = dict(cell=cid, ref=ref, path=path)
+        kw = {"cell": cid, "ref": ref, "path": path}
         if c.input:
             if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
                 continue  # one row printed as one number, or glued digits left open: unknown, already reported
@@ -159,7 +159,7 @@ def values(s: Subject) -> list[Finding]:
             stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if not printed and new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
+            if not printed and new is not None and stored is not None and not rules.agree(spec, stored, new):
                 rule = rules_by_id.get(c.defined_by or "")
                 parts_sum = rules.total(c.parts, vals)
                 if rule is not None:

@@ -12,6 +12,7 @@ is left blank and its comment quotes what the unit had written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
@@ -25,6 +26,10 @@ from ..read import read_report_limited
 from ..roster import Unit
 from ..stamp import make_identity
 from ..template import WORKBOOK_OPTIONS, build_workbook
+
+if TYPE_CHECKING:
+    from ..collect.ledger import Submission
+    from ..collect.workspace import Workspace
 
 __all__ = ["FINDINGS_SHEET", "feedback_filename", "feedback_marks", "write_feedback"]
 
@@ -160,7 +165,7 @@ def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Find
     ws.activate()
 
 
-def submission_feedback(ws, sub, unit: Unit | None = None) -> tuple[str, bytes] | None:
+def submission_feedback(ws: Workspace, sub: Submission, unit: Unit | None = None) -> tuple[str, bytes] | None:
     """The feedback workbook of ledger submission ``sub`` as (file name, bytes): its archived
     bytes read again, marked with the findings the ledger recorded.  None when the archived
     file cannot be read.  (What ``gipr remind`` attaches and the workbench downloads.)"""
@@ -174,8 +179,8 @@ def submission_feedback(ws, sub, unit: Unit | None = None) -> tuple[str, bytes] 
     findings = []
     for d in sub.findings:
         try:
-            findings.append(Finding(**{k: d.get(k) for k in ("code", "severity", "message", "cell", "ref", "path",
-                                                             "rule")}))
+            fields: dict[str, Any] = {k: d.get(k) for k in ("code", "severity", "message", "cell", "ref", "path", "rule")}
+            findings.append(Finding(**fields))
         except TypeError:
             continue
     with tempfile.TemporaryDirectory(prefix="gipr-feedback-") as tmp:

@@ -4,6 +4,7 @@ logic is :func:`gipr.audit.run_audit`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -14,6 +15,9 @@ from ..audit.workbook import write_audit_xlsx
 from ..catalogue.access import textkey
 from ..messages import SEVERITY_ZH, say
 from .app import app, console, err_console, print_json
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 @app.command("audit")
@@ -58,8 +62,8 @@ class _Bar:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         if not self.enabled or not total:
@@ -72,7 +76,7 @@ class _Bar:
         self.task = self.progress.add_task("", total=total)
 
     def step(self, _doc) -> None:
-        if self.progress is not None:
+        if self.progress is not None and self.task is not None:
             self.progress.advance(self.task)
 
     def stop(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -17,6 +18,9 @@ from ..merge.status import status_report, write_status_xlsx
 from ..messages import SEVERITY_ZH, say
 from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from .app import FitColumn, app, console, err_console, fit_table, print_json
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 WS_HELP = say("cli.collect.ws_help")
 
@@ -52,8 +56,8 @@ def init_cmd(
 class _RichProgress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         if not self.enabled or total < 5:
@@ -66,7 +70,7 @@ class _RichProgress:
         self.task = self.bar.add_task("", total=total)
 
     def advance(self, label: str) -> None:
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.update(self.task, advance=1, description=escape(label[:40]))
 
     def stop(self) -> None:
@@ -196,7 +200,8 @@ def status_cmd(
                     console.print(say("cli.collect.status_cmd_2", value=escape(u.name if u else o.unit_code),
                                       submission_id=o.submission_id, set_by=escape(o.set_by)))
                 else:
-                    o = pin_submission(led, roster, unuse, None, who_am_i(), note)  # type: ignore[arg-type]
+                    assert unuse is not None  # one of the two, checked above
+                    o = pin_submission(led, roster, unuse, None, who_am_i(), note)
                     u = ws.unit(o.unit_code)
                     console.print(say("cli.collect.status_cmd_3", value=escape(u.name if u else o.unit_code)))
         data = status_report(ws, verify=verify, findings=bool(unit))
@@ -222,7 +227,7 @@ SUBMISSIONS_FIT = [("drop", say("cli.collect.submissions_fit")), ("shrink", say(
                    ("shrink", say("cli.collect.status_fit_3")), ("drop", say("cli.collect.submissions_fit_2")), ("shrink", say("cli.collect.status_fit_6")), ("drop", say("cli.collect.status_fit_3")), ("drop", say("cli.collect.status_fit_2"))]
 
 
-def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
+def _print_status(ws: Workspace, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
     names = {u["code"]: u["name"] for u in data["units"]}
     if unit:
         code = unit if unit in names else next((c for c, n in names.items() if n == unit), None)

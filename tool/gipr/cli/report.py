@@ -71,6 +71,7 @@ def report_cmd(
         else:
             jobs = workspace_jobs(out, county, units, unit=unit, pdf=pdf)
     else:
+        assert source is not None  # one of the two, checked above
         data = data_from_file(source, include_errors=include_errors, previous=previous, unit=unit)
         jobs = [Job(data, out, data.name, out.with_suffix(".pdf") if pdf else None)]
     pdf_error = None
@@ -97,9 +98,9 @@ def report_cmd(
             say_out(messages.say("report.workspace_done", n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
             if left_out:
                 say_err(messages.say("report.left_out", n=len(left_out)))
-                for e in left_out:
-                    detail = e.first_error or e.note or ""
-                    say_err(messages.say("report.left_out_one", who=e.label(), why=e.status_zh,
+                for entry in left_out:
+                    detail = entry.first_error or entry.note or ""
+                    say_err(messages.say("report.left_out_one", who=entry.label(), why=entry.status_zh,
                                                   detail=messages.say("report.left_out_detail", detail=detail) if detail else ""))
         if pdf_error is not None:
             say_err(messages.say("report.pdf_error", error=pdf_error))

@@ -116,12 +116,11 @@ def ui_cmd(
     if print_url:
         sys.stdout.write(userconf.url_for(chosen, token) + "\n")
         return
-    root: Path | None = Path(workspace if workspace is not None else ".").expanduser()
-    if workspace is None and not (root / "gipr.toml").is_file():
-        root = None  # the start page: create a year's workspace or open a recent one
-    else:
-        open_ws(root).close()  # a clear message if this is not a workspace
-        root = root.resolve()
+    here = Path(workspace if workspace is not None else ".").expanduser()
+    root: Path | None = None  # None: the start page, to create a year's workspace or open a recent one
+    if workspace is not None or (here / "gipr.toml").is_file():
+        open_ws(here).close()  # a clear message if this is not a workspace
+        root = here.resolve()
     if host != LOCAL:
         err_console.print("[yellow]" + messages.say("ui.open_host_warning", host=host) + "[/yellow]")
     shown = LOCAL if host in (LOCAL, "0.0.0.0", "::") else host

@@ -28,14 +28,14 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import messages
 from ..check import CheckContext, check_report
 from ..errors import MailError, ReadError
 from ..isolate import run_limited
 from ..messages import say
-from ..read import MAX_READ_MEMORY_MB, spec_token
+from ..read import MAX_FILE_BYTES, MAX_READ_MEMORY_MB, MAX_READ_SECONDS, spec_token
 from ..unitmatch import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, collect_document, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
@@ -57,8 +57,9 @@ from .mailparse import (
 from .results import ResultStore, payload_from_report, payload_unreadable
 from .submitted import submitted_reports
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
-READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
 MAX_WALK_FILES = 200_000
 
 # --- outcomes -------------------------------------------------------------------------
@@ -136,6 +137,14 @@ class _Item:
     explicit: bool = False
 
 
+class ProgressLike(Protocol):
+    """What :class:`Collector` calls: a :class:`Progress` or the CLI's rich-backed one."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, label: str) -> None: ...
+
+
 class Progress:
     """Progress callbacks; the CLI passes a rich-backed one."""
 
@@ -176,14 +185,14 @@ def _received(msg: MailMessage, fallback: str) -> str:
 class Collector:
     """Collects into one workspace.  Hold the workspace lock while using it."""
 
-    def __init__(self, ws, progress: Progress | None = None):
+    def __init__(self, ws: Workspace, progress: ProgressLike | None = None):
         self.ws = ws
         self.ledger: Ledger = ws.ledger
         self.roster = ws.roster
-        self.progress = progress or Progress()
+        self.progress: ProgressLike = progress or Progress()
         self.result = CollectResult()
-        self._ctx = None
-        self._results = None  # results.ResultStore, made on first use
+        self._ctx: CheckContext | None = None
+        self._results: ResultStore | None = None  # made on first use
         self._payload: dict[str, Any] | None = None  # the last file's result, to store with its row
         self.previous: str | Path | None = None  # last year's reports, for the report documents' chain
         self._previous_reports: list | None = None
@@ -449,11 +458,11 @@ class Collector:
                 note += say("collect.collect.collect_message", items='、'.join(msg.ignored[:5]))
             self.result.no_attachment.append(note)
         self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored if n not in recorded)
-        note = self._dropped(msg, origin)
+        dropped = self._dropped(msg, origin)
         for att in msg.attachments:
-            kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,
-                      source_kind="email", source_key=key, source=msg.source_text, source_path=origin,
-                      received_at=received, mail=msg, note=note)
+            kw = {"file_name": att.file_name, "raw_name": att.raw_name, "content_type": att.content_type,
+                  "source_kind": "email", "source_key": key, "source": msg.source_text, "source_path": origin,
+                  "received_at": received, "mail": msg, "note": dropped}
             if att.problem:
                 outs.append(self._record_problem(att.data, sha=None, code=att.problem, reason=att.problem_message,
                                                  **kw))
@@ -509,7 +518,7 @@ class Collector:
                    findings=orig.findings_json, reason_code=orig.reason_code, reason=orig.reason,
                    format=orig.format, report_year=orig.report_year, report_kind=orig.report_kind,
                    duplicate_of=orig.id)
-        sub, created = self.ledger.add(rec)
+        sub, _created = self.ledger.add(rec)
         o = Outcome(kw["file_name"], kw["source"], "duplicate", sub, reason=say("collect.collect.seen.reason_2",
                                                                                 id=orig.id))
         self.result.outcomes.append(o)
@@ -541,7 +550,8 @@ class Collector:
             return seen
         kind, code, problem = classify_attachment(kw["file_name"], kw.get("content_type") or "", data)
         if kind == "problem":
-            return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)  # type: ignore[arg-type]
+            assert code is not None  # a problem comes with its code
+            return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)
         sender = kw["mail"].from_addr if kw.get("mail") is not None else None
         rec = self._base(data, sha, **kw)
         try:
@@ -574,8 +584,9 @@ class Collector:
         )
         also = None
         if self._payload is not None:  # its result, for merge and status (results.py): in the same transaction
-            rows = self._result_store().rows([(sha, self._payload)])
-            also = lambda conn: self._results.write(conn, rows)  # noqa: E731
+            store = self._result_store()
+            rows = store.rows([(sha, self._payload)])
+            also = lambda conn: store.write(conn, rows)  # noqa: E731
         sub, created = self.ledger.add(rec, also)  # 5. one transaction
         o = Outcome(kw["file_name"], kw["source"], "new" if created else "duplicate", sub,
                     reason=rec["reason"], code=rec["reason_code"])
@@ -601,9 +612,9 @@ class Collector:
         self._payload = None
         try:
             got = run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
-                              seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name, initializer=_warm_up)
+                              seconds=MAX_READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name, initializer=_warm_up)
         except ReadError as e:  # a limit of the worker (timeout, memory, crash)
-            msg = say("collect.collect.read_and_check.msg", read_seconds=READ_SECONDS) if e.code == "file.timeout" else str(e)
+            msg = say("collect.collect.read_and_check.msg", read_seconds=MAX_READ_SECONDS) if e.code == "file.timeout" else str(e)
             return None, [_problem(e.code, msg)], e.code, msg
         report, findings, code, msg = got
         if report is not None:
@@ -648,7 +659,7 @@ def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def collect(ws, sources: Iterable[str | Path], progress: Progress | None = None,
+def collect(ws: Workspace, sources: Iterable[str | Path], progress: ProgressLike | None = None,
             fetch: Callable[[Collector], Any] | None = None) -> CollectResult:
     """Collect ``sources`` (and what ``fetch(collector)`` adds, e.g. ``imap.imap_fetcher``'s
     job) into workspace ``ws`` under its lock.  ``result.to_json()`` is what

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..catalogue.access import say, textkey
@@ -33,6 +33,9 @@ from ..published.core import roster_unit
 from ..read import read_report_limited
 from ..unitmatch import identify, match_unit_name
 from .ledger import utc_now
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = [
     "DOCUMENTS_SCHEMA",
@@ -135,7 +138,7 @@ def _unit_of(report, ws, file_name: str, sender: str | None):
     return None
 
 
-def _submitted(ws, code: str):
+def _submitted(ws: Workspace, code: str):
     """The unit's current workbook in the ledger, read (None when it has none or it cannot be read)."""
 
     sub = ws.ledger.current().get(code)
@@ -153,7 +156,7 @@ def _submitted(ws, code: str):
     return rep, sub
 
 
-def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
+def collect_document(ws: Workspace, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
                      sender: str | None = None, previous: list | None = None
                      ) -> tuple[str, DocumentRow | None, str | None]:
     """Record one report document: ("new" | "duplicate" | "ignored", its row, a reason).
@@ -240,7 +243,8 @@ def current_documents(ledger) -> dict[str, DocumentRow]:
     out: dict[str, DocumentRow] = {}
     for (rid,) in rows:
         row = _row(ledger, rid)
-        out[row.unit_code] = row  # type: ignore[index]
+        assert row.unit_code is not None  # the query's condition
+        out[row.unit_code] = row
     return out
 
 

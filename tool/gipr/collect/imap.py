@@ -19,7 +19,7 @@ import imaplib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..account import keystore
 from ..account.settings import (
@@ -35,6 +35,9 @@ from ..errors import GiprError
 from .collect import Outcome
 from .ledger import iso_utc, utc_now
 from .mailparse import MAX_MESSAGE_BYTES, message_id_of
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = [
     "IMAP_PASSWORD_ENV",
@@ -100,7 +103,8 @@ def imap_settings(ws) -> ImapSettings:
     host, port, security, cafile, verify, timeout = server_settings(sec, where, "ssl", IMAP_PORTS)
     if not host:
         raise GiprError(say("collect.imap.imap_settings_3", where=where), "imap.config")
-    mail = ws.config.get("mail") if isinstance(ws.config.get("mail"), dict) else {}
+    got = ws.config.get("mail")
+    mail = got if isinstance(got, dict) else {}
     user = setting_text(sec, "user", where) or setting_text(mail, "user", where) or setting_text(mail, "from_addr", where)
     if not user:
         raise GiprError(say("collect.imap.imap_settings_4", where=where), "imap.config")
@@ -116,7 +120,8 @@ def imap_password(settings: ImapSettings, *, interactive: bool | None = None) ->
 def encode_mailbox(name: str) -> str:
     """A folder name as an IMAP quoted string in modified UTF-7 (RFC 3501 5.1.3), so
     Chinese folder names such as 已发送 work."""
-    out, buf = [], []
+    out: list[str] = []
+    buf: list[str] = []
 
     def flush() -> None:
         if buf:
@@ -206,7 +211,7 @@ class _Session:
     def __enter__(self) -> imaplib.IMAP4:
         s = self.s
         ctx = tls_context(s.cafile, s.tls_verify) if s.security != "none" else None
-        conn = None
+        conn: imaplib.IMAP4 | None = None
         try:
             if s.security == "ssl":
                 conn = imaplib.IMAP4_SSL(s.host, s.port, ssl_context=ctx, timeout=s.timeout)
@@ -315,7 +320,7 @@ def _body_of(data: list) -> bytes | None:
     return None
 
 
-def collect_imap(ws, collector, *, settings: ImapSettings | None = None, password: str | None = None,
+def collect_imap(ws: Workspace, collector, *, settings: ImapSettings | None = None, password: str | None = None,
                  folder: str | None = None, since: _dt.date | None = None,
                  progress: Callable[[str], None] | None = None) -> ImapResult:
     """Fetch the folder's messages not taken before and collect each one.  The caller holds
@@ -347,7 +352,7 @@ def _run(conn, collector, led, s: ImapSettings, folder: str, since, res: ImapRes
         raise GiprError(say("collect.imap.run", folder=folder, text_of=_text_of(e)), "imap.folder") from None
     if typ != "OK":
         raise GiprError(say("collect.imap.run_2", folder=folder,
-                            decode=b' '.join((d for d in data if isinstance(d, bytes))).decode('utf-8', 'replace')),
+                            decode=b' '.join(d for d in data if isinstance(d, bytes)).decode('utf-8', 'replace')),
                         "imap.folder")
     uv = conn.response("UIDVALIDITY")[1]
     try:
@@ -449,7 +454,7 @@ def _remember(led, s: ImapSettings, folder: str, uidvalidity: int, uid: int, siz
                      (s.account, folder, uidvalidity, uid, size, received, sha, outcome, note, now))
 
 
-def imap_fetcher(ws, since: str | None, folder: str | None,
+def imap_fetcher(ws: Workspace, since: str | None, folder: str | None,
                  on_fetched: Callable[[ImapResult], None] | None = None, *, password: str | None = None,
                  interactive: bool | None = None) -> Callable[[Any], ImapResult]:
     """For ``gipr collect --imap``: reads the settings and asks the password now (before

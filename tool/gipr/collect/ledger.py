@@ -385,14 +385,19 @@ class Ledger:
             existing = self.conn.execute("SELECT id FROM submissions WHERE sha256=? AND source_key=?",
                                          (rec["sha256"], rec["source_key"])).fetchone()
             if existing:
-                return self.submission(existing[0]), False  # type: ignore[return-value]
+                found = self.submission(existing[0])
+                assert found is not None  # the row just selected, in this transaction
+                return found, False
             cur = self.conn.execute(
                 f"INSERT INTO submissions({', '.join(cols)}) VALUES({', '.join('?' for _ in cols)})",
                 [rec[c] for c in cols])
             sid = cur.lastrowid
             if also is not None:
                 also(self.conn)
-        return self.submission(sid), True  # type: ignore[arg-type,return-value]
+        assert sid is not None  # an INSERT's row id
+        added = self.submission(sid)
+        assert added is not None
+        return added, True
 
     # --- overrides --------------------------------------------------------------------
     def overrides(self) -> dict[str, Override]:
@@ -457,7 +462,7 @@ class Ledger:
                 best[s.unit_code] = (key, s)
         out = {code: s for code, (_, s) in best.items()}
         for code, o in self.overrides().items():
-            pinned = by_id.get(o.submission_id)  # type: ignore[arg-type]
+            pinned = by_id.get(o.submission_id) if o.submission_id is not None else None
             if pinned is None:
                 continue
             pinned = self.resolve(pinned)
@@ -467,7 +472,7 @@ class Ledger:
     # --- integrity --------------------------------------------------------------------
     def integrity_problems(self, verify_archive: bool = True) -> list[str]:
         """Chinese descriptions of every problem found; empty when all is well."""
-        problems = []
+        problems: list[str] = []
         res = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
         if res != ["ok"]:
             problems.extend(say("collect.ledger.integrity_problems", r=r) for r in res[:20])
@@ -602,5 +607,5 @@ def pin_submission(ledger: Ledger, roster: list, unit_code: str, submission_id: 
             other = ledger.submission(o.submission_id)
             if other is not None and ledger.resolve(other).id == sub.id:
                 raise GiprError(say("collect.ledger.pin_submission_5", id=sub.id,
-                                    value=units.get(code).name if code in units else code), "status.already_pinned")
+                                    value=units[code].name if code in units else code), "status.already_pinned")
     return ledger.set_override(unit_code, sub.id, set_by, note)

@@ -35,7 +35,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..check import check_report
@@ -43,6 +43,11 @@ from ..errors import ReadError
 from ..model import Finding
 from ..rules import compact_numbers, input_ids
 from .ledger import utc_now
+
+if TYPE_CHECKING:
+    from ..roster import Unit
+    from ..spec import Spec
+    from .ledger import Ledger
 
 # Bump whenever reading or checking may find something else in the same bytes (a new check,
 # a changed message, another way of locating a table): every stored result is then re-read.
@@ -143,7 +148,7 @@ def valid_payload(p: Any, n_inputs: int) -> bool:
 class ResultStore:
     """Read and write stored results in a ledger for one format and check context."""
 
-    def __init__(self, ledger: Any, spec: Any, year: int | None, roster: Sequence[Any] | None):
+    def __init__(self, ledger: Ledger, spec: Spec, year: int | None, roster: Sequence[Unit] | None):
         self.ledger = ledger
         self.spec = spec
         self.format_digest = spec.file_digest or spec.digest  # the whole file: figures count too

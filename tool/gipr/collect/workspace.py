@@ -19,9 +19,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import tomllib
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, messages
 from ..catalogue.access import say
@@ -30,6 +28,15 @@ from ..fsio import atomic_write_bytes
 from ..roster import load_roster, region_from_roster
 from ..spec import available_formats, format_for_year, load_format
 from .ledger import Ledger
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as the package it came from
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from ..roster import Unit
+    from ..spec import Spec
 
 CONFIG_NAME = "gipr.toml"
 LEDGER_NAME = "ledger.sqlite"
@@ -129,9 +136,9 @@ class Workspace:
             self.format = format_for_year(self.year)
         self.county = str(g.get("county") or "")
         self.roster_file = str(g.get("roster") or "roster.csv")
-        self._roster = None
-        self._ledger = None
-        self._spec = None
+        self._roster: list[Unit] | None = None
+        self._ledger: Ledger | None = None
+        self._spec: Spec | None = None
 
     # --- paths ------------------------------------------------------------------------
     @property
@@ -156,25 +163,25 @@ class Workspace:
 
     # --- loading ----------------------------------------------------------------------
     @property
-    def roster(self):
+    def roster(self) -> list[Unit]:
         if self._roster is None:
             self._roster = load_roster(self.roster_path)
         return self._roster
 
-    def unit(self, code: str):
+    def unit(self, code: str) -> Unit | None:
         for u in self.roster:
             if u.code == code:
                 return u
         return None
 
     @property
-    def spec(self):
+    def spec(self) -> Spec:
         if self._spec is None:
             self._spec = load_format(self.format)
         return self._spec
 
     @property
-    def ledger(self):
+    def ledger(self) -> Ledger:
         if self._ledger is None:
             self._ledger = Ledger(self.ledger_path, self.archive_dir)
         return self._ledger

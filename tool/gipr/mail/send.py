@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..account.settings import (
@@ -30,6 +30,12 @@ from ..template import DEFAULT_PASSWORD, TemplateFactory, template_filename
 from .mime import build_message
 from .texts import load_text_template
 from .transport import DryRunTransport, SmtpTransport
+
+if TYPE_CHECKING:
+    from ..collect.documents import DocumentRow
+    from ..collect.ledger import Submission
+    from ..collect.workspace import Workspace
+    from ..roster import Unit
 
 # --- the ledger's record of sends -------------------------------------------------------------
 
@@ -119,12 +125,12 @@ def _settle_interrupted(ledger) -> int:
 @dataclass
 class MailJob:
     kind: str  # send | remind
-    unit: Any  # roster Unit
+    unit: Unit
     recipients: list[str]
     state_key: str  # "template" (send); "missing" | "sub:<id>" (remind)
     situation: str = ""  # remind: missing | errors | unreadable
-    submission: Any = None  # remind: the current Submission, if any
-    document: Any = None  # remind: the unit's report document with problems (collect.documents), if any
+    submission: Submission | None = None  # remind: the current submission, if any
+    document: DocumentRow | None = None  # remind: the unit's report document with problems, if any
 
 
 @dataclass
@@ -183,7 +189,7 @@ def _skip(kind: str, unit, why: str, status: str = "skipped", situation: str = "
                        code=code)
 
 
-def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
+def plan_send(ws: Workspace, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
     """The units ``gipr send`` will mail, and the ones it skips (with why)."""
 
     units = resolve_units(ws.roster, only)
@@ -211,7 +217,7 @@ def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) ->
     return jobs, skipped
 
 
-def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
+def plan_remind(ws: Workspace, *, only: Iterable[str] | None = None, resend: bool = False,
                 interval_hours: float = 12.0, now: _dt.datetime | None = None) -> tuple[list[MailJob], list[MailOutcome]]:
     """Units with no submission, or whose current submission has errors or cannot be read.
     A unit reminded about the same situation within ``interval_hours`` is skipped (so a
@@ -278,12 +284,12 @@ class Composer:
     """Builds each job's message: text template, personalised template or feedback
     workbook attached."""
 
-    def __init__(self, ws, settings: MailSettings, kind: str):
+    def __init__(self, ws: Workspace, settings: MailSettings, kind: str):
         self.ws = ws
         self.settings = settings
         self.kind = kind
         self.template = load_text_template(ws, kind)
-        self._factory = None
+        self._factory: TemplateFactory | None = None
         self._template_opts = template_options(ws)
 
     def _template_bytes(self, unit) -> tuple[str, bytes]:
@@ -294,6 +300,7 @@ class Composer:
     def _feedback(self, job: MailJob) -> tuple[str, bytes] | None:
         """The feedback workbook for a submission with errors."""
 
+        assert job.submission is not None  # a reminder about a submission
         return submission_feedback(self.ws, job.submission, job.unit)
 
     def values(self, job: MailJob, attachment_name: str | None) -> dict[str, str]:
@@ -386,8 +393,9 @@ class Composer:
         return situation, problems, att
 
 
-def template_options(ws) -> dict[str, Any]:
-    sec = ws.config.get("template") if isinstance(ws.config.get("template"), dict) else {}
+def template_options(ws: Workspace) -> dict[str, Any]:
+    got = ws.config.get("template")
+    sec = got if isinstance(got, dict) else {}
     pw = sec.get("password", DEFAULT_PASSWORD)
     protect = sec.get("protect", True)
     return {"password": str(pw), "protect": bool(protect)}
@@ -396,12 +404,12 @@ def template_options(ws) -> dict[str, Any]:
 # --- running -----------------------------------------------------------------------------------------
 
 
-def default_outbox(ws, kind: str) -> Path:
+def default_outbox(ws: Workspace, kind: str) -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path(ws.root) / "outbox" / f"{kind}-{stamp}"
 
 
-def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: bool = True,
+def run_jobs(ws: Workspace, jobs: list[MailJob], composer: Composer, transport: SmtpTransport | DryRunTransport, *, record: bool = True,
              pause: float = 0.0, on_outcome: Callable[[MailOutcome], None] | None = None) -> list[MailOutcome]:
     """Compose and deliver each job; record every send in the ledger (``record``).  One
     unit's failure never stops the others; after repeated connection failures the
@@ -501,7 +509,7 @@ class MailRun:
                 "notes": list(self.notes), "outcomes": [o.to_json() for o in self.outcomes]}
 
 
-def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
+def mail_units(ws: Workspace, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
                only: Iterable[str] | None = None, resend: bool = False, password: str | None = None,
                settings: MailSettings | None = None,
                on_outcome: Callable[[MailOutcome], None] | None = None) -> MailRun:
@@ -528,7 +536,7 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
             return run
         if dry_run:
             run.outdir = Path(out) if out else default_outbox(ws, kind)
-            transport = DryRunTransport(run.outdir)
+            transport: DryRunTransport | SmtpTransport = DryRunTransport(run.outdir)
             run.outcomes += run_jobs(ws, jobs, composer, transport, record=False, on_outcome=on_outcome)
             return run
         if password is None and settings.user:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..account.settings import MAIL_DIR, TEMPLATE_FILES
 from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 # --- text templates --------------------------------------------------------------------------
 
@@ -90,7 +94,7 @@ def parse_text_template(text: str, path: Path, kind: str) -> TextTemplate:
     return TextTemplate(kind, path, subject, body)
 
 
-def load_text_template(ws, kind: str) -> TextTemplate:
+def load_text_template(ws: Workspace, kind: str) -> TextTemplate:
     """The workspace's template for ``kind`` (send|remind), written with the default text
     the first time it is needed."""
     path = Path(ws.root) / MAIL_DIR / TEMPLATE_FILES[kind]

@@ -37,10 +37,10 @@ class _DotMixin:
 
     dot_sent = False
 
-    def send(self, s):  # type: ignore[override]
+    def send(self, s):
         if isinstance(s, (bytes, bytearray)) and s.endswith(b"\r\n.\r\n"):
             self.dot_sent = True
-        return super().send(s)  # type: ignore[misc]
+        return super().send(s)  # type: ignore[misc]  # a mixin: smtplib.SMTP.send follows it in the MRO
 
 
 class _SMTP(_DotMixin, smtplib.SMTP):
@@ -63,7 +63,7 @@ class SmtpTransport:
     def __init__(self, settings: MailSettings, password: str | None):
         self.settings = settings
         self.password = password
-        self.conn: smtplib.SMTP | None = None
+        self.conn: _SMTP | _SMTPSSL | None = None
         self.failed_connects = 0
         self.server = f"{settings.host}:{settings.port}"
 
@@ -74,7 +74,7 @@ class SmtpTransport:
         s = self.settings
         ctx = tls_context(s.cafile, s.tls_verify) if s.security != "none" else None
         helo = s.helo or socket.gethostname() or "localhost"
-        conn = None
+        conn: _SMTP | _SMTPSSL | None = None
         try:
             if s.security == "ssl":
                 conn = _SMTPSSL(s.host, s.port, local_hostname=helo, timeout=s.timeout, context=ctx)
@@ -138,7 +138,7 @@ class SmtpTransport:
             return Delivery("failed", error=say("mail.transport.deliver_once.error", e=e), connection_lost=True)
         conn = self.conn
         assert conn is not None
-        conn.dot_sent = False  # type: ignore[attr-defined]
+        conn.dot_sent = False
         try:
             refused = conn.sendmail(self.settings.from_addr, job.recipients, composed.raw)
         except smtplib.SMTPRecipientsRefused as e:

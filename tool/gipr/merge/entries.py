@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..check import CheckContext, check_report
 from ..errors import GiprError, ReadError
@@ -20,11 +20,14 @@ from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES
 from ..files import find_input_files, real_path
 from ..isolate import ReaderPool, available_methods
 from ..messages import MERGE_STATUS_ZH, say
-from ..model import Finding
+from ..model import Finding, Report
 from ..read import prepare, spec_token, worker_limits
 from ..rules import Number, compact_numbers, norm, plan
 from ..spec import Spec
 from ..unitmatch import settle_identity
+
+if TYPE_CHECKING:
+    from ..roster import Unit
 
 # status of one roster unit / input in the merge
 INCLUDED = "included"
@@ -126,7 +129,7 @@ def _read_task(task: tuple[str, str, dict[str, Any]]) -> Entry:
     return read_entry(Path(path), display, _W["spec"], _W["ctx"], **extra)
 
 
-def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: Any) -> Entry:
+def read_entry(path: Path, display: str, spec: Spec | None, ctx: CheckContext, **extra: Any) -> Entry:
     """Read and check one file into a compact ``Entry``.  Never raises."""
     from ..read import read_report  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
 
@@ -153,19 +156,19 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
     return entry_from_report(rep, found, display, **extra)
 
 
-def unreadable_entry(e: Exception, display: str, **extra: Any) -> Entry:
+def unreadable_entry(e: BaseException, display: str, **extra: Any) -> Entry:
     """The Entry of a file that could not be read (a ReadError, or a limit of the reader worker)."""
     return Entry(status=UNREADABLE, kind="", file=display, note=str(e), errors=1,
                  findings=[Finding(getattr(e, "code", "file.unreadable"), "error", str(e))], **extra)
 
 
-def _ledger_unit(code: str | None, ctx: Any) -> Any:
+def _ledger_unit(code: str | None, ctx: CheckContext) -> Unit | None:
     if not code:
         return None
     return next((u for u in (getattr(ctx, "roster", None) or ()) if u.code == code), None)
 
 
-def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any) -> Entry:
+def entry_from_report(rep: Report, found: list[Finding], display: str, **extra: Any) -> Entry:
     nums, odd = compact_numbers(rep.spec, rep.values)
     parts = {"numbers": nums, "odd": odd, "unit_code": rep.unit_code or "", "unit_name": rep.unit_name or "",
              "identity_county": rep.identity.get("county") or "", "kind": rep.kind, "sha256": rep.sha256 or "",
@@ -231,7 +234,7 @@ def _jobs(n_files: int, jobs: int | None) -> int:
     if jobs is not None:
         return max(1, jobs)
     try:
-        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
     if n_files < 24:
@@ -289,5 +292,5 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     if not files:
         raise GiprError(say("merge.no_files", suffixes="、".join(INPUT_SUFFIXES), paths="、".join(str(p) for p in paths)),
                         "merge.no_input")
-    tasks = [(str(f), str(f), {}) for f in files]
+    tasks: list[tuple[str, str, dict[str, Any]]] = [(str(f), str(f), {}) for f in files]
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))

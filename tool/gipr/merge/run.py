@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..collect.workspace import Workspace, find_workspace_dir
 from ..errors import GiprError, ReadError
@@ -22,6 +22,9 @@ from .review import record
 from .stored import entries_from_workspace
 from .writer import atomic_output_path, build_rollup_file
 from .years import change_counts, compare_years, load_previous_year
+
+if TYPE_CHECKING:
+    from ..roster import Unit
 
 # ---------------------------------------------------------------------------------
 # the whole job
@@ -75,7 +78,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             spec = load_format(ws.format)
             year = ws.year
             county = county if county is not None else ws.county
-            units = ws.roster
+            units: list[Unit] | None = ws.roster
             entries = entries_from_workspace(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
         finally:
             ws.close()

@@ -5,7 +5,7 @@ would take (merge's stored entries) and how its numbers changed from last year (
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..catalogue.access import say
@@ -18,10 +18,13 @@ from .entries import UNREADABLE
 from .review import current as year_review
 from .stored import workspace_entries
 
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
+
 __all__ = ["add_documents", "status_report", "write_status_xlsx"]
 
 
-def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: bool = False) -> dict[str, Any]:
+def status_report(ws: Workspace, *, verify: bool = False, recheck: bool = False, findings: bool = False) -> dict[str, Any]:
     """What ``gipr status --json`` prints: every roster unit's current submission, the
     totals, the missing / with-errors / unreadable units, unattached submissions; with
     ``verify`` also ``integrity`` (the ledger's and the archive's problems, [] when sound).
@@ -40,7 +43,7 @@ def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: 
     return data
 
 
-def add_documents(ws: Any, data: dict[str, Any]) -> None:
+def add_documents(ws: Workspace, data: dict[str, Any]) -> None:
     """Each unit's report document (collect.documents): ``document`` per unit line (its state
     未交 / 一致 / 与报表不一致 / 有错误 / 无法读取, counts, file, findings) and ``documents``
     totals by state; nothing is added while no document was ever collected."""
@@ -55,7 +58,7 @@ def add_documents(ws: Any, data: dict[str, Any]) -> None:
     data["documents"] = {k: sum(1 for l in data["units"] if l["document"]["state"] == k) for k in STATES}
 
 
-def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> dict[str, list[dict[str, Any]]]:
+def refresh_status(ws: Workspace, data: dict[str, Any], *, recheck: bool = False) -> dict[str, list[dict[str, Any]]]:
     """``gipr status``: each unit's current submission judged as a merge would judge it now —
     from its stored result when that still holds, else read and checked again — instead of
     what was found when it was collected.  Updates ``data`` (``ledger.status_json``) in place

@@ -11,7 +11,7 @@ result in the same way (:func:`entry_from_payload`), so both give the same entry
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
 from ..errors import GiprError
@@ -20,6 +20,9 @@ from ..model import Finding
 from ..spec import Spec, load_format
 from ..unitmatch import settle_identity
 from .entries import _W, UNREADABLE, Entry, entry_from_parts, read_entries, read_entry, unreadable_entry
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 
 class _Fields:
@@ -65,8 +68,8 @@ def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any]
     return p, sha, None
 
 
-def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: str | None = None,
-                      recheck: bool = False, counts: dict[str, int] | None = None) -> list[Any]:
+def workspace_entries(ws: Workspace, *, spec: Spec, jobs: int | None = None, method: str | None = None,
+                      recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
     """``merge.entries_from_workspace``: stored results where they hold, the rest read again
     (in the merge's process pool) and their results stored for the next merge."""
 
@@ -81,7 +84,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
     out: list[Any] = []
     tasks: list[tuple[str, str, dict[str, Any]]] = []
     for code, sub in current.items():
-        extra = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
+        extra: dict[str, Any] = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
         path = Path(sub.archive_path) if sub.archive_path else None
         display = sub.file_name or (path.name if path else "")
         if path is None or not path.is_file():
@@ -96,7 +99,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
             tasks.append((str(path), display, extra))
     fresh: dict[str, dict[str, Any]] = {}
     ctx_args = {"year": ws.year, "roster": ws.roster}
-    for (path, display, extra), got in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs, method=method,
+    for (src, display, extra), got in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs, method=method,
                                                               task_fn=_payload_task)):
         counts["reread"] += 1
         if isinstance(got, BaseException):  # a limit of the reader worker (time, memory, crash): not stored
@@ -107,7 +110,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
             out.append(fallback)
             continue
         out.append(entry_from_payload(spec, p, display, units.get(extra["code"]), **extra))
-        if sha == Path(path).stem:  # the archive file holds the bytes it is named by: worth keeping
+        if sha == Path(src).stem:  # the archive file holds the bytes it is named by: worth keeping
             fresh[sha] = p
     if fresh:
         try:

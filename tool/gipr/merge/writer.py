@@ -191,7 +191,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
                             row.num(first + j, n, num_style[j])
                     yield row.xml()
                 r += 1
-            sub = calc.values_in_order(tuple(norm(x) for x in column_sums((e.numbers for e in es), calc.n_inputs)))
+            sub = calc.values_in_order(tuple(norm(x) for x in column_sums((e.numbers for e in es if e.numbers is not None), calc.n_inputs)))
             row = book.row(r)
             row.text(0, say("units.subtotal"), s["sub_text"])
             row.blank(1, s["sub_text"])
@@ -368,9 +368,9 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     for cid in value_ids(spec):
         labels[cid] = spec.cells[cid].label_path
     for r in spec.rules_of("carry"):
-        c = spec.cells[r.lhs[0]]
-        labels["F:" + r.id] = say("years.carry_label", table=c.table, row=c.row, previous=_prev_label(spec, r.id),
-                                  columns=" / ".join(c.column_path))
+        cell = spec.cells[r.lhs[0]]
+        labels["F:" + r.id] = say("years.carry_label", table=cell.table, row=cell.row, previous=_prev_label(spec, r.id),
+                                  columns=" / ".join(cell.column_path))
     sev = {k: (SEVERITY_ZH[k], s["err_text" if k == "error" else "info_text"]) for k in ("error", "warning", "info")}
 
     def rows() -> Iterator[str]:

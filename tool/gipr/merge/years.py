@@ -183,7 +183,7 @@ def compare_years(spec: Spec, result: MergeResult, prev: Previous) -> list[YearC
             seen.add(id(p))
         one(e.code, e.name, entry_values(spec, e), p[2] if p else None)
     done_codes = {e.code for e in result.included}
-    for key, p in prev.units.items():
+    for p in prev.units.values():
         if id(p) in seen or (p[0] and p[0] in done_codes):
             continue
         seen.add(id(p))

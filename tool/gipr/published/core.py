@@ -34,6 +34,8 @@ from .sequence import sequence_rows
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
+    from ..roster import Unit
+    from ..rules import Number
     from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "Imported", "import_document", "is_document", "parse_document"]
@@ -57,7 +59,7 @@ class Imported:
     text: str = ""  # the document's text (for the narrative checks)
     title: str = ""
     kind: str = ""
-    groups: list[tuple[list[str], object]] = field(default_factory=list)
+    groups: list[tuple[list[str], Number]] = field(default_factory=list)
 
 
 def is_document(path: str | Path) -> bool:
@@ -104,7 +106,7 @@ class _Read:
 
     doc: Document
     title: str
-    t_unit: str
+    t_unit: str | None
     t_year: int | None
     spec: Spec
     found: Located
@@ -181,7 +183,7 @@ def _score(found: Located) -> tuple[int, int, int]:
     return read, seen, -sum(1 for f in found.findings if f.severity == "error")
 
 
-def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
+def _previous_for(previous: list[tuple[str, dict]] | None, unit: str | None) -> dict | None:
     """Last year's numbers of this issuer: the one whose name is the title's, else the only one."""
     if not previous:
         return None
@@ -201,7 +203,7 @@ def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
     """(index, last year's numbers) for each imported document of a run whose glued digits
     were left open and whose issuer's report of the year before is in the same run."""
 
-    by_key = {}
+    by_key: dict[tuple[str, int], Imported] = {}
     for r in results:
         if isinstance(r, Imported) and r.report.unit_name and r.report.year:
             by_key.setdefault((normalize_name(r.report.unit_name), int(r.report.year)), r)
@@ -246,7 +248,7 @@ def _guess_spec(doc: Document) -> Spec:
     return best
 
 
-def roster_unit(report: Report, roster) -> object | None:
+def roster_unit(report: Report, roster: list[Unit]) -> Unit | None:
     """The roster unit of a published report: the roster matcher's answer (code, exact name),
     else the one unit whose name ends the issuer's (a title says 灵丘县教育科技局 where the
     roster says 县教育科技局)."""
@@ -298,14 +300,14 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if not found.tables:
         raise DocumentError(messages.say("doc.no_tables", file=display), "doc.no_tables")
     report = Report(spec=spec, file=display)
-    for cid, c in spec.cells.items():
+    for cid in spec.cells:
         if cid in found.values:
             report.values[cid] = found.values[cid]
     for t in spec.tables:
         if t.id not in found.tables:
             n = len(t.cells)
             found.findings.append(messages.finding("layout.table_missing", table=t.name, title=t.title, n=n))
-    missing_rows = {}
+    missing_rows: dict[tuple[str, str], int] = {}
     for cid, c in spec.cells.items():
         if cid not in report.values and c.table_id in found.tables and cid not in found.reported:
             missing_rows.setdefault((c.table, c.row_path[-1] if c.row_path else c.column), 0)
@@ -319,10 +321,10 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
         if u is None:
             found.findings.append(messages.finding("published.unit_unknown", unit=who))
         else:
-            report.fields.update(unit_name=u.name, unit_code=u.code)  # type: ignore[attr-defined]
-            if u.name != who:  # type: ignore[attr-defined]
-                found.findings.append(messages.finding("published.unit_matched", found=who, unit=u.name,  # type: ignore[attr-defined]
-                                                       unit_code=u.code))  # type: ignore[attr-defined]
+            report.fields.update(unit_name=u.name, unit_code=u.code)
+            if u.name != who:
+                found.findings.append(messages.finding("published.unit_matched", found=who, unit=u.name,
+                                                       unit_code=u.code))
     report.identity = {}
     report.kind = "unit"
     report.sha256 = hashlib.sha256(data).hexdigest()

@@ -205,7 +205,8 @@ def parse_mhtml(data: bytes, name: str) -> Document:
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
     for part in msg.walk():
         if part.get_content_type() == "text/html":
-            body = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # bytes: a text/html part is a leaf
+            body = payload if isinstance(payload, bytes) else b""
             return parse_html(body, name, charset=part.get_content_charset(), kind="mhtml")
     raise _NoHtml()
 

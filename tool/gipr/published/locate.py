@@ -21,6 +21,7 @@ problem: not also “not found”).  Digits glued together go to :mod:`.digits` 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -144,7 +145,7 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
         return normalize_label(texts[-1]) if texts else ""
 
     tables = doc.tables
-    for a, b in zip(tables, tables[1:]):
+    for a, b in itertools.pairwise(tables):
         if not (a.rows and b.rows and a.where.startswith(say("published.locate.join_page_breaks")) and b.where.startswith(say("published.locate.join_page_breaks"))):
             continue
         last, first = a.rows[-1], b.rows[0]
@@ -176,7 +177,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
 
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
-    t4_cells = [c for c in spec.table("t4").cells]
+    t4_cells = list(spec.table("t4").cells)
     t4_norms = {normalize_label(lab.text) for lab in spec.table("t4").labels}
     block_heads = {normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "corner"}
     # the header that opens table 三 (its corner): printed again where the table runs on to a new page
@@ -308,6 +309,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Prin
             (not signed or not digits.row_rules(spec, cids)):
         # digits glued together (a space or a sign that is left is a cut between two cells)
         run = "".join(pieces)
+        cands: list[tuple[int, ...]] | str | bool | None  # _BLANK, False: unknown (said so)
         try:
             # past the document's budget, each row still gets a small one (a row of zeros is cheap)
             cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
@@ -334,7 +336,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Prin
         val = parse_printed(v.text, c.type, c.unit, type_rules(spec, c.type))
         out.values[cid] = val
         out.where[cid] = v.where
-        known[cid] = val.number if val.state == "number" else None  # type: ignore[assignment]
+        known[cid] = val.number if val.state == "number" else None
 
 
 def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: PrintedCell, vals: list[PrintedCell],
@@ -378,8 +380,8 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: PrintedCell, 
         for cid in ids:
             out.values[cid] = Value("blank", None, "")
             out.where[cid] = v.where
-        if val.state == "number":
-            out.groups.append((ids, val.number))  # type: ignore[arg-type]
+        if val.state == "number" and val.number is not None:
+            out.groups.append((ids, val.number))
     out.findings.append(messages.finding("published.group_row", found=leaf.text, n=len(leaves), ref=leaf.where,
                                          path=say("report.figures_25")))
 
@@ -441,13 +443,13 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
             out.values[cids[-1]] = parse_printed(f"{nums[-1]}{amount.group(0)}", c.type, c.unit,
                                                  type_rules(spec, c.type))
         code = "published.digits_previous" if key in chosen else "published.digits_split"
-        shown = [str(x) for x in nums]
+        parts = [str(x) for x in nums]
         if amount is not None:
-            shown[-1] += amount.group(0)
+            parts[-1] += amount.group(0)
         digits_only = run[:amount.start()] if amount is not None else run
         forced = sum(ch.isdigit() for ch in digits_only) == len(cids)  # one digit a cell: the only cut
         out.findings.append(messages.finding("published.digits_forced" if forced else code, key=code, label=label,
-                                             run=run, split="｜".join(shown), ref=where))
+                                             run=run, split="｜".join(parts), ref=where))
 
 
 def _short_run(run: str) -> str:

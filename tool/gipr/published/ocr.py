@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import math
 import os
 import re
@@ -42,7 +43,7 @@ from ..errors import NeedsOcr, OcrUnavailable
 from .grid import Document, PrintedCell, Table, tokens_to_rows
 from .words import word_tables
 
-__all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf", "settle"]
+__all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -248,7 +249,7 @@ def straighten(img: Any, angle: float) -> Any:
 
     if abs(angle) < 0.05:
         return img
-    return img.rotate(-angle, resample=Image.BICUBIC, fillcolor=255)
+    return img.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
 
 
 def _runs(mask: Any, min_len: int) -> list[tuple[int, int, int]]:
@@ -362,7 +363,7 @@ def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     tight = part.crop((max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
                        min(part.width, int(xs.max()) + pad + 1), min(part.height, int(ys.max()) + pad + 1)))
     k = 40 / max(1, tight.height)
-    tight = tight.resize((max(1, round(tight.width * k)), 40), resample=Image.BICUBIC)
+    tight = tight.resize((max(1, round(tight.width * k)), 40), resample=Image.Resampling.BICUBIC)
     return ImageOps.expand(tight, border=12, fill=255)
 
 
@@ -377,7 +378,7 @@ def _cut(boxes: list[Box], xs: list[float]) -> list[Box]:
             continue
         edges = [b.x0, *inner, b.x1]
         n = len(b.text)
-        for a, z in zip(edges, edges[1:]):
+        for a, z in itertools.pairwise(edges):
             i = round(n * (a - b.x0) / (b.x1 - b.x0))
             j = round(n * (z - b.x0) / (b.x1 - b.x0))
             if b.text[i:j].strip():
@@ -400,7 +401,7 @@ class _Page:
 
 def _margin(scale: float) -> int:
     """Pixels kept clear of a cell's ruling lines (1.5 points: a line and its blur)."""
-    return max(3, int(round(scale * 1.5)))
+    return max(3, int(round(scale * 1.5)))  # noqa: RUF046 - scale may be a numpy float (round keeps it one before numpy 2)
 
 
 def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]], scale: float
@@ -413,7 +414,7 @@ def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]], scal
     out = set()
     for t in tables:
         for c in t:
-            x0, top, x1, bottom = (int(round(v)) for v in c)
+            x0, top, x1, bottom = (int(round(v)) for v in c)  # noqa: RUF046 - v may be a numpy float
             inner = a[top + m:bottom - m, x0 + m:x1 - m]
             if inner.size and int(inner.sum()) >= 12:
                 out.add(c)
@@ -494,8 +495,8 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
     s = page.scale
     for ti, cells in enumerate(page.tables, 1):
         rows: list[list] = []
-        for row in _PTable(None, cells).rows:  # type: ignore[arg-type]
-            line = []
+        for row in _PTable(None, cells).rows:  # no page: only the rows of the cells are used
+            line: list = []
             for bbox in row.cells:
                 if bbox is None:
                     line.append(None)
@@ -522,7 +523,7 @@ def _cell(text: str, where: str):
 
 
 def _words(boxes: list[Box], scale: float) -> list[dict]:
-    words = []
+    words: list[dict[str, Any]] = []
     for b in boxes:
         parts = [p for p in _SPACE.split(b.text.strip()) if p]
         total = sum(len(p) for p in parts) + len(parts) - 1

@@ -18,6 +18,7 @@ with no text layer at all is a scan; an encrypted one is refused.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 
 from .. import thirdparty
@@ -127,7 +128,7 @@ def _reflow(tp, text: str, chars: int) -> str:
         return text.replace("\r\n", "\n")
     left, right = min(x[1] for x in body), max(x[2] for x in body)
     out = [lines[0][0]]
-    for (a, l0, r0, h0), (b, l1, _r1, h1) in zip(lines, lines[1:]):
+    for (a, l0, r0, h0), (b, l1, _r1, h1) in itertools.pairwise(lines):
         # a full line (from the left edge, or indented as a paragraph's first line) that reaches the right edge
         wraps = h0 and h1 and l0 <= left + 2.5 * h0 and r0 >= right - 1.5 * h0 and l1 <= left + 0.5 * h1 \
             and abs(h0 - h1) <= 0.25 * h0 \
@@ -243,7 +244,7 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[PrintedCe
                     if b is not None and b[0][0] >= first - tol})
     cols = sorted({(a, z) for a, z in spans
                    if not any((a2, z2) != (a, z) and a - tol <= a2 and z2 <= z + tol for a2, z2 in spans)})
-    ok = bool(cols) and all(z <= b + tol for (_a, z), (b, _y) in zip(cols, cols[1:]))
+    ok = bool(cols) and all(z <= b + tol for (_a, z), (b, _y) in itertools.pairwise(cols))
     # pdfplumber's rows have one entry per column edge of the whole table, left to right
     edges = sorted({b[0][0] for r in rows for b in r if b is not None})
     ok = ok and all(len(r) == len(edges) for r in rows)
@@ -254,7 +255,7 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[PrintedCe
             continue
         line: list[PrintedCell | None] = []  # the label area: one entry per column edge left of the numbers
         starts: dict[int, list[Box]] = {}
-        extra: list[PrintedCell] = []
+        extra: list[PrintedCell | None] = []
         for x, b in zip(edges, r):
             if x < first - tol:
                 line.append(cell(b) if b is not None and b[1] else None)  # a label, or text across the table

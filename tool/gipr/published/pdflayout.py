@@ -17,7 +17,7 @@ XObjects too, with the objects' matrices applied; curves and slanted segments ar
 from __future__ import annotations
 
 import ctypes
-from itertools import groupby
+from itertools import groupby, pairwise
 
 from .. import thirdparty
 from .pdfgeom import PDF
@@ -174,7 +174,7 @@ def page_edges(page, max_paths: int) -> tuple[Edges, int]:
         if sub:
             runs.append(sub)
         for run in runs:
-            for (x0, y0), (x1, y1) in zip(run, run[1:]):
+            for (x0, y0), (x1, y1) in pairwise(run):
                 if abs(y0 - y1) < 0.01:
                     h.append((y0, min(x0, x1), max(x0, x1)))
                 elif abs(x0 - x1) < 0.01:

@@ -67,7 +67,7 @@ _TAIL_MAX = 64  # longer than any row label
 def _tails(spec: Spec) -> frozenset[str]:
     """The endings (of four characters or more) of the row labels without a list number:
     “规范性文件” ends “行政规范性文件”."""
-    out = set()
+    out: set[str] = set()
     for c in spec.cells.values():
         lab = normalize_label(c.row_path[-1]) if c.row_path else ""
         if lab and not _NUMBERING.match(lab):

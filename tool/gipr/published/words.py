@@ -176,7 +176,7 @@ def _blocks(rows: list[_Row]) -> list[list[_Row]]:
             nxt = min(nums)
     for i, r in enumerate(rows):
         only = r.cells[0] if len(r.cells) == 1 and not r.cells[0].numeric else None
-        if only is not None and (next_num[i] is None or only.x1 > next_num[i] + _X_TOL):
+        if only is not None and ((nn := next_num[i]) is None or only.x1 > nn + _X_TOL):
             if blocks[-1]:
                 blocks.append([])
             continue  # the text line itself is no table row

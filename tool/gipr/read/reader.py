@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,8 @@ class _Book:
         g = self.grids.get(sheet)
         if g is None:
             if sheet in self.cont.oversized:
-                rows, cols = self.cont.oversized[sheet]
-                raise read_error("file.sheet_too_large", self.name, sheet=sheet, rows=rows, cols=cols,
+                n_rows, n_cols = self.cont.oversized[sheet]
+                raise read_error("file.sheet_too_large", self.name, sheet=sheet, rows=n_rows, cols=n_cols,
                             limit=f"{MAX_SHEET_CELLS:,}")
             try:
                 rows = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -416,7 +417,7 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
 
 
 def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec | None = None,
-              then: Any = None) -> tuple[Report, Any]:
+              then: Callable[[_Book, Report], Any] | None = None) -> tuple[Report, Any]:
     """:func:`read_report`, and ``then(book, report)`` on the same vetted workbook (its result
     second; None without ``then``), under the same errors: what ``read.units`` reads of a
     roll-up's per-unit sheet.  Raises only :class:`ReadError`."""
@@ -526,7 +527,7 @@ def worker_limits() -> tuple[float, int]:
     return MAX_READ_SECONDS, MAX_READ_MEMORY_MB
 
 
-def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
+def read_limited(task: Callable[..., Any], source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
     """``task(source, name, spec_token(spec))`` in a reader worker with the limits of a returned
     workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only :class:`ReadError`."""
 
@@ -548,7 +549,7 @@ def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: 
 def _read(data: bytes, display: str, spec: Spec | None) -> tuple[Report, _Book]:
     cont = open_container(data, display)
     book = _Book(cont, display)
-    ident, units, source = _read_identity(book)
+    ident, units, _source = _read_identity(book)
     own_spec, notes = _choose_format(book, ident, spec)
     report = Report(spec=own_spec, file=display)
     report.sha256 = hashlib.sha256(data).hexdigest()

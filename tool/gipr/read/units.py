@@ -12,7 +12,7 @@ allocated).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..catalogue.access import say
@@ -24,13 +24,16 @@ from ..text import cell_text
 from ..values import parse_value
 from .reader import read_book, read_limited, spec_from_token
 
+if TYPE_CHECKING:
+    from .reader import _Book
+
 UnitRow = tuple[str, str, dict[str, "Number | None"]]
 
 __all__ = ["UnitRow", "first_sheet_rows", "read_rollup", "read_rollup_limited"]
 PARENT_SIDE = ("read_rollup_limited", "UnitRow")  # what the main process may import from here
 
 
-def unit_rows(book: Any, spec: Spec) -> list[UnitRow]:
+def unit_rows(book: _Book, spec: Spec) -> list[UnitRow]:
     """The rows of the per-unit sheet of an open workbook (reader._Book); [] if it has none.
     An oversized sheet raises ReadError (file.sheet_too_large) like a table's sheet."""
     sheet = messages.say("sheet.units")

@@ -22,7 +22,7 @@ from .. import messages, thirdparty
 from ..catalogue.access import say, textkey
 from ..errors import GiprError
 from ..fsio import atomic_output
-from ..merge.layout import header_rows, table_regions
+from ..merge.layout import Region, header_rows, table_regions
 from ..spec import Spec, TableLayout, formats_dir
 from ..text import xml_escape
 from ..values import Number, fmt_number
@@ -184,8 +184,8 @@ def check_template(path: str | Path) -> None:
                     if name not in PLACEHOLDERS:
                         raise GiprError(messages.say("report.template_unknown", path=path, name=name, place=place),
                                         "report.template_unknown")
-                    prefix = _PREFIX.match(expr.strip())
-                    prefix = prefix.group(1) if prefix else ""
+                    pm = _PREFIX.match(expr.strip())
+                    prefix = pm.group(1) if pm else ""
                     if name in TABLE_PLACEHOLDERS and not (
                             not is_block and prefix == "p" and text.strip() == m.group(0).strip()):
                         raise GiprError(messages.say("report.template_table", path=path, name=name, place=place),
@@ -286,12 +286,12 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
     widths = column_widths(t)
     size = st.TABLE_SIZE.pt if t.width <= 5 else st.TABLE_SIZE_SMALL.pt
     nrows = t.last_row - t.first_row + 1
-    anchor: dict[tuple[int, int], object] = {}
-    below: dict[tuple[int, int], object] = {}  # (row, col) of a vertically merged region's lower cells
-    for g in table_regions(spec, t):
-        anchor[(g.row, g.col)] = g
-        for r in range(g.row + 1, g.row + g.rowspan):
-            below[(r, g.col)] = g
+    anchor: dict[tuple[int, int], Region] = {}
+    below: dict[tuple[int, int], Region] = {}  # (row, col) of a vertically merged region's lower cells
+    for reg in table_regions(spec, t):
+        anchor[(reg.row, reg.col)] = reg
+        for r in range(reg.row + 1, reg.row + reg.rowspan):
+            below[(r, reg.col)] = reg
     nhead = header_rows(spec, t)
     rows = []
     for r in range(nrows):
@@ -307,9 +307,9 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
                     left = g.kind in ("row", "heading") or (g.kind == "corner" and g.colspan > 1)
                     text, align, bold = g.payload, "left" if left else "center", g.kind == "heading"
                 xml_text = escape(text)
-                if g.kind != "value" and g.colspan == 1 and c < t.label_cols and _GROUP_NO.match(text) \
+                if g.kind != "value" and g.colspan == 1 and c < t.label_cols and (no := _GROUP_NO.match(text)) \
                         and w < NARROW_LABEL:  # （三）不予公开 in a narrow column: break after the number
-                    n = _GROUP_NO.match(text).end()
+                    n = no.end()
                     xml_text = _lines_xml([text[:n], text[n:]])
                 elif g.kind == "column" and c >= t.label_cols:  # a value column's header: break between words
                     xml_text = _lines_xml(header_lines(text, w, size))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import messages
 from ..catalogue.access import say
@@ -45,6 +46,9 @@ from ..rules import recompute
 from ..spec import Spec, load_format
 from .document import ReportData, check_template, write_report
 from .pdf import convert_to_pdf
+
+if TYPE_CHECKING:
+    from ..merge.entries import Entry
 
 __all__ = [
     "Job",
@@ -146,7 +150,7 @@ def _unit_of_rollup(path: Path, rep, rows: list, unit: str, *, errors: int, prev
 
 def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, previous: str | Path | None = None,
                         jobs: int | None = None, left_out: list | None = None
-                        ) -> tuple[ReportData, list[tuple[object, ReportData]]]:
+                        ) -> tuple[ReportData, list[tuple[Entry, ReportData]]]:
     """The county's data and each included unit's (entry, data), from the merge of the workspace.
 
     ``left_out`` (a list) receives the merge entries that get no document: units with errors
@@ -171,7 +175,7 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
         found = breaks(compare_years(spec, result, prev))
     county_data = ReportData(spec, dict(result.values), result.county or messages.say("report.rollup_who"), result.year,
                              errors=sum(e.errors for e in marked), kind="rollup",
-                             previous=(pspec, prev.county) if prev is not None else None,
+                             previous=(pspec, prev.county) if prev is not None and pspec is not None else None,
                              review=found.get(COUNTY, []) if prev is not None else [])
     units = []
     for e in result.included:
@@ -180,13 +184,13 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
         last = prev.unit(e.code, e.name) if prev is not None else None
         d = ReportData(spec, entry_values(spec, e), e.name or e.code, result.year,
                        errors=e.errors if e.status == INCLUDED_ERRORS else 0, kind="unit",
-                       previous=(pspec, last[2]) if last is not None else None, review=found.get(e.code, []),
+                       previous=(pspec, last[2]) if last is not None and pspec is not None else None, review=found.get(e.code, []),
                        county=result.county or "")
         units.append((e, d))
     return county_data, units
 
 
-def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[object, ReportData]], *,
+def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[Entry, ReportData]], *,
                    unit: str | None = None, pdf: bool = False) -> list[Job]:
     """The output files of a workspace run: the county's document and one per unit."""
 

@@ -11,13 +11,12 @@ and LibreOffice on Linux substitutes the installed CJK fonts (Noto CJK).
 from __future__ import annotations
 
 from .. import thirdparty
+from ..catalogue.access import say
 
 # the lengths below are python-docx's: importing this module (the .docx writers only) loads it
 _docx = thirdparty.docx()
 OxmlElement, qn = _docx.oxml.OxmlElement, _docx.oxml.ns.qn
 Cm, Pt = _docx.shared.Cm, _docx.shared.Pt
-
-from ..catalogue.access import say
 
 PAGE_WIDTH = Cm(21.0)
 PAGE_HEIGHT = Cm(29.7)
@@ -93,7 +92,7 @@ def row_properties_xml(header: bool) -> str:
 
 
 def run_properties_xml(east_asia: str, size_pt: float, *, bold: bool = False) -> str:
-    half = int(round(size_pt * 2))
+    half = round(size_pt * 2)
     return (f'<w:rPr><w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{east_asia}"'
             f' w:cs="{LATIN_FONT}" w:hint="eastAsia"/>' + ("<w:b/><w:bCs/>" if bold else "")
             + f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
@@ -106,7 +105,7 @@ def cell_xml(text_xml: str, width_twips: int, *, colspan: int = 1, vmerge: str |
     the table is kept together, as Word does with “与下段同页”)."""
     span = f'<w:gridSpan w:val="{colspan}"/>' if colspan > 1 else ""
     vm = '<w:vMerge w:val="restart"/>' if vmerge == "restart" else "<w:vMerge/>" if vmerge == "continue" else ""
-    half = int(round(size_pt * 2))
+    half = round(size_pt * 2)
     run = (f"<w:r>{run_properties_xml(east_asia, size_pt, bold=bold)}"
            f'<w:t xml:space="preserve">{text_xml}</w:t></w:r>') if text_xml else ""
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width_twips}" w:type="dxa"/>{span}{vm}<w:vAlign w:val="center"/></w:tcPr>'

@@ -236,7 +236,7 @@ def type_status(spec: Spec, cells: list[Cell], computed: dict[str, Number | None
         t = type_rules(spec, c.type)
         integer = is_integer_type(t, c.type)
         if (t.get("min") is not None and v < t["min"]) or (integer and v != int(v)) or (not integer and t.get("decimals") is not None and \
-                Decimal(v).normalize().as_tuple().exponent < -int(t["decimals"])):
+                Decimal(v).normalize().as_tuple().exponent < -int(t["decimals"])):  # type: ignore[operator]  # finite: an int
             bad += 1
     if bad:
         return STATUS_FAIL

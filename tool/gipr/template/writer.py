@@ -107,7 +107,7 @@ def lock_workbook_structure(wb: xlsxwriter.Workbook, password: str) -> None:
         write_pr()
         wb._xml_empty_tag("workbookProtection", attrs)
 
-    wb._write_workbook_pr = write_pr_and_protection  # type: ignore[method-assign]
+    wb._write_workbook_pr = write_pr_and_protection
 
 
 def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit | None,
@@ -147,7 +147,7 @@ def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit
     if unit is not None:
         cover_values.update(unit_name=unit.name, unit_code=unit.code)
     cover_values["year"] = year_text(year)
-    cover_values.update({k: v for k, v in fields.items()})
+    cover_values.update(fields)
     unit_name = cover_values.get("unit_name", "")
 
     cover_ws = wb.add_worksheet(spec.cover_sheet)
@@ -194,11 +194,11 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
         elif lab.kind in ("row", "corner"):
             need = (u / max(1, nrows) + 2) if nrows >= 3 else min(u + 2, 44)
             widths[lab.c0] = max(widths[lab.c0], min(max(need, 8), 44))
-    for c in val_cols:
-        widths[c] = max(widths.get(c, 0), val_need)
+    for col in val_cols:
+        widths[col] = max(widths.get(col, 0), val_need)
     # the check-area labels of a table without row labels need no extra width
-    for c, w in widths.items():
-        ws.set_column(c, c, w)
+    for col, w in widths.items():
+        ws.set_column(col, col, w)
 
     heights: dict[int, float] = {}
     texts: list[tuple[str, int, int, int, int]] = []
@@ -234,7 +234,7 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
     for c in cells:
         rightmost[c.rowx] = max(rightmost.get(c.rowx, -1), c.colx)
     for c in cells:
-        mark = marks.get(c.id, (None, ""))[0]
+        mark = marks[c.id][0] if c.id in marks else None
         if c.input:
             f = fmts.value("input", mark, locked=False, amount=c.type == "amount")
         else:
@@ -487,7 +487,7 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
         if ctype not in used:
             continue
         units = sorted({c.unit for c in spec.cells.values() if c.type == ctype and c.unit})
-        title, msg, _err = type_message(spec, ctype, units[0] if len(units) == 1 else None)
+        _title, msg, _err = type_message(spec, ctype, units[0] if len(units) == 1 else None)
         type_lines.append(f"{spec.types[ctype].get('label', ctype)}：" + msg.split("。")[0].replace(say("template.writer.write_cover.hint_2"), say("template.writer.write_cover_2")))
     lines = [
         say("template.writer.write_cover.lines", name=spec.name, source=spec.source, n_tables=len(spec.tables),

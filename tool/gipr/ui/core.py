@@ -72,7 +72,7 @@ def new_run_id() -> str:
     return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def ui_dir(ws, *parts: str) -> Path:
+def ui_dir(ws: Workspace, *parts: str) -> Path:
     p = ws.root.joinpath(UI_DIR, *parts)
     p.mkdir(parents=True, exist_ok=True)
     return p
@@ -381,10 +381,11 @@ def zh_time(when: str | _dt.datetime | None) -> str:
     if not when:
         return ""
     if isinstance(when, str):
+        text = when
         try:
-            when = _dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+            when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return when
+            return text
     if when.tzinfo is not None:
         when = when.astimezone()
     return say("ui.core.zh_time", year=when.year, month=when.month, day=when.day, hour=when.hour,

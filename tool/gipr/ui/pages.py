@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .. import thirdparty
 from ..catalogue.access import say
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from ..messages import when
 from . import core
 from .core import run_in_threadpool
@@ -24,7 +25,6 @@ HERE = Path(__file__).resolve().parent
 NAV = (("/", say("ui.pages.nav")), ("/collect", say("ui.pages.nav_2")), ("/templates", say("ui.pages.nav_3")), ("/merge", say("ui.pages.nav_4")),
        ("/mail-settings", say("ui.pages.nav_5")), ("/start", say("ui.pages.nav_6")))
 STATUS_ORDER = ("accepted", "errors", "unreadable", "missing")
-STATUS_ZH = {"accepted": say("ui.pages.accepted"), "errors": say("ui.pages.errors"), "unreadable": say("ui.pages.unreadable"), "missing": say("ui.pages.missing")}
 COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "missing": "#b0b7bf"}
 
 
@@ -32,7 +32,7 @@ def environment() -> jinja2.Environment:
     jinja = thirdparty.jinja2()
     env = jinja.Environment(loader=jinja.FileSystemLoader(str(HERE / "templates")), autoescape=True,
                             undefined=jinja.StrictUndefined)
-    env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)
+    env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)  # app.js: body data-status-zh
     return env
 
 
@@ -138,7 +138,7 @@ def next_steps(data: dict[str, Any]) -> dict[str, Any]:
 
     by = {u["code"]: u for u in data["units"]}
     pick = lambda codes: [by[c] for c in codes if c in by]  # noqa: E731
-    steps = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
+    steps: dict[str, Any] = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
              "unreadable": pick(data["unreadable"]), "review": pick(data.get("review") or []),
              "unattached": [dict(s, received_local=when(s.get("received_at"))) for s in data["unattached"]]}
     steps["any"] = any(steps.values())
@@ -175,7 +175,7 @@ async def merge(request: Request) -> Response:
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
-    options = await run_in_threadpool(core.merge_options, root, run) if result else None
+    options = await run_in_threadpool(core.merge_options, root, run) if result and run else None
     listed = await run_in_threadpool(core.merge_run_list, root) if len(runs) > 1 else []
     return render(request, "merge.html", title=say("ui.pages.nav_4"), runs=listed, run=run if result else None, result=result,
                   options=options,

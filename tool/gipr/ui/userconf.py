@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..catalogue.access import say
@@ -29,7 +30,7 @@ RECENT_FILE = "recent.json"
 MAX_RECENT = 8
 
 
-def config_dir(platform: str | None = None, env: dict[str, str] | None = None, home: Path | None = None) -> Path:
+def config_dir(platform: str | None = None, env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
     env = os.environ if env is None else env
     platform = platform or sys.platform
     home = home or Path.home()
@@ -127,11 +128,11 @@ def launcher_text(platform: str, command: list[str]) -> tuple[str, bytes]:
         return '"' + c.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$") + '"'
 
     body = (say("ui.userconf.launcher_text.body_2", launcher_name=LAUNCHER_NAME,
-                items=' '.join((q(c) for c in command))))
+                items=' '.join(q(c) for c in command)))
     return "gipr-ui.desktop", body.encode("utf-8")
 
 
-def launcher_folder(platform: str, env: dict[str, str] | None = None, home: Path | None = None) -> Path:
+def launcher_folder(platform: str, env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
     """Windows: the user's desktop; elsewhere the applications menu (~/.local/share/applications)."""
     env = os.environ if env is None else env
     home = home or Path.home()
