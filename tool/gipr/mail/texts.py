@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 # --- text templates --------------------------------------------------------------------------
 
 PLACEHOLDERS = {
-    say("report.figures"): say("mail.texts_2"),
+    say("mail.texts"): say("mail.texts_2"),
     say("mail.send.values_2"): say("mail.texts_4"),
     say("mail.send.values_3"): say("mail.texts_6"),
-    say("report.figures_5"): say("info.year"),
+    say("mail.texts_7"): say("mail.texts_8"),
     say("mail.send.values_5"): say("mail.texts_10"),
-    say("report.figures_9"): say("mail.texts_12"),
+    say("mail.texts_11"): say("mail.texts_12"),
     say("mail.send.values_8"): say("mail.texts_14"),
     say("mail.send.values_9"): say("mail.texts_16"),
     say("mail.send.values_10"): say("mail.texts_18"),
@@ -33,7 +33,7 @@ REMIND_PLACEHOLDERS = {
     say("mail.send.compose"): say("mail.texts_20"),
     say("mail.send.compose_2"): say("mail.texts_22"),
 }
-_ALIASES = {"unit": say("report.figures"), "code": say("mail.send.values_2"), "year": say("report.figures_5"), "deadline": say("mail.send.values_5"), "contact": say("report.figures_9"),
+_ALIASES = {"unit": say("mail.texts"), "code": say("mail.send.values_2"), "year": say("mail.texts_7"), "deadline": say("mail.send.values_5"), "contact": say("mail.texts_11"),
             "county": say("mail.send.values_8"), "sender": say("mail.send.values_9"), "attachment": say("mail.send.values_10"), "person": say("mail.send.values_3"),
             "situation": say("mail.send.compose"), "problems": say("mail.send.compose_2")}
 _PLACEHOLDER = re.compile(r"\{([^{}\s]{1,20})\}")
