@@ -1,7 +1,7 @@
 """The catalogue of user-facing texts (tool/gipr/catalogue): its keys as a type, every call's
 fields against its text's placeholders, and no Chinese text anywhere else in the code.
 
-``python tests/test_texts.py --write-keys`` rewrites catalogue/keys.py from the texts."""
+``python tests/project/test_texts.py --write-keys`` rewrites catalogue/keys.py from the texts."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def test_the_key_type_lists_exactly_the_catalogues_keys():
     keys = set(get_args(TextKey))
     assert keys == set(CATALOGUE), (
         f"catalogue/keys.py is out of step (missing {sorted(set(CATALOGUE) - keys)[:5]}, "
-        f"stale {sorted(keys - set(CATALOGUE))[:5]}): run python tests/test_texts.py --write-keys")
+        f"stale {sorted(keys - set(CATALOGUE))[:5]}): run python tests/project/test_texts.py --write-keys")
 
 
 def test_every_call_fills_exactly_its_texts_placeholders():
@@ -201,7 +201,7 @@ def write_keys() -> None:
     keys = sorted({k for mod in data_modules() for k in mod.TEXTS})
     (CATALOGUE_DIR / "keys.py").write_text(
         '"""Every key of the catalogue as a type, so that mypy checks ``say("…")`` at each call.\n\n'
-        "Written by ``python tests/test_texts.py --write-keys`` from the texts; tests/test_texts.py fails\n"
+        "Written by ``python tests/project/test_texts.py --write-keys`` from the texts; that test fails\n"
         'when this list and the texts differ."""\n\nfrom __future__ import annotations\n\n'
         "from typing import Literal\n\nTextKey = Literal[\n" + "".join(f'    "{k}",\n' for k in keys) + "]\n",
         encoding="utf-8")
