@@ -47,7 +47,8 @@ def main() -> None:
     os.environ["GIPR_OCR_ENGINE"] = engines[0]
     import pypdfium2 as pdfium
 
-    from gipr.published import DocumentError, import_document
+    from gipr.errors import DocumentError
+    from gipr.published import import_document
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)

@@ -14,12 +14,11 @@ from gipr.check import (
     CheckContext,
     check_report,
     export_record,
-    load_previous_reports,
     pick_previous,
     recompute,
-    report_from_export,
 )
 from gipr.read import read_report
+from gipr.sources import open_reports, report_from_export
 
 T3 = "三 依申请公开"
 
@@ -125,7 +124,7 @@ def test_cross_year_rule_f_against_last_years_workbook_and_export(tmp_path):
     # the same from last year's exported JSON
     exp = tmp_path / "last.json"
     exp.write_text(json.dumps({"reports": [export_record(prev)]}, ensure_ascii=False), encoding="utf-8")
-    prevs = load_previous_reports(exp)
+    prevs = open_reports(exp)
     assert len(prevs) == 1 and pick_previous(cur, prevs) is prevs[0]
     found2 = check_report(cur, CheckContext(year=2021, previous=prevs[0]))
     assert [x.message for x in only(found2, "rule.F")] == [x.message for x in f]

@@ -9,7 +9,6 @@ import pytest
 from kit.mailmaker import make_message, write_maildir, write_mbox
 
 from gipr.collect.mailparse import (
-    MailError,
     clean_file_name,
     decode_header_text,
     is_maildir,
@@ -18,6 +17,7 @@ from gipr.collect.mailparse import (
     parse_message,
     sniff_file,
 )
+from gipr.errors import MailError
 
 NAME = "灵丘县教育科技局2025年政府信息公开统计表.xlsx"
 NAME_GBK_ONLY = "教育科技局（镕堃）统计表.xlsx"  # 镕 堃 are GBK but not GB2312
@@ -173,7 +173,8 @@ def test_parse_time_limit_holds_in_any_thread():
     import base64
     import threading
 
-    from gipr.collect.mailparse import MailError, parse_message
+    from gipr.collect.mailparse import parse_message
+    from gipr.errors import MailError
 
     word = b"=?gb2312?B?" + base64.b64encode("统计表".encode("gbk")) + b"?="
     slow = b"Subject: " + b"\r\n ".join([word] * 20_000) + b"\r\n" + make_message([], message_id="<slow@example.cn>")

@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from gipr.cli import main
-from gipr.spec import SpecError, load_format, load_spec_file
+from gipr.errors import SpecError
+from gipr.spec import load_format, load_spec_file
 from gipr.template import write_template
 
 FORMATS = ("2021", "2019")

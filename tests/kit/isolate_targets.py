@@ -52,7 +52,7 @@ def segfault(_item=None):
 
 
 def raise_read_error(name: str):
-    from gipr.read import ReadError
+    from gipr.errors import ReadError
 
     raise ReadError(f"{name}：测试用的读取错误。", "file.encrypted")
 
@@ -82,7 +82,8 @@ def read_report_file(path: str):
 
 def read_report_or_error(path: str):
     """read_report's result, or the ReadError it raised (as a value, not raised)."""
-    from gipr.read import ReadError, read_report
+    from gipr.errors import ReadError
+    from gipr.read import read_report
 
     try:
         return read_report(path)
@@ -95,3 +96,17 @@ def vm_size_mb(_item=None) -> int:
     with open("/proc/self/status") as f:
         kb = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
     return kb // 1024
+
+
+WARMED: list[str] = []  # what this worker's warm-ups did (run_limited's initializer)
+
+
+def warm_slowly() -> None:
+    import time
+
+    time.sleep(1.5)
+    WARMED.append("slow")
+
+
+def warmed(_item=None) -> list[str]:
+    return list(WARMED)

@@ -3,7 +3,7 @@ governments publish it in: a Word .docx with merged cells (and, through LibreOff
 PDF), a government web page (UTF-8 or GBK, and the .mhtml a browser saves), and flattened
 text with the digits of a row glued together.
 
-The layout is the official one (gipr.report.html.table_grid: the format's labels with their
+The layout is the official one (gipr.merge.html.table_grid: the format's labels with their
 merge ranges), with the fixture's printed texts in the value cells and its label variants
 ("labels": {official: as printed}).  ``one_row_other`` prints （六）其他处理 as one row.
 """
@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gipr.report.html import table_grid
+from gipr.merge.html import table_grid
 from gipr.spec import Spec, load_format
 from kit.paths import FIXTURES
 

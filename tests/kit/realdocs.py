@@ -101,7 +101,7 @@ def _group_number(spec, report, rid: str, i: int):
 
 def score(doc: Path, medium: str, previous: list | None = None) -> tuple[Result, object]:
     """Import and check one medium file of a document, in one run; (Result, the report)."""
-    from gipr.check.findings import CheckContext, check_report
+    from gipr.check import CheckContext, check_report
     from gipr.errors import GiprError
     from gipr.published import import_document
     from gipr.spec import type_rules

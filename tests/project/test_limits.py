@@ -29,7 +29,8 @@ from gipr import read as read_mod
 from gipr.cli import main
 from gipr.collect import collect as collect_mod
 from gipr.collect import mailparse
-from gipr.read import ReadError, read_report
+from gipr.errors import MailError, ReadError
+from gipr.read import read_report
 
 ENV = dict(os.environ, PYTHONIOENCODING="utf-8")
 
@@ -252,7 +253,7 @@ def slow_message(kit: Kit) -> bytes:
 def test_mail_parse_time_limit(tmp_path, workspace, kit, monkeypatch, capsys):
     raw = slow_message(kit)
     assert parse_ok(raw)  # parses with the real limit
-    with pytest.raises(mailparse.MailError) as e:
+    with pytest.raises(MailError) as e:
         mailparse.parse_message(raw, seconds=0.05)
     assert e.value.code == "mail.timeout" and "0.05 秒" in str(e.value)
     # through gipr collect
@@ -292,7 +293,7 @@ def test_largest_message(tmp_path, workspace, kit):
     assert p.returncode == 2 and "未收集：大邮件.eml：邮件过大" in out and "上限 50 MB" in out
     got = rows(workspace)
     assert [r["file_name"] for r in got] == ["报表.xlsx"]  # the other message was collected
-    with pytest.raises(mailparse.MailError) as e:
+    with pytest.raises(MailError) as e:
         mailparse.parse_message(big)
     assert e.value.code == "mail.too_large"
 

@@ -20,7 +20,8 @@ from kit.county import cli
 from kit.lo import LOError, lo_convert, soffice_path
 from kit.paths import REPO
 
-from gipr.published import DocumentError, import_document
+from gipr.errors import DocumentError
+from gipr.published import import_document
 from gipr.read import read_report
 from gipr.values import parse_printed
 
@@ -575,7 +576,7 @@ def test_import_with_roster_names_the_unit_by_its_code(tmp_path, capsys):
 def test_merge_previous_published_page_equals_previous_rollup(tmp_path, capsys):
     """Last year's county report published as a web page gives merge the same rule F
     findings as last year's roll-up workbook itself."""
-    from gipr.report.html import write_html
+    from gipr.merge.html import write_html
     from gipr.rules import recompute
 
     last = EXAMPLES / "2024年度汇总.xlsx"

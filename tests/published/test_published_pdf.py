@@ -16,7 +16,7 @@ import pytest
 from kit.paths import REALDOCS
 
 from gipr import files, media
-from gipr.check.findings import CheckContext, check_report
+from gipr.check import CheckContext, check_report
 from gipr.published import import_document
 from gipr.published.core import parse_document
 

@@ -39,8 +39,9 @@ from kit.mailmaker import make_message
 
 from gipr import messages
 from gipr.check import CheckContext, check_report
-from gipr.collect.mailparse import MailError, classify_attachment, parse_message
-from gipr.read import ReadError, read_report
+from gipr.collect.mailparse import classify_attachment, parse_message
+from gipr.errors import MailError, ReadError
+from gipr.read import read_report
 
 BUDGET = float(os.environ.get("GIPR_FUZZ_SECONDS", "150"))
 SEED = int(os.environ.get("GIPR_FUZZ_SEED", "20250131"))

@@ -15,8 +15,9 @@ from kit import isolate_targets as t
 from kit.paths import EXAMPLES
 
 from gipr import isolate
+from gipr.errors import ReadError
 from gipr.isolate import ReaderPool, run_limited
-from gipr.read import ReadError, read_report
+from gipr.read import read_report
 
 HANG = 3600  # how long the hanging readers would block if nobody killed them
 BOUND = 60  # a killed reader comes back well within this (a correctness bound, not a speed test)
@@ -81,6 +82,14 @@ def test_calls_from_several_threads_at_once_each_get_their_own_answer():
     for i in (1, 3):
         assert isinstance(results[i], ReadError) and results[i].code == "file.timeout"
         assert f"文件{i}.xlsx" in str(results[i])
+
+
+def test_the_callers_warm_up_runs_once_per_worker_outside_the_time_limit():
+    """run_limited's initializer (the caller's warm-up) runs before the first task of its kind,
+    not within that task's limit, and once per worker (named as a function or as "module:function")."""
+    assert run_limited(t.warmed, None, seconds=1, initializer=t.warm_slowly) == ["slow"]  # 1.5 s, a 1 s limit
+    assert run_limited(t.warmed, None, seconds=1, initializer=t.warm_slowly) == ["slow"]  # not again
+    assert run_limited(t.warmed, None, seconds=1, initializer=f"{t.__name__}:warm_slowly") == ["slow"]  # the same, by name
 
 
 def test_a_warm_worker_is_reused():

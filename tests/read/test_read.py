@@ -27,8 +27,9 @@ from kit.workbooks import (
 )
 
 from gipr.check import check_report
+from gipr.errors import ReadError
 from gipr.identity import make_identity, verify
-from gipr.read import ReadError, read_report
+from gipr.read import read_report
 from gipr.template import WORKBOOK_OPTIONS, build_workbook
 
 T3 = "三 依申请公开"

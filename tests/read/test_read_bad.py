@@ -20,8 +20,9 @@ import openpyxl
 import pytest
 from kit.workbooks import good_values, member, numbers, rezip, sheet_part, template
 
+from gipr.errors import ReadError
 from gipr.ooxml.container import _STRICT_MAP
-from gipr.read import LIMITS, ReadError, read_report
+from gipr.read import LIMITS, read_report
 
 T3 = "三 依申请公开"
 

@@ -19,9 +19,10 @@ import pytest
 from kit.workbooks import filled, good_values, member, rezip, sheet_part, spec, template
 from python_calamine import CalamineWorkbook
 
+from gipr.errors import ReadError
 from gipr.ooxml.container import _xlsx_extent
 from gipr.ooxml.container import open_container as _open_container
-from gipr.read import ReadError, read_report
+from gipr.read import read_report
 from gipr.values import parse_value
 
 T3 = "三 依申请公开"

@@ -23,7 +23,7 @@ from kit.county import cli
 from kit.paths import EXAMPLES
 from python_calamine import CalamineWorkbook
 
-from gipr.report.html import render_html
+from gipr.merge.html import render_html
 from gipr.spec import load_format
 
 

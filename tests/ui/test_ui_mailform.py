@@ -112,8 +112,8 @@ def _without_store(tmp_path, smtp, dovecot, imap_user):
         plan = c.post("/api/mail/preview", json={"kind": "send"}).json()["counts"]["written"]
         r = c.post("/api/mail/send", json={"kind": "send", "confirm": plan})
         assert r.status_code == 400 and "发件邮箱密码或授权码" in r.json()["error"]["message"]
+    from gipr.account.settings import mail_settings
     from gipr.collect.workspace import Workspace
-    from gipr.mail.settings import mail_settings
 
     with Workspace.open(ws) as w:
         s = mail_settings(w)

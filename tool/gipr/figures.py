@@ -17,16 +17,12 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .spec import Spec, available_formats, load_format, per_spec
 from .values import Number
 
-if TYPE_CHECKING:
-    from .spec import Spec
-
 __all__ = [
-    "LEVELS",
-    "SECTIONS",
     "Deadline",
     "Figure",
     "InForce",
@@ -37,11 +33,8 @@ __all__ = [
     "figure_value",
     "figures",
     "in_force_rows",
-    "validate",
 ]
 
-SECTIONS = ("figures", "in_force", "deadlines")  # format-file sections that do not shape a template
-LEVELS = ("department", "county", "city", "province")  # issuer levels a deadline may name
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,7 @@ class InForce:
 
 @dataclass(frozen=True)
 class Deadline:
-    level: str  # one of LEVELS
+    level: str  # one of spec.LEVELS
     label: str  # who, in words (县级人民政府 …)
     month: int
     day: int
@@ -73,40 +66,12 @@ class Deadline:
         return _dt.date(report_year + 1, self.month, self.day)
 
 
-def validate(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
-    """Refuse a malformed section (raises SpecError naming the problem)."""
-    from .spec import SpecError
-
-    seen: set[str] = set()
-    for f in data.get("figures") or []:
-        name = f.get("name") if isinstance(f, dict) else None
-        if not isinstance(name, str) or not name or name in seen:
-            raise SpecError(f"figures：名称为空或重复（{name!r}）")
-        seen.add(name)
-        ids = f.get("cells")
-        if not isinstance(ids, list) or not ids or any(i not in cells for i in ids):
-            raise SpecError(f"figures“{name}”：单元格 {ids!r} 不在本格式中")
-    for r in data.get("in_force") or []:
-        if not isinstance(r, dict) or any(r.get(k) not in cells for k in ("issued", "repealed", "in_force")):
-            raise SpecError(f"in_force：{r!r} 的单元格不在本格式中")
-    dl = data.get("deadlines")
-    if dl is not None:
-        for lv in dl.get("levels") or []:
-            try:
-                assert lv["level"] in LEVELS
-                _dt.date(2001, int(lv["month"]), int(lv["day"]))
-            except (AssertionError, KeyError, TypeError, ValueError):
-                raise SpecError(f"deadlines：{lv!r} 不合法（level 须为 {'、'.join(LEVELS)}，并给出月、日）") from None
-
-
 def _section(spec: Spec, key: str) -> Any:
     return (spec.extra or {}).get(key)
 
 
 def figures(spec: Spec) -> dict[str, Figure]:
     """Every figure of the format, by name, in the file's order."""
-    from .spec import per_spec
-
     def build(s: Spec) -> dict[str, Figure]:
         return {f["name"]: Figure(f["name"], f.get("meaning", ""), tuple(f["cells"]), bool(f.get("yoy", True)))
                 for f in _section(s, "figures") or []}
@@ -116,8 +81,6 @@ def figures(spec: Spec) -> dict[str, Figure]:
 
 def figure_names() -> list[str]:
     """The figure names of every shipped format (union, in order): the report template's vocabulary."""
-    from .spec import available_formats, load_format
-
     out: dict[str, None] = {}
     for fid in available_formats():
         for name in figures(load_format(fid)):
@@ -143,16 +106,12 @@ def figure_value(spec: Spec, name: str, values: Mapping[str, Number | None]) -> 
 
 
 def in_force_rows(spec: Spec) -> list[InForce]:
-    from .spec import per_spec
-
     return per_spec(spec, "in_force", lambda s: [InForce(r.get("row", ""), r["issued"], r["repealed"], r["in_force"])
                                                  for r in _section(s, "in_force") or []])
 
 
 def deadlines(spec: Spec) -> dict[str, Deadline]:
     """The publication deadline of each issuer level, by level."""
-    from .spec import per_spec
-
     def build(s: Spec) -> dict[str, Deadline]:
         dl = _section(s, "deadlines") or {}
         basis = str(dl.get("basis", ""))

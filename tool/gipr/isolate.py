@@ -6,7 +6,9 @@ in any thread but the main one, and while native code (calamine's Rust, zlib) is
 A separate process can always be killed.  Workers are started with the 'spawn' method by
 default, as on Windows, so the same code path runs everywhere and in any thread.
 
-* :func:`run_limited` runs one call ``fn(*args)`` in a warm worker (kept between calls).
+* :func:`run_limited` runs one call ``fn(*args)`` in a warm worker (kept between calls),
+  warmed first by the caller's ``initializer`` (what its tasks need imported and built, so
+  that a task's time limit is spent reading; this module imports nothing of gipr's readers).
 * :class:`ReaderPool` runs ``fn`` over many items in several workers, in order; a worker
   that passes a limit (or dies) is killed and replaced, and only its item fails.  Each
   worker holds up to ``DEPTH`` items (the one it reads and the next, so that it never
@@ -41,6 +43,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from . import messages
+from .errors import ReadError
 
 __all__ = ["DEFAULT_METHOD", "ReaderPool", "run_limited"]
 
@@ -190,21 +193,15 @@ def _name(what: str) -> str:
 
 
 def timeout_error(what: str, seconds: float) -> Exception:
-    from .read import ReadError
-
     return ReadError(messages.say("file.timeout", file=_name(what), seconds=f"{seconds:g}"), "file.timeout")
 
 
 def memory_error(what: str, memory_mb: int | None) -> Exception:
-    from .read import ReadError
-
     limit = f"{memory_mb} MB" if memory_mb else messages.say("detail.memory_system")
     return ReadError(messages.say("boundary.memory", file=_name(what), limit=limit), "file.too_large")
 
 
 def crash_error(what: str, exitcode: int | None) -> Exception:
-    from .read import ReadError
-
     how = messages.say("detail.crash_code", code=exitcode)
     if exitcode is not None and exitcode < 0:
         try:
@@ -249,6 +246,22 @@ class _Worker:
         child.close()
         self.ready = False
         self.started = time.monotonic()
+        self.warmed: set[str] = set()  # run_limited's initializers this worker has run
+
+    def warm(self, initializer: Callable[..., Any] | str) -> None:
+        """Run ``initializer()`` here once (run_limited's warm-up: as a task of its own, not
+        counted in the time limit of the task that follows)."""
+        key = initializer if isinstance(initializer, str) else f"{initializer.__module__}:{initializer.__qualname__}"
+        if key in self.warmed:
+            return
+        self.submit(initializer, (), None)
+        if not self.conn.poll(START_SECONDS):
+            self.kill()
+            raise RuntimeError(f"gipr reader worker did not start within {START_SECONDS:g} s")
+        ok, value = self.take("", None)
+        if not ok:
+            raise value
+        self.warmed.add(key)
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the worker has imported and run its initializer."""
@@ -333,16 +346,6 @@ _idle: list[_Worker] = []
 _idle_lock = threading.Lock()
 
 
-def warm_reader() -> None:
-    """The initializer of run_limited's workers: import the readers (workbooks, e-mail) and
-    build the built-in formats' tables once, so that a task's time limit is spent reading."""
-    from . import check  # noqa: F401  (the modules whose functions run here; merge's pool has its own)
-    from .collect import collect, mailread  # noqa: F401
-    from .read import warm_up
-
-    warm_up()
-
-
 def _take_idle() -> _Worker:
     with _idle_lock:
         while _idle:
@@ -350,7 +353,7 @@ def _take_idle() -> _Worker:
             if w.alive():
                 return w
             w.kill()
-    return _Worker(_context(DEFAULT_METHOD), warm_reader, ())
+    return _Worker(_context(DEFAULT_METHOD), None, ())
 
 
 def _give_back(w: _Worker) -> None:
@@ -372,7 +375,8 @@ def shutdown() -> None:
 
 
 def run_limited(fn: Callable[..., Any] | str, *args: Any, seconds: float, memory_mb: int | None = None,
-                what: str = "", here_in_worker: bool = False, keep: bool = True) -> Any:
+                what: str = "", here_in_worker: bool = False, keep: bool = True,
+                initializer: Callable[..., Any] | str | None = None) -> Any:
     """``fn(*args)`` in a worker process, killed after ``seconds`` of wall-clock time
     (file.timeout) or when it needs more than ``memory_mb`` MB (file.too_large, POSIX).
     ``what`` names the file in messages.  ``fn`` may be a "module:function" string, imported
@@ -381,12 +385,17 @@ def run_limited(fn: Callable[..., Any] | str, *args: Any, seconds: float, memory
     limits, e.g. gipr audit's pool), run ``fn`` right there instead of in a worker of its own.
     ``keep``: keep the worker warm for the next call; False for a task that leaves its worker
     larger than the next call's memory limit allows (the OCR's models).
+    ``initializer``: the caller's warm-up (a module-level function or "module:function"), run
+    once in each worker before its first task of this kind, outside the time limit: import the
+    modules the task needs and build their tables.
     Safe to call from any thread."""
     if here_in_worker and _INSIDE:
         return task_function(fn)(*args)
     w = _take_idle()
     try:
         w.wait_ready(START_SECONDS)
+        if initializer is not None:
+            w.warm(initializer)
         w.submit(fn, args, memory_mb)
         if not w.conn.poll(seconds):
             w.kill()

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import GiprError
+from .errors import GiprError, ReadError
 from .files import ROSTER_SUFFIXES
+from .isolate import run_limited
+from .ooxml.container import MAX_READ_MEMORY_MB, MAX_READ_SECONDS
 from .text import SPACES, cell_text, decode_text
 from .vocabulary import alternation, vocabulary
 
@@ -113,12 +115,9 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
 def _sheet_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """The first sheet's rows, read in a reader worker (gipr.isolate: calamine never runs in
     this process) with the limits of a returned workbook."""
-    from .isolate import run_limited
-    from .read import MAX_READ_MEMORY_MB, MAX_READ_SECONDS, ReadError
-
     try:
         rows = run_limited("gipr.read.units:first_sheet_rows", str(path), MAX_ROWS, seconds=MAX_READ_SECONDS,
-                           memory_mb=MAX_READ_MEMORY_MB, what=str(path))
+                           memory_mb=MAX_READ_MEMORY_MB, what=str(path), initializer="gipr.read:warm_up")
     except ReadError as e:  # a limit of the worker, or calamine's verdict
         if e.code == "roster.empty":
             raise GiprError(f"单位名册 {path} 中没有工作表。", "roster.empty") from None

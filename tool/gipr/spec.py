@@ -18,8 +18,10 @@ Everything else in gipr (template, reader, checks, roll-up) is derived from ``Sp
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -28,13 +30,14 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .errors import SpecError
+
 __all__ = [
     "Cell",
     "CoverField",
     "Label",
     "Rule",
     "Spec",
-    "SpecError",
     "TableLayout",
     "available_formats",
     "format_for_year",
@@ -56,10 +59,6 @@ TITLE_ROW = 0  # merged title across the table
 UNIT_ROW = 1  # "填报单位：…" line
 HEADER_ROW = 2  # first header row of the first block
 COVER_FIRST_ROW = 2  # first cover field row (0-based); label in col A, value in col B
-
-
-class SpecError(Exception):
-    """A format file is malformed.  The message names the file and the problem."""
 
 
 @dataclass(frozen=True)
@@ -210,8 +209,8 @@ class Spec:
     cells: dict[str, Cell]
     rules: list[Rule]
     families: list[dict[str, Any]]
-    digest: str  # sha256 of the format's template part (canonical JSON without figures.SECTIONS)
-    extra: dict[str, Any] | None = None  # figures.SECTIONS as in the file: read through gipr.figures
+    digest: str  # sha256 of the format's template part (canonical JSON without SECTIONS)
+    extra: dict[str, Any] | None = None  # SECTIONS as in the file: read through gipr.figures
     file_digest: str = ""  # sha256 of the whole file (figures and deadlines included)
 
     # -- lookups -----------------------------------------------------------------
@@ -283,6 +282,35 @@ class Spec:
 
 # ---------------------------------------------------------------------------------
 # loading
+
+
+SECTIONS = ("figures", "in_force", "deadlines")  # format-file sections that do not shape a template
+LEVELS = ("department", "county", "city", "province")  # issuer levels a deadline may name
+
+
+def validate_sections(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
+    """Refuse a malformed figures / in_force / deadlines section (raises SpecError naming the
+    problem); gipr.figures reads them."""
+    seen: set[str] = set()
+    for f in data.get("figures") or []:
+        name = f.get("name") if isinstance(f, dict) else None
+        if not isinstance(name, str) or not name or name in seen:
+            raise SpecError(f"figures：名称为空或重复（{name!r}）")
+        seen.add(name)
+        ids = f.get("cells")
+        if not isinstance(ids, list) or not ids or any(i not in cells for i in ids):
+            raise SpecError(f"figures“{name}”：单元格 {ids!r} 不在本格式中")
+    for r in data.get("in_force") or []:
+        if not isinstance(r, dict) or any(r.get(k) not in cells for k in ("issued", "repealed", "in_force")):
+            raise SpecError(f"in_force：{r!r} 的单元格不在本格式中")
+    dl = data.get("deadlines")
+    if dl is not None:
+        for lv in dl.get("levels") or []:
+            try:
+                assert lv["level"] in LEVELS
+                _dt.date(2001, int(lv["month"]), int(lv["day"]))
+            except (AssertionError, KeyError, TypeError, ValueError):
+                raise SpecError(f"deadlines：{lv!r} 不合法（level 须为 {'、'.join(LEVELS)}，并给出月、日）") from None
 
 
 _PER_SPEC: dict[tuple[str, str, str], Any] = {}
@@ -443,9 +471,7 @@ def _build(data: dict, path: str, raw: bytes) -> Spec:
 
     rules, families = _expand_rules(_need(data, "rules", "文件"), cells, table_index)
     _resolve_totals(cells, rules)
-    from .figures import SECTIONS, validate
-
-    validate(data, cells)
+    validate_sections(data, cells)
     shape = {k: v for k, v in data.items() if k not in SECTIONS}  # figures and deadlines do not change a template
     return Spec(
         id=fid,

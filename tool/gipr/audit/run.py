@@ -26,11 +26,11 @@ from .. import messages
 from ..catalogue.access import textkey
 from ..check.checks import CHAIN, CHECKS, run_checks
 from ..check.findings import CheckContext, summarize
-from ..errors import GiprError
+from ..errors import GiprError, SpecError
 from ..files import DOCUMENT_SUFFIXES
 from ..media import REPORT_SUFFIXES
 from ..model import Finding
-from ..spec import SpecError, format_for_year, load_format
+from ..spec import format_for_year, load_format
 from .docs import DocResult, audit_one
 from .issuers import Issuer, fold_names
 

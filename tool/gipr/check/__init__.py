@@ -9,17 +9,15 @@
 
 from __future__ import annotations
 
+from .checks import check_report
 from .findings import (
                        MAX_RAW_SHOWN,
                        CheckContext,
-                       check_report,
                        export_record,
                        has_errors,
-                       load_previous_reports,
                        match_unit,
                        pick_previous,
                        recompute,
-                       report_from_export,
                        summarize,
 )
 from .run import CheckRun, export_records, run_check
@@ -32,11 +30,9 @@ __all__ = [
                        "export_record",
                        "export_records",
                        "has_errors",
-                       "load_previous_reports",
                        "match_unit",
                        "pick_previous",
                        "recompute",
-                       "report_from_export",
                        "run_check",
                        "summarize",
 ]

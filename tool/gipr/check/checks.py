@@ -45,6 +45,7 @@ __all__ = [
     "Check",
     "Subject",
     "check_names",
+    "check_report",
     "run_checks",
     "source_of",
 ]
@@ -238,7 +239,7 @@ def against(s: Subject) -> list[Finding]:
     """A document's tables against what the unit submitted (every differing cell, named)."""
     if s.ctx.submitted is None:
         return []
-    from ..published.against import against_findings
+    from .against import against_findings
 
     return against_findings(s.report, s.ctx.submitted, s.ctx.against_name)
 
@@ -344,6 +345,13 @@ def subject(report: Report, ctx: CheckContext | None = None) -> Subject:
         if ctx.previous.source == "published":
             prev_values = rules.printed_values(ctx.previous, prev_values)
     return Subject(report, ctx, vals, rules.plan(report.spec), source, prev_values)
+
+
+def check_report(report: Report, ctx: CheckContext | None = None) -> list[Finding]:
+    """All findings for one report: every check of :data:`gipr.check.checks.CHECKS` that applies
+    to it (a workbook, a document; with ``ctx.previous``, the chain of years).  Sorted by
+    severity (errors first), otherwise in the list's order."""
+    return run_checks(report, ctx)
 
 
 def run_checks(report: Report, ctx: CheckContext | None = None, checks: Sequence[Check] | None = None,

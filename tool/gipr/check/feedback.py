@@ -163,7 +163,8 @@ def submission_feedback(ws, sub, unit: Unit | None = None) -> tuple[str, bytes] 
     file cannot be read.  (What ``gipr remind`` attaches and the workbench downloads.)"""
     import tempfile
 
-    from ..read import ReadError, read_report_limited
+    from ..errors import ReadError
+    from ..read import read_report_limited
 
     try:
         data = ws.ledger.read_archived(sub.sha256)

@@ -25,33 +25,27 @@ and the loader of last year's data (workbook, roll-up or exported JSON) for rule
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from .. import messages, rules
-from ..errors import GiprError
-from ..files import files_in
+from ..errors import SpecError
 from ..identify import match_unit, normalize_code
 from ..identity import verify
 from ..model import Finding, Report
 from ..roster import Unit, normalize_name
 from ..rules import recompute
-from ..spec import Spec, SpecError, available_formats, format_for_year, load_format, type_rules
-from ..values import Number, Value, fmt_number, parse_value, to_json_number
+from ..spec import format_for_year
+from ..values import Number, Value, fmt_number, to_json_number
 
 __all__ = [
     "CheckContext",
     "cell_ref",
-    "check_report",
     "export_record",
     "has_errors",
-    "load_previous_reports",
     "match_unit",
     "recompute",
-    "report_from_export",
     "summarize",
 ]
 
@@ -83,15 +77,6 @@ MAX_RAW_SHOWN = 80  # characters of what a unit typed that a message quotes
 def _raw(v: Value) -> str:
     text = v.raw_text.strip()
     return text if len(text) <= MAX_RAW_SHOWN else text[: MAX_RAW_SHOWN - 1] + "…"
-
-
-def check_report(report: Report, ctx: CheckContext | None = None) -> list[Finding]:
-    """All findings for one report: every check of :data:`gipr.check.checks.CHECKS` that applies
-    to it (a workbook, a document; with ``ctx.previous``, the chain of years).  Sorted by
-    severity (errors first), otherwise in the list's order."""
-    from .checks import run_checks
-
-    return run_checks(report, ctx)
 
 
 def _rule_finding(report: Report, r, lhs: str, rhs: str) -> Finding:
@@ -232,63 +217,6 @@ def export_record(report: Report, *, blank_as_zero: bool = False) -> dict[str, A
         "sha256": report.sha256,
         "values": {cid: to_json_number(values.get(cid)) for cid in report.spec.cells},
     }
-
-
-def report_from_export(item: dict[str, Any], file: str) -> Report:
-    """A Report from one item of an export (``{"file","unit","year","format","values"}``)."""
-    if not isinstance(item, dict):
-        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_item")), "file.previous_json")
-    fmt = str(item.get("format") or "")
-    if fmt not in available_formats():
-        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_format", format=fmt)),
-                        "file.previous_json")
-    spec: Spec = load_format(fmt)
-    vals = item.get("values")
-    if not isinstance(vals, dict):
-        raise GiprError(messages.say("file.previous_json", file=file, detail=messages.say("detail.json_values")), "file.previous_json")
-    report = Report(spec=spec, file=f"{file}（{item.get('file') or item.get('unit') or ''}）")
-    for cid, c in spec.cells.items():
-        raw = vals.get(cid)
-        if isinstance(raw, bool) or not (raw is None or isinstance(raw, (int, float, str))):
-            raw = str(raw)
-        report.values[cid] = parse_value(raw, c.type, c.unit, type_rules(spec, c.type))
-    year = item.get("year")
-    report.fields = {"unit_name": str(item.get("unit") or ""), "unit_code": str(item.get("unit_code") or ""),
-                     "year": "" if year is None else str(year)}
-    report.identity = {}
-    report.kind = "rollup" if item.get("kind") == "rollup" else "unit"
-    return report
-
-
-def load_previous_reports(path: str | Path) -> list[Report]:
-    """Last year's data for rule F: a workbook (unit or roll-up), a published report (PDF, web
-    page, Word, text), a folder of them, or a ``gipr export --json`` file.  Raises GiprError
-    (ReadError for a bad workbook, DocumentError for a bad document)."""
-    from ..files import CHECK_SUFFIXES
-    from ..published import import_document, is_document
-    from ..read import read_report_limited as read_report  # an untrusted file: in a worker, with the limits
-
-    path = Path(path)
-    if path.is_dir():
-        # workbooks, and last year's published reports
-        return [import_document(p).report if is_document(p) else read_report(p)
-                for p in files_in(path, CHECK_SUFFIXES)]
-    if is_document(path):
-        return [import_document(path).report]
-    if path.suffix.lower() == ".json":
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise GiprError(messages.say("file.not_found", file=str(path)), "file.not_found") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise GiprError(messages.say("file.previous_json", file=str(path), detail=str(e)[:120]),
-                            "file.previous_json") from None
-        items = obj.get("reports") if isinstance(obj, dict) else obj
-        if not isinstance(items, list):
-            raise GiprError(messages.say("file.previous_json", file=str(path), detail=messages.say("detail.json_reports")),
-                            "file.previous_json")
-        return [report_from_export(it, str(path)) for it in items]
-    return [read_report(path)]
 
 
 def pick_previous(report: Report, previous: list[Report]) -> Report | None:

@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..errors import GiprError
+from ..errors import GiprError, ReadError
 from ..files import CHECK_SUFFIXES, find_input_files
 from ..model import Finding, Report
-from ..read import ReadError, read_report_limited
+from ..sources import open_report, open_reports
 from ..spec import Spec, available_formats, load_format
+from .checks import check_report
 from .findings import (
     CheckContext,
-    check_report,
     export_record,
-    load_previous_reports,
     match_unit,
     pick_previous,
     summarize,
@@ -33,24 +32,9 @@ __all__ = [
     "expected_spec",
     "export_records",
     "file_entry",
-    "read_any",
     "run_check",
     "year_format_roster",
 ]
-
-
-def read_any(path: Path, spec: Spec | None, year: int | None = None, roster: list | None = None,
-             previous: list[Report] | None = None) -> Report:
-    """A returned workbook, or a published report document (PDF, web page, Word, text):
-    ``gipr check`` and ``gipr export`` take both."""
-    from ..published import import_document, is_document
-
-    if is_document(path):
-        from ..published.core import previous_numbers
-
-        prev = [previous_numbers(r) for r in previous] if previous else None  # chooses table 二's cuts
-        return import_document(path, spec=spec, year=year, roster=roster, previous=prev).report  # in a worker
-    return read_report_limited(path, spec=spec)  # untrusted: in a worker, with the limits
 
 
 def collect_paths(paths: list[Path]) -> list[Path]:
@@ -61,7 +45,8 @@ def collect_paths(paths: list[Path]) -> list[Path]:
 
 
 def expected_spec(fmt: str | None, year: int | None) -> Spec | None:
-    from ..spec import SpecError, format_for_year
+    from ..errors import SpecError
+    from ..spec import format_for_year
 
     if fmt is not None:
         if fmt not in available_formats():
@@ -134,10 +119,12 @@ class CheckRun:
 def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None, year: int | None = None,
               roster: str | Path | None = None, blank_as_zero: bool = False, annotate: str | Path | None = None,
               fmt: str | None = None, on_file: Callable[[dict], None] | None = None,
-              against: str | Path | None = None) -> CheckRun:
+              against: str | Path | None = None,
+              open_submitted: Callable[[Path], list[Report]] = open_reports) -> CheckRun:
     """Read and check files (and folders of files): the whole of ``gipr check``.  ``against``:
     what the units submitted (a workbook, a folder, a workspace), compared cell by cell with
-    the published reports checked.
+    the published reports checked; ``open_submitted`` opens it (the CLI gives
+    ``collect.submitted.submitted_reports``, which also opens a workspace).
 
     ``on_file(entry)`` is called after each file (the CLI prints it).  Raises GiprError
     for a usage problem (bad year, format, roster, previous data, an empty folder)."""
@@ -145,15 +132,13 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
     prev_reports: list[Report] | None = None
     if previous is not None:
         try:
-            prev_reports = load_previous_reports(previous)
+            prev_reports = open_reports(previous)
         except GiprError as e:
             raise GiprError(messages.say("cli.bad_previous", error=e), getattr(e, "code", "usage.previous")) from None
     submitted = None
     if against is not None:
-        from ..published.against import load_submitted
-
         try:
-            submitted, _roster = load_submitted(Path(against))
+            submitted = open_submitted(Path(against))
         except GiprError as e:
             raise GiprError(messages.say("cli.bad_previous", error=e), getattr(e, "code", "usage.against")) from None
     result = CheckRun()
@@ -163,7 +148,7 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
         err: GiprError | None = None
         findings: list[Finding] = []
         try:
-            report = read_any(path, spec, year, units, prev_reports)
+            report = open_report(path, spec, year, units, prev_reports)
             if report.source == "published" and prev_reports is None:
                 report = _with_year_before(path, report, seen, spec, year, units)
         except GiprError as e:  # ReadError, or a published document's DocumentError
@@ -212,7 +197,7 @@ def _with_year_before(path: Path, report: Report, seen: dict, spec: Spec | None,
     key = (normalize_name(report.unit_name), int(report.year))
     before = seen.get((key[0], key[1] - 1))
     if before is not None and any(f.code == "published.digits_ambiguous" for f in report.findings):
-        report = read_any(path, spec, year, units, [before])
+        report = open_report(path, spec, year, units, [before])
     seen.setdefault(key, report)
     return report
 
@@ -226,7 +211,7 @@ def export_records(paths: Sequence[str | Path], *, blank_as_zero: bool = False, 
     errors: list[dict[str, str]] = []
     for path in collect_paths([Path(p) for p in paths]):
         try:
-            report = read_any(path, spec)
+            report = open_report(path, spec)
         except GiprError as e:  # ReadError, DocumentError
             errors.append({"file": str(path), "code": e.code, "message": str(e)})
             if on_error is not None:

@@ -1,3 +1,3 @@
-from . import main
+from .main import main
 
 main()

@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from .. import messages
 from ..check.run import export_records, run_check
+from ..collect.submitted import submitted_reports
 from ..errors import GiprError
 from ..fsio import atomic_output
 from ..messages import SEVERITY_ZH
@@ -39,7 +40,8 @@ def check_cmd(
 
     退出码：0 没有错误；1 有文件存在错误；2 有文件无法读取或用法错误。"""
     result = run_check(paths, previous=previous, year=year, roster=roster, blank_as_zero=blank_as_zero,
-                       annotate=annotate, fmt=fmt, on_file=None if as_json else _print_file, against=against)
+                       annotate=annotate, fmt=fmt, on_file=None if as_json else _print_file, against=against,
+                       open_submitted=submitted_reports)
     if as_json:
         print_json(result.to_json())
     else:

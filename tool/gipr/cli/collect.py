@@ -185,8 +185,8 @@ def status_cmd(
 ) -> None:
     """报送情况：每个单位的当前报送、时间、状态和错误数；未报送和有错误的单位。"""
     from ..collect.ledger import pin_submission
-    from ..collect.status import status_report, write_status_xlsx
     from ..collect.workspace import Workspace
+    from ..merge.status import status_report, write_status_xlsx
 
     ws = Workspace.open(workspace)
     try:

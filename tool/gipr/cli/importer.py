@@ -59,11 +59,11 @@ def import_cmd(
     files = find_input_files(paths, suffixes=DOCUMENT_SUFFIXES, missing="keep")
     given = None
     if previous is not None:
-        from ..check.findings import load_previous_reports
         from ..published.core import previous_numbers
+        from ..sources import open_reports
 
         try:
-            given = [previous_numbers(r) for r in load_previous_reports(previous)]
+            given = [previous_numbers(r) for r in open_reports(previous)]
         except GiprError as e:
             raise GiprError(messages.say("cli.bad_previous", error=e),
                             getattr(e, "code", "usage.previous")) from None

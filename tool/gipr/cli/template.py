@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ..errors import GiprError
-from ..spec import SpecError, available_formats, format_for_year, load_format
+from ..errors import GiprError, SpecError
+from ..spec import available_formats, format_for_year, load_format
 from ..template import DEFAULT_PASSWORD, check_password, template_filename, write_template, write_templates
 from .app import app, console, err_console
 

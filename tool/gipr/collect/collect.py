@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import MailError
 from ..identify import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from .mailparse import (
     MAX_MESSAGE_BYTES,
-    MailError,
     MailMessage,
     classify_attachment,
     clean_file_name,
@@ -284,9 +284,9 @@ class Collector:
         if self.previous is None:
             return None
         if self._previous_reports is None:
-            from ..published.against import load_submitted
+            from .submitted import submitted_reports
 
-            self._previous_reports = load_submitted(Path(self.previous))[0]
+            self._previous_reports = submitted_reports(Path(self.previous))
         return self._previous_reports
 
     def document_bytes(self, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
@@ -588,14 +588,15 @@ class Collector:
         is read and checked in a worker process (gipr.isolate) with the time and memory limits.
         The result to store (``results``' payload) is left in ``self._payload``; None when a
         limit of the worker stopped it (that depends on the machine: merge reads it again)."""
+        from ..errors import ReadError
         from ..isolate import run_limited
-        from ..read import MAX_READ_MEMORY_MB, ReadError, spec_token
+        from ..read import MAX_READ_MEMORY_MB, spec_token
         from .results import payload_from_report, payload_unreadable
 
         self._payload = None
         try:
             got = run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
-                              seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name)
+                              seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name, initializer=_warm_up)
         except ReadError as e:  # a limit of the worker (timeout, memory, crash)
             msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。" if e.code == "file.timeout" else str(e)
             return None, [_problem(e.code, msg)], e.code, msg
@@ -611,10 +612,19 @@ def _problem(code: str, msg: str) -> dict:
     return {"code": code, "severity": "error", "message": msg, "cell": None, "ref": None, "path": None, "rule": None}
 
 
+def _warm_up() -> None:
+    """A reader worker's warm-up for _read_and_check: this module is imported (to find this
+    function) and the reader's tables are built, before the first timed file."""
+    from ..read import warm_up  # a worker-only name of a reader module (tests/project/test_boundary.py)
+
+    warm_up()
+
+
 def _read_and_check(data: bytes, name: str, sha: str, token, ctx):
     """Collector._read_and_check's work, in the worker."""
     from ..check import check_report
-    from ..read import ReadError, read_report, spec_from_token
+    from ..errors import ReadError
+    from ..read import read_report, spec_from_token
 
     try:
         report = read_report(data, name=name, spec=spec_from_token(token))

@@ -133,7 +133,8 @@ def _unit_of(report, ws, file_name: str, sender: str | None):
 
 def _submitted(ws, code: str):
     """The unit's current workbook in the ledger, read (None when it has none or it cannot be read)."""
-    from ..read import ReadError, read_report_limited
+    from ..errors import ReadError
+    from ..read import read_report_limited
 
     sub = ws.ledger.current().get(code)
     if sub is None or sub.check_status == "unreadable":

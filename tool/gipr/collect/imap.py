@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..account.settings import connection_problem, password_from, server_settings, setting_text, tls_context
 from ..errors import GiprError
-from ..mail.settings import connection_problem, password_from, server_settings, setting_text, tls_context
 
 __all__ = [
     "IMAP_PASSWORD_ENV",
@@ -76,7 +76,7 @@ class ImapSettings:
 
 def imap_settings(ws) -> ImapSettings:
     """The [imap] settings (user falls back to [mail] user / from_addr)."""
-    from ..mail.settings import ensure_mail_section
+    from ..account.settings import ensure_mail_section
 
     where = f"{ws.config_path} 的 [imap]"
     if "imap" not in ws.config:
@@ -98,7 +98,7 @@ def imap_settings(ws) -> ImapSettings:
 
 
 def imap_password(settings: ImapSettings, *, interactive: bool | None = None) -> str:
-    from ..mail import keystore
+    from ..account import keystore
 
     return password_from(IMAP_PASSWORD_ENV, f"收件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive,
                          stored=lambda: keystore.get("imap", settings.user, settings.host))

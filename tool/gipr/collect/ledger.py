@@ -46,6 +46,20 @@ IDENTIFIED_ZH = {
     "none": "未识别",
 }
 
+# the table of stored reading and checking results (gipr.collect.results), schema version 2
+RESULTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS results(
+  sha256         TEXT NOT NULL CHECK (length(sha256) = 64),
+  format_digest  TEXT NOT NULL,
+  code_version   TEXT NOT NULL,
+  context_digest TEXT NOT NULL,
+  payload        TEXT NOT NULL,
+  digest         TEXT NOT NULL,
+  stored_at      TEXT NOT NULL,
+  PRIMARY KEY (sha256)
+)
+"""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(
   key   TEXT PRIMARY KEY,
@@ -236,8 +250,6 @@ class Ledger:
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
                         self.conn.execute(stmt)
-                from .results import RESULTS_SCHEMA
-
                 row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 if row is not None and int(row[0]) > SCHEMA_VERSION:
                     raise GiprError(f"台账 {self.path} 由更新版本的 gipr 创建（结构版本 {row[0]}），"

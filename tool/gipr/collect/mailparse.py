@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import GiprError
+from ..errors import MailError
 from ..files import ATTACHMENT_SUFFIXES
 from ..media import DRAFT_SUFFIXES
 
@@ -73,10 +73,6 @@ _GB_LABELS = {"gb2312", "gbk", "gb_2312-80", "gb_2312", "x-gbk", "cp936", "ms936
 _BIG5_LABELS = {"big5", "big-5", "cn-big5", "x-x-big5", "csbig5", "big5-hkscs"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
-
-
-class MailError(GiprError):
-    """A message that cannot be taken apart (too large, too slow, not a message)."""
 
 
 # --- decoding --------------------------------------------------------------------------
@@ -397,11 +393,13 @@ def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: fl
 
 def _limited(task: str, *args, seconds: float):
     """A mail reader's task in a reader worker; a limit of the worker as a MailError."""
+    from ..errors import ReadError
     from ..isolate import run_limited
-    from ..read import MAX_READ_MEMORY_MB, ReadError
+    from ..read import MAX_READ_MEMORY_MB
 
     try:
-        return run_limited(task, *args, seconds=seconds, memory_mb=MAX_READ_MEMORY_MB, what="")
+        return run_limited(task, *args, seconds=seconds, memory_mb=MAX_READ_MEMORY_MB, what="",
+                           initializer="gipr.collect.mailread:warm_up")
     except MailError:
         raise
     except ReadError as e:  # a limit of the worker

@@ -17,6 +17,7 @@ import os
 import re
 from email.message import Message
 
+from ..errors import MailError
 from .mailparse import (
     DOC_EXTS,
     MAX_ATTACHMENTS,
@@ -25,7 +26,6 @@ from .mailparse import (
     MAX_NESTING,
     MAX_PARTS,
     MailAttachment,
-    MailError,
     MailMessage,
     _decode_raw,
     _default_name,
@@ -41,6 +41,11 @@ from .mailparse import (
 )
 
 PARENT_SIDE = ()  # nothing here is for the main process: it names the tasks by string
+
+
+def warm_up() -> None:
+    """A reader worker's warm-up for the tasks below (``run_limited(initializer=…)``): importing
+    this module (and with it the e-mail parser) is the work, before the first timed message."""
 
 SCAN_CHUNK = 1 << 20  # an mbox is scanned in pieces of this size
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from .. import __version__
 from ..model import Finding
+from .ledger import utc_now
 
 # Bump whenever reading or checking may find something else in the same bytes (a new check,
 # a changed message, another way of locating a table): every stored result is then re-read.
@@ -46,18 +47,6 @@ READER_VERSION = 1
 CODE_VERSION = f"{__version__}+r{READER_VERSION}"
 PAYLOAD_VERSION = 1
 
-RESULTS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results(
-  sha256         TEXT NOT NULL CHECK (length(sha256) = 64),
-  format_digest  TEXT NOT NULL,
-  code_version   TEXT NOT NULL,
-  context_digest TEXT NOT NULL,
-  payload        TEXT NOT NULL,
-  digest         TEXT NOT NULL,
-  stored_at      TEXT NOT NULL,
-  PRIMARY KEY (sha256)
-)
-"""
 
 
 # --- the key ---------------------------------------------------------------------------------
@@ -204,8 +193,6 @@ class ResultStore:
 
     def rows(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple]:
         """Rows for the results table (the ones ``keeps`` accepts)."""
-        from .ledger import utc_now
-
         now = utc_now()
         out = []
         for sha, p in items:
@@ -229,7 +216,8 @@ def read_payload(path: Path | bytes, display: str, spec: Any, ctx: Any, sha: str
     """Read and check one file into a payload; None when gipr itself failed (not stored, so
     that a fixed gipr reads it again).  Never raises."""
     from ..check import check_report
-    from ..read import ReadError, read_report
+    from ..errors import ReadError
+    from ..read import read_report
 
     try:
         rep = read_report(path, name=display, spec=spec)

@@ -8,8 +8,8 @@ Settings live in the workspace config (``gipr.toml``), section ``[mail]``::
 and optionally ``[template]`` password / protect for the attached templates.
 
 The password is never written to a file: it comes from ``$GIPR_SMTP_PASSWORD`` (or
-``$GIPR_MAIL_PASSWORD``), the OS credential store (mail/keystore.py, through keyring) or an
-interactive prompt.
+``$GIPR_MAIL_PASSWORD``), the OS credential store (account/keystore.py, through keyring) or an
+interactive prompt (the account's settings and keystore: :mod:`gipr.account`).
 
 Subject and body come from editable Chinese text templates in the workspace
 (``mail/send.txt``, ``mail/remind.txt``, written with defaults on first use).
@@ -22,12 +22,21 @@ dot went out (the server may have accepted it), becomes ``uncertain`` and is nev
 automatically: the clerk checks and uses ``--resend``.  A failure before the final dot is
 ``failed`` and is retried by the next run.
 
-Modules: ``settings`` ([mail] section), ``texts`` (wording), ``mime`` (messages),
+Modules: ``texts`` (wording), ``mime`` (messages),
 ``transport`` (SMTP, dry run), ``send`` (ledger records, jobs, composing, the send loop).
 """
 
 from __future__ import annotations
 
+from ..account.settings import (
+                   MAIL_DIR,
+                   PREVIEW_FROM,
+                   XLSX_TYPE,
+                   MailSettings,
+                   ensure_mail_section,
+                   mail_settings,
+                   smtp_password,
+)
 from .mime import attachment_part, build_message, encode_rfc2047_words
 from .send import (
                    Composer,
@@ -44,7 +53,6 @@ from .send import (
                    send_history,
                    template_options,
 )
-from .settings import MAIL_DIR, PREVIEW_FROM, XLSX_TYPE, MailSettings, ensure_mail_section, mail_settings, smtp_password
 from .texts import TextTemplate, load_text_template
 from .transport import Delivery, DryRunTransport, SmtpTransport
 

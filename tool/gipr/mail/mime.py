@@ -16,7 +16,7 @@ from email.mime.text import MIMEText
 from io import BytesIO
 
 from .. import __version__
-from .settings import SMTP_POLICY, XLSX_TYPE, MailSettings
+from ..account.settings import SMTP_POLICY, XLSX_TYPE, MailSettings
 
 # --- building messages ---------------------------------------------------------------------
 

@@ -10,10 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..account.settings import (
+    CONNECT_ATTEMPTS,
+    MAX_FINDINGS_LISTED,
+    TEMPLATE_FILES,
+    MailSettings,
+    mail_settings,
+    smtp_password,
+)
 from ..catalogue.access import textkey
 from ..errors import GiprError
 from .mime import build_message
-from .settings import CONNECT_ATTEMPTS, MAX_FINDINGS_LISTED, TEMPLATE_FILES, MailSettings, mail_settings, smtp_password
 from .texts import load_text_template
 from .transport import DryRunTransport, Interrupted, SmtpTransport
 
@@ -523,8 +530,8 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
                 on_outcome(o)
         run = MailRun(kind, dry_run, list(skipped), planned=len(jobs))
         if settings.placeholder:
+            from ..account.settings import PREVIEW_FROM
             from ..messages import say
-            from .settings import PREVIEW_FROM
 
             run.notes.append(say("preview.placeholder_sender", config=str(ws.config_path), sender=PREVIEW_FROM))
         if not jobs:

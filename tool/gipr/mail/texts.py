@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..account.settings import MAIL_DIR, TEMPLATE_FILES
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text
-from .settings import MAIL_DIR, TEMPLATE_FILES
 
 # --- text templates --------------------------------------------------------------------------
 

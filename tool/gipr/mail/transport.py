@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..account.settings import MailSettings, connection_problem, tls_context
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, safe_filename
-from .settings import MailSettings, connection_problem, tls_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from .send import Composed, MailJob

@@ -12,7 +12,8 @@ Pipeline (one module each)::
     paths / workspace ──► entries: Entry per input (read_report + check_report, in workers)
                      ──► plan: roster match, duplicates, roll-up overlap, errors in/out → MergeResult
                      ──► years: last year, rule F
-                     ──► writer: the roll-up .xlsx  ──► report.html (.html)
+                     ──► writer: the roll-up .xlsx  ──► html: the roll-up page (.html)
+    status: ``gipr status`` (each unit's submission and what the roll-up takes of it).
     run: run_merge(...) does it all and returns the result; ``merge_json`` is what --json prints.
 """
 
@@ -29,12 +30,12 @@ from .entries import (
                       UNREADABLE,
                       Entry,
                       entries_from_paths,
-                      entries_from_workspace,
                       entry_values,
                       read_entries,
 )
 from .plan import MergeResult, plan_merge
 from .run import merge, merge_json, run_merge
+from .stored import entries_from_workspace
 from .writer import write_rollup
 from .years import Previous, YearChange, compare_years, load_previous_year, read_unit_sheet
 

@@ -123,7 +123,8 @@ def _read_task(task: tuple[str, str, dict[str, Any]]) -> Entry:
 def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: Any) -> Entry:
     """Read and check one file into a compact ``Entry``.  Never raises."""
     from ..check import check_report
-    from ..read import ReadError, read_report
+    from ..errors import ReadError
+    from ..read import read_report
 
     try:
         rep = read_report(path, name=display, spec=spec)
@@ -291,13 +292,3 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
                         "merge.no_input")
     tasks = [(str(f), str(f), {}) for f in files]
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))
-
-
-def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None, method: str | None = None,
-                           recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
-    """Each unit's current submission in the ledger: from the result stored when it was
-    collected when that still holds, else read and checked again from the archive (see
-    ``merge.stored``).  ``counts`` gets ``from_ledger`` and ``reread``."""
-    from .stored import workspace_entries
-
-    return workspace_entries(ws, spec=spec, jobs=jobs, method=method, recheck=recheck, counts=counts)

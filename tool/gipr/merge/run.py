@@ -10,8 +10,9 @@ from typing import Any
 from ..errors import GiprError
 from ..files import find_input_files
 from ..messages import say
-from .entries import entries_from_paths, entries_from_workspace, rollup_name
+from .entries import entries_from_paths, rollup_name
 from .plan import MergeResult, plan_merge
+from .stored import entries_from_workspace
 from .writer import atomic_output_path, build_rollup_file
 from .years import compare_years, load_previous_year
 
@@ -127,7 +128,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     with atomic_output_path(out, force) as tmp:
         build_rollup_file(tmp, result)
         if html_p is not None:
-            from ..report.html import write_html
+            from .html import write_html
 
             write_html(html_p, spec, result.values, overwrite=force,
                        title=say("merge.html_title", name=result.county or rollup_name(""), year=result.year),
@@ -137,7 +138,8 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
 
 def _guess_year(paths: Sequence[str | Path], exclude: Sequence[Path]) -> int:
     """The report year of the first readable input (when --year is not given)."""
-    from ..read import ReadError, read_report_limited
+    from ..errors import ReadError
+    from ..read import read_report_limited
 
     skip = {p.resolve() for p in exclude}
     for f in find_input_files(paths)[:20]:

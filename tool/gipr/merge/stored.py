@@ -119,3 +119,11 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
         except GiprError:  # a read-only or busy ledger: the merge itself is not affected
             pass
     return out
+
+
+def entries_from_workspace(ws: Any, *, spec: Spec, jobs: int | None = None, method: str | None = None,
+                           recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
+    """Each unit's current submission in the ledger: from the result stored when it was
+    collected when that still holds, else read and checked again from the archive (see
+    :func:`workspace_entries`).  ``counts`` gets ``from_ledger`` and ``reread``."""
+    return workspace_entries(ws, spec=spec, jobs=jobs, method=method, recheck=recheck, counts=counts)

@@ -12,8 +12,9 @@ from ..messages import say
 from ..roster import normalize_name
 from ..rules import Number, agree, complete, input_ids, value_ids
 from ..spec import Spec
-from .entries import entries_from_workspace, entry_values, rollup_name, strip_rollup_suffix
+from .entries import entry_values, rollup_name, strip_rollup_suffix
 from .plan import MergeResult, plan_merge
+from .stored import entries_from_workspace
 
 # ---------------------------------------------------------------------------------
 # year over year
@@ -78,7 +79,7 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
                         _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
     if not path.is_file():
         raise GiprError(say("merge.previous_missing", path=path), "merge.previous_missing")
-    from ..read import ReadError
+    from ..errors import ReadError
     from ..read.units import read_rollup_limited
 
     try:
@@ -100,15 +101,15 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
 
 
 def _previous_from_reports(path: Path) -> Previous:
-    """Last year from reports read one by one (``check.load_previous_reports``: workbooks and
+    """Last year from reports read one by one (``sources.open_reports``: workbooks and
     published documents).  One report is the county's own; several are units, and the county
     is their cell-by-cell sum."""
     from .. import messages
-    from ..check.findings import load_previous_reports
     from ..rules import sum_inputs
+    from ..sources import open_reports
 
     try:
-        reps = load_previous_reports(path)
+        reps = open_reports(path)
     except GiprError as e:
         raise GiprError(messages.say("cli.previous_unreadable", path=path, error=e),
                         "merge.previous_unreadable") from None

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import messages
 from ..catalogue.access import textkey
-from ..errors import GiprError
+from ..errors import ReadError
 from ..model import Finding
 from ..text import xml_unescape
 
@@ -64,15 +64,9 @@ _STRICT_MAP = [
 
 
 # what the main process may import from here (gipr.isolate.READER_MODULES; tests/test_boundary.py)
-PARENT_SIDE = ("ReadError", "read_error", "human_size", "sniff", "LIMITS", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES",
+PARENT_SIDE = ("read_error", "human_size", "sniff", "LIMITS", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES",
                "MAX_MEMBERS", "MAX_RATIO", "MAX_READ_MEMORY_MB", "MAX_READ_SECONDS", "MAX_SHEET_CELLS", "MAX_SHEET_ROWS",
                "MAX_TOTAL_BYTES", "RATIO_FLOOR")
-
-
-class ReadError(GiprError):
-    """A file gipr cannot read at all.  ``code`` is one of ``messages.READ_ERRORS``."""
-
-    code = "file.unreadable"
 
 
 def read_error(code: str, name: str, **kw: Any) -> ReadError:

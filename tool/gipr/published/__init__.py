@@ -14,9 +14,9 @@ The modules: :mod:`.grid` (the document model and flattened text), :mod:`.docx`,
 
 from __future__ import annotations
 
-from .core import DOCUMENT_SUFFIXES, DocumentError, Imported, import_document, is_document, parse_document
+from .core import DOCUMENT_SUFFIXES, Imported, import_document, is_document, parse_document
 
-__all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
+__all__ = ["DOCUMENT_SUFFIXES", "Imported", "import_document", "is_document", "parse_document"]
 # what the main process may import from here (gipr.isolate.READER_MODULES; tests/test_boundary.py):
 # import_document parses through gipr.isolate; parse_document is a worker's task only
-PARENT_SIDE = ("import_document", "Imported", "DocumentError", "DOCUMENT_SUFFIXES", "is_document")
+PARENT_SIDE = ("import_document", "Imported", "DOCUMENT_SUFFIXES", "is_document")

@@ -65,7 +65,7 @@ def read(data: bytes, name: str, suffix: str = ""):
     """The parser of the Word 97-2003 / WPS row of :data:`gipr.media.MEDIA`: an encrypted file
     is refused, any other converted to .docx and read as one."""
     from .. import messages
-    from .core import DocumentError
+    from ..errors import DocumentError
     from .docx import parse_docx
 
     if _ENCRYPTED in data:

@@ -13,33 +13,27 @@ from typing import TYPE_CHECKING
 
 from .. import messages
 from ..catalogue.access import textkey
-from ..errors import GiprError
+from ..errors import DocumentError, GiprError, NeedsOcr, SpecError
 from ..media import DOCUMENT_SUFFIXES
 from ..model import Finding, Report
-from ..spec import Spec, SpecError, available_formats, format_for_year, load_format
+from ..spec import Spec, available_formats, format_for_year, load_format
 from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
     from .located import Located
 
-__all__ = ["DOCUMENT_SUFFIXES", "DocumentError", "Imported", "import_document", "is_document", "parse_document"]
+__all__ = ["DOCUMENT_SUFFIXES", "Imported", "import_document", "is_document", "parse_document"]
 # what the main process may take from here: the limited import, its types, and helpers over plain
 # Reports (parse_document, read_document and ocr_document run only in a reader worker)
-PARENT_SIDE = ("import_document", "Imported", "DocumentError", "DOCUMENT_SUFFIXES", "is_document", "previous_numbers",
+PARENT_SIDE = ("import_document", "Imported", "DOCUMENT_SUFFIXES", "is_document", "previous_numbers",
                "previous_in_run", "roster_unit", "PARSE_SECONDS", "PARSE_MEMORY_MB", "OCR_SECONDS", "OCR_MEMORY_MB")
 
 PARSE_SECONDS = 60
 PARSE_MEMORY_MB = 1024
 OCR_SECONDS = 300  # a scan, wall clock: the OCR reads the table pages first, within its CPU budget (ocr.OcrSettings)
+WARM_UP = "gipr.read:warm_up"  # a reader worker's warm-up before its first document (the label tables)
 OCR_MEMORY_MB = 3072  # its models and page images (address space; about 900 MB resident)
-
-
-class DocumentError(GiprError):
-    """A published document that cannot be imported; the message names the file."""
-
-    def __reduce__(self):  # keeps its code when it crosses the process boundary
-        return (DocumentError, (str(self), self.code))
 
 
 @dataclass
@@ -55,15 +49,6 @@ class Imported:
 
 def is_document(path: str | Path) -> bool:
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
-
-
-class NeedsOcr(Exception):
-    """A scan (an image-only PDF of ``pages`` pages) or a picture (``pages`` None): its text
-    comes from OCR, in a second run behind the boundary with limits of its own."""
-
-    def __init__(self, pages: int | None):
-        super().__init__(pages)
-        self.pages = pages
 
 
 def parse_document(data: bytes, name: str, suffix: str) -> Document:
@@ -235,10 +220,10 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
 
     try:  # (in gipr audit's pool the document is read in the worker that checks it)
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
-                           memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True)
+                           memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True, initializer=WARM_UP)
     except NeedsOcr as e:  # the OCR needs more room and time than a text parse (or an audit worker) has
         return run_limited(read_document, data, name, suffix, spec, year, previous, (e.pages,),
-                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name, keep=False)
+                           seconds=OCR_SECONDS, memory_mb=OCR_MEMORY_MB, what=name, keep=False, initializer=WARM_UP)
 
 
 def _format_score(doc: Document, spec: Spec) -> int:

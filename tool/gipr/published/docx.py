@@ -24,7 +24,8 @@ def parse_docx(data: bytes, name: str) -> Document:
     from docx import Document as _open  # python-docx
     from docx.oxml.ns import qn
 
-    from ..ooxml.container import ReadError, open_container  # the zip vetting (bombs, entities, layout)
+    from ..errors import ReadError
+    from ..ooxml.container import open_container  # the zip vetting (bombs, entities, layout)
 
     try:
         open_container(data, name)

@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import NeedsOcr
 from .grid import Document, Table, tokens_to_rows
 
 __all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf", "settle"]
@@ -634,7 +635,5 @@ def ocr_images(data: bytes, settings: OcrSettings | None = None) -> Document:
 
 def read_image(data: bytes, name: str, suffix: str) -> Document:
     """The parser of the table of media's picture row: a picture is read by OCR, in a run with
-    the OCR's own limits (:class:`gipr.published.core.NeedsOcr`)."""
-    from .core import NeedsOcr
-
+    the OCR's own limits (:class:`gipr.errors.NeedsOcr`)."""
     raise NeedsOcr(None)

@@ -46,7 +46,6 @@ from ..ooxml.container import (
                                MAX_SHEET_ROWS,
                                MAX_TOTAL_BYTES,
                                RATIO_FLOOR,
-                               ReadError,
                                sniff,
 )
 from .locate import normalize_label, prepare, similar_label
@@ -64,7 +63,6 @@ __all__ = [
                                "MAX_SHEET_ROWS",
                                "MAX_TOTAL_BYTES",
                                "RATIO_FLOOR",
-                               "ReadError",
                                "normalize_label",
                                "prepare",
                                "read_report",
@@ -79,6 +77,6 @@ __all__ = [
 # what the main process may import from here (gipr.isolate.READER_MODULES; tests/test_boundary.py):
 # the limited reader, the reader's limits and error, the spec's token for a worker, label helpers
 # (plain text); read_report itself is for worker tasks (and trusted files in tests) only
-PARENT_SIDE = ("ReadError", "read_report_limited", "spec_token", "worker_limits", "LIMITS", "normalize_label", "similar_label",
+PARENT_SIDE = ("read_report_limited", "spec_token", "worker_limits", "LIMITS", "normalize_label", "similar_label",
                "prepare", "sniff", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_MEMBERS", "MAX_RATIO", "MAX_READ_MEMORY_MB",
                "MAX_READ_SECONDS", "MAX_SHEET_CELLS", "MAX_SHEET_ROWS", "MAX_TOTAL_BYTES", "RATIO_FLOOR")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import messages
+from ..errors import ReadError, SpecError
 from ..identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from ..model import Finding, Report
 from ..ooxml.container import (
@@ -21,7 +22,6 @@ from ..ooxml.container import (
     MAX_READ_SECONDS,
     MAX_SHEET_CELLS,
     Container,
-    ReadError,
     custom_props,
     human_size,
     open_container,
@@ -30,7 +30,7 @@ from ..ooxml.container import (
     xlsx_error_cells,
     xlsx_formula_cells,
 )
-from ..spec import Spec, SpecError, available_formats, load_format, type_rules
+from ..spec import Spec, available_formats, load_format, type_rules
 from ..text import SPACES, cell_text
 from ..values import Value, parse_value
 from .locate import (
@@ -539,7 +539,7 @@ def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: 
         display = name or src
     try:
         return run_limited(task, src, name, spec_token(spec), seconds=MAX_READ_SECONDS,
-                           memory_mb=MAX_READ_MEMORY_MB, what=display)
+                           memory_mb=MAX_READ_MEMORY_MB, what=display, initializer=warm_up)
     except ReadError:
         raise
     except Exception as e:

@@ -85,7 +85,7 @@ def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
     (``roster``).  Raises ReadError: roster.empty, roster.too_large, or what calamine said."""
     from python_calamine import CalamineWorkbook
 
-    from ..ooxml.container import ReadError
+    from ..errors import ReadError
 
     try:
         wb = CalamineWorkbook.from_path(path)

@@ -1,3 +1,3 @@
-"""Publishing: the roll-up's HTML tables (``html``) and the annual report document (.docx, PDF):
-``layout`` (the printed tables' merged regions, one owner for the HTML and the .docx), ``figures``,
+"""Publishing the annual report document (.docx, PDF), in the official layout of the tables
+(:mod:`gipr.merge.layout`, shared with the roll-up's HTML page :mod:`gipr.merge.html`): ``figures``,
 ``document``, ``blank`` (the template builder), ``pdf`` (LibreOffice), ``run`` (sources → documents)."""

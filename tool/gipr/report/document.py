@@ -4,7 +4,7 @@ The template (gipr/formats/report.docx, or a county's reworded copy) holds the p
 sentences and docxtpl/Jinja placeholders; :data:`gipr.report.figures.PLACEHOLDERS` is the whole
 vocabulary.  Before rendering, every placeholder of the template is read paragraph by paragraph
 and an unknown one is refused with its name and place.  The tables 二、三、四 are built here with
-python-docx in the official layout (:func:`gipr.report.layout.table_regions`: the same merged
+python-docx in the official layout (:func:`gipr.merge.layout.table_regions`: the same merged
 regions and labels as the workbook template and the HTML page) and put where ``{{p 表二 }}`` …
 stand.  Every number of the sentences and of the tables comes from the same ``values``.
 """
@@ -22,13 +22,13 @@ from .. import messages
 from ..catalogue.access import textkey
 from ..errors import GiprError
 from ..fsio import atomic_output
+from ..merge.layout import header_rows, table_regions
 from ..spec import Spec, TableLayout, formats_dir
 from ..text import xml_escape
 from ..values import Number, fmt_number
 from . import style as st
 from .blank import TEMPLATE_NAME
 from .figures import PLACEHOLDERS, RICH_PLACEHOLDERS, TABLE_PLACEHOLDERS, figure_context, figure_value
-from .layout import header_rows, table_regions
 
 __all__ = ["TABLE_KEYS", "ReportData", "check_template", "default_template", "render_report", "write_report"]
 

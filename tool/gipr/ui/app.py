@@ -77,9 +77,7 @@ async def receive_uploads(request: Request, root: Path, field: str = "files",
 
 # --- the API ---------------------------------------------------------------------------------
 def _root(request: Request) -> Path:
-    from .start import root_of
-
-    return root_of(request)
+    return core.root_of(request)
 
 
 async def api_session(request: Request) -> Response:
@@ -327,7 +325,7 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, start.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
+        Refused: on_refused, core.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
     app.state.root = root
     app.state.csrf = csrf_for(token)
     app.state.templates = pages.environment()

@@ -1,6 +1,6 @@
 """The workbench's calls into gipr's core: every page and API route goes through here, and
 everything here calls the same core functions the CLI commands call (no second
-implementation): ``collect.status_report``, ``Collector.collect_upload`` under the lock as
+implementation): ``merge.status.status_report``, ``Collector.collect_upload`` under the lock as
 ``collect.collect_paths`` does, ``merge.merge`` + ``merge.merge_json``, ``mail.mail_units``,
 ``template.write_templates``, ``check.feedback.submission_feedback``, ``ledger.pin_submission``.
 
@@ -20,10 +20,13 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..errors import GiprError
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 UI_DIR = "ui"  # the workbench's own outputs inside the workspace: uploads (temporary), merges, zips
 RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
@@ -63,7 +66,7 @@ def ui_dir(ws, *parts: str) -> Path:
 # --- status ----------------------------------------------------------------------------------
 def status(root: Path) -> dict[str, Any]:
     """Exactly what ``gipr status --json`` prints."""
-    from ..collect import status_report
+    from ..merge.status import status_report
 
     with open_ws(root) as ws:
         return status_report(ws)
@@ -73,7 +76,7 @@ def status_workbook(root: Path) -> tuple[str, bytes]:
     """``gipr status --out 报送情况.xlsx``: the status as a workbook."""
     import tempfile
 
-    from ..collect import status_report, write_status_xlsx
+    from ..merge.status import status_report, write_status_xlsx
 
     with open_ws(root) as ws:
         data = status_report(ws)
@@ -87,10 +90,10 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
     """A roster unit: its line in the status, every submission (newest first), the current
     one's findings (the texts ``gipr check`` prints) and the pin history; and its report
     document (年报): the state ``gipr status`` shows (its line's ``document``, from
-    ``collect.status.add_documents``), with every version received (newest first)."""
-    from ..collect import status_report
+    ``merge.status.add_documents``), with every version received (newest first)."""
     from ..collect.documents import unit_documents
     from ..collect.ledger import IDENTIFIED_ZH
+    from ..merge.status import status_report
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     with open_ws(root) as ws:
@@ -265,8 +268,6 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
     from ..collect.imap import imap_fetcher
 
     if imap:
-        from .mailform import require_imap
-
         require_imap(root)
     with open_ws(root) as ws:
         fetched: list[Any] = []
@@ -532,7 +533,6 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
     import tempfile
 
     from ..mail import mail_settings, mail_units
-    from .mailform import require_mail
 
     if kind not in ("send", "remind"):
         raise GiprError(messages.say("ui.bad_form", detail=kind), "ui.bad_form")
@@ -561,3 +561,31 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
             except GiprError as e:
                 raise GiprError(messages.say("mailform.need_smtp_password"), e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
+
+
+class NoWorkspace(Exception):
+    """A page or API call that needs a workspace, before one is open."""
+
+
+def root_of(request: Request) -> Path:
+    """The workspace the workbench has open (``app.state.root``); NoWorkspace before one is."""
+    root = request.app.state.root
+    if root is None:
+        raise NoWorkspace()
+    return root
+
+
+def require_mail(root: Path) -> None:
+    """The send/remind buttons before the settings are filled in: a pointer to this page
+    (instead of an edit of gipr.toml)."""
+    with open_ws(root) as ws:
+        sec = ws.config.get("mail")
+    if not isinstance(sec, dict) or not (sec.get("from_addr") or sec.get("from")):
+        raise GiprError(messages.say("mailform.not_set_mail"), "mailform.not_set")
+
+
+def require_imap(root: Path) -> None:
+    with open_ws(root) as ws:
+        sec = ws.config.get("imap")
+    if not isinstance(sec, dict) or not sec.get("host"):
+        raise GiprError(messages.say("mailform.not_set_imap"), "mailform.not_set")

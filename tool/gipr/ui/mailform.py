@@ -1,7 +1,7 @@
 """邮箱设置: the workbench's form for the [mail] (SMTP) and [imap] settings, with a 测试连接
 button.  The settings go into the workspace's gipr.toml (as ``gipr send`` and ``gipr collect
 --imap`` read them); the passwords go only into the operating system's credential store
-(mail/keystore.py), never into a file of the workspace.  Where there is no such store the
+(account/keystore.py), never into a file of the workspace.  Where there is no such store the
 password is asked each time (the send and collect forms have a password box)."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import messages
+from ..account import keystore
 from ..catalogue.access import textkey
 from ..errors import GiprError
-from ..mail import keystore
 from . import core
-from .start import root_of
+from .pages import render
 
 # form field → (section, key); the labels are what a problem names
 FIELDS = {
@@ -58,7 +58,7 @@ def form_values(root: Path) -> dict[str, Any]:
 def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None]:
     """The new [mail] and [imap] tables from the form (keys the form has no field for are
     kept); a GiprError naming the field in her words when something is wrong."""
-    from ..mail.settings import valid_address
+    from ..account.settings import valid_address
 
     def val(k: str) -> str:
         return (f.get(k) or "").strip()
@@ -95,8 +95,8 @@ def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None
 
 def _settings(root: Path, f: dict[str, str]):
     """(config with the form's sections, MailSettings, ImapSettings or None), all checked."""
+    from ..account.settings import mail_settings
     from ..collect.imap import imap_settings
-    from ..mail.settings import mail_settings
 
     with core.open_ws(root) as ws:
         cfg = dict(ws.config)
@@ -164,22 +164,6 @@ def _mailbox(folder: str) -> str:
     return encode_mailbox(folder)
 
 
-def require_mail(root: Path) -> None:
-    """The send/remind buttons before the settings are filled in: a pointer to this page
-    (instead of an edit of gipr.toml)."""
-    with core.open_ws(root) as ws:
-        sec = ws.config.get("mail")
-    if not isinstance(sec, dict) or not (sec.get("from_addr") or sec.get("from")):
-        raise GiprError(messages.say("mailform.not_set_mail"), "mailform.not_set")
-
-
-def require_imap(root: Path) -> None:
-    with core.open_ws(root) as ws:
-        sec = ws.config.get("imap")
-    if not isinstance(sec, dict) or not sec.get("host"):
-        raise GiprError(messages.say("mailform.not_set_imap"), "mailform.not_set")
-
-
 # --- routes --------------------------------------------------------------------------------------
 async def _fields(request: Request) -> dict[str, str]:
     try:
@@ -192,17 +176,15 @@ async def _fields(request: Request) -> dict[str, str]:
 
 
 async def api_save(request: Request) -> Response:
-    return JSONResponse(await run_in_threadpool(save, root_of(request), await _fields(request)))
+    return JSONResponse(await run_in_threadpool(save, core.root_of(request), await _fields(request)))
 
 
 async def api_test(request: Request) -> Response:
-    return JSONResponse(await run_in_threadpool(test, root_of(request), await _fields(request)))
+    return JSONResponse(await run_in_threadpool(test, core.root_of(request), await _fields(request)))
 
 
 async def page(request: Request) -> Response:
-    from .pages import render
-
-    values = await run_in_threadpool(form_values, root_of(request))
+    values = await run_in_threadpool(form_values, core.root_of(request))
     return render(request, "mail_settings.html", title="邮箱设置", v=values,
                   M={f: _label(f) for f in (*FIELDS, "smtp_password", "imap_password")})
 

@@ -14,7 +14,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from . import core
-from .start import root_of
 
 HERE = Path(__file__).resolve().parent
 NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"),
@@ -145,19 +144,19 @@ def next_steps(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def home(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, root_of(request))
+    data = await run_in_threadpool(core.status, core.root_of(request))
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
     return render(request, "home.html", title="报送情况", data=data, categories=cats, steps=next_steps(data),
                   progress=progress_svg(data["totals"]), chart=category_chart(data))
 
 
 async def chart(request: Request) -> Response:
-    data = await run_in_threadpool(core.status, root_of(request))
+    data = await run_in_threadpool(core.status, core.root_of(request))
     return HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
 
 
 async def unit(request: Request) -> Response:
-    data = await run_in_threadpool(core.unit_page, root_of(request), request.path_params["code"])
+    data = await run_in_threadpool(core.unit_page, core.root_of(request), request.path_params["code"])
     return render(request, "unit.html", title=data["unit"]["name"], d=data)
 
 
@@ -170,7 +169,7 @@ async def templates(request: Request) -> Response:
 
 
 async def merge(request: Request) -> Response:
-    root = root_of(request)
+    root = core.root_of(request)
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None

@@ -17,23 +17,13 @@ from starlette.routing import Route
 
 from .. import messages
 from ..errors import GiprError
-from . import userconf
+from . import core, uploads, userconf
+from .pages import render
 
 MAX_ROSTER_BYTES = 16 * 1024 * 1024
 
 
-class NoWorkspace(Exception):
-    """A page or API call that needs a workspace, before one is open."""
-
-
-def root_of(request: Request) -> Path:
-    root = request.app.state.root
-    if root is None:
-        raise NoWorkspace()
-    return root
-
-
-async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
+async def on_no_workspace(request: Request, exc: core.NoWorkspace) -> Response:
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}},
                             status_code=409)
@@ -52,12 +42,11 @@ def folder_name(county: str, year: int) -> str:
 
 def switch_to(app, root: Path) -> dict:
     """Open ``root`` as this workbench's workspace and remember it as recently used."""
-    from .core import clean_uploads, open_ws
 
-    with open_ws(root) as ws:
+    with core.open_ws(root) as ws:
         county, year = ws.county, ws.year
     root = root.resolve()
-    clean_uploads(root)
+    core.clean_uploads(root)
     app.state.root = root
     userconf.remember_workspace(root, county, year)
     return {"page": "/", "county": county, "year": year}
@@ -103,7 +92,6 @@ def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
 
 
 async def api_create(request: Request) -> Response:
-    from . import uploads
 
     folder = Path(tempfile.mkdtemp(prefix="gipr-roster-"))
     try:
@@ -137,8 +125,6 @@ async def api_open(request: Request) -> Response:
 
 
 async def page(request: Request) -> Response:
-    from .pages import render
-
     recent = await run_in_threadpool(userconf.recent)
     current = request.app.state.root
     return render(request, "start.html", title="开始", recent=recent, current=str(current) if current else "",

@@ -1,13 +1,14 @@
 """The status of a collection (``gipr status``): the report every front end shows, and the
-status workbook."""
+status workbook.  Here, above ``collect``, because it tells for each unit what the roll-up
+would take (merge's stored entries) and how its numbers changed from last year (merge's review)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from ..collect.ledger import status_json
 from ..errors import GiprError
-from .ledger import status_json
 
 __all__ = ["add_documents", "status_report", "write_status_xlsx"]
 
@@ -36,7 +37,7 @@ def add_documents(ws: Any, data: dict[str, Any]) -> None:
     未交 / 一致 / 与报表不一致 / 有错误 / 无法读取, counts, file, findings) and ``documents``
     totals by state; nothing is added while no document was ever collected."""
     from .. import messages
-    from .documents import STATES, current_documents
+    from ..collect.documents import STATES, current_documents
 
     docs = current_documents(ws.ledger)
     if not docs:
@@ -54,8 +55,8 @@ def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> d
     what was found when it was collected.  Updates ``data`` (``ledger.status_json``) in place
     (status, errors, warnings; the lists and totals; ``from_ledger``/``reread``) and returns
     each unit's findings (JSON dicts) for the detailed view."""
-    from ..merge.entries import UNREADABLE
-    from ..merge.stored import workspace_entries
+    from .entries import UNREADABLE
+    from .stored import workspace_entries
 
     counts: dict[str, int] = {}
     entries = workspace_entries(ws, spec=ws.spec, recheck=recheck, counts=counts)
@@ -69,7 +70,7 @@ def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> d
         line["errors"], line["warnings"] = e.errors, e.warnings
         findings[line["code"]] = [f.to_json() for f in e.findings]
     lines = data["units"]
-    from ..merge.review import current as year_review
+    from .review import current as year_review
 
     rev = year_review(ws, {e.code: e.sha256 for e in entries if e.sha256})
     for line in lines:  # 需核对: a carry-over break against last year in the current submission
@@ -90,9 +91,9 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
     """The status as a workbook (atomic; every value written as text or number, never a formula)."""
     import xlsxwriter
 
+    from ..collect.ledger import IDENTIFIED_ZH, local_time
     from ..fsio import atomic_output
     from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-    from .ledger import IDENTIFIED_ZH, local_time
 
     if path.suffix.lower() != ".xlsx":
         raise GiprError(f"--out 必须是 .xlsx 文件：{path}", "status.out_type")

@@ -206,7 +206,7 @@ def mail_settings(ws, *, need_server: bool = True, preview: bool = False) -> Mai
 def password_from(env_names: Iterable[str], prompt: str, *, interactive: bool | None = None,
                   stored: Callable[[], str | None] | None = None) -> str:
     """A password from the first set environment variable, else the one kept in the
-    operating system's credential store (``stored``, mail/keystore.py), else a hidden prompt
+    operating system's credential store (``stored``, account/keystore.py), else a hidden prompt
     (only on a terminal).  Never written to a file by gipr."""
     names = list(env_names)
     for name in names:

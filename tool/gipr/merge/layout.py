@@ -1,6 +1,6 @@
 """The official layout of tables 二、三、四 as a grid of merged regions: the one owner of the
-header grid, the merged regions and the label tree of a printed table, shared by the HTML page
-(report/html.py) and the annual report document (report/document.py).
+header grid, the merged regions and the label tree of a printed table, shared by the roll-up's HTML page
+(merge/html.py) and the annual report document (report/document.py).
 
 Everything comes from the format's ``TableLayout.labels`` (every fixed text with its merge
 range) and the value cells' sheet positions.

@@ -1,49 +1,21 @@
 """A published report against what the unit submitted (``gipr check PUBLISHED --against``).
 
 The submission is a workbook, a folder of workbooks, or a workspace (its ledger's current
-submission of the unit, matched by name through the roster).  Every cell where the published
+submission of the unit, matched by name through the roster), opened by the caller
+(``collect.submitted.submitted_reports``).  Every cell where the published
 number differs from the submitted one is a warning with both numbers; a blank on one side
 and a number on the other is a difference too.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .. import messages
-from ..check.findings import cell_ref, pick_previous
 from ..model import Finding, Report
 from ..rules import printed_values, recompute
 from ..values import Number, fmt_number
+from .findings import cell_ref, pick_previous
 
-__all__ = ["against_findings", "compare", "load_submitted"]
-PARENT_SIDE = tuple(__all__)  # plain Reports compared (load_submitted reads through gipr.isolate)
-
-
-def load_submitted(against: Path) -> tuple[list[Report], object]:
-    """(reports, roster or None) from a workbook, a folder of workbooks, or a workspace."""
-    from ..check.findings import load_previous_reports
-    from ..collect.workspace import find_workspace_dir
-
-    if against.is_dir() and find_workspace_dir(against) is not None:
-        from ..collect.workspace import Workspace
-        from ..read import ReadError, read_report_limited
-
-        with Workspace.open(against) as ws:
-            out = []
-            for code, sub in ws.ledger.current().items():
-                try:
-                    rep = read_report_limited(sub.archive_path, name=sub.file_name)
-                except ReadError:
-                    continue
-                u = ws.unit(code)
-                if u is not None and not rep.unit_name:
-                    rep.fields["unit_name"] = u.name
-                if u is not None:
-                    rep.identity.setdefault("unit_name", u.name)
-                out.append(rep)
-            return out, ws.roster
-    return load_previous_reports(against), None
+__all__ = ["against_findings", "compare"]
 
 
 def compare(published: Report, submitted: Report) -> list[Finding]:
