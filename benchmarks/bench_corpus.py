@@ -108,8 +108,9 @@ def pdf_pages(rounds: int) -> None:
             data = path.read_bytes()
             pages = len(pdfium.PdfDocument(data))
             import_document(path)  # the reader worker warm, as for every file after the first of a run
-            f, p, i = _median_rounds([lambda: floor(data), lambda: parse_document(data, m, ".pdf"),
-                                      lambda: import_document(path)], rounds)
+            f, p, i = _median_rounds([lambda data=data: floor(data),
+                                      lambda data=data, m=m: parse_document(data, m, ".pdf"),
+                                      lambda path=path: import_document(path)], rounds)
             rows.append((d.name, pages, f, p, i))
     if not rows:
         return

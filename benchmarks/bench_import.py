@@ -60,7 +60,7 @@ def main() -> None:
 
     with pdfplumber.open(files["pdf"]) as pdf:
         pages = len(pdf.pages)
-    print(f"documents in {d}; the PDF has {pages} pages; load {open('/proc/loadavg').read().split()[0]}"
+    print(f"documents in {d}; the PDF has {pages} pages; load {Path('/proc/loadavg').read_text().split()[0]}"
           if Path("/proc/loadavg").exists() else f"documents in {d}; the PDF has {pages} pages")
     for medium, path in files.items():
         data = path.read_bytes()

@@ -102,8 +102,8 @@ class Factory:
     def __init__(self, spec, year: int, k: int = 8, seed: int = 1):
         import xlsxwriter
 
-        from gipr.identity import make_identity
         from gipr.roster import Unit
+        from gipr.stamp import make_identity
         from gipr.template import WORKBOOK_OPTIONS, build_workbook
 
         self.spec, self.year = spec, year
@@ -131,7 +131,7 @@ class Factory:
         self.pat = pat
 
     def render(self, i: int, code: str, name: str) -> bytes:
-        from gipr.identity import sign
+        from gipr.stamp import sign
 
         ident = dict(self.ident_template)
         ident.update(unit_code=code, unit_name=name, template_id=f"{i:032x}", created="2025-12-01T00:00:00+00:00")

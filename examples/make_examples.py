@@ -47,9 +47,9 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from gipr.identity import make_identity, sign
 from gipr.roster import Unit, load_roster
 from gipr.spec import Spec, load_format
+from gipr.stamp import make_identity, sign
 from gipr.template import WORKBOOK_OPTIONS, build_workbook, compute_totals, template_filename
 
 HERE = Path(__file__).resolve().parent

@@ -116,7 +116,7 @@ def test_the_region_is_there():
 
 
 def test_every_report_is_found_once_under_its_issuer_and_year(region):
-    audit, data, exps, _ = region
+    _audit, data, exps, _ = region
     assert data["summary"]["documents"] == len(exps) and data["summary"]["reported"] == len(exps)
     got = {(r["issuer"], r["year"]) for r in data["rows"] if r["document"]}
     assert got == {(e["issuer"], e["year"]) for e in exps.values()}
@@ -129,7 +129,7 @@ def test_every_report_is_found_once_under_its_issuer_and_year(region):
 
 
 def test_chain_breaks_are_the_transcribed_ones(region):
-    audit, data, exps, _ = region
+    audit, _data, exps, _ = region
     want = transcribed_breaks(exps)
     docs = {(r.issuer.name, r.year): r.doc for r in audit.rows if r.doc is not None}
     found = {(r.issuer.name, r.year, f.code, f.cell) for r in audit.rows for f in r.findings
@@ -167,7 +167,7 @@ def test_narrative_copied_from_last_year(region):
 
 
 def test_publication_dates_and_deadlines(region):
-    audit, data, exps, _ = region
+    _audit, data, exps, _ = region
     by = {(e["issuer"], e["year"]): e for e in exps.values()}
     for r in data["rows"]:
         if r["document"]:

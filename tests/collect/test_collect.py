@@ -19,10 +19,10 @@ from kit.mailmaker import make_message, write_maildir, write_mbox
 from gipr.cli import main
 from gipr.collect import Collector
 from gipr.collect.workspace import Workspace
-from gipr.identify import match_unit_name
 from gipr.roster import Unit, load_roster
 from gipr.spec import load_format
 from gipr.template import write_template
+from gipr.unitmatch import match_unit_name
 
 ROSTER = """单位代码,单位名称,类别,联系人,邮箱
 U01,教育科技局,县直部门,张三,jiao@example.cn
@@ -235,7 +235,7 @@ def test_unreadable_and_hostile_files(tmp_path, ws, books):
     assert subs["公安局.xlsx"].status == "unreadable" and subs["公安局.xlsx"].unit_code == "U02"
     assert subs["公安局.xlsx"].reason and "公安局.xlsx" in subs["公安局.xlsx"].reason
     assert subs["winmail.dat"].reason_code == "mail.tnef" and subs["winmail.dat"].unit_code == "U04"
-    evil = [s for n, s in subs.items() if "evil" in n][0]
+    evil = next(s for n, s in subs.items() if "evil" in n)
     assert evil.file_name == "evil.xlsx" and evil.status == "unreadable" and evil.unit_code is None
     assert subs["outlook.eml"].reason_code == "mail.outlook_msg"
     assert subs["压缩包.zip"].reason_code == "file.archive"
@@ -357,8 +357,8 @@ def test_match_unit_names():
 
 
 def test_settle_identity_on_findings():
-    from gipr.identify import settle_identity
     from gipr.model import Finding, Report
+    from gipr.unitmatch import settle_identity
 
     spec = load_format("2021")
     rep = Report(spec=spec, file="x.xlsx", fields={"unit_name": "公安局"})

@@ -82,7 +82,7 @@ def gipr(*args: str, env_extra: dict | None = None) -> subprocess.Popen:
 
 def init(root: Path, roster: Path) -> None:
     p = gipr("init", str(root), "--year", "2025", "--roster", str(roster))
-    out, err = p.communicate(timeout=120)
+    _out, err = p.communicate(timeout=120)
     assert p.returncode == 0, err.decode()
 
 
@@ -124,10 +124,8 @@ def test_kill_at_random_moments_then_converge(sources, tmp_path):
     src = sources / "src"
     ref = tmp_path / "ref"
     init(ref, sources / "roster.csv")
-    t0 = time.monotonic()
     p = gipr("collect", str(src), "-w", str(ref))
     out, err = p.communicate(timeout=600)
-    duration = time.monotonic() - t0
     assert p.returncode in (0, 1, 2), err.decode()
     assert "收集完成" in out.decode()
     expected = rows(ref)
@@ -198,7 +196,7 @@ def test_ctrl_c_mid_run(sources, tmp_path):
         time.sleep(0.005)
     running = p.poll() is None
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
+    _out, err = p.communicate(timeout=120)
     if running and len(rows(ws)) < 40:  # interrupted mid-way (not after its last file)
         assert p.returncode == 130, err.decode()
         assert "已中断" in err.decode() and "Traceback" not in err.decode()

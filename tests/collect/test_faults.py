@@ -259,7 +259,7 @@ def kill_at_progress(p: subprocess.Popen, progress: Callable[[], int], target: i
         p.send_signal(signal.SIGKILL)
     else:
         times[level] = time.monotonic() - last_mark
-    out, err = p.communicate(timeout=120)
+    _out, err = p.communicate(timeout=120)
     assert b"Traceback" not in _without_orphan_spawn(err), err.decode()
     return killed, times
 
@@ -292,7 +292,7 @@ def test_collect_killed_at_random_moments_converges(sources, reference, tmp_path
             have = archived(ws)
             target, frac = rng.randint(have, total), rng.random()
             p = gipr("collect", str(sources["src"]), "-w", str(ws))
-            killed, times = kill_at_progress(p, lambda: archived(ws), target, frac, expect)
+            killed, times = kill_at_progress(p, lambda ws=ws: archived(ws), target, frac, expect)
             first_gap = times.get(have, first_gap)
             assert_consistent(ws)
             rows = ledger_rows(ws)
@@ -445,7 +445,7 @@ def test_second_collect_stops_with_a_clear_message_while_the_first_runs(sources,
         res = [(p.communicate(timeout=600), p.returncode) for p in procs]
         stopped = [(o.decode(), e.decode(), rc) for (o, e), rc in res if "另一个 gipr 进程正在使用" in e.decode()]
         ran = [(o.decode(), e.decode(), rc) for (o, e), rc in res if "收集完成" in o.decode()]
-        for (o, e), _rc in res:
+        for (_o, e), _rc in res:
             assert b"Traceback" not in e
         if len(stopped) == 1:
             break  # else the first finished before the second started: try again

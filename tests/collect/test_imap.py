@@ -181,10 +181,10 @@ def test_starttls_chinese_folder_and_since(tmp_path, dovecot, account):
         c.logout()
     listed = [mutf7_decode(re.sub(rb'^\(.*?\) "\." ', b"", n).strip(b'"')) for n in names]
     assert folder in listed, listed  # the server took the name as meant (modified UTF-7, RFC 3501)
-    r, result, n = collect(root, folder=folder, since=parse_since("2025-01-10"))
+    r, result, _n = collect(root, folder=folder, since=parse_since("2025-01-10"))
     assert (r.total, r.fetched) == (1, 1) and [o.submission.unit_code for o in result.outcomes] == ["002"]
     assert result.outcomes[0].submission.received_at == "2025-01-20T01:00:00Z"
-    r2, result2, n2 = collect(root, folder=folder)
+    r2, _result2, n2 = collect(root, folder=folder)
     assert (r2.total, r2.fetched, r2.already) == (2, 1, 1) and n2 == 2
     with pytest.raises(GiprError, match="没有文件夹"):
         collect(root, folder="不存在的文件夹")
@@ -198,7 +198,7 @@ def test_uidvalidity_change_counts_nothing_twice(tmp_path, dovecot, account):
     ws.close()
     for m in msgs:
         dovecot.append(account, m, folder="回执")
-    r, result, n = collect(root, folder="回执")
+    r, _result, n = collect(root, folder="回执")
     assert r.fetched == 2 and n == 2
     # the folder is rebuilt (a server migration): same messages, new UIDVALIDITY
     c = dovecot.client(account)

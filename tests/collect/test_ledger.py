@@ -241,5 +241,5 @@ def test_ledger_file_not_sqlite(tmp_path, roster_csv):
             q.unlink()
     w.ledger_path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(GiprError) as e:
-        Workspace.open(w.root).ledger
+        _ = Workspace.open(w.root).ledger
     assert e.value.code == "ledger.corrupt"

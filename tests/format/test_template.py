@@ -18,7 +18,9 @@ from kit.paths import REPO
 from openpyxl.utils import range_boundaries
 
 from gipr.errors import GiprError
-from gipr.identity import (
+from gipr.roster import Unit, load_roster
+from gipr.spec import load_format
+from gipr.stamp import (
     IDENTITY_SHEET,
     identity_from_properties,
     make_identity,
@@ -26,8 +28,6 @@ from gipr.identity import (
     units_digest,
     verify,
 )
-from gipr.roster import Unit, load_roster
-from gipr.spec import load_format
 from gipr.template import (
     DEFAULT_PASSWORD,
     WORKBOOK_OPTIONS,

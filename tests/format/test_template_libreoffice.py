@@ -16,9 +16,9 @@ import pytest
 from kit.helpers import consistent_values, fill_workbook, random_values
 from kit.lo import lo_convert
 
-from gipr.identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows, verify
 from gipr.roster import Unit
 from gipr.spec import load_format
+from gipr.stamp import IDENTITY_SHEET, identity_from_properties, read_identity_rows, verify
 from gipr.template import TemplateFactory, check_layout, compute_totals, rule_status, write_template
 
 pytestmark = pytest.mark.libreoffice

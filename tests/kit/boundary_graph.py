@@ -1,5 +1,6 @@
 """The import graph of gipr's own modules, read from their source (every import statement,
-at module level and inside functions, and ``importlib.import_module("…")`` with a literal),
+at module level and inside functions, ``importlib.import_module("…")`` with a literal, and a
+call of an adapter of gipr.thirdparty, which counts as importing the library it returns),
 for tests/project/test_boundary.py: which modules import a parser of untrusted bytes, and what the
 main process takes from the reader modules (gipr.isolate.READER_MODULES)."""
 
@@ -14,6 +15,7 @@ from kit.paths import PACKAGE
 
 TASK_CALLS = {"run_limited", "read_limited", "map", "_limited"}  # f(task, …): the task runs in a worker
 TASK_KEYWORDS = {"initializer", "task_fn"}
+ADAPTER = "gipr.thirdparty"  # one function per heavy library: ``thirdparty.pdfplumber()`` imports pdfplumber
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,48 @@ def _resolve(mod: str, is_pkg: bool, level: int, name: str | None) -> str:
     return ".".join(base + ([name] if name else []))
 
 
+@functools.cache
+def adapter_imports() -> dict[str, tuple[str, ...]]:
+    """Each function of gipr.thirdparty -> the modules it imports."""
+    tree = ast.parse((PACKAGE / "thirdparty.py").read_text(encoding="utf-8"))
+    return {f.name: tuple(a.name for n in ast.walk(f) if isinstance(n, ast.Import) for a in n.names)
+            + tuple(n.module for n in ast.walk(f) if isinstance(n, ast.ImportFrom) and n.module and not n.level)
+            for f in tree.body if isinstance(f, ast.FunctionDef)}
+
+
+def _adapter_names(mod: str, is_pkg: bool, tree: ast.AST) -> tuple[set[str], dict[str, str]]:
+    """(the names gipr.thirdparty is bound to in the module, name -> adapter function for the
+    functions imported from it), wherever the import statement stands."""
+    whole: set[str] = set()
+    fns: dict[str, str] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom):
+            target = _resolve(mod, is_pkg, n.level, n.module)
+            for a in n.names:
+                if f"{target}.{a.name}" == ADAPTER:
+                    whole.add(a.asname or a.name)
+                elif target == ADAPTER:
+                    fns[a.asname or a.name] = a.name
+        elif isinstance(n, ast.Import):
+            whole.update(a.asname for a in n.names if a.name == ADAPTER and a.asname)
+    return whole, fns
+
+
+def _adapter_called(call: ast.Call, whole: set[str], fns: dict[str, str]) -> str | None:
+    f = call.func
+    if isinstance(f, ast.Name):
+        return fns.get(f.id)
+    if isinstance(f, ast.Attribute) and ((isinstance(f.value, ast.Name) and f.value.id in whole)
+                                         or ast.unparse(f.value) == ADAPTER):
+        return f.attr
+    return None
+
+
 def imports_of(mod: str, path: Path) -> list[Import]:
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     is_pkg = path.name == "__init__.py"
     out: list[Import] = []
+    whole, fns = _adapter_names(mod, is_pkg, tree)
 
     def visit(node: ast.AST, top: str | None) -> None:
         for child in ast.iter_child_nodes(node):
@@ -71,6 +111,9 @@ def imports_of(mod: str, path: Path) -> list[Import]:
             elif isinstance(child, ast.Call) and _call_name(child) in ("import_module", "__import__") and \
                     child.args and isinstance(child.args[0], ast.Constant) and isinstance(child.args[0].value, str):
                 out.append(Import(mod, child.args[0].value, (), here, child.lineno))
+            elif isinstance(child, ast.Call) and (fn := _adapter_called(child, whole, fns)) is not None:
+                # thirdparty.pdfplumber(): the library is imported here, through its adapter
+                out.extend(Import(mod, lib, (), here, child.lineno) for lib in adapter_imports().get(fn, ()))
             elif isinstance(child, ast.Constant) and isinstance(child.value, str) and \
                     child.value.startswith("gipr.") and ":" in child.value:
                 # a task named "module:function" (run_limited resolves it in the worker)

@@ -116,7 +116,7 @@ class Case:
 
 def unreadable(code: str, collect_code: str | None = None) -> dict:
     """check and collect both: exit 2, the code (collect may name it differently)."""
-    return dict(check=Expect(2, code=code), collect=Expect(2, code=collect_code or code, status="unreadable"))
+    return {"check": Expect(2, code=code), "collect": Expect(2, code=collect_code or code, status="unreadable")}
 
 
 def readable(*findings: str, exit: int = 0, collect_status: str | None = None, collect_findings=None,
@@ -124,7 +124,7 @@ def readable(*findings: str, exit: int = 0, collect_status: str | None = None, c
     status = collect_status or ("errors" if exit == 1 else "accepted")
     cexit = collect_exit if collect_exit is not None else (1 if status in ("errors", "unidentified") else 0)
     cf = tuple(findings) if collect_findings is None else tuple(collect_findings)
-    return dict(check=Expect(exit, findings=tuple(findings)), collect=Expect(cexit, findings=cf, status=status))
+    return {"check": Expect(exit, findings=tuple(findings)), "collect": Expect(cexit, findings=cf, status=status)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class Kit:
         return consistent_values(self.spec, random.Random(seed))
 
     def identity(self, unit_code: str | None, seed: int, year: int = YEAR) -> dict:
-        from gipr.identity import make_identity, sign
+        from gipr.stamp import make_identity, sign
 
         unit = self.units.get(unit_code) if unit_code else None
         ident = make_identity(self.spec, year, unit)

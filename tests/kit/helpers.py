@@ -26,8 +26,8 @@ from typing import Any
 
 import openpyxl
 
-from gipr.identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from gipr.spec import Spec, load_format
+from gipr.stamp import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 
 __all__ = ["consistent_values", "fill_workbook", "random_values", "workbook_format"]
 

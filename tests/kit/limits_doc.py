@@ -149,7 +149,7 @@ def update_readme(path: Path) -> bool:
     text = path.read_text(encoding="utf-8")
     new = text
     for head, table in (("| 限制 |", table_zh()), ("| constant |", table_en())):
-        new = re.sub(r"^" + re.escape(head) + r".*\n(?:\|.*\n)*", lambda _m: table + "\n", new, count=1, flags=re.M)
+        new = re.sub(r"^" + re.escape(head) + r".*\n(?:\|.*\n)*", lambda _m, table=table: table + "\n", new, count=1, flags=re.M)
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text

@@ -265,7 +265,7 @@ service auth-worker {{
         kw: dict = {}
         if os.geteuid() == 0:
             kw = {"user": self.run_uid, "group": self.run_gid, "extra_groups": []}
-        self.out = open(self.root / "stdout.txt", "wb")
+        self.out = open(self.root / "stdout.txt", "wb")  # noqa: SIM115 - open while dovecot runs, closed in stop()
         self.proc = subprocess.Popen([DOVECOT, "-F", "-c", str(self.conf)], stdout=self.out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, **kw)
         deadline = time.monotonic() + 30
@@ -334,9 +334,9 @@ service auth-worker {{
 
         c = self.client(user)
         try:
-            typ, data = c.select(encode_mailbox(folder), readonly=True)
+            _typ, data = c.select(encode_mailbox(folder), readonly=True)
             n = int(data[0])
-            typ, data = c.fetch("1:*", "(FLAGS)") if n else ("OK", [])
+            _typ, data = c.fetch("1:*", "(FLAGS)") if n else ("OK", [])
             return n, [d for d in data if isinstance(d, bytes)]
         finally:
             c.logout()

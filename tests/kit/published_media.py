@@ -217,7 +217,7 @@ def html_page(fx: dict, charset: str = "utf-8") -> str:
         parts.append('<table border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse">')
         for row in rows:
             tds = []
-            for kind, text, rs, cs in row:
+            for _kind, text, rs, cs in row:
                 span = (f' rowspan="{rs}"' if rs > 1 else "") + (f' colspan="{cs}"' if cs > 1 else "")
                 inner = _html.escape(text) if text else "&nbsp;"
                 tds.append(f'<td{span}><p style="text-align:center"><span style="font-size:14px">{inner}</span></p></td>')

@@ -12,13 +12,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tomllib
 from kit.paths import REPO
 
 from gipr.collect.workspace import Workspace
 from gipr.mail import PREVIEW_FROM, send_history
 from gipr.roster import load_roster
 from gipr.template import template_filename
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 ROOT = REPO
 ROSTER = ROOT / "examples" / "roster.csv"

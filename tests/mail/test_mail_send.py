@@ -18,17 +18,21 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import tomllib
 from kit.mailservers import FROM, OPENSSL, OPENSSL_REASON, PASSWORD, SmtpServer, write_mail_config
 from kit.paths import REPO
 
 from gipr.collect.mailparse import parse_message
 from gipr.collect.workspace import Workspace
 from gipr.errors import GiprError
-from gipr.identity import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.mail import build_message, encode_rfc2047_words, load_text_template, mail_settings, mail_units, send_history
 from gipr.roster import load_roster
+from gipr.stamp import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.template import template_filename
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 ROOT = REPO
 ROSTER = ROOT / "examples" / "roster.csv"
@@ -106,7 +110,7 @@ def test_attachment_name_decodes_everywhere(tmp_path, name):
     assert m["Message-ID"] == f"<{mid}>" and m["Subject"] == "请填报（测试）"
     # legacy parser (compat32): get_filename from RFC 2231, and the RFC 2047 name= on Content-Type
     legacy = email.message_from_bytes(raw)
-    part = [p for p in legacy.walk() if p.get_content_maintype() == "application"][0]
+    part = next(p for p in legacy.walk() if p.get_content_maintype() == "application")
     assert part.get_filename() == name
     ctype_name = part.get_param("name")
     decoded = "".join(t.decode(c or "ascii") if isinstance(t, bytes) else t

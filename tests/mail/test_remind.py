@@ -22,8 +22,8 @@ from kit.mailservers import FROM, PASSWORD, SmtpServer, write_mail_config
 
 from gipr.collect import Collector
 from gipr.collect.workspace import Workspace
-from gipr.identity import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.mail import mail_units, send_history
+from gipr.stamp import IDENTITY_SHEET, read_identity_rows, verify
 from gipr.template import template_filename, write_template
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

@@ -109,7 +109,7 @@ def test_cover_and_identity_of_the_rollup(county, merged):
     assert rep.kind == "rollup"
     assert rep.identity["county"] == "测试县"
     assert {u["code"] for u in rep.units} == {c for c in county["files"] if c != BROKEN}
-    info = dict((r[0], r[1]) for r in sheet_rows(merged, "汇总说明") if r[0])
+    info = {r[0]: r[1] for r in sheet_rows(merged, "汇总说明") if r[0]}
     assert info["汇总单位（本级）"] == "测试县"
     assert info["报告年度"] == str(YEAR)
     assert "2021" in info["报表格式"]
@@ -171,7 +171,7 @@ def test_include_errors_includes_and_marks_them(county, tmp_path):
     assert marked["001"] == "已汇总"
     rows = sheet_rows(out, "校验结果")
     assert any(r[0] == BROKEN and r[2] == "错误" for r in rows)
-    info = dict((r[0], r[1]) for r in sheet_rows(out, "汇总说明") if r[0])
+    info = {r[0]: r[1] for r in sheet_rows(out, "汇总说明") if r[0]}
     assert "含错误 1 个" in info["已汇总"]
 
 
@@ -207,7 +207,7 @@ def test_merging_two_county_rollups_equals_merging_all_their_units(two_counties,
     assert rep.kind == "rollup"
     assert sorted(u["code"] for u in rep.units) == ["A01", "A02", "A11", "B01", "B11", "B12"]
     # the per-unit sheet of the city lists the two counties
-    _, units, _, total = unit_sheet_rows(d / "市.xlsx")
+    _, units, _, _total = unit_sheet_rows(d / "市.xlsx")
     assert sorted(r[2] for r in units) == ["乙县", "甲县"]
     capsys.readouterr()
     assert cli("check", d / "市.xlsx") == 0

@@ -32,7 +32,7 @@ def _num(v):
     """Numbers exactly (as Decimal); text (e.g. the live check status 通过) as it is."""
     if v is None or v == "":
         return None
-    if isinstance(v, bool) or isinstance(v, str):
+    if isinstance(v, (bool, str)):
         return v
     return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
 

@@ -10,6 +10,7 @@ import shutil
 import pytest
 from kit.paths import EXAMPLES
 
+from gipr.errors import GiprError
 from gipr.merge import INPUT_SUFFIXES, entries_from_paths, find_input_files
 from gipr.roster import load_roster
 from gipr.spec import load_format
@@ -23,7 +24,7 @@ def _fields(e) -> tuple:
 def test_the_pool_reads_like_one_process():
     spec = load_format("2021")
     roster = load_roster(EXAMPLES / "roster.csv")
-    kw = dict(spec=spec, year=2025, roster=roster)
+    kw = {"spec": spec, "year": 2025, "roster": roster}
     one = entries_from_paths([EXAMPLES / "returned"], jobs=1, **kw)
     pool = entries_from_paths([EXAMPLES / "returned"], jobs=2, **kw)
     assert len(one) == len(pool) >= 24
@@ -48,5 +49,5 @@ def test_input_files_are_found_like_rglob(tmp_path):
     # named twice (the folder and one of its files): each file once
     assert find_input_files([root, root / "b.xlsx"]) == got
     shutil.rmtree(root)
-    with pytest.raises(Exception):
+    with pytest.raises(GiprError):
         find_input_files([root])

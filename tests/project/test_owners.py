@@ -22,12 +22,12 @@ from kit.helpers import consistent_values, fill_workbook
 from gipr.check import CheckContext, check_report, match_unit
 from gipr.check.run import collect_paths
 from gipr.files import READABLE_SUFFIXES, find_input_files
-from gipr.identify import identify, normalize_code, roster_index
 from gipr.merge import entries_from_paths, plan_merge
 from gipr.read import read_report
 from gipr.roster import Unit
 from gipr.spec import formats_dir, load_format, load_spec_file
 from gipr.template import write_template, write_templates
+from gipr.unitmatch import identify, normalize_code, roster_index
 
 YEAR = 2025
 COUNT_CELL = "t2.regulation.issued"  # a count input (二 主动公开 B5)

@@ -136,7 +136,7 @@ def test_a_long_scan_ends_within_its_budget_with_the_tables(tmp_path, text_pdfs)
     d = sm.Degrade(dpi=150, angle=0.7)
     report = sm.pages(text_pdfs["published-lingqiu-2021.json"], d)
     prose = []
-    for i in range(50 - len(report)):
+    for _ in range(50 - len(report)):
         img = Image.new("L", report[0].size, 255)
         draw = ImageDraw.Draw(img)
         for k in range(30):  # lines of 'characters' (ink without ruling lines)

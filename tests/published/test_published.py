@@ -181,7 +181,7 @@ def test_variants_are_read_and_reported_as_printed(media):
     assert all(f.severity == "info" for f in imp.findings)
     imp = import_document(media["lingqiu-one-row"]["docx"])
     assert [f for f in imp.findings if f.code == "published.group_row"]
-    assert [ids for ids, _n in imp.report.groups][0][:1] == ["t3.other1.person"]
+    assert next(ids for ids, _n in imp.report.groups)[:1] == ["t3.other1.person"]
     imp = import_document(media["shanghai-variants"]["docx"])
     notes = [f.message for f in imp.findings] + [v.note or "" for v in imp.report.values.values()]
     assert any("（其中修订5件）" in n for n in notes)
@@ -230,7 +230,7 @@ def test_flattened_text_with_glued_digits(media, tmp_path):
     amb = [f for f in imp.findings if f.code == "published.digits_ambiguous"]
     assert any("（一）予以公开" in f.message for f in amb)
     # 规章 13|13|524 glued as 1313524: table 二 has no rule, several splits: listed, not guessed
-    reg = [f for f in amb if "规章" in f.message][0]
+    reg = next(f for f in amb if "规章" in f.message)
     assert "13｜13｜524" in reg.message or "种" in reg.message
     assert vals["t2.regulation.made"].number is None
 

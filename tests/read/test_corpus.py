@@ -184,7 +184,7 @@ def current(ws: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def collected(corpus, tmp_path_factory):
-    d, m, _by = corpus
+    d, _m, _by = corpus
     ws = tmp_path_factory.mktemp("ws") / "2025年报"
     p = gipr("init", str(ws), "--year", str(YEAR), "--roster", str(d / "roster.csv"), "--county", "示例县")
     assert p.returncode == 0, p.stderr.decode()
@@ -198,8 +198,8 @@ def collected(corpus, tmp_path_factory):
     after = ledger_rows(ws)
     again = gipr("collect", str(d / "cases"), "-w", str(ws))
     verify = gipr("status", "--verify", "-w", str(ws))
-    return dict(ws=ws, before=before, before_current=before_current, run=run, after=after, again=again,
-                again_rows=ledger_rows(ws), verify=verify, after_current=current(ws))
+    return {"ws": ws, "before": before, "before_current": before_current, "run": run, "after": after, "again": again,
+            "again_rows": ledger_rows(ws), "verify": verify, "after_current": current(ws)}
 
 
 def rows_of(corpus, collected, name: str) -> list[dict]:

@@ -100,7 +100,7 @@ def test_a_warm_worker_is_reused():
 
 @POSIX_ONLY
 def test_a_memory_hog_is_reported_as_too_large():
-    err, took = _timed(run_limited, t.hog, 4000, seconds=BOUND * 2, memory_mb=300, what="炸弹.xlsx")
+    err, _took = _timed(run_limited, t.hog, 4000, seconds=BOUND * 2, memory_mb=300, what="炸弹.xlsx")
     assert isinstance(err, ReadError), err
     assert err.code == "file.too_large"
     assert "炸弹.xlsx" in str(err) and "300 MB" in str(err)

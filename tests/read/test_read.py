@@ -28,8 +28,8 @@ from kit.workbooks import (
 
 from gipr.check import check_report
 from gipr.errors import ReadError
-from gipr.identity import make_identity, verify
 from gipr.read import read_report
+from gipr.stamp import make_identity, verify
 from gipr.template import WORKBOOK_OPTIONS, build_workbook
 
 T3 = "三 依申请公开"
@@ -49,7 +49,7 @@ def base_report(base):
 
 
 def test_filled_template_reads_every_cell_through_the_spec_map(base, base_report):
-    path, vals = base
+    _path, vals = base
     r = base_report
     s = spec()
     assert r.spec.id == "2021" and r.kind == "unit"

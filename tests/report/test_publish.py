@@ -89,7 +89,7 @@ def test_layout_is_the_official_one(fmt):
     for t in spec.tables:
         grid, anchors = _grid(p.tables[t.id])
         height = t.last_row - t.first_row + 1
-        assert {k for k in grid} == {(r, c) for r in range(height) for c in range(t.width)}, "grid not rectangular"
+        assert set(grid) == {(r, c) for r in range(height) for c in range(t.width)}, "grid not rectangular"
         by_pos = {(r, c): (rs, cs, tag, attrs, text) for r, c, rs, cs, tag, attrs, text in anchors}
         for lab in t.labels:
             if lab.kind == "title":

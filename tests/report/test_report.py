@@ -111,7 +111,7 @@ def units(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def documents(units, tmp_path_factory):
-    d, files = units
+    _d, files = units
     outd = tmp_path_factory.mktemp("report_docs")
     docs = {}
     for fmt, f in files.items():

@@ -201,10 +201,10 @@ def test_refusals(tmp_path, monkeypatch):
             assert c.post("/api/collect", json={"files": "x"}).status_code == 400
             assert not any((ws / "ui" / "uploads").iterdir())
             # a client name with ../ is only a name: nothing is written outside the upload folder
-            before = {p for p in tmp_path.rglob("*")}
+            before = set(tmp_path.rglob("*"))
             d = upload(c, files, names=["../../../evil.xlsx"]).json()
             assert d["counts"]["new"] == 1 and d["outcomes"][0]["file_name"] == "evil.xlsx"
-            new = {p for p in tmp_path.rglob("*")} - before
+            new = set(tmp_path.rglob("*")) - before
             assert all(ws in p.parents for p in new), new
             assert not (tmp_path / "evil.xlsx").exists() and not (ws.parent / "evil.xlsx").exists()
             # a name the client sends for a download route is never a path
@@ -356,7 +356,7 @@ def test_other_address_needs_the_flag_and_warns(tmp_path):
                          ).status_code == 403
     finally:
         p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
+        _out, err = p.communicate(timeout=30)
     assert "警告" in err and "127.0.0.2" in err and "Traceback" not in err
 
 

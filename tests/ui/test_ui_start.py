@@ -120,12 +120,12 @@ def test_same_address_after_a_restart(tmp_path):
         assert r.status_code == 200 and "新建一个年度" in r.text  # no workspace here: the start page
         assert "Max-Age=" in r.history[0].headers["set-cookie"]
         second = _start(["--port", str(port)], tmp_path)
-        out, err = second.communicate(timeout=60)
+        _out, err = second.communicate(timeout=60)
         assert second.returncode == 0 and "已在运行" in err
         # gipr ui -w YEAR while it runs: the running workbench opens that year
         ws = make_workspace(tmp_path)
         third = _start(["--port", str(port), "-w", str(ws)], tmp_path)
-        out, err = third.communicate(timeout=60)
+        _out, err = third.communicate(timeout=60)
         assert third.returncode == 0 and "已在运行" in err
         assert "报送情况" in c.get(f"http://127.0.0.1:{port}/").text
     finally:

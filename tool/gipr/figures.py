@@ -102,7 +102,7 @@ def figure_value(spec: Spec, name: str, values: Mapping[str, Number | None]) -> 
     nums = [values.get(i) for i in ids]
     if any(n is None for n in nums):
         return None
-    return sum(nums)  # type: ignore[arg-type]
+    return sum(n for n in nums if n is not None)
 
 
 def in_force_rows(spec: Spec) -> list[InForce]:

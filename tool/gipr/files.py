@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import media as _media
+from . import messages
 from .catalogue.keys import TextKey
 from .errors import GiprError
 
@@ -93,7 +94,6 @@ def find_input_files(paths: Sequence[str | Path], *, suffixes: Sequence[str] = R
     exist, "keep" keeps it (reading it then reports it).  ``empty_folder``: "error" raises
     GiprError (``usage.empty_folder``, the CLI message ``empty_message``) for a folder without
     any such file."""
-    from . import messages
 
     out: list[Path] = []
     seen: set[Path] = set()

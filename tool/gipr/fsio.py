@@ -17,7 +17,7 @@ _WIN_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
-def safe_filename(name: str, default: str = "未命名", max_len: int = 120) -> str:
+def safe_filename(name: str, default: str = say("fsio.safe_filename"), max_len: int = 120) -> str:
     """A file name that is safe on Windows and Linux: no path parts, no reserved names,
     no control characters, not too long (the extension is kept)."""
     name = unicodedata.normalize("NFC", str(name or ""))
@@ -36,13 +36,13 @@ def safe_filename(name: str, default: str = "未命名", max_len: int = 120) -> 
 
 
 _ERRNO_ZH = {
-    "ENOSPC": "磁盘空间已满",
-    "EDQUOT": "磁盘配额已用完",
-    "EFBIG": "文件大小超过了系统允许的上限（磁盘已满或受限）",
-    "EACCES": "没有写入权限",
-    "EPERM": "没有写入权限",
-    "EROFS": "磁盘是只读的",
-    "ENAMETOOLONG": "文件名太长",
+    "ENOSPC": say("fsio.enospc"),
+    "EDQUOT": say("fsio.edquot"),
+    "EFBIG": say("fsio.efbig"),
+    "EACCES": say("fsio.eacces"),
+    "EPERM": say("fsio.eacces"),
+    "EROFS": say("fsio.erofs"),
+    "ENAMETOOLONG": say("fsio.enametoolong"),
 }
 
 
@@ -117,8 +117,8 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, sync_dir: bool =
         with contextlib.suppress(OSError):
             tmp_path.unlink()
         if isinstance(e, OSError) or _wrapped_os_error(e):  # xlsxwriter wraps OSError in FileCreateError
-            kept = "原有文件未被改动。" if path.exists() else "没有生成文件。"
-            raise GiprError(f"无法写入 {path}：{describe_os_error(e)}。{kept}", "output.write_failed") from None
+            kept = say("fsio.atomic_output.kept") if path.exists() else say("fsio.atomic_output.kept_2")
+            raise GiprError(say("fsio.atomic_output", path=path, describe_os_error=describe_os_error(e), kept=kept), "output.write_failed") from None
         raise
 
 

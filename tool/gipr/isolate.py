@@ -285,7 +285,7 @@ class _Worker:
             raise RuntimeError(f"gipr reader worker failed to start: {value!r}")
         self.ready = True
 
-    def submit(self, fn: Callable[..., Any], args: tuple, memory_mb: int | None) -> None:
+    def submit(self, fn: Callable[..., Any] | str, args: tuple, memory_mb: int | None) -> None:
         self.conn.send((fn, args, memory_mb))
 
     def take(self, what: str, memory_mb: int | None) -> tuple[bool, Any]:

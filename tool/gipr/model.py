@@ -33,7 +33,8 @@ class Finding:
 
 @dataclass
 class Report:
-    """One returned workbook (or a roll-up) read against a format.
+    """One statistics table read against a format: a unit's returned workbook, a roll-up, or a
+    published annual report read back (gipr.published).
 
     ``values`` holds every value cell of the spec, inputs and totals, as parsed from the
     file (a total holds the *stored* value; checks recompute it).  ``fields`` holds the

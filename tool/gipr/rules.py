@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .figures import in_force_rows
 from .spec import Rule, Spec, per_spec
+from .values import is_integer_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Report
+    from .values import Value
 
 __all__ = [
     "Number",
@@ -59,8 +62,6 @@ def decimals(spec: Spec) -> int:
 
 
 def _decimals(spec: Spec) -> int:
-    from .values import is_integer_type
-
     found = [int(t["decimals"]) for name, t in spec.types.items()
              if not is_integer_type(t, name) and t.get("decimals") is not None]
     return max(found) if found else DEFAULT_DECIMALS
@@ -119,7 +120,7 @@ class Plan:
         vals.extend([None] * len(self.steps))
         for i, parts in self.steps:
             try:
-                vals[i] = sum([vals[p] for p in parts])  # type: ignore[misc]
+                vals[i] = sum([vals[p] for p in parts])  # type: ignore[misc]  # a None raises TypeError, caught
             except TypeError:  # a blank part: counts as 0 here
                 vals[i] = sum(v for v in (vals[p] for p in parts) if v is not None)
         return vals
@@ -144,7 +145,7 @@ def value_ids(spec: Spec) -> list[str]:
     return plan(spec).value_ids
 
 
-def compact_numbers(spec: Spec, values: Any) -> tuple[list[Number | None], dict[str, str]]:
+def compact_numbers(spec: Spec, values: Mapping[str, Value]) -> tuple[list[Number | None], dict[str, str]]:
     """A report's input cells (``values``: cell id → Value) in ``input_ids`` order, None unless
     a number, and what the non-numeric ones said (text, error, 不适用), only when there are
     such cells: what a merge keeps of a report (merge entries, results stored by collect)."""
@@ -174,7 +175,7 @@ def recompute(report: Report, blank_as_zero: bool = False) -> dict[str, Number |
     get = out.__getitem__
     for cid, parts in p.totals:
         try:
-            out[cid] = sum(map(get, parts))  # int/Decimal; a None part raises TypeError
+            out[cid] = sum(map(get, parts))  # type: ignore[arg-type]  # a None part raises TypeError, caught
         except TypeError:
             out[cid] = None
     return out
@@ -257,7 +258,7 @@ def total(ids: Sequence[str], values: Mapping[str, Number | None], groups: Group
     """The sum of some cells' values, None if any of them is None (unless it is one of a
     group printed as one number, all of whose cells are among ``ids``)."""
     try:
-        return sum(map(values.get, ids))  # type: ignore[arg-type]  (map: the loop stays in C)
+        return sum(map(values.get, ids))  # type: ignore[arg-type]  # a None raises TypeError, caught; map: the loop in C
     except TypeError:  # a None
         if not groups:
             return None
@@ -302,7 +303,6 @@ def in_force_mismatches(spec: Spec, values: Mapping[str, Number | None], previou
     """Across years, table 二 per row: this year's 现行有效 against last year's 现行有效 +
     本年制发 − 本年废止 (a plausibility check: documents also lapse for other reasons).
     (cell id of 现行有效, the numbers) per row where it does not hold."""
-    from .figures import in_force_rows  # the rows are named in the format file
 
     out = []
     for row in in_force_rows(spec):

@@ -4,7 +4,8 @@ A format file (gipr/formats/<id>.json) describes the tables as trees of row and 
 labels, the type of each value column, and the rules.  This module loads such a file,
 validates it, and expands it into:
 
-* ``Cell``: one value cell, with a stable id ``<table>.<row>.<column>``, its official
+* ``Cell``: one value cell of the format (not a published document's printed cell, which is
+  ``published.grid.PrintedCell``), with a stable id ``<table>.<row>.<column>``, its official
   label paths, its type, whether a unit fills it (``input``) or it is a total, and where
   it sits in the generated template (``sheet``/``ref``);
 * ``Rule``: one checkable instance of a rule family (``A.person``, ``C.new``, ``E.review``),
@@ -30,7 +31,9 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .catalogue.access import say
 from .errors import SpecError
+from .values import DEFAULT_TYPES
 
 __all__ = [
     "Cell",
@@ -108,7 +111,7 @@ class Cell:
     @property
     def label_path(self) -> str:
         """The official label path as one line, e.g. 表三 / 一、… / 自然人."""
-        return " / ".join([f"表{self.table}", *self.row_path, *self.column_path])
+        return " / ".join([say("spec.label_path", table=self.table), *self.row_path, *self.column_path])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -295,14 +298,14 @@ def validate_sections(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
     for f in data.get("figures") or []:
         name = f.get("name") if isinstance(f, dict) else None
         if not isinstance(name, str) or not name or name in seen:
-            raise SpecError(f"figures：名称为空或重复（{name!r}）")
+            raise SpecError(say("figures.validate", name=name))
         seen.add(name)
         ids = f.get("cells")
         if not isinstance(ids, list) or not ids or any(i not in cells for i in ids):
-            raise SpecError(f"figures“{name}”：单元格 {ids!r} 不在本格式中")
+            raise SpecError(say("figures.validate_2", name=name, ids=ids))
     for r in data.get("in_force") or []:
         if not isinstance(r, dict) or any(r.get(k) not in cells for k in ("issued", "repealed", "in_force")):
-            raise SpecError(f"in_force：{r!r} 的单元格不在本格式中")
+            raise SpecError(say("figures.validate_3", r=r))
     dl = data.get("deadlines")
     if dl is not None:
         for lv in dl.get("levels") or []:
@@ -310,7 +313,7 @@ def validate_sections(data: dict[str, Any], cells: Mapping[str, Any]) -> None:
                 assert lv["level"] in LEVELS
                 _dt.date(2001, int(lv["month"]), int(lv["day"]))
             except (AssertionError, KeyError, TypeError, ValueError):
-                raise SpecError(f"deadlines：{lv!r} 不合法（level 须为 {'、'.join(LEVELS)}，并给出月、日）") from None
+                raise SpecError(say("figures.validate_4", lv=lv, items='、'.join(LEVELS))) from None
 
 
 _PER_SPEC: dict[tuple[str, str, str], Any] = {}
@@ -329,7 +332,6 @@ def per_spec(spec: Spec, name: str, build: Any) -> Any:
 def type_rules(spec: Spec | None, ctype: str) -> dict[str, Any]:
     """What a value of type ``ctype`` must be (``integer``, ``min``, ``decimals``), from the
     format file (rule G); the built-in meaning without a format."""
-    from .values import DEFAULT_TYPES
 
     if spec is not None and ctype in spec.types:
         return spec.types[ctype]
@@ -365,7 +367,7 @@ def format_for_year(year: int) -> str:
         if (lo is None or year >= lo) and (hi is None or year <= hi):
             best = fid
     if best is None:
-        raise SpecError(f"没有适用于 {year} 年度的报告格式（已有格式：{'、'.join(available_formats())}）")
+        raise SpecError(say("spec.format_for_year", year=year, items='、'.join(available_formats())))
     return best
 
 
@@ -373,7 +375,7 @@ def format_for_year(year: int) -> str:
 def load_format(format_id: str) -> Spec:
     path = formats_dir() / f"{format_id}.json"
     if not path.is_file():
-        raise SpecError(f"未知的报告格式“{format_id}”（已有格式：{'、'.join(available_formats())}）")
+        raise SpecError(say("spec.load_format", format_id=format_id, items='、'.join(available_formats())))
     return load_spec_file(path)
 
 
@@ -383,18 +385,18 @@ def load_spec_file(path: str | Path) -> Spec:
         raw = path.read_bytes()
         data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SpecError(f"格式文件 {path}：无法读取（{e}）") from None
+        raise SpecError(say("spec.load_spec_file", path=path, e=e)) from None
     try:
         return _build(data, str(path), raw)
     except SpecError as e:
-        raise SpecError(f"格式文件 {path}：{e}") from None
+        raise SpecError(say("spec.load_spec_file_2", path=path, e=e)) from None
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise SpecError(f"格式文件 {path}：结构不正确（{type(e).__name__}: {e}）") from None
+        raise SpecError(say("spec.load_spec_file_3", path=path, name=type(e).__name__, e=e)) from None
 
 
 def _need(obj: dict, key: str, where: str) -> Any:
     if not isinstance(obj, dict) or key not in obj:
-        raise SpecError(f"{where} 缺少“{key}”")
+        raise SpecError(say("spec.need", where=where, key=key))
     return obj[key]
 
 
@@ -402,17 +404,17 @@ def _leaves(nodes: list[dict], where: str, path: tuple[str, ...] = ()) -> list[t
     """Depth-first leaves of a label tree: (node, label path, depth)."""
     out = []
     if not isinstance(nodes, list) or not nodes:
-        raise SpecError(f"{where} 为空")
+        raise SpecError(say("spec.leaves", where=where))
     for n in nodes:
         label = _need(n, "label", where)
         if not isinstance(label, str) or not label.strip():
-            raise SpecError(f"{where} 有空标签")
+            raise SpecError(say("spec.leaves_2", where=where))
         if "children" in n:
             out += _leaves(n["children"], where, path + (label,))
         else:
             nid = _need(n, "id", f"{where}“{label}”")
             if not isinstance(nid, str) or not _ID_RE.match(nid):
-                raise SpecError(f"{where}“{label}”的编号“{nid}”不合法（须为小写字母、数字、下划线）")
+                raise SpecError(say("spec.leaves_3", where=where, label=label, nid=nid))
             out.append((n, list(path + (label,)), len(path)))
     return out
 
@@ -424,30 +426,30 @@ def _depth(nodes: list[dict]) -> int:
 def _build(data: dict, path: str, raw: bytes) -> Spec:
     import hashlib
 
-    fid = _need(data, "format", "文件")
+    fid = _need(data, "format", say("spec.build.fid"))
     if not isinstance(fid, str) or not fid:
-        raise SpecError("“format” 必须是非空字符串")
-    types = _need(data, "types", "文件")
+        raise SpecError(say("spec.build"))
+    types = _need(data, "types", say("spec.build.fid"))
     for tname in types:
         if tname not in CELL_TYPES:
-            raise SpecError(f"未知的数据类型“{tname}”（可用：{'、'.join(CELL_TYPES)}）")
-    years = tuple(_need(data, "years", "文件"))
+            raise SpecError(say("spec.build_2", tname=tname, items='、'.join(CELL_TYPES)))
+    years = tuple(_need(data, "years", say("spec.build.fid")))
     if len(years) != 2:
-        raise SpecError("“years” 须为 [起始年度, 截止年度或 null]")
+        raise SpecError(say("spec.build_3"))
 
     # cover
-    cov = _need(data, "cover", "文件")
+    cov = _need(data, "cover", say("spec.build.fid"))
     cover_sheet = _need(cov, "sheet", "cover")
     cover = []
     seen_cover = set()
     for i, f in enumerate(_need(cov, "fields", "cover")):
         fid_ = _need(f, "id", "cover.fields")
         if fid_ in seen_cover:
-            raise SpecError(f"封面字段编号重复：“{fid_}”")
+            raise SpecError(say("spec.build_4", fid=fid_))
         seen_cover.add(fid_)
         req = f.get("required")
         if req not in (None, "error", "warning"):
-            raise SpecError(f"封面字段“{fid_}”的 required 不合法：{req!r}")
+            raise SpecError(say("spec.build_5", fid=fid_, req=req))
         cover.append(
             CoverField(fid_, _need(f, "label", "cover.fields"), req, bool(f.get("prefill")),
                        COVER_FIRST_ROW + i, 1, cover_sheet)
@@ -457,25 +459,25 @@ def _build(data: dict, path: str, raw: bytes) -> Spec:
     tables: list[TableLayout] = []
     sheet_names = {cover_sheet}
     table_index: dict[str, dict] = {}
-    for t in _need(data, "tables", "文件"):
+    for t in _need(data, "tables", say("spec.build.fid")):
         tid = _need(t, "id", "tables")
         if tid in table_index:
-            raise SpecError(f"表编号重复：“{tid}”")
-        sheet = _need(t, "sheet", f"表 {tid}")
+            raise SpecError(say("spec.build_6", tid=tid))
+        sheet = _need(t, "sheet", say("spec.build.sheet", tid=tid))
         if sheet in sheet_names or len(sheet) > 31 or _SHEET_BAD.search(sheet):
-            raise SpecError(f"表 {tid} 的工作表名“{sheet}”重复或不合法")
+            raise SpecError(say("spec.build_7", tid=tid, sheet=sheet))
         sheet_names.add(sheet)
         layout = _layout_table(t, types, cells)
         tables.append(layout)
         table_index[tid] = {"layout": layout, "def": t}
 
-    rules, families = _expand_rules(_need(data, "rules", "文件"), cells, table_index)
+    rules, families = _expand_rules(_need(data, "rules", say("spec.build.fid")), cells, table_index)
     _resolve_totals(cells, rules)
     validate_sections(data, cells)
     shape = {k: v for k, v in data.items() if k not in SECTIONS}  # figures and deadlines do not change a template
     return Spec(
         id=fid,
-        name=_need(data, "name", "文件"),
+        name=_need(data, "name", say("spec.build.fid")),
         source=data.get("source", ""),
         years=(years[0], years[1]),
         path=path,
@@ -494,19 +496,19 @@ def _build(data: dict, path: str, raw: bytes) -> Spec:
 
 def _layout_table(t: dict, types: dict, cells: dict[str, Cell]) -> TableLayout:
     tid = t["id"]
-    name = _need(t, "name", f"表 {tid}")
+    name = _need(t, "name", say("spec.build.sheet", tid=tid))
     sheet = t["sheet"]
-    title = _need(t, "title", f"表 {tid}")
-    blocks = _need(t, "blocks", f"表 {tid}")
+    title = _need(t, "title", say("spec.build.sheet", tid=tid))
+    blocks = _need(t, "blocks", say("spec.build.sheet", tid=tid))
     if not isinstance(blocks, list) or not blocks:
-        raise SpecError(f"表 {tid} 没有内容")
+        raise SpecError(say("spec.layout_table", tid=tid))
     # widths: label columns and value columns of the widest block
     label_cols = 0
     value_width = 0
     for b in blocks:
         show = b.get("show_row_labels", True)
         label_cols = max(label_cols, _depth(b["rows"]) if show else 0)
-        value_width = max(value_width, len(_leaves(b["columns"], f"表 {tid} 的列")))
+        value_width = max(value_width, len(_leaves(b["columns"], say("spec.layout_table.value_width", tid=tid))))
     width = label_cols + value_width
     labels: list[Label] = [Label("title", title, TITLE_ROW, 0, TITLE_ROW, width - 1)]
     r = HEADER_ROW
@@ -514,16 +516,16 @@ def _layout_table(t: dict, types: dict, cells: dict[str, Cell]) -> TableLayout:
     value_rows: list[str] = []
     value_cols: list[str] = []
     for bi, b in enumerate(blocks):
-        where = f"表 {tid} 第 {bi + 1} 块"
+        where = say("spec.layout_table.where", tid=tid, value=bi + 1)
         show = b.get("show_row_labels", True)
         lc = label_cols if show else 0
-        col_leaves = _leaves(b["columns"], f"{where}的列")
-        row_leaves = _leaves(b["rows"], f"{where}的行")
+        col_leaves = _leaves(b["columns"], say("spec.layout_table.col_leaves", where=where))
+        row_leaves = _leaves(b["rows"], say("spec.layout_table.row_leaves", where=where))
         col_ids = [n["id"] for n, _, _ in col_leaves]
         row_ids = [n["id"] for n, _, _ in row_leaves]
-        for ids, what in ((col_ids, "列"), (row_ids, "行")):
+        for ids, what in ((col_ids, say("spec.layout_table_2")), (row_ids, say("spec.layout_table_3"))):
             if len(set(ids)) != len(ids):
-                raise SpecError(f"{where}的{what}编号重复")
+                raise SpecError(say("spec.layout_table_4", where=where, what=what))
         if b.get("heading"):
             labels.append(Label("heading", b["heading"], r, 0, r, width - 1))
             r += 1
@@ -539,7 +541,8 @@ def _layout_table(t: dict, types: dict, cells: dict[str, Cell]) -> TableLayout:
         c_start = lc
         span_last = width - 1  # the last leaf of a narrow block spans to the table's width
 
-        def place_cols(nodes, depth, c0):
+        def place_cols(nodes, depth, c0, head0=head0, band=band, where=where, c_start=c_start, col_leaves=col_leaves,
+                       span_last=span_last, cdepth=cdepth):  # the loop's values bound: called in this iteration only
             c = c0
             for n in nodes:
                 rr = head0 + (1 if band else 0) + depth
@@ -561,7 +564,7 @@ def _layout_table(t: dict, types: dict, cells: dict[str, Cell]) -> TableLayout:
         data0 = r
 
         # row labels: node at depth k in column k, spanning its leaves vertically
-        def place_rows(nodes, depth, r0):
+        def place_rows(nodes, depth, r0, where=where, show=show, lc=lc):
             rr = r0
             for n in nodes:
                 if "children" in n:
@@ -584,10 +587,11 @@ def _layout_table(t: dict, types: dict, cells: dict[str, Cell]) -> TableLayout:
                     value_cols.append(cn["id"])
                 ctype = cn.get("type", "count")
                 if ctype not in types:
-                    raise SpecError(f"{where}的列“{cn['label']}”类型“{ctype}”不合法（可用：{'、'.join(types)}）")
+                    raise SpecError(say("spec.layout_table_5", where=where, label=cn['label'], ctype=ctype,
+                                        items='、'.join(types)))
                 cid = f"{tid}.{rn['id']}.{cn['id']}"
                 if cid in cells:
-                    raise SpecError(f"单元格编号重复：“{cid}”")
+                    raise SpecError(say("spec.layout_table_6", cid=cid))
                 heading = [b["heading"]] if b.get("heading") else []
                 cells[cid] = Cell(
                     id=cid, table=name, table_id=tid, row_id=rn["id"], col_id=cn["id"],
@@ -606,7 +610,7 @@ def _cell_ref(key: str, table: str, cells: dict[str, Cell], where: str) -> str:
     """'row.col' inside a table, or a full cell id."""
     cid = key if key.count(".") == 2 else f"{table}.{key}"
     if cid not in cells:
-        raise SpecError(f"{where} 引用了不存在的单元格“{cid}”")
+        raise SpecError(say("spec.cell_ref", where=where, cid=cid))
     return cid
 
 
@@ -616,10 +620,10 @@ def _expand_rules(defs: list[dict], cells: dict[str, Cell], tables: dict) -> tup
     seen: set[str] = set()
     for d in defs:
         rid = _need(d, "id", "rules")
-        where = f"规则 {rid}"
+        where = say("spec.expand_rules.where", rid=rid)
         kind = _need(d, "kind", where)
         if kind not in RULE_KINDS:
-            raise SpecError(f"{where} 的类型“{kind}”不合法（可用：{'、'.join(RULE_KINDS)}）")
+            raise SpecError(say("spec.expand_rules", where=where, kind=kind, items='、'.join(RULE_KINDS)))
         family = d.get("family", rid)
         title = _need(d, "title", where)
         desc = _need(d, "description", where)
@@ -631,7 +635,7 @@ def _expand_rules(defs: list[dict], cells: dict[str, Cell], tables: dict) -> tup
         else:
             tid = _need(d, "table", where)
             if tid not in tables:
-                raise SpecError(f"{where} 引用了不存在的表“{tid}”")
+                raise SpecError(say("spec.expand_rules_2", where=where, tid=tid))
             lay: TableLayout = tables[tid]["layout"]
             fam["table"] = lay.name
             over = d.get("over")
@@ -656,9 +660,10 @@ def _expand_rules(defs: list[dict], cells: dict[str, Cell], tables: dict) -> tup
                 other_axis = lay.value_rows if over == "columns" else lay.value_cols
                 for k in lhs_keys + rhs_keys:
                     if k not in other_axis:
-                        raise SpecError(f"{where} 引用了不存在的{'行' if over == 'columns' else '列'}“{k}”")
+                        raise SpecError(say("spec.expand_rules_3", where=where,
+                                            value=say("spec.layout_table_3") if over == 'columns' else say("spec.layout_table_2"), k=k))
                 for key in keys:
-                    def cid(k: str) -> str:
+                    def cid(k: str, tid: str = tid, key: str = key, over: str = over) -> str:
                         return f"{tid}.{k}.{key}" if over == "columns" else f"{tid}.{key}.{k}"
                     ids = [cid(k) for k in lhs_keys + rhs_keys]
                     if not all(i in cells for i in ids):
@@ -670,12 +675,12 @@ def _expand_rules(defs: list[dict], cells: dict[str, Cell], tables: dict) -> tup
                     inst.append(Rule(f"{rid}.{key}", family, kind, lay.name, title, desc, msg, label,
                                      lhs, rhs, lhs + rhs, over, key))
                 if not inst:
-                    raise SpecError(f"{where} 没有适用的单元格")
+                    raise SpecError(say("spec.expand_rules_4", where=where))
             else:
-                raise SpecError(f"{where} 的 over 不合法：{over!r}")
+                raise SpecError(say("spec.expand_rules_5", where=where, over=over))
         for r in inst:
             if r.id in seen:
-                raise SpecError(f"规则编号重复：“{r.id}”")
+                raise SpecError(say("spec.expand_rules_6", id=r.id))
             seen.add(r.id)
         rules += inst
         if not any(f["id"] == family for f in families):
@@ -701,7 +706,7 @@ def _resolve_totals(cells: dict[str, Cell], rules: list[Rule]) -> None:
         if c.input:
             return [cid]
         if state.get(cid) == 1:
-            raise SpecError(f"总计之间循环引用：“{cid}”")
+            raise SpecError(say("spec.leaves_4", cid=cid))
         if state.get(cid) == 2:
             return c.leaves
         state[cid] = 1

@@ -98,7 +98,7 @@ def _check_number(d: Decimal, raw: Any, ctype: str, notes: list[str], rules: dic
         n: Number = int(d)
     else:
         dec = rules.get("decimals")
-        if dec is not None and d.as_tuple().exponent < -int(dec):  # type: ignore[operator]
+        if dec is not None and d.as_tuple().exponent < -int(dec):  # type: ignore[operator]  # finite: exponent is an int
             q = d.quantize(Decimal(1).scaleb(-int(dec)))
             notes.append(f"金额 {raw} 超过{int(dec)}位小数，按 {q} 读取")
             d = q
@@ -202,8 +202,8 @@ def parse_printed(raw: str, ctype: str = "count", unit: str | None = None,
             text = folded = ("-" if folded[0] == _DOWN else "") + folded[1:]
         if ctype == "amount" and unit in (None, _WAN) and folded.endswith(_YUAN) and not folded.endswith(_WAN):
             v = _parse(folded[:-1], ctype, None, rules)
-            if v.state == "number":
-                wan = (Decimal(v.number) / 10000).normalize()  # type: ignore[arg-type]
+            if v.state == "number" and v.number is not None:
+                wan = (Decimal(v.number) / 10000).normalize()
                 extra.append(f"“{text.strip()}”按 {fmt_number(wan)} 万元计")
                 v = _check_number(wan, raw, ctype, [], rules)
                 return Value("number", v.number, raw, "；".join(extra), None, "value.converted") \

@@ -11,6 +11,7 @@ used either.
 
 from __future__ import annotations
 
+from .. import messages, thirdparty
 from ..errors import GiprError
 
 SERVICE = "gipr"
@@ -18,9 +19,8 @@ SERVICE = "gipr"
 
 def _backend():
     try:
-        import keyring
-        from keyring.backends import chainer, fail
-
+        keyring = thirdparty.keyring()
+        chainer, fail = keyring.backends.chainer, keyring.backends.fail
         kr = keyring.get_keyring()
     except Exception:
         return None
@@ -52,8 +52,6 @@ def get(kind: str, user: str, host: str) -> str | None:
 
 
 def put(kind: str, user: str, host: str, password: str) -> None:
-    from .. import messages
-
     kr = _backend()
     if kr is None:
         raise GiprError(messages.say("mailform.no_store"), "mail.no_store")

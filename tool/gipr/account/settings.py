@@ -11,10 +11,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.policy import compat32
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
+from . import keystore
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 MAIL_DIR = "mail"
 TEMPLATE_FILES = {"send": "send.txt", "remind": "remind.txt"}
@@ -29,39 +34,7 @@ SMTP_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)
 
 # --- settings -----------------------------------------------------------------------------
 
-MAIL_SECTION_TEXT = """
-[mail]
-# 发件邮箱设置（gipr send / gipr remind 使用）。密码不写在这里：运行前设置环境变量
-# GIPR_SMTP_PASSWORD，或在运行时按提示输入。QQ 邮箱、163 邮箱等请使用“授权码”。
-# 发件服务器（SMTP），如 smtp.example.gov.cn
-host = ""
-# 端口：ssl 通常为 465，starttls 通常为 587
-port = 465
-# 加密方式：ssl、starttls 或 none（不加密，不建议）
-security = "ssl"
-# 登录用户名（通常就是邮箱地址；留空则用 from_addr）。内部中继服务器无需登录时写 login = false
-user = ""
-# 发件人邮箱地址和显示名称
-from_addr = ""
-from_name = ""
-# 回复地址（留空则回复到发件人）
-reply_to = ""
-# 报送截止日期（写入邮件正文），如 2026年1月15日
-deadline = ""
-# 联系方式（写入邮件正文），如 县政务公开办 张三 0123-4567890
-contact = ""
-
-[imap]
-# 收件邮箱设置（gipr collect --imap 使用）。密码：环境变量 GIPR_IMAP_PASSWORD 或运行时输入。
-# 收件服务器（IMAP），如 imap.example.gov.cn
-host = ""
-# 端口：ssl 通常为 993，starttls 通常为 143
-port = 993
-security = "ssl"
-# 登录用户名（留空则用 [mail] 的 user）
-user = ""
-folder = "INBOX"
-"""
+MAIL_SECTION_TEXT = say("mail.settings.mail_section_text")
 
 
 @dataclass
@@ -93,7 +66,7 @@ def _section(ws, name: str) -> dict[str, Any]:
     if sec is None:
         return {}
     if not isinstance(sec, dict):
-        raise GiprError(f"工作目录配置 {ws.config_path} 中的 {name} 必须是一个 [{name}] 小节。", "mail.config")
+        raise GiprError(say("mail.settings.section", config_path=ws.config_path, name=name), "mail.config")
     return sec
 
 
@@ -102,7 +75,7 @@ def setting_text(sec: dict, key: str, where: str) -> str:
     if v is None:
         return ""
     if not isinstance(v, (str, int)) or isinstance(v, bool):
-        raise GiprError(f"{where} 中的 {key} 应为文字（用英文双引号括起来）。", "mail.config")
+        raise GiprError(say("mail.settings.setting_text", where=where, key=key), "mail.config")
     return str(v).strip()
 
 
@@ -112,9 +85,9 @@ def _number(sec: dict, key: str, default: float, where: str, *, low: float = 0, 
         try:
             v = float(str(v).strip())
         except ValueError:
-            raise GiprError(f"{where} 中的 {key} 应为数字，现在是“{v}”。", "mail.config") from None
+            raise GiprError(say("mail.settings.number", where=where, key=key, v=v), "mail.config") from None
     if not low <= v <= high:
-        raise GiprError(f"{where} 中的 {key} = {v} 超出合理范围（{low:g}–{high:g}）。", "mail.config")
+        raise GiprError(say("mail.settings.number_2", where=where, key=key, v=v, low=low, high=high), "mail.config")
     return float(v)
 
 
@@ -132,19 +105,19 @@ def server_settings(sec: dict, where: str, default_security: str = "ssl",
     host = setting_text(sec, "host", where)
     security = (setting_text(sec, "security", where) or default_security).lower()
     if security not in SECURITIES:
-        raise GiprError(f"{where} 中的 security = “{security}” 无效，应为 ssl、starttls 或 none。", "mail.config")
+        raise GiprError(say("mail.settings.server_settings", where=where, security=security), "mail.config")
     port = int(_number(sec, "port", ports[security], where, low=1, high=65535))
     cafile = setting_text(sec, "cafile", where)
     if cafile and not Path(cafile).expanduser().is_file():
-        raise GiprError(f"{where} 中的 cafile 文件不存在：{cafile}", "mail.config")
+        raise GiprError(say("mail.settings.server_settings_2", where=where, cafile=cafile), "mail.config")
     verify = sec.get("tls_verify", True)
     if not isinstance(verify, bool):
-        raise GiprError(f"{where} 中的 tls_verify 应为 true 或 false。", "mail.config")
+        raise GiprError(say("mail.settings.server_settings_3", where=where), "mail.config")
     timeout = _number(sec, "timeout", 60, where, low=1, high=3600)
     return host, port, security, cafile, verify, timeout
 
 
-def ensure_mail_section(ws) -> bool:
+def ensure_mail_section(ws: Workspace) -> bool:
     """Append an empty, commented [mail]/[imap] section to gipr.toml when it has neither.
     Returns True if it did.  The rest of the file is kept byte for byte."""
     if "mail" in ws.config or "imap" in ws.config:
@@ -152,7 +125,7 @@ def ensure_mail_section(ws) -> bool:
     try:
         old = ws.config_path.read_bytes()
     except OSError as e:
-        raise GiprError(f"无法读取 {ws.config_path}：{e.strerror or e}", "mail.config") from None
+        raise GiprError(say("mail.settings.ensure_mail_section", config_path=ws.config_path, value=e.strerror or e), "mail.config") from None
     sep = b"" if old.endswith(b"\n") else b"\n"
     atomic_write_bytes(ws.config_path, old + sep + MAIL_SECTION_TEXT.encode("utf-8"), overwrite=True)
     return True
@@ -166,34 +139,33 @@ def mail_settings(ws, *, need_server: bool = True, preview: bool = False) -> Mai
     its gipr.toml and a message saying what to fill in.  ``preview`` (a dry run): a missing
     section or sender is no error; the settings then have the placeholder sender PREVIEW_FROM
     and ``placeholder`` set (what is filled in is still checked)."""
-    where = f"{ws.config_path} 的 [mail]"
+    where = say("mail.settings.mail_settings.where", config_path=ws.config_path)
     if "mail" not in ws.config:
         added = ensure_mail_section(ws)
         if preview:
             return MailSettings(host="", port=DEFAULT_PORTS["ssl"], security="ssl", user="", from_addr=PREVIEW_FROM,
                                 placeholder=True)
-        raise GiprError(f"还没有设置发件邮箱。{'已在' if added else '请在'} {ws.config_path} 中"
-                        f"{'加入' if added else '加入'} [mail] 小节，请填写 host（发件服务器）、port、security、"
-                        "from_addr（发件人邮箱）等后再运行。", "mail.not_configured")
+        raise GiprError(say("mail.settings.mail_settings", value=say("mail.settings.mail_settings.value") if added else say("mail.settings.mail_settings.value_2"),
+                            config_path=ws.config_path, value2=say("mail.settings.mail_settings.value2")), "mail.not_configured")
     sec = _section(ws, "mail")
     host, port, security, cafile, verify, timeout = server_settings(sec, where)
     from_addr = setting_text(sec, "from_addr", where) or setting_text(sec, "from", where)
     login = sec.get("login", True)
     if not isinstance(login, bool):
-        raise GiprError(f"{where} 中的 login 应为 true 或 false。", "mail.config")
+        raise GiprError(say("mail.settings.mail_settings_2", where=where), "mail.config")
     placeholder = preview and not from_addr
     if placeholder:
         from_addr = PREVIEW_FROM
     user = (setting_text(sec, "user", where) or from_addr) if login else ""
     if not from_addr:
-        raise GiprError(f"{where} 中缺少 from_addr（发件人邮箱地址）。", "mail.config")
+        raise GiprError(say("mail.settings.mail_settings_3", where=where), "mail.config")
     if not valid_address(from_addr):
-        raise GiprError(f"{where} 中的 from_addr “{from_addr}” 不是有效的邮箱地址。", "mail.config")
+        raise GiprError(say("mail.settings.mail_settings_4", where=where, from_addr=from_addr), "mail.config")
     reply_to = setting_text(sec, "reply_to", where)
     if reply_to and not valid_address(reply_to):
-        raise GiprError(f"{where} 中的 reply_to “{reply_to}” 不是有效的邮箱地址。", "mail.config")
+        raise GiprError(say("mail.settings.mail_settings_5", where=where, reply_to=reply_to), "mail.config")
     if need_server and not host:
-        raise GiprError(f"{where} 中缺少 host（发件服务器，如 smtp.example.gov.cn）。", "mail.config")
+        raise GiprError(say("mail.settings.mail_settings_6", where=where), "mail.config")
     return MailSettings(
         host=host, port=port, security=security, user=user, from_addr=from_addr,
         from_name=setting_text(sec, "from_name", where), reply_to=reply_to, deadline=setting_text(sec, "deadline", where),
@@ -220,14 +192,14 @@ def password_from(env_names: Iterable[str], prompt: str, *, interactive: bool | 
     if interactive is None:
         interactive = _stdin_is_tty()
     if not interactive:
-        raise GiprError(f"需要邮箱密码：请设置环境变量 {names[0]}，或在终端中运行以便输入密码。",
+        raise GiprError(say("mail.settings.password_from", names=names[0]),
                         "mail.no_password")
     try:
         pw = getpass.getpass(prompt)
     except (EOFError, KeyboardInterrupt):
-        raise GiprError("未输入密码，已取消。", "mail.no_password") from None
+        raise GiprError(say("mail.settings.password_from_2"), "mail.no_password") from None
     if not pw:
-        raise GiprError("密码为空，已取消。", "mail.no_password")
+        raise GiprError(say("mail.settings.password_from_3"), "mail.no_password")
     return pw
 
 
@@ -241,9 +213,7 @@ def _stdin_is_tty() -> bool:
 
 
 def smtp_password(settings: MailSettings, *, interactive: bool | None = None) -> str:
-    from . import keystore
-
-    return password_from(SMTP_PASSWORD_ENV, f"发件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive,
+    return password_from(SMTP_PASSWORD_ENV, say("mail.settings.smtp_password", user=settings.user), interactive=interactive,
                          stored=lambda: keystore.get("smtp", settings.user, settings.host))
 
 
@@ -255,22 +225,20 @@ def tls_context(cafile: str, verify: bool) -> ssl.SSLContext:
     return ctx
 
 
-def connection_problem(e: BaseException, host: str, port: int, what: str = "邮件服务器") -> str:
+def connection_problem(e: BaseException, host: str, port: int, what: str = say("mail.settings.connection_problem")) -> str:
     """A Chinese sentence for a failure to reach or talk TLS to a server."""
     if isinstance(e, socket.gaierror):
-        return f"找不到{what} {host}（域名无法解析），请检查 host 设置和网络。"
+        return say("mail.settings.connection_problem_2", what=what, host=host)
     if isinstance(e, ConnectionRefusedError):
-        return f"{what} {host}:{port} 拒绝连接，请检查端口（port）和加密方式（security）设置。"
+        return say("mail.settings.connection_problem_3", what=what, host=host, port=port)
     if isinstance(e, (socket.timeout, TimeoutError)):
-        return f"连接{what} {host}:{port} 超时，请检查网络或端口设置。"
+        return say("mail.settings.connection_problem_4", what=what, host=host, port=port)
     if isinstance(e, ssl.SSLCertVerificationError):
-        return (f"{what} {host} 的证书无法验证（{e.verify_message or e}）。如服务器使用自签名证书，"
-                "请在配置中设置 cafile = 证书文件路径；或（不推荐）tls_verify = false。")
+        return (say("mail.settings.connection_problem_5", what=what, host=host, value=e.verify_message or e))
     if isinstance(e, ssl.SSLError):
-        return (f"与{what} {host}:{port} 的加密连接失败（{e.reason or e}）。请检查加密方式与端口是否匹配"
-                "（SMTP：465 用 ssl，587 用 starttls；IMAP：993 用 ssl，143 用 starttls）。")
+        return (say("mail.settings.connection_problem_6", what=what, host=host, port=port, value=e.reason or e))
     if isinstance(e, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, EOFError)):
-        return f"{what} {host}:{port} 断开了连接。"
+        return say("mail.settings.connection_problem_7", what=what, host=host, port=port)
     if isinstance(e, OSError):
-        return f"无法连接{what} {host}:{port}：{e.strerror or e}"
-    return f"与{what} {host}:{port} 通信失败：{e}"
+        return say("mail.settings.connection_problem_8", what=what, host=host, port=port, value=e.strerror or e)
+    return say("mail.settings.connection_problem_9", what=what, host=host, port=port, e=e)

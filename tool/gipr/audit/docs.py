@@ -13,7 +13,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..check.checks import CHECKS, DOCUMENT, run_checks
+from ..check.similar import sentences
+from ..errors import GiprError
 from ..model import Finding, Report
+from ..published import import_document
 from ..vocabulary import alternation, vocabulary
 
 __all__ = ["MAX_META_BYTES", "DocResult", "audit_one", "clean_issuer", "publication_date", "unread_cells"]
@@ -111,10 +115,6 @@ def audit_one(path: str) -> DocResult:
     import hashlib
     import time
 
-    from ..check.checks import CHECKS, DOCUMENT, run_checks
-    from ..errors import GiprError
-    from ..published import import_document
-
     t0 = time.perf_counter()
     out = DocResult(file=path)
     try:
@@ -140,7 +140,6 @@ def audit_one(path: str) -> DocResult:
     out.published, out.published_from = publication_date(data, imp.text)
     out.findings = run_checks(rep, checks=[c for c in CHECKS if DOCUMENT in c.sources])
     out.unread = unread_cells(rep)
-    from ..check.similar import sentences
 
     out.sentences = sentences(imp.text)
     rep.text = ""  # checked; the chain needs only its sentences (a region's texts would fill the memory)

@@ -69,7 +69,7 @@ def fold_names(names: list[str], roster: list[Unit] | None = None) -> tuple[dict
     roster does not know is unassigned; without one every name is an issuer."""
     out: dict[str, Issuer] = {}
     unassigned: list[str] = []
-    distinct = sorted(set(n for n in names if n), key=lambda n: (-len(issuer_key(n)), n))
+    distinct = sorted({n for n in names if n}, key=lambda n: (-len(issuer_key(n)), n))
     if roster is not None:
         by_code: dict[str, Issuer] = {}
         for n in distinct:

@@ -24,15 +24,20 @@ from typing import Any
 
 from .. import messages
 from ..catalogue.access import textkey
-from ..check.checks import CHAIN, CHECKS, run_checks
+from ..check.checks import CHAIN, CHECKS, run_checks, subject
 from ..check.findings import CheckContext, summarize
+from ..check.similar import repeated_share
 from ..errors import GiprError, SpecError
+from ..figures import deadline_for
 from ..files import DOCUMENT_SUFFIXES
+from ..isolate import ReaderPool, available_methods
 from ..media import REPORT_SUFFIXES
 from ..model import Finding
+from ..roster import load_roster
 from ..spec import format_for_year, load_format
 from .docs import DocResult, audit_one
-from .issuers import Issuer, fold_names
+from .issuers import Issuer, fold_names, level_of
+from .report import audit_json
 
 __all__ = ["MAX_FILES", "READ_MEMORY_MB", "READ_SECONDS", "Audit", "IssuerYear", "run_audit", "scan"]
 
@@ -95,8 +100,6 @@ class Audit:
         return 1 if wrong or self.missing or self.unassigned or self.conflicts else 0
 
     def to_json(self) -> dict[str, Any]:
-        from .report import audit_json
-
         return audit_json(self)
 
 
@@ -165,8 +168,6 @@ def make_pool(n_items: int, jobs: int | None = None, method: str | None = None):
     import sys
     import threading
 
-    from ..isolate import ReaderPool, available_methods
-
     if method is None:
         fork_ok = "fork" in available_methods() and sys.platform != "darwin" and threading.active_count() == 1
         method = "fork" if fork_ok else "spawn"
@@ -191,7 +192,6 @@ def read_all(files: Sequence[Path], pool, *, on_doc: Callable[[DocResult], None]
 
 def share_task(pair: tuple[list[str], list[str]]) -> tuple[float, int]:
     """The narrative share repeated from last year (check.similar), in a pool worker."""
-    from ..check.similar import repeated_share
 
     return repeated_share(*pair)
 
@@ -215,8 +215,6 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
     t0 = time.perf_counter()
     units = None
     if roster is not None:
-        from ..roster import load_roster
-
         units = load_roster(roster)
     for y in years:
         if not 1990 <= y <= 2100:
@@ -240,9 +238,9 @@ def run_audit(paths: Sequence[str | Path], *, roster: str | Path | None = None, 
     audit.workers = _jobs(len(unique), jobs) if unique else 0
     with make_pool(max(1, len(unique)), jobs, method) as pool:
         docs = read_all(unique, pool, on_doc=on_doc)
-        for d in docs:
-            if d.report is not None:
-                d.report.spec = load_format(d.format)
+        for doc in docs:
+            if doc.report is not None:
+                doc.report.spec = load_format(doc.format)
         audit.docs = docs
 
         def shares(pairs: list) -> list:
@@ -279,12 +277,12 @@ def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], 
             continue
         iss = by_name[d.issuer]
         issuers[id(iss)] = iss
-        placed.setdefault((id(iss), d.year), []).append(d)  # type: ignore[arg-type]
+        assert d.year is not None  # good: the year is known (above)
+        placed.setdefault((id(iss), d.year), []).append(d)
     if units is not None:  # every roster unit is expected, reported or not
         for iss in {id(i): i for i in by_name.values()}.values():
             issuers[id(iss)] = iss
         known = {i.code for i in issuers.values()}
-        from .issuers import level_of
 
         for u in units:
             if u.code not in known:
@@ -328,7 +326,7 @@ def _group(audit: Audit, docs: list[DocResult], units, shares: Callable[[list], 
                 audit.other_years.append(doc)
     # the narratives compared with last year's in the pool (the largest part of the chain), then the chain
     pairs = [(r, p) for r, p in pending if p is not None and r.doc is not None and r.doc.sentences and p.sentences]
-    made = shares([(r.doc.sentences, p.sentences) for r, p in pairs]) if shares and pairs else []  # type: ignore
+    made = shares([(r.doc.sentences, p.sentences) for r, p in pairs if r.doc is not None]) if shares and pairs else []
     share_of = {id(r): m for (r, _p), m in zip(pairs, made)}
     for row, prev in pending:
         _chain(row, prev, share_of.get(id(row)))
@@ -341,7 +339,6 @@ def _chain(row: IssuerYear, prev: DocResult | None, share: tuple[float, int] | N
     if prev is None or prev.report is None or row.doc is None or row.doc.report is None:
         return
     ctx = CheckContext(previous=prev.report)
-    from ..check.checks import subject
 
     s = subject(row.doc.report, ctx)
     if share is not None:
@@ -355,7 +352,6 @@ def _chain(row: IssuerYear, prev: DocResult | None, share: tuple[float, int] | N
 
 def _lateness(row: IssuerYear) -> None:
     """The publication date against the deadline of the issuer's level for that report year."""
-    from ..figures import deadline_for
 
     doc = row.doc
     assert doc is not None

@@ -3,7 +3,7 @@
 The texts live in the modules beside this one, a ``TEXTS`` dict each, keyed
 ``area.name`` (``cli.summary``, ``report.written``; the ReadError codes ``file.*`` and ``doc.*``
 as they are).  ``key`` is a :data:`~gipr.catalogue.keys.TextKey`, a ``Literal`` of every key, so
-mypy rejects a key that is not in the catalogue; tests/test_texts.py keeps that list in step
+mypy rejects a key that is not in the catalogue; tests/project/test_texts.py keeps that list in step
 with the texts and checks that each call's keyword fields are exactly the text's placeholders.
 Finding texts are in :mod:`gipr.messages` (``finding``), with their stable codes.
 
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import cast
 
-from . import check, common, reading, report, ui
+from . import check, cli, collect, common, mail, reading, report, spec, template, ui
 from .keys import TextKey
 
 CATALOGUE: dict[str, str] = {}
-for _part in (reading.TEXTS, check.TEXTS, common.TEXTS, report.TEXTS, ui.TEXTS):
+for _part in (check.TEXTS, cli.TEXTS, collect.TEXTS, common.TEXTS, mail.TEXTS, reading.TEXTS, report.TEXTS, spec.TEXTS, template.TEXTS, ui.TEXTS):
     _twice = CATALOGUE.keys() & _part.keys()
     if _twice:
         raise RuntimeError(f"text keys defined twice: {sorted(_twice)}")

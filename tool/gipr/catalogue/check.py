@@ -43,4 +43,12 @@ TEXTS: dict[str, str] = {
     "cli.previous_unreadable": "无法读取上年数据 {path}：{error}",
     "cli.previous_empty": "找不到上年数据：{path}（文件夹中没有统计表或公开的年报）",
     "cli.empty_folder_docs": "文件夹 {folder} 中没有可导入的文档（.pdf/.html/.htm/.mhtml/.docx/.doc/.wps/.txt）。",
+    # gipr/check/feedback.py
+    "check.feedback.font": "宋体",
+    # gipr/check/checks.py
+    "check.checks.checks": "blank / 不适用 / text / type of each cell; stored totals",
+    "check.checks.checks_2": "rule F: 上年结转 = last year's 结转下年度",
+    "check.checks.checks_3": "table 二 现行有效 continues last year's",
+    # gipr/check/similar.py
+    "check.similar.meta": "^\\s*(?:标题|发布时间|发布日期|成文日期|发文日期|文号|发布机构|来源|栏目|索引号|原文链接|本地目录|页面链接)\\s*[:：]?|://|\\.tsv\\b",
 }

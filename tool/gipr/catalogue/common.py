@@ -255,4 +255,23 @@ STATUSES: dict[str, str] = {
     "severity.info": "提示",
 }
 
-TEXTS: dict[str, str] = {**SHARED, **LOCK, **HEADINGS, **STATUSES}
+# Moved from the modules that said them.
+MOVED: dict[str, str] = {
+    # gipr/merge/entries.py
+    "merge.entries.strip_rollup_suffix": "(汇总)",
+    # gipr/merge/writer.py
+    "merge.writer.formats.font_name": "宋体",
+    # gipr/fsio.py
+    "fsio.safe_filename": "未命名",
+    "fsio.enospc": "磁盘空间已满",
+    "fsio.edquot": "磁盘配额已用完",
+    "fsio.efbig": "文件大小超过了系统允许的上限（磁盘已满或受限）",
+    "fsio.eacces": "没有写入权限",
+    "fsio.erofs": "磁盘是只读的",
+    "fsio.enametoolong": "文件名太长",
+    "fsio.atomic_output.kept": "原有文件未被改动。",
+    "fsio.atomic_output.kept_2": "没有生成文件。",
+    "fsio.atomic_output": "无法写入 {path}：{describe_os_error}。{kept}",
+}
+
+TEXTS: dict[str, str] = {**SHARED, **LOCK, **HEADINGS, **STATUSES, **MOVED}

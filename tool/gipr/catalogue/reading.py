@@ -125,4 +125,29 @@ DETAILS: dict[str, str] = {
     "detail.audit.date_text_end": "文末落款日期",
 }
 
-TEXTS: dict[str, str] = {**READ_ERRORS, **DETAILS}
+# Moved from the modules that said them.
+MOVED: dict[str, str] = {
+    # gipr/read/units.py
+    "read.units.first_sheet_rows": "文件已损坏、加密或不是电子表格（{name}）",
+    # gipr/published/convert.py
+    "published.convert.to_docx": "超过 {convert_seconds} 秒",
+    # gipr/published/core.py
+    "published.core.read_document.alt": "正文",
+    "published.core.columns_blank.ref": "表三",
+    # gipr/published/docx.py
+    "published.docx.table.where0": "表格{index}",
+    "published.docx.table": "{where0} 第{value}行第{value2}列",
+    # gipr/published/html.py
+    "published.html.grid.where0": "表格{index}",
+    "published.html.grid": "{where0} 第{value}行第{value2}列",
+    # gipr/published/ocr.py
+    "published.ocr.where": "第{pno}页（x={x:.0f}，y={y:.0f}）",
+    "published.ocr.grid_tables": "第{number}页 表格{ti}（扫描件）",
+    "published.ocr.document": "第{number}页第{k}行",
+    "published.ocr.document_2": "正文",
+    # gipr/published/text.py
+    "published.text.parse_text.lines": "第{i}行",
+    "published.text.parse_text": "正文",
+}
+
+TEXTS: dict[str, str] = {**READ_ERRORS, **DETAILS, **MOVED}

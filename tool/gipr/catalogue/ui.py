@@ -86,4 +86,66 @@ MAILFORM: dict[str, str] = {
     "mailform.need_imap_password": "需要收件邮箱的密码：请在密码框中输入，或在“邮箱设置”页面保存。",
 }
 
-TEXTS: dict[str, str] = {**UI, **START, **MAILFORM}
+# The workbench's pages and what its core says (moved from the modules of gipr/ui).
+WORKBENCH: dict[str, str] = {    # gipr/ui/core.py
+    "ui.core.purpose": "gipr ui 网页工作台",
+    "ui.core.who": "{user}（网页工作台）",
+    "ui.core.who_2": "网页工作台",
+    "ui.core.status_workbook": "{county}{year}年度报送情况.xlsx",
+    "ui.core.unit_page.described": "{when} 收到的 {file_name}",
+    "ui.core.document_source_zh": "发件人：",
+    "ui.core.document_source_zh.subject": "主题",
+    "ui.core.document_source_zh_2": "邮件：{bits}{value}",
+    "ui.core.document_source_zh_3": "文件夹“{parts}”",
+    "ui.core.document_source_zh_4": "文件",
+    "ui.core.source_zh": "邮件：{value}{value2}",
+    "ui.core.xlsx": "汇总表.xlsx",
+    "ui.core.html": "汇总表.html",
+    "ui.core.previous_stem": "上年",
+    "ui.core.chart_figures": "新收申请",
+    "ui.core.chart_figures_2": "上年结转",
+    "ui.core.chart_figures_3": "予以公开",
+    "ui.core.chart_figures_4": "办理总计",
+    "ui.core.chart_figures_5": "结转下年",
+    "ui.core.zh_time": "{year}年{month}月{day}日 {hour:02d}:{minute:02d}",
+    "ui.core.report_file": "年度报告.docx",
+    "ui.core.report_file_2": "{value}年政府信息公开工作年度报告_各单位.zip",
+    "ui.core.templates_zip.name": "{year}年度政府信息公开统计表模板.zip",
+    # gipr/ui/core.py
+    "ui.core.document_source_zh.bits": "发件人",
+    "ui.core.document_source_zh.value": "（无）",
+    # gipr/ui/pages.py
+    "ui.pages.nav": "报送情况",
+    "ui.pages.nav_2": "收集",
+    "ui.pages.nav_3": "模板与发送",
+    "ui.pages.nav_4": "汇总",
+    "ui.pages.nav_5": "邮箱设置",
+    "ui.pages.nav_6": "切换年度",
+    "ui.pages.accepted": "已接收",
+    "ui.pages.errors": "有错误",
+    "ui.pages.unreadable": "无法读取",
+    "ui.pages.missing": "未报送",
+    "ui.pages.error_page.title": "出错了",
+    "ui.pages.progress_svg.parts": '<svg id="progress" class="progress" viewBox="0 0 1000 28" preserveAspectRatio="none" role="img" aria-label="报送进度">',
+    "ui.pages.category_chart.c": "（未分类）",
+    "ui.pages.category_chart.out": '<svg id="chart" class="chart" viewBox="0 0 {value} {height}" role="img" aria-label="各类别报送情况" xmlns="http://www.w3.org/2000/svg">',
+    "ui.pages.figures_chart.series": "{year} 年",
+    "ui.pages.figures_chart": "{value} 年",
+    "ui.pages.figures_chart.out": '<svg id="figures" class="chart" viewBox="0 0 {width} 300" role="img" aria-label="主要数字对比" xmlns="http://www.w3.org/2000/svg">',
+    # gipr/ui/app.py
+    "ui.app.dl_merge.stem": "{value}{value2}年度政府信息公开统计汇总表",
+    "ui.app.dl_templates": "{year}年度政府信息公开统计表模板.zip",
+    # gipr/ui/userconf.py
+    "ui.userconf.default_parent.docs": "文档",
+    "ui.userconf.launcher_name": "gipr 年报工作台",
+    "ui.userconf.launcher_text.body": "@echo off\r\nrem gipr 政府信息公开年报工作台：双击打开（关闭这个窗口即停止工作台）\r\nchcp 65001 >nul\r\ntitle {launcher_name}\r\n{quoted}\r\n",
+    "ui.userconf.launcher_text.body_2": "[Desktop Entry]\nType=Application\nVersion=1.0\nName={launcher_name}\nComment=政府信息公开工作年度报告：收集、校验、汇总\nExec={items}\nTerminal=false\nCategories=Office;\n",
+    # gipr/ui/mailform.py
+    "ui.mailform.page.title": "邮箱设置",
+    # gipr/ui/security.py
+    "ui.security.refuse.body": '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>gipr 工作台</title></head><body><h1>gipr 工作台</h1><p>{escape}</p></body></html>',
+    # gipr/ui/start.py
+    "ui.start.page.title": "开始",
+}
+
+TEXTS: dict[str, str] = {**UI, **START, **MAILFORM, **WORKBENCH}

@@ -20,8 +20,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .. import messages, rules
+from ..catalogue.access import say
 from ..model import Finding, Report
+from ..published.narrative import narrative_findings
 from ..values import Number, fmt_number
+from .against import against_findings
 from .findings import (
     CheckContext,
     _dedupe,
@@ -35,6 +38,7 @@ from .findings import (
     cell_ref,
     in_force_findings,
 )
+from .similar import repeated_share
 
 __all__ = [
     "CHAIN",
@@ -125,7 +129,7 @@ def values(s: Subject) -> list[Finding]:
                 continue
         path = c.label_path
         ref = cell_ref(report, cid)
-        kw = dict(cell=cid, ref=ref, path=path)
+        kw = {"cell": cid, "ref": ref, "path": path}
         if c.input:
             if v.state == "blank" and (cid in grouped or v.code == "published.digits_ambiguous"):
                 continue  # one row printed as one number, or glued digits left open: unknown, already reported
@@ -155,7 +159,7 @@ def values(s: Subject) -> list[Finding]:
             stored = v.number if v.state == "number" else _stored_number(v)
             if v.note:
                 out.append(messages.finding("value.converted", note=v.note, value=fmt_number(v.number), **kw))
-            if not printed and new is not None and not rules.agree(spec, stored, new):  # type: ignore[arg-type]
+            if not printed and new is not None and stored is not None and not rules.agree(spec, stored, new):
                 rule = rules_by_id.get(c.defined_by or "")
                 parts_sum = rules.total(c.parts, vals)
                 if rule is not None:
@@ -230,7 +234,6 @@ def narrative(s: Subject) -> list[Finding]:
     """The numbers the text states (收到申请 N 件, 行政复议 N 件 …) against the tables."""
     if not s.report.text:
         return []
-    from ..published.narrative import narrative_findings
 
     return narrative_findings(s.report, s.values)
 
@@ -239,7 +242,6 @@ def against(s: Subject) -> list[Finding]:
     """A document's tables against what the unit submitted (every differing cell, named)."""
     if s.ctx.submitted is None:
         return []
-    from .against import against_findings
 
     return against_findings(s.report, s.ctx.submitted, s.ctx.against_name)
 
@@ -300,8 +302,6 @@ def repeated_text(s: Subject) -> list[Finding]:
     elif made is None and (not s.report.text or not prev.text):
         return []
     else:
-        from .similar import repeated_share
-
         share, n = repeated_share(*(made or (s.report.text, prev.text)))
     s.extra["repeated_share"] = share
     if n and share >= REPEAT_FLAG:
@@ -314,11 +314,11 @@ _WD = frozenset({WORKBOOK, DOCUMENT})
 
 CHECKS: list[Check] = [
     Check("reading", _WD, reading, "what the reader found"),
-    Check("values", _WD, values, "blank / 不适用 / text / type of each cell; stored totals"),
+    Check("values", _WD, values, say("check.checks.checks")),
     Check("previous_year", _C, previous_year, "last year's report is of the year before"),
     Check("table_rules", _WD, table_rules, "rules A, C, D, E of the format"),
-    Check("carry", _C, carry, "rule F: 上年结转 = last year's 结转下年度"),
-    Check("in_force", _C, in_force, "table 二 现行有效 continues last year's"),
+    Check("carry", _C, carry, say("check.checks.checks_2")),
+    Check("in_force", _C, in_force, say("check.checks.checks_3")),
     Check("narrative", _D, narrative, "the text's numbers against the tables"),
     Check("against", _D, against, "the document against the submitted workbook"),
     Check("cover", _W, cover, "the workbook's cover fields"),

@@ -12,15 +12,24 @@ is left blank and its comment quotes what the unit had written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
 from .. import messages
+from ..catalogue.access import say
+from ..errors import ReadError
 from ..fsio import atomic_output, safe_filename
-from ..identity import make_identity
+from ..messages import SEVERITY_ZH
 from ..model import Finding, Report
+from ..read import read_report_limited
 from ..roster import Unit
+from ..stamp import make_identity
 from ..template import WORKBOOK_OPTIONS, build_workbook
+
+if TYPE_CHECKING:
+    from ..collect.ledger import Submission
+    from ..collect.workspace import Workspace
 
 __all__ = ["FINDINGS_SHEET", "feedback_filename", "feedback_marks", "write_feedback"]
 
@@ -118,17 +127,16 @@ def write_feedback(report: Report, findings: list[Finding], outdir: str | Path, 
 
 
 def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Finding]) -> None:
-    from ..messages import SEVERITY_ZH
-
     ws = wb.add_worksheet(FINDINGS_SHEET)
-    title = wb.add_format({"bold": True, "font_size": 14, "font_name": "宋体"})
-    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2", "font_name": "宋体", "text_wrap": True,
+    font = say("check.feedback.font")
+    title = wb.add_format({"bold": True, "font_size": 14, "font_name": font})
+    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2", "font_name": font, "text_wrap": True,
                           "valign": "vcenter"})
-    cell = wb.add_format({"border": 1, "font_name": "宋体", "text_wrap": True, "valign": "top"})
+    cell = wb.add_format({"border": 1, "font_name": font, "text_wrap": True, "valign": "top"})
     sev_f = {
-        "error": wb.add_format({"border": 1, "font_name": "宋体", "bg_color": "#FF9999", "valign": "top"}),
-        "warning": wb.add_format({"border": 1, "font_name": "宋体", "bg_color": "#FFD966", "valign": "top"}),
-        "info": wb.add_format({"border": 1, "font_name": "宋体", "bg_color": "#BDD7EE", "valign": "top"}),
+        "error": wb.add_format({"border": 1, "font_name": font, "bg_color": "#FF9999", "valign": "top"}),
+        "warning": wb.add_format({"border": 1, "font_name": font, "bg_color": "#FFD966", "valign": "top"}),
+        "info": wb.add_format({"border": 1, "font_name": font, "bg_color": "#BDD7EE", "valign": "top"}),
     }
     n_err = sum(1 for f in findings if f.severity == "error")
     n_warn = sum(1 for f in findings if f.severity == "warning")
@@ -157,14 +165,11 @@ def _findings_sheet(wb: xlsxwriter.Workbook, report: Report, findings: list[Find
     ws.activate()
 
 
-def submission_feedback(ws, sub, unit: Unit | None = None) -> tuple[str, bytes] | None:
+def submission_feedback(ws: Workspace, sub: Submission, unit: Unit | None = None) -> tuple[str, bytes] | None:
     """The feedback workbook of ledger submission ``sub`` as (file name, bytes): its archived
     bytes read again, marked with the findings the ledger recorded.  None when the archived
     file cannot be read.  (What ``gipr remind`` attaches and the workbench downloads.)"""
     import tempfile
-
-    from ..errors import ReadError
-    from ..read import read_report_limited
 
     try:
         data = ws.ledger.read_archived(sub.sha256)
@@ -174,8 +179,8 @@ def submission_feedback(ws, sub, unit: Unit | None = None) -> tuple[str, bytes] 
     findings = []
     for d in sub.findings:
         try:
-            findings.append(Finding(**{k: d.get(k) for k in ("code", "severity", "message", "cell", "ref", "path",
-                                                             "rule")}))
+            fields: dict[str, Any] = {k: d.get(k) for k in ("code", "severity", "message", "cell", "ref", "path", "rule")}
+            findings.append(Finding(**fields))
         except TypeError:
             continue
     with tempfile.TemporaryDirectory(prefix="gipr-feedback-") as tmp:

@@ -31,12 +31,12 @@ from typing import Any
 
 from .. import messages, rules
 from ..errors import SpecError
-from ..identify import match_unit, normalize_code
-from ..identity import verify
 from ..model import Finding, Report
 from ..roster import Unit, normalize_name
 from ..rules import recompute
 from ..spec import format_for_year
+from ..stamp import verify
+from ..unitmatch import match_unit, normalize_code
 from ..values import Number, Value, fmt_number, to_json_number
 
 __all__ = [

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..errors import GiprError, ReadError
+from ..errors import GiprError, ReadError, SpecError
 from ..files import CHECK_SUFFIXES, find_input_files
 from ..model import Finding, Report
+from ..roster import load_roster, normalize_name
 from ..sources import open_report, open_reports
-from ..spec import Spec, available_formats, load_format
+from ..spec import Spec, available_formats, format_for_year, load_format
 from .checks import check_report
+from .feedback import write_feedback
 from .findings import (
     CheckContext,
     export_record,
@@ -45,9 +47,6 @@ def collect_paths(paths: list[Path]) -> list[Path]:
 
 
 def expected_spec(fmt: str | None, year: int | None) -> Spec | None:
-    from ..errors import SpecError
-    from ..spec import format_for_year
-
     if fmt is not None:
         if fmt not in available_formats():
             raise GiprError(messages.say("cli.bad_format", format=fmt, formats="、".join(available_formats())),
@@ -71,8 +70,6 @@ def year_format_roster(year: int | None, fmt: str | None, roster: str | Path | N
     spec = expected_spec(fmt, year)
     units = None
     if roster is not None:
-        from ..roster import load_roster
-
         units = load_roster(roster)
     return spec, units
 
@@ -172,8 +169,6 @@ def run_check(paths: Sequence[str | Path], *, previous: str | Path | None = None
             result.with_errors += 1
         if report is not None and annotate is not None and findings:
             try:
-                from .feedback import write_feedback
-
                 unit = match_unit(report, units) if units else None
                 entry["feedback"] = str(write_feedback(report, findings, annotate, unit=unit, year=year))
             except GiprError as e:
@@ -190,7 +185,6 @@ def _with_year_before(path: Path, report: Report, seen: dict, spec: Spec | None,
     """A published report whose glued digits were left open, read again with the report of
     the year before of the same issuer when that one was read earlier in this run (it chooses
     among table 二's cuts); remembers the report for the years after."""
-    from ..roster import normalize_name
 
     if not report.unit_name or not report.year:
         return report

@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..catalogue.access import say
+from ..read import normalize_label
+from ..spec import available_formats, load_format
+
 __all__ = ["MIN_CHARS", "NEAR", "repeated_share", "sentences"]
 
 MIN_CHARS = 12
@@ -23,9 +27,6 @@ _DROP = re.compile(r"[\s\W_a-zA-Z]+")
 
 
 def _labels() -> list[str]:
-    from ..read import normalize_label
-    from ..spec import available_formats, load_format
-
     out: set[str] = set()
     for fid in available_formats():
         spec = load_format(fid)
@@ -55,8 +56,7 @@ def _normal(sentence: str) -> str:
 
 
 # a page's or an archive's own lines, not the report's narrative: "标题: …", "发布时间：…", a link
-_META = re.compile(r"^\s*(?:标题|发布时间|发布日期|成文日期|发文日期|文号|发布机构|来源|栏目|索引号|原文链接|本地目录|"
-                   r"页面链接)\s*[:：]?|://|\.tsv\b")
+_META = re.compile(say("check.similar.meta"))
 
 
 def sentences(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""The typer app and the terminal helpers shared by the command modules (cli_*.py)."""
+"""The typer app and the terminal helpers shared by the command modules of this package (check.py, collect.py, …)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
+
+from ..catalogue.access import say
 
 app = typer.Typer(
     name="gipr",
@@ -98,7 +100,7 @@ def _install_light_params() -> None:
         return
 
     @dataclass(frozen=True)
-    class PlainParam(base):  # type: ignore[misc, valid-type]
+    class PlainParam(base):  # type: ignore[misc, valid-type]  # typer's parameter class, found at run time
         convert: Callable[[Any], Any] = str
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
@@ -107,8 +109,6 @@ def _install_light_params() -> None:
             try:
                 return self.convert(value)
             except (TypeError, ValueError):
-                from ..catalogue.access import say
-
                 raise BadParameter(say("cli.bad_option_value", value=value), ctx=ctx, param=param) from None
 
     def get_runtime_param(self: Any) -> Any:
@@ -117,12 +117,12 @@ def _install_light_params() -> None:
             conv = None
             if desc is not None and getattr(desc, "file_annotation", None) is None:
                 conv = _converter(desc.annotation, desc.parameter_info)
-            if conv is not None:
+            if desc is not None and conv is not None:
                 self._runtime_param = PlainParam(parameter_info=desc.parameter_info, annotation=desc.annotation,
                                                  convert=conv)
         return original(self)
 
-    get_runtime_param._gipr = True  # type: ignore[attr-defined]
+    get_runtime_param._gipr = True  # type: ignore[attr-defined]  # a mark on the function: patched once
     cls.get_runtime_param = get_runtime_param
 
 
@@ -138,7 +138,7 @@ class FitColumn:
     may be cut (with …) down to this width."""
 
     def __init__(self, header: str, cells: list[str], *, short: list[str] | None = None,
-                 min_width: int | None = None, justify: str = "left"):
+                 min_width: int | None = None, justify: JustifyMethod = "left"):
         from rich.text import Text
 
         self.header = header
@@ -183,7 +183,7 @@ def fit_table(title: str, columns: list[FitColumn], steps: list[tuple[str, str]]
     t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
               collapse_padding=False)
     for c in cols:
-        t.add_column(c.header, width=c.width, no_wrap=True, overflow="ellipsis", justify=c.justify)  # type: ignore[arg-type]
+        t.add_column(c.header, width=c.width, no_wrap=True, overflow="ellipsis", justify=c.justify)
     for r in range(len(cols[0].cells) if cols else 0):
         t.add_row(*(c.cells[r] for c in cols))
     return t

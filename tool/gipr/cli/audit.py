@@ -4,13 +4,20 @@ logic is :func:`gipr.audit.run_audit`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
+from ..audit import run_audit
+from ..audit.html import write_audit_html
+from ..audit.workbook import write_audit_xlsx
 from ..catalogue.access import textkey
 from ..messages import SEVERITY_ZH, say
 from .app import app, console, err_console, print_json
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 @app.command("audit")
@@ -28,9 +35,6 @@ def audit_cmd(
     表格与正文是否照抄上年）、发布是否逾期，并列出缺少的年报和无法归属的文件。
 
     退出码：0 没有问题；1 发现问题；2 有年报无法读取（逐个列出）或用法错误。"""
-    from ..audit import run_audit
-    from ..audit.html import write_audit_html
-    from ..audit.workbook import write_audit_xlsx
 
     bar = _Bar(enabled=not as_json)
     try:
@@ -58,8 +62,8 @@ class _Bar:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         if not self.enabled or not total:
@@ -72,7 +76,7 @@ class _Bar:
         self.task = self.progress.add_task("", total=total)
 
     def step(self, _doc) -> None:
-        if self.progress is not None:
+        if self.progress is not None and self.task is not None:
             self.progress.advance(self.task)
 
     def stop(self) -> None:

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from ..collect.workspace import who_am_i
+from ..collect import Collector
+from ..collect.imap import imap_fetcher
+from ..collect.ledger import IDENTIFIED_ZH, local_time, pin_submission
+from ..collect.mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
+from ..collect.workspace import Workspace, who_am_i
 from ..errors import GiprError
+from ..merge.status import status_report, write_status_xlsx
 from ..messages import SEVERITY_ZH, say
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from .app import FitColumn, app, console, err_console, fit_table, print_json
 
-WS_HELP = "工作目录（默认：当前文件夹）"
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+WS_HELP = say("cli.collect.ws_help")
 
 
 @app.command("init")
@@ -24,22 +34,21 @@ def init_cmd(
     format: str | None = typer.Option(None, "--format", help="表格格式：2021 或 2019（默认按年度选择）"),
 ) -> None:
     """创建工作目录：配置文件、名册副本、台账（SQLite）和存档文件夹。"""
-    from ..collect.workspace import Workspace
 
     ws = Workspace.create(directory, year, roster, county=county, format=format)
     try:
-        console.print(f"已创建工作目录 {escape(str(ws.root))}：{ws.year} 年度，格式 {ws.format}，"
-                      f"名册 {len(ws.roster)} 个单位。")
+        console.print(say("cli.collect.init_cmd", root=escape(str(ws.root)), year=ws.year, format=ws.format,
+                          n_roster=len(ws.roster)))
         if ws.county:
-            how = "" if county else "（取自名册文件名；可在 gipr.toml 中修改）"
-            console.print(f"  本级名称：{escape(ws.county)}{how}")
+            how = "" if county else say("cli.collect.init_cmd.how")
+            console.print(say("cli.collect.init_cmd_2", county=escape(ws.county), how=how))
         else:
-            console.print("  本级名称：未设置（汇总表将只叫“汇总”；可在 gipr.toml 的 county 中填写）")
-        console.print(f"  配置：{escape(str(ws.config_path))}")
-        console.print(f"  名册：{escape(str(ws.roster_path))}")
-        console.print(f"  台账：{escape(str(ws.ledger_path))}")
-        console.print(f"  存档：{escape(str(ws.archive_dir))}")
-        console.print("下一步：把收到的文件或导出的邮箱交给“gipr collect 文件夹 -w 工作目录”。")
+            console.print(say("cli.collect.init_cmd_3"))
+        console.print(say("cli.collect.init_cmd_4", config_path=escape(str(ws.config_path))))
+        console.print(say("cli.collect.init_cmd_5", roster_path=escape(str(ws.roster_path))))
+        console.print(say("cli.collect.init_cmd_6", ledger_path=escape(str(ws.ledger_path))))
+        console.print(say("cli.collect.init_cmd_7", archive_dir=escape(str(ws.archive_dir))))
+        console.print(say("cli.collect.init_cmd_8"))
     finally:
         ws.close()
 
@@ -47,21 +56,21 @@ def init_cmd(
 class _RichProgress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         if not self.enabled or total < 5:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.bar = Progress(TextColumn("收集中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        self.bar = Progress(TextColumn(say("cli.collect.start.bar")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                             TextColumn("{task.description}"), console=err_console, transient=True)
         self.bar.start()
         self.task = self.bar.add_task("", total=total)
 
     def advance(self, label: str) -> None:
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.update(self.task, advance=1, description=escape(label[:40]))
 
     def stop(self) -> None:
@@ -86,16 +95,12 @@ def collect_cmd(
 
     退出状态：0 全部正常；1 有报表存在错误或无法识别单位；2 有文件无法读取或未能收集。
     """
-    from ..collect import Collector
-    from ..collect.workspace import Workspace
 
     if not sources and not imap:
-        raise GiprError("请给出要收集的文件或文件夹，或加 --imap 从收件邮箱收取。", "usage")
+        raise GiprError(say("cli.collect.collect_cmd"), "usage")
     ws = Workspace.open(workspace)
     progress = _RichProgress(enabled=not as_json and err_console.is_terminal)
     try:
-        from ..collect.imap import imap_fetcher
-
         # asks the password before the lock
         imap_job = imap_fetcher(ws, since, folder, None if as_json else _print_fetched) if imap else None
         with ws.lock():
@@ -109,8 +114,7 @@ def collect_cmd(
                 # typer turns Ctrl-C into a silent return code: say here what was kept
                 progress.stop()
                 n = collector.result.counts["new"]
-                err_console.print(f"已中断（Ctrl-C）。中断前已记入台账的 {n} 份新报送均已保存；"
-                                  "重新运行同一命令即可继续，已收集的不会重复记录。")
+                err_console.print(say("cli.collect.collect_cmd_2", n=n))
                 raise SystemExit(130) from None
             finally:
                 progress.stop()
@@ -126,31 +130,28 @@ def collect_cmd(
 
 
 def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
     if not quiet:
         for o in result.outcomes:
             s = o.submission
             if o.result == "duplicate":
                 continue
-            unit = names.get(s.unit_code, s.unit_code) if s and s.unit_code else "未识别单位"
+            unit = names.get(s.unit_code, s.unit_code) if s and s.unit_code else say("cli.collect.print_collect.unit")
             line = f"#{s.id} {escape(o.file_name)} → {escape(unit)}：{STATUS_ZH.get(s.status, s.status)}"
             if s.status == "errors":
-                line += f"（错误 {s.errors} 处，警告 {s.warnings} 处）"
+                line += say("cli.collect.print_collect", errors=s.errors, warnings=s.warnings)
             elif s.status == "accepted" and s.warnings:
-                line += f"（警告 {s.warnings} 处）"
+                line += say("cli.collect.print_collect_2", warnings=s.warnings)
             style = {"accepted": "green", "errors": "yellow", "unreadable": "red", "unidentified": "magenta"}.get(
                 s.status, "")
             console.print(f"[{style}]{line}[/{style}]" if style else line)
             if s.status in ("unreadable", "unidentified") and o.reason:
-                console.print(f"    原因：{escape(o.reason)}")
-                console.print(f"    来源：{escape(o.source)}")
+                console.print(say("cli.collect.print_collect_3", reason=escape(o.reason)))
+                console.print(say("cli.collect.print_collect_4", source=escape(o.source)))
         for o in result.skipped:
-            console.print(f"[red]未收集：{escape(o.file_name)}：{escape(o.reason or '')}[/red]")
+            console.print(say("cli.collect.print_collect_5", file_name=escape(o.file_name),
+                              value=escape(o.reason or '')))
         for n in result.no_attachment:
-            console.print(f"没有表格附件的邮件：{escape(n)}")
-    from ..collect.mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
-    from ..messages import say
+            console.print(say("cli.collect.print_collect_6", n=escape(n)))
 
     for d in result.dropped:  # printed even with --quiet: attachments that were not collected
         names = d["names"][:MAX_DROPPED_NOTED]
@@ -159,15 +160,15 @@ def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
                                            message=d["message"], names="、".join(names), more=more)) + "[/red]")
     c = result.counts
     console.print(
-        f"收集完成：新收 {c['new']} 份（无误 {c['accepted']}，有错误 {c['errors']}，"
-        f"未识别单位 {c['unidentified']}，无法读取 {c['unreadable']}）；重复 {c['duplicate']} 份"
-        + (f"；未收集 {c['skipped']} 个" if c["skipped"] else "")
-        + (f"；无表格附件的邮件 {c['no_attachment']} 封" if c["no_attachment"] else "")
-        + (f"；忽略非表格文件 {c['ignored']} 个" if c["ignored"] else "")
+        say("cli.collect.print_collect_7", new=c['new'], accepted=c['accepted'], errors=c['errors'],
+            unidentified=c['unidentified'], unreadable=c['unreadable'], duplicate=c['duplicate'])
+        + (say("cli.collect.print_collect_8", skipped=c['skipped']) if c["skipped"] else "")
+        + (say("cli.collect.print_collect_9", no_attachment=c['no_attachment']) if c["no_attachment"] else "")
+        + (say("cli.collect.print_collect_10", ignored=c['ignored']) if c["ignored"] else "")
         + (say("collect.summary_dropped", n=c["dropped"]) if c["dropped"] else "")
         + "。")
     if c["unidentified"]:
-        console.print("未识别单位的报送可用“gipr status --use 单位代码 报送编号”人工指定。")
+        console.print(say("cli.collect.print_collect_11"))
 
 
 @app.command("status")
@@ -184,9 +185,6 @@ def status_cmd(
     verify: bool = typer.Option(False, "--verify", help="检查台账完整性和存档文件的哈希"),
 ) -> None:
     """报送情况：每个单位的当前报送、时间、状态和错误数；未报送和有错误的单位。"""
-    from ..collect.ledger import pin_submission
-    from ..collect.workspace import Workspace
-    from ..merge.status import status_report, write_status_xlsx
 
     ws = Workspace.open(workspace)
     try:
@@ -194,17 +192,18 @@ def status_cmd(
         led = ws.ledger
         if use is not None or unuse is not None:
             if use is not None and unuse is not None:
-                raise GiprError("--use 和 --unuse 不能同时使用。", "usage")
+                raise GiprError(say("cli.collect.status_cmd"), "usage")
             with ws.lock():
                 if use is not None:
                     o = pin_submission(led, roster, use[0], int(use[1]), who_am_i(), note)
                     u = ws.unit(o.unit_code)
-                    console.print(f"已指定：{escape(u.name if u else o.unit_code)} 采用报送 #{o.submission_id}"
-                                  f"（{escape(o.set_by)}，记入台账）。")
+                    console.print(say("cli.collect.status_cmd_2", value=escape(u.name if u else o.unit_code),
+                                      submission_id=o.submission_id, set_by=escape(o.set_by)))
                 else:
-                    o = pin_submission(led, roster, unuse, None, who_am_i(), note)  # type: ignore[arg-type]
+                    assert unuse is not None  # one of the two, checked above
+                    o = pin_submission(led, roster, unuse, None, who_am_i(), note)
                     u = ws.unit(o.unit_code)
-                    console.print(f"已取消 {escape(u.name if u else o.unit_code)} 的人工指定，恢复为最新报送。")
+                    console.print(say("cli.collect.status_cmd_3", value=escape(u.name if u else o.unit_code)))
         data = status_report(ws, verify=verify, findings=bool(unit))
         findings = data.pop("findings", None)  # the current findings for --unit (not part of --json)
         if out is not None:
@@ -214,7 +213,7 @@ def status_cmd(
         else:
             _print_status(ws, data, led, show_all=show_all, unit=unit, findings=findings)
             if out is not None:
-                console.print(f"已写入 {escape(str(out))}")
+                console.print(say("cli.collect.status_cmd_4", out=escape(str(out))))
         if verify and data["integrity"]:
             raise SystemExit(2)  # typer.Exit is swallowed by standalone_mode=False
     finally:
@@ -222,33 +221,31 @@ def status_cmd(
 
 
 # How the tables give way in a narrow terminal (one line per row): the first steps first.
-STATUS_FIT = [("drop", "识别方式"), ("short", "收到时间"), ("shrink", "文件名"), ("drop", "报送"), ("drop", "文件名"),
-              ("drop", "警告"), ("shrink", "单位"), ("drop", "收到时间")]
-SUBMISSIONS_FIT = [("drop", "存档"), ("shrink", "来源"), ("drop", "识别方式"), ("short", "收到时间"),
-                   ("shrink", "文件名"), ("drop", "来源"), ("shrink", "单位"), ("drop", "文件名"), ("drop", "收到时间")]
+STATUS_FIT = [("drop", say("cli.collect.status_fit")), ("short", say("cli.collect.status_fit_2")), ("shrink", say("cli.collect.status_fit_3")), ("drop", say("cli.collect.status_fit_4")), ("drop", say("cli.collect.status_fit_3")),
+              ("drop", say("cli.collect.status_fit_5")), ("shrink", say("cli.collect.status_fit_6")), ("drop", say("cli.collect.status_fit_2"))]
+SUBMISSIONS_FIT = [("drop", say("cli.collect.submissions_fit")), ("shrink", say("cli.collect.submissions_fit_2")), ("drop", say("cli.collect.status_fit")), ("short", say("cli.collect.status_fit_2")),
+                   ("shrink", say("cli.collect.status_fit_3")), ("drop", say("cli.collect.submissions_fit_2")), ("shrink", say("cli.collect.status_fit_6")), ("drop", say("cli.collect.status_fit_3")), ("drop", say("cli.collect.status_fit_2"))]
 
 
-def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
+def _print_status(ws: Workspace, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
     names = {u["code"]: u["name"] for u in data["units"]}
     if unit:
         code = unit if unit in names else next((c for c, n in names.items() if n == unit), None)
         if code is None:
-            raise GiprError(f"单位名册中没有“{unit}”。", "status.unknown_unit")
-        _print_submissions(led.submissions(code), names, f"{names[code]}（{code}）的全部报送")
+            raise GiprError(say("cli.collect.print_status", unit=unit), "status.unknown_unit")
+        _print_submissions(led.submissions(code), names, say("cli.collect.print_status_2", names=names[code],
+                                                             code=code))
         cur = led.current().get(code)
         if cur is not None:
             shown = [f for f in (findings or {}).get(code, cur.findings) if f.get("severity") in ("error", "warning")]
-            console.print(f"当前采用报送 #{cur.id}" + ("（人工指定）" if cur.pinned else "")
-                          + (f"，校验问题 {len(shown)} 条：" if shown else "，没有校验问题。"))
+            console.print(say("cli.collect.print_status_3", id=cur.id) + (say("cli.collect.print_status_4") if cur.pinned else "")
+                          + (say("cli.collect.print_status_5", n_shown=len(shown)) if shown else say("cli.collect.print_status_6")))
             for f in shown[:50]:
-                sev = "错误" if f["severity"] == "error" else "警告"
+                sev = say("cli.collect.print_status.sev") if f["severity"] == "error" else say("cli.collect.status_fit_5")
                 where = f"{f['ref']} " if f.get("ref") else ""
-                console.print(f"  [{'red' if sev == '错误' else 'yellow'}]{sev}[/] {escape(where)}{escape(f['message'] or '')}")
+                console.print(f"  [{'red' if sev == say('cli.collect.print_status.sev') else 'yellow'}]{sev}[/] {escape(where)}{escape(f['message'] or '')}")
             if len(shown) > 50:
-                console.print(f"  ……另有 {len(shown) - 50} 条，用 gipr check 查看存档文件的全部问题。")
+                console.print(say("cli.collect.print_status_7", value=len(shown) - 50))
         doc = next((u.get("document") for u in data["units"] if u["code"] == code), None)
         if doc is not None:
             console.print(say("document.status_line", state=doc["state_zh"], errors=doc.get("errors", 0),
@@ -259,99 +256,99 @@ def _print_status(ws, data, led, *, show_all: bool, unit: str | None, findings: 
                 console.print(f"  [{'red' if f['severity'] == 'error' else 'yellow'}]{sev}[/] {escape(f['message'] or '')}")
         hist = led.override_history(code)
         for o in hist:
-            what = f"指定报送 #{o.submission_id}" if o.submission_id else "取消指定"
-            console.print(f"人工指定记录：{local_time(o.set_at)} {escape(o.set_by)} {what}"
+            what = say("cli.collect.print_status.what", submission_id=o.submission_id) if o.submission_id else say("cli.collect.print_status.what_2")
+            console.print(say("cli.collect.print_status_8", local_time=local_time(o.set_at),
+                              set_by=escape(o.set_by), what=what)
                           + (f"：{escape(o.note)}" if o.note else ""))
         return
-    title = f"{ws.year} 年度报送情况" + (f"（{escape(ws.county)}）" if ws.county else "")
+    title = say("cli.collect.print_status.title", year=ws.year) + (f"（{escape(ws.county)}）" if ws.county else "")
     style = {"accepted": "green", "errors": "yellow", "unreadable": "red", "missing": "dim"}
     units = data["units"]
     states = []
     for u in units:
         st = STATUS_ZH.get(u["status"], u["status"])
         if u["pinned"]:
-            st += "（人工指定）"
+            st += say("cli.collect.print_status_4")
         states.append(f"[{style[u['status']]}]{escape(st)}[/]")
     t = fit_table(title, [
-        FitColumn("代码", [escape(u["code"]) for u in units]),
-        FitColumn("单位", [escape(u["name"]) for u in units], min_width=10),
-        FitColumn("状态", states),
-        FitColumn("报送", [f"#{u['submission']}" if u["submission"] else "" for u in units]),
-        FitColumn("收到时间", [local_time(u["received_at"]) for u in units],
+        FitColumn(say("cli.collect.print_status.t"), [escape(u["code"]) for u in units]),
+        FitColumn(say("cli.collect.status_fit_6"), [escape(u["name"]) for u in units], min_width=10),
+        FitColumn(say("cli.collect.print_status.t_2"), states),
+        FitColumn(say("cli.collect.status_fit_4"), [f"#{u['submission']}" if u["submission"] else "" for u in units]),
+        FitColumn(say("cli.collect.status_fit_2"), [local_time(u["received_at"]) for u in units],
                   short=[local_time(u["received_at"])[5:] for u in units]),
-        FitColumn("错误", ["" if u["errors"] is None else str(u["errors"]) for u in units], justify="right"),
-        FitColumn("警告", ["" if u["warnings"] is None else str(u["warnings"]) for u in units], justify="right"),
-        FitColumn("文件名", [escape(u["file_name"] or "") for u in units], min_width=12),
-        FitColumn("识别方式", [IDENTIFIED_ZH.get(u["identified_by"] or "", "") if u["submission"] else ""
+        FitColumn(say("cli.collect.print_status.sev"), ["" if u["errors"] is None else str(u["errors"]) for u in units], justify="right"),
+        FitColumn(say("cli.collect.status_fit_5"), ["" if u["warnings"] is None else str(u["warnings"]) for u in units], justify="right"),
+        FitColumn(say("cli.collect.status_fit_3"), [escape(u["file_name"] or "") for u in units], min_width=12),
+        FitColumn(say("cli.collect.status_fit"), [IDENTIFIED_ZH.get(u["identified_by"] or "", "") if u["submission"] else ""
                            for u in units]),
-    ] + ([FitColumn("年报", [escape(u["document"]["state_zh"]) for u in units])] if "documents" in data else []),
+    ] + ([FitColumn(say("cli.collect.print_status.t_3"), [escape(u["document"]["state_zh"]) for u in units])] if "documents" in data else []),
         STATUS_FIT)
     console.print(t)
     tot = data["totals"]
-    console.print(f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"
-                  f"无法读取 {tot['unreadable']}，未报送 {tot['missing']}。台账共 {tot['submissions']} 份报送。")
+    console.print(say("cli.collect.print_status_9", units=tot['units'], accepted=tot['accepted'],
+                      errors=tot['errors'], unreadable=tot['unreadable'], missing=tot['missing'],
+                      submissions=tot['submissions']))
     if data["missing"]:
-        console.print("未报送：" + "、".join(escape(names[c]) for c in data["missing"]))
+        console.print(say("cli.collect.print_status_10") + "、".join(escape(names[c]) for c in data["missing"]))
     if data["with_errors"]:
-        console.print("有错误：" + "、".join(f"{escape(names[c])}（{u['errors']} 处）" for c in data["with_errors"]
+        console.print(say("cli.collect.print_status_11") + "、".join(say("cli.collect.print_status_12", names=escape(names[c]),
+                                            errors=u['errors']) for c in data["with_errors"]
                                           for u in data["units"] if u["code"] == c))
     if data["unreadable"]:
-        console.print("最新报送无法读取：" + "、".join(escape(names[c]) for c in data["unreadable"]))
+        console.print(say("cli.collect.print_status_13") + "、".join(escape(names[c]) for c in data["unreadable"]))
     for u in data["units"]:
         if u.get("review"):
-            console.print(f"需核对：{escape(u['name'])}（与上年对比：{escape('；'.join(u['review']))}）")
+            console.print(say("cli.collect.print_status_14", name=escape(u['name']),
+                              items=escape('；'.join(u['review']))))
     pinned = [u for u in data["units"] if u["override"]]
     for u in pinned:
         o = u["override"]
-        console.print(f"人工指定：{escape(u['name'])} 采用报送 #{o['submission']}（{escape(o['by'])}，"
-                      f"{local_time(o['at'])}）" + (f"：{escape(o['note'])}" if o["note"] else ""))
+        console.print(say("cli.collect.print_status_15", name=escape(u['name']), submission=o['submission'],
+                          by=escape(o['by']), local_time=local_time(o['at'])) + (f"：{escape(o['note'])}" if o["note"] else ""))
     if data["unattached"]:
-        console.print(f"[magenta]未归入任何单位的报送 {len(data['unattached'])} 份[/magenta]"
-                      "（可用“gipr status --use 单位代码 报送编号”人工指定）：")
+        console.print(say("cli.collect.print_status_16", n_unattached=len(data['unattached'])))
         for s in data["unattached"]:
             console.print(f"  #{s['submission']} {escape(s['file_name'])}：{STATUS_ZH.get(s['status'], s['status'])}"
                           + (f"，{escape(s['reason'])}" if s["reason"] else ""))
-            console.print(f"      来源：{escape(s['source'])}")
+            console.print(say("cli.collect.print_status_17", source=escape(s['source'])))
     if "integrity" in data:
         if data["integrity"]:
-            console.print("[red]台账完整性检查发现问题：[/red]")
+            console.print(say("cli.collect.print_status_18"))
             for p in data["integrity"]:
                 console.print(f"  {escape(p)}")
         else:
-            console.print("台账完整性检查：正常；所有存档文件与哈希一致。")
+            console.print(say("cli.collect.print_status_19"))
     if show_all:
-        _print_submissions(led.submissions(), names, "全部报送")
+        _print_submissions(led.submissions(), names, say("cli.collect.print_status_20"))
 
 
 def _print_submissions(subs, names, title) -> None:
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
     states = []
     for s in subs:
         st = STATUS_ZH.get(s.status, s.status)
         if s.status == "duplicate":
-            st += f"（同 #{s.duplicate_of}）"
+            st += say("cli.collect.print_submissions", duplicate_of=s.duplicate_of)
         states.append(escape(st))
     t = fit_table(title, [
-        FitColumn("报送", [f"#{s.id}" for s in subs]),
-        FitColumn("单位", [escape(names.get(s.unit_code, s.unit_code or "")) for s in subs], min_width=10),
-        FitColumn("状态", states),
-        FitColumn("收到时间", [local_time(s.received_at) for s in subs],
+        FitColumn(say("cli.collect.status_fit_4"), [f"#{s.id}" for s in subs]),
+        FitColumn(say("cli.collect.status_fit_6"), [escape(names.get(s.unit_code, s.unit_code or "")) for s in subs], min_width=10),
+        FitColumn(say("cli.collect.print_status.t_2"), states),
+        FitColumn(say("cli.collect.status_fit_2"), [local_time(s.received_at) for s in subs],
                   short=[local_time(s.received_at)[5:] for s in subs]),
-        FitColumn("错误", [str(s.errors) for s in subs], justify="right"),
-        FitColumn("文件名", [escape(s.file_name) for s in subs], min_width=12),
-        FitColumn("识别方式", [IDENTIFIED_ZH.get(s.identified_by, s.identified_by) for s in subs]),
-        FitColumn("来源", [escape(s.source) for s in subs], min_width=12),
-        FitColumn("存档", [escape(str(s.archive_path)) for s in subs], min_width=12),
+        FitColumn(say("cli.collect.print_status.sev"), [str(s.errors) for s in subs], justify="right"),
+        FitColumn(say("cli.collect.status_fit_3"), [escape(s.file_name) for s in subs], min_width=12),
+        FitColumn(say("cli.collect.status_fit"), [IDENTIFIED_ZH.get(s.identified_by, s.identified_by) for s in subs]),
+        FitColumn(say("cli.collect.submissions_fit_2"), [escape(s.source) for s in subs], min_width=12),
+        FitColumn(say("cli.collect.submissions_fit"), [escape(str(s.archive_path)) for s in subs], min_width=12),
     ], SUBMISSIONS_FIT)
     console.print(t)
 
 
 def _print_fetched(r) -> None:
-    console.print(f"收件邮箱 {escape(r.account)} 文件夹“{escape(r.folder)}”：共 {r.total} 封，"
-                  f"本次收取 {r.fetched} 封，以前已收取 {r.already} 封"
-                  + (f"，过大未收取 {r.too_large} 封" if r.too_large else "")
-                  + (f"，其中 {r.own} 封是 gipr 自己发出的邮件（未作为报送收集）" if r.own else "")
-                  + ("（文件夹的 UIDVALIDITY 已变化：邮件按 Message-ID 和内容去重，不会重复计数）"
+    console.print(say("cli.collect.print_fetched", account=escape(r.account), folder=escape(r.folder),
+                      total=r.total, fetched=r.fetched, already=r.already)
+                  + (say("cli.collect.print_fetched_2", too_large=r.too_large) if r.too_large else "")
+                  + (say("cli.collect.print_fetched_3", own=r.own) if r.own else "")
+                  + (say("cli.collect.print_fetched_4")
                      if r.uidvalidity_changed else "") + "。")

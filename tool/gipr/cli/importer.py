@@ -11,8 +11,13 @@ from rich.markup import escape
 from .. import messages
 from ..check.run import year_format_roster
 from ..errors import GiprError
+from ..files import DOCUMENT_SUFFIXES, files_in, find_input_files
 from ..messages import SEVERITY_ZH
+from ..published import import_document
+from ..published.core import previous_in_run, previous_numbers
+from ..published.workbook import write_workbook
 from ..rules import printed_values, recompute
+from ..sources import open_reports
 from ..values import to_json_number
 from .app import app, console, print_json
 
@@ -48,9 +53,6 @@ def import_cmd(
     """读取公开发布的年报（PDF、网页、Word、文本）中的统计表，转成数字；可写成 gipr 统计表。
 
     退出码：0 全部完整导入；2 有文件无法导入或有表格无法对齐（其他文件照常处理）。"""
-    from ..files import DOCUMENT_SUFFIXES, files_in, find_input_files
-    from ..published import import_document
-    from ..published.workbook import write_workbook
 
     spec, units = year_format_roster(year, fmt, roster)
     for p in paths:
@@ -59,9 +61,6 @@ def import_cmd(
     files = find_input_files(paths, suffixes=DOCUMENT_SUFFIXES, missing="keep")
     given = None
     if previous is not None:
-        from ..published.core import previous_numbers
-        from ..sources import open_reports
-
         try:
             given = [previous_numbers(r) for r in open_reports(previous)]
         except GiprError as e:
@@ -79,8 +78,6 @@ def import_cmd(
 
     results = [one(p) for p in files]
     if given is None:  # another year of the same issuer in this run is last year's report
-        from ..published.core import previous_in_run
-
         for i, prev in previous_in_run(results):
             results[i] = one(files[i], [prev])
     records, errors = [], []

@@ -7,15 +7,17 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from ..catalogue.access import say
+from ..collect.workspace import Workspace
+from ..mail import mail_settings, mail_units
+from ..messages import SEND_STATUS_ZH as STATUS_ZH
 from .app import app, console, print_json
 
-WS_HELP = "工作目录（默认：当前文件夹）"
-ONLY_HELP = "只发给这些单位（单位代码或单位名称；可重复，或用逗号分隔）"
+WS_HELP = say("cli.mail.ws_help")
+ONLY_HELP = say("cli.mail.only_help")
 
 
 def _print_outcome(o) -> None:
-    from ..messages import SEND_STATUS_ZH as STATUS_ZH
-
     who = f"{escape(o.unit_name)}（{escape(o.unit_code)}）"
     st = STATUS_ZH.get(o.status, o.status)
     if o.status == "sent":
@@ -35,25 +37,22 @@ def _print_outcome(o) -> None:
 
 def _summary(kind: str, outcomes, dry_run: bool, outdir: Path | None) -> None:
     n = {k: sum(1 for o in outcomes if o.status == k) for k in ("sent", "written", "failed", "uncertain", "skipped")}
-    what = "发送模板" if kind == "send" else "催报提醒"
+    what = say("cli.mail.summary.what") if kind == "send" else say("cli.mail.summary.what_2")
     if dry_run:
-        console.print(f"{what}（试运行，未发送）：已写入 {n['written']} 封邮件到 {escape(str(outdir))}"
-                      + (f"；跳过 {n['skipped']} 个单位" if n["skipped"] else "")
-                      + (f"；失败 {n['failed']} 个" if n["failed"] else "") + "。")
+        console.print(say("cli.mail.summary", what=what, written=n['written'], outdir=escape(str(outdir)))
+                      + (say("cli.mail.summary_2", skipped=n['skipped']) if n["skipped"] else "")
+                      + (say("cli.mail.summary_3", failed=n['failed']) if n["failed"] else "") + "。")
         return
-    console.print(f"{what}完成：已发送 {n['sent']} 个单位，失败 {n['failed']} 个，无法确认 {n['uncertain']} 个，"
-                  f"跳过 {n['skipped']} 个。发送记录已记入台账。")
+    console.print(say("cli.mail.summary_4", what=what, sent=n['sent'], failed=n['failed'],
+                      uncertain=n['uncertain'], skipped=n['skipped']))
     if n["failed"]:
-        console.print("发送失败的单位重新运行同一命令即可补发（已发送的不会重复发送）。")
+        console.print(say("cli.mail.summary_5"))
     if n["uncertain"]:
-        console.print("“无法确认是否送达”的单位：请在发件箱或向对方核实，确需再发时用 --resend --only 单位代码。")
+        console.print(say("cli.mail.summary_6"))
 
 
 def _run(kind: str, workspace: Path | None, dry_run: bool, out: Path | None, only: list[str] | None,
          resend: bool, as_json: bool) -> None:
-    from ..collect.workspace import Workspace
-    from ..mail import mail_settings, mail_units
-
     ws = Workspace.open(workspace)
     try:
         settings = mail_settings(ws, need_server=not dry_run, preview=dry_run)
@@ -65,7 +64,7 @@ def _run(kind: str, workspace: Path | None, dry_run: bool, out: Path | None, onl
         print_json(run.to_json())
     else:
         for note in run.notes:
-            console.print(f"[yellow]注意：[/yellow]{escape(note)}")
+            console.print(say("cli.mail.run", note=escape(note)))
         _summary(kind, run.outcomes, dry_run, run.outdir)
     if run.exit_code:
         raise SystemExit(run.exit_code)

@@ -11,6 +11,7 @@ import sys
 import typer
 from rich.markup import escape as _escape
 
+from ..catalogue.access import say
 from ..errors import GiprError
 from .app import app, err_console
 
@@ -62,22 +63,22 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
-        err_console.print("已取消。")
+        err_console.print(say("cli.main.main"))
         sys.exit(130)
     except KeyboardInterrupt:
-        err_console.print("已中断（Ctrl-C）。已完成的部分均已保存。")
+        err_console.print(say("cli.main.main_2"))
         sys.exit(130)
     except GiprError as e:  # SpecError (a malformed format file) too
-        err_console.print(f"[red]错误：[/red]{_escape(str(e))}")  # a message may hold [mail], paths with []
+        err_console.print(say("cli.main.main_3", escape=_escape(str(e))))  # a message may hold [mail], paths with []
         sys.exit(2)
     except Exception as e:  # click's errors (typer vendors click) and anything unexpected
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-            kind = "用法错误" if type(e).__name__ in _USAGE_ERRORS else "错误"
+            kind = say("cli.main.main.kind") if type(e).__name__ in _USAGE_ERRORS else say("cli.main.main.kind_2")
             err_console.print(f"[red]{kind}：[/red]{e.format_message()}")
             ctx = getattr(e, "ctx", None)
             if ctx is not None:
-                err_console.print(f"运行“{ctx.command_path} --help”查看用法。")
+                err_console.print(say("cli.main.main_4", command_path=ctx.command_path))
             sys.exit(2)
-        err_console.print(f"[red]内部错误：[/red]{type(e).__name__}: {e}")
-        err_console.print("这是 gipr 的缺陷，请把上面这行和所用的命令报告给维护者。已有数据未被修改。")
+        err_console.print(say("cli.main.main_5", name=type(e).__name__, e=e))
+        err_console.print(say("cli.main.main_6"))
         sys.exit(3)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from ..merge import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, merge_json, run_merge
+from ..merge.years import change_counts
 from ..messages import say
 from .app import app, print_json, say_err, say_out
 
@@ -32,7 +34,6 @@ def merge_cmd(
                                  help="使用 --workspace 时，重新读取和校验每个存档文件，不沿用收集时保存的结果"),
 ) -> None:
     """把各单位的报表逐格相加，生成汇总表（官方格式，总计为公式），并列出未汇总、未报送的单位。"""
-    from ..merge import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, merge_json, run_merge
 
     result = run_merge(out=out, paths=list(paths or []), workspace=workspace, roster=roster, year=year,
                    county=county, previous=previous, include_errors=include_errors, html=html, force=force,
@@ -43,7 +44,6 @@ def merge_cmd(
     bad = result.of_status(UNREADABLE)
     missing = result.of_status(MISSING)
     f_err = [c for c in result.changes if c.severity == "error"]
-    from ..merge.years import change_counts
 
     n_large = change_counts(result.changes)["large"]  # the count the workbook and the workbench state
     if as_json:

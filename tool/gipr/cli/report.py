@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import GiprError
+from ..report.figures import PLACEHOLDERS
 from .app import app, print_json, say_err, say_out
 
 
@@ -31,15 +33,21 @@ def report_cmd(
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
 ) -> None:
     """生成政府信息公开工作年度报告（Word，可选 PDF）：表格和句子中的数字取自同一份已校验的数据，第五、六部分留待填写。"""
-    from ..report.document import default_template
-    from ..report.figures import PLACEHOLDERS
-    from ..report.run import Job, data_from_file, data_from_workspace, jobs_json, workspace_jobs, write_jobs
+    from ..report.document import default_template  # lazy: it loads docx, lxml (heavy), needed only here
+    from ..report.run import (  # lazy: it loads docx, lxml (heavy), needed only here
+        Job,
+        data_from_file,
+        data_from_workspace,
+        jobs_json,
+        workspace_jobs,
+        write_jobs,
+    )
 
     if placeholders:
         if as_json:
             print_json(PLACEHOLDERS)
         else:
-            say_out(f"默认模板：{default_template()}")
+            say_out(say("cli.report.report_cmd", default_template=default_template()))
             for k, v in PLACEHOLDERS.items():
                 say_out(f"{{{{ {k} }}}}\t{v}")
         return
@@ -63,6 +71,7 @@ def report_cmd(
         else:
             jobs = workspace_jobs(out, county, units, unit=unit, pdf=pdf)
     else:
+        assert source is not None  # one of the two, checked above
         data = data_from_file(source, include_errors=include_errors, previous=previous, unit=unit)
         jobs = [Job(data, out, data.name, out.with_suffix(".pdf") if pdf else None)]
     pdf_error = None
@@ -89,9 +98,9 @@ def report_cmd(
             say_out(messages.say("report.workspace_done", n=len(jobs), units=len(jobs) - 1, folder=out.resolve()))
             if left_out:
                 say_err(messages.say("report.left_out", n=len(left_out)))
-                for e in left_out:
-                    detail = e.first_error or e.note or ""
-                    say_err(messages.say("report.left_out_one", who=e.label(), why=e.status_zh,
+                for entry in left_out:
+                    detail = entry.first_error or entry.note or ""
+                    say_err(messages.say("report.left_out_one", who=entry.label(), why=entry.status_zh,
                                                   detail=messages.say("report.left_out_detail", detail=detail) if detail else ""))
         if pdf_error is not None:
             say_err(messages.say("report.pdf_error", error=pdf_error))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..spec import available_formats, load_format
 from .app import app, console, print_json
@@ -14,7 +15,7 @@ def format_option(fmt: str | None, default: str = "2021") -> str:
     if fmt is None:
         return default
     if fmt not in available_formats():
-        raise GiprError(f"未知的报告格式“{fmt}”，可用：{'、'.join(available_formats())}")
+        raise GiprError(say("cli.spec.format_option", fmt=fmt, items='、'.join(available_formats())))
     return fmt
 
 
@@ -30,19 +31,19 @@ def spec_cmd(
         return
     from rich.table import Table
 
-    console.print(f"{spec.name}（{spec.source}），格式编号 {spec.id}")
-    console.print(f"单元格 {len(spec.cells)} 个（填报 {len(spec.inputs)}，自动合计 {len(spec.totals)}），"
-                  f"校验规则 {len(spec.rules)} 条")
+    console.print(say("cli.spec.spec_cmd", name=spec.name, source=spec.source, id=spec.id))
+    console.print(say("cli.spec.spec_cmd_2", n_cells=len(spec.cells), n_inputs=len(spec.inputs),
+                      n_totals=len(spec.totals), n_rules=len(spec.rules)))
     for t in spec.tables:
-        tab = Table(title=f"{t.title}（工作表“{t.sheet}”）")
-        for h in ("编号", "位置", "行", "列", "类型", "填报/合计"):
+        tab = Table(title=say("cli.spec.spec_cmd.title", title=t.title, sheet=t.sheet))
+        for h in (say("cli.spec.spec_cmd_3"), say("cli.spec.spec_cmd_4"), say("cli.spec.spec_cmd_5"), say("cli.spec.spec_cmd_6"), say("cli.spec.spec_cmd_7"), say("cli.spec.spec_cmd_8")):
             tab.add_column(h, overflow="fold")
         for cid in t.cells:
             c = spec.cells[cid]
-            tab.add_row(c.id, c.ref, c.row, "/".join(c.column_path), c.type, "填报" if c.input else "合计")
+            tab.add_row(c.id, c.ref, c.row, "/".join(c.column_path), c.type, say("cli.spec.spec_cmd_9") if c.input else say("cli.spec.spec_cmd_10"))
         console.print(tab)
     for fam in spec.families:
-        console.print(f"规则 {fam['id']}：{fam['title']} —— {fam['description']}")
+        console.print(say("cli.spec.spec_cmd_11", id=fam['id'], title=fam['title'], description=fam['description']))
 
 
 @app.command("version")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
+from ..catalogue.access import say
 from ..errors import GiprError, SpecError
+from ..roster import load_roster
 from ..spec import available_formats, format_for_year, load_format
 from ..template import DEFAULT_PASSWORD, check_password, template_filename, write_template, write_templates
 from .app import app, console, err_console
@@ -14,7 +16,7 @@ from .app import app, console, err_console
 
 def _year(year: int) -> int:
     if not 2000 <= year <= 2100:
-        raise GiprError(f"报告年度“{year}”不合理（应为 2000–2100 之间的年份，例如 2025）。", "usage.year")
+        raise GiprError(say("cli.template.year", year=year), "usage.year")
     return year
 
 
@@ -25,7 +27,7 @@ def _format(fmt: str | None, year: int) -> str:
         except SpecError as e:
             raise GiprError(str(e)) from None
     if fmt not in available_formats():
-        raise GiprError(f"未知的报告格式“{fmt}”，可用：{'、'.join(available_formats())}", "usage.format")
+        raise GiprError(say("cli.template.format", fmt=fmt, items='、'.join(available_formats())), "usage.format")
     return fmt
 
 
@@ -43,30 +45,29 @@ def template_cmd(
     workers: int | None = typer.Option(None, "--workers", help="渲染进程数（默认 1：渲染很快，写文件已用多线程并行）"),
 ) -> None:
     """生成填报模板（受保护的 Excel 工作簿）：每个单位一个，或一个空白模板。"""
-    from ..roster import load_roster
 
     year = _year(year)
     spec = load_format(_format(format, year))
     if force and skip_existing:
-        raise GiprError("--force 与 --skip-existing 不能同时使用。", "usage.conflict")
+        raise GiprError(say("cli.template.template_cmd"), "usage.conflict")
     protect = not no_protect
     if protect:
         check_password(password)  # before any work: a password Excel could not unlock is refused
-    pw_note = f"保护密码“{password}”" if protect else "未设保护"
+    pw_note = say("cli.template.template_cmd.pw_note", password=password) if protect else say("cli.template.template_cmd.pw_note_2")
 
     if roster is None:
         if unit:
-            raise GiprError("--unit 需要与 --roster 一起使用。", "usage.unit")
+            raise GiprError(say("cli.template.template_cmd_2"), "usage.unit")
         path = out
         if out.suffix.lower() != ".xlsx":
             if out.exists() and not out.is_dir():
-                raise GiprError(f"输出位置 {out} 不是 .xlsx 文件名，也不是文件夹。", "usage.out")
+                raise GiprError(say("cli.template.template_cmd_3", out=out), "usage.out")
             path = out / template_filename(year, None)
         if path.exists() and skip_existing:
-            console.print(f"已存在，保留不动：{path}")
+            console.print(say("cli.template.template_cmd_4", path=path))
             return
         write_template(path, spec, year=year, unit=None, overwrite=force, protect=protect, password=password)
-        console.print(f"已生成空白模板：{path}（{year} 年度，格式 {spec.id}，{pw_note}；单位名称由填报单位在封面填写）")
+        console.print(say("cli.template.template_cmd_5", path=path, year=year, id=spec.id, pw_note=pw_note))
         return
 
     units = load_roster(roster)
@@ -74,22 +75,22 @@ def template_cmd(
         wanted = {u.strip() for u in unit}
         missing = wanted - {u.code for u in units}
         if missing:
-            raise GiprError(f"单位名册 {roster} 中没有单位代码：{'、'.join(sorted(missing))}", "usage.unit")
+            raise GiprError(say("cli.template.template_cmd_6", roster=roster, items='、'.join(sorted(missing))), "usage.unit")
         units = [u for u in units if u.code in wanted]
     if out.suffix.lower() == ".xlsx":
         if len(units) != 1:
-            raise GiprError(f"--out {out} 是一个文件名，但要生成 {len(units)} 个模板：请给一个文件夹，"
-                            "或用 --unit 只选一个单位。", "usage.out")
+            raise GiprError(say("cli.template.template_cmd_7", out=out, n_units=len(units)), "usage.out")
         if out.exists() and skip_existing:
-            console.print(f"已存在，保留不动：{out}")
+            console.print(say("cli.template.template_cmd_8", out=out))
             return
         write_template(out, spec, year=year, unit=units[0], overwrite=force, protect=protect, password=password)
-        console.print(f"已生成 {units[0].name} 的模板：{out}（{year} 年度，格式 {spec.id}，{pw_note}）")
+        console.print(say("cli.template.template_cmd_9", name=units[0].name, out=out, year=year, id=spec.id,
+                          pw_note=pw_note))
         return
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("生成模板"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    with Progress(TextColumn(say("cli.template.template_cmd_10")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err_console, transient=True, disable=len(units) < 20) as bar:
         task = bar.add_task("template", total=len(units))
         results = write_templates(spec, year, units, out, overwrite=force, skip_existing=skip_existing,
@@ -97,7 +98,8 @@ def template_cmd(
                                   progress=lambda n: bar.advance(task, n))
     written = [r for r in results if r.status == "written"]
     skipped = [r for r in results if r.status == "skipped"]
-    console.print(f"已生成 {len(written)} 个模板 → {out}（{year} 年度，格式 {spec.id}，{pw_note}）")
+    console.print(say("cli.template.template_cmd_11", n_written=len(written), out=out, year=year, id=spec.id,
+                      pw_note=pw_note))
     if skipped:
-        console.print(f"已存在、保留不动 {len(skipped)} 个：" + "、".join(r.path.name for r in skipped[:5])
-                      + (" 等" if len(skipped) > 5 else ""))
+        console.print(say("cli.template.template_cmd_12", n_skipped=len(skipped)) + "、".join(r.path.name for r in skipped[:5])
+                      + (say("cli.template.template_cmd_13") if len(skipped) > 5 else ""))

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import typer
 
-from .. import messages
+from .. import messages, thirdparty
+from ..catalogue.access import say
 from ..errors import GiprError
+from ..ui import userconf
+from ..ui.app import create_app
+from ..ui.core import open_ws
+from ..ui.security import csrf_for
+from ..ui.userconf import remember_workspace
 from .app import app, err_console
 
 LOCAL = "127.0.0.1"
@@ -17,7 +23,6 @@ LOCAL = "127.0.0.1"
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port`` (port 0: a free one chosen by the system)."""
-    from ..errors import GiprError
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -28,22 +33,17 @@ def bind(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as e:
         sock.close()
-        raise GiprError(f"无法在 {host}:{port} 上启动工作台：{e.strerror or e}。请换一个端口（--port）。",
+        raise GiprError(say("cli.ui.bind", host=host, port=port, value=e.strerror or e),
                         "ui.bind") from None
     return sock
 
 
 def serve(root: Path | None, sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
     """Serve until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
-    import uvicorn
-
-    from ..ui.app import create_app
+    uvicorn = thirdparty.uvicorn()
 
     port = sock.getsockname()[1]
     if root is not None:
-        from ..ui.core import open_ws
-        from ..ui.userconf import remember_workspace
-
         with open_ws(root) as ws:
             remember_workspace(root, ws.county, ws.year)
     # the token is remembered for this user, so the cookie may outlive the browser session
@@ -72,8 +72,6 @@ def switch_running(port: int, token: str, root: Path) -> bool:
     one is already running: the same address, now on this workspace)."""
     import http.client
     import json
-
-    from ..ui.security import csrf_for
 
     try:
         conn = http.client.HTTPConnection(LOCAL, port, timeout=30)
@@ -108,8 +106,6 @@ def ui_cmd(
                                           help="在桌面（Windows）或应用程序菜单（Linux）中放一个启动图标，以后双击即可打开工作台"),
 ) -> None:
     """在浏览器中使用的本机工作台：报送情况、收集、模板与发送、汇总。只在本机运行，数据不离开这台电脑。"""
-    from ..ui import userconf
-    from ..ui.core import open_ws
 
     if install_launcher:
         path = userconf.install_launcher()
@@ -120,12 +116,11 @@ def ui_cmd(
     if print_url:
         sys.stdout.write(userconf.url_for(chosen, token) + "\n")
         return
-    root: Path | None = Path(workspace if workspace is not None else ".").expanduser()
-    if workspace is None and not (root / "gipr.toml").is_file():
-        root = None  # the start page: create a year's workspace or open a recent one
-    else:
-        open_ws(root).close()  # a clear message if this is not a workspace
-        root = root.resolve()
+    here = Path(workspace if workspace is not None else ".").expanduser()
+    root: Path | None = None  # None: the start page, to create a year's workspace or open a recent one
+    if workspace is not None or (here / "gipr.toml").is_file():
+        open_ws(here).close()  # a clear message if this is not a workspace
+        root = here.resolve()
     if host != LOCAL:
         err_console.print("[yellow]" + messages.say("ui.open_host_warning", host=host) + "[/yellow]")
     shown = LOCAL if host in (LOCAL, "0.0.0.0", "::") else host

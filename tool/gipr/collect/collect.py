@@ -1,16 +1,24 @@
-"""Collect returned workbooks into the ledger: folders, workbook files, .eml, .mbox, Maildir.
+"""Collect what units return into the workspace's ledger: workbook files, e-mail (.eml,
+.mbox, Maildir, IMAP through ``collect``'s ``fetch``), uploads of gipr ui (``collect_upload``),
+from folders walked or files named.  A unit's annual report document (.docx, .pdf, …) goes to
+``collect.documents`` instead (``document_bytes``).
 
-For every file or attachment, in this order:
+For every workbook file or attachment, in this order (``Collector._collect_bytes``):
 
-1. archive the raw bytes (``Ledger.store``), before anything looks inside them;
+1. archive the raw bytes (``Ledger.store``), before anything looks inside them (a message
+   itself is archived too);
 2. if these bytes from this source are already recorded: nothing to do (a re-run is a
-   no-op); if these bytes came from another source before: a ``duplicate`` row;
-3. read (``read.read_report``) and check (``checks.check_report``) with a time limit;
-4. identify the unit: the template's signed identity; the unit name (or code) typed on
-   the cover matched to the roster; the sender's address; otherwise unidentified;
-5. record one row in one transaction (``Ledger.add``).
-
-The same path is used for messages fetched by other means (``Collector.collect_message``).
+   no-op); if these bytes came from another source before: a ``duplicate`` row (recorded
+   fully instead when only this copy's sender tells the unit);
+3. a file gipr will not open (``mailparse.classify_attachment``: not a workbook, encrypted,
+   a broken container) is recorded as ``unreadable``; any other is read (``read.read_report``)
+   and checked (``check.check_report``) in a worker process with the reader's time and memory
+   limits (``isolate.run_limited``);
+4. identify the unit (``unitmatch.identify``): the template's signed identity; the unit code
+   or name typed on the cover matched to the roster; the sender's address; otherwise
+   unidentified; ``unitmatch.settle_identity`` then adjusts the identity findings;
+5. record one row and the file's stored result (``results``, for merge and status) in one
+   transaction (``Ledger.add``).
 """
 
 from __future__ import annotations
@@ -20,13 +28,20 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import MailError
-from ..identify import identify, settle_identity, units_for_sender
-from .documents import DOCUMENT_SUFFIXES, is_report_document
+from .. import messages
+from ..check import CheckContext, check_report
+from ..errors import MailError, ReadError
+from ..isolate import run_limited
+from ..messages import say
+from ..read import MAX_READ_MEMORY_MB, spec_token
+from ..unitmatch import identify, settle_identity, units_for_sender
+from .documents import DOCUMENT_SUFFIXES, collect_document, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
 from .mailparse import (
+    MAX_ATTACHMENTS,
+    MAX_DROPPED_NOTED,
     MAX_MESSAGE_BYTES,
     MailMessage,
     classify_attachment,
@@ -39,6 +54,11 @@ from .mailparse import (
     parse_message,
     sniff_file,
 )
+from .results import ResultStore, payload_from_report, payload_unreadable
+from .submitted import submitted_reports
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
 READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
@@ -119,6 +139,14 @@ class _Item:
     explicit: bool = False
 
 
+class ProgressLike(Protocol):
+    """What :class:`Collector` calls: a :class:`Progress` or the CLI's rich-backed one."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, label: str) -> None: ...
+
+
 class Progress:
     """Progress callbacks; the CLI passes a rich-backed one."""
 
@@ -159,14 +187,14 @@ def _received(msg: MailMessage, fallback: str) -> str:
 class Collector:
     """Collects into one workspace.  Hold the workspace lock while using it."""
 
-    def __init__(self, ws, progress: Progress | None = None):
+    def __init__(self, ws: Workspace, progress: ProgressLike | None = None):
         self.ws = ws
         self.ledger: Ledger = ws.ledger
         self.roster = ws.roster
-        self.progress = progress or Progress()
+        self.progress: ProgressLike = progress or Progress()
         self.result = CollectResult()
-        self._ctx = None
-        self._results = None  # results.ResultStore, made on first use
+        self._ctx: CheckContext | None = None
+        self._results: ResultStore | None = None  # made on first use
         self._payload: dict[str, Any] | None = None  # the last file's result, to store with its row
         self.previous: str | Path | None = None  # last year's reports, for the report documents' chain
         self._previous_reports: list | None = None
@@ -187,14 +215,14 @@ class Collector:
         for src in sources:
             p = Path(src).expanduser()
             if not p.exists():
-                self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", reason="找不到这个文件或文件夹",
+                self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", reason=say("collect.collect.plan.reason"),
                                                    code="source.missing"))
                 continue
             if p.is_dir():
                 self._walk(p, add, skip_dirs)  # a Maildir and its Maildir++ subfolders included
             elif not p.is_file():
                 self.result.skipped.append(Outcome(_shown(p), _shown(p), "skipped", code="source.not_a_file",
-                                                   reason="不是普通文件（设备、管道等），未收集"))
+                                                   reason=say("collect.collect.plan.reason_2")))
             elif is_report_document(p):
                 add("document", p, True)
             else:
@@ -220,7 +248,7 @@ class Collector:
                 if count > MAX_WALK_FILES:
                     self.result.skipped.append(Outcome(
                         str(root), str(root), "skipped", code="source.too_many_files",
-                        reason=f"文件夹中的文件超过 {MAX_WALK_FILES} 个，其余的未收集。请指定更具体的文件夹。"))
+                        reason=say("collect.collect.walk.reason", max_walk_files=MAX_WALK_FILES)))
                     return
                 if name.startswith(("~$", ".")):
                     continue
@@ -276,7 +304,7 @@ class Collector:
 
         where = source or _shown(path.resolve())
         key = f"upload:{hashlib.sha256(data).hexdigest()}" if source else f"file:{where}"
-        self.document_bytes(data, file_name=clean_file_name(name or _shown(path.name)) or "未命名", source=where,
+        self.document_bytes(data, file_name=clean_file_name(name or _shown(path.name)) or say("collect.collect.collect_document_file.file_name"), source=where,
                             source_key=key, received_at=utc_now() if source else _mtime_iso(path))
 
     def previous_reports(self) -> list | None:
@@ -284,8 +312,6 @@ class Collector:
         if self.previous is None:
             return None
         if self._previous_reports is None:
-            from .submitted import submitted_reports
-
             self._previous_reports = submitted_reports(Path(self.previous))
         return self._previous_reports
 
@@ -293,15 +319,12 @@ class Collector:
                        sender: str | None = None, listed: bool = True) -> bool:
         """One report document's bytes → recorded (True), or not a report (False: listed among the
         ignored files unless ``listed`` is False, when the caller lists it)."""
-        from .documents import collect_document
 
         try:
             result, row, reason = collect_document(self.ws, data, file_name=file_name, source=source,
                                                    source_key=source_key, received_at=received_at, sender=sender,
                                                    previous=self.previous_reports())
         except Exception as e:
-            from .. import messages
-
             self.result.skipped.append(Outcome(file_name, source, "skipped", code="internal.read_failed",
                                                reason=messages.say("document.internal",
                                                                    error=f"{type(e).__name__}: {str(e)[:200]}")))
@@ -324,12 +347,14 @@ class Collector:
             if size > MAX_FILE_BYTES:
                 self.result.skipped.append(Outcome(
                     label, where, "skipped", code="file.too_large",
-                    reason=f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未收集"))
+                    reason=say("collect.collect.read_file.reason", value=size / 1048576,
+                               value2=MAX_FILE_BYTES // 1048576)))
                 return None
             return path.read_bytes()
         except OSError as e:
             self.result.skipped.append(Outcome(label, where, "skipped", code="source.unreadable",
-                                               reason=f"无法读取：{e.strerror or e}"))
+                                               reason=say("collect.collect.read_file.reason_2",
+                                                          value=e.strerror or e)))
             return None
 
     def collect_file(self, path: Path) -> Outcome | None:
@@ -339,7 +364,7 @@ class Collector:
             return None
         abspath = _shown(path.resolve())
         return self._collect_bytes(
-            data, file_name=clean_file_name(_shown(path.name)) or "未命名", raw_name=None, content_type="",
+            data, file_name=clean_file_name(_shown(path.name)) or say("collect.collect.collect_document_file.file_name"), raw_name=None, content_type="",
             source_kind="file", source_key=f"file:{abspath}", source=abspath, source_path=abspath,
             received_at=_mtime_iso(path), mail=None)
 
@@ -350,10 +375,7 @@ class Collector:
         upload as the source.  The same bytes uploaded again are not recorded twice."""
         import hashlib
 
-        from .. import messages
-        from .mailparse import sniff_file
-
-        name = clean_file_name(name) or "未命名"
+        name = clean_file_name(name) or say("collect.collect.collect_document_file.file_name")
         source = messages.say("ui.upload_source", name=name)
         data = self._read_file(path, name, source)
         if data is None:
@@ -390,14 +412,15 @@ class Collector:
                 if raw is None:
                     self.result.skipped.append(Outcome(
                         label, origin, "skipped", code="mail.too_large",
-                        reason=f"邮件过大（{size / 1048576:.1f} MB，上限 {MAX_MESSAGE_BYTES // 1048576} MB），未收集"))
+                        reason=say("collect.collect.collect_mbox.reason", value=size / 1048576,
+                                   value2=MAX_MESSAGE_BYTES // 1048576)))
                 else:
                     self.collect_message(raw, origin=origin, received_fallback=_mtime_iso(path), display_name=label)
                 self.progress.advance(label)
         except (OSError, ValueError, UnicodeError, MailError) as e:
             self.result.skipped.append(Outcome(_shown(path.name), _shown(path), "skipped",
                                                code=e.code if isinstance(e, MailError) else "mail.mbox",
-                                               reason=f"无法作为 mbox 邮箱读取：{e}"))
+                                               reason=say("collect.collect.collect_mbox.reason_2", e=e)))
 
     def collect_message(self, raw: bytes, *, origin: str, received_fallback: str | None = None,
                         display_name: str | None = None, source_key: str | None = None) -> list[Outcome]:
@@ -407,14 +430,15 @@ class Collector:
         fallback = received_fallback or utc_now()
         if len(raw) > MAX_MESSAGE_BYTES:
             o = Outcome(display_name or origin, origin, "skipped", code="mail.too_large",
-                        reason=f"邮件过大（{len(raw) / 1048576:.1f} MB，上限 {MAX_MESSAGE_BYTES // 1048576} MB），未收集")
+                        reason=say("collect.collect.collect_mbox.reason", value=len(raw) / 1048576,
+                                   value2=MAX_MESSAGE_BYTES // 1048576))
             self.result.skipped.append(o)
             return [o]
         msg_sha = self.ledger.store(raw)  # the message itself is evidence: archive it first
         try:
             msg = parse_message(raw)
         except MailError as e:
-            name = clean_file_name(display_name or "") or "邮件"
+            name = clean_file_name(display_name or "") or say("collect.collect.collect_message.name")
             return [self._record_problem(
                 raw, sha=msg_sha, file_name=name, raw_name=None, source_kind="email",
                 source_key=source_key or f"mail-file:{origin}", source=origin, source_path=origin,
@@ -424,23 +448,23 @@ class Collector:
         outs: list[Outcome] = []
         recorded = set()
         for n, data in msg.documents:  # a unit's report document attached beside (or instead of) its workbook
-            if self.document_bytes(data, file_name=clean_file_name(n) or "未命名", source=msg.source_text,
+            if self.document_bytes(data, file_name=clean_file_name(n) or say("collect.collect.collect_document_file.file_name"), source=msg.source_text,
                                    source_key=f"{key}#{n}", received_at=received, sender=msg.from_addr,
                                    listed=False):
                 recorded.add(n)
         if not msg.attachments and not recorded:
             who = units_for_sender(msg.from_addr, self.roster)
             unit = f"（{who[0].name}）" if len(who) == 1 else ""
-            note = f"{msg.from_text or '（无发件人）'}{unit}：{msg.subject or '（无主题）'}"
+            note = f"{msg.from_text or say('collect.collect.collect_message.note')}{unit}：{msg.subject or say('collect.collect.collect_message.note_2')}"
             if msg.ignored:
-                note += f"（附件不是表格：{'、'.join(msg.ignored[:5])}）"
+                note += say("collect.collect.collect_message", items='、'.join(msg.ignored[:5]))
             self.result.no_attachment.append(note)
         self.result.ignored.extend(f"{n}（{msg.subject or msg.from_text}）" for n in msg.ignored if n not in recorded)
-        note = self._dropped(msg, origin)
+        dropped = self._dropped(msg, origin)
         for att in msg.attachments:
-            kw = dict(file_name=att.file_name, raw_name=att.raw_name, content_type=att.content_type,
-                      source_kind="email", source_key=key, source=msg.source_text, source_path=origin,
-                      received_at=received, mail=msg, note=note)
+            kw = {"file_name": att.file_name, "raw_name": att.raw_name, "content_type": att.content_type,
+                  "source_kind": "email", "source_key": key, "source": msg.source_text, "source_path": origin,
+                  "received_at": received, "mail": msg, "note": dropped}
             if att.problem:
                 outs.append(self._record_problem(att.data, sha=None, code=att.problem, reason=att.problem_message,
                                                  **kw))
@@ -453,8 +477,6 @@ class Collector:
         (up to MAX_DROPPED_NOTED names) for the ledger rows of the message's attachments."""
         if not msg.dropped_total:
             return None
-        from ..messages import say
-        from .mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
 
         self.result.dropped.append({"message": msg.source_text, "origin": origin, "total": msg.dropped_total,
                                     "names": list(msg.dropped)})
@@ -467,7 +489,7 @@ class Collector:
     def _base(self, data: bytes, sha: str, *, file_name, raw_name, source_kind, source_key, source, source_path,
               received_at, mail: MailMessage | None, **_ignored) -> dict[str, Any]:
         rec = {
-            "sha256": sha, "size": len(data), "source_key": source_key, "file_name": file_name or "未命名",
+            "sha256": sha, "size": len(data), "source_key": source_key, "file_name": file_name or say("collect.collect.collect_document_file.file_name"),
             "raw_name": raw_name, "source_kind": source_kind, "source": source, "source_path": source_path,
             "received_at": received_at, "collected_at": utc_now(), "findings": "[]", "errors": 0, "warnings": 0,
         }
@@ -480,7 +502,8 @@ class Collector:
         """Already recorded?  Same source → nothing; other source → a duplicate row."""
         found = self.ledger.find(sha, kw["source_key"])
         if found is not None:
-            o = Outcome(kw["file_name"], kw["source"], "duplicate", found, reason=f"与报送 #{found.id} 相同（已收集过）")
+            o = Outcome(kw["file_name"], kw["source"], "duplicate", found, reason=say("collect.collect.seen.reason",
+                                                                                      id=found.id))
             self.result.outcomes.append(o)
             return o
         orig = self.ledger.original(sha)
@@ -497,8 +520,9 @@ class Collector:
                    findings=orig.findings_json, reason_code=orig.reason_code, reason=orig.reason,
                    format=orig.format, report_year=orig.report_year, report_kind=orig.report_kind,
                    duplicate_of=orig.id)
-        sub, created = self.ledger.add(rec)
-        o = Outcome(kw["file_name"], kw["source"], "duplicate", sub, reason=f"与报送 #{orig.id} 内容相同")
+        sub, _created = self.ledger.add(rec)
+        o = Outcome(kw["file_name"], kw["source"], "duplicate", sub, reason=say("collect.collect.seen.reason_2",
+                                                                                id=orig.id))
         self.result.outcomes.append(o)
         return o
 
@@ -528,7 +552,8 @@ class Collector:
             return seen
         kind, code, problem = classify_attachment(kw["file_name"], kw.get("content_type") or "", data)
         if kind == "problem":
-            return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)  # type: ignore[arg-type]
+            assert code is not None  # a problem comes with its code
+            return self._record_problem(data, sha=sha, code=code, reason=problem, **kw)
         sender = kw["mail"].from_addr if kw.get("mail") is not None else None
         rec = self._base(data, sha, **kw)
         try:
@@ -536,8 +561,8 @@ class Collector:
         except Exception as e:
             # not recorded, so that a fixed gipr reads it on the next run; the bytes are archived
             o = Outcome(kw["file_name"], kw["source"], "skipped", code="internal.read_failed",
-                        reason=f"读取时发生 gipr 内部错误（{type(e).__name__}: {str(e)[:200]}），本文件未记入台账，"
-                               f"原始文件已存档（{self.ledger.archive_path(sha)}）。请把这行报告给维护者。")
+                        reason=say("collect.collect.collect_bytes.reason", name=type(e).__name__, e=str(e)[:200],
+                                   archive_path=self.ledger.archive_path(sha)))
             self.result.skipped.append(o)
             return o
         ident = identify(report, self.roster, self.ws.county, sender)
@@ -561,8 +586,9 @@ class Collector:
         )
         also = None
         if self._payload is not None:  # its result, for merge and status (results.py): in the same transaction
-            rows = self._result_store().rows([(sha, self._payload)])
-            also = lambda conn: self._results.write(conn, rows)  # noqa: E731
+            store = self._result_store()
+            rows = store.rows([(sha, self._payload)])
+            also = lambda conn: store.write(conn, rows)  # noqa: E731
         sub, created = self.ledger.add(rec, also)  # 5. one transaction
         o = Outcome(kw["file_name"], kw["source"], "new" if created else "duplicate", sub,
                     reason=rec["reason"], code=rec["reason_code"])
@@ -571,15 +597,11 @@ class Collector:
 
     def _context(self):
         if self._ctx is None:
-            from ..check import CheckContext
-
             self._ctx = CheckContext(year=self.ws.year, roster=self.roster)
         return self._ctx
 
     def _result_store(self):
         if self._results is None:
-            from .results import ResultStore
-
             self._results = ResultStore(self.ledger, self.ws.spec, self.ws.year, self.roster)
         return self._results
 
@@ -588,17 +610,13 @@ class Collector:
         is read and checked in a worker process (gipr.isolate) with the time and memory limits.
         The result to store (``results``' payload) is left in ``self._payload``; None when a
         limit of the worker stopped it (that depends on the machine: merge reads it again)."""
-        from ..errors import ReadError
-        from ..isolate import run_limited
-        from ..read import MAX_READ_MEMORY_MB, spec_token
-        from .results import payload_from_report, payload_unreadable
 
         self._payload = None
         try:
             got = run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
                               seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name, initializer=_warm_up)
         except ReadError as e:  # a limit of the worker (timeout, memory, crash)
-            msg = f"读取和校验超过 {READ_SECONDS} 秒，已放弃（文件结构异常）。" if e.code == "file.timeout" else str(e)
+            msg = say("collect.collect.read_and_check.msg", read_seconds=READ_SECONDS) if e.code == "file.timeout" else str(e)
             return None, [_problem(e.code, msg)], e.code, msg
         report, findings, code, msg = got
         if report is not None:
@@ -615,16 +633,17 @@ def _problem(code: str, msg: str) -> dict:
 def _warm_up() -> None:
     """A reader worker's warm-up for _read_and_check: this module is imported (to find this
     function) and the reader's tables are built, before the first timed file."""
-    from ..read import warm_up  # a worker-only name of a reader module (tests/project/test_boundary.py)
+    from ..read import warm_up  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
 
     warm_up()
 
 
 def _read_and_check(data: bytes, name: str, sha: str, token, ctx):
     """Collector._read_and_check's work, in the worker."""
-    from ..check import check_report
-    from ..errors import ReadError
-    from ..read import read_report, spec_from_token
+    from ..read import (  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
+        read_report,
+        spec_from_token,
+    )
 
     try:
         report = read_report(data, name=name, spec=spec_from_token(token))
@@ -642,7 +661,7 @@ def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def collect(ws, sources: Iterable[str | Path], progress: Progress | None = None,
+def collect(ws: Workspace, sources: Iterable[str | Path], progress: ProgressLike | None = None,
             fetch: Callable[[Collector], Any] | None = None) -> CollectResult:
     """Collect ``sources`` (and what ``fetch(collector)`` adds, e.g. ``imap.imap_fetcher``'s
     job) into workspace ``ws`` under its lock.  ``result.to_json()`` is what

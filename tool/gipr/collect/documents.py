@@ -3,7 +3,7 @@
 ``gipr collect`` hands every file with a document suffix (``DOCUMENT_SUFFIXES``) here instead of
 to the workbook reader.  Each is archived as received (the ledger's archive, by SHA-256),
 read as a published report (``gipr.published.import_document``, through the reader boundary),
-identified to a roster unit with the workbook matcher (``identify.identify`` on the issuer in
+identified to a roster unit with the workbook matcher (``unitmatch.identify`` on the issuer in
 its title, then the roster's “name ends the issuer” rule, then the file name), checked with the
 list of checks (:mod:`gipr.check.checks`: its rules, its text against its tables, its tables
 against the unit's current workbook in the ledger) and recorded in the ``documents`` table of
@@ -21,12 +21,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..catalogue.access import textkey
+from ..catalogue.access import say, textkey
+from ..check import CheckContext, check_report, pick_previous
+from ..errors import GiprError, ReadError
 from ..media import DRAFT_SUFFIXES
+from ..published import import_document
+from ..published.core import roster_unit
+from ..read import read_report_limited
+from ..unitmatch import identify, match_unit_name
 from .ledger import utc_now
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = [
     "DOCUMENTS_SCHEMA",
@@ -62,7 +71,7 @@ CREATE TABLE IF NOT EXISTS documents(
   findings     TEXT NOT NULL DEFAULT '[]',
   UNIQUE (sha256, source_key)
 )"""
-_NAMED = ("年报", "年度报告", "政府信息公开")
+_NAMED = (say("collect.documents.named"), say("collect.documents.named_2"), say("collect.documents.named_3"))
 
 
 @dataclass
@@ -107,8 +116,6 @@ def document_state(findings: list[dict[str, Any]]) -> str:
 def _unit_of(report, ws, file_name: str, sender: str | None):
     """The roster unit of a document: the workbook matcher on its issuer, the roster's “name
     ends the issuer” rule, the file name, the sender."""
-    from ..identify import identify, match_unit_name
-    from ..published.core import roster_unit
 
     if report is not None:
         ident = identify(report, ws.roster, ws.county, sender)
@@ -131,10 +138,8 @@ def _unit_of(report, ws, file_name: str, sender: str | None):
     return None
 
 
-def _submitted(ws, code: str):
+def _submitted(ws: Workspace, code: str):
     """The unit's current workbook in the ledger, read (None when it has none or it cannot be read)."""
-    from ..errors import ReadError
-    from ..read import read_report_limited
 
     sub = ws.ledger.current().get(code)
     if sub is None or sub.check_status == "unreadable":
@@ -151,14 +156,11 @@ def _submitted(ws, code: str):
     return rep, sub
 
 
-def collect_document(ws, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
+def collect_document(ws: Workspace, data: bytes, *, file_name: str, source: str, source_key: str, received_at: str,
                      sender: str | None = None, previous: list | None = None
                      ) -> tuple[str, DocumentRow | None, str | None]:
     """Record one report document: ("new" | "duplicate" | "ignored", its row, a reason).
     ``previous``: last year's reports; the unit's one is its chain (上年结转, 现行有效)."""
-    from ..check import CheckContext, check_report, pick_previous
-    from ..errors import GiprError
-    from ..published import import_document
 
     ledger = ws.ledger
     _ensure(ledger)
@@ -241,7 +243,8 @@ def current_documents(ledger) -> dict[str, DocumentRow]:
     out: dict[str, DocumentRow] = {}
     for (rid,) in rows:
         row = _row(ledger, rid)
-        out[row.unit_code] = row  # type: ignore[index]
+        assert row.unit_code is not None  # the query's condition
+        out[row.unit_code] = row
     return out
 
 

@@ -19,10 +19,25 @@ import imaplib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..account.settings import connection_problem, password_from, server_settings, setting_text, tls_context
+from ..account import keystore
+from ..account.settings import (
+    connection_problem,
+    ensure_mail_section,
+    password_from,
+    server_settings,
+    setting_text,
+    tls_context,
+)
+from ..catalogue.access import say
 from ..errors import GiprError
+from .collect import Outcome
+from .ledger import iso_utc, utc_now
+from .mailparse import MAX_MESSAGE_BYTES, message_id_of
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = [
     "IMAP_PASSWORD_ENV",
@@ -76,38 +91,37 @@ class ImapSettings:
 
 def imap_settings(ws) -> ImapSettings:
     """The [imap] settings (user falls back to [mail] user / from_addr)."""
-    from ..account.settings import ensure_mail_section
 
-    where = f"{ws.config_path} 的 [imap]"
+    where = say("collect.imap.imap_settings.where", config_path=ws.config_path)
     if "imap" not in ws.config:
         added = ensure_mail_section(ws)
-        raise GiprError(f"还没有设置收件邮箱。{'已在' if added else '请在'} {ws.config_path} 中加入 [imap] 小节，"
-                        "请填写 host（收件服务器）、port、security、user 后再运行。", "imap.not_configured")
+        raise GiprError(say("collect.imap.imap_settings", value=say("collect.imap.imap_settings.value") if added else say("collect.imap.imap_settings.value_2"),
+                            config_path=ws.config_path), "imap.not_configured")
     sec = ws.config["imap"]
     if not isinstance(sec, dict):
-        raise GiprError(f"{where} 必须是一个小节。", "imap.config")
+        raise GiprError(say("collect.imap.imap_settings_2", where=where), "imap.config")
     host, port, security, cafile, verify, timeout = server_settings(sec, where, "ssl", IMAP_PORTS)
     if not host:
-        raise GiprError(f"{where} 中缺少 host（收件服务器，如 imap.example.gov.cn）。", "imap.config")
-    mail = ws.config.get("mail") if isinstance(ws.config.get("mail"), dict) else {}
+        raise GiprError(say("collect.imap.imap_settings_3", where=where), "imap.config")
+    got = ws.config.get("mail")
+    mail = got if isinstance(got, dict) else {}
     user = setting_text(sec, "user", where) or setting_text(mail, "user", where) or setting_text(mail, "from_addr", where)
     if not user:
-        raise GiprError(f"{where} 中缺少 user（登录用户名）。", "imap.config")
+        raise GiprError(say("collect.imap.imap_settings_4", where=where), "imap.config")
     folder = setting_text(sec, "folder", where) or "INBOX"
     return ImapSettings(host, port, security, user, folder, cafile, verify, timeout)
 
 
 def imap_password(settings: ImapSettings, *, interactive: bool | None = None) -> str:
-    from ..account import keystore
-
-    return password_from(IMAP_PASSWORD_ENV, f"收件邮箱 {settings.user} 的密码（或授权码）：", interactive=interactive,
+    return password_from(IMAP_PASSWORD_ENV, say("collect.imap.imap_password", user=settings.user), interactive=interactive,
                          stored=lambda: keystore.get("imap", settings.user, settings.host))
 
 
 def encode_mailbox(name: str) -> str:
     """A folder name as an IMAP quoted string in modified UTF-7 (RFC 3501 5.1.3), so
     Chinese folder names such as 已发送 work."""
-    out, buf = [], []
+    out: list[str] = []
+    buf: list[str] = []
 
     def flush() -> None:
         if buf:
@@ -136,13 +150,13 @@ def parse_since(text: str | None) -> _dt.date | None:
     if not text:
         return None
     t = text.strip()
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", t) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t)
+    m = re.fullmatch(say("collect.imap.parse_since.m"), t) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t)
     if m:
         try:
             return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             pass
-    raise GiprError(f"--since 的日期“{text}”无法识别，请写成 2025-01-13 这样的格式。", "usage.since")
+    raise GiprError(say("collect.imap.parse_since", text=text), "usage.since")
 
 
 def _imap_date(d: _dt.date) -> str:
@@ -197,7 +211,7 @@ class _Session:
     def __enter__(self) -> imaplib.IMAP4:
         s = self.s
         ctx = tls_context(s.cafile, s.tls_verify) if s.security != "none" else None
-        conn = None
+        conn: imaplib.IMAP4 | None = None
         try:
             if s.security == "ssl":
                 conn = imaplib.IMAP4_SSL(s.host, s.port, ssl_context=ctx, timeout=s.timeout)
@@ -205,7 +219,7 @@ class _Session:
                 conn = imaplib.IMAP4(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
                     if "STARTTLS" not in conn.capabilities:
-                        raise GiprError(f"收件服务器 {s.host}:{s.port} 不支持 STARTTLS，请改用 security = \"ssl\"（端口通常 993）。",
+                        raise GiprError(say("collect.imap.enter", host=s.host, port=s.port),
                                         "imap.no_starttls")
                     conn.starttls(ssl_context=ctx)
             imap_login(conn, s.user, self.password)
@@ -216,13 +230,12 @@ class _Session:
             _logout(conn)
             text = _text_of(e)
             if "LOGINDISABLED" in text.upper() or "PLAINTEXT" in text.upper():
-                raise GiprError(f"收件服务器 {s.host} 不允许不加密登录，请设置 security = \"starttls\" 或 \"ssl\"。",
+                raise GiprError(say("collect.imap.enter_2", host=s.host),
                                 "imap.login_failed") from None
-            raise GiprError(f"收件邮箱登录失败：{text}。请检查用户名和密码（QQ、163 等邮箱需使用“授权码”，"
-                            "并在网页邮箱设置中开启 IMAP）。", "imap.login_failed") from None
+            raise GiprError(say("collect.imap.enter_3", text=text), "imap.login_failed") from None
         except (OSError, EOFError, imaplib.IMAP4.abort) as e:
             _logout(conn)
-            raise GiprError(connection_problem(e, s.host, s.port, "收件服务器"), "imap.connect_failed") from None
+            raise GiprError(connection_problem(e, s.host, s.port, say("collect.imap.enter_4")), "imap.connect_failed") from None
         self.conn = conn
         return conn
 
@@ -237,7 +250,7 @@ def imap_login(conn: imaplib.IMAP4, user: str, password: str) -> None:
         conn.login(user, password)
         return
     if "AUTH=PLAIN" not in conn.capabilities:
-        raise GiprError("用户名或密码含中文、引号等字符，但收件服务器不支持 AUTHENTICATE PLAIN 登录方式，无法登录。",
+        raise GiprError(say("collect.imap.imap_login"),
                         "imap.login_failed")
     token = b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")
     conn.authenticate("PLAIN", lambda _challenge: token)
@@ -264,7 +277,7 @@ def _text_of(e: BaseException) -> str:
 def _check(typ: str, data, what: str) -> None:
     if typ != "OK":
         detail = b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace") if data else ""
-        raise GiprError(f"收件服务器{what}失败：{detail or typ}", "imap.command_failed")
+        raise GiprError(say("collect.imap.check", what=what, value=detail or typ), "imap.command_failed")
 
 
 _META = re.compile(rb"UID (\d+)|RFC822\.SIZE (\d+)|INTERNALDATE \"([^\"]+)\"")
@@ -291,8 +304,6 @@ def _parse_meta(data: list) -> dict[int, tuple[int | None, str | None]]:
 
 
 def _internal_iso(date: str | None) -> str | None:
-    from .ledger import iso_utc
-
     if not date:
         return None
     try:
@@ -309,7 +320,7 @@ def _body_of(data: list) -> bytes | None:
     return None
 
 
-def collect_imap(ws, collector, *, settings: ImapSettings | None = None, password: str | None = None,
+def collect_imap(ws: Workspace, collector, *, settings: ImapSettings | None = None, password: str | None = None,
                  folder: str | None = None, since: _dt.date | None = None,
                  progress: Callable[[str], None] | None = None) -> ImapResult:
     """Fetch the folder's messages not taken before and collect each one.  The caller holds
@@ -326,11 +337,11 @@ def collect_imap(ws, collector, *, settings: ImapSettings | None = None, passwor
             _run(conn, collector, led, s, folder, since, res, progress)
         except (imaplib.IMAP4.error, OSError, EOFError) as e:
             if isinstance(e, imaplib.IMAP4.abort) or not isinstance(e, imaplib.IMAP4.error):
-                why = connection_problem(e, s.host, s.port, "收件服务器")
+                why = connection_problem(e, s.host, s.port, say("collect.imap.enter_4"))
             else:
-                why = f"收件服务器答复错误：{_text_of(e)}"
-            raise GiprError(why + (f"已取到的 {res.fetched} 封邮件均已记录，" if res.fetched else "")
-                            + "重新运行即可继续。", "imap.failed") from None
+                why = say("collect.imap.collect_imap.why", text_of=_text_of(e))
+            raise GiprError(why + (say("collect.imap.collect_imap", fetched=res.fetched) if res.fetched else "")
+                            + say("collect.imap.collect_imap_2"), "imap.failed") from None
     return res
 
 
@@ -338,10 +349,10 @@ def _run(conn, collector, led, s: ImapSettings, folder: str, since, res: ImapRes
     try:
         typ, data = conn.select(encode_mailbox(folder), readonly=True)  # EXAMINE: read-only
     except imaplib.IMAP4.error as e:
-        raise GiprError(f"收件邮箱中没有文件夹“{folder}”或无法打开：{_text_of(e)}", "imap.folder") from None
+        raise GiprError(say("collect.imap.run", folder=folder, text_of=_text_of(e)), "imap.folder") from None
     if typ != "OK":
-        raise GiprError(f"收件邮箱中没有文件夹“{folder}”或无法打开："
-                        f"{b' '.join(d for d in data if isinstance(d, bytes)).decode('utf-8', 'replace')}",
+        raise GiprError(say("collect.imap.run_2", folder=folder,
+                            decode=b' '.join(d for d in data if isinstance(d, bytes)).decode('utf-8', 'replace')),
                         "imap.folder")
     uv = conn.response("UIDVALIDITY")[1]
     try:
@@ -360,7 +371,7 @@ def _run(conn, collector, led, s: ImapSettings, folder: str, since, res: ImapRes
         (s.account, folder, res.uidvalidity))}
     crit = ["SINCE", _imap_date(since)] if since else ["ALL"]
     typ, data = conn.uid("SEARCH", *crit)
-    _check(typ, data, "搜索邮件")
+    _check(typ, data, say("collect.imap.run_3"))
     uids = sorted({int(x) for x in b" ".join(d for d in data if isinstance(d, bytes)).split() if x.isdigit()})
     res.total = len(uids)
     new = [u for u in uids if u not in seen]
@@ -369,7 +380,7 @@ def _run(conn, collector, led, s: ImapSettings, folder: str, since, res: ImapRes
     for k in range(0, len(new), FETCH_META_CHUNK):
         chunk = new[k:k + FETCH_META_CHUNK]
         typ, data = conn.uid("FETCH", _uid_set(chunk), "(UID RFC822.SIZE INTERNALDATE)")
-        _check(typ, data, "读取邮件信息")
+        _check(typ, data, say("collect.imap.run_4"))
         meta.update(_parse_meta(data))
     collector.progress.start(len(new))
     for uid in new:
@@ -379,18 +390,14 @@ def _run(conn, collector, led, s: ImapSettings, folder: str, since, res: ImapRes
         except GiprError as e:
             res.errors.append(f"{folder} UID {uid}：{e}")
         except (imaplib.IMAP4.abort, OSError, EOFError) as e:
-            res.errors.append(connection_problem(e, s.host, s.port, "收件服务器")
-                              + "已取到的邮件均已记录，重新运行即可继续。")
+            res.errors.append(connection_problem(e, s.host, s.port, say("collect.imap.enter_4"))
+                              + say("collect.imap.run_5"))
             break
 
 
 def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResult, uid: int,
               meta: dict[int, tuple[int | None, str | None]], progress) -> None:
     import hashlib
-
-    from .collect import Outcome
-    from .ledger import utc_now
-    from .mailparse import MAX_MESSAGE_BYTES
 
     size, idate = meta.get(uid, (None, None))
     received = _internal_iso(idate)
@@ -402,12 +409,12 @@ def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResul
     if size is not None and size > MAX_MESSAGE_BYTES:
         collector.result.skipped.append(Outcome(
             label, origin, "skipped", code="mail.too_large",
-            reason=f"邮件过大（{size / 1048576:.1f} MB，上限 {MAX_MESSAGE_BYTES // 1048576} MB），未收集"))
+            reason=say("collect.imap.take_one.reason", value=size / 1048576, value2=MAX_MESSAGE_BYTES // 1048576)))
         res.too_large += 1
-        _remember(led, s, folder, res.uidvalidity, uid, size, received, None, "too_large", "邮件过大，未下载", utc_now())
+        _remember(led, s, folder, res.uidvalidity, uid, size, received, None, "too_large", say("collect.imap.take_one"), utc_now())
         return
     typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
-    _check(typ, data, f"下载邮件（UID {uid}）")
+    _check(typ, data, say("collect.imap.take_one_2", uid=uid))
     raw = _body_of(data)
     if raw is None:
         res.vanished += 1
@@ -419,7 +426,7 @@ def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResul
         # attachment is the blank template, not a unit's submission
         res.own += 1
         _remember(led, s, folder, res.uidvalidity, uid, len(raw), received, hashlib.sha256(raw).hexdigest(),
-                  "own", "gipr 发出的邮件，未收集", utc_now())
+                  "own", say("collect.imap.take_one_3"), utc_now())
         return
     collector.collect_message(raw, origin=origin, received_fallback=received, display_name=label)
     _remember(led, s, folder, res.uidvalidity, uid, len(raw), received, hashlib.sha256(raw).hexdigest(),
@@ -429,8 +436,6 @@ def _take_one(conn, collector, led, s: ImapSettings, folder: str, res: ImapResul
 
 
 def _message_id(raw: bytes) -> str | None:
-    from .mailparse import message_id_of  # the header is parsed in a reader worker
-
     return message_id_of(raw)
 
 
@@ -449,7 +454,7 @@ def _remember(led, s: ImapSettings, folder: str, uidvalidity: int, uid: int, siz
                      (s.account, folder, uidvalidity, uid, size, received, sha, outcome, note, now))
 
 
-def imap_fetcher(ws, since: str | None, folder: str | None,
+def imap_fetcher(ws: Workspace, since: str | None, folder: str | None,
                  on_fetched: Callable[[ImapResult], None] | None = None, *, password: str | None = None,
                  interactive: bool | None = None) -> Callable[[Any], ImapResult]:
     """For ``gipr collect --imap``: reads the settings and asks the password now (before
@@ -458,7 +463,6 @@ def imap_fetcher(ws, since: str | None, folder: str | None,
     before them kept.  ``on_fetched(result)`` is called after the fetch (a front end
     reports it); nothing here prints.  ``password``: given (a web form), else from the
     environment or, when ``interactive``, a prompt."""
-    from .collect import Outcome
 
     settings, day = imap_settings(ws), parse_since(since)
     password = password or imap_password(settings, interactive=interactive)

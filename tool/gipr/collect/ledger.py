@@ -30,20 +30,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..catalogue.access import say
 from ..errors import GiprError
-from ..fsio import write_once
+from ..fsio import describe_os_error, write_once
 from ..messages import SUBMISSION_STATUS_ZH
 
 SCHEMA_VERSION = 2  # 2: the results table (collect/results.py); a version-1 ledger migrates in place
 STATUSES = ("accepted", "errors", "unreadable", "unidentified", "duplicate")
 CHECK_STATUSES = ("accepted", "errors", "unreadable")
 IDENTIFIED_ZH = {
-    "identity": "专用模板",
-    "cover_name": "封面单位名称",
-    "cover_code": "封面单位代码",
-    "sender": "发件人邮箱",
-    "override": "人工指定",
-    "none": "未识别",
+    "identity": say("collect.ledger.identity"),
+    "cover_name": say("collect.ledger.cover_name"),
+    "cover_code": say("collect.ledger.cover_code"),
+    "sender": say("collect.ledger.sender"),
+    "override": say("collect.ledger.override"),
+    "none": say("collect.ledger.none"),
 }
 
 # the table of stored reading and checking results (gipr.collect.results), schema version 2
@@ -252,8 +253,7 @@ class Ledger:
                         self.conn.execute(stmt)
                 row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 if row is not None and int(row[0]) > SCHEMA_VERSION:
-                    raise GiprError(f"台账 {self.path} 由更新版本的 gipr 创建（结构版本 {row[0]}），"
-                                    "请升级 gipr。", "ledger.version")
+                    raise GiprError(say("collect.ledger.init", path=self.path, row=row[0]), "ledger.version")
                 self.conn.execute(RESULTS_SCHEMA)  # version 1 → 2: in place, every row kept
                 if row is None:
                     self.conn.execute("INSERT INTO meta(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -262,8 +262,7 @@ class Ledger:
         except sqlite3.OperationalError as e:  # I/O: a full disk, a size limit, no permission, busy
             raise _ledger_io_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
-            raise GiprError(f"台账文件 {self.path} 已损坏或不是 gipr 台账：{e}。archive/ 中的原始文件仍在，"
-                            "可在新的工作目录中重新收集。", "ledger.corrupt") from None
+            raise GiprError(say("collect.ledger.init_2", path=self.path, e=e), "ledger.corrupt") from None
 
     def _schema_version(self) -> int | None:
         try:
@@ -328,9 +327,8 @@ class Ledger:
         try:
             write_once(dest, data)
         except OSError as e:
-            from ..fsio import describe_os_error
-
-            raise GiprError(f"无法把文件写入存档 {self.archive_dir}：{describe_os_error(e)}。这个文件未做任何记录。",
+            raise GiprError(say("collect.ledger.store", archive_dir=self.archive_dir,
+                                describe_os_error=describe_os_error(e)),
                             "archive.write_failed") from None
         return sha
 
@@ -381,20 +379,25 @@ class Ledger:
         if rec.get("status") not in STATUSES or rec.get("check_status") not in CHECK_STATUSES:
             raise ValueError(f"bad status in {rec!r}")
         if not self.archive_path(rec["sha256"]).is_file():
-            raise GiprError("内部错误：文件未先写入存档，拒绝记录。", "ledger.not_archived")
+            raise GiprError(say("collect.ledger.add"), "ledger.not_archived")
         cols = [c for c in _COLUMNS if c != "id" and c in rec]
         with self.transaction():
             existing = self.conn.execute("SELECT id FROM submissions WHERE sha256=? AND source_key=?",
                                          (rec["sha256"], rec["source_key"])).fetchone()
             if existing:
-                return self.submission(existing[0]), False  # type: ignore[return-value]
+                found = self.submission(existing[0])
+                assert found is not None  # the row just selected, in this transaction
+                return found, False
             cur = self.conn.execute(
                 f"INSERT INTO submissions({', '.join(cols)}) VALUES({', '.join('?' for _ in cols)})",
                 [rec[c] for c in cols])
             sid = cur.lastrowid
             if also is not None:
                 also(self.conn)
-        return self.submission(sid), True  # type: ignore[arg-type,return-value]
+        assert sid is not None  # an INSERT's row id
+        added = self.submission(sid)
+        assert added is not None
+        return added, True
 
     # --- overrides --------------------------------------------------------------------
     def overrides(self) -> dict[str, Override]:
@@ -459,7 +462,7 @@ class Ledger:
                 best[s.unit_code] = (key, s)
         out = {code: s for code, (_, s) in best.items()}
         for code, o in self.overrides().items():
-            pinned = by_id.get(o.submission_id)  # type: ignore[arg-type]
+            pinned = by_id.get(o.submission_id) if o.submission_id is not None else None
             if pinned is None:
                 continue
             pinned = self.resolve(pinned)
@@ -469,12 +472,12 @@ class Ledger:
     # --- integrity --------------------------------------------------------------------
     def integrity_problems(self, verify_archive: bool = True) -> list[str]:
         """Chinese descriptions of every problem found; empty when all is well."""
-        problems = []
+        problems: list[str] = []
         res = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
         if res != ["ok"]:
-            problems.extend(f"SQLite 完整性检查：{r}" for r in res[:20])
+            problems.extend(say("collect.ledger.integrity_problems", r=r) for r in res[:20])
         for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()[:20]:
-            problems.append(f"外键不一致：表 {r[0]} 第 {r[1]} 行")
+            problems.append(say("collect.ledger.integrity_problems_2", r=r[0], r2=r[1]))
         if verify_archive:
             shas = {r[0] for r in self.conn.execute("SELECT sha256 FROM submissions")}
             shas |= {r[0] for r in self.conn.execute("SELECT message_sha256 FROM submissions "
@@ -482,9 +485,9 @@ class Ledger:
             for sha in sorted(shas):
                 p = self.archive_path(sha)
                 if not p.is_file():
-                    problems.append(f"存档缺失：{p}")
+                    problems.append(say("collect.ledger.integrity_problems_3", p=p))
                 elif sha256_file(p) != sha:
-                    problems.append(f"存档文件内容与哈希不符：{p}")
+                    problems.append(say("collect.ledger.integrity_problems_4", p=p))
         return problems
 
 
@@ -492,15 +495,14 @@ def _ledger_io_error(path: Path, e: sqlite3.OperationalError) -> GiprError:
     """SQLite could not read or write the ledger file (not a damaged ledger): say why in Chinese."""
     msg = str(e).lower()
     if "locked" in msg or "busy" in msg:
-        why = "台账正被另一个程序占用"
+        why = say("collect.ledger.ledger_io_error.why")
     elif "full" in msg or "disk i/o" in msg:
-        why = "磁盘已满、文件大小受限或磁盘读写出错"
+        why = say("collect.ledger.ledger_io_error.why_2")
     elif "readonly" in msg or "read-only" in msg or "unable to open" in msg:
-        why = "没有写入权限或无法打开文件"
+        why = say("collect.ledger.ledger_io_error.why_3")
     else:
-        why = "读写出错"
-    return GiprError(f"无法读写台账 {path}：{why}（{e}）。台账中已有的记录不受影响，出错的这一项没有记录；"
-                     "请腾出磁盘空间或检查权限后重新运行。", "ledger.io")
+        why = say("collect.ledger.ledger_io_error.why_4")
+    return GiprError(say("collect.ledger.ledger_io_error", path=path, why=why, e=e), "ledger.io")
 
 
 def _pinned_copy(s: Submission, unit_code: str) -> Submission:
@@ -587,23 +589,23 @@ def pin_submission(ledger: Ledger, roster: list, unit_code: str, submission_id: 
         if len(by_name) == 1:
             unit_code = by_name[0].code
         else:
-            raise GiprError(f"单位名册中没有代码为“{unit_code}”的单位。", "status.unknown_unit")
+            raise GiprError(say("collect.ledger.pin_submission", unit_code=unit_code), "status.unknown_unit")
     if submission_id is None:
         if unit_code not in ledger.overrides():
-            raise GiprError(f"单位“{units[unit_code].name}”没有人工指定的报送，无需取消。", "status.no_override")
+            raise GiprError(say("collect.ledger.pin_submission_2", name=units[unit_code].name), "status.no_override")
         return ledger.set_override(unit_code, None, set_by, note)
     sub = ledger.submission(submission_id)
     if sub is None:
-        raise GiprError(f"台账中没有报送 #{submission_id}。运行 gipr status --all 查看全部报送编号。",
+        raise GiprError(say("collect.ledger.pin_submission_3", submission_id=submission_id),
                         "status.unknown_submission")
     sub = ledger.resolve(sub)
     if sub.unit_code is not None and sub.unit_code != unit_code and sub.unit_code in units:
-        raise GiprError(f"报送 #{sub.id} 已识别为“{units[sub.unit_code].name}”的报送，不能指定给"
-                        f"“{units[unit_code].name}”。", "status.other_unit")
+        raise GiprError(say("collect.ledger.pin_submission_4", id=sub.id, name=units[sub.unit_code].name,
+                            name2=units[unit_code].name), "status.other_unit")
     for code, o in ledger.overrides().items():
         if code != unit_code and o.submission_id is not None:
             other = ledger.submission(o.submission_id)
             if other is not None and ledger.resolve(other).id == sub.id:
-                raise GiprError(f"报送 #{sub.id} 已人工指定给“{units.get(code).name if code in units else code}”。"
-                                "请先取消那个指定（--unuse）。", "status.already_pinned")
+                raise GiprError(say("collect.ledger.pin_submission_5", id=sub.id,
+                                    value=units[code].name if code in units else code), "status.already_pinned")
     return ledger.set_override(unit_code, sub.id, set_by, note)

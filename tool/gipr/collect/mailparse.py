@@ -30,9 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import MailError
+from ..catalogue.access import say
+from ..errors import MailError, ReadError
 from ..files import ATTACHMENT_SUFFIXES
+from ..isolate import run_limited
 from ..media import DRAFT_SUFFIXES
+from ..read import MAX_READ_MEMORY_MB
 
 # --- limits (documented in the README) -------------------------------------------------
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # one message, as received
@@ -178,7 +181,7 @@ def clean_file_name(name: str) -> str:
     if name in {"", ".", ".."}:
         return ""
     if len(name) > MAX_NAME_CHARS:
-        stem, dot, ext = name.rpartition(".")
+        _stem, dot, ext = name.rpartition(".")
         ext = "." + ext if dot and 0 < len(ext) <= 8 else ""
         name = name[: MAX_NAME_CHARS - len(ext) - 1] + "…" + ext
     return name
@@ -307,9 +310,10 @@ class MailMessage:
 
     @property
     def source_text(self) -> str:
-        bits = [f"发件人：{self.from_text or '（无）'}", f"主题：{self.subject or '（无）'}"]
+        bits = [say("collect.mailparse.source_text.bits", value=self.from_text or say("collect.mailparse.source_text.value")), say("collect.mailparse.source_text.bits_2",
+                                                      value=self.subject or say("collect.mailparse.source_text.value"))]
         if self.date_raw:
-            bits.append(f"日期：{self.date_raw}")
+            bits.append(say("collect.mailparse.source_text", date_raw=self.date_raw))
         if self.message_id:
             bits.append(f"Message-ID：<{self.message_id}>")
         return "；".join(bits)
@@ -325,27 +329,25 @@ def classify_attachment(name: str | None, ctype: str, data: bytes) -> tuple[str,
     low = (name or "").lower()
     if low == "winmail.dat" or ctype in TNEF_TYPES or data[:4] == TNEF_MAGIC:
         return ("problem", "mail.tnef",
-                "这是 Outlook 的 winmail.dat（TNEF）封装，里面的附件 gipr 无法取出。"
-                "请对方在 Outlook 中改用 HTML 或纯文本格式重新发送附件。")
+                say("collect.mailparse.classify_attachment"))
     if ext in OUTLOOK_EXTS or ctype in OUTLOOK_TYPES:
         return ("problem", "mail.outlook_msg",
-                "这是 Outlook 的 .msg 邮件文件，gipr 无法打开。请在 Outlook 中把其中的附件另存出来再收集，"
-                "或请对方直接发送表格文件。")
+                say("collect.mailparse.classify_attachment_2"))
     if ext in ARCHIVE_EXTS or ctype in {"application/zip", "application/x-zip-compressed",
                                          "application/x-rar-compressed", "application/x-7z-compressed",
                                          "application/vnd.rar", "application/gzip"}:
         return ("problem", "file.archive",
-                "这是压缩包，gipr 不打开压缩包（防止压缩炸弹）。请解压后把其中的表格文件单独收集。")
+                say("collect.mailparse.classify_attachment_3"))
     if ext in {".eml"} or ctype == "message/rfc822":
         return ("message", None, None)
     if ext in WORKBOOK_EXTS:
         return ("workbook", None, None)
     if ctype in SPREADSHEET_TYPES and not re.fullmatch(r"\.[a-z0-9]{1,5}", ext):
         return ("workbook", None, None)  # a spreadsheet type and no other extension
-    if not name and ctype in {"application/octet-stream", ""}:
-        # an unnamed binary part: a workbook if its bytes say so
-        if data[:8] == OLE_MAGIC or (data[:2] == b"PK" and b"xl/workbook" in data[-65536:]):
-            return ("workbook", None, None)
+    # an unnamed binary part: a workbook if its bytes say so
+    if not name and ctype in {"application/octet-stream", ""} and (
+            data[:8] == OLE_MAGIC or (data[:2] == b"PK" and b"xl/workbook" in data[-65536:])):
+        return ("workbook", None, None)
     return ("ignore", None, None)
 
 
@@ -353,7 +355,7 @@ def _default_name(index: int, ctype: str, data: bytes) -> str:
     ext = SPREADSHEET_TYPES.get(ctype)
     if not ext:
         ext = ".xls" if data[:8] == OLE_MAGIC else ".xlsx" if data[:2] == b"PK" else ".bin"
-    return f"附件{index + 1}{ext}"
+    return say("collect.mailparse.default_name", value=index + 1, ext=ext)
 
 
 def _parse_date(raw: str) -> datetime | None:
@@ -393,9 +395,6 @@ def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, seconds: fl
 
 def _limited(task: str, *args, seconds: float):
     """A mail reader's task in a reader worker; a limit of the worker as a MailError."""
-    from ..errors import ReadError
-    from ..isolate import run_limited
-    from ..read import MAX_READ_MEMORY_MB
 
     try:
         return run_limited(task, *args, seconds=seconds, memory_mb=MAX_READ_MEMORY_MB, what="",
@@ -404,12 +403,12 @@ def _limited(task: str, *args, seconds: float):
         raise
     except ReadError as e:  # a limit of the worker
         if e.code == "file.timeout":
-            raise MailError(f"解析邮件超过 {seconds:g} 秒，已放弃（邮件结构异常）。", "mail.timeout") from None
+            raise MailError(say("collect.mailparse.limited", seconds=seconds), "mail.timeout") from None
         if e.code == "file.too_large":
-            raise MailError("解析邮件时占用的内存超过上限，已放弃（邮件结构异常）。", "mail.too_large") from None
-        raise MailError(f"邮件结构损坏，无法解析（{e}）。", "mail.malformed") from None
+            raise MailError(say("collect.mailparse.limited_2"), "mail.too_large") from None
+        raise MailError(say("collect.mailparse.limited_3", e=e), "mail.malformed") from None
     except Exception as e:
-        raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
+        raise MailError(say("collect.mailparse.limited_4", name=type(e).__name__), "mail.malformed") from None
 
 
 def message_id_of(raw: bytes) -> str | None:
@@ -423,15 +422,14 @@ def message_id_of(raw: bytes) -> str | None:
 
 def _precheck(raw: bytes, max_bytes: int) -> None:
     if len(raw) > max_bytes:
-        raise MailError(f"邮件过大（{len(raw) / 1048576:.1f} MB，上限 {max_bytes // 1048576} MB），未拆取附件。",
+        raise MailError(say("collect.mailparse.precheck", value=len(raw) / 1048576, value2=max_bytes // 1048576),
                         "mail.too_large")
     if raw[:8] == OLE_MAGIC:
-        raise MailError("这不是 .eml 邮件，而是 Outlook 的 .msg 文件，gipr 无法打开。请在 Outlook 中"
-                        "把附件另存出来再收集。", "mail.outlook_msg")
+        raise MailError(say("collect.mailparse.precheck_2"), "mail.outlook_msg")
     if not raw.strip():
-        raise MailError("邮件文件是空的。", "mail.empty")
+        raise MailError(say("collect.mailparse.precheck_3"), "mail.empty")
     if not looks_like_message(raw[:2048]):
-        raise MailError("这个文件不像一封邮件（开头没有邮件头）。", "mail.not_a_message")
+        raise MailError(say("collect.mailparse.precheck_4"), "mail.not_a_message")
 
 
 # --- mailboxes -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import os
 import re
 from email.message import Message
 
+from ..catalogue.access import say
 from ..errors import MailError
 from .mailparse import (
     DOC_EXTS,
@@ -87,11 +88,11 @@ def parse_message_here(raw: bytes, max_bytes: int = MAX_MESSAGE_BYTES, _depth: i
     except MailError:
         raise
     except RecursionError:
-        raise MailError("邮件嵌套层数过多，已放弃。", "mail.malformed") from None
+        raise MailError(say("collect.mailread.parse_message_here"), "mail.malformed") from None
     except MemoryError:
         raise
     except Exception as e:
-        raise MailError(f"邮件结构损坏，无法解析（{type(e).__name__}）。", "mail.malformed") from None
+        raise MailError(say("collect.mailread.parse_message_here_2", name=type(e).__name__), "mail.malformed") from None
 
 
 def _parse(raw: bytes, sha: str, depth: int) -> MailMessage:
@@ -137,7 +138,8 @@ def _collect_parts(msg: Message, out: MailMessage, depth: int) -> None:
             _drop(out, name, ctype)
             continue
         try:
-            data = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # bytes for a leaf part, None for a container
+            data = payload if isinstance(payload, bytes) else b""
         except Exception:
             data = b""
         kind, code, problem = classify_attachment(name, ctype, data)
@@ -193,9 +195,8 @@ def _drop(out: MailMessage, name: str | None, ctype: str, *, named: bool = False
     ``out.dropped`` (up to MAX_DROPPED_NAMED) and counted.  Past MAX_PARTS only the part's
     headers are looked at: a part with neither a workbook's name nor a spreadsheet type is not
     counted (it would not have been taken either)."""
-    if not named:
-        if classify_attachment(name, ctype, b"")[0] == "ignore":
-            return
+    if not named and classify_attachment(name, ctype, b"")[0] == "ignore":
+        return
     out.dropped_total += 1
     if len(out.dropped) < MAX_DROPPED_NAMED:
         n = index if index is not None else len(out.attachments) + out.dropped_total - 1

@@ -35,11 +35,19 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..check import check_report
+from ..errors import ReadError
 from ..model import Finding
+from ..rules import compact_numbers, input_ids
 from .ledger import utc_now
+
+if TYPE_CHECKING:
+    from ..roster import Unit
+    from ..spec import Spec
+    from .ledger import Ledger
 
 # Bump whenever reading or checking may find something else in the same bytes (a new check,
 # a changed message, another way of locating a table): every stored result is then re-read.
@@ -86,7 +94,6 @@ def payload_from_report(rep: Any, found: Sequence[Finding]) -> dict[str, Any]:
     or their JSON dicts),
     before any unit the ledger knows is applied.  JSON-able but for the numbers (int,
     Decimal), which ``ResultStore`` stores as exact text."""
-    from ..rules import compact_numbers
 
     nums, odd = compact_numbers(rep.spec, rep.values)
     return {
@@ -141,9 +148,7 @@ def valid_payload(p: Any, n_inputs: int) -> bool:
 class ResultStore:
     """Read and write stored results in a ledger for one format and check context."""
 
-    def __init__(self, ledger: Any, spec: Any, year: int | None, roster: Sequence[Any] | None):
-        from ..rules import input_ids
-
+    def __init__(self, ledger: Ledger, spec: Spec, year: int | None, roster: Sequence[Unit] | None):
         self.ledger = ledger
         self.spec = spec
         self.format_digest = spec.file_digest or spec.digest  # the whole file: figures count too
@@ -215,9 +220,7 @@ class ResultStore:
 def read_payload(path: Path | bytes, display: str, spec: Any, ctx: Any, sha: str | None = None) -> dict[str, Any] | None:
     """Read and check one file into a payload; None when gipr itself failed (not stored, so
     that a fixed gipr reads it again).  Never raises."""
-    from ..check import check_report
-    from ..errors import ReadError
-    from ..read import read_report
+    from ..read import read_report  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
 
     try:
         rep = read_report(path, name=display, spec=spec)

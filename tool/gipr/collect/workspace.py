@@ -19,13 +19,24 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tomllib
-
-from .. import __version__
+from .. import __version__, messages
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
+from ..roster import load_roster, region_from_roster
+from ..spec import available_formats, format_for_year, load_format
+from .ledger import Ledger
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as the package it came from
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from ..roster import Unit
+    from ..spec import Spec
 
 CONFIG_NAME = "gipr.toml"
 LEDGER_NAME = "ledger.sqlite"
@@ -62,18 +73,18 @@ def _toml_value(v: Any) -> str:
 
 
 _COMMENTS = {
-    "year": "报告年度",
-    "format": "表格格式（2021 = 国办公开办函〔2021〕30号；2019 = 2019 试行格式）",
-    "county": "本级名称（汇总表上显示）",
-    "roster": "单位名册（本目录中的副本；修改名册请编辑这个文件）",
-    "created": "创建时间",
-    "gipr_version": "创建时的 gipr 版本",
+    "year": say("collect.workspace.year"),
+    "format": say("collect.workspace.format"),
+    "county": say("collect.workspace.county"),
+    "roster": say("collect.workspace.roster"),
+    "created": say("collect.workspace.created"),
+    "gipr_version": say("collect.workspace.gipr_version"),
 }
 
 
 def dump_toml(config: dict[str, Any]) -> str:
     """A small TOML writer for the config: top-level tables of scalars and lists."""
-    lines = ["# gipr 工作目录配置。可以用记事本打开查看；修改后请确保格式正确。", ""]
+    lines = [say("collect.workspace.dump_toml.lines"), ""]
     for section, body in config.items():
         if not isinstance(body, dict):
             raise ValueError(f"config section {section!r} must be a table")
@@ -119,17 +130,15 @@ class Workspace:
         try:
             self.year = int(g["year"])
         except (KeyError, TypeError, ValueError):
-            raise GiprError(f"工作目录配置 {self.config_path} 缺少有效的 year（报告年度）。", "workspace.config") from None
+            raise GiprError(say("collect.workspace.init", config_path=self.config_path), "workspace.config") from None
         self.format = str(g.get("format") or "")
         if not self.format:
-            from ..spec import format_for_year
-
             self.format = format_for_year(self.year)
         self.county = str(g.get("county") or "")
         self.roster_file = str(g.get("roster") or "roster.csv")
-        self._roster = None
-        self._ledger = None
-        self._spec = None
+        self._roster: list[Unit] | None = None
+        self._ledger: Ledger | None = None
+        self._spec: Spec | None = None
 
     # --- paths ------------------------------------------------------------------------
     @property
@@ -154,32 +163,26 @@ class Workspace:
 
     # --- loading ----------------------------------------------------------------------
     @property
-    def roster(self):
+    def roster(self) -> list[Unit]:
         if self._roster is None:
-            from ..roster import load_roster
-
             self._roster = load_roster(self.roster_path)
         return self._roster
 
-    def unit(self, code: str):
+    def unit(self, code: str) -> Unit | None:
         for u in self.roster:
             if u.code == code:
                 return u
         return None
 
     @property
-    def spec(self):
+    def spec(self) -> Spec:
         if self._spec is None:
-            from ..spec import load_format
-
             self._spec = load_format(self.format)
         return self._spec
 
     @property
-    def ledger(self):
+    def ledger(self) -> Ledger:
         if self._ledger is None:
-            from .ledger import Ledger
-
             self._ledger = Ledger(self.ledger_path, self.archive_dir)
         return self._ledger
 
@@ -214,8 +217,6 @@ class Workspace:
         is an OS lock, so a killed process never leaves it held."""
         from filelock import FileLock, Timeout
 
-        from .. import messages
-
         if wait is None:
             try:
                 wait = float(os.environ.get("GIPR_LOCK_WAIT", DEFAULT_LOCK_WAIT))
@@ -226,12 +227,12 @@ class Workspace:
             lk.acquire()
         except Timeout:
             holder = self.lock_holder()
-            raise GiprError(f"另一个 gipr 进程正在使用工作目录 {self.root}"
+            raise GiprError(say("collect.workspace.lock", root=self.root)
                             + (messages.say("lock.holder", holder=holder) if holder else "")
-                            + f"（已等待 {wait:g} 秒）。请等它结束后再运行；本次没有做任何修改。",
+                            + say("collect.workspace.lock_2", wait=wait),
                             "workspace.locked") from None
         except OSError as e:
-            raise GiprError(f"无法锁定工作目录 {self.root}：{e.strerror or e}", "workspace.lock_failed") from None
+            raise GiprError(say("collect.workspace.lock_3", root=self.root, value=e.strerror or e), "workspace.lock_failed") from None
         try:
             with contextlib.suppress(OSError):  # telling others who holds it is a courtesy, not the lock
                 cmd = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
@@ -250,40 +251,34 @@ class Workspace:
         root = Path(root if root is not None else ".").expanduser()
         cfg = root / CONFIG_NAME
         if not root.is_dir():
-            raise GiprError(f"工作目录不存在：{root}。请先运行 gipr init 创建，或用 --workspace 指定。",
+            raise GiprError(say("collect.workspace.open", root=root),
                             "workspace.missing")
         if not cfg.is_file():
-            raise GiprError(f"{root.resolve()} 不是 gipr 工作目录（没有 {CONFIG_NAME}）。"
-                            "请先运行“gipr init 目录 --year 年度 --roster 名册.csv”创建，"
-                            "或用 --workspace 指定工作目录。", "workspace.not_a_workspace")
+            raise GiprError(say("collect.workspace.open_2", root=root.resolve(), config_name=CONFIG_NAME), "workspace.not_a_workspace")
         try:
             config = tomllib.loads(cfg.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise GiprError(f"工作目录配置 {cfg} 无法读取或格式错误：{e}", "workspace.config") from None
+            raise GiprError(say("collect.workspace.open_3", cfg=cfg, e=e), "workspace.config") from None
         ws = cls(root, config)
         if not ws.ledger_path.is_file():
-            raise GiprError(f"工作目录 {root} 缺少台账文件 {LEDGER_NAME}。如果是误删，请从备份恢复；"
-                            "archive/ 中的原始文件仍在，可重新收集。", "workspace.no_ledger")
+            raise GiprError(say("collect.workspace.open_4", root=root, ledger_name=LEDGER_NAME), "workspace.no_ledger")
         return ws
 
     @classmethod
     def create(cls, root: str | Path, year: int, roster_path: str | Path, county: str | None = None,
                format: str | None = None) -> Workspace:
-        from ..roster import load_roster, region_from_roster
-        from ..spec import available_formats, format_for_year
-
         root = Path(root).expanduser()
         roster_path = Path(roster_path).expanduser()
         if not (1990 <= int(year) <= 2200):
-            raise GiprError(f"报告年度 {year} 不合理。", "workspace.year")
+            raise GiprError(say("collect.workspace.create", year=year), "workspace.year")
         if (root / CONFIG_NAME).exists():
-            raise GiprError(f"{root} 已经是 gipr 工作目录（已有 {CONFIG_NAME}），未做修改。", "workspace.exists")
+            raise GiprError(say("collect.workspace.create_2", root=root, config_name=CONFIG_NAME), "workspace.exists")
         fmt = format or format_for_year(int(year))
         if fmt not in available_formats():
-            raise GiprError(f"未知的表格格式“{fmt}”。可用：{'、'.join(available_formats())}。", "workspace.format")
+            raise GiprError(say("collect.workspace.create_3", fmt=fmt, items='、'.join(available_formats())), "workspace.format")
         load_roster(roster_path)  # validate before touching anything
         if root.exists() and not root.is_dir():
-            raise GiprError(f"{root} 是一个文件，不能作为工作目录。", "workspace.not_dir")
+            raise GiprError(say("collect.workspace.create_4", root=root), "workspace.not_dir")
         root.mkdir(parents=True, exist_ok=True)
 
         ext = roster_path.suffix.lower() or ".csv"
@@ -291,20 +286,17 @@ class Workspace:
         src_bytes = roster_path.read_bytes()
         if roster_copy.exists():
             if roster_copy.read_bytes() != src_bytes:
-                raise GiprError(f"{roster_copy} 已存在且与 {roster_path} 内容不同，未做修改。"
-                                "请换一个空目录，或先移走这个文件。", "workspace.roster_exists")
+                raise GiprError(say("collect.workspace.create_5", roster_copy=roster_copy, roster_path=roster_path), "workspace.roster_exists")
         else:
             atomic_write_bytes(roster_copy, src_bytes)
             with contextlib.suppress(OSError):
                 shutil.copystat(roster_path, roster_copy)
         (root / ARCHIVE_NAME).mkdir(exist_ok=True)
 
-        from .ledger import Ledger
-
         led = Ledger(root / LEDGER_NAME, root / ARCHIVE_NAME)
         try:
             if led.count() > 0:
-                raise GiprError(f"{root / LEDGER_NAME} 已有收集记录，不能重新初始化。", "workspace.ledger_exists")
+                raise GiprError(say("collect.workspace.create_6", value=root / LEDGER_NAME), "workspace.ledger_exists")
             led.set_meta("year", str(int(year)))
         finally:
             led.close()

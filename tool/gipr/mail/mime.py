@@ -8,6 +8,7 @@ import email.utils
 import re
 import urllib.parse
 import uuid
+from collections.abc import Sequence
 from email import encoders
 from email.generator import BytesGenerator
 from email.mime.base import MIMEBase
@@ -88,7 +89,7 @@ def make_message_id(domain: str) -> str:
 
 
 def build_message(settings: MailSettings, *, to: list[tuple[str, str]], subject: str, body: str,
-                  attachments: list[tuple[str, bytes]] = (), message_id: str | None = None,
+                  attachments: Sequence[tuple[str, bytes]] = (), message_id: str | None = None,
                   date: _dt.datetime | None = None, extra_headers: dict[str, str] | None = None) -> tuple[bytes, str]:
     """(raw message bytes with CRLF line ends, Message-ID without brackets)."""
     mid = message_id or make_message_id(settings.domain)

@@ -8,21 +8,34 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import messages
 from ..account.settings import (
     CONNECT_ATTEMPTS,
     MAX_FINDINGS_LISTED,
+    PREVIEW_FROM,
     TEMPLATE_FILES,
     MailSettings,
     mail_settings,
     smtp_password,
 )
 from ..catalogue.access import textkey
-from ..errors import GiprError
+from ..check.feedback import submission_feedback
+from ..collect.documents import current_documents
+from ..collect.ledger import local_time, unit_statuses, utc_now
+from ..errors import GiprError, Interrupted
+from ..messages import say
+from ..template import DEFAULT_PASSWORD, TemplateFactory, template_filename
 from .mime import build_message
 from .texts import load_text_template
-from .transport import DryRunTransport, Interrupted, SmtpTransport
+from .transport import DryRunTransport, SmtpTransport
+
+if TYPE_CHECKING:
+    from ..collect.documents import DocumentRow
+    from ..collect.ledger import Submission
+    from ..collect.workspace import Workspace
+    from ..roster import Unit
 
 # --- the ledger's record of sends -------------------------------------------------------------
 
@@ -99,11 +112,10 @@ def send_history(ledger, unit_code: str | None = None, kind: str | None = None) 
 def _settle_interrupted(ledger) -> int:
     """Rows left ``pending`` by a process that died mid-send (the caller holds the
     workspace lock, so no live process owns them) become ``uncertain``."""
-    from ..collect.ledger import utc_now
 
     with ledger.transaction() as conn:
         cur = conn.execute("UPDATE mail_sends SET status='uncertain', finished_at=?, error=? WHERE status='pending'",
-                           (utc_now(), "发送过程中程序被中断，无法确认服务器是否已收下这封邮件"))
+                           (utc_now(), say("mail.send.settle_interrupted.cur")))
         return cur.rowcount
 
 
@@ -113,12 +125,12 @@ def _settle_interrupted(ledger) -> int:
 @dataclass
 class MailJob:
     kind: str  # send | remind
-    unit: Any  # roster Unit
+    unit: Unit
     recipients: list[str]
     state_key: str  # "template" (send); "missing" | "sub:<id>" (remind)
     situation: str = ""  # remind: missing | errors | unreadable
-    submission: Any = None  # remind: the current Submission, if any
-    document: Any = None  # remind: the unit's report document with problems (collect.documents), if any
+    submission: Submission | None = None  # remind: the current submission, if any
+    document: DocumentRow | None = None  # remind: the unit's report document with problems, if any
 
 
 @dataclass
@@ -166,7 +178,7 @@ def resolve_units(roster: list, only: Iterable[str] | None) -> list:
         elif u not in picked:
             picked.append(u)
     if unknown:
-        raise GiprError(f"单位名册中没有：{'、'.join(unknown)}（--only 接受单位代码或完整的单位名称）。", "mail.unknown_unit")
+        raise GiprError(say("mail.send.resolve_units", items='、'.join(unknown)), "mail.unknown_unit")
     order = {u.code: i for i, u in enumerate(roster)}
     return sorted(picked, key=lambda u: order[u.code])
 
@@ -177,9 +189,8 @@ def _skip(kind: str, unit, why: str, status: str = "skipped", situation: str = "
                        code=code)
 
 
-def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
+def plan_send(ws: Workspace, *, only: Iterable[str] | None = None, resend: bool = False) -> tuple[list[MailJob], list[MailOutcome]]:
     """The units ``gipr send`` will mail, and the ones it skips (with why)."""
-    from ..collect.ledger import local_time
 
     units = resolve_units(ws.roster, only)
     ensure_mail_tables(ws.ledger)
@@ -189,29 +200,28 @@ def plan_send(ws, *, only: Iterable[str] | None = None, resend: bool = False) ->
     jobs, skipped = [], []
     for u in units:
         if not u.emails:
-            skipped.append(_skip("send", u, "名册中没有这个单位的邮箱，未发送", code="mail.no_address"))
+            skipped.append(_skip("send", u, say("mail.send.plan_send"), code="mail.no_address"))
             continue
         rows = history.get(u.code, [])
         sent = [r for r in rows if r.status == "sent"]
         if not resend and sent:
-            skipped.append(_skip("send", u, f"已于 {local_time(sent[-1].finished_at)} 发送过"
-                                            f"（Message-ID <{sent[-1].message_id}>）；如需再发，请加 --resend"))
+            skipped.append(_skip("send", u, say("mail.send.plan_send_2",
+                                                local_time=local_time(sent[-1].finished_at),
+                                                message_id=sent[-1].message_id)))
             continue
         if not resend and rows and rows[-1].status in ("pending", "uncertain"):
-            skipped.append(_skip("send", u, f"上次发送（{local_time(rows[-1].started_at)}）中断，无法确认是否已送达；"
-                                            "请核实后用 --resend --only " + u.code + " 重发", status="uncertain"))
+            skipped.append(_skip("send", u, say("mail.send.plan_send_3",
+                                                local_time=local_time(rows[-1].started_at)) + u.code + say("mail.send.plan_send_4"), status="uncertain"))
             continue
         jobs.append(MailJob("send", u, list(u.emails), "template"))
     return jobs, skipped
 
 
-def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
+def plan_remind(ws: Workspace, *, only: Iterable[str] | None = None, resend: bool = False,
                 interval_hours: float = 12.0, now: _dt.datetime | None = None) -> tuple[list[MailJob], list[MailOutcome]]:
     """Units with no submission, or whose current submission has errors or cannot be read.
     A unit reminded about the same situation within ``interval_hours`` is skipped (so a
     re-run after an interruption reminds nobody twice) unless ``resend``."""
-    from ..collect.documents import current_documents
-    from ..collect.ledger import local_time, unit_statuses
 
     docs = current_documents(ws.ledger)
     units = resolve_units(ws.roster, only)
@@ -235,7 +245,7 @@ def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
         if doc is not None:
             key += f"+doc:{doc.id}"
         if not u.emails:
-            skipped.append(_skip("remind", u, "名册中没有这个单位的邮箱，未发送", situation=st.status,
+            skipped.append(_skip("remind", u, say("mail.send.plan_send"), situation=st.status,
                                  code="mail.no_address"))
             continue
         prev = recent.get((u.code, key))
@@ -245,9 +255,10 @@ def plan_remind(ws, *, only: Iterable[str] | None = None, resend: bool = False,
             except ValueError:
                 when = now
             if now - when < _dt.timedelta(hours=interval_hours):
-                what = "已提醒过" if prev.status == "sent" else "上次提醒中断、无法确认是否送达"
-                skipped.append(_skip("remind", u, f"{local_time(prev.started_at)} {what}（同一情况 {interval_hours:g} 小时内"
-                                                  "不重复提醒）；如需再发，请加 --resend",
+                what = say("mail.send.plan_remind.what") if prev.status == "sent" else say("mail.send.plan_remind.what_2")
+                skipped.append(_skip("remind", u, say("mail.send.plan_remind",
+                                                      local_time=local_time(prev.started_at), what=what,
+                                                      interval_hours=interval_hours),
                                      status="skipped" if prev.status == "sent" else "uncertain", situation=st.status))
                 continue
         jobs.append(MailJob("remind", u, list(u.emails), key, situation=st.status, submission=st.submission,
@@ -273,34 +284,32 @@ class Composer:
     """Builds each job's message: text template, personalised template or feedback
     workbook attached."""
 
-    def __init__(self, ws, settings: MailSettings, kind: str):
+    def __init__(self, ws: Workspace, settings: MailSettings, kind: str):
         self.ws = ws
         self.settings = settings
         self.kind = kind
         self.template = load_text_template(ws, kind)
-        self._factory = None
+        self._factory: TemplateFactory | None = None
         self._template_opts = template_options(ws)
 
     def _template_bytes(self, unit) -> tuple[str, bytes]:
-        from ..template import TemplateFactory, template_filename
-
         if self._factory is None:
             self._factory = TemplateFactory(self.ws.spec, self.ws.year, **self._template_opts)
         return template_filename(self.ws.year, unit), self._factory.render(unit)
 
     def _feedback(self, job: MailJob) -> tuple[str, bytes] | None:
         """The feedback workbook for a submission with errors."""
-        from ..check.feedback import submission_feedback
 
+        assert job.submission is not None  # a reminder about a submission
         return submission_feedback(self.ws, job.submission, job.unit)
 
     def values(self, job: MailJob, attachment_name: str | None) -> dict[str, str]:
         s = self.settings
         u = job.unit
         return {
-            "单位名称": u.name, "单位代码": u.code, "联系人": u.contact or "", "年度": str(self.ws.year),
-            "截止日期": s.deadline or "规定时间", "联系方式": s.contact or s.from_addr, "本级": self.ws.county or "",
-            "发件人": s.from_name or s.from_addr, "附件名": attachment_name or "",
+            say("mail.send.values"): u.name, say("mail.send.values_2"): u.code, say("mail.send.values_3"): u.contact or "", say("mail.send.values_4"): str(self.ws.year),
+            say("mail.send.values_5"): s.deadline or say("mail.send.values_6"), say("mail.send.values_7"): s.contact or s.from_addr, say("mail.send.values_8"): self.ws.county or "",
+            say("mail.send.values_9"): s.from_name or s.from_addr, say("mail.send.values_10"): attachment_name or "",
         }
 
     def compose(self, job: MailJob) -> Composed:
@@ -312,7 +321,7 @@ class Composer:
             situation, problems, att = self._remind_parts(job)
             if att is not None:
                 attachments.append(att)
-            extra = {"情况": situation, "问题": problems}
+            extra = {say("mail.send.compose"): situation, say("mail.send.compose_2"): problems}
         att_name = attachments[0][0] if attachments else None
         values = self.values(job, att_name) | extra
         subject, body = self.template.render(values)
@@ -335,7 +344,6 @@ class Composer:
         doc = job.document
         if doc is None:
             return self._workbook_parts(job)
-        from .. import messages
 
         lines = [f"{i}. [{messages.SEVERITY_ZH[f['severity']]}]{f.get('message') or ''}" for i, f in
                  enumerate([f for f in doc.findings if f.get("severity") in ("error", "warning")][:MAX_FINDINGS_LISTED], 1)]
@@ -348,50 +356,46 @@ class Composer:
         return situation, (problems + "\n\n" if problems else "") + part, att
 
     def _workbook_parts(self, job: MailJob) -> tuple[str, str, tuple[str, bytes] | None]:
-        from ..collect.ledger import local_time
-
         today = _dt.date.today()
-        today_text = f"{today.year}年{today.month}月{today.day}日"
+        today_text = say("mail.send.workbook_parts.today_text", year=today.year, month=today.month, day=today.day)
         sub = job.submission
         if job.situation == "missing" or sub is None:
             name, data = self._template_bytes(job.unit)
-            return (f"截至{today_text}，我们还没有收到贵单位报送的{self.ws.year}年度政府信息公开工作年度报告统计表。"
-                    f"附件“{name}”是贵单位的填报模板，请填写后报送。", "", (name, data))
+            return (say("mail.send.workbook_parts", today_text=today_text, year=self.ws.year, name=name), "", (name, data))
         y, mo, d = (local_time(sub.received_at)[:10].split("-") + ["", "", ""])[:3]
-        when = f"{y}年{int(mo)}月{int(d)}日" if y and mo.isdigit() and d.isdigit() else local_time(sub.received_at)
+        when = say("mail.send.workbook_parts.when", y=y, mo=int(mo), d=int(d)) if y and mo.isdigit() and d.isdigit() else local_time(sub.received_at)
         if job.situation == "unreadable":
             name, data = self._template_bytes(job.unit)
-            reason = sub.reason or "文件无法读取"
-            return (f"贵单位于{when}报送的文件“{sub.file_name}”无法读取：{reason}"
-                    f"请用附件“{name}”（贵单位的填报模板）重新填写后报送。", "", (name, data))
+            reason = sub.reason or say("mail.send.workbook_parts.reason")
+            return (say("mail.send.workbook_parts_2", when=when, file_name=sub.file_name, reason=reason, name=name), "", (name, data))
         findings = sub.findings
         errors = [f for f in findings if f.get("severity") == "error"]
         warnings = [f for f in findings if f.get("severity") == "warning"]
         lines = []
         for i, f in enumerate((errors + warnings)[:MAX_FINDINGS_LISTED], 1):
-            sev = "错误" if f.get("severity") == "error" else "警告"
+            sev = say("mail.send.workbook_parts.sev") if f.get("severity") == "error" else say("mail.send.workbook_parts.sev_2")
             where = f"（{f['ref']}）" if f.get("ref") else ""
             lines.append(f"{i}. [{sev}]{where}{f.get('message') or ''}")
         more = len(errors) + len(warnings) - MAX_FINDINGS_LISTED
         if more > 0:
-            lines.append(f"……另有 {more} 条，详见附件。")
+            lines.append(say("mail.send.workbook_parts_3", more=more))
         att = None
         try:
             att = self._feedback(job)
         except GiprError:
             att = None
-        situation = (f"贵单位于{when}报送的统计表（{sub.file_name}）经校验发现 {len(errors)} 处错误"
-                     + (f"、{len(warnings)} 处警告" if warnings else "") + "，请修改后重新报送。")
+        situation = (say("mail.send.workbook_parts.situation", when=when, file_name=sub.file_name,
+                         n_errors=len(errors))
+                     + (say("mail.send.workbook_parts.situation_2", n_warnings=len(warnings)) if warnings else "") + say("mail.send.workbook_parts.situation_3"))
         if att is not None:
-            situation += f"附件“{att[0]}”是按贵单位所报数据生成的反馈表，问题单元格已标出并附批注，可直接在其中修改后报送。"
-        problems = "发现的问题：\n" + "\n".join(lines) if lines else ""
+            situation += say("mail.send.workbook_parts_4", att=att[0])
+        problems = say("mail.send.workbook_parts.problems") + "\n".join(lines) if lines else ""
         return situation, problems, att
 
 
-def template_options(ws) -> dict[str, Any]:
-    from ..template import DEFAULT_PASSWORD
-
-    sec = ws.config.get("template") if isinstance(ws.config.get("template"), dict) else {}
+def template_options(ws: Workspace) -> dict[str, Any]:
+    got = ws.config.get("template")
+    sec = got if isinstance(got, dict) else {}
     pw = sec.get("password", DEFAULT_PASSWORD)
     protect = sec.get("protect", True)
     return {"password": str(pw), "protect": bool(protect)}
@@ -400,17 +404,16 @@ def template_options(ws) -> dict[str, Any]:
 # --- running -----------------------------------------------------------------------------------------
 
 
-def default_outbox(ws, kind: str) -> Path:
+def default_outbox(ws: Workspace, kind: str) -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path(ws.root) / "outbox" / f"{kind}-{stamp}"
 
 
-def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: bool = True,
+def run_jobs(ws: Workspace, jobs: list[MailJob], composer: Composer, transport: SmtpTransport | DryRunTransport, *, record: bool = True,
              pause: float = 0.0, on_outcome: Callable[[MailOutcome], None] | None = None) -> list[MailOutcome]:
     """Compose and deliver each job; record every send in the ledger (``record``).  One
     unit's failure never stops the others; after repeated connection failures the
     remaining units are reported as not sent.  Hold the workspace lock while calling."""
-    from ..collect.ledger import utc_now
 
     led = ws.ledger
     if record:
@@ -430,7 +433,7 @@ def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: 
         try:
             composed = composer.compose(job)
         except GiprError as e:
-            base.error = f"无法生成邮件：{e}"
+            base.error = say("mail.send.run_jobs.error", e=e)
             out.append(base)
             if on_outcome:
                 on_outcome(base)
@@ -452,12 +455,12 @@ def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: 
             d = transport.deliver(job, composed)
         except Interrupted as e:  # Ctrl-C inside the SMTP transaction
             if record:
-                _finish(led, rid, e.status, "发送过程中被中断（Ctrl-C）" + ("，邮件可能已送达" if e.status == "uncertain"
-                                                                    else "，未送达"), {})
+                _finish(led, rid, e.status, say("mail.send.run_jobs") + (say("mail.send.run_jobs_2") if e.status == "uncertain"
+                                                                    else say("mail.send.run_jobs_3")), {})
             raise KeyboardInterrupt from None
         except KeyboardInterrupt:  # before the transaction started: nothing went out
             if record:
-                _finish(led, rid, "failed", "发送前被中断（Ctrl-C），未送达", {})
+                _finish(led, rid, "failed", say("mail.send.run_jobs_4"), {})
             raise
         if record:
             _finish(led, rid, d.status if d.status != "written" else "sent", d.error, d.refused)
@@ -468,15 +471,13 @@ def run_jobs(ws, jobs: list[MailJob], composer: Composer, transport, *, record: 
         if on_outcome:
             on_outcome(base)
         if d.connection_lost and getattr(transport, "failed_connects", 0) >= CONNECT_ATTEMPTS:
-            gave_up = f"未发送：连续 {CONNECT_ATTEMPTS} 次无法连接发件服务器，其余单位本次未发送（重新运行即可继续）"
+            gave_up = say("mail.send.run_jobs.gave_up", connect_attempts=CONNECT_ATTEMPTS)
         if pause and n + 1 < len(jobs) and d.status == "sent":
             time.sleep(pause)
     return out
 
 
 def _finish(led, rid: int | None, status: str, error: str | None, refused: dict[str, str]) -> None:
-    from ..collect.ledger import utc_now
-
     if rid is None:
         return
     with led.transaction() as conn:
@@ -508,7 +509,7 @@ class MailRun:
                 "notes": list(self.notes), "outcomes": [o.to_json() for o in self.outcomes]}
 
 
-def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
+def mail_units(ws: Workspace, kind: str, *, dry_run: bool = False, out: str | Path | None = None,
                only: Iterable[str] | None = None, resend: bool = False, password: str | None = None,
                settings: MailSettings | None = None,
                on_outcome: Callable[[MailOutcome], None] | None = None) -> MailRun:
@@ -530,15 +531,12 @@ def mail_units(ws, kind: str, *, dry_run: bool = False, out: str | Path | None =
                 on_outcome(o)
         run = MailRun(kind, dry_run, list(skipped), planned=len(jobs))
         if settings.placeholder:
-            from ..account.settings import PREVIEW_FROM
-            from ..messages import say
-
             run.notes.append(say("preview.placeholder_sender", config=str(ws.config_path), sender=PREVIEW_FROM))
         if not jobs:
             return run
         if dry_run:
             run.outdir = Path(out) if out else default_outbox(ws, kind)
-            transport = DryRunTransport(run.outdir)
+            transport: DryRunTransport | SmtpTransport = DryRunTransport(run.outdir)
             run.outcomes += run_jobs(ws, jobs, composer, transport, record=False, on_outcome=on_outcome)
             return run
         if password is None and settings.user:

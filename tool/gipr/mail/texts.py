@@ -5,71 +5,42 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..account.settings import MAIL_DIR, TEMPLATE_FILES
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text
 
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
+
 # --- text templates --------------------------------------------------------------------------
 
 PLACEHOLDERS = {
-    "单位名称": "收件单位的名称",
-    "单位代码": "收件单位的代码",
-    "联系人": "收件单位的联系人（名册中的）",
-    "年度": "报告年度",
-    "截止日期": "报送截止日期（[mail] deadline）",
-    "联系方式": "本单位联系方式（[mail] contact）",
-    "本级": "本级名称（如某某县）",
-    "发件人": "发件人名称（[mail] from_name）",
-    "附件名": "附件文件名",
+    say("report.figures"): say("mail.texts_2"),
+    say("mail.send.values_2"): say("mail.texts_4"),
+    say("mail.send.values_3"): say("mail.texts_6"),
+    say("report.figures_5"): say("info.year"),
+    say("mail.send.values_5"): say("mail.texts_10"),
+    say("report.figures_9"): say("mail.texts_12"),
+    say("mail.send.values_8"): say("mail.texts_14"),
+    say("mail.send.values_9"): say("mail.texts_16"),
+    say("mail.send.values_10"): say("mail.texts_18"),
 }
 REMIND_PLACEHOLDERS = {
-    "情况": "该单位的报送情况（未报送、有错误或无法读取）",
-    "问题": "校验发现的问题清单（未报送时为空）",
+    say("mail.send.compose"): say("mail.texts_20"),
+    say("mail.send.compose_2"): say("mail.texts_22"),
 }
-_ALIASES = {"unit": "单位名称", "code": "单位代码", "year": "年度", "deadline": "截止日期", "contact": "联系方式",
-            "county": "本级", "sender": "发件人", "attachment": "附件名", "person": "联系人",
-            "situation": "情况", "problems": "问题"}
+_ALIASES = {"unit": say("report.figures"), "code": say("mail.send.values_2"), "year": say("report.figures_5"), "deadline": say("mail.send.values_5"), "contact": say("report.figures_9"),
+            "county": say("mail.send.values_8"), "sender": say("mail.send.values_9"), "attachment": say("mail.send.values_10"), "person": say("mail.send.values_3"),
+            "situation": say("mail.send.compose"), "problems": say("mail.send.compose_2")}
 _PLACEHOLDER = re.compile(r"\{([^{}\s]{1,20})\}")
 
 DEFAULT_TEXTS = {
-    "send": """\
-# 这是 gipr send 发出的邮件模板，可以用记事本修改（保存为 UTF-8）。
-# 以“#”开头的行是说明，不会发出。“主题：”一行是邮件主题；空一行之后是正文。
-# 可用的占位符（原样写上花括号）：{单位名称} {单位代码} {联系人} {年度} {截止日期} {联系方式} {本级} {发件人} {附件名}
-主题：请填报{年度}年度政府信息公开工作年度报告统计表（{单位名称}）
-
-{单位名称}{联系人}同志：
-
-您好！现将{本级}{年度}年度政府信息公开工作年度报告统计表发给贵单位，附件“{附件名}”是贵单位专用的填报模板。请按以下要求填报：
-
-1. 直接在附件中填写淡黄色单元格；灰色单元格为自动合计，无需填写。不要增删行列、修改表格结构，也不要另存为其他格式。
-2. 没有发生的事项填 0，不要空着。
-3. 填完后查看各表下方的“校验”区域，全部显示“通过”后再报送。
-4. 请于{截止日期}前将填好的表格作为附件回复本邮件。
-
-如有疑问，请联系：{联系方式}。
-
-{发件人}
-""",
-    "remind": """\
-# 这是 gipr remind 发出的催报邮件模板，可以用记事本修改（保存为 UTF-8）。
-# 以“#”开头的行是说明，不会发出。“主题：”一行是邮件主题；空一行之后是正文。
-# 可用的占位符：{单位名称} {单位代码} {联系人} {年度} {截止日期} {联系方式} {本级} {发件人} {附件名}
-#   {情况}：该单位的报送情况；{问题}：校验发现的问题清单（未报送时为空）
-主题：【提醒】{年度}年度政府信息公开工作年度报告统计表（{单位名称}）
-
-{单位名称}{联系人}同志：
-
-您好！{情况}
-
-{问题}
-
-请于{截止日期}前将填好的表格作为附件回复本邮件。如有疑问，请联系：{联系方式}。
-
-{发件人}
-""",
+    "send": say("mail.texts.send"),
+    "remind": say("mail.texts.remind"),
 }
 
 
@@ -96,7 +67,7 @@ def _decode_text_file(raw: bytes, path: Path) -> str:
         return decode_text(raw)
     except UnicodeDecodeError:
         pass
-    raise GiprError(f"邮件模板 {path} 无法识别文字编码，请用记事本另存为 UTF-8。", "mail.template")
+    raise GiprError(say("mail.texts.decode_text_file", path=path), "mail.template")
 
 
 def parse_text_template(text: str, path: Path, kind: str) -> TextTemplate:
@@ -104,26 +75,26 @@ def parse_text_template(text: str, path: Path, kind: str) -> TextTemplate:
     i = 0
     while i < len(lines) and (lines[i].lstrip().startswith("#") or not lines[i].strip()):
         i += 1
-    m = re.match(r"^\s*(主题|subject)\s*[:：]\s*(.*)$", lines[i] if i < len(lines) else "", re.I)
+    m = re.match(say("mail.texts.parse_text_template.m"), lines[i] if i < len(lines) else "", re.I)
     if not m:
-        raise GiprError(f"邮件模板 {path} 的第一行（说明行之后）应为“主题：……”。", "mail.template")
+        raise GiprError(say("mail.texts.parse_text_template", path=path), "mail.template")
     subject = m.group(2).strip()
     if not subject:
-        raise GiprError(f"邮件模板 {path} 的主题是空的。", "mail.template")
+        raise GiprError(say("mail.texts.parse_text_template_2", path=path), "mail.template")
     body = "\n".join(lines[i + 1:]).strip("\n")
     if not body.strip():
-        raise GiprError(f"邮件模板 {path} 没有正文。", "mail.template")
+        raise GiprError(say("mail.texts.parse_text_template_3", path=path), "mail.template")
     allowed = set(PLACEHOLDERS) | (set(REMIND_PLACEHOLDERS) if kind == "remind" else set())
     for part in (subject, body):
         for ph in _PLACEHOLDER.findall(part):
             if _ALIASES.get(ph, ph) not in allowed:
                 order = [*PLACEHOLDERS, *REMIND_PLACEHOLDERS]
                 shown = " ".join(f"{{{p}}}" for p in order if p in allowed)
-                raise GiprError(f"邮件模板 {path} 中有无法识别的占位符“{{{ph}}}”。可用的有：{shown}。", "mail.template")
+                raise GiprError(say("mail.texts.parse_text_template_4", path=path, ph=ph, shown=shown), "mail.template")
     return TextTemplate(kind, path, subject, body)
 
 
-def load_text_template(ws, kind: str) -> TextTemplate:
+def load_text_template(ws: Workspace, kind: str) -> TextTemplate:
     """The workspace's template for ``kind`` (send|remind), written with the default text
     the first time it is needed."""
     path = Path(ws.root) / MAIL_DIR / TEMPLATE_FILES[kind]
@@ -132,5 +103,5 @@ def load_text_template(ws, kind: str) -> TextTemplate:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise GiprError(f"无法读取邮件模板 {path}：{e.strerror or e}", "mail.template") from None
+        raise GiprError(say("mail.texts.load_text_template", path=path, value=e.strerror or e), "mail.template") from None
     return parse_text_template(_decode_text_file(raw, path), path, kind)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..account.settings import MailSettings, connection_problem, tls_context
-from ..errors import GiprError
+from ..catalogue.access import say
+from ..errors import GiprError, Interrupted
 from ..fsio import atomic_write_bytes, safe_filename
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,10 +37,10 @@ class _DotMixin:
 
     dot_sent = False
 
-    def send(self, s):  # type: ignore[override]
+    def send(self, s):
         if isinstance(s, (bytes, bytearray)) and s.endswith(b"\r\n.\r\n"):
             self.dot_sent = True
-        return super().send(s)  # type: ignore[misc]
+        return super().send(s)  # type: ignore[misc]  # a mixin: smtplib.SMTP.send follows it in the MRO
 
 
 class _SMTP(_DotMixin, smtplib.SMTP):
@@ -62,7 +63,7 @@ class SmtpTransport:
     def __init__(self, settings: MailSettings, password: str | None):
         self.settings = settings
         self.password = password
-        self.conn: smtplib.SMTP | None = None
+        self.conn: _SMTP | _SMTPSSL | None = None
         self.failed_connects = 0
         self.server = f"{settings.host}:{settings.port}"
 
@@ -73,7 +74,7 @@ class SmtpTransport:
         s = self.settings
         ctx = tls_context(s.cafile, s.tls_verify) if s.security != "none" else None
         helo = s.helo or socket.gethostname() or "localhost"
-        conn = None
+        conn: _SMTP | _SMTPSSL | None = None
         try:
             if s.security == "ssl":
                 conn = _SMTPSSL(s.host, s.port, local_hostname=helo, timeout=s.timeout, context=ctx)
@@ -82,14 +83,14 @@ class SmtpTransport:
             conn.ehlo()
             if s.security == "starttls":
                 if not conn.has_extn("starttls"):
-                    raise GiprError(f"发件服务器 {self.server} 不支持 STARTTLS。请改用 security = \"ssl\"（端口通常 465）。",
+                    raise GiprError(say("mail.transport.open", server=self.server),
                                     "mail.no_starttls")
                 conn.starttls(context=ctx)
                 conn.ehlo()
             if s.user and self.password:
                 if not conn.has_extn("auth"):
-                    raise GiprError(f"发件服务器 {self.server} 不提供登录（AUTH）"
-                                    + ("，可能需要先加密：请设置 security = \"starttls\" 或 \"ssl\"。"
+                    raise GiprError(say("mail.transport.open_2", server=self.server)
+                                    + (say("mail.transport.open_3")
                                        if s.security == "none" else "。"), "mail.no_auth")
                 _login(conn, s.user, self.password)
         except GiprError:
@@ -97,15 +98,15 @@ class SmtpTransport:
             raise
         except smtplib.SMTPAuthenticationError as e:
             _quiet_close(conn)
-            raise GiprError(f"发件邮箱登录失败：用户名或密码不对（服务器答复 {_reply_text(e.smtp_code, e.smtp_error)}）。"
-                            "QQ 邮箱、163 邮箱等需使用“授权码”而不是登录密码。", "mail.login_failed") from None
+            raise GiprError(say("mail.transport.open_4", reply_text=_reply_text(e.smtp_code, e.smtp_error)), "mail.login_failed") from None
         except smtplib.SMTPResponseException as e:
             _quiet_close(conn)
-            raise GiprError(f"发件服务器 {self.server} 拒绝了连接：{_reply_text(e.smtp_code, e.smtp_error)}",
+            raise GiprError(say("mail.transport.open_5", server=self.server,
+                                reply_text=_reply_text(e.smtp_code, e.smtp_error)),
                             "mail.connect_failed") from None
         except (smtplib.SMTPException, OSError, EOFError) as e:
             _quiet_close(conn)
-            raise GiprError(connection_problem(e, s.host, s.port, "发件服务器"), "mail.connect_failed") from None
+            raise GiprError(connection_problem(e, s.host, s.port, say("mail.transport.open_6")), "mail.connect_failed") from None
         self.conn = conn
 
     def close(self) -> None:
@@ -124,7 +125,7 @@ class SmtpTransport:
             d2 = self._deliver_once(job, composed)
             if d2.status != "failed":
                 return d2
-            d2.error = f"{d2.error}（重连后再试一次仍失败）"
+            d2.error = say("mail.transport.deliver.error", error=d2.error)
             return d2
         return d
 
@@ -134,34 +135,34 @@ class SmtpTransport:
             self.failed_connects = 0
         except GiprError as e:
             self.failed_connects += 1
-            return Delivery("failed", error=f"未发送：{e}", connection_lost=True)
+            return Delivery("failed", error=say("mail.transport.deliver_once.error", e=e), connection_lost=True)
         conn = self.conn
         assert conn is not None
-        conn.dot_sent = False  # type: ignore[attr-defined]
+        conn.dot_sent = False
         try:
             refused = conn.sendmail(self.settings.from_addr, job.recipients, composed.raw)
         except smtplib.SMTPRecipientsRefused as e:
             return Delivery("failed", refused={a: _reply_text(c, m) for a, (c, m) in e.recipients.items()},
-                            error="收件人被服务器拒绝：" + "；".join(f"{a}（{_reply_text(c, m)}）"
+                            error=say("mail.transport.deliver_once.error_2") + "；".join(f"{a}（{_reply_text(c, m)}）"
                                                            for a, (c, m) in e.recipients.items()))
         except smtplib.SMTPResponseException as e:
             if e.smtp_code == 421:  # the server is closing this connection: the next unit reconnects
                 self._drop()
             if isinstance(e, smtplib.SMTPSenderRefused):
-                why = f"服务器拒绝了发件人 {self.settings.from_addr}：{_reply_text(e.smtp_code, e.smtp_error)}"
+                why = say("mail.transport.deliver_once.why", from_addr=self.settings.from_addr,
+                          reply_text=_reply_text(e.smtp_code, e.smtp_error))
             elif isinstance(e, smtplib.SMTPDataError):
-                why = f"服务器拒收这封邮件：{_reply_text(e.smtp_code, e.smtp_error)}"
+                why = say("mail.transport.deliver_once.why_2", reply_text=_reply_text(e.smtp_code, e.smtp_error))
             else:
-                why = f"服务器答复错误：{_reply_text(e.smtp_code, e.smtp_error)}"
+                why = say("mail.transport.deliver_once.why_3", reply_text=_reply_text(e.smtp_code, e.smtp_error))
             return Delivery("failed", error=why)
         except (smtplib.SMTPException, OSError, EOFError) as e:
             after_dot = bool(getattr(conn, "dot_sent", False))
             self._drop()
-            why = connection_problem(e, self.settings.host, self.settings.port, "发件服务器")
+            why = connection_problem(e, self.settings.host, self.settings.port, say("mail.transport.open_6"))
             if after_dot:
-                return Delivery("uncertain", error=f"邮件已全部发出，但在等待服务器确认时连接中断（{why}），"
-                                                   "无法确认是否送达", connection_lost=True)
-            return Delivery("failed", error=f"发送中连接中断，未送达：{why}", connection_lost=True)
+                return Delivery("uncertain", error=say("mail.transport.deliver_once.error_3", why=why), connection_lost=True)
+            return Delivery("failed", error=say("mail.transport.deliver_once.error_4", why=why), connection_lost=True)
         except BaseException:
             # Ctrl-C and the like: the caller records what is known, then stops
             after_dot = bool(getattr(conn, "dot_sent", False))
@@ -169,7 +170,7 @@ class SmtpTransport:
             raise Interrupted("uncertain" if after_dot else "failed") from None
         if refused:
             return Delivery("sent", refused={a: _reply_text(c, m) for a, (c, m) in refused.items()},
-                            error="部分收件人被拒绝：" + "；".join(f"{a}（{_reply_text(c, m)}）"
+                            error=say("mail.transport.deliver_once.error_5") + "；".join(f"{a}（{_reply_text(c, m)}）"
                                                           for a, (c, m) in refused.items()))
         return Delivery("sent")
 
@@ -186,7 +187,7 @@ def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
         return
     mechs = (conn.esmtp_features.get("auth") or "").upper().split()
     if "PLAIN" not in mechs:
-        raise GiprError("用户名或密码含中文等非 ASCII 字符，但发件服务器不支持 AUTH PLAIN 登录方式，无法登录。",
+        raise GiprError(say("mail.transport.login"),
                         "mail.login_failed")
     token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
     code, resp = conn.docmd("AUTH", "PLAIN " + token)
@@ -194,12 +195,6 @@ def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
         code, resp = conn.docmd(token)
     if code not in (235, 503):
         raise smtplib.SMTPAuthenticationError(code, resp)
-
-
-class Interrupted(BaseException):
-    def __init__(self, status: str):
-        super().__init__(status)
-        self.status = status
 
 
 def _quiet_close(conn) -> None:
@@ -217,7 +212,7 @@ class DryRunTransport:
     def __init__(self, outdir: str | Path):
         self.outdir = Path(outdir)
         if self.outdir.exists() and not self.outdir.is_dir():
-            raise GiprError(f"{self.outdir} 已存在且不是文件夹。", "mail.out")
+            raise GiprError(say("mail.transport.init", outdir=self.outdir), "mail.out")
         self.outdir.mkdir(parents=True, exist_ok=True)
 
     def open(self) -> None:

@@ -12,15 +12,22 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import GiprError
+from ..check import CheckContext, check_report
+from ..errors import GiprError, ReadError
 from ..files import READABLE_SUFFIXES as INPUT_SUFFIXES
 from ..files import find_input_files, real_path
+from ..isolate import ReaderPool, available_methods
 from ..messages import MERGE_STATUS_ZH, say
-from ..model import Finding
+from ..model import Finding, Report
+from ..read import prepare, spec_token, worker_limits
 from ..rules import Number, compact_numbers, norm, plan
 from ..spec import Spec
+from ..unitmatch import settle_identity
+
+if TYPE_CHECKING:
+    from ..roster import Unit
 
 # status of one roster unit / input in the merge
 INCLUDED = "included"
@@ -107,8 +114,10 @@ _W: dict[str, Any] = {}  # worker state: spec, check context
 
 
 def _worker_init(token: Any, ctx_args: dict[str, Any]) -> None:
-    from ..check import CheckContext
-    from ..read import spec_from_token, warm_up
+    from ..read import (  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
+        spec_from_token,
+        warm_up,
+    )
 
     warm_up()
     _W["spec"] = spec_from_token(token)
@@ -120,11 +129,9 @@ def _read_task(task: tuple[str, str, dict[str, Any]]) -> Entry:
     return read_entry(Path(path), display, _W["spec"], _W["ctx"], **extra)
 
 
-def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: Any) -> Entry:
+def read_entry(path: Path, display: str, spec: Spec | None, ctx: CheckContext, **extra: Any) -> Entry:
     """Read and check one file into a compact ``Entry``.  Never raises."""
-    from ..check import check_report
-    from ..errors import ReadError
-    from ..read import read_report
+    from ..read import read_report  # worker-only: reader code runs in a worker (tests/project/test_boundary.py)
 
     try:
         rep = read_report(path, name=display, spec=spec)
@@ -143,26 +150,25 @@ def read_entry(path: Path, display: str, spec: Spec | None, ctx: Any, **extra: A
     unit = _ledger_unit(extra.get("code"), ctx)
     if unit is not None:
         # the ledger identified the unit (cover short name, sender, or the clerk's pin): agree with it
-        from ..identify import settle_identity
 
         rep.findings = settle_identity(list(rep.findings), rep, None)
         found = settle_identity(found, rep, unit)
     return entry_from_report(rep, found, display, **extra)
 
 
-def unreadable_entry(e: Exception, display: str, **extra: Any) -> Entry:
+def unreadable_entry(e: BaseException, display: str, **extra: Any) -> Entry:
     """The Entry of a file that could not be read (a ReadError, or a limit of the reader worker)."""
     return Entry(status=UNREADABLE, kind="", file=display, note=str(e), errors=1,
                  findings=[Finding(getattr(e, "code", "file.unreadable"), "error", str(e))], **extra)
 
 
-def _ledger_unit(code: str | None, ctx: Any) -> Any:
+def _ledger_unit(code: str | None, ctx: CheckContext) -> Unit | None:
     if not code:
         return None
     return next((u for u in (getattr(ctx, "roster", None) or ()) if u.code == code), None)
 
 
-def entry_from_report(rep: Any, found: list[Finding], display: str, **extra: Any) -> Entry:
+def entry_from_report(rep: Report, found: list[Finding], display: str, **extra: Any) -> Entry:
     nums, odd = compact_numbers(rep.spec, rep.values)
     parts = {"numbers": nums, "odd": odd, "unit_code": rep.unit_code or "", "unit_name": rep.unit_name or "",
              "identity_county": rep.identity.get("county") or "", "kind": rep.kind, "sha256": rep.sha256 or "",
@@ -218,7 +224,7 @@ def rollup_name(county: str) -> str:
 
 
 def strip_rollup_suffix(name: str) -> str:
-    for suf in (ROLLUP_SUFFIX, "(汇总)", say("rollup.unnamed")):
+    for suf in (ROLLUP_SUFFIX, say("merge.entries.strip_rollup_suffix"), say("rollup.unnamed")):
         if name.endswith(suf):
             return name[: -len(suf)].strip()
     return name
@@ -228,7 +234,7 @@ def _jobs(n_files: int, jobs: int | None) -> int:
     if jobs is not None:
         return max(1, jobs)
     try:
-        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
     if n_files < 24:
@@ -239,7 +245,6 @@ def _jobs(n_files: int, jobs: int | None) -> int:
 def _prepare_workers(spec: Spec) -> None:
     """Build the reader's per-format tables once, before forking: the workers inherit them
     instead of each doing it again (each imports calamine itself: no parser in this process)."""
-    from ..read import prepare
 
     prepare(spec)
     plan(spec)
@@ -255,9 +260,6 @@ def read_entries(tasks: Sequence[tuple[str, str, dict[str, Any]]], spec: Spec | 
     check context of ``_W``) replaces the default, one ``Entry`` per file; its results are
     yielded as they are, a worker's limit or crash as the exception."""
     import threading
-
-    from ..isolate import ReaderPool, available_methods
-    from ..read import spec_token, worker_limits
 
     if not tasks:
         return
@@ -290,5 +292,5 @@ def entries_from_paths(paths: Sequence[str | Path], *, spec: Spec, year: int, ro
     if not files:
         raise GiprError(say("merge.no_files", suffixes="、".join(INPUT_SUFFIXES), paths="、".join(str(p) for p in paths)),
                         "merge.no_input")
-    tasks = [(str(f), str(f), {}) for f in files]
+    tasks: list[tuple[str, str, dict[str, Any]]] = [(str(f), str(f), {}) for f in files]
     return list(read_entries(tasks, spec, {"year": year, "roster": roster}, jobs=jobs, method=method))

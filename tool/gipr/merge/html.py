@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
+from ..catalogue.access import say
 from ..fsio import atomic_output
 from ..spec import Spec
 from ..values import fmt_number
@@ -72,7 +73,7 @@ def render_html(
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="gipr">',
-        f"<title>{esc(title or '政府信息公开工作年度报告统计表')}</title>",
+        f"<title>{esc(title or say('report.html.render_html.out'))}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
@@ -114,7 +115,7 @@ def render_html(
         out.append("</tbody>")
         out.append("</table>")
         if t.note:
-            out.append(f'<p class="gipr-note">注：{esc(t.note)}</p>')
+            out.append(say("report.html.render_html", esc=esc(t.note)))
         out.append("</section>")
     out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)

@@ -60,8 +60,8 @@ def _regions(spec: Spec, t: TableLayout) -> tuple[Region, ...]:
             continue
         place(lab.kind, lab.text, lab.r0, lab.c0, lab.r1, lab.c1)
     for cid in t.cells:
-        c = spec.cells[cid]
-        place("value", cid, c.rowx, c.colx, c.rowx, c.colx)
+        cell = spec.cells[cid]
+        place("value", cid, cell.rowx, cell.colx, cell.rowx, cell.colx)
     for r in range(r_first, r_last + 1):
         for c in range(width):
             e = anchors.get((r, c))
@@ -94,9 +94,9 @@ def table_grid(spec: Spec, t: TableLayout) -> list[list[tuple | None]]:
     for r in range(nrows):
         row: list[tuple | None] = []
         for c in range(width):
-            g = at.get((r, c))
-            if g is not None:
-                row.append((g.kind, g.payload, g.rowspan, g.colspan))
+            here = at.get((r, c))
+            if here is not None:
+                row.append((here.kind, here.payload, here.rowspan, here.colspan))
             elif not covered[r][c]:
                 row.append(None)  # an empty position (should not happen with a sane format)
         grid.append(row)

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import GiprError
-from ..identify import normalize_code, roster_index
 from ..messages import say
 from ..model import Finding
 from ..roster import normalize_name
 from ..rules import Number, complete, sum_inputs
 from ..spec import Spec
+from ..unitmatch import normalize_code, roster_index
 from .entries import EXCLUDED_ERRORS, INCLUDED, INCLUDED_ERRORS, MISSING, UNREADABLE, Entry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,7 +103,7 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         if e.code or e.name:
             groups.setdefault(_unit_key(e.code, e.name), []).append(e)
     dropped: set[int] = set()
-    for key, es in groups.items():
+    for es in groups.values():
         if len(es) < 2:
             continue
         shas = {x.sha256 for x in es}
@@ -127,14 +127,14 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
     # roll-ups: nothing counted twice
     claims: dict[str, list[tuple[str, Entry, Mapping[str, str]]]] = {}  # unit key -> (county, roll-up, unit)
     for r in (e for e in entries if e.kind == "rollup" and e.status != UNREADABLE):
-        for u in r.covers:
-            ucounty = u.get("county", "") or r.county
-            for k in _keys(u.get("code", ""), u.get("name", ""), u.get("sha256", "")):
+        for cov in r.covers:
+            ucounty = cov.get("county", "") or r.county
+            for k in _keys(cov.get("code", ""), cov.get("name", ""), cov.get("sha256", "")):
                 for c2, r2, _ in claims.get(k, []):
                     if r2 is not r and _same_county(c2, ucounty, k):
-                        raise GiprError(say("merge.overlap_rollups", file=r.file, other=r2.file, unit=_cover_label(u)),
+                        raise GiprError(say("merge.overlap_rollups", file=r.file, other=r2.file, unit=_cover_label(cov)),
                                         "merge.overlap")
-                claims.setdefault(k, []).append((ucounty, r, u))
+                claims.setdefault(k, []).append((ucounty, r, cov))
     for e in entries:
         if e.kind != "unit" or e.status == UNREADABLE:
             continue
@@ -173,7 +173,7 @@ def plan_merge(spec: Spec, year: int, county: str, entries: list[Entry], roster:
         raise GiprError(say("merge.nothing", reason=_nobody_reason(ordered, include_errors)), "merge.nothing")
     sums = sum_inputs(spec, (e.numbers for e in included if e.numbers is not None))
     values = complete(spec, sums)
-    return MergeResult(spec=spec, year=year, county=county, entries=ordered, values=values,  # type: ignore[arg-type]
+    return MergeResult(spec=spec, year=year, county=county, entries=ordered, values=values,  # type: ignore[arg-type]  # sums have no blanks: nor have their totals
                        include_errors=include_errors, sources=list(sources),
                        generated=_dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
                        notes=notes)

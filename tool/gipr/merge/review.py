@@ -14,7 +14,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
+    from .plan import MergeResult
 
 META_KEY = "year_review"
 COUNTY = ""  # the county's own row in compare_years' output
@@ -29,7 +33,7 @@ def breaks(changes: Iterable[Any]) -> dict[str, list[str]]:
     return out
 
 
-def record(ws, result, source: str) -> None:
+def record(ws: Workspace, result: MergeResult, source: str) -> None:
     """Keep a workspace merge's breaks in its ledger (replacing the last merge's)."""
     found = breaks(result.changes)
     shas = {e.code: e.sha256 for e in result.included}
@@ -39,7 +43,7 @@ def record(ws, result, source: str) -> None:
     ws.ledger.set_meta(META_KEY, json.dumps(data, ensure_ascii=False))
 
 
-def current(ws, current_sha: dict[str, str]) -> dict[str, Any]:
+def current(ws: Workspace, current_sha: dict[str, str]) -> dict[str, Any]:
     """{"source", "at", "units": code → messages, "county": messages}: the recorded breaks that
     still hold (the unit's current submission is the one they were found in)."""
     raw = ws.ledger.get_meta(META_KEY)

@@ -5,16 +5,26 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import GiprError
+from ..collect.workspace import Workspace, find_workspace_dir
+from ..errors import GiprError, ReadError
 from ..files import find_input_files
 from ..messages import say
-from .entries import entries_from_paths, rollup_name
+from ..read import read_report_limited
+from ..roster import load_roster, region_from_roster
+from ..spec import format_for_year, load_format
+from ..values import to_json_number
+from .entries import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, entries_from_paths, rollup_name
+from .html import write_html
 from .plan import MergeResult, plan_merge
+from .review import record
 from .stored import entries_from_workspace
 from .writer import atomic_output_path, build_rollup_file
-from .years import compare_years, load_previous_year
+from .years import change_counts, compare_years, load_previous_year
+
+if TYPE_CHECKING:
+    from ..roster import Unit
 
 # ---------------------------------------------------------------------------------
 # the whole job
@@ -49,7 +59,6 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     ``previous_label``: how last year's file is named to the user (the web workbench keeps a
     copy of an upload under a name of its own). A workspace merge with ``previous`` records
     the carry-over breaks in the ledger (merge.review: the units 需核对)."""
-    from ..spec import format_for_year, load_format
 
     out = Path(out)
     html_p = Path(html) if html is not None else None
@@ -57,15 +66,11 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     if workspace is not None and paths:
         raise GiprError(say("merge.both_sources"), "merge.both_sources")
     if workspace is None and not paths:
-        from ..collect.workspace import find_workspace_dir
-
         workspace = find_workspace_dir(Path.cwd())  # run inside a workspace: merge it
         if workspace is None:
             raise GiprError(say("merge.no_input_here"), "merge.no_input")
     counts = {"from_ledger": 0, "reread": 0}
     if workspace is not None:
-        from ..collect.workspace import Workspace
-
         if roster is not None or year is not None:
             raise GiprError(say("merge.workspace_options"), "merge.workspace_options")
         ws = Workspace.open(workspace)
@@ -73,7 +78,7 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
             spec = load_format(ws.format)
             year = ws.year
             county = county if county is not None else ws.county
-            units = ws.roster
+            units: list[Unit] | None = ws.roster
             entries = entries_from_workspace(ws, spec=spec, jobs=jobs, recheck=recheck, counts=counts)
         finally:
             ws.close()
@@ -81,7 +86,6 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
     else:
         if not paths:
             raise GiprError(say("merge.no_input"), "merge.no_input")
-        from ..roster import load_roster
 
         units = load_roster(roster) if roster is not None else None
         if year is None:
@@ -102,8 +106,6 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         county = prev.county_name
         notes.append(say("rollup.county_from_previous", county=county))
     if not county and roster is not None:
-        from ..roster import region_from_roster
-
         county = region_from_roster(roster)
         if county:
             notes.append(say("rollup.county_from_roster", county=county))
@@ -120,16 +122,11 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
         result.previous = prev
         result.changes = compare_years(spec, result, prev)
         if workspace is not None:
-            from ..collect.workspace import Workspace
-            from .review import record
-
             with Workspace.open(workspace) as ws:
                 record(ws, result, prev.source)
     with atomic_output_path(out, force) as tmp:
         build_rollup_file(tmp, result)
         if html_p is not None:
-            from .html import write_html
-
             write_html(html_p, spec, result.values, overwrite=force,
                        title=say("merge.html_title", name=result.county or rollup_name(""), year=result.year),
                        subtitle=say("merge.html_subtitle"))
@@ -138,8 +135,6 @@ def merge(*, out: str | Path, paths: Sequence[str | Path] = (), workspace: str |
 
 def _guess_year(paths: Sequence[str | Path], exclude: Sequence[Path]) -> int:
     """The report year of the first readable input (when --year is not given)."""
-    from ..errors import ReadError
-    from ..read import read_report_limited
 
     skip = {p.resolve() for p in exclude}
     for f in find_input_files(paths)[:20]:
@@ -159,9 +154,6 @@ run_merge = merge  # the name other front ends use
 
 def merge_json(result: MergeResult, *, out: str | Path, html: str | Path | None = None) -> dict[str, Any]:
     """What ``gipr merge --json`` prints for a finished merge (the same dict for any front end)."""
-    from ..values import to_json_number
-    from .entries import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE
-    from .years import change_counts
 
     f_err = [c for c in result.changes if c.severity == "error"]
     counts = change_counts(result.changes)

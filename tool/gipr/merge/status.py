@@ -5,15 +5,26 @@ would take (merge's stored entries) and how its numbers changed from last year (
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..collect.ledger import status_json
+from .. import messages
+from ..catalogue.access import say
+from ..collect.documents import STATES, current_documents
+from ..collect.ledger import IDENTIFIED_ZH, local_time, status_json
 from ..errors import GiprError
+from ..fsio import atomic_output
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
+from .entries import UNREADABLE
+from .review import current as year_review
+from .stored import workspace_entries
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 __all__ = ["add_documents", "status_report", "write_status_xlsx"]
 
 
-def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: bool = False) -> dict[str, Any]:
+def status_report(ws: Workspace, *, verify: bool = False, recheck: bool = False, findings: bool = False) -> dict[str, Any]:
     """What ``gipr status --json`` prints: every roster unit's current submission, the
     totals, the missing / with-errors / unreadable units, unattached submissions; with
     ``verify`` also ``integrity`` (the ledger's and the archive's problems, [] when sound).
@@ -32,12 +43,10 @@ def status_report(ws, *, verify: bool = False, recheck: bool = False, findings: 
     return data
 
 
-def add_documents(ws: Any, data: dict[str, Any]) -> None:
+def add_documents(ws: Workspace, data: dict[str, Any]) -> None:
     """Each unit's report document (collect.documents): ``document`` per unit line (its state
     未交 / 一致 / 与报表不一致 / 有错误 / 无法读取, counts, file, findings) and ``documents``
     totals by state; nothing is added while no document was ever collected."""
-    from .. import messages
-    from ..collect.documents import STATES, current_documents
 
     docs = current_documents(ws.ledger)
     if not docs:
@@ -49,14 +58,12 @@ def add_documents(ws: Any, data: dict[str, Any]) -> None:
     data["documents"] = {k: sum(1 for l in data["units"] if l["document"]["state"] == k) for k in STATES}
 
 
-def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> dict[str, list[dict[str, Any]]]:
+def refresh_status(ws: Workspace, data: dict[str, Any], *, recheck: bool = False) -> dict[str, list[dict[str, Any]]]:
     """``gipr status``: each unit's current submission judged as a merge would judge it now —
     from its stored result when that still holds, else read and checked again — instead of
     what was found when it was collected.  Updates ``data`` (``ledger.status_json``) in place
     (status, errors, warnings; the lists and totals; ``from_ledger``/``reread``) and returns
     each unit's findings (JSON dicts) for the detailed view."""
-    from .entries import UNREADABLE
-    from .stored import workspace_entries
 
     counts: dict[str, int] = {}
     entries = workspace_entries(ws, spec=ws.spec, recheck=recheck, counts=counts)
@@ -70,7 +77,6 @@ def refresh_status(ws: Any, data: dict[str, Any], *, recheck: bool = False) -> d
         line["errors"], line["warnings"] = e.errors, e.warnings
         findings[line["code"]] = [f.to_json() for f in e.findings]
     lines = data["units"]
-    from .review import current as year_review
 
     rev = year_review(ws, {e.code: e.sha256 for e in entries if e.sha256})
     for line in lines:  # 需核对: a carry-over break against last year in the current submission
@@ -91,17 +97,13 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
     """The status as a workbook (atomic; every value written as text or number, never a formula)."""
     import xlsxwriter
 
-    from ..collect.ledger import IDENTIFIED_ZH, local_time
-    from ..fsio import atomic_output
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
-
     if path.suffix.lower() != ".xlsx":
-        raise GiprError(f"--out 必须是 .xlsx 文件：{path}", "status.out_type")
+        raise GiprError(say("collect.status.write_status_xlsx", path=path), "status.out_type")
     with atomic_output(path, overwrite=overwrite) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        ws = wb.add_worksheet("报送情况")
-        cols = ("单位代码", "单位名称", "状态", "报送编号", "收到时间", "错误", "警告", "文件名", "识别方式", "人工指定")
+        ws = wb.add_worksheet(say("collect.status.write_status_xlsx.ws"))
+        cols = (say("collect.status.write_status_xlsx.cols"), say("collect.status.write_status_xlsx.cols_2"), say("collect.status.write_status_xlsx.cols_3"), say("collect.status.write_status_xlsx.cols_4"), say("collect.status.write_status_xlsx.cols_5"), say("collect.status.write_status_xlsx.cols_6"), say("collect.status.write_status_xlsx.cols_7"), say("collect.status.write_status_xlsx.cols_8"), say("collect.status.write_status_xlsx.cols_9"), say("collect.status.write_status_xlsx.cols_10"))
         for c, h in enumerate(cols):
             ws.write_string(0, c, h, head)
         for r, u in enumerate(data["units"], start=1):
@@ -120,9 +122,10 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
                 ws.write_string(r, 9, f"{o['by']} {local_time(o['at'])}" + (f" {o['note']}" if o["note"] else ""))
         tot = data["totals"]
         r = len(data["units"]) + 2
-        ws.write_string(r, 0, "合计")
-        ws.write_string(r, 1, f"共 {tot['units']} 个单位：无误 {tot['accepted']}，有错误 {tot['errors']}，"
-                              f"无法读取 {tot['unreadable']}，未报送 {tot['missing']}")
+        ws.write_string(r, 0, say("collect.status.write_status_xlsx_2"))
+        ws.write_string(r, 1, say("collect.status.write_status_xlsx_3", units=tot['units'],
+                                  accepted=tot['accepted'], errors=tot['errors'], unreadable=tot['unreadable'],
+                                  missing=tot['missing']))
         ws.set_column(0, 0, 12)
         ws.set_column(1, 1, 28)
         ws.set_column(2, 6, 10)
@@ -130,9 +133,9 @@ def write_status_xlsx(path: Path, data: dict, led, names: dict[str, str], *, ove
         ws.set_column(7, 7, 36)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(data["units"]), len(cols) - 1)
-        ws2 = wb.add_worksheet("全部报送")
-        cols2 = ("报送编号", "单位代码", "单位名称", "状态", "收到时间", "收集时间", "错误", "警告", "文件名",
-                 "识别方式", "来源", "发件人", "主题", "Message-ID", "SHA-256", "存档位置", "说明", "重复于")
+        ws2 = wb.add_worksheet(say("collect.status.write_status_xlsx.ws2"))
+        cols2 = (say("collect.status.write_status_xlsx.cols_4"), say("collect.status.write_status_xlsx.cols"), say("collect.status.write_status_xlsx.cols_2"), say("collect.status.write_status_xlsx.cols_3"), say("collect.status.write_status_xlsx.cols_5"), say("collect.status.write_status_xlsx.cols2"), say("collect.status.write_status_xlsx.cols_6"), say("collect.status.write_status_xlsx.cols_7"), say("collect.status.write_status_xlsx.cols_8"),
+                 say("collect.status.write_status_xlsx.cols_9"), say("collect.status.write_status_xlsx.cols2_2"), say("collect.status.write_status_xlsx.cols2_3"), say("collect.status.write_status_xlsx.cols2_4"), "Message-ID", "SHA-256", say("collect.status.write_status_xlsx.cols2_5"), say("collect.status.write_status_xlsx.cols2_6"), say("collect.status.write_status_xlsx.cols2_7"))
         for c, h in enumerate(cols2):
             ws2.write_string(0, c, h, head)
         for r, s in enumerate(led.submissions(), start=1):

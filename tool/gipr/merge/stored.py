@@ -11,11 +11,18 @@ result in the same way (:func:`entry_from_payload`), so both give the same entry
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
+from ..errors import GiprError
 from ..messages import say
 from ..model import Finding
+from ..spec import Spec, load_format
+from ..unitmatch import settle_identity
+from .entries import _W, UNREADABLE, Entry, entry_from_parts, read_entries, read_entry, unreadable_entry
+
+if TYPE_CHECKING:
+    from ..collect.workspace import Workspace
 
 
 class _Fields:
@@ -27,9 +34,7 @@ class _Fields:
 
 def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **extra: Any) -> Any:
     """A merge ``Entry`` from a payload, with the unit the ledger identified (or None) settled
-    in exactly as ``merge.read_entry`` does for a freshly read file."""
-    from ..identify import settle_identity
-    from .entries import UNREADABLE, Entry, entry_from_parts
+    in exactly as ``entries.read_entry`` does for a freshly read file."""
 
     if not p["ok"]:
         return Entry(status=UNREADABLE, kind="", file=display, note=p["message"], errors=1,
@@ -41,8 +46,6 @@ def entry_from_payload(spec: Any, p: dict[str, Any], display: str, unit: Any, **
         read_f = settle_identity(read_f, rep, None)
         found = settle_identity(found, rep, unit)
     if p["format"] != spec.id:  # a file of another format (its identity says so): read with its own
-        from ..spec import load_format
-
         spec = load_format(p["format"])
     return entry_from_parts(spec, p, read_f, found, display, **extra)
 
@@ -52,8 +55,6 @@ def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any]
     """Worker: (payload, the SHA-256 of the bytes actually read, None) of one archived file;
     when gipr itself failed on it, (None, sha, the Entry ``read_entry`` makes of it)."""
     import hashlib as _h
-
-    from .entries import _W, read_entry
 
     path, display, extra = task
     try:
@@ -67,12 +68,10 @@ def _payload_task(task: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any]
     return p, sha, None
 
 
-def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: str | None = None,
-                      recheck: bool = False, counts: dict[str, int] | None = None) -> list[Any]:
+def workspace_entries(ws: Workspace, *, spec: Spec, jobs: int | None = None, method: str | None = None,
+                      recheck: bool = False, counts: dict[str, int] | None = None) -> list[Entry]:
     """``merge.entries_from_workspace``: stored results where they hold, the rest read again
     (in the merge's process pool) and their results stored for the next merge."""
-    from ..errors import GiprError
-    from .entries import UNREADABLE, Entry, read_entries, unreadable_entry
 
     counts = counts if counts is not None else {}
     counts.setdefault("from_ledger", 0)
@@ -85,7 +84,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
     out: list[Any] = []
     tasks: list[tuple[str, str, dict[str, Any]]] = []
     for code, sub in current.items():
-        extra = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
+        extra: dict[str, Any] = {"code": code or "", "received_at": sub.received_at or "", "ledger_status": sub.status or ""}
         path = Path(sub.archive_path) if sub.archive_path else None
         display = sub.file_name or (path.name if path else "")
         if path is None or not path.is_file():
@@ -100,7 +99,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
             tasks.append((str(path), display, extra))
     fresh: dict[str, dict[str, Any]] = {}
     ctx_args = {"year": ws.year, "roster": ws.roster}
-    for (path, display, extra), got in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs, method=method,
+    for (src, display, extra), got in zip(tasks, read_entries(tasks, spec, ctx_args, jobs=jobs, method=method,
                                                               task_fn=_payload_task)):
         counts["reread"] += 1
         if isinstance(got, BaseException):  # a limit of the reader worker (time, memory, crash): not stored
@@ -111,7 +110,7 @@ def workspace_entries(ws: Any, *, spec: Any, jobs: int | None = None, method: st
             out.append(fallback)
             continue
         out.append(entry_from_payload(spec, p, display, units.get(extra["code"]), **extra))
-        if sha == Path(path).stem:  # the archive file holds the bytes it is named by: worth keeping
+        if sha == Path(src).stem:  # the archive file holds the bytes it is named by: worth keeping
             fresh[sha] = p
     if fresh:
         try:

@@ -9,9 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
+from ..fsio import atomic_output
 from ..messages import SEVERITY_ZH, SUBMISSION_STATUS_ZH, cell_place, say, when
+from ..ooxml.splice import Cells, ColumnNames, splice_rows, style_id
 from ..rules import Number, column_sums, input_ids, norm, plan, value_ids
 from ..spec import Spec
+from ..stamp import IDENTITY_SHEET, make_identity, sign
+from ..template import WORKBOOK_OPTIONS, build_workbook
 from .entries import (
     EXCLUDED_ERRORS,
     FINDINGS_SHEET,
@@ -28,6 +33,7 @@ from .entries import (
     rollup_name,
 )
 from .plan import MergeResult
+from .years import change_counts
 
 # ---------------------------------------------------------------------------------
 # the roll-up workbook
@@ -38,7 +44,7 @@ from .plan import MergeResult
 
 
 def _formats(wb: Any) -> dict[str, Any]:
-    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+    base = {"font_name": say("merge.writer.formats.font_name"), "font_size": 10, "valign": "vcenter"}
     f = {
         "title": wb.add_format({**base, "bold": True, "font_size": 14}),
         "head": wb.add_format({**base, "bold": True, "border": 1, "text_wrap": True, "align": "center",
@@ -69,8 +75,6 @@ class _Book:
     bulk rows to splice in after xlsxwriter has closed the file."""
 
     def __init__(self, wb: Any):
-        from ..ooxml.splice import ColumnNames, style_id
-
         self.wb = wb
         self.f = _formats(wb)
         self.s = {k: style_id(v) for k, v in self.f.items()}
@@ -78,8 +82,6 @@ class _Book:
         self.deferred: dict[str, tuple[Any, int, int]] = {}
 
     def row(self, r: int):
-        from ..ooxml.splice import Cells
-
         return Cells(self.cols, r)
 
     def defer(self, sheet: str, source: Any, last_row: int, last_col: int) -> None:
@@ -189,7 +191,7 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
                             row.num(first + j, n, num_style[j])
                     yield row.xml()
                 r += 1
-            sub = calc.values_in_order(tuple(norm(x) for x in column_sums((e.numbers for e in es), calc.n_inputs)))
+            sub = calc.values_in_order(tuple(norm(x) for x in column_sums((e.numbers for e in es if e.numbers is not None), calc.n_inputs)))
             row = book.row(r)
             row.text(0, say("units.subtotal"), s["sub_text"])
             row.blank(1, s["sub_text"])
@@ -221,10 +223,9 @@ def write_unit_sheet(book: _Book, result: MergeResult) -> None:
 
 
 def _defer_identity_units(book: _Book, n_keys: int, units: list[dict[str, str]]) -> None:
-    """The unit list of the identity sheet, as ``identity.write_identity`` lays it out: after
+    """The unit list of the identity sheet, as ``stamp.write_identity`` lays it out: after
     the key/value rows (a header row, one row per key) an empty row, a header row of the
     unit fields, then one row per unit; every cell text."""
-    from ..identity import IDENTITY_SHEET
 
     cols: list[str] = []
     for u in units:
@@ -349,7 +350,6 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     spec = result.spec
     prev = result.previous
     ws = book.wb.add_worksheet(YEAR_SHEET)
-    from .years import change_counts
 
     counts = change_counts(result.changes)
     n_err, n_info = counts["carry"], counts["large"]
@@ -368,9 +368,9 @@ def write_year_sheet(book: _Book, result: MergeResult) -> None:
     for cid in value_ids(spec):
         labels[cid] = spec.cells[cid].label_path
     for r in spec.rules_of("carry"):
-        c = spec.cells[r.lhs[0]]
-        labels["F:" + r.id] = say("years.carry_label", table=c.table, row=c.row, previous=_prev_label(spec, r.id),
-                                  columns=" / ".join(c.column_path))
+        cell = spec.cells[r.lhs[0]]
+        labels["F:" + r.id] = say("years.carry_label", table=cell.table, row=cell.row, previous=_prev_label(spec, r.id),
+                                  columns=" / ".join(cell.column_path))
     sev = {k: (SEVERITY_ZH[k], s["err_text" if k == "error" else "info_text"]) for k in ("error", "warning", "info")}
 
     def rows() -> Iterator[str]:
@@ -403,7 +403,6 @@ def _prev_label(spec: Spec, rule_id: str) -> str:
 
 def info_rows(result: MergeResult) -> list[tuple[str, str]]:
     """The roll-up's cover: what it is, from what, when, by which gipr."""
-    from .. import __version__
 
     spec = result.spec
     n_roster = sum(1 for e in result.entries if e.in_roster)
@@ -452,8 +451,6 @@ def write_rollup(path: str | Path, result: MergeResult, *, overwrite: bool = Fal
 
 
 def atomic_output_path(path: str | Path, overwrite: bool):
-    from ..fsio import atomic_output
-
     return atomic_output(path, overwrite=overwrite)
 
 
@@ -462,9 +459,6 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     import hashlib
 
     import xlsxwriter
-
-    from ..identity import make_identity, sign
-    from ..template import WORKBOOK_OPTIONS, build_workbook
 
     spec = result.spec
     units = result.covered_units()
@@ -485,8 +479,6 @@ def build_rollup_file(target: str | Path, result: MergeResult) -> None:
     inputs = {cid: result.values[cid] for cid in input_ids(spec)}
     import shutil
     import tempfile
-
-    from ..ooxml.splice import splice_rows
 
     target = Path(target)
     inner = target.with_name(target.name + ".inner")

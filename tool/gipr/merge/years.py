@@ -7,11 +7,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GiprError
+from .. import messages
+from ..collect.workspace import Workspace, find_workspace_dir
+from ..errors import GiprError, ReadError
 from ..messages import say
+from ..published import is_document
+from ..read.units import read_rollup_limited
 from ..roster import normalize_name
-from ..rules import Number, agree, complete, input_ids, value_ids
-from ..spec import Spec
+from ..rules import Number, agree, complete, in_force_mismatches, input_ids, sum_inputs, value_ids
+from ..sources import open_reports
+from ..spec import Spec, load_format
+from ..values import fmt_number
 from .entries import entry_values, rollup_name, strip_rollup_suffix
 from .plan import MergeResult, plan_merge
 from .stored import entries_from_workspace
@@ -61,16 +67,11 @@ def _prev_units(pairs: Iterable[tuple[str, str, dict[str, Number | None]]]) -> d
 def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous:
     """Last year's roll-up workbook, last year's workspace folder, or last year's published
     reports (a document, or a folder of documents or of ``gipr import --out`` workbooks)."""
-    from ..collect.workspace import find_workspace_dir
-    from ..published import is_document
-    from ..spec import load_format
 
     path = Path(path)
     if (path.is_dir() and find_workspace_dir(path) is None) or (path.is_file() and is_document(path)):
         return _previous_from_reports(path)
     if path.is_dir():
-        from ..collect.workspace import Workspace
-
         ws = Workspace.open(path)
         spec = load_format(ws.format)
         entries = entries_from_workspace(ws, spec=spec, jobs=jobs)
@@ -79,8 +80,6 @@ def load_previous_year(path: str | Path, *, jobs: int | None = None) -> Previous
                         _prev_units((e.code, e.name, entry_values(spec, e)) for e in res.included), ws.county or "")
     if not path.is_file():
         raise GiprError(say("merge.previous_missing", path=path), "merge.previous_missing")
-    from ..errors import ReadError
-    from ..read.units import read_rollup_limited
 
     try:
         # behind the boundary: the roll-up and its per-unit sheet, read in a worker (plain data back)
@@ -104,9 +103,6 @@ def _previous_from_reports(path: Path) -> Previous:
     """Last year from reports read one by one (``sources.open_reports``: workbooks and
     published documents).  One report is the county's own; several are units, and the county
     is their cell-by-cell sum."""
-    from .. import messages
-    from ..rules import sum_inputs
-    from ..sources import open_reports
 
     try:
         reps = open_reports(path)
@@ -135,7 +131,6 @@ def _previous_from_reports(path: Path) -> Previous:
 def read_unit_sheet(path: str | Path, spec: Spec | None = None) -> list[tuple[str, str, dict[str, Number | None]]]:
     """The per-unit rows of a gipr roll-up's 各单位明细 sheet (empty if it has none), read in a
     reader worker with the limits of a returned workbook (``read.units``).  Raises ReadError."""
-    from ..read.units import read_rollup_limited
 
     return read_rollup_limited(path, spec=spec)[1]
 
@@ -149,7 +144,6 @@ def compare_years(spec: Spec, result: MergeResult, prev: Previous) -> list[YearC
     formats have (cells that are 0 in both years are left out), and every rule F instance
     (the spec's ``carry`` rules: this year's 二 against last year's 四) → error when they
     differ.  A change ×5 or ÷5 against last year's value of at least 10 → info (提示)."""
-    from ..spec import load_format
 
     try:
         pspec = load_format(prev.format)
@@ -166,7 +160,6 @@ def compare_years(spec: Spec, result: MergeResult, prev: Previous) -> list[YearC
         for r in carry:
             a, b = this.get(r.lhs[0]), last.get(r.rhs[0]) if r.rhs[0] in pspec.cells else None
             bad = a is not None and b is not None and not agree(spec, a, b)
-            from ..values import fmt_number
 
             msg = r.message.format(label=r.label, lhs=fmt_number(a), rhs=fmt_number(b)) if bad else ""
             rows.append(YearChange(code, name, r.lhs[0], a, b, "error" if bad else "", r.id, msg))
@@ -190,7 +183,7 @@ def compare_years(spec: Spec, result: MergeResult, prev: Previous) -> list[YearC
             seen.add(id(p))
         one(e.code, e.name, entry_values(spec, e), p[2] if p else None)
     done_codes = {e.code for e in result.included}
-    for key, p in prev.units.items():
+    for p in prev.units.values():
         if id(p) in seen or (p[0] and p[0] in done_codes):
             continue
         seen.add(id(p))
@@ -211,8 +204,6 @@ def change_counts(changes: Iterable[YearChange]) -> dict[str, int]:
 def _in_force_changes(spec: Spec, code: str, name: str, this: Mapping[str, Number | None],
                       last: Mapping[str, Number | None]) -> list[YearChange]:
     """Table 二's 现行有效 cross-year plausibility (``rules.in_force_mismatches``) as warnings."""
-    from .. import messages
-    from ..rules import in_force_mismatches
 
     out = []
     for cid, nums in in_force_mismatches(spec, this, last):
@@ -223,6 +214,4 @@ def _in_force_changes(spec: Spec, code: str, name: str, this: Mapping[str, Numbe
 
 
 def _fmt(n: Number | None) -> str:
-    from ..values import fmt_number
-
     return fmt_number(n)

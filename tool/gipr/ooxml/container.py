@@ -101,7 +101,7 @@ def sniff(data: bytes) -> str:
     """What a file is by its first bytes: zip | ole | empty | other."""
     if not data:
         return "empty"
-    if data.startswith(ZIP_MAGIC) or data.startswith(b"PK\x05\x06"):
+    if data.startswith((ZIP_MAGIC, b"PK\x05\x06")):
         return "zip"
     if data.startswith(OLE_MAGIC):
         return "ole"
@@ -262,9 +262,9 @@ def _open_zip(data: bytes, name: str) -> Container:
         except (OSError, ValueError, RuntimeError) as e:
             raise read_error("file.corrupt", name, detail=messages.say("detail.member", member=info.filename, error=e)) from None
         lower = info.filename.lower()
-        if lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            if _has_entities(blob):
-                raise read_error("file.xml_entities", name, member=info.filename)
+        xml = lower.endswith((".xml", ".rels", ".vml")) or blob[:5] == b"<?xml" or blob[:2] in (b"\xff\xfe", b"\xfe\xff")
+        if xml and _has_entities(blob):
+            raise read_error("file.xml_entities", name, member=info.filename)
         members[info.filename] = blob
         crcs[info.filename] = info.CRC
 
@@ -339,7 +339,7 @@ def _xlsx_extent_parsed(xml: bytes) -> tuple[int, int] | None:
     XML) or a reference that is not letters and digits gives None: the file is refused."""
     import xml.parsers.expat as expat
 
-    state = {"row": 0, "col": 0, "cell": None, "rows": 0, "cols": 0}
+    state: dict[str, Any] = {"row": 0, "col": 0, "cell": None, "rows": 0, "cols": 0}
 
     def refuse(*_a):
         raise ValueError("declaration")

@@ -13,18 +13,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..catalogue.access import textkey
+from .. import messages
+from ..catalogue.access import say, textkey
+from ..errors import ConvertProblem, DocumentError
+from .docx import parse_docx
 
 __all__ = ["ConvertProblem", "read", "soffice", "to_docx"]
 
 CONVERT_SECONDS = 120
-
-
-class ConvertProblem(Exception):
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
 
 
 def soffice() -> str | None:
@@ -48,7 +44,8 @@ def to_docx(data: bytes, suffix: str) -> bytes:
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=CONVERT_SECONDS, env=env)
         except subprocess.TimeoutExpired:
-            raise ConvertProblem("doc.convert_failed", f"超过 {CONVERT_SECONDS} 秒") from None
+            raise ConvertProblem("doc.convert_failed", say("published.convert.to_docx",
+                                                           convert_seconds=CONVERT_SECONDS)) from None
         except OSError as e:
             raise ConvertProblem("doc.convert_failed", str(e)[:100]) from None
         got = out / "in.docx"
@@ -64,9 +61,6 @@ _ENCRYPTED = b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00
 def read(data: bytes, name: str, suffix: str = ""):
     """The parser of the Word 97-2003 / WPS row of :data:`gipr.media.MEDIA`: an encrypted file
     is refused, any other converted to .docx and read as one."""
-    from .. import messages
-    from ..errors import DocumentError
-    from .docx import parse_docx
 
     if _ENCRYPTED in data:
         raise DocumentError(messages.say("file.encrypted", file=name), "file.encrypted")

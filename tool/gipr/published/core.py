@@ -1,7 +1,10 @@
 """import_document: one published report file → :class:`Imported` (a Report and where each
-number was printed).  The parse (the part that touches hostile bytes) is the module-level
-:func:`parse_document`, which takes bytes and returns picklable data, so it can run inside
-the time/memory boundary (``gipr.isolate.run_limited``) when that is available.
+number was printed).  Everything whose cost grows with the hostile bytes runs in a reader
+worker, always (``gipr.isolate.run_limited``, via :func:`_run_read`): :func:`read_document`
+parses the document by the parser of its medium (:func:`parse_document`), finds its title and
+its format and locates the tables, and hands back plain picklable data (``_Read``).  A scan or
+a picture is read again by OCR (:func:`ocr_document`) in a worker of its own, with the OCR's
+larger time and memory limits.  The main process builds the Report and its findings from that.
 """
 
 from __future__ import annotations
@@ -12,15 +15,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import messages
-from ..catalogue.access import textkey
-from ..errors import DocumentError, GiprError, NeedsOcr, SpecError
-from ..media import DOCUMENT_SUFFIXES
+from ..catalogue.access import say, textkey
+from ..errors import DocumentError, GiprError, NeedsOcr, OcrUnavailable, PdfProblem, SpecError, TooManyCells
+from ..isolate import run_limited
+from ..media import DOCUMENT_SUFFIXES, parser_of, sniff
 from ..model import Finding, Report
+from ..ooxml.container import human_size as _size
+from ..read import normalize_label, similar_label
+from ..roster import normalize_name
 from ..spec import Spec, available_formats, format_for_year, load_format
-from .grid import MAX_DOCUMENT_BYTES, Document, TooManyCells
+from ..unitmatch import match_unit
+from ..values import fmt_number
+from .grid import MAX_DOCUMENT_BYTES, MAX_PAGES, Document, Table
+from .locate import locate
+from .ocr import ocr_images, ocr_pdf
+from .ocr_rules import settle
+from .sequence import sequence_rows
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
+    from ..roster import Unit
+    from ..rules import Number
     from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "Imported", "import_document", "is_document", "parse_document"]
@@ -44,7 +59,7 @@ class Imported:
     text: str = ""  # the document's text (for the narrative checks)
     title: str = ""
     kind: str = ""
-    groups: list[tuple[list[str], object]] = field(default_factory=list)
+    groups: list[tuple[list[str], Number]] = field(default_factory=list)
 
 
 def is_document(path: str | Path) -> bool:
@@ -55,8 +70,6 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
     """Bytes of one document → Document, by the parser of its medium (:data:`gipr.media.MEDIA`,
     recognised by its bytes).  Raises DocumentError (or the zip vetting's ReadError), or
     :class:`NeedsOcr` for a scan or a picture."""
-    from ..media import parser_of, sniff
-    from .pdf import PdfProblem
 
     try:
         return parser_of(sniff(data, suffix))(data, name, suffix)
@@ -67,14 +80,13 @@ def parse_document(data: bytes, name: str, suffix: str) -> Document:
             raise NeedsOcr(int(e.detail or 0)) from None
         code = {"pdf.encrypted": "doc.encrypted",
                 "pdf.too_many_pages": "doc.too_many_pages"}.get(e.code, "doc.corrupt")
-        from .grid import MAX_PAGES
 
         raise DocumentError(messages.say(textkey(code), file=name, pages=e.detail, limit=MAX_PAGES, detail=e.detail),
                             code) from None
+    except TooManyCells:  # (a GiprError too: before the clause below)
+        raise _corrupt(name, messages.say("detail.too_many_cells")) from None
     except GiprError:
         raise
-    except TooManyCells:
-        raise _corrupt(name, messages.say("detail.too_many_cells")) from None
     except RecursionError:
         raise _corrupt(name, messages.say("detail.nesting")) from None
     except MemoryError:
@@ -94,7 +106,7 @@ class _Read:
 
     doc: Document
     title: str
-    t_unit: str
+    t_unit: str | None
     t_year: int | None
     spec: Spec
     found: Located
@@ -104,7 +116,6 @@ def ocr_document(data: bytes, name: str, pages: int | None) -> Document:
     """A scan (``pages`` pages) or a picture (``pages`` None) → Document, by OCR when the
     optional engine is installed (``gipr[ocr]``); without it, a message that says how to
     install it.  Raises DocumentError."""
-    from .ocr import OcrUnavailable, ocr_images, ocr_pdf
 
     try:
         return ocr_images(data) if pages is None else ocr_pdf(data, pages)
@@ -124,7 +135,6 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     here, inside the reader boundary (:func:`_run_read`).  ``previous``: last year's reports
     of this issuer or of any issuer (issuer name, cell id → number), for table 二's cuts.
     ``scan``: (pages,) to read the document by OCR (see :class:`NeedsOcr`)."""
-    from .locate import locate
 
     doc = parse_document(data, name, suffix) if scan is None else ocr_document(data, name, scan[0])
     title, t_unit, t_year = find_title(doc.text)
@@ -146,10 +156,8 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     if doc.kind == "text" or len(found.tables) < len(spec.tables):
         # the text (or a page whose tables were flattened into it) may have lost its line
         # breaks: then the label sequence reads it, when it reads more
-        from .grid import Table
-        from .sequence import sequence_rows
 
-        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), "正文")]), spec, prev)
+        alt = locate(Document("text", doc.text, [Table(sequence_rows(doc.text, spec), say("published.core.read_document.alt"))]), spec, prev)
         if _score(alt) > _score(found) or (alt.tables and not found.tables):
             found = alt
     if printed_as is not None:
@@ -158,8 +166,6 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
     for code, kw in doc.notes:
         found.findings.append(messages.finding(code, **kw))
     if doc.ocr:  # a scan: the rules decide which OCR'd numbers stand (gipr.published.ocr_rules)
-        from .ocr_rules import settle
-
         found.findings.extend(settle(spec, found.values, found.where, doc.ocr))
         for cid, w in found.where.items():
             c = doc.ocr.get(w)
@@ -177,11 +183,10 @@ def _score(found: Located) -> tuple[int, int, int]:
     return read, seen, -sum(1 for f in found.findings if f.severity == "error")
 
 
-def _previous_for(previous: list[tuple[str, dict]] | None, unit: str) -> dict | None:
+def _previous_for(previous: list[tuple[str, dict]] | None, unit: str | None) -> dict | None:
     """Last year's numbers of this issuer: the one whose name is the title's, else the only one."""
     if not previous:
         return None
-    from ..roster import normalize_name
 
     same = [v for n, v in previous if n and unit and normalize_name(n) == normalize_name(unit)]
     if same:
@@ -197,9 +202,8 @@ def previous_numbers(report: Report) -> tuple[str, dict]:
 def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
     """(index, last year's numbers) for each imported document of a run whose glued digits
     were left open and whose issuer's report of the year before is in the same run."""
-    from ..roster import normalize_name
 
-    by_key = {}
+    by_key: dict[tuple[str, int], Imported] = {}
     for r in results:
         if isinstance(r, Imported) and r.report.unit_name and r.report.year:
             by_key.setdefault((normalize_name(r.report.unit_name), int(r.report.year)), r)
@@ -216,8 +220,6 @@ def previous_in_run(results: list) -> list[tuple[int, tuple[str, dict]]]:
 
 def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int | None,
               previous: list[tuple[str, dict]] | None) -> _Read:
-    from ..isolate import run_limited  # the one time/memory boundary for untrusted files
-
     try:  # (in gipr audit's pool the document is read in the worker that checks it)
         return run_limited(read_document, data, name, suffix, spec, year, previous, seconds=PARSE_SECONDS,
                            memory_mb=PARSE_MEMORY_MB, what=name, here_in_worker=True, initializer=WARM_UP)
@@ -228,7 +230,6 @@ def _run_read(data: bytes, name: str, suffix: str, spec: Spec | None, year: int 
 
 def _format_score(doc: Document, spec: Spec) -> int:
     """How many of the format's own table 二 column labels the document holds."""
-    from ..read import normalize_label
 
     text = normalize_label(doc.text + "".join(c.text for t in doc.tables for r in t.rows for c in r if c))
     cols = {normalize_label(c.column_path[-1]) for c in spec.cells.values() if c.table_id == "t2"}
@@ -247,12 +248,10 @@ def _guess_spec(doc: Document) -> Spec:
     return best
 
 
-def roster_unit(report: Report, roster) -> object | None:
+def roster_unit(report: Report, roster: list[Unit]) -> Unit | None:
     """The roster unit of a published report: the roster matcher's answer (code, exact name),
     else the one unit whose name ends the issuer's (a title says 灵丘县教育科技局 where the
     roster says 县教育科技局)."""
-    from ..identify import match_unit
-    from ..roster import normalize_name
 
     u = match_unit(report, roster)
     if u is not None:
@@ -279,8 +278,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
                                     "file.unreadable")
             size = p.stat().st_size
             if size > MAX_DOCUMENT_BYTES:
-                from ..ooxml.container import human_size as _size
-
                 raise DocumentError(messages.say("file.too_large", file=display, size=_size(size),
                                                   limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
             data = p.read_bytes()
@@ -295,8 +292,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if not data:
         raise DocumentError(messages.say("file.empty", file=display), "file.empty")
     if len(data) > MAX_DOCUMENT_BYTES:
-        from ..ooxml.container import human_size as _size
-
         raise DocumentError(messages.say("file.too_large", file=display, size=_size(len(data)),
                                           limit=_size(MAX_DOCUMENT_BYTES)), "file.too_large")
     r = _run_read(data, display, p.suffix.lower(), spec, year, previous)
@@ -305,14 +300,14 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     if not found.tables:
         raise DocumentError(messages.say("doc.no_tables", file=display), "doc.no_tables")
     report = Report(spec=spec, file=display)
-    for cid, c in spec.cells.items():
+    for cid in spec.cells:
         if cid in found.values:
             report.values[cid] = found.values[cid]
     for t in spec.tables:
         if t.id not in found.tables:
             n = len(t.cells)
             found.findings.append(messages.finding("layout.table_missing", table=t.name, title=t.title, n=n))
-    missing_rows = {}
+    missing_rows: dict[tuple[str, str], int] = {}
     for cid, c in spec.cells.items():
         if cid not in report.values and c.table_id in found.tables and cid not in found.reported:
             missing_rows.setdefault((c.table, c.row_path[-1] if c.row_path else c.column), 0)
@@ -326,10 +321,10 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
         if u is None:
             found.findings.append(messages.finding("published.unit_unknown", unit=who))
         else:
-            report.fields.update(unit_name=u.name, unit_code=u.code)  # type: ignore[attr-defined]
-            if u.name != who:  # type: ignore[attr-defined]
-                found.findings.append(messages.finding("published.unit_matched", found=who, unit=u.name,  # type: ignore[attr-defined]
-                                                       unit_code=u.code))  # type: ignore[attr-defined]
+            report.fields.update(unit_name=u.name, unit_code=u.code)
+            if u.name != who:
+                found.findings.append(messages.finding("published.unit_matched", found=who, unit=u.name,
+                                                       unit_code=u.code))
     report.identity = {}
     report.kind = "unit"
     report.sha256 = hashlib.sha256(data).hexdigest()
@@ -345,7 +340,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
     report.text = doc.text
     report.groups = list(found.groups)
     # numbers printed with a note or a unit: said here as gipr check says them (check adds its own)
-    from ..values import fmt_number
 
     converted = [messages.finding("value.converted", note=v.note, value=fmt_number(v.number), cell=cid,
                                   ref=found.where.get(cid), path=spec.cells[cid].label_path)
@@ -357,7 +351,6 @@ def import_document(path: str | Path, *, data: bytes | None = None, spec: Spec |
 def _columns_blank(doc: Document, spec: Spec, report: Report) -> Finding | None:
     """Table 三's 法人或其他组织 columns all left blank (a unit that only had applications from
     citizens): an info finding naming the column label as printed."""
-    from ..read import normalize_label, similar_label
 
     def _same_label(text: str, want: str) -> bool:
         n = normalize_label(text)
@@ -377,5 +370,5 @@ def _columns_blank(doc: Document, spec: Spec, report: Report) -> Finding | None:
                         if c is not None and c.text and _same_label(c.text, want)), None)
         n = len({spec.cells[c].column_path[-1] for c in cids})
         return messages.finding("published.columns_blank", found=printed.text if printed else label, n=n,
-                                ref=printed.where if printed else "表三", path="表三")
+                                ref=printed.where if printed else say("published.core.columns_blank.ref"), path=say("published.core.columns_blank.ref"))
     return None

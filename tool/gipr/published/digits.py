@@ -19,9 +19,11 @@ longer than :data:`MAX_RUN` digits, the row stays unknown with a finding that sa
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from itertools import product
 
-from ..rules import holds
+from ..errors import OverBudget
+from ..rules import Groups, holds
 from ..spec import Spec
 
 __all__ = [
@@ -43,10 +45,6 @@ MAX_COMBOS = 20_000  # combinations of ambiguous rows tried against the column r
 MAX_RUN = 120  # digits in one glued run (15 cells of 8 digits): longer is no table row
 MAX_STEPS = 1_000_000  # search steps for one document (about two seconds)
 MAX_SECONDS = 5.0  # and at most this long
-
-
-class OverBudget(Exception):
-    """The digit search for a document ran past its budget."""
 
 
 class Budget:
@@ -234,7 +232,7 @@ def by_previous(spec: Spec, cids: list[str], cands: list[tuple[int, ...]], previ
     if not previous:
         return None
     pos = {c: i for i, c in enumerate(cids)}
-    tests = []
+    tests: list[Callable[..., bool]] = []
     for c in cids:
         if c.startswith("t2.") and c.endswith(".in_force"):
             row = c[:-len(".in_force")]
@@ -253,7 +251,7 @@ def by_previous(spec: Spec, cids: list[str], cands: list[tuple[int, ...]], previ
 
 
 def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list[str], list[tuple[int, ...]]]],
-            groups: list[tuple[list[str], int]] | None = None, budget: Budget | None = None
+            groups: Groups | None = None, budget: Budget | None = None
             ) -> tuple[dict[str, int], dict[str, list[tuple[int, ...]]]]:
     """Choose among the row candidates (already filtered by the row rules) with the column
     rules (equal and total rules whose cells span several rows).
@@ -279,7 +277,7 @@ def resolve(spec: Spec, known: dict[str, int | None], rows: dict[str, tuple[list
         return decided, {k: open_rows[k][1] for k in keys}
     base = dict(known)
     base.update(decided)
-    rules = [r for r in spec.rules_of("equal", "total")]
+    rules = list(spec.rules_of("equal", "total"))
     involved = {c for k in keys for c in open_rows[k][0]}
     rules = [r for r in rules if involved & (set(r.lhs) | set(r.rhs))]
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import io
 
-from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
+from .. import thirdparty
+from ..catalogue.access import say
+from ..errors import ReadError, TooManyCells
+from ..ooxml.container import open_container
+from .grid import MAX_CELLS, Document, PrintedCell, Table
 
 __all__ = ["parse_docx", "read"]
 
@@ -21,18 +25,14 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def parse_docx(data: bytes, name: str) -> Document:
-    from docx import Document as _open  # python-docx
-    from docx.oxml.ns import qn
-
-    from ..errors import ReadError
-    from ..ooxml.container import open_container  # the zip vetting (bombs, entities, layout)
-
     try:
         open_container(data, name)
     except ReadError as e:
         if e.code != "file.not_spreadsheet":  # vetted and sound, merely not a workbook: fine here
             raise
-    doc = _open(io.BytesIO(data))
+    docx = thirdparty.docx()  # python-docx
+    qn = docx.oxml.ns.qn
+    doc = docx.Document(io.BytesIO(data))
     body = doc.element.body
     W_TBL, W_T, W_P = qn("w:tbl"), qn("w:t"), qn("w:p")
     budget = [MAX_CELLS]
@@ -53,10 +53,10 @@ def parse_docx(data: bytes, name: str) -> Document:
 
 def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
     """One w:tbl as a grid: gridSpan widens a cell, vMerge="continue" is covered by the cell above."""
-    rows: list[list[Cell | None]] = []
-    where0 = f"表格{index}"
+    rows: list[list[PrintedCell | None]] = []
+    where0 = say("published.docx.table.where0", index=index)
     for r, tr in enumerate(tbl.iterchildren(qn("w:tr"))):
-        row: list[Cell | None] = []
+        row: list[PrintedCell | None] = []
         for tc in tr.iterchildren(qn("w:tc")):
             pr = tc.find(qn("w:tcPr"))
             span, vmerge = 1, None
@@ -78,7 +78,8 @@ def _table(tbl, index: int, qn, para_text, budget: list[int]) -> Table:
             if vmerge == "continue":
                 row.extend([None] * span)
             else:
-                row.append(Cell(text.strip(), f"{where0} 第{r + 1}行第{len(row) + 1}列"))
+                row.append(PrintedCell(text.strip(), say("published.docx.table", where0=where0, value=r + 1,
+                                                         value2=len(row) + 1)))
                 row.extend([None] * (span - 1))
         rows.append(row)
     return Table(rows, where0)

@@ -5,7 +5,7 @@ Every extractor (docx, html/mhtml, pdf, text) produces a :class:`Document`; the 
 labels.  All types here are plain picklable data, so a parse can run in a separate process
 (the time/memory boundary) and hand its result back.
 
-A grid cell is a :class:`Cell`: the text printed in it and where it was printed (page and
+A grid cell is a :class:`PrintedCell`: the text printed in it and where it was printed (page and
 position, or table row and column).  A position covered by a merged cell (rowspan/colspan,
 a Word vMerge/gridSpan) is ``None`` in the grid, so a label spanning three columns does not
 look like a label followed by two blank value cells.
@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import TooManyCells
+from ..values import parse_printed
 from ..vocabulary import alternation, vocabulary
 
 __all__ = [
@@ -23,8 +25,8 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_PAGES",
     "MAX_TEXT_CHARS",
-    "Cell",
     "Document",
+    "PrintedCell",
     "Table",
     "TooManyCells",
     "is_value",
@@ -37,19 +39,18 @@ MAX_CELLS = 50_000  # grid cells over all tables (a report has about 300, a whol
 MAX_TEXT_CHARS = 2_000_000  # characters of text kept
 
 
-class TooManyCells(Exception):
-    """More table cells than any report has (a hostile or broken document)."""
-
-
 @dataclass(frozen=True)
-class Cell:
+class PrintedCell:
+    """A cell of a published document's table: the text printed in it and where (not a cell of
+    the format: that is :class:`gipr.spec.Cell`)."""
+
     text: str
     where: str  # Chinese: 第2页（x=120, y=340） / 表格1 第3行第4列 / 第12行
 
 
 @dataclass
 class Table:
-    rows: list[list[Cell | None]]
+    rows: list[list[PrintedCell | None]]
     where: str = ""  # e.g. 表格2, 第3页
 
 
@@ -71,7 +72,6 @@ _SIGNED = {"integer": False, "decimals": 6}  # any printed number, whatever its 
 def is_value(text: str) -> bool:
     """A value cell's text: blank, a digit run, a number as printed (with a unit or a note),
     or a not-applicable mark; anything else is a label."""
-    from ..values import parse_printed
 
     if text == "" or _DIGITS.match(text):
         return True
@@ -92,15 +92,15 @@ _LIST_NO_ONLY = re.compile(r"\d{1,2}[.、．]$")
 _LABEL_DIGIT_AFTER = frozenset(_PRINTED["label_digit_after"])  # “2021年”, “第二十条”: a label's digits
 
 
-def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
+def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[PrintedCell | None]]:
     """Flattened text (one (line, where) per line) → rows: a new row starts at every label,
     the numbers after it (on the same or following lines) are its cells.
 
     A line that is only a digit run glued together ("210000021") stays one cell: the digit
     splitter (:mod:`gipr.published.digits`) takes it apart with the rules.
     """
-    rows: list[list[Cell | None]] = []
-    cur: list[Cell | None] | None = None
+    rows: list[list[PrintedCell | None]] = []
+    cur: list[PrintedCell | None] | None = None
     for line, where in lines:
         if line.lstrip().startswith(("|", "｜")):
             cur = None  # a row of a plain-text table is a row by itself: its numbers are no earlier label's
@@ -116,20 +116,20 @@ def tokens_to_rows(lines: list[tuple[str, str]]) -> list[list[Cell | None]]:
                         and not _LIST_NO_ONLY.match(piece, m.start()):  # “1.” cut from its label: no number
                     label = "".join(label_buf).strip()
                     if label:
-                        cur = [Cell(label, where)]
+                        cur = [PrintedCell(label, where)]
                         rows.append(cur)
                         label_buf = []
                     if cur is None:
                         cur = []
                         rows.append(cur)
-                    cur.append(Cell(m.group(0), where))
+                    cur.append(PrintedCell(m.group(0), where))
                     i = m.end()
                     continue
                 label_buf.append(piece[i])
                 i += 1
             label = "".join(label_buf).strip()
             if label:
-                cur = [Cell(label, where)]
+                cur = [PrintedCell(label, where)]
                 rows.append(cur)
     return rows
 

@@ -15,7 +15,9 @@ import email.policy
 import re
 from html.parser import HTMLParser
 
-from .grid import MAX_CELLS, Cell, Document, Table, TooManyCells
+from ..catalogue.access import say
+from ..errors import TooManyCells
+from .grid import MAX_CELLS, Document, PrintedCell, Table
 
 __all__ = ["decode_page", "parse_html", "parse_mhtml", "read", "read_mhtml"]
 
@@ -59,11 +61,11 @@ class _Builder:
         self.span = (1, 1)
 
     def grid(self, budget: list[int]) -> Table:
-        where0 = f"表格{self.index}"
-        out: list[list[Cell | None]] = []
+        where0 = say("published.html.grid.where0", index=self.index)
+        out: list[list[PrintedCell | None]] = []
         pending: dict[tuple[int, int], bool] = {}  # positions covered by a rowspan from above
         for r, row in enumerate(self.rows):
-            line: list[Cell | None] = []
+            line: list[PrintedCell | None] = []
             c = 0
             for text, rs, cs in row:
                 while pending.pop((r, c), False):
@@ -72,7 +74,7 @@ class _Builder:
                 budget[0] -= rs * cs
                 if budget[0] < 0:
                     raise TooManyCells()
-                line.append(Cell(text, f"{where0} 第{r + 1}行第{c + 1}列"))
+                line.append(PrintedCell(text, say("published.html.grid", where0=where0, value=r + 1, value2=c + 1)))
                 line.extend([None] * (cs - 1))
                 for dr in range(1, rs):
                     for dc in range(cs):
@@ -203,10 +205,11 @@ def parse_mhtml(data: bytes, name: str) -> Document:
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
     for part in msg.walk():
         if part.get_content_type() == "text/html":
-            body = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # bytes: a text/html part is a leaf
+            body = payload if isinstance(payload, bytes) else b""
             return parse_html(body, name, charset=part.get_content_charset(), kind="mhtml")
     raise _NoHtml()
 
 
-class _NoHtml(Exception):
+class _NoHtml(Exception):  # not a GiprError: parse_document names its type in the doc.corrupt message
     pass

@@ -21,17 +21,19 @@ problem: not also “not found”).  Digits glued together go to :mod:`.digits` 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import messages
+from ..errors import OverBudget
 from ..read import normalize_label, similar_label
 from ..spec import Spec, type_rules
 from ..values import Value, parse_printed
 from ..vocabulary import alternation, vocabulary
 from . import digits
-from .grid import Cell, Document, is_value
+from .grid import Document, PrintedCell, is_value
 from .located import Located
 
 __all__ = ["Located", "locate"]
@@ -137,23 +139,23 @@ def _join_page_breaks(doc: Document, rows: list[_Row], groups: dict) -> None:
     their joined label is an official label."""
     known = {r.norm for r in rows} | set(groups)
 
-    def label(row: list[Cell | None]) -> str:
+    def label(row: list[PrintedCell | None]) -> str:
         texts = [c.text for c in row if c is not None and c.text and not is_value(c.text)]
         return normalize_label(texts[-1]) if texts else ""
 
     tables = doc.tables
-    for a, b in zip(tables, tables[1:]):
+    for a, b in itertools.pairwise(tables):
         if not (a.rows and b.rows and a.where.startswith("第") and b.where.startswith("第")):
             continue
         last, first = a.rows[-1], b.rows[0]
         if len(last) != len(first) or label(last) in known or label(first) in known:
             continue
-        merged: list[Cell | None] = []
+        merged: list[PrintedCell | None] = []
         for x, y in zip(last, first):
             if x is None or y is None:
                 merged.append(x or y)
             else:
-                merged.append(Cell(x.text + y.text, x.where if x.text or not y.text else y.where))
+                merged.append(PrintedCell(x.text + y.text, x.where if x.text or not y.text else y.where))
         if label(merged) in known:
             a.rows[-1] = merged
             del b.rows[0]
@@ -174,7 +176,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
 
     rows, groups = _rows(spec)
     _join_page_breaks(doc, rows, groups)
-    t4_cells = [c for c in spec.table("t4").cells]
+    t4_cells = list(spec.table("t4").cells)
     t4_norms = {normalize_label(lab.text) for lab in spec.table("t4").labels}
     block_heads = {normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "corner"}
     # the header that opens table 三 (its corner): printed again where the table runs on to a new page
@@ -184,7 +186,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
     after = -1
     header: list[str] = []  # column labels printed for the current table 二 block
     in_t4 = False
-    t4_parts: list[list[Cell]] = []  # table 四's groups printed as separate small tables
+    t4_parts: list[list[PrintedCell]] = []  # table 四's groups printed as separate small tables
     glued: dict[str, tuple[list[str], list[tuple[int, ...]], str, str]] = {}
     known: dict[str, int | None] = {}
     for table in doc.tables:
@@ -231,7 +233,7 @@ def locate(doc: Document, spec: Spec, previous: dict | None = None) -> Located:
                 joined = normalize_label("".join(c.text for c in labels))  # one label cut at its spaces
                 hit = match(joined, after)
                 if hit is not None:
-                    labels = [Cell(" ".join(c.text for c in labels), labels[0].where)]
+                    labels = [PrintedCell(" ".join(c.text for c in labels), labels[0].where)]
                     norms, n = [joined], joined
             if hit is None and n in groups and not blank:
                 leaf = labels[norms.index(n)]
@@ -289,7 +291,7 @@ def _check_header(out: Located, spec: Spec, row: _Row, header: list[str]) -> Non
                                                  row=row.label, path=f"表二 / {row.label}"))
 
 
-def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell], label: str,
+def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[PrintedCell], label: str,
             glued: dict, known: dict, budget: digits.Budget) -> None:
     t = spec.cells[cids[0]].table
     texts = [v.text for v in vals]
@@ -304,6 +306,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
             (not signed or not digits.row_rules(spec, cids)):
         # digits glued together (a space or a sign that is left is a cut between two cells)
         run = "".join(pieces)
+        cands: list[tuple[int, ...]] | str | bool | None  # _BLANK, False: unknown (said so)
         try:
             # past the document's budget, each row still gets a small one (a row of zeros is cheap)
             cands = digits.candidates(spec, cids, run, budget if budget.left > 0 else digits.Budget(5_000, 0.05))
@@ -314,7 +317,7 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
                 cands = [digits.with_signs(c, pieces, signed) for c in cands]
             if len(pieces) == 1 and digits.blank_doubt(spec, cids, run):
                 cands = _BLANK  # one digit a cell, or a blank cell somewhere: unknown, said so
-        except digits.OverBudget:
+        except OverBudget:
             cands = False  # past the search budget: unknown, said so
         glued[key] = (cids, cands, " ".join(texts), vals[0].where, label)  # None: too many to list
         out.tables.add(spec.cells[cids[0]].table_id)
@@ -330,10 +333,10 @@ def _assign(out: Located, spec: Spec, key: str, cids: list[str], vals: list[Cell
         val = parse_printed(v.text, c.type, c.unit, type_rules(spec, c.type))
         out.values[cid] = val
         out.where[cid] = v.where
-        known[cid] = val.number if val.state == "number" else None  # type: ignore[assignment]
+        known[cid] = val.number if val.state == "number" else None
 
 
-def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: list[Cell],
+def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: PrintedCell, vals: list[PrintedCell],
                budget: digits.Budget) -> None:
     """A group (（六）其他处理) printed as one row: its leaf cells stay unknown; the row's
     numbers are kept per column so the rules still add them up."""
@@ -346,13 +349,13 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
             cands = digits.candidates(spec, leaves[0].cids, run, budget)
             if cands and len(texts) > 1:
                 cands = [c for c in cands if digits.cuts_at(c, texts)] or cands
-        except digits.OverBudget:
+        except OverBudget:
             cands = None
         if cands is not None and len(cands) == 1 and not (len(texts) == 1 and
                                                         digits.blank_doubt(spec, leaves[0].cids, run)):
             out.findings.append(messages.finding("published.digits_split", label=leaf.text, run=" ".join(texts),
                                                  split="｜".join(str(x) for x in cands[0]), ref=vals[0].where))
-            vals = [Cell(str(x), vals[0].where) for x in cands[0]]
+            vals = [PrintedCell(str(x), vals[0].where) for x in cands[0]]
         else:
             shown = "；".join("｜".join(str(x) for x in c) for c in (cands or [])[:6])
             out.findings.append(messages.finding(
@@ -374,8 +377,8 @@ def _group_row(out: Located, spec: Spec, leaves: list[_Row], leaf: Cell, vals: l
         for cid in ids:
             out.values[cid] = Value("blank", None, "")
             out.where[cid] = v.where
-        if val.state == "number":
-            out.groups.append((ids, val.number))  # type: ignore[arg-type]
+        if val.state == "number" and val.number is not None:
+            out.groups.append((ids, val.number))
     out.findings.append(messages.finding("published.group_row", found=leaf.text, n=len(leaves), ref=leaf.where,
                                          path="表三"))
 
@@ -396,7 +399,7 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
         rows[k] = (v[0], cands)
     try:
         decided, remaining = digits.resolve(spec, known, rows, out.groups, budget)
-    except digits.OverBudget:
+    except OverBudget:
         decided, remaining = {}, {k: [] for k in rows}
         for k, (cids, cands) in rows.items():
             if len(cands) == 1:
@@ -437,13 +440,13 @@ def _split_glued(out: Located, spec: Spec, glued: dict, known: dict, previous: d
             out.values[cids[-1]] = parse_printed(f"{nums[-1]}{amount.group(0)}", c.type, c.unit,
                                                  type_rules(spec, c.type))
         code = "published.digits_previous" if key in chosen else "published.digits_split"
-        shown = [str(x) for x in nums]
+        parts = [str(x) for x in nums]
         if amount is not None:
-            shown[-1] += amount.group(0)
+            parts[-1] += amount.group(0)
         digits_only = run[:amount.start()] if amount is not None else run
         forced = sum(ch.isdigit() for ch in digits_only) == len(cids)  # one digit a cell: the only cut
         out.findings.append(messages.finding("published.digits_forced" if forced else code, key=code, label=label,
-                                             run=run, split="｜".join(shown), ref=where))
+                                             run=run, split="｜".join(parts), ref=where))
 
 
 def _short_run(run: str) -> str:

@@ -70,7 +70,7 @@ def narrative_findings(report: Report, values: dict[str, Number | None]) -> list
             nums = [x for x in nums if x is not None] or [None]
         if any(x is None for x in nums):
             continue
-        table_n = sum(nums)  # type: ignore[arg-type]
+        table_n = sum(x for x in nums if x is not None)
         if table_n == n or (fact, n) in told:
             continue
         told.add((fact, n))

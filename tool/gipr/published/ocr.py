@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import math
 import os
 import re
@@ -36,10 +37,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NeedsOcr
-from .grid import Document, Table, tokens_to_rows
+from .. import thirdparty
+from ..catalogue.access import say
+from ..errors import NeedsOcr, OcrUnavailable
+from .grid import Document, PrintedCell, Table, tokens_to_rows
+from .words import word_tables
 
-__all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf", "settle"]
+__all__ = ["IMAGE_SUFFIXES", "OcrSettings", "OcrUnavailable", "engine_available", "ocr_images", "ocr_pdf"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -60,10 +64,6 @@ class OcrSettings:
 DEFAULT = OcrSettings()
 
 
-class OcrUnavailable(Exception):
-    """No OCR engine is installed (the optional extra ``gipr[ocr]``)."""
-
-
 def chosen_engine() -> str:
     """The engine to use: ``GIPR_OCR_ENGINE`` (none to read no scans; tesseract only for the
     comparison in benchmarks/bench_ocr.py, which found it reading digits wrong), else RapidOCR."""
@@ -77,7 +77,7 @@ def engine_available(engine: str | None = None) -> bool:
     if engine == "tesseract":
         return shutil.which("tesseract") is not None
     try:
-        import rapidocr_onnxruntime  # noqa: F401
+        thirdparty.rapidocr_onnxruntime()
     except Exception:
         return False
     return True
@@ -97,9 +97,7 @@ def _grey(img: Any) -> Any:
 
 def render_pdf(data: bytes, settings: OcrSettings = DEFAULT) -> list[Any]:
     """The pages of a PDF as grey images at ``settings.dpi`` (PDFium)."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(data)
+    doc = thirdparty.pypdfium2().PdfDocument(data)
     try:
         out = []
         for i in range(min(len(doc), settings.max_pages)):
@@ -143,13 +141,11 @@ class Box:
 
 
 def _rapidocr(img: Any) -> list[Box]:
-    import numpy as np
-    from rapidocr_onnxruntime import RapidOCR
-
+    np = thirdparty.numpy()
     engine = _ENGINES.get("rapidocr")
     if engine is None:
         # pages are upright (deskew takes out small angles): no 180° classifier
-        engine = _ENGINES["rapidocr"] = RapidOCR(use_cls=False)
+        engine = _ENGINES["rapidocr"] = thirdparty.rapidocr_onnxruntime().RapidOCR(use_cls=False)
     result, _elapsed = engine(np.asarray(img.convert("RGB")))
     boxes = []
     for quad, text, conf in result or []:
@@ -213,8 +209,7 @@ def skew(img: Any, limit: float = 3.0) -> tuple[float, int]:
     lines lie flat) — and how many long vertical lines it draws (a ruled table draws one per
     column; text draws none).  The angle is found on the pixels' coordinates, so thin lines
     count as much as thick ones and no angle is favoured by resampling."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     ys, xs = np.nonzero(np.asarray(img) < 128)
     if len(ys) < 100:
         return 0.0, 0
@@ -241,8 +236,7 @@ def skew(img: Any, limit: float = 3.0) -> tuple[float, int]:
 def _column_lines(img: Any, angle: float) -> int:
     """How many unbroken vertical lines run down a good part of the page (a ruled table draws
     one per column; text, whose characters stand apart, none), on a half-size straight copy."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     half = straighten(img.resize((max(1, img.width // 2), max(1, img.height // 2))), angle)
     dark = np.asarray(half) < 170
     runs = _runs(dark.T, max(20, half.height // 8))
@@ -255,13 +249,12 @@ def straighten(img: Any, angle: float) -> Any:
 
     if abs(angle) < 0.05:
         return img
-    return img.rotate(-angle, resample=Image.BICUBIC, fillcolor=255)
+    return img.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
 
 
 def _runs(mask: Any, min_len: int) -> list[tuple[int, int, int]]:
     """(line, start, end) of every run of True of at least ``min_len`` along each row."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     out = []
     pad = np.zeros((mask.shape[0], 1), dtype=np.int8)
     d = np.diff(np.hstack([pad, mask.astype(np.int8), pad]), axis=1)
@@ -277,9 +270,8 @@ def _runs(mask: Any, min_len: int) -> list[tuple[int, int, int]]:
 def ruled_cells(img: Any) -> list[list[tuple[float, float, float, float]]]:
     """The ruled tables of a page image: lists of cell boxes (x0, top, x1, bottom) in pixels,
     from its horizontal and vertical lines (pdfplumber's edge → intersection → cell steps)."""
-    import numpy as np
-    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
-
+    np = thirdparty.numpy()
+    table = thirdparty.pdfplumber().table  # pdfplumber's edge → intersection → cell steps
     dark = np.asarray(img) < 190  # a thin line, blurred by scanning and straightening, is grey
     min_len = max(40, img.width // 40)
     edges: list[dict] = []
@@ -295,9 +287,9 @@ def ruled_cells(img: Any) -> list[list[tuple[float, float, float, float]]]:
             edges.append({"x0": x, "x1": x, "top": a, "bottom": b, "width": 0, "height": b - a, "orientation": "v"})
     if len(edges) < 4 or len(edges) > 20_000:
         return []
-    edges = merge_edges(edges, snap_x_tolerance=4, snap_y_tolerance=4, join_x_tolerance=6, join_y_tolerance=6)
-    cells = intersections_to_cells(edges_to_intersections(edges, 4, 4))
-    return [t for t in cells_to_tables(cells) if len(t) >= 2]
+    edges = table.merge_edges(edges, snap_x_tolerance=4, snap_y_tolerance=4, join_x_tolerance=6, join_y_tolerance=6)
+    cells = table.intersections_to_cells(table.edges_to_intersections(edges, 4, 4))
+    return [t for t in table.cells_to_tables(cells) if len(t) >= 2]
 
 
 _NUMERIC = re.compile(r"^[\d\s.,，。\-−]*$")
@@ -309,8 +301,7 @@ def _reread(img: Any, tables: list, ink: set, boxes: list[Box], settings: OcrSet
     is easily lost on a whole page, and two neighbours' digits are easily read as one number.
     Where the readings differ, the cell's own stands with a confidence below ``settings.low``,
     so that the rules decide."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     engine = _ENGINES["rapidocr"]  # made by the page's reading
     jobs = []  # (cell box, boxes inside it, page text, crop)
     for t in tables:
@@ -357,8 +348,9 @@ def _doubted(b: Box, settings: OcrSettings) -> Box:
 def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     """The marks inside ``box``, cropped tight, on a white margin, at a height the recogniser
     reads best (a number top-aligned in a tall cell is otherwise a speck)."""
-    import numpy as np
     from PIL import Image, ImageOps
+
+    np = thirdparty.numpy()
 
     x0, top, x1, bottom = box
     if x1 - x0 < 4 or bottom - top < 4:
@@ -371,7 +363,7 @@ def _ink_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     tight = part.crop((max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
                        min(part.width, int(xs.max()) + pad + 1), min(part.height, int(ys.max()) + pad + 1)))
     k = 40 / max(1, tight.height)
-    tight = tight.resize((max(1, round(tight.width * k)), 40), resample=Image.BICUBIC)
+    tight = tight.resize((max(1, round(tight.width * k)), 40), resample=Image.Resampling.BICUBIC)
     return ImageOps.expand(tight, border=12, fill=255)
 
 
@@ -386,7 +378,7 @@ def _cut(boxes: list[Box], xs: list[float]) -> list[Box]:
             continue
         edges = [b.x0, *inner, b.x1]
         n = len(b.text)
-        for a, z in zip(edges, edges[1:]):
+        for a, z in itertools.pairwise(edges):
             i = round(n * (a - b.x0) / (b.x1 - b.x0))
             j = round(n * (z - b.x0) / (b.x1 - b.x0))
             if b.text[i:j].strip():
@@ -409,21 +401,20 @@ class _Page:
 
 def _margin(scale: float) -> int:
     """Pixels kept clear of a cell's ruling lines (1.5 points: a line and its blur)."""
-    return max(3, int(round(scale * 1.5)))
+    return max(3, int(round(scale * 1.5)))  # noqa: RUF046 - scale may be a numpy float (round keeps it one before numpy 2)
 
 
 def _inked(img: Any, tables: list[list[tuple[float, float, float, float]]], scale: float
            ) -> set[tuple[float, float, float, float]]:
     """The cells that hold marks (dark pixels away from their borders): a cell where the engine
     read nothing but that is not empty is unread, not blank."""
-    import numpy as np
-
+    np = thirdparty.numpy()
     a = np.asarray(img) < 128
     m = _margin(scale)
     out = set()
     for t in tables:
         for c in t:
-            x0, top, x1, bottom = (int(round(v)) for v in c)
+            x0, top, x1, bottom = (int(round(v)) for v in c)  # noqa: RUF046 - v may be a numpy float
             inner = a[top + m:bottom - m, x0 + m:x1 - m]
             if inner.size and int(inner.sum()) >= 12:
                 out.add(c)
@@ -464,7 +455,7 @@ def _read_pages(images: list[Any], settings: OcrSettings, scale: float) -> _Read
 
 
 def _where(pno: int, x: float, y: float) -> str:
-    return f"第{pno}页（x={x:.0f}，y={y:.0f}）"
+    return say("published.ocr.where", pno=pno, x=x, y=y)
 
 
 def _cell_text(boxes: list[Box]) -> str:
@@ -497,15 +488,15 @@ def _join_words(parts: list[tuple[str, float, float, float]]) -> str:
 def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list[Box]]:
     """The page's ruled tables as grids (each recognised box in the cell holding its centre);
     the boxes outside every table are returned for the loose text."""
-    from pdfplumber.table import Table as _PTable
+    _PTable = thirdparty.pdfplumber().table.Table
 
     used: set[int] = set()
     out: list[Table] = []
     s = page.scale
     for ti, cells in enumerate(page.tables, 1):
         rows: list[list] = []
-        for row in _PTable(None, cells).rows:  # type: ignore[arg-type]
-            line = []
+        for row in _PTable(None, cells).rows:  # no page: only the rows of the cells are used
+            line: list = []
             for bbox in row.cells:
                 if bbox is None:
                     line.append(None)
@@ -523,18 +514,16 @@ def _grid_tables(page: _Page, conf: dict[str, float]) -> tuple[list[Table], list
                     conf[where] = 1.0  # looked at: no marks in it, a blank cell
                 line.append(_cell(_cell_text([page.boxes[k] for k in inside]), where))
             rows.append(line)
-        out.append(Table(rows, f"第{page.number}页 表格{ti}（扫描件）"))
+        out.append(Table(rows, say("published.ocr.grid_tables", number=page.number, ti=ti)))
     return out, [b for k, b in enumerate(page.boxes) if k not in used]
 
 
 def _cell(text: str, where: str):
-    from .grid import Cell
-
-    return Cell(text, where)
+    return PrintedCell(text, where)
 
 
 def _words(boxes: list[Box], scale: float) -> list[dict]:
-    words = []
+    words: list[dict[str, Any]] = []
     for b in boxes:
         parts = [p for p in _SPACE.split(b.text.strip()) if p]
         total = sum(len(p) for p in parts) + len(parts) - 1
@@ -550,8 +539,6 @@ def _words(boxes: list[Box], scale: float) -> list[dict]:
 
 
 def _document(read: _Read, kind: str, pages: int, settings: OcrSettings) -> Document:
-    from .words import word_tables
-
     conf: dict[str, float] = {}
     tables: list[Table] = []
     run: list[tuple[int, list[dict]]] = []
@@ -572,11 +559,11 @@ def _document(read: _Read, kind: str, pages: int, settings: OcrSettings) -> Docu
         for k, line in enumerate(_lines(_words(page.boxes, page.scale)), 1):
             text_lines.append(line)
             if not grids:
-                lines.append((line, f"第{page.number}页第{k}行"))
+                lines.append((line, say("published.ocr.document", number=page.number, k=k)))
     if run:
         tables.extend(word_tables(run))
     if lines:
-        tables.append(Table(tokens_to_rows(lines), "正文"))
+        tables.append(Table(tokens_to_rows(lines), say("published.ocr.document_2")))
     doc = Document(kind, "\n".join(text_lines), tables, pages=pages)
     doc.ocr = conf
     doc.notes.append(("published.ocr", {"pages": len(read.pages), "engine": settings.engine, "dpi": settings.dpi}))

@@ -44,18 +44,24 @@ def settle(spec: Spec, values: dict[str, Value], where: dict[str, str], confiden
             for cid, v in values.items()}
     suspect = {cid for cid, v in values.items()
                if conf[cid] < low or v.state not in ("number", "blank")}
-    rules = [r for r in spec.rules_of("equal", "total")]
+    rules = list(spec.rules_of("equal", "total"))
     out: list[Finding] = []
 
     def known(cid: str) -> bool:
         return cid not in suspect and _num(values.get(cid)) is not None
 
+    def known_num(cid: str) -> Number:
+        """The number of a cell that :func:`known` says is known."""
+        n = _num(values[cid])
+        assert n is not None
+        return n
+
     def solve(rule, cid: str) -> Number | None:
         """The value ``cid`` must have for ``rule`` to hold, when all its other cells are known."""
         if any(c != cid and not known(c) for c in rule.cells):
             return None
-        lhs = sum((_num(values[c]) for c in rule.lhs if c != cid), Decimal(0))
-        rhs = sum((_num(values[c]) for c in rule.rhs if c != cid), Decimal(0))
+        lhs = sum((known_num(c) for c in rule.lhs if c != cid), Decimal(0))
+        rhs = sum((known_num(c) for c in rule.rhs if c != cid), Decimal(0))
         n = rhs - lhs if cid in rule.lhs else lhs - rhs
         ctype = spec.cells[cid].type
         if n < 0 or (ctype != "amount" and n != int(n)):
@@ -68,7 +74,7 @@ def settle(spec: Spec, values: dict[str, Value], where: dict[str, str], confiden
         for r in rules:
             if cid not in r.cells or any(c != cid and not known(c) for c in r.cells):
                 continue
-            vals = {c: (n if c == cid else _num(values[c])) for c in r.cells}
+            vals = {c: (n if c == cid else known_num(c)) for c in r.cells}
             if not agree(spec, sum((vals[c] for c in r.lhs), Decimal(0)), sum((vals[c] for c in r.rhs), Decimal(0))):
                 bad.append(r)
         return bad
@@ -84,7 +90,7 @@ def settle(spec: Spec, values: dict[str, Value], where: dict[str, str], confiden
                 if n is None or breaks(cid, n):
                     continue
                 read = values[cid]
-                if _num(read) is None or not agree(spec, _num(read), n):
+                if (got := _num(read)) is None or not agree(spec, got, n):
                     out.append(messages.finding("published.ocr_forced", cell=cid, ref=where.get(cid),
                                                 path=spec.cells[cid].label_path, read=_shown(read),
                                                 conf=f"{conf[cid]:.2f}", value=fmt_number(n), rule=r.id,

@@ -18,22 +18,18 @@ with no text layer at all is a scan; an encrypted one is refused.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 
+from .. import thirdparty
+from ..errors import PdfProblem
 from ..vocabulary import vocabulary
-from .grid import MAX_CELLS, MAX_PAGES, Cell, Document, Table, is_value, tokens_to_rows
+from .grid import MAX_CELLS, MAX_PAGES, Document, PrintedCell, Table, is_value, tokens_to_rows
 from .pdfgeom import PDF, join_words
+from .pdflayout import find_tables, page_edges, page_words
+from .words import word_tables
 
 __all__ = ["PdfProblem", "align_columns", "parse_pdf", "read"]
-
-
-class PdfProblem(Exception):
-    """code: pdf.scanned | pdf.encrypted | pdf.too_many_pages | pdf.corrupt; detail: text."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
 
 
 def read(data: bytes, name: str, suffix: str = "") -> Document:
@@ -42,8 +38,7 @@ def read(data: bytes, name: str, suffix: str = "") -> Document:
 
 
 def _open(data: bytes):
-    import pypdfium2 as pdfium
-
+    pdfium = thirdparty.pypdfium2()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -55,7 +50,6 @@ def _open(data: bytes):
 def parse_pdf(data: bytes, name: str) -> Document:
     """One pass over the pages with PDFium: text, paragraphs, and the tables of the pages
     that draw lines; then the pages whose text looks like a table without lines."""
-    from .pdflayout import page_edges
 
     doc = _open(data)
     try:
@@ -133,7 +127,7 @@ def _reflow(tp, text: str, chars: int) -> str:
         return text.replace("\r\n", "\n")
     left, right = min(x[1] for x in body), max(x[2] for x in body)
     out = [lines[0][0]]
-    for (a, l0, r0, h0), (b, l1, _r1, h1) in zip(lines, lines[1:]):
+    for (a, l0, r0, h0), (b, l1, _r1, h1) in itertools.pairwise(lines):
         # a full line (from the left edge, or indented as a paragraph's first line) that reaches the right edge
         wraps = h0 and h1 and l0 <= left + 2.5 * h0 and r0 >= right - 1.5 * h0 and l1 <= left + 0.5 * h1 \
             and abs(h0 - h1) <= 0.25 * h0 \
@@ -160,8 +154,6 @@ def _table_pages(texts: list[str]) -> list[int]:
 def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]:
     """Grids from word positions for pages (0-based) without ruled tables; consecutive pages
     go together (a table runs on)."""
-    from .pdflayout import page_words
-    from .words import word_tables
 
     tables: list[Table] = []
     run: list[tuple[int, list[dict]]] = []
@@ -186,7 +178,6 @@ def _word_tables(doc, page_numbers: list[int], budget: list[int]) -> list[Table]
 
 def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
     """The tables of one page from its ruling lines and word positions."""
-    from .pdflayout import find_tables, page_words
 
     try:
         found = find_tables(page, edges)
@@ -225,7 +216,7 @@ def _ruled_tables(page, tp, edges, pno: int, budget: list[int]) -> list[Table]:
 Box = tuple[tuple[float, float, float, float], str]  # (x0, top, x1, bottom), text
 
 
-def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | None]]:
+def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[PrintedCell | None]]:
     """A ruled table's cells (pdfplumber's rows: one entry per column edge of the table, the
     box starting there or ``None``) → grid rows aligned to its value columns BY POSITION.
 
@@ -239,9 +230,9 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | No
     rows covers it.  So every row has as many value cells as the header has columns, whatever
     boxes its ruling lines drew.  Where the ranges do not form columns (they overlap partly),
     only the empty label boxes are dropped."""
-    def cell(box: Box) -> Cell:
+    def cell(box: Box) -> PrintedCell:
         (x0, top, _x1, _b), text = box
-        return Cell(text, f"第{pno}页（x={x0:.0f}，y={top:.0f}）")
+        return PrintedCell(text, f"第{pno}页（x={x0:.0f}，y={top:.0f}）")
 
     tol = PDF.column_edge
     nums = [b[0][0] for r in rows for b in r if b is not None and b[1] and is_value(b[1])]
@@ -252,18 +243,18 @@ def align_columns(rows: list[list[Box | None]], pno: int) -> list[list[Cell | No
                     if b is not None and b[0][0] >= first - tol})
     cols = sorted({(a, z) for a, z in spans
                    if not any((a2, z2) != (a, z) and a - tol <= a2 and z2 <= z + tol for a2, z2 in spans)})
-    ok = bool(cols) and all(z <= b + tol for (_a, z), (b, _y) in zip(cols, cols[1:]))
+    ok = bool(cols) and all(z <= b + tol for (_a, z), (b, _y) in itertools.pairwise(cols))
     # pdfplumber's rows have one entry per column edge of the whole table, left to right
     edges = sorted({b[0][0] for r in rows for b in r if b is not None})
     ok = ok and all(len(r) == len(edges) for r in rows)
-    out: list[list[Cell | None]] = []
+    out: list[list[PrintedCell | None]] = []
     for r in rows:
         if not ok:
             out.append([None if b is None or (not b[1] and b[0][2] <= first + tol) else cell(b) for b in r])
             continue
-        line: list[Cell | None] = []  # the label area: one entry per column edge left of the numbers
+        line: list[PrintedCell | None] = []  # the label area: one entry per column edge left of the numbers
         starts: dict[int, list[Box]] = {}
-        extra: list[Cell] = []
+        extra: list[PrintedCell | None] = []
         for x, b in zip(edges, r):
             if x < first - tol:
                 line.append(cell(b) if b is not None and b[1] else None)  # a label, or text across the table

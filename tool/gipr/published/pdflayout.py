@@ -17,8 +17,9 @@ XObjects too, with the objects' matrices applied; curves and slanted segments ar
 from __future__ import annotations
 
 import ctypes
-from itertools import groupby
+from itertools import groupby, pairwise
 
+from .. import thirdparty
 from .pdfgeom import PDF
 
 __all__ = ["find_tables", "page_edges", "page_words", "paths"]
@@ -40,7 +41,7 @@ def page_words(page, tp) -> list[dict]:
     PDFium also turns some printed spaces into generated ones.  So after a generated space a
     gap of :attr:`~gipr.published.pdfgeom.PdfSettings.space_gap` of the type's height is a
     space (“结果 （一）”), a narrower one is not (“办公厅2019年” where the font changes)."""
-    import pypdfium2.raw as c
+    c = thirdparty.pypdfium2().raw
 
     top_y = _top(page)
     raw = tp.raw
@@ -95,7 +96,7 @@ def page_words(page, tp) -> list[dict]:
 
 def paths(page):
     """(path object, matrix as (a, b, c, d, e, f)) for every path on the page, forms included."""
-    import pypdfium2.raw as c
+    c = thirdparty.pypdfium2().raw
 
     def matrix(obj) -> tuple[float, ...]:
         m = c.FS_MATRIX()
@@ -132,7 +133,7 @@ def page_edges(page, max_paths: int) -> tuple[Edges, int]:
     """((the horizontal segments (y, x0, x1) and the vertical ones (x, top, bottom) of the
     page's painted paths, in points from the top left), the number of paths): no edges past
     ``max_paths`` paths (a picture, not a table)."""
-    import pypdfium2.raw as c
+    c = thirdparty.pypdfium2().raw
 
     get_mode, count_segs, get_seg = c.FPDFPath_GetDrawMode, c.FPDFPath_CountSegments, c.FPDFPath_GetPathSegment
     get_point, get_type, get_close, moveto = (c.FPDFPathSegment_GetPoint, c.FPDFPathSegment_GetType,
@@ -173,7 +174,7 @@ def page_edges(page, max_paths: int) -> tuple[Edges, int]:
         if sub:
             runs.append(sub)
         for run in runs:
-            for (x0, y0), (x1, y1) in zip(run, run[1:]):
+            for (x0, y0), (x1, y1) in pairwise(run):
                 if abs(y0 - y1) < 0.01:
                     h.append((y0, min(x0, x1), max(x0, x1)))
                 elif abs(x0 - x1) < 0.01:
@@ -189,8 +190,7 @@ def find_tables(page, edges: Edges) -> list[list[list[tuple[float, float, float,
     intersections within 3 points, the cells from the intersections (:func:`_cells`), and
     pdfplumber's grouping of cells into tables.  The same steps as pdfplumber's, on tuples
     and indexed: a tenth of the time, the same tables (tests/test_published_pdf.py)."""
-    from pdfplumber.table import cells_to_tables
-
+    cells_to_tables = thirdparty.pdfplumber().table.cells_to_tables
     tol = PDF.column_edge  # pdfplumber's snap, join and intersection tolerances
     h, v = _merge(edges, tol)
     points: dict[tuple[float, float], dict[str, set]] = {}

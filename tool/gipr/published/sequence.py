@@ -27,7 +27,7 @@ import re
 from ..read import normalize_label
 from ..spec import Spec
 from ..vocabulary import alternation, vocabulary
-from .grid import Cell
+from .grid import PrintedCell
 
 __all__ = ["sequence_rows"]
 
@@ -66,7 +66,7 @@ _TAIL_MAX = 64  # longer than any row label
 def _tails(spec: Spec) -> frozenset[str]:
     """The endings (of four characters or more) of the row labels without a list number:
     “规范性文件” ends “行政规范性文件”."""
-    out = set()
+    out: set[str] = set()
     for c in spec.cells.values():
         lab = normalize_label(c.row_path[-1]) if c.row_path else ""
         if lab and not _NUMBERING.match(lab):
@@ -147,7 +147,7 @@ def _where(text: str, pos: int, lines: list[int]) -> str:
     return f"第{k + 1}行第{pos - lines[k] + 1}字"
 
 
-def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
+def sequence_rows(text: str, spec: Spec) -> list[list[PrintedCell | None]]:
     """The rows of ``text`` (the whole document's text) for the locator; see the module text."""
     known = _labels(spec)
     tails = _tails(spec)
@@ -201,8 +201,8 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
     titles = [normalize_label(lab.text) for t in spec.tables for lab in t.labels if lab.kind == "title"][:2]
     first = next((i for i, (kind, a, b) in enumerate(tokens) if kind == "w" and
                   any(t in normalize_label(text[a:b]) for t in titles)), 0)
-    rows: list[list[Cell | None]] = []
-    cur: list[Cell | None] | None = None
+    rows: list[list[PrintedCell | None]] = []
+    cur: list[PrintedCell | None] | None = None
     label_end = -1  # where the current row's label ends
     last_end = 0  # where the last number ends
     for kind, a, b in tokens[first:]:
@@ -218,7 +218,7 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
             if cur is None:
                 cur = []
                 rows.append(cur)
-            cur.append(Cell(text[a:b].strip(), _where(text, a, lines)))
+            cur.append(PrintedCell(text[a:b].strip(), _where(text, a, lines)))
             label_end, last_end = -1, b
             continue
         words = text[a:b]
@@ -227,7 +227,7 @@ def sequence_rows(text: str, spec: Spec) -> list[list[Cell | None]]:
         parts = _split_words(words, known, tails)
         if not parts:
             continue
-        cells = [Cell(words[x:y].strip(), _where(text, a + x, lines)) for x, y in parts]
+        cells = [PrintedCell(words[x:y].strip(), _where(text, a + x, lines)) for x, y in parts]
         cells = [c for c in cells if c.text]
         if len(cells) > 1:
             rows.append(list(cells[:-1]))  # the header before the row's own label

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..catalogue.access import say
 from .grid import MAX_TEXT_CHARS, Document, Table, tokens_to_rows
 from .html import decode_page
 
@@ -10,8 +11,8 @@ __all__ = ["parse_text", "read"]
 
 def parse_text(data: bytes, name: str) -> Document:
     text = decode_page(data)[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n")
-    lines = [(line, f"第{i}行") for i, line in enumerate(text.split("\n"), 1)]
-    return Document("text", text, [Table(tokens_to_rows(lines), "正文")])
+    lines = [(line, say("published.text.parse_text.lines", i=i)) for i, line in enumerate(text.split("\n"), 1)]
+    return Document("text", text, [Table(tokens_to_rows(lines), say("published.text.parse_text"))])
 
 
 def read(data: bytes, name: str, suffix: str = "") -> Document:

@@ -66,6 +66,7 @@ def _match(lines: list[str], i: int) -> tuple[str, re.Match] | None:
 def find_title(text: str, max_lines: int = 40) -> tuple[str, str | None, int | None]:
     """(title, issuer or None, year or None) from the first lines that name the report."""
     lines = [x.strip() for x in text.splitlines() if x.strip()][:max_lines]
+    m: re.Match[str] | None
     for i, line in enumerate(lines):
         if len(line) > MAX_TITLE and not _TITLE.search(line[:MAX_TITLE]):
             continue

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..vocabulary import vocabulary
-from .grid import Cell, Table, is_value
+from .grid import PrintedCell, Table, is_value
 from .pdfgeom import PDF, join_words, lines_of
 
 __all__ = ["word_tables"]
@@ -175,7 +175,7 @@ def _blocks(rows: list[_Row]) -> list[list[_Row]]:
             nxt = min(nums)
     for i, r in enumerate(rows):
         only = r.cells[0] if len(r.cells) == 1 and not r.cells[0].numeric else None
-        if only is not None and (next_num[i] is None or only.x1 > next_num[i] + _X_TOL):
+        if only is not None and ((nn := next_num[i]) is None or only.x1 > nn + _X_TOL):
             if blocks[-1]:
                 blocks.append([])
             continue  # the text line itself is no table row
@@ -199,13 +199,13 @@ def _clusters(xs: list[float]) -> list[float]:
 def _grid(block: list[_Row], where: str) -> Table:
     nums = [c for r in block for c in r.cells if c.numeric]
     if not nums:
-        return Table([[Cell(c.text(), _where(c)) for c in r.cells] for r in block], where)
+        return Table([[PrintedCell(c.text(), _where(c)) for c in r.cells] for r in block], where)
     key = min(_KEYS, key=lambda k: len(_clusters([k(c) for c in nums])))
     first = min(c.x0 for c in nums) - _X_TOL
     cols = _clusters([key(c) for r in block for c in r.cells if c.x0 >= first])
-    out: list[list[Cell | None]] = []
+    out: list[list[PrintedCell | None]] = []
     for r in block:
-        line: list[Cell | None] = [Cell(c.text(), _where(c)) for c in sorted(r.cells, key=lambda c: c.x0) if c.x0 < first]
+        line: list[PrintedCell | None] = [PrintedCell(c.text(), _where(c)) for c in sorted(r.cells, key=lambda c: c.x0) if c.x0 < first]
         slots: list[list[_WCell]] = [[] for _ in cols]
         for c in r.cells:
             if c.x0 >= first:
@@ -213,9 +213,9 @@ def _grid(block: list[_Row], where: str) -> Table:
         anchor = r.cells[0]
         for s in slots:
             if s:
-                line.append(Cell("".join(c.text() for c in s), _where(s[0])))
+                line.append(PrintedCell("".join(c.text() for c in s), _where(s[0])))
             else:
-                line.append(Cell("", _where(anchor)))
+                line.append(PrintedCell("", _where(anchor)))
         out.append(line)
     return Table(out, where)
 

@@ -46,10 +46,7 @@ def _edit1(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b)) == 1
     if la > lb:
         a, b = b, a
-    for i in range(len(b)):
-        if a == b[:i] + b[i + 1:]:
-            return True
-    return False
+    return any(a == b[:i] + b[i + 1:] for i in range(len(b)))
 
 
 @lru_cache(maxsize=65536)
@@ -375,12 +372,12 @@ def search_place(info: TableInfo, grid: Grid) -> tuple[Placement | None, str | N
             rowmap[s] = prev[1] + (s - prev[0])
         elif nxt and nxt[1] - (nxt[0] - s) >= 0:
             rowmap[s] = nxt[1] - (nxt[0] - s)
-    used = {}
-    for s, g in sorted(rowmap.items()):
-        if g in used.values():
+    used: dict[int, int] = {}
+    for s, row in sorted(rowmap.items()):
+        if row in used.values():
             del rowmap[s]
         else:
-            used[s] = g
+            used[s] = row
     # column offset: vote over labels found in their mapped rows
     votes: dict[int, int] = {}
     for i, lab in enumerate(labels):

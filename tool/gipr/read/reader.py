@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .. import messages
 from ..errors import ReadError, SpecError
-from ..identity import IDENTITY_SHEET, identity_from_properties, read_identity_rows
+from ..isolate import run_limited
 from ..model import Finding, Report
 from ..ooxml.container import (
     LIMITS,
@@ -30,7 +31,9 @@ from ..ooxml.container import (
     xlsx_error_cells,
     xlsx_formula_cells,
 )
+from ..rules import plan
 from ..spec import Spec, available_formats, load_format, type_rules
+from ..stamp import IDENTITY_SHEET, identity_from_properties, read_identity_rows
 from ..text import SPACES, cell_text
 from ..values import Value, parse_value
 from .locate import (
@@ -92,8 +95,8 @@ class _Book:
         g = self.grids.get(sheet)
         if g is None:
             if sheet in self.cont.oversized:
-                rows, cols = self.cont.oversized[sheet]
-                raise read_error("file.sheet_too_large", self.name, sheet=sheet, rows=rows, cols=cols,
+                n_rows, n_cols = self.cont.oversized[sheet]
+                raise read_error("file.sheet_too_large", self.name, sheet=sheet, rows=n_rows, cols=n_cols,
                             limit=f"{MAX_SHEET_CELLS:,}")
             try:
                 rows = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -414,7 +417,7 @@ def read_report(source: Path | str | bytes, *, name: str | None = None, spec: Sp
 
 
 def read_book(source: Path | str | bytes, *, name: str | None = None, spec: Spec | None = None,
-              then: Any = None) -> tuple[Report, Any]:
+              then: Callable[[_Book, Report], Any] | None = None) -> tuple[Report, Any]:
     """:func:`read_report`, and ``then(book, report)`` on the same vetted workbook (its result
     second; None without ``then``), under the same errors: what ``read.units`` reads of a
     roll-up's per-unit sheet.  Raises only :class:`ReadError`."""
@@ -500,8 +503,6 @@ def warm_up() -> None:
     _IN_WORKER = True
     import python_calamine  # noqa: F401
 
-    from ..rules import plan
-
     for fmt in available_formats():
         spec = load_format(fmt)
         _SPECS.setdefault((spec.id, spec.digest), spec)  # a token for it needs no unpickling
@@ -526,10 +527,9 @@ def worker_limits() -> tuple[float, int]:
     return MAX_READ_SECONDS, MAX_READ_MEMORY_MB
 
 
-def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
+def read_limited(task: Callable[..., Any], source: Path | str | bytes, name: str | None, spec: Spec | None) -> Any:
     """``task(source, name, spec_token(spec))`` in a reader worker with the limits of a returned
     workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only :class:`ReadError`."""
-    from ..isolate import run_limited
 
     if isinstance(source, (bytes, bytearray, memoryview)):
         src: str | bytes = bytes(source)
@@ -549,7 +549,7 @@ def read_limited(task: Any, source: Path | str | bytes, name: str | None, spec: 
 def _read(data: bytes, display: str, spec: Spec | None) -> tuple[Report, _Book]:
     cont = open_container(data, display)
     book = _Book(cont, display)
-    ident, units, source = _read_identity(book)
+    ident, units, _source = _read_identity(book)
     own_spec, notes = _choose_format(book, ident, spec)
     report = Report(spec=own_spec, file=display)
     report.sha256 = hashlib.sha256(data).hexdigest()

@@ -12,14 +12,20 @@ allocated).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
+from ..catalogue.access import say
+from ..errors import ReadError
 from ..model import Report
 from ..rules import Number
 from ..spec import Spec, type_rules
 from ..text import cell_text
 from ..values import parse_value
+from .reader import read_book, read_limited, spec_from_token
+
+if TYPE_CHECKING:
+    from .reader import _Book
 
 UnitRow = tuple[str, str, dict[str, "Number | None"]]
 
@@ -27,7 +33,7 @@ __all__ = ["UnitRow", "first_sheet_rows", "read_rollup", "read_rollup_limited"]
 PARENT_SIDE = ("read_rollup_limited", "UnitRow")  # what the main process may import from here
 
 
-def unit_rows(book: Any, spec: Spec) -> list[UnitRow]:
+def unit_rows(book: _Book, spec: Spec) -> list[UnitRow]:
     """The rows of the per-unit sheet of an open workbook (reader._Book); [] if it has none.
     An oversized sheet raises ReadError (file.sheet_too_large) like a table's sheet."""
     sheet = messages.say("sheet.units")
@@ -59,15 +65,12 @@ def unit_rows(book: Any, spec: Spec) -> list[UnitRow]:
 def read_rollup(source: Path | str | bytes, *, name: str | None = None,
                 spec: Spec | None = None) -> tuple[Report, list[UnitRow]]:
     """A workbook (in this process: a worker's task) and, for a roll-up, its per-unit rows."""
-    from .reader import read_book
 
     return read_book(source, name=name, spec=spec,
                      then=lambda book, rep: unit_rows(book, rep.spec) if rep.kind == "rollup" else [])
 
 
 def _rollup_in_worker(source: str | bytes, name: str | None, token: Any) -> tuple[Report, list[UnitRow]]:
-    from .reader import spec_from_token
-
     return read_rollup(source, name=name, spec=spec_from_token(token))
 
 
@@ -75,7 +78,6 @@ def read_rollup_limited(source: Path | str | bytes, *, name: str | None = None,
                         spec: Spec | None = None) -> tuple[Report, list[UnitRow]]:
     """:func:`read_rollup` of an untrusted file in a reader worker, with the limits of a
     returned workbook (MAX_READ_SECONDS, MAX_READ_MEMORY_MB).  Raises only ReadError."""
-    from .reader import read_limited
 
     return read_limited(_rollup_in_worker, source, name, spec)
 
@@ -84,8 +86,6 @@ def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
     """The rows of a workbook's first sheet (a roster), as calamine gives them: a worker's task
     (``roster``).  Raises ReadError: roster.empty, roster.too_large, or what calamine said."""
     from python_calamine import CalamineWorkbook
-
-    from ..errors import ReadError
 
     try:
         wb = CalamineWorkbook.from_path(path)
@@ -97,7 +97,7 @@ def first_sheet_rows(path: str, max_rows: int) -> list[list[Any]]:
     except MemoryError:
         raise  # gipr.isolate: file.too_large
     except Exception as e:
-        raise ReadError(f"文件已损坏、加密或不是电子表格（{type(e).__name__}）", "roster.unreadable") from None
+        raise ReadError(say("read.units.first_sheet_rows", name=type(e).__name__), "roster.unreadable") from None
     if len(rows) > max_rows:
         raise ReadError("", "roster.too_large")
     return [list(r) for r in rows]

@@ -17,15 +17,16 @@ import re
 import sys
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Pt
-
+from .. import thirdparty
+from ..catalogue.access import say
 from ..fsio import atomic_output
 from . import style as st
+
+_docx = thirdparty.docx()  # python-docx (style.py loads it already: its lengths are python-docx's)
+Document = _docx.Document
+WD_ORIENT = _docx.enum.section.WD_ORIENT
+WD_ALIGN_PARAGRAPH, WD_LINE_SPACING = _docx.enum.text.WD_ALIGN_PARAGRAPH, _docx.enum.text.WD_LINE_SPACING
+OxmlElement, qn, Pt = _docx.oxml.OxmlElement, _docx.oxml.ns.qn, _docx.shared.Pt
 
 __all__ = ["TEMPLATE_NAME", "build_template"]
 
@@ -36,48 +37,28 @@ _MARK = re.compile(r"(【[^】]*】)")
 # The document, paragraph by paragraph: (kind, text).  Kinds: title, draft, body, heading, table,
 # control (a docxtpl {%p %} line).  Text in 【】 is a marked place to write (highlighted).
 CONTENT: list[tuple[str, str]] = [
-    ("control", "{%p if 草稿 %}"),
-    ("draft", "草稿（数据有误）：{{ 草稿说明 }}"),
+    ("control", say("report.blank.content")),
+    ("draft", say("report.blank.content_2")),
     ("control", "{%p endif %}"),
-    ("title", "{{r 标题 }}"),
-    ("body", "本报告由{{ 单位名称 }}依照《中华人民共和国政府信息公开条例》（以下简称《条例》）第五十条和"
-             "《中华人民共和国政府信息公开工作年度报告格式》编制，包括总体情况、主动公开政府信息情况、"
-             "收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、存在的主要问题及改进情况、"
-             "其他需要报告的事项六个部分。报告中的数据统计期限为{{ 年度 }}年1月1日至{{ 年度 }}年12月31日。"
-             "对本报告有疑问的，请与{{ 单位名称 }}联系（{{r 联系方式 }}）。"),
-    ("heading", "一、总体情况"),
-    ("body", "【请在此填写：本年度政府信息公开工作的总体情况，包括主动公开、依申请公开、政府信息管理、"
-             "政府信息公开平台建设、监督保障等方面，原则上不超过一千字。】"),
-    ("heading", "{{ 表二标题 }}"),
-    ("body", "本年度制发规章{{ 制发规章 }}件{{ 制发规章同比 }}、规范性文件{{ 制发规范性文件 }}件"
-             "{{ 制发规范性文件同比 }}；作出行政许可决定{{ 行政许可 }}件{{ 行政许可同比 }}、"
-             "行政处罚决定{{ 行政处罚 }}件{{ 行政处罚同比 }}、行政强制决定{{ 行政强制 }}件{{ 行政强制同比 }}。"
-             "具体情况如下表："),
-    ("table", "{{p 表二 }}"),
-    ("heading", "{{ 表三标题 }}"),
-    ("body", "本年度新收政府信息公开申请{{ 新收申请 }}件{{ 新收申请同比 }}，其中自然人提出{{ 自然人申请 }}件"
-             "{{ 自然人申请同比 }}、法人或其他组织提出{{ 法人或其他组织申请 }}件{{ 法人或其他组织申请同比 }}；"
-             "上年结转政府信息公开申请{{ 上年结转 }}件{{ 上年结转同比 }}。"),
-    ("body", "本年度办理结果：予以公开{{ 予以公开 }}件{{ 予以公开同比 }}，部分公开{{ 部分公开 }}件"
-             "{{ 部分公开同比 }}，不予公开{{ 不予公开 }}件{{ 不予公开同比 }}，无法提供{{ 无法提供 }}件"
-             "{{ 无法提供同比 }}，不予处理{{ 不予处理 }}件{{ 不予处理同比 }}，其他处理{{ 其他处理 }}件{{ 其他处理同比 }}，"
-             "共计{{ 办理总计 }}件{{ 办理总计同比 }}；"
-             "结转下年度继续办理{{ 结转下年 }}件{{ 结转下年同比 }}。具体情况如下表："),
-    ("table", "{{p 表三 }}"),
-    ("heading", "{{ 表四标题 }}"),
-    ("body", "本年度因政府信息公开工作被申请行政复议{{ 行政复议 }}件{{ 行政复议同比 }}，其中结果维持"
-             "{{ 复议维持 }}件{{ 复议维持同比 }}、结果纠正{{ 复议纠正 }}件{{ 复议纠正同比 }}、其他结果{{ 复议其他 }}件"
-             "{{ 复议其他同比 }}、尚未审结{{ 复议未审结 }}件{{ 复议未审结同比 }}；被提起行政诉讼{{ 行政诉讼 }}件"
-             "{{ 行政诉讼同比 }}（未经复议直接起诉{{ 直接起诉 }}件{{ 直接起诉同比 }}、复议后起诉{{ 复议后起诉 }}件"
-             "{{ 复议后起诉同比 }}），其中结果维持{{ 诉讼维持 }}件{{ 诉讼维持同比 }}、结果纠正{{ 诉讼纠正 }}件"
-             "{{ 诉讼纠正同比 }}、其他结果{{ 诉讼其他 }}件{{ 诉讼其他同比 }}、尚未审结{{ 诉讼未审结 }}件"
-             "{{ 诉讼未审结同比 }}。具体情况如下表："),
-    ("table", "{{p 表四 }}"),
-    ("heading", "五、存在的主要问题及改进情况"),
-    ("body", "【请在此填写：本年度政府信息公开工作存在的主要问题，以及有针对性的改进措施和成效。】"),
-    ("heading", "六、其他需要报告的事项"),
-    ("body", "{{r 信息处理费 }}"),
-    ("body", "【请在此填写：其他需要报告的事项；没有的，写“无”。】"),
+    ("title", say("report.blank.content_3")),
+    ("body", say("report.blank.content_4")),
+    ("heading", say("report.blank.content_5")),
+    ("body", say("report.blank.content_6")),
+    ("heading", say("report.blank.content_7")),
+    ("body", say("report.blank.content_8")),
+    ("table", say("report.blank.content_9")),
+    ("heading", say("report.blank.content_10")),
+    ("body", say("report.blank.content_11")),
+    ("body", say("report.blank.content_12")),
+    ("table", say("report.blank.content_13")),
+    ("heading", say("report.blank.content_14")),
+    ("body", say("report.blank.content_15")),
+    ("table", say("report.blank.content_16")),
+    ("heading", say("report.blank.content_17")),
+    ("body", say("report.blank.content_18")),
+    ("heading", say("report.blank.content_19")),
+    ("body", say("report.blank.content_20")),
+    ("body", say("report.blank.content_21")),
 ]
 
 
@@ -184,9 +165,9 @@ def build_document():
     if body is not None and not body.text:
         body._p.getparent().remove(body._p)
     props = doc.core_properties
-    props.title = "政府信息公开工作年度报告"
+    props.title = say("report.blank.build_document.title")
     props.author = "gipr"
-    props.comments = "gipr 年度报告模板：双花括号中是占位符（可用的名称见 gipr report --placeholders），【】中是需要人工填写的位置。"
+    props.comments = say("report.blank.build_document.comments")
     for kind, text in CONTENT:
         p = doc.add_paragraph()
         if kind == "title":

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import messages
-from ..catalogue.access import textkey
+from .. import messages, thirdparty
+from ..catalogue.access import say, textkey
 from ..errors import GiprError
 from ..fsio import atomic_output
-from ..merge.layout import header_rows, table_regions
+from ..merge.layout import Region, header_rows, table_regions
 from ..spec import Spec, TableLayout, formats_dir
 from ..text import xml_escape
 from ..values import Number, fmt_number
@@ -32,7 +32,7 @@ from .figures import PLACEHOLDERS, RICH_PLACEHOLDERS, TABLE_PLACEHOLDERS, figure
 
 __all__ = ["TABLE_KEYS", "ReportData", "check_template", "default_template", "render_report", "write_report"]
 
-TABLE_KEYS = {"t2": "表二", "t3": "表三", "t4": "表四"}
+TABLE_KEYS = {"t2": say("report.document.t2"), "t3": say("report.document.t3"), "t4": say("report.document.t4")}
 _TAG = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
 _PREFIX = re.compile(r"^-?\s*(p|r|tr|tc|sp)\s+")
 _MARK = re.compile(r"(【[^】]*】)")
@@ -64,7 +64,7 @@ class ReportData:
         name, county = self.name, self.county
         if self.kind != "unit" or not county or name.startswith(county):
             return name
-        if county[-1] in "县市区旗" and name.startswith(county[-1]):
+        if county[-1] in say("report.document.full_name") and name.startswith(county[-1]):
             return county + name[1:]
         return county + name
 
@@ -98,11 +98,11 @@ def _template_parts(path: Path) -> list[tuple[str, bytes]]:
         raise GiprError(messages.say("report.template_missing", path=path), "report.template_missing")
     try:
         if path.stat().st_size > _MAX_TEMPLATE:
-            raise ValueError("文件超过 20 MB")
+            raise ValueError(say("report.document.template_parts"))
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             if "word/document.xml" not in names:
-                raise ValueError("缺少 word/document.xml")
+                raise ValueError(say("report.document.template_parts_2"))
             parts = []
             for n in names:
                 if n == "word/document.xml":
@@ -115,10 +115,10 @@ def _template_parts(path: Path) -> list[tuple[str, bytes]]:
                     continue
                 info = zf.getinfo(n)
                 if info.file_size > _MAX_TEMPLATE:
-                    raise ValueError(f"部件 {n} 过大")
+                    raise ValueError(say("report.document.template_parts_3", n=n))
                 data = zf.read(n)
                 if b"<!ENTITY" in data or b"<!DOCTYPE" in data:
-                    raise ValueError(f"部件 {n} 含有 DOCTYPE/ENTITY 声明")
+                    raise ValueError(say("report.document.template_parts_4", n=n))
                 parts.append((kind, data))
         parts.sort(key=lambda kp: ("part_body", "part_header", "part_footer").index(kp[0]))
         return parts
@@ -131,9 +131,8 @@ def _template_parts(path: Path) -> list[tuple[str, bytes]]:
 
 def _names_in(expr: str, is_block: bool) -> list[str]:
     """The variable names a tag uses (a syntax error raises jinja2's TemplateSyntaxError)."""
-    import jinja2
-    from jinja2 import meta
-
+    jinja2 = thirdparty.jinja2()
+    meta = jinja2.meta
     env = jinja2.Environment()
     expr = _PREFIX.sub("", expr.strip())
     if not is_block:
@@ -156,8 +155,7 @@ _CHECKED: set[tuple[str, int, int]] = set()
 def check_template(path: str | Path) -> None:
     """Refuse a template that uses a name gipr does not fill in, names the table placeholders in
     any other way than ``{{p 表二 }}``, or has a malformed tag: the message names the place."""
-    import jinja2
-
+    jinja2 = thirdparty.jinja2()
     path = Path(path)
     try:
         st_ = path.stat()
@@ -186,8 +184,8 @@ def check_template(path: str | Path) -> None:
                     if name not in PLACEHOLDERS:
                         raise GiprError(messages.say("report.template_unknown", path=path, name=name, place=place),
                                         "report.template_unknown")
-                    prefix = _PREFIX.match(expr.strip())
-                    prefix = prefix.group(1) if prefix else ""
+                    pm = _PREFIX.match(expr.strip())
+                    prefix = pm.group(1) if pm else ""
                     if name in TABLE_PLACEHOLDERS and not (
                             not is_block and prefix == "p" and text.strip() == m.group(0).strip()):
                         raise GiprError(messages.say("report.template_table", path=path, name=name, place=place),
@@ -230,7 +228,7 @@ def escape(text: str) -> str:
     return xml_escape(clean_text(text))
 
 
-_GROUP_NO = re.compile(r"^（[一二三四五六七八九十]+）(?=.)")
+_GROUP_NO = re.compile(say("report.document.group_no"))
 NARROW_LABEL = 1200  # twips: a label column this narrow breaks a group's label after its number
 
 
@@ -288,12 +286,12 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
     widths = column_widths(t)
     size = st.TABLE_SIZE.pt if t.width <= 5 else st.TABLE_SIZE_SMALL.pt
     nrows = t.last_row - t.first_row + 1
-    anchor: dict[tuple[int, int], object] = {}
-    below: dict[tuple[int, int], object] = {}  # (row, col) of a vertically merged region's lower cells
-    for g in table_regions(spec, t):
-        anchor[(g.row, g.col)] = g
-        for r in range(g.row + 1, g.row + g.rowspan):
-            below[(r, g.col)] = g
+    anchor: dict[tuple[int, int], Region] = {}
+    below: dict[tuple[int, int], Region] = {}  # (row, col) of a vertically merged region's lower cells
+    for reg in table_regions(spec, t):
+        anchor[(reg.row, reg.col)] = reg
+        for r in range(reg.row + 1, reg.row + reg.rowspan):
+            below[(r, reg.col)] = reg
     nhead = header_rows(spec, t)
     rows = []
     for r in range(nrows):
@@ -309,9 +307,9 @@ def table_xml(spec: Spec, t: TableLayout, values: Mapping[str, Number | None]) -
                     left = g.kind in ("row", "heading") or (g.kind == "corner" and g.colspan > 1)
                     text, align, bold = g.payload, "left" if left else "center", g.kind == "heading"
                 xml_text = escape(text)
-                if g.kind != "value" and g.colspan == 1 and c < t.label_cols and _GROUP_NO.match(text) \
+                if g.kind != "value" and g.colspan == 1 and c < t.label_cols and (no := _GROUP_NO.match(text)) \
                         and w < NARROW_LABEL:  # （三）不予公开 in a narrow column: break after the number
-                    n = _GROUP_NO.match(text).end()
+                    n = no.end()
                     xml_text = _lines_xml([text[:n], text[n:]])
                 elif g.kind == "column" and c >= t.label_cols:  # a value column's header: break between words
                     xml_text = _lines_xml(header_lines(text, w, size))
@@ -358,9 +356,7 @@ def _tables_xml(spec: Spec, values: Mapping[str, Number | None]) -> dict[str, st
 
 def _marked(text: str):
     """Text whose 【…】 parts are highlighted as places to write."""
-    from docxtpl import RichText
-
-    rt = RichText()
+    rt = thirdparty.docxtpl().RichText()
     for part in _MARK.split(text):
         if part:
             rt.add(part, highlight=st.MARK_COLOR if _MARK.fullmatch(part) else None)
@@ -369,8 +365,8 @@ def _marked(text: str):
 
 def fee_sentence(spec: Spec, values: Mapping[str, Number | None]) -> str:
     """The 信息处理费 sentence where the data allows one, else a marked place to write."""
-    received = figure_value(spec, "新收申请", values)
-    carried = figure_value(spec, "上年结转", values)
+    received = figure_value(spec, say("report.document.fee_sentence.received"), values)
+    carried = figure_value(spec, say("report.document.fee_sentence.carried"), values)
     if received == 0 and carried == 0:
         return messages.say("report.fee_none")
     unpaid = values.get("t3.other2.total") if "t3.other2.total" in spec.cells else None
@@ -385,8 +381,7 @@ TITLE_LINE = 18  # characters of the title's size (二号) on one line of the bo
 def _title(name: str, year: int):
     """The title, broken after the unit's name when it does not fit on one line (no lone
     “报告” on a second line)."""
-    from docxtpl import RichText
-
+    RichText = thirdparty.docxtpl().RichText
     rest = messages.say("report.title_rest", year=year)
     wide = sum(1 if ord(ch) > 0x2E7F else 0.55 for ch in name + rest)
     rpr = st.run_properties_xml(st.TITLE_FONT, st.TITLE_SIZE.pt)
@@ -403,22 +398,22 @@ def report_context(data: ReportData) -> dict:
     spec = data.spec
     ctx: dict = dict(figure_context(spec, data.values, data.previous))
     ctx.update({
-        "单位名称": clean_text(data.full_name),
-        "标题": _title(clean_text(data.full_name), data.year),
-        "年度": str(data.year),
-        "报告格式": spec.id,
-        "联系方式": _marked(messages.say("report.contact", filler=clean_text(data.filler) or "【请填写】",
-                                                              phone=clean_text(data.phone) or "【请填写】")
+        say("report.document.report_context"): clean_text(data.full_name),
+        say("report.document.report_context_2"): _title(clean_text(data.full_name), data.year),
+        say("report.document.report_context_3"): str(data.year),
+        say("report.document.report_context_4"): spec.id,
+        say("report.document.report_context_5"): _marked(messages.say("report.contact", filler=clean_text(data.filler) or say("report.document.report_context.filler"),
+                                                              phone=clean_text(data.phone) or say("report.document.report_context.filler"))
                             if (data.filler or data.phone) else messages.say("report.contact_mark")),
-        "信息处理费": _marked(fee_sentence(spec, data.values)),
-        "草稿": data.draft,
-        "草稿说明": "".join(
+        say("report.document.report_context_6"): _marked(fee_sentence(spec, data.values)),
+        say("report.document.report_context_7"): data.draft,
+        say("report.document.report_context_8"): "".join(
             ([messages.say("report.draft_reason", errors=data.errors)] if data.errors else [])
             + ([messages.say("report.draft_review", n=len(data.review), items="；".join(data.review[:5]))] if data.review else [])),
     })
     for t in spec.tables:
         key = TABLE_KEYS.get(t.id, t.id)
-        ctx[key + "标题"] = t.title
+        ctx[key + say("report.document.report_context_2")] = t.title
     for key, xml in _tables_xml(spec, data.values).items():
         ctx[key] = Markup(xml)
     ctx.update(data.extra)
@@ -430,8 +425,7 @@ def _valid_ooxml(doc) -> None:
     write lacks the required ``w:val`` (ECMA-376: CT_Shd), and a ``stylesWithEffects`` part
     (Word 2010's copy of the styles) that no longer matches styles.xml is dropped (it is
     optional; Word rebuilds it)."""
-    from docx.oxml.ns import qn
-
+    qn = thirdparty.docx().oxml.ns.qn
     for shd in doc.element.body.iter(qn("w:shd")):
         if shd.get(qn("w:val")) is None:
             shd.set(qn("w:val"), "clear")
@@ -444,9 +438,7 @@ def _valid_ooxml(doc) -> None:
 
 def render_report(data: ReportData, template: str | Path | None = None):
     """The rendered docxtpl document (call ``.save(path)``)."""
-    import jinja2
-    from docxtpl import DocxTemplate
-
+    jinja2, DocxTemplate = thirdparty.jinja2(), thirdparty.docxtpl().DocxTemplate
     path = Path(template) if template is not None else default_template()
     check_template(path)
     context = report_context(data)
@@ -468,7 +460,7 @@ def render_report(data: ReportData, template: str | Path | None = None):
                         "report.template_unreadable") from None
     _valid_ooxml(tpl.docx)
     props = tpl.docx.core_properties
-    props.title = clean_text(f"{data.full_name}{data.year}年政府信息公开工作年度报告")
+    props.title = clean_text(say("report.document.render_report.title", full_name=data.full_name, year=data.year))
     return tpl
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .. import messages
+from ..catalogue.access import say
 from ..figures import Figure, figure_cells, figure_value, figures
 from ..spec import Spec, available_formats, load_format
 from ..values import Number, fmt_number
@@ -40,23 +41,23 @@ def _figures() -> list[Figure]:
 FIGURES: list[Figure] = _figures()
 
 TEXT_PLACEHOLDERS: dict[str, str] = {
-    "单位名称": "本机关（单位）名称；汇总报告为本级名称",
-    "标题": "报告的标题（单位名称、年度、“政府信息公开工作年度报告”；一行放不下时在单位名称后换行；写作 {{r 标题 }}）",
-    "年度": "报告年度，如 2025",
-    "报告格式": "统计表格式，如 2021",
-    "联系方式": "封面的填报人和联系电话；没有时为待填写的标记（写作 {{r 联系方式 }}）",
-    "信息处理费": "收取信息处理费情况的句子；数据不能说明时为待填写的标记（写作 {{r 信息处理费 }}）",
-    "草稿": "数据有误、仍生成（--include-errors）时为真",
-    "草稿说明": "草稿的原因（错误条数）",
-    "表二标题": "表二的标题（按格式文件）",
-    "表三标题": "表三的标题（按格式文件）",
-    "表四标题": "表四的标题（按格式文件）",
+    say("report.figures"): say("report.figures_2"),
+    say("report.figures_3"): say("report.figures_4"),
+    say("report.figures_5"): say("report.figures_6"),
+    say("report.figures_7"): say("report.figures_8"),
+    say("report.figures_9"): say("report.figures_10"),
+    say("report.figures_11"): say("report.figures_12"),
+    say("report.figures_13"): say("report.figures_14"),
+    say("report.figures_15"): say("report.figures_16"),
+    say("report.figures_17"): say("report.figures_18"),
+    say("report.figures_19"): say("report.figures_20"),
+    say("report.figures_21"): say("report.figures_22"),
 }
-TABLE_PLACEHOLDERS: dict[str, str] = {"表二": "表二（写作 {{p 表二 }}，独占一段）",
-                                      "表三": "表三（写作 {{p 表三 }}，独占一段）",
-                                      "表四": "表四（写作 {{p 表四 }}，独占一段）"}
-RICH_PLACEHOLDERS = frozenset({"联系方式", "信息处理费", "标题"})  # rich text (marked places): written {{r 名称 }}
-YOY_SUFFIX = "同比"
+TABLE_PLACEHOLDERS: dict[str, str] = {say("report.figures_23"): say("report.figures_24"),
+                                      say("report.figures_25"): say("report.figures_26"),
+                                      say("report.figures_27"): say("report.figures_28")}
+RICH_PLACEHOLDERS = frozenset({say("report.figures_9"), say("report.figures_11"), say("report.figures_3")})  # rich text (marked places): written {{r 名称 }}
+YOY_SUFFIX = say("report.figures.yoy_suffix")
 
 
 def _all_placeholders() -> dict[str, str]:
@@ -64,7 +65,7 @@ def _all_placeholders() -> dict[str, str]:
     for f in FIGURES:
         out[f.name] = f.meaning
         if f.yoy:
-            out[f.name + YOY_SUFFIX] = f"{f.name}与上年相比（--previous），如“（同比增加3件）”；无上年数据时为空"
+            out[f.name + YOY_SUFFIX] = say("report.figures.all_placeholders", name=f.name)
     out.update(TEXT_PLACEHOLDERS)
     out.update(TABLE_PLACEHOLDERS)
     return out

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import messages
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_output
 
@@ -99,7 +100,8 @@ def convert_to_pdf(pairs: Sequence[tuple[Path, Path]], *, overwrite: bool = Fals
         for src, (docx, pdf) in zip(inputs, pairs):
             made = outdir / (src.stem + ".pdf")
             if not made.is_file() or made.stat().st_size == 0:
-                detail = out.decode(errors="replace").strip().splitlines()[-1:] or [f"退出码 {proc.returncode}"]
+                detail = out.decode(errors="replace").strip().splitlines()[-1:] or [say("report.pdf.convert_to_pdf.detail",
+                                                                                        returncode=proc.returncode)]
                 raise GiprError(messages.say("report.pdf_failed", docx=docx, detail=detail[0][:200]),
                                 "report.pdf_failed")
             with atomic_output(pdf, overwrite=overwrite) as tmp:

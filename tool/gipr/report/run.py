@@ -19,12 +19,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import messages
+from ..catalogue.access import say
+from ..check import CheckContext, check_report
+from ..collect.workspace import Workspace
 from ..errors import GiprError
-from ..fsio import safe_filename
-from ..spec import Spec
+from ..fsio import describe_os_error, safe_filename
+from ..merge import (
+    INCLUDED_ERRORS,
+    complete,
+    entries_from_workspace,
+    entry_values,
+    input_ids,
+    load_previous_year,
+    plan_merge,
+)
+from ..merge.entries import strip_rollup_suffix
+from ..merge.review import COUNTY, breaks
+from ..merge.years import compare_years
+from ..read import read_report_limited
+from ..read.units import read_rollup_limited
+from ..roster import normalize_name
+from ..rules import recompute
+from ..spec import Spec, load_format
 from .document import ReportData, check_template, write_report
+from .pdf import convert_to_pdf
+
+if TYPE_CHECKING:
+    from ..merge.entries import Entry
 
 __all__ = [
     "Job",
@@ -48,15 +72,11 @@ class Job:
 
 
 def _rollup_county(rep) -> str:
-    from ..merge.entries import strip_rollup_suffix
-
     name = (rep.identity.get("county") or "").strip() or strip_rollup_suffix(rep.unit_name or "")
-    return "" if name == "汇总" else name
+    return "" if name == say("report.run.rollup_county") else name
 
 
 def load_previous_values(path: str | Path):
-    from ..merge import load_previous_year
-
     return load_previous_year(path)
 
 
@@ -72,16 +92,10 @@ def _previous_for(prev, spec_of_prev: Spec, *, kind: str, code: str, name: str, 
 def data_from_file(path: str | Path, *, include_errors: bool = False, previous: str | Path | None = None,
                    unit: str | None = None) -> ReportData:
     """One document's data from a unit's workbook or a roll-up (or one unit of a roll-up)."""
-    from ..check import CheckContext, check_report
-    from ..read import read_report_limited
-    from ..rules import recompute
-    from ..spec import load_format
 
     path = Path(path)
     rows: list = []
     if unit is not None:  # a roll-up's unit: its per-unit sheet too, in the same worker read
-        from ..read.units import read_rollup_limited
-
         rep, rows = read_rollup_limited(path)  # an untrusted file: in a worker, with the reader's limits
     else:
         rep = read_report_limited(path)  # an untrusted file: in a worker, with the reader's limits
@@ -112,10 +126,6 @@ def data_from_file(path: str | Path, *, include_errors: bool = False, previous: 
 
 def _unit_of_rollup(path: Path, rep, rows: list, unit: str, *, errors: int, previous,
                     include_errors: bool) -> ReportData:
-    from ..merge import INCLUDED_ERRORS, complete, input_ids
-    from ..roster import normalize_name
-    from ..spec import load_format
-
     spec = rep.spec
     key = normalize_name(unit)
     hit = next((r for r in rows if r[0] and r[0] == unit.strip()), None) or \
@@ -140,14 +150,11 @@ def _unit_of_rollup(path: Path, rep, rows: list, unit: str, *, errors: int, prev
 
 def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, previous: str | Path | None = None,
                         jobs: int | None = None, left_out: list | None = None
-                        ) -> tuple[ReportData, list[tuple[object, ReportData]]]:
+                        ) -> tuple[ReportData, list[tuple[Entry, ReportData]]]:
     """The county's data and each included unit's (entry, data), from the merge of the workspace.
 
     ``left_out`` (a list) receives the merge entries that get no document: units with errors
     (without ``include_errors``), unreadable submissions, units that sent nothing."""
-    from ..collect.workspace import Workspace
-    from ..merge import INCLUDED_ERRORS, entries_from_workspace, entry_values, plan_merge
-    from ..spec import load_format
 
     ws = Workspace.open(workspace)
     try:
@@ -165,13 +172,10 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
         left_out.extend(e for e in result.entries if not e.included)
     found: dict[str, list[str]] = {}
     if prev is not None:  # the carry-over breaks (需核对), as the merge finds them (merge.review)
-        from ..merge.review import COUNTY, breaks
-        from ..merge.years import compare_years
-
         found = breaks(compare_years(spec, result, prev))
     county_data = ReportData(spec, dict(result.values), result.county or messages.say("report.rollup_who"), result.year,
                              errors=sum(e.errors for e in marked), kind="rollup",
-                             previous=(pspec, prev.county) if prev is not None else None,
+                             previous=(pspec, prev.county) if prev is not None and pspec is not None else None,
                              review=found.get(COUNTY, []) if prev is not None else [])
     units = []
     for e in result.included:
@@ -180,16 +184,15 @@ def data_from_workspace(workspace: str | Path, *, include_errors: bool = False, 
         last = prev.unit(e.code, e.name) if prev is not None else None
         d = ReportData(spec, entry_values(spec, e), e.name or e.code, result.year,
                        errors=e.errors if e.status == INCLUDED_ERRORS else 0, kind="unit",
-                       previous=(pspec, last[2]) if last is not None else None, review=found.get(e.code, []),
+                       previous=(pspec, last[2]) if last is not None and pspec is not None else None, review=found.get(e.code, []),
                        county=result.county or "")
         units.append((e, d))
     return county_data, units
 
 
-def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[object, ReportData]], *,
+def workspace_jobs(folder: Path, county: ReportData, units: Sequence[tuple[Entry, ReportData]], *,
                    unit: str | None = None, pdf: bool = False) -> list[Job]:
     """The output files of a workspace run: the county's document and one per unit."""
-    from ..roster import normalize_name
 
     jobs: list[Job] = []
     if unit is None:
@@ -234,7 +237,6 @@ def write_jobs(jobs: Sequence[Job], *, template: str | Path | None = None, force
     """Write every document, then convert those that want a PDF with one LibreOffice run.
 
     The PDF step raises GiprError (LibreOffice missing or failing) after the .docx files exist."""
-    from .pdf import convert_to_pdf
 
     if template is not None:
         check_template(template)
@@ -244,8 +246,6 @@ def write_jobs(jobs: Sequence[Job], *, template: str | Path | None = None, force
         try:
             written.append(write_report(j.out, j.data, template=template, overwrite=force))
         except OSError as e:  # the folder cannot be made, or no temporary file beside the output
-            from ..fsio import describe_os_error
-
             raise GiprError(messages.say("report.write_failed", path=j.out, detail=describe_os_error(e)),
                             "output.write_failed") from None
     pairs = [(j.out, j.pdf) for j in jobs if j.pdf is not None]

@@ -10,9 +10,13 @@ and LibreOffice on Linux substitutes the installed CJK fonts (Noto CJK).
 
 from __future__ import annotations
 
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from .. import thirdparty
+from ..catalogue.access import say
+
+# the lengths below are python-docx's: importing this module (the .docx writers only) loads it
+_docx = thirdparty.docx()
+OxmlElement, qn = _docx.oxml.OxmlElement, _docx.oxml.ns.qn
+Cm, Pt = _docx.shared.Cm, _docx.shared.Pt
 
 PAGE_WIDTH = Cm(21.0)
 PAGE_HEIGHT = Cm(29.7)
@@ -22,12 +26,12 @@ MARGIN_LEFT = Cm(2.8)
 MARGIN_RIGHT = Cm(2.6)
 TEXT_WIDTH = Cm(21.0 - 2.8 - 2.6)  # 15.6 cm: page width less the side margins
 
-TITLE_FONT = "方正小标宋简体"
-BODY_FONT = "仿宋_GB2312"
-HEADING_FONT = "黑体"
+TITLE_FONT = say("report.style.title_font")
+BODY_FONT = say("report.style.body_font")
+HEADING_FONT = say("report.style.heading_font")
 LATIN_FONT = "Times New Roman"
-PAGE_NUMBER_FONT = "宋体"
-TABLE_FONT = "宋体"
+PAGE_NUMBER_FONT = say("report.style.page_number_font")
+TABLE_FONT = say("report.style.page_number_font")
 TITLE_SIZE = Pt(22)  # 二号
 BODY_SIZE = Pt(16)  # 三号
 PAGE_NUMBER_SIZE = Pt(14)  # 四号
@@ -38,11 +42,11 @@ MARK_COLOR = "FFFF00"  # shading of the places people write (docxtpl RichText ta
 
 # font name -> (fall-back name, panose, charset); written into the font table
 FONT_TABLE = {
-    TITLE_FONT: ("宋体", "02000000000000000000", "86"),
-    BODY_FONT: ("仿宋", "02010609030101010101", "86"),
-    "仿宋": ("FangSong", "02010609060101010101", "86"),
+    TITLE_FONT: (say("report.style.page_number_font"), "02000000000000000000", "86"),
+    BODY_FONT: (say("report.style"), "02010609030101010101", "86"),
+    say("report.style"): ("FangSong", "02010609060101010101", "86"),
     HEADING_FONT: ("SimHei", "02010609060101010101", "86"),
-    "宋体": ("SimSun", "02010600030101010101", "86"),
+    say("report.style.page_number_font"): ("SimSun", "02010600030101010101", "86"),
 }
 
 
@@ -65,8 +69,7 @@ def style_run(run, east_asia: str, size, *, bold: bool = False, color: str | Non
     run.font.bold = bold
     set_fonts(run._r, east_asia)
     if color:
-        from docx.shared import RGBColor
-
+        RGBColor = _docx.shared.RGBColor
         run.font.color.rgb = RGBColor.from_string(color)
 
 
@@ -89,7 +92,7 @@ def row_properties_xml(header: bool) -> str:
 
 
 def run_properties_xml(east_asia: str, size_pt: float, *, bold: bool = False) -> str:
-    half = int(round(size_pt * 2))
+    half = round(size_pt * 2)
     return (f'<w:rPr><w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{east_asia}"'
             f' w:cs="{LATIN_FONT}" w:hint="eastAsia"/>' + ("<w:b/><w:bCs/>" if bold else "")
             + f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
@@ -102,7 +105,7 @@ def cell_xml(text_xml: str, width_twips: int, *, colspan: int = 1, vmerge: str |
     the table is kept together, as Word does with “与下段同页”)."""
     span = f'<w:gridSpan w:val="{colspan}"/>' if colspan > 1 else ""
     vm = '<w:vMerge w:val="restart"/>' if vmerge == "restart" else "<w:vMerge/>" if vmerge == "continue" else ""
-    half = int(round(size_pt * 2))
+    half = round(size_pt * 2)
     run = (f"<w:r>{run_properties_xml(east_asia, size_pt, bold=bold)}"
            f'<w:t xml:space="preserve">{text_xml}</w:t></w:r>') if text_xml else ""
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width_twips}" w:type="dxa"/>{span}{vm}<w:vAlign w:val="center"/></w:tcPr>'

@@ -17,7 +17,7 @@ Workbook layout:
   recalculation is right); below the table a live check area: one status per rule
   instance (通过 / 不通过 / 未填完), a count of unfilled input cells, and conditional
   formatting that turns the cells of a failing rule red while the unit types;
-* the very hidden identity sheet and custom properties (see ``identity``).
+* the very hidden identity sheet and custom properties (see ``gipr.stamp``).
 
 Protection (of each sheet, and of the workbook's structure so sheets cannot be added,
 deleted, moved or renamed) is a convenience that keeps units from breaking the layout by accident, not

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, fsync_dir, safe_filename
-from ..identity import make_identity
 from ..roster import Unit
-from ..spec import Spec
+from ..spec import Spec, available_formats, load_format, load_spec_file
+from ..stamp import make_identity
 from ..text import xml_escape
 from .layout import WORKBOOK_OPTIONS
 from .writer import DEFAULT_PASSWORD, build_workbook, template_filename
@@ -88,7 +89,7 @@ class TemplateFactory:
             identity = make_identity(self.spec, self.year, unit)
         if list(identity) != self._ident_keys:
             raise ValueError("identity keys differ from the factory's")
-        repl = {_TOKENS[k].encode(): xml_escape(str(identity[k] if k in identity else "")).encode("utf-8")
+        repl = {_TOKENS[k].encode(): xml_escape(str(identity.get(k, ""))).encode("utf-8")
                 for k in _TOKENS}
         repl[_TOKENS["unit_name"].encode()] = xml_escape(unit.name).encode("utf-8")
         repl[_TOKENS["unit_code"].encode()] = xml_escape(unit.code).encode("utf-8")
@@ -155,7 +156,7 @@ def plan_filenames(year: int, units: Sequence[Unit]) -> list[str]:
     used: set[str] = set()
     for u, n in zip(units, names):
         if seen[n.casefold()] > 1:
-            n = safe_filename(f"{int(year)}年度政府信息公开统计表_{u.name}_{u.code}.xlsx")
+            n = safe_filename(say("template.batch.plan_filenames.n", year=int(year), name=u.name, code=u.code))
         k = n.casefold()
         i = 2
         base = n[:-5]
@@ -170,7 +171,6 @@ def plan_filenames(year: int, units: Sequence[Unit]) -> list[str]:
 
 def _render_chunk(args: tuple) -> list[tuple[int, str]]:
     spec_id, spec_path, year, protect, password, jobs, overwrite = args
-    from ..spec import load_format, load_spec_file
 
     spec = load_format(spec_id) if spec_path is None else load_spec_file(spec_path)
     factory = _factory_cache(spec, year, protect, password)
@@ -211,7 +211,7 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
     """
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
-        raise GiprError(f"输出位置 {outdir} 已存在且不是文件夹。", "output.not_dir")
+        raise GiprError(say("template.batch.write_templates", outdir=outdir), "output.not_dir")
     outdir.mkdir(parents=True, exist_ok=True)
     names = plan_filenames(year, units)
     results: list[TemplateResult | None] = [None] * len(units)
@@ -226,9 +226,9 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
                 continue
         jobs.append((i, u, p))
     if existing and not (overwrite or skip_existing):
-        shown = "、".join(p.name for p in existing[:3]) + (" 等" if len(existing) > 3 else "")
-        raise GiprError(f"{outdir} 中已有 {len(existing)} 个同名模板（{shown}），未写入任何文件。"
-                        "如需替换，请加 --force；如只生成缺少的，请加 --skip-existing。", "output.exists")
+        shown = "、".join(p.name for p in existing[:3]) + (say("template.batch.write_templates.shown") if len(existing) > 3 else "")
+        raise GiprError(say("template.batch.write_templates_2", outdir=outdir, n_existing=len(existing),
+                            shown=shown), "output.exists")
     if progress and len(jobs) < len(units):
         progress(len(units) - len(jobs))
     if not jobs:
@@ -273,8 +273,8 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         with ctx.Pool(workers) as pool:
             for done in pool.imap_unordered(_render_chunk, batches):
-                for i, p in done:
-                    results[i] = TemplateResult(units[i], Path(p), "written")
+                for i, written in done:
+                    results[i] = TemplateResult(units[i], Path(written), "written")
                 if progress:
                     progress(len(done))
     fsync_dir(outdir)
@@ -282,6 +282,4 @@ def write_templates(spec: Spec, year: int, units: Sequence[Unit], outdir: str | 
 
 
 def _is_builtin(spec: Spec) -> bool:
-    from ..spec import available_formats, load_format
-
     return spec.id in available_formats() and load_format(spec.id).digest == spec.digest

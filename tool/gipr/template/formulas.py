@@ -13,13 +13,14 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import rules
+from ..catalogue.access import say
 from ..rules import Number
 from ..spec import Cell, Rule, Spec, type_rules
 from ..values import is_integer_type
 
-STATUS_PASS = "通过"
-STATUS_FAIL = "不通过"
-STATUS_INCOMPLETE = "未填完"
+STATUS_PASS = say("template.formulas.status_pass")
+STATUS_FAIL = say("template.formulas.status_fail")
+STATUS_INCOMPLETE = say("template.formulas.status_incomplete")
 # ---------------------------------------------------------------------------------
 # values, totals and rule status (the Python side of what the formulas compute)
 
@@ -154,22 +155,22 @@ def combined_status(statuses: Iterable[str]) -> str:
 def type_message(spec: Spec, ctype: str, unit: str | None) -> tuple[str, str, str]:
     """(input title, input message, error message) for a value type, from Spec.types."""
     t = type_rules(spec, ctype)
-    label = t.get("label", "数值")
+    label = t.get("label", say("template.formulas.type_message.label"))
     integer = is_integer_type(t, ctype)
     mn = t.get("min")
     dec = t.get("decimals")
     if integer and mn is not None:
-        what = f"不小于{mn}的整数"
+        what = say("template.formulas.type_message.what", mn=mn)
     elif integer:
-        what = "整数，减少的填负数（如 -3）"
+        what = say("template.formulas.type_message.what_2")
     elif mn is not None:
-        what = f"不小于{mn}的数" + (f"，最多{dec}位小数" if dec else "")
+        what = say("template.formulas.type_message.what_3", mn=mn) + (say("template.formulas.type_message.what_4", dec=dec) if dec else "")
     else:
-        what = "数字" + (f"，最多{dec}位小数" if dec else "")
-    unit_txt = f"（单位：{unit}）" if unit else ""
-    title = f"填写{label}"[:32]
-    msg = f"请填写{what}{unit_txt}。没有发生的请填 0，不要留空：空白不等于 0。"
-    err = f"这里只能填写{what}{unit_txt}。没有发生的请填 0。"
+        what = say("template.formulas.type_message.what_5") + (say("template.formulas.type_message.what_4", dec=dec) if dec else "")
+    unit_txt = say("template.formulas.type_message.unit_txt", unit=unit) if unit else ""
+    title = say("template.formulas.type_message.title", label=label)[:32]
+    msg = say("template.formulas.type_message.msg", what=what, unit_txt=unit_txt)
+    err = say("template.formulas.type_message.err", what=what, unit_txt=unit_txt)
     return title, msg[:255], err[:255]
 
 
@@ -183,7 +184,7 @@ def validation(spec: Spec, ctype: str, unit: str | None) -> dict[str, Any]:
         dv.update(criteria=">=", value=mn)
     else:
         dv.update(criteria="between", minimum=-999999999, maximum=999999999)
-    dv.update(input_title=title, input_message=msg, error_title="输入有误", error_message=err,
+    dv.update(input_title=title, input_message=msg, error_title=say("template.formulas.validation.error_title"), error_message=err,
               error_type="stop", ignore_blank=True)
     return dv
 
@@ -235,7 +236,7 @@ def type_status(spec: Spec, cells: list[Cell], computed: dict[str, Number | None
         t = type_rules(spec, c.type)
         integer = is_integer_type(t, c.type)
         if (t.get("min") is not None and v < t["min"]) or (integer and v != int(v)) or (not integer and t.get("decimals") is not None and \
-                Decimal(v).normalize().as_tuple().exponent < -int(t["decimals"])):
+                Decimal(v).normalize().as_tuple().exponent < -int(t["decimals"])):  # type: ignore[operator]  # finite: an int
             bad += 1
     if bad:
         return STATUS_FAIL

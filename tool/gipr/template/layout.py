@@ -12,11 +12,12 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..catalogue.access import say
 from ..spec import Rule, Spec, TableLayout
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 
-FONT = {"font_name": "宋体", "font_size": 11, "font_charset": 134}
+FONT = {"font_name": say("template.layout.font_name"), "font_size": 11, "font_charset": 134}
 INPUT_FILL = "#FFF2CC"  # light yellow: type here
 TOTAL_FILL = "#EDEDED"  # grey: computed
 PREFILL_FILL = "#F2F2F2"
@@ -224,7 +225,7 @@ class Formats:
 
 
 def unit_line(spec: Spec, year: int, unit_name: str | None) -> str:
-    return f"填报单位：{unit_name or ''}"
+    return say("template.layout.unit_line", value=unit_name or '')
 
 
 def year_text(year: int) -> str:

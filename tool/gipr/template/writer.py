@@ -10,12 +10,13 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
+from ..errors import GiprError
 from ..fsio import atomic_output, safe_filename
-from ..identity import make_identity, write_identity
-from ..messages import SEVERITY_ZH
+from ..messages import SEVERITY_ZH, say
 from ..roster import Unit
 from ..rules import Number
 from ..spec import HEADER_ROW, TITLE_ROW, UNIT_ROW, Cell, Spec, TableLayout
+from ..stamp import make_identity, write_identity
 from .formulas import (
     STATUS_FAIL,
     STATUS_INCOMPLETE,
@@ -69,9 +70,6 @@ def check_password(password: str) -> str:
     hash against the specification's algorithm)."""
     bad = [ch for ch in password if not (" " <= ch <= "~")]
     if bad:
-        from ..errors import GiprError
-        from ..messages import say
-
         raise GiprError(say("usage.password_ascii", chars="".join(dict.fromkeys(bad))[:10]), "usage.password")
     return password
 
@@ -109,7 +107,7 @@ def lock_workbook_structure(wb: xlsxwriter.Workbook, password: str) -> None:
         write_pr()
         wb._xml_empty_tag("workbookProtection", attrs)
 
-    wb._write_workbook_pr = write_pr_and_protection  # type: ignore[method-assign]
+    wb._write_workbook_pr = write_pr_and_protection
 
 
 def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit | None,
@@ -149,7 +147,7 @@ def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit
     if unit is not None:
         cover_values.update(unit_name=unit.name, unit_code=unit.code)
     cover_values["year"] = year_text(year)
-    cover_values.update({k: v for k, v in fields.items()})
+    cover_values.update(fields)
     unit_name = cover_values.get("unit_name", "")
 
     cover_ws = wb.add_worksheet(spec.cover_sheet)
@@ -165,11 +163,11 @@ def build_workbook(wb: xlsxwriter.Workbook, spec: Spec, *, year: int, unit: Unit
 
     write_identity(wb, identity, units, password=pw)
     wb.set_properties({
-        "title": f"{year}年度政府信息公开工作年度报告统计表",
+        "title": say("template.writer.build_workbook.title", year=year),
         "subject": unit_name,
         "author": "gipr",
-        "comments": f"{spec.name}（{spec.source}）；格式 {spec.id}",
-        "keywords": "政府信息公开,年度报告,gipr",
+        "comments": say("template.writer.build_workbook.comments", name=spec.name, source=spec.source, id=spec.id),
+        "keywords": say("template.writer.build_workbook.keywords"),
     })
     wb.set_calc_mode("auto")
     return dict(fmts.made)
@@ -196,11 +194,11 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
         elif lab.kind in ("row", "corner"):
             need = (u / max(1, nrows) + 2) if nrows >= 3 else min(u + 2, 44)
             widths[lab.c0] = max(widths[lab.c0], min(max(need, 8), 44))
-    for c in val_cols:
-        widths[c] = max(widths.get(c, 0), val_need)
+    for col in val_cols:
+        widths[col] = max(widths.get(col, 0), val_need)
     # the check-area labels of a table without row labels need no extra width
-    for c, w in widths.items():
-        ws.set_column(c, c, w)
+    for col, w in widths.items():
+        ws.set_column(col, col, w)
 
     heights: dict[int, float] = {}
     texts: list[tuple[str, int, int, int, int]] = []
@@ -218,7 +216,7 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
     else:
         f = spec.cover_field("unit_name")
         ref = quote_sheetname(spec.cover_sheet) + "!" + xl_rowcol_to_cell(f.row, f.col, True, True)
-        ws.write_formula(UNIT_ROW, 0, f'="填报单位："&{ref}', unit_fmt, unit_line(spec, year, unit_name))
+        ws.write_formula(UNIT_ROW, 0, say("template.writer.write_table", ref=ref), unit_fmt, unit_line(spec, year, unit_name))
     heights[UNIT_ROW] = 22
 
     # --- fixed labels
@@ -236,7 +234,7 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
     for c in cells:
         rightmost[c.rowx] = max(rightmost.get(c.rowx, -1), c.colx)
     for c in cells:
-        mark = marks.get(c.id, (None, ""))[0]
+        mark = marks[c.id][0] if c.id in marks else None
         if c.input:
             f = fmts.value("input", mark, locked=False, amount=c.type == "amount")
         else:
@@ -275,8 +273,8 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
         nf = fmts.get("note", align="left", text_wrap=True, font_size=10)
         if width > 1:
             ws.merge_range(lay.note_row, 0, lay.note_row, width - 1, "", nf)
-        ws.write_string(lay.note_row, 0, f"注：{t.note}", nf)
-        texts.append((f"注：{t.note}", lay.note_row, 0, lay.note_row, width - 1))
+        ws.write_string(lay.note_row, 0, say("template.writer.write_table_2", note=t.note), nf)
+        texts.append((say("template.writer.write_table_2", note=t.note), lay.note_row, 0, lay.note_row, width - 1))
 
     # --- check area
     status = _write_checks(ws, spec, t, lay, fmts, computed, inputs, texts, heights)
@@ -294,7 +292,7 @@ def _write_table(wb, ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: For
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.set_footer(say("template.writer.write_table_3"))
     last_print = lay.note_row if lay.note_row is not None else t.last_row
     ws.print_area(0, 0, last_print, width - 1)
     blocks = sum(1 for lab in t.labels if lab.kind == "heading")
@@ -331,7 +329,7 @@ def _write_checks(ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: Format
         ws.write_string(r, c0, text, f)
         texts.append((text, r, c0, r, c1))
 
-    head = "自动校验（随填随算，不需要填写；全部显示“通过”后再报送）"
+    head = say("template.writer.write_checks.head")
     span(lay.first_row, 0, width - 1, head, head_f)
     heights[lay.first_row] = 24
 
@@ -381,14 +379,14 @@ def _write_checks(ws, spec: Spec, t: TableLayout, lay: CheckLayout, fmts: Format
     # unfilled count
     n = len(inputs)
     filled = sum(1 for c in inputs if computed.get(c.id) is not None)
-    span(lay.unfilled_row, 0, lay.label_c1, "尚未填写（或填写的不是数字）的填报单元格数", lab_f)
+    span(lay.unfilled_row, 0, lay.label_c1, say("template.writer.write_checks"), lab_f)
     if lay.value_c1 > lay.value_c0:
         ws.merge_range(lay.unfilled_row, lay.value_c0, lay.unfilled_row, lay.value_c1, "", num_f)
     unfilled_formula = f"={n}-COUNT({refs(inputs)})" if inputs else "=0"
     ws.write_formula(lay.unfilled_row, lay.value_c0, unfilled_formula, num_f, n - filled)
 
     # table status
-    span(lay.status_row, 0, lay.label_c1, "本表校验结果", fmts.get("check_label_b", align="left", bold=True,
+    span(lay.status_row, 0, lay.label_c1, say("template.writer.write_checks_2"), fmts.get("check_label_b", align="left", bold=True,
                                                                    border=1, font_size=10))
     unfilled_abs = xl_rowcol_to_cell(lay.unfilled_row, lay.value_c0, True, True)
     if status_refs:
@@ -433,7 +431,7 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
     heights: dict[int, float] = {}
     title_f = fmts.title()
     ws.merge_range(0, 0, 0, 2, "", title_f)
-    ws.write_string(0, 0, f"{year}年度政府信息公开工作年度报告统计表", title_f)
+    ws.write_string(0, 0, say("template.writer.build_workbook.title", year=year), title_f)
     heights[0] = 36
     sub_f = fmts.get("cover_sub", align="center", font_size=10, text_wrap=True)
     ws.merge_range(1, 0, 1, 2, "", sub_f)
@@ -452,7 +450,7 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
         props: dict[str, Any] = {"border": 1, "align": "left", "text_wrap": True, "locked": locked,
                                  "bg_color": PREFILL_FILL if locked else INPUT_FILL}
         if f.id == "date":
-            props["num_format"] = 'yyyy"年"m"月"d"日"'
+            props["num_format"] = say("template.writer.write_cover.num_format")
         else:
             props["num_format"] = "@"
         if mark:
@@ -463,12 +461,12 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
         else:
             ws.write_blank(f.row, f.col, None, vf)
         if locked:
-            hint = "已预填，不能修改"
+            hint = say("template.writer.write_cover.hint")
         else:
-            hint = "请填写" + ("（必填）" if f.required == "error" else "")
+            hint = say("template.writer.write_cover.hint_2") + (say("template.writer.write_cover.hint_3") if f.required == "error" else "")
             ws.data_validation(f.row, f.col, f.row, f.col, {
-                "validate": "any", "input_title": f"填写{f.label}"[:32],
-                "input_message": (f"请填写{f.label}。" + ("例如：2026年1月20日。" if f.id == "date" else ""))[:255]})
+                "validate": "any", "input_title": say("template.writer.write_cover.input_title", label=f.label)[:32],
+                "input_message": (say("template.writer.write_cover.input_message", label=f.label) + (say("template.writer.write_cover.input_message_2") if f.id == "date" else ""))[:255]})
         ws.write_string(f.row, f.col + 1, hint, hint_f)
         if f.id in marks:
             sev, msg = marks[f.id]
@@ -479,26 +477,27 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
 
     r = last + 2
     head_f = fmts.get("cover_head", bold=True, align="left", font_size=12)
-    ws.write_string(r, 0, "填报说明", head_f)
+    ws.write_string(r, 0, say("template.writer.write_cover"), head_f)
     heights[r] = 22
     r += 1
-    table_titles = "、".join(f"表{t.name}（{t.title}）" for t in spec.tables)
+    table_titles = "、".join(say("template.writer.write_cover.table_titles", name=t.name, title=t.title) for t in spec.tables)
     type_lines = []
     used = {c.type for c in spec.cells.values()}
     for ctype in spec.types:
         if ctype not in used:
             continue
         units = sorted({c.unit for c in spec.cells.values() if c.type == ctype and c.unit})
-        title, msg, _err = type_message(spec, ctype, units[0] if len(units) == 1 else None)
-        type_lines.append(f"{spec.types[ctype].get('label', ctype)}：" + msg.split("。")[0].replace("请填写", "填写"))
+        _title, msg, _err = type_message(spec, ctype, units[0] if len(units) == 1 else None)
+        type_lines.append(f"{spec.types[ctype].get('label', ctype)}：" + msg.split("。")[0].replace(say("template.writer.write_cover.hint_2"), say("template.writer.write_cover_2")))
     lines = [
-        f"本表按《{spec.name}》（{spec.source}）制作，共 {len(spec.tables)} 张表：{table_titles}。",
-        "只在浅黄色单元格中填写；灰色的“总计”单元格由公式自动计算，不需要填写。",
-        "没有发生的事项请填 0，不要留空。空白不等于 0：留空的单元格视为未填报，汇总时会被退回。",
+        say("template.writer.write_cover.lines", name=spec.name, source=spec.source, n_tables=len(spec.tables),
+            table_titles=table_titles),
+        say("template.writer.write_cover.lines_2"),
+        say("template.writer.write_cover.lines_3"),
         "；".join(type_lines) + "。",
-        f"统计期间为 {year} 年 1 月 1 日至 12 月 31 日，数据截至 {year} 年 12 月 31 日。",
-        "每张表下方的“自动校验”随填随算：显示“不通过”的规则，对应单元格会变红，请核对后修改；全部显示“通过”后再报送。",
-        "工作表已设保护，请不要修改标签、增删行列或工作表，也不要复制到新文件中填写；请直接保存为 .xlsx 文件报送。",
+        say("template.writer.write_cover.lines_4", year=year),
+        say("template.writer.write_cover.lines_5"),
+        say("template.writer.write_cover.lines_6"),
     ]
     text_f = fmts.get("cover_text", align="left", text_wrap=True, valign="top")
     for i, line in enumerate(lines, 1):
@@ -509,7 +508,7 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
         r += 1
 
     r += 1
-    ws.write_string(r, 0, "校验汇总（自动计算）", head_f)
+    ws.write_string(r, 0, say("template.writer.write_cover_3"), head_f)
     heights[r] = 22
     r += 1
     stat_f = fmts.get("cover_status", align="center", bold=True, border=1)
@@ -517,14 +516,14 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
     refs = []
     for t in spec.tables:
         lay = layouts[t.id]
-        ws.write_string(r, 0, f"表{t.name}", lab_f)
+        ws.write_string(r, 0, say("template.writer.write_cover_4", name=t.name), lab_f)
         ref = quote_sheetname(t.sheet) + "!" + xl_rowcol_to_cell(lay.status_row, lay.value_c0, True, True)
         ws.write_formula(r, 1, f"={ref}", stat_f, statuses[t.id])
         ws.write_string(r, 2, t.title, hint_f)
         refs.append(xl_rowcol_to_cell(r, 1, True, True))
         heights[r] = 20
         r += 1
-    ws.write_string(r, 0, "全部", lab_f)
+    ws.write_string(r, 0, say("template.writer.write_cover_5"), lab_f)
     total = combined_status(statuses.values())
     any_fail = "OR(" + ",".join(f'{x}="{STATUS_FAIL}"' for x in refs) + ")"
     any_inc = "OR(" + ",".join(f'{x}="{STATUS_INCOMPLETE}"' for x in refs) + ")"
@@ -554,8 +553,8 @@ def _write_cover(ws, spec: Spec, fmts: Formats, year: int, cover_values: dict[st
 def template_filename(year: int, unit: Unit | None) -> str:
     """A Windows-safe file name with the year and the unit, e.g.
     ``2025年度政府信息公开统计表_县教育科技局.xlsx``."""
-    who = re.sub(r"[\\/]", "_", unit.name) if unit is not None else "空白模板"
-    return safe_filename(f"{int(year)}年度政府信息公开统计表_{who}.xlsx")
+    who = re.sub(r"[\\/]", "_", unit.name) if unit is not None else say("template.writer.template_filename.who")
+    return safe_filename(say("template.writer.template_filename", year=int(year), who=who))
 
 
 def write_template(path: str | Path, spec: Spec, *, year: int, unit: Unit | None = None, overwrite: bool = False,

@@ -10,20 +10,20 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from .. import messages, thirdparty
+from ..catalogue.access import say
+from ..errors import GiprError, NoWorkspace, Refused, UploadRefused
+from . import core, mailform, pages, start, uploads
+from .core import run_in_threadpool
+from .pages import error_page
+from .security import CSP_REPORT_VIEW, Guard, csrf_for
 
-from .. import messages
-from ..errors import GiprError
-from . import core, uploads
-from .security import Guard, csrf_for
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD_FILES = 50  # files in one upload request
@@ -33,14 +33,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def _json(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(data, status_code=status)
+    return thirdparty.starlette().responses.JSONResponse(data, status_code=status)
 
 
 def _error_json(status: int, code: str, message: str) -> JSONResponse:
@@ -51,9 +45,10 @@ def _attachment(name: str, data: bytes | Path, media_type: str) -> Response:
     """A download under ``name`` (RFC 6266: an ASCII fallback and the UTF-8 name)."""
     ascii_name = "".join(ch if 32 < ord(ch) < 127 and ch not in '"\\;' else "_" for ch in name)
     disp = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    responses = thirdparty.starlette().responses
     if isinstance(data, Path):
-        return FileResponse(data, media_type=media_type, headers={"content-disposition": disp})
-    return Response(data, media_type=media_type, headers={"content-disposition": disp})
+        return responses.FileResponse(data, media_type=media_type, headers={"content-disposition": disp})
+    return responses.Response(data, media_type=media_type, headers={"content-disposition": disp})
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -66,7 +61,7 @@ async def receive_uploads(request: Request, root: Path, field: str = "files",
         got, fields = await uploads.receive(request.headers, request.stream(), folder, field=field,
                                             max_files=MAX_UPLOAD_FILES, max_fields=MAX_FIELDS,
                                             max_bytes=MAX_UPLOAD_BYTES)
-    except uploads.UploadRefused as e:
+    except UploadRefused as e:
         shutil.rmtree(folder, ignore_errors=True)
         raise Refused(e.status, e.code, e.message) from None
     except BaseException:
@@ -218,7 +213,7 @@ async def dl_merge(request: Request) -> Response:
     if p is None:
         return _not_found()
     res = core.merge_result(_root(request), run) or {}
-    stem = f"{res.get('county') or ''}{res.get('year') or ''}年度政府信息公开统计汇总表"
+    stem = say("ui.app.dl_merge.stem", value=res.get('county') or '', value2=res.get('year') or '')
     if kind == "html":
         return _attachment(stem + ".html", p, "text/html; charset=utf-8")
     return _attachment(stem + ".xlsx", p, XLSX)
@@ -234,13 +229,12 @@ async def dl_report(request: Request) -> Response:
 
 async def view_merge_html(request: Request) -> Response:
     """The roll-up's tables 二–四 as published (gipr merge --html), for the merge page's frame."""
-    from .security import CSP_REPORT_VIEW
 
     p = core.merge_file(_root(request), request.path_params["run"], "html")
     if p is None:
         return _not_found()
-    return FileResponse(p, media_type="text/html; charset=utf-8",
-                        headers={"content-security-policy": CSP_REPORT_VIEW})
+    return thirdparty.starlette().responses.FileResponse(p, media_type="text/html; charset=utf-8",
+                                                         headers={"content-security-policy": CSP_REPORT_VIEW})
 
 
 async def dl_templates(request: Request) -> Response:
@@ -248,7 +242,7 @@ async def dl_templates(request: Request) -> Response:
     if p is None:
         return _not_found()
     year = await run_in_threadpool(lambda: core.status(_root(request))["year"])
-    return _attachment(f"{year}年度政府信息公开统计表模板.zip", p, "application/zip")
+    return _attachment(say("ui.app.dl_templates", year=year), p, "application/zip")
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -264,8 +258,6 @@ async def on_gipr_error(request: Request, exc: GiprError) -> Response:
     status = 409 if exc.code == "workspace.locked" else 404 if exc.code.endswith(("unknown_unit", "unknown_run", "unknown_document")) else 400
     if _wants_json(request):
         return _error_json(status, exc.code, str(exc))
-    from .pages import error_page
-
     return error_page(request, str(exc), status)
 
 
@@ -273,8 +265,6 @@ async def on_internal(request: Request, exc: Exception) -> Response:
     msg = messages.say("ui.internal", error=f"{type(exc).__name__}: {exc}")
     if _wants_json(request):
         return _error_json(500, "internal.error", msg)
-    from .pages import error_page
-
     return error_page(request, msg, 500)
 
 
@@ -282,9 +272,7 @@ async def on_http(request: Request, exc: Exception) -> Response:
     code = getattr(exc, "status_code", 500)
     msg = messages.say("ui.not_found") if code == 404 else messages.say("ui.bad_method") if code == 405 else str(exc)
     if code == 404 and not _wants_json(request):
-        from .pages import error_page
-
-        return error_page(request, msg, 404)
+            return error_page(request, msg, 404)
     return _error_json(code, f"ui.{code}", msg)
 
 
@@ -293,10 +281,8 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
     """The workbench on workspace ``root`` (None: the start page first), answering on ``port``,
     behind the security layer.  ``cookie_days``: how long the browser keeps the access cookie
     (0: until it is closed; a remembered token may be kept longer)."""
-    from starlette.exceptions import HTTPException
-
-    from . import mailform, pages, start
-
+    st = thirdparty.starlette()
+    Route, Mount = st.routing.Route, st.routing.Mount
     if root is not None:
         root = Path(root).resolve()
         core.open_ws(root).close()  # a clear message now if this is not a workspace
@@ -322,10 +308,11 @@ def create_app(root: str | Path | None, *, token: str, port: int, extra_hosts: I
         *pages.routes(),
         *start.routes(),
         *mailform.routes(),
-        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+        Mount("/static", app=st.staticfiles.StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={
-        Refused: on_refused, core.NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error, HTTPException: on_http, Exception: on_internal})
+    app = st.applications.Starlette(routes=routes, exception_handlers={
+        Refused: on_refused, NoWorkspace: start.on_no_workspace, GiprError: on_gipr_error,
+        st.exceptions.HTTPException: on_http, Exception: on_internal})
     app.state.root = root
     app.state.csrf = csrf_for(token)
     app.state.templates = pages.environment()

@@ -22,10 +22,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import messages
-from ..errors import GiprError
+from .. import messages, thirdparty
+from ..catalogue.access import say
+from ..check.feedback import submission_feedback
+from ..collect import Collector
+from ..collect.documents import document_file, unit_documents
+from ..collect.imap import imap_fetcher
+from ..collect.ledger import IDENTIFIED_ZH, pin_submission
+from ..collect.workspace import Workspace
+from ..errors import GiprError, NoWorkspace
+from ..fsio import atomic_write_bytes
+from ..mail import mail_settings, mail_units, smtp_password, template_options
+from ..merge import merge, merge_json
+from ..merge.status import status_report, write_status_xlsx
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
+from ..report.figures import figure_cells, figure_value
+from ..template import write_templates
+from ..values import to_json_number
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from starlette.requests import Request
 
 UI_DIR = "ui"  # the workbench's own outputs inside the workspace: uploads (temporary), merges, zips
@@ -35,12 +52,10 @@ _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 
 def open_ws(root: Path):
-    from ..collect.workspace import Workspace
-
     return Workspace.open(root)
 
 
-PURPOSE = "gipr ui 网页工作台"
+PURPOSE = say("ui.core.purpose")
 
 
 def who() -> str:
@@ -50,14 +65,14 @@ def who() -> str:
         user = getpass.getuser()
     except Exception:
         user = ""
-    return f"{user}（网页工作台）" if user and user != "root" else "网页工作台"
+    return say("ui.core.who", user=user) if user and user != "root" else say("ui.core.who_2")
 
 
 def new_run_id() -> str:
     return _dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def ui_dir(ws, *parts: str) -> Path:
+def ui_dir(ws: Workspace, *parts: str) -> Path:
     p = ws.root.joinpath(UI_DIR, *parts)
     p.mkdir(parents=True, exist_ok=True)
     return p
@@ -66,7 +81,6 @@ def ui_dir(ws, *parts: str) -> Path:
 # --- status ----------------------------------------------------------------------------------
 def status(root: Path) -> dict[str, Any]:
     """Exactly what ``gipr status --json`` prints."""
-    from ..merge.status import status_report
 
     with open_ws(root) as ws:
         return status_report(ws)
@@ -76,14 +90,12 @@ def status_workbook(root: Path) -> tuple[str, bytes]:
     """``gipr status --out 报送情况.xlsx``: the status as a workbook."""
     import tempfile
 
-    from ..merge.status import status_report, write_status_xlsx
-
     with open_ws(root) as ws:
         data = status_report(ws)
         with tempfile.TemporaryDirectory(prefix="gipr-status-") as tmp:
             path = Path(tmp) / "status.xlsx"
             write_status_xlsx(path, data, ws.ledger, {u.code: u.name for u in ws.roster})
-            return f"{ws.county}{ws.year}年度报送情况.xlsx", path.read_bytes()
+            return say("ui.core.status_workbook", county=ws.county, year=ws.year), path.read_bytes()
 
 
 def unit_page(root: Path, code: str) -> dict[str, Any]:
@@ -91,10 +103,6 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
     one's findings (the texts ``gipr check`` prints) and the pin history; and its report
     document (年报): the state ``gipr status`` shows (its line's ``document``, from
     ``merge.status.add_documents``), with every version received (newest first)."""
-    from ..collect.documents import unit_documents
-    from ..collect.ledger import IDENTIFIED_ZH
-    from ..merge.status import status_report
-    from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 
     with open_ws(root) as ws:
         u = ws.unit(code)
@@ -112,7 +120,8 @@ def unit_page(root: Path, code: str) -> dict[str, Any]:
         unattached = [s for s in led.submissions() if (s.unit_code is None or s.unit_code not in codes)
                       and s.id not in taken]
         hist = led.override_history(code)
-        described = {s.id: f"{messages.when(s.received_at)} 收到的 {s.file_name}" for s in led.submissions()
+        described = {s.id: say("ui.core.unit_page.described", when=messages.when(s.received_at),
+                               file_name=s.file_name) for s in led.submissions()
                      if s.id in {o.submission_id for o in hist}}
         return {
             "unit": {"code": u.code, "name": u.name, "category": getattr(u, "category", ""),
@@ -152,17 +161,17 @@ def document_source_zh(src: str) -> str:
     upload = messages.say("ui.upload_source", name="")
     if src.startswith(upload):
         return messages.say("ui.upload_source_short")
-    if src.startswith("发件人："):
+    if src.startswith(say("ui.core.document_source_zh")):
         bits = dict(b.split("：", 1) for b in src.split("；") if "：" in b)
-        subject = bits.get("主题", "")
-        return f"邮件：{bits.get('发件人', '')}{('，' + subject) if subject and subject != '（无）' else ''}"
+        subject = bits.get(say("ui.core.document_source_zh.subject"), "")
+        return say("ui.core.document_source_zh_2", bits=bits.get(say("ui.core.document_source_zh.bits"), ''),
+                   value='，' + subject if subject and subject != say("ui.core.document_source_zh.value") else '')
     parts = src.replace("\\", "/").rstrip("/").split("/")
-    return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
+    return say("ui.core.document_source_zh_3", parts=parts[-2]) if len(parts) >= 2 and parts[-2] else say("ui.core.document_source_zh_4")
 
 
 def archived_document(root: Path, did: int) -> tuple[str, bytes]:
     """The original bytes of report document ``did`` as received, under its file name."""
-    from ..collect.documents import document_file
 
     with open_ws(root) as ws:
         got = document_file(ws.ledger, did)
@@ -174,17 +183,17 @@ def archived_document(root: Path, did: int) -> tuple[str, bytes]:
 def source_zh(sub) -> str:
     """Where a submission came from, in her words: the file's folder name or the mail's sender."""
     if sub.source_kind == "email":
-        return f"邮件：{sub.mail_from or ''}{('，' + sub.mail_subject) if sub.mail_subject else ''}"
+        return say("ui.core.source_zh", value=sub.mail_from or '',
+                   value2='，' + sub.mail_subject if sub.mail_subject else '')
     src = sub.source or ""
     if src.startswith(messages.say("ui.upload_source", name="")):
         return messages.say("ui.upload_source_short")
     parts = src.replace("\\", "/").rstrip("/").split("/")
-    return f"文件夹“{parts[-2]}”" if len(parts) >= 2 and parts[-2] else "文件"
+    return say("ui.core.document_source_zh_3", parts=parts[-2]) if len(parts) >= 2 and parts[-2] else say("ui.core.document_source_zh_4")
 
 
 def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict[str, Any]:
     """``gipr status --use CODE N --note …`` (``submission`` None: ``--unuse``)."""
-    from ..collect.ledger import pin_submission
 
     with open_ws(root) as ws:
         with ws.lock(purpose=PURPOSE):
@@ -194,7 +203,6 @@ def pin(root: Path, code: str, submission: int | None, note: str | None) -> dict
 
 def feedback(root: Path, sid: int) -> tuple[str, bytes]:
     """The annotated feedback workbook of submission ``sid`` (what ``gipr remind`` attaches)."""
-    from ..check.feedback import submission_feedback
 
     with open_ws(root) as ws:
         sub = ws.ledger.submission(sid)
@@ -264,8 +272,6 @@ def collect_uploads(root: Path, uploads: list[Upload], *, imap: bool = False,
     configured mailbox: ``gipr collect --imap``): each archived first, checked, identified,
     under the workspace lock, as ``collect.collect_paths`` does for files named on the
     command line."""
-    from ..collect import Collector
-    from ..collect.imap import imap_fetcher
 
     if imap:
         require_imap(root)
@@ -309,16 +315,14 @@ def _why(outcome) -> str:
 
 
 # --- merge -----------------------------------------------------------------------------------
-MERGE_FILES = {"xlsx": "汇总表.xlsx", "html": "汇总表.html"}
-PREVIOUS_STEM = "上年"
+MERGE_FILES = {"xlsx": say("ui.core.xlsx"), "html": say("ui.core.html")}
+PREVIOUS_STEM = say("ui.core.previous_stem")
 
 
 def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None = None,
               previous_name: str | None = None) -> dict[str, Any]:
     """``gipr merge -w ROOT --out … --html … [--include-errors] [--previous …] --json`` into a
     new folder of its own (nothing earlier is replaced); the JSON is kept beside the files."""
-    from ..fsio import atomic_write_bytes
-    from ..merge import merge, merge_json
 
     with open_ws(root) as ws:
         run = new_run_id()
@@ -347,13 +351,10 @@ def run_merge(root: Path, *, include_errors: bool = False, previous: Path | None
 
 # the county's main figures for the merge page's chart, this year and last: figures of the
 # report's sentences (gipr.report.figures owns what each one sums), named as the sentences name them
-CHART_FIGURES = ("新收申请", "上年结转", "予以公开", "办理总计", "结转下年")
+CHART_FIGURES = (say("ui.core.chart_figures"), say("ui.core.chart_figures_2"), say("ui.core.chart_figures_3"), say("ui.core.chart_figures_4"), say("ui.core.chart_figures_5"))
 
 
 def main_figures(result) -> dict[str, Any]:
-    from ..report.figures import figure_cells, figure_value
-    from ..values import to_json_number
-
     spec = result.spec
     names = [n for n in CHART_FIGURES if figure_cells(spec, n)]
     prev = result.previous.county if result.previous is not None else None
@@ -380,13 +381,15 @@ def zh_time(when: str | _dt.datetime | None) -> str:
     if not when:
         return ""
     if isinstance(when, str):
+        text = when
         try:
-            when = _dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+            when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return when
+            return text
     if when.tzinfo is not None:
         when = when.astimezone()
-    return f"{when.year}年{when.month}月{when.day}日 {when.hour:02d}:{when.minute:02d}"
+    return say("ui.core.zh_time", year=when.year, month=when.month, day=when.day, hour=when.hour,
+               minute=when.minute)
 
 
 def merge_run_list(root: Path) -> list[dict[str, str]]:
@@ -455,7 +458,12 @@ def run_report(root: Path, *, run: str | None = None, include_errors: bool = Fal
     as the CLI: report.run.data_from_workspace, workspace_jobs, write_jobs, jobs_json).  With
     ``run`` (a merge run of this workbench) its choices are used: include_errors and last year.
     The units' documents are also packed into one zip."""
-    from ..report.run import data_from_workspace, jobs_json, workspace_jobs, write_jobs
+    from ..report.run import (  # lazy: it loads docx, lxml (heavy), needed only here
+        data_from_workspace,
+        jobs_json,
+        workspace_jobs,
+        write_jobs,
+    )
 
     previous = None
     if run:
@@ -477,7 +485,6 @@ def run_report(root: Path, *, run: str | None = None, include_errors: bool = Fal
     tmp.replace(d / REPORT_FILES["units"])
     # the county's document under a fixed name too, so that a download never takes a path from the client
     shutil.copyfile(jobs[0].out, d / REPORT_FILES["county"])
-    from ..fsio import atomic_write_bytes
 
     meta = {"county_name": jobs[0].out.name, "units": len(jobs) - 1, "year": county.year, "county": county.name}
     atomic_write_bytes(d / "report.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
@@ -494,21 +501,19 @@ def report_file(root: Path, rid: str, kind: str) -> tuple[str, Path] | None:
         return None
     m = json.loads(meta.read_text(encoding="utf-8"))
     if kind == "county":
-        return str(m.get("county_name") or "年度报告.docx"), p
-    return f"{m.get('year') or ''}年政府信息公开工作年度报告_各单位.zip", p
+        return str(m.get("county_name") or say("ui.core.report_file")), p
+    return say("ui.core.report_file_2", value=m.get('year') or ''), p
 
 
 # --- templates and mail ----------------------------------------------------------------------
 def templates_zip(root: Path) -> tuple[str, Path]:
     """Every roster unit's template (``gipr template --roster``), as one zip in the workspace."""
-    from ..mail import template_options
-    from ..template import write_templates
 
     with open_ws(root) as ws:
         run = new_run_id()
         d = ui_dir(ws, "templates", run)
         results = write_templates(ws.spec, ws.year, ws.roster, d, **template_options(ws))
-        name = f"{ws.year}年度政府信息公开统计表模板.zip"
+        name = say("ui.core.templates_zip.name", year=ws.year)
         z = d.parent / f"{run}.zip"
         tmp = z.with_suffix(".zip.part")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -532,8 +537,6 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
     scratch folder) and goes ahead only if ``confirm`` equals the number of units planned."""
     import tempfile
 
-    from ..mail import mail_settings, mail_units
-
     if kind not in ("send", "remind"):
         raise GiprError(messages.say("ui.bad_form", detail=kind), "ui.bad_form")
     require_mail(root)
@@ -554,17 +557,11 @@ def mail(root: Path, kind: str, *, dry_run: bool, password: str | None = None,
                             "ui.confirm_mismatch")
         settings = mail_settings(ws, need_server=True)
         if not password and settings.user:
-            from ..mail import smtp_password
-
             try:
                 password = smtp_password(settings, interactive=False)
             except GiprError as e:
                 raise GiprError(messages.say("mailform.need_smtp_password"), e.code) from None
         return mail_units(ws, kind, dry_run=False, settings=settings, password=password).to_json()
-
-
-class NoWorkspace(Exception):
-    """A page or API call that needs a workspace, before one is open."""
 
 
 def root_of(request: Request) -> Path:
@@ -573,6 +570,12 @@ def root_of(request: Request) -> Path:
     if root is None:
         raise NoWorkspace()
     return root
+
+
+async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """starlette's ``run_in_threadpool`` (the workbench's blocking work in a worker thread),
+    through gipr.thirdparty: importing a gipr.ui module does not load starlette."""
+    return await thirdparty.starlette().concurrency.run_in_threadpool(func, *args, **kwargs)
 
 
 def require_mail(root: Path) -> None:

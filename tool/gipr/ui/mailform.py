@@ -8,19 +8,25 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from .. import messages
+from .. import messages, thirdparty
 from ..account import keystore
-from ..catalogue.access import textkey
+from ..account.settings import mail_settings, valid_address
+from ..catalogue.access import say, textkey
+from ..collect.imap import _Session, encode_mailbox, imap_settings
+from ..collect.workspace import dump_toml
 from ..errors import GiprError
+from ..fsio import atomic_write_bytes
+from ..mail.transport import SmtpTransport
 from . import core
+from .core import run_in_threadpool
 from .pages import render
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
 
 # form field → (section, key); the labels are what a problem names
 FIELDS = {
@@ -58,7 +64,6 @@ def form_values(root: Path) -> dict[str, Any]:
 def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None]:
     """The new [mail] and [imap] tables from the form (keys the form has no field for are
     kept); a GiprError naming the field in her words when something is wrong."""
-    from ..account.settings import valid_address
 
     def val(k: str) -> str:
         return (f.get(k) or "").strip()
@@ -95,8 +100,6 @@ def _sections(f: dict[str, str], old: dict[str, Any]) -> tuple[dict, dict | None
 
 def _settings(root: Path, f: dict[str, str]):
     """(config with the form's sections, MailSettings, ImapSettings or None), all checked."""
-    from ..account.settings import mail_settings
-    from ..collect.imap import imap_settings
 
     with core.open_ws(root) as ws:
         cfg = dict(ws.config)
@@ -111,9 +114,6 @@ def _settings(root: Path, f: dict[str, str]):
 
 
 def save(root: Path, f: dict[str, str]) -> dict[str, Any]:
-    from ..collect.workspace import dump_toml
-    from ..fsio import atomic_write_bytes
-
     cfg, smtp, imap = _settings(root, f)
     stored = []
     for kind, s, pw in (("smtp", smtp, f.get("smtp_password")), ("imap", imap, f.get("imap_password"))):
@@ -128,8 +128,6 @@ def save(root: Path, f: dict[str, str]) -> dict[str, Any]:
 
 def test(root: Path, f: dict[str, str]) -> dict[str, Any]:
     """Connect and log in to each server the form names (nothing is saved, nothing is sent)."""
-    from ..collect.imap import _Session
-    from ..mail.transport import SmtpTransport
 
     _, smtp, imap = _settings(root, f)
     results = []
@@ -159,8 +157,6 @@ def test(root: Path, f: dict[str, str]) -> dict[str, Any]:
 
 
 def _mailbox(folder: str) -> str:
-    from ..collect.imap import encode_mailbox
-
     return encode_mailbox(folder)
 
 
@@ -176,19 +172,22 @@ async def _fields(request: Request) -> dict[str, str]:
 
 
 async def api_save(request: Request) -> Response:
-    return JSONResponse(await run_in_threadpool(save, core.root_of(request), await _fields(request)))
+    data = await run_in_threadpool(save, core.root_of(request), await _fields(request))
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def api_test(request: Request) -> Response:
-    return JSONResponse(await run_in_threadpool(test, core.root_of(request), await _fields(request)))
+    data = await run_in_threadpool(test, core.root_of(request), await _fields(request))
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def page(request: Request) -> Response:
     values = await run_in_threadpool(form_values, core.root_of(request))
-    return render(request, "mail_settings.html", title="邮箱设置", v=values,
+    return render(request, "mail_settings.html", title=say("ui.mailform.page.title"), v=values,
                   M={f: _label(f) for f in (*FIELDS, "smtp_password", "imap_password")})
 
 
 def routes() -> list[Route]:
-    return [Route("/mail-settings", page), Route("/api/mailsettings/save", api_save, methods=["POST"]),
-            Route("/api/mailsettings/test", api_test, methods=["POST"])]
+    route = thirdparty.starlette().routing.Route
+    return [route("/mail-settings", page), route("/api/mailsettings/save", api_save, methods=["POST"]),
+            route("/api/mailsettings/test", api_test, methods=["POST"])]

@@ -4,28 +4,34 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
+from .. import thirdparty
+from ..catalogue.access import say
+from ..messages import when
 from . import core
+from .core import run_in_threadpool
+
+if TYPE_CHECKING:
+    import jinja2
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
 
 HERE = Path(__file__).resolve().parent
-NAV = (("/", "报送情况"), ("/collect", "收集"), ("/templates", "模板与发送"), ("/merge", "汇总"),
-       ("/mail-settings", "邮箱设置"), ("/start", "切换年度"))
+NAV = (("/", say("ui.pages.nav")), ("/collect", say("ui.pages.nav_2")), ("/templates", say("ui.pages.nav_3")), ("/merge", say("ui.pages.nav_4")),
+       ("/mail-settings", say("ui.pages.nav_5")), ("/start", say("ui.pages.nav_6")))
 STATUS_ORDER = ("accepted", "errors", "unreadable", "missing")
-STATUS_ZH = {"accepted": "已接收", "errors": "有错误", "unreadable": "无法读取", "missing": "未报送"}
+STATUS_ZH = {"accepted": say("ui.pages.accepted"), "errors": say("ui.pages.errors"), "unreadable": say("ui.pages.unreadable"), "missing": say("ui.pages.missing")}
 COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "missing": "#b0b7bf"}
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    jinja = thirdparty.jinja2()
+    env = jinja.Environment(loader=jinja.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                            undefined=jinja.StrictUndefined)
     env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)
     return env
 
@@ -33,11 +39,11 @@ def environment() -> jinja2.Environment:
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     env: jinja2.Environment = request.app.state.templates
     page = env.get_template(name).render(csrf=request.app.state.csrf, path=request.url.path, **ctx)
-    return HTMLResponse(page, status_code=status)
+    return thirdparty.starlette().responses.HTMLResponse(page, status_code=status)
 
 
 def error_page(request: Request, message: str, status: int) -> Response:
-    return render(request, "error.html", status=status, message=message, title="出错了")
+    return render(request, "error.html", status=status, message=message, title=say("ui.pages.error_page.title"))
 
 
 def progress_svg(totals: dict[str, int]) -> Markup:
@@ -45,8 +51,7 @@ def progress_svg(totals: dict[str, int]) -> Markup:
     rectangles (the page script updates their widths)."""
     n = max(1, totals.get("units", 0))
     x = 0.0
-    parts = ['<svg id="progress" class="progress" viewBox="0 0 1000 28" preserveAspectRatio="none" '
-             'role="img" aria-label="报送进度">']
+    parts = [say("ui.pages.progress_svg.parts")]
     for k in STATUS_ORDER:
         w = 1000.0 * totals.get(k, 0) / n
         parts.append(f'<rect data-status="{k}" x="{x:.1f}" y="0" width="{w:.1f}" height="28" fill="{COLORS[k]}">'
@@ -61,15 +66,14 @@ def category_chart(data: dict[str, Any]) -> Markup:
     esc = html.escape
     cats: dict[str, dict[str, int]] = {}
     for u in data["units"]:
-        c = cats.setdefault(u.get("category") or "（未分类）", dict.fromkeys(STATUS_ORDER, 0))
+        c = cats.setdefault(u.get("category") or say("ui.pages.category_chart.c"), dict.fromkeys(STATUS_ORDER, 0))
         c[u["status"]] += 1
     if not cats:
         return Markup("")
     bar_h, gap, left, width = 26, 12, 120, 560
     biggest = max(sum(v.values()) for v in cats.values()) or 1
     height = len(cats) * (bar_h + gap) + 40
-    out = [f'<svg id="chart" class="chart" viewBox="0 0 {left + width + 60} {height}" role="img" '
-           f'aria-label="各类别报送情况" xmlns="http://www.w3.org/2000/svg">']
+    out = [say("ui.pages.category_chart.out", value=left + width + 60, height=height)]
     y = 10
     for cat, counts in cats.items():
         out.append(f'<text x="{left - 8}" y="{y + bar_h * 0.7:.0f}" text-anchor="end" class="lbl">{esc(cat)}</text>')
@@ -99,15 +103,14 @@ def figures_chart(chart: dict[str, Any] | None) -> Markup:
     if not chart or not chart.get("labels"):
         return Markup("")
     esc = html.escape
-    series = [(f"{chart['year']} 年", chart["this"], "#1d4e89")]
+    series = [(say("ui.pages.figures_chart.series", year=chart['year']), chart["this"], "#1d4e89")]
     if chart.get("last"):
-        series.insert(0, (f"{chart['year'] - 1} 年", chart["last"], "#9fb3c8"))
+        series.insert(0, (say("ui.pages.figures_chart", value=chart['year'] - 1), chart["last"], "#9fb3c8"))
     nums = [v for _, vals, _ in series for v in vals if isinstance(v, (int, float))]
     top = max(nums or [1]) or 1
     group_w, bar_w, left, base, h = 130, 44, 20, 230, 190
     width = left + group_w * len(chart["labels"]) + 20
-    out = [f'<svg id="figures" class="chart" viewBox="0 0 {width} 300" role="img" aria-label="主要数字对比" '
-           'xmlns="http://www.w3.org/2000/svg">']
+    out = [say("ui.pages.figures_chart.out", width=width)]
     for i, label in enumerate(chart["labels"]):
         gx = left + i * group_w
         for j, (name, vals, color) in enumerate(series):
@@ -132,11 +135,10 @@ def figures_chart(chart: dict[str, Any] | None) -> Markup:
 def next_steps(data: dict[str, Any]) -> dict[str, Any]:
     """The home page's 下一步: who is missing, who is wrong, what is unassigned, what to check
     against last year, each listed with the unit (a link) and the button that acts."""
-    from ..messages import when
 
     by = {u["code"]: u for u in data["units"]}
     pick = lambda codes: [by[c] for c in codes if c in by]  # noqa: E731
-    steps = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
+    steps: dict[str, Any] = {"missing": pick(data["missing"]), "errors": pick(data["with_errors"]),
              "unreadable": pick(data["unreadable"]), "review": pick(data.get("review") or []),
              "unattached": [dict(s, received_local=when(s.get("received_at"))) for s in data["unattached"]]}
     steps["any"] = any(steps.values())
@@ -146,13 +148,13 @@ def next_steps(data: dict[str, Any]) -> dict[str, Any]:
 async def home(request: Request) -> Response:
     data = await run_in_threadpool(core.status, core.root_of(request))
     cats = sorted({u.get("category") or "" for u in data["units"]} - {""})
-    return render(request, "home.html", title="报送情况", data=data, categories=cats, steps=next_steps(data),
+    return render(request, "home.html", title=say("ui.pages.nav"), data=data, categories=cats, steps=next_steps(data),
                   progress=progress_svg(data["totals"]), chart=category_chart(data))
 
 
 async def chart(request: Request) -> Response:
     data = await run_in_threadpool(core.status, core.root_of(request))
-    return HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
+    return thirdparty.starlette().responses.HTMLResponse(str(category_chart(data)), media_type="image/svg+xml")
 
 
 async def unit(request: Request) -> Response:
@@ -161,11 +163,11 @@ async def unit(request: Request) -> Response:
 
 
 async def collect(request: Request) -> Response:
-    return render(request, "collect.html", title="收集")
+    return render(request, "collect.html", title=say("ui.pages.nav_2"))
 
 
 async def templates(request: Request) -> Response:
-    return render(request, "templates.html", title="模板与发送")
+    return render(request, "templates.html", title=say("ui.pages.nav_3"))
 
 
 async def merge(request: Request) -> Response:
@@ -173,13 +175,14 @@ async def merge(request: Request) -> Response:
     runs = await run_in_threadpool(core.merge_runs, root)
     run = request.query_params.get("run") or (runs[0] if runs else None)
     result = await run_in_threadpool(core.merge_result, root, run) if run else None
-    options = await run_in_threadpool(core.merge_options, root, run) if result else None
+    options = await run_in_threadpool(core.merge_options, root, run) if result and run else None
     listed = await run_in_threadpool(core.merge_run_list, root) if len(runs) > 1 else []
-    return render(request, "merge.html", title="汇总", runs=listed, run=run if result else None, result=result,
+    return render(request, "merge.html", title=say("ui.pages.nav_4"), runs=listed, run=run if result else None, result=result,
                   options=options,
                   figures=figures_chart(result.get("chart") if result else None))
 
 
 def routes() -> list[Route]:
-    return [Route("/", home), Route("/chart/status.svg", chart), Route("/unit/{code:str}", unit),
-            Route("/collect", collect), Route("/templates", templates), Route("/merge", merge)]
+    route = thirdparty.starlette().routing.Route
+    return [route("/", home), route("/chart/status.svg", chart), route("/unit/{code:str}", unit),
+            route("/collect", collect), route("/templates", templates), route("/merge", merge)]

@@ -21,6 +21,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlencode
 
 from .. import messages
+from ..catalogue.access import say
 
 SAFE_METHODS = ("GET", "HEAD")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -143,8 +144,7 @@ async def _refuse(send, status: int, text: str, headers: dict[str, str] | None =
     import json
 
     if headers and "text/html" in headers.get("accept", ""):
-        body = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>gipr 工作台</title></head>'
-                f"<body><h1>gipr 工作台</h1><p>{html.escape(text)}</p></body></html>").encode()
+        body = (say("ui.security.refuse.body", escape=html.escape(text))).encode()
         return await _send(send, status, body, [(b"content-type", b"text/html; charset=utf-8")])
     body = json.dumps({"error": {"code": f"ui.{status}", "message": text}}, ensure_ascii=False).encode("utf-8")
     await _send(send, status, body, [(b"content-type", b"application/json; charset=utf-8")])

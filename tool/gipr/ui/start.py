@@ -9,25 +9,31 @@ import datetime as _dt
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-
-from .. import messages
-from ..errors import GiprError
+from .. import messages, thirdparty
+from ..catalogue.access import say
+from ..collect.workspace import Workspace
+from ..errors import GiprError, NoWorkspace, RosterRows, UploadRefused
+from ..roster import load_roster
 from . import core, uploads, userconf
+from .core import run_in_threadpool
 from .pages import render
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
 
 MAX_ROSTER_BYTES = 16 * 1024 * 1024
 
 
-async def on_no_workspace(request: Request, exc: core.NoWorkspace) -> Response:
+async def on_no_workspace(request: Request, exc: NoWorkspace) -> Response:
+    responses = thirdparty.starlette().responses
     if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"error": {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}},
-                            status_code=409)
-    return RedirectResponse("/start", status_code=303)
+        error = {"code": "ui.no_workspace", "message": messages.say("start.no_workspace")}
+        return responses.JSONResponse({"error": error}, status_code=409)
+    return responses.RedirectResponse("/start", status_code=303)
 
 
 def default_year(today: _dt.date | None = None) -> int:
@@ -53,9 +59,6 @@ def switch_to(app, root: Path) -> dict:
 
 
 def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, roster_name: str) -> dict:
-    from ..collect.workspace import Workspace
-    from ..roster import load_roster
-
     try:
         y = int((year or "").strip())
     except ValueError:
@@ -79,16 +82,9 @@ def create_workspace(app, *, year: str, county: str, parent: str, roster: Path, 
     return switch_to(app, root)
 
 
-class RosterRows(GiprError):
-    """The roster has bad rows: each is listed."""
-
-    def __init__(self, message: str, rows: list[str]):
-        super().__init__(message, "start.roster_rows")
-        self.rows = rows
-
-
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+    return thirdparty.starlette().responses.JSONResponse({"error": {"code": code, "message": message, **extra}},
+                                                         status_code=status)
 
 
 async def api_create(request: Request) -> Response:
@@ -98,7 +94,7 @@ async def api_create(request: Request) -> Response:
         try:
             got, fields = await uploads.receive(request.headers, request.stream(), folder, field="roster",
                                                 max_files=1, max_fields=10, max_bytes=MAX_ROSTER_BYTES)
-        except uploads.UploadRefused as e:
+        except UploadRefused as e:
             return _error(e.status, e.code, e.message)
         if not got:
             return _error(400, "start.no_roster", messages.say("start.no_roster"))
@@ -108,7 +104,7 @@ async def api_create(request: Request) -> Response:
                 parent=fields.get("parent", ""), roster=got[0].path, roster_name=got[0].name)
         except RosterRows as e:
             return _error(400, e.code, str(e), rows=e.rows)
-        return JSONResponse(data)
+        return thirdparty.starlette().responses.JSONResponse(data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -121,16 +117,18 @@ async def api_open(request: Request) -> Response:
     path = data.get("path") if isinstance(data, dict) else None
     if not isinstance(path, str) or not path.strip():
         return _error(400, "start.no_path", messages.say("start.no_path"))
-    return JSONResponse(await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser()))
+    data = await run_in_threadpool(switch_to, request.app, Path(path.strip()).expanduser())
+    return thirdparty.starlette().responses.JSONResponse(data)
 
 
 async def page(request: Request) -> Response:
     recent = await run_in_threadpool(userconf.recent)
     current = request.app.state.root
-    return render(request, "start.html", title="开始", recent=recent, current=str(current) if current else "",
+    return render(request, "start.html", title=say("ui.start.page.title"), recent=recent, current=str(current) if current else "",
                   year=default_year(), parent=str(userconf.default_parent()))
 
 
 def routes() -> list[Route]:
-    return [Route("/start", page), Route("/api/workspace/create", api_create, methods=["POST"]),
-            Route("/api/workspace/open", api_open, methods=["POST"])]
+    route = thirdparty.starlette().routing.Route
+    return [route("/start", page), route("/api/workspace/create", api_create, methods=["POST"]),
+            route("/api/workspace/open", api_open, methods=["POST"])]

@@ -10,21 +10,19 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, BinaryIO
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from .. import messages
+from ..errors import UploadRefused
 from . import core
 
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
+
 MAX_FIELD_BYTES = 64 * 1024
-
-
-class UploadRefused(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def _text(b: bytes) -> str:
@@ -40,11 +38,11 @@ class _Receiver:
         self._hf = bytearray()
         self._hv = bytearray()
         self._headers: dict[bytes, bytes] = {}
-        self._out = None
+        self._out: BinaryIO | None = None
         self._name: str | None = None
         self._value: bytearray | None = None
 
-    def callbacks(self) -> dict[str, Any]:
+    def callbacks(self) -> MultipartCallbacks:
         return {"on_part_begin": self.on_part_begin, "on_header_field": self.on_header_field,
                 "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
                 "on_headers_finished": self.on_headers_finished, "on_part_data": self.on_part_data,
@@ -76,7 +74,7 @@ class _Receiver:
                 return  # a file in another field: not wanted, not kept
             client_name = _text(opts[b"filename"])
             dest = self.folder / core.server_name(len(self.uploads) + 1, client_name)
-            self._out = open(dest, "xb")
+            self._out = open(dest, "xb")  # noqa: SIM115 - written by the next callbacks, closed in on_part_end
             self.uploads.append(core.Upload(dest, client_name))
         else:
             self.n_fields += 1

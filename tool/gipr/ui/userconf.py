@@ -17,9 +17,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+from ..catalogue.access import say
 from ..fsio import atomic_write_bytes
+from .security import new_token
 
 DEFAULT_PORT = 8620  # fixed, so the address (and a bookmark) stays the same from one start to the next
 TOKEN_FILE = "ui-token"
@@ -27,7 +30,7 @@ RECENT_FILE = "recent.json"
 MAX_RECENT = 8
 
 
-def config_dir(platform: str | None = None, env: dict[str, str] | None = None, home: Path | None = None) -> Path:
+def config_dir(platform: str | None = None, env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
     env = os.environ if env is None else env
     platform = platform or sys.platform
     home = home or Path.home()
@@ -50,7 +53,6 @@ def _private_dir() -> Path:
 
 def remembered_token() -> str:
     """This user's workbench token: read from the config folder, or made and kept there."""
-    from .security import new_token
 
     p = config_dir() / TOKEN_FILE
     try:
@@ -99,12 +101,12 @@ def remember_workspace(root: Path, county: str, year: int) -> None:
 def default_parent(home: Path | None = None) -> Path:
     """Where the start page proposes to create a year's workspace: 文档/gipr (Documents/gipr)."""
     home = home or Path.home()
-    docs = next((home / n for n in ("Documents", "文档", "My Documents") if (home / n).is_dir()), home)
+    docs = next((home / n for n in ("Documents", say("ui.userconf.default_parent.docs"), "My Documents") if (home / n).is_dir()), home)
     return docs / "gipr"
 
 
 # --- the desktop launcher ------------------------------------------------------------------------
-LAUNCHER_NAME = "gipr 年报工作台"
+LAUNCHER_NAME = say("ui.userconf.launcher_name")
 
 
 def launcher_command(python: str | None = None) -> list[str]:
@@ -117,11 +119,7 @@ def launcher_text(platform: str, command: list[str]) -> tuple[str, bytes]:
     """(file name, content) of the launcher for ``platform`` (``win32`` or another one)."""
     if platform == "win32":
         quoted = " ".join(f'"{c}"' if (" " in c or not c) else c for c in command)
-        body = ("@echo off\r\n"
-                "rem gipr 政府信息公开年报工作台：双击打开（关闭这个窗口即停止工作台）\r\n"
-                "chcp 65001 >nul\r\n"
-                f"title {LAUNCHER_NAME}\r\n"
-                f"{quoted}\r\n")
+        body = (say("ui.userconf.launcher_text.body", launcher_name=LAUNCHER_NAME, quoted=quoted))
         return f"{LAUNCHER_NAME}.cmd", body.encode("utf-8")
 
     def q(c: str) -> str:  # the Exec key's quoting (Desktop Entry Specification)
@@ -129,18 +127,12 @@ def launcher_text(platform: str, command: list[str]) -> tuple[str, bytes]:
             return c
         return '"' + c.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$") + '"'
 
-    body = ("[Desktop Entry]\n"
-            "Type=Application\n"
-            "Version=1.0\n"
-            f"Name={LAUNCHER_NAME}\n"
-            "Comment=政府信息公开工作年度报告：收集、校验、汇总\n"
-            f"Exec={' '.join(q(c) for c in command)}\n"
-            "Terminal=false\n"
-            "Categories=Office;\n")
+    body = (say("ui.userconf.launcher_text.body_2", launcher_name=LAUNCHER_NAME,
+                items=' '.join(q(c) for c in command)))
     return "gipr-ui.desktop", body.encode("utf-8")
 
 
-def launcher_folder(platform: str, env: dict[str, str] | None = None, home: Path | None = None) -> Path:
+def launcher_folder(platform: str, env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
     """Windows: the user's desktop; elsewhere the applications menu (~/.local/share/applications)."""
     env = os.environ if env is None else env
     home = home or Path.home()

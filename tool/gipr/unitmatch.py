@@ -18,9 +18,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from .identity import verify
+from . import messages
 from .messages import say
 from .roster import Unit, normalize_name
+from .stamp import verify
 from .vocabulary import alternation, vocabulary
 
 __all__ = [
@@ -181,7 +182,7 @@ def match_unit_name(typed: str, roster: list, county: str = "") -> tuple[Any, li
 
 @dataclass
 class Identification:
-    unit: Any  # roster Unit or None
+    unit: Unit | None
     method: str  # identity|cover_name|cover_code|sender|none
     notes: list[str] = field(default_factory=list)
 
@@ -264,8 +265,6 @@ def settle_identity(findings: list, report, unit, *, as_json: bool = False) -> l
     Used by collect; anything re-checking a ledger submission (merge from a workspace)
     can use it to agree with the ledger."""
     from dataclasses import replace
-
-    from . import messages
 
     def code_of(f):
         return f.get("code") if as_json else f.code

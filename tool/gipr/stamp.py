@@ -1,6 +1,6 @@
-"""Template identity: which format, year and unit a workbook was made for.
+"""The identity stamp: which format, year and unit a workbook was made for, signed.
 
-Every workbook gipr writes carries its identity twice:
+Every workbook gipr writes carries this stamp (its "identity") twice:
 
 * a very hidden sheet ``_gipr`` (``IDENTITY_SHEET``): rows of ``key | value``, then an
   empty row, then, for roll-ups, a header row of unit keys (``code``, ``name``, …) and one
@@ -129,8 +129,8 @@ def write_identity(workbook: xlsxwriter.Workbook, identity: dict[str, str],
         for u in units:
             r += 1
             for c, k in enumerate(cols):
-                v = u.get(k)
-                ws.write_string(r, c, "" if v is None else str(v))
+                got = u.get(k)
+                ws.write_string(r, c, "" if got is None else str(got))
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 70)
     if password is not None:

@@ -1,0 +1,53 @@
+"""Texts of gipr.spec (see catalogue/access.py)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, str] = {
+    # gipr/spec.py
+    "spec.label_path": "表{table}",
+    "spec.format_for_year": "没有适用于 {year} 年度的报告格式（已有格式：{items}）",
+    "spec.load_format": "未知的报告格式“{format_id}”（已有格式：{items}）",
+    "spec.load_spec_file": "格式文件 {path}：无法读取（{e}）",
+    "spec.load_spec_file_2": "格式文件 {path}：{e}",
+    "spec.load_spec_file_3": "格式文件 {path}：结构不正确（{name}: {e}）",
+    "spec.need": "{where} 缺少“{key}”",
+    "spec.leaves": "{where} 为空",
+    "spec.leaves_2": "{where} 有空标签",
+    "spec.leaves_3": "{where}“{label}”的编号“{nid}”不合法（须为小写字母、数字、下划线）",
+    "spec.build.fid": "文件",
+    "spec.build": "“format” 必须是非空字符串",
+    "spec.build_2": "未知的数据类型“{tname}”（可用：{items}）",
+    "spec.build_3": "“years” 须为 [起始年度, 截止年度或 null]",
+    "spec.build_4": "封面字段编号重复：“{fid}”",
+    "spec.build_5": "封面字段“{fid}”的 required 不合法：{req!r}",
+    "spec.build_6": "表编号重复：“{tid}”",
+    "spec.build.sheet": "表 {tid}",
+    "spec.build_7": "表 {tid} 的工作表名“{sheet}”重复或不合法",
+    "spec.layout_table": "表 {tid} 没有内容",
+    "spec.layout_table.value_width": "表 {tid} 的列",
+    "spec.layout_table.where": "表 {tid} 第 {value} 块",
+    "spec.layout_table.col_leaves": "{where}的列",
+    "spec.layout_table.row_leaves": "{where}的行",
+    "spec.layout_table_2": "列",
+    "spec.layout_table_3": "行",
+    "spec.layout_table_4": "{where}的{what}编号重复",
+    "spec.layout_table_5": "{where}的列“{label}”类型“{ctype}”不合法（可用：{items}）",
+    "spec.layout_table_6": "单元格编号重复：“{cid}”",
+    "spec.cell_ref": "{where} 引用了不存在的单元格“{cid}”",
+    "spec.expand_rules.where": "规则 {rid}",
+    "spec.expand_rules": "{where} 的类型“{kind}”不合法（可用：{items}）",
+    "spec.expand_rules_2": "{where} 引用了不存在的表“{tid}”",
+    "spec.expand_rules_3": "{where} 引用了不存在的{value}“{k}”",
+    "spec.expand_rules_4": "{where} 没有适用的单元格",
+    "spec.expand_rules_5": "{where} 的 over 不合法：{over!r}",
+    "spec.expand_rules_6": "规则编号重复：“{id}”",
+    "spec.leaves_4": "总计之间循环引用：“{cid}”",
+    # gipr/spec.py
+    "spec.expand_rules.value": "行",
+    "spec.expand_rules.value_2": "列",
+    # gipr/figures.py
+    "figures.validate": "figures：名称为空或重复（{name!r}）",
+    "figures.validate_2": "figures“{name}”：单元格 {ids!r} 不在本格式中",
+    "figures.validate_3": "in_force：{r!r} 的单元格不在本格式中",
+    "figures.validate_4": "deadlines：{lv!r} 不合法（level 须为 {items}，并给出月、日）",
+}
