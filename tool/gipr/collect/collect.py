@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .. import messages
 from ..check import CheckContext, check_report
@@ -56,9 +56,7 @@ from .mailparse import (
 )
 from .results import ResultStore, payload_from_report, payload_unreadable
 from .submitted import submitted_reports
-
-if TYPE_CHECKING:
-    from .workspace import Workspace
+from .workspace import Workspace
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
 READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
