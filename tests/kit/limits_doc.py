@@ -46,7 +46,7 @@ def limits() -> list[Limit]:
         Limit("单个文件大小", _mb(read.MAX_FILE_BYTES),
               "gipr check / merge 读取前按文件大小检查；gipr collect 不收集、不存档",
               "“文件太大（…），超过 … 的上限”（file.too_large）；collect 列为“未收集：文件过大”",
-              ("ooxml.container.MAX_FILE_BYTES", "collect.collect.MAX_FILE_BYTES"), process="main"),
+              ("ooxml.container.MAX_FILE_BYTES",), process="main"),
         Limit("解压后单个部件大小", _mb(read.MAX_MEMBER_BYTES),
               "读取 .xlsx/.xlsm/.ods 时，解压前按声明的大小检查，解压时不超过声明的大小",
               "“压缩数据异常（部件…解压后声称有…）…压缩炸弹，已拒绝读取”（file.zip_bomb）",
@@ -62,18 +62,16 @@ def limits() -> list[Limit]:
               ".xls 的所有工作表合计也不能超出",
               "“工作表…的内容一直延伸到第 … 行…超出安全读取的范围”（file.sheet_too_large）",
               ("ooxml.container.MAX_SHEET_CELLS", "ooxml.container.MAX_SHEET_ROWS")),
-        Limit("读取一个文件的时间", f"{read.MAX_READ_SECONDS} 秒", "gipr check / merge / collect，每个文件；"
+        Limit("读取一个文件的时间", f"{read.MAX_READ_SECONDS} 秒", "gipr check / merge / collect，每个文件（collect：读取加校验）；"
               "上年汇总表（merge / report --previous、网页工作台汇总页）连同其“各单位明细”、.xlsx 单位名册同样"
               "（在单独的读取进程中读取，超时即终止该进程；Windows 上、任何线程中同样有效）",
-              "“读取超过 … 秒仍未完成，已放弃”（file.timeout）；其他文件照常处理",
+              "“读取超过 … 秒仍未完成，已放弃”（file.timeout）；其他文件照常处理；collect 记为“无法读取”，"
+              "原因“读取和校验超过 … 秒”，原始文件已存档",
               ("ooxml.container.MAX_READ_SECONDS",)),
         Limit("读取一个文件的内存", f"{read.MAX_READ_MEMORY_MB} MB", "同上，读取进程的地址空间（Linux/macOS；"
               "Windows 上只有时间限制）；读取进程异常退出时文件记为已损坏（file.corrupt）",
               "“读取时占用的内存超过 … 的上限，已放弃”（file.too_large）；其他文件照常处理",
               ("ooxml.container.MAX_READ_MEMORY_MB",)),
-        Limit("收集时读取加校验一个文件的时间", f"{collect.READ_SECONDS} 秒", "gipr collect，每个文件或附件",
-              "记为“无法读取”，原因“读取和校验超过 … 秒”（file.timeout）；原始文件已存档",
-              ("collect.collect.READ_SECONDS",)),
         Limit("一封邮件的大小", _mb(mailparse.MAX_MESSAGE_BYTES), "gipr collect：.eml、mbox、Maildir、IMAP",
               "“未收集：邮件过大（…，上限 …）”（mail.too_large）", ("collect.mailparse.MAX_MESSAGE_BYTES",), process="main"),
         Limit("解析一封邮件的时间", f"{mailparse.PARSE_SECONDS} 秒", "gipr collect，每封邮件",

@@ -231,7 +231,7 @@ def test_read_time_limit_in_gipr_collect(tmp_path, workspace, kit, monkeypatch, 
     folder.mkdir()
     (folder / "慢.xlsx").write_bytes(slow_workbook(kit))
     (folder / "正常.xlsx").write_bytes(kit.good)
-    monkeypatch.setattr(collect_mod, "READ_SECONDS", 0.05)
+    monkeypatch.setattr(collect_mod, "MAX_READ_SECONDS", 0.05)
     with pytest.raises(SystemExit) as e:
         main(["collect", str(folder), "-w", str(workspace)])
     assert e.value.code == 2
@@ -347,3 +347,32 @@ def test_quoted_cell_text_is_bounded(kit):
     [f] = [f for f in check_report(r) if f.code == "cell.text"]
     quoted = re.search(r"“(长+…)”", f.message).group(1)
     assert len(quoted) == MAX_RAW_SHOWN
+
+
+# the limits of reading one returned file, and the one module that declares them
+READ_LIMITS = re.compile(r"(FILE_BYTES|READ_SECONDS|READ_MEMORY_MB)$")
+READ_LIMITS_HOME = "ooxml/container.py"
+# gipr audit reads a published document and checks it in one worker: a limit of its own (90 s, 1 GB)
+OTHER_READ_LIMITS = {"audit/run.py": {"READ_SECONDS", "READ_MEMORY_MB"}}
+
+
+def test_the_limits_of_reading_a_file_are_declared_once():
+    """collect once declared its own file-size limit and its own 60 s read-and-check limit beside
+    the reader's (ooxml.container): a change of the reader's limits would not have reached
+    collect, and the README listed both.  Every other module imports them."""
+    import ast
+
+    import gipr
+
+    pkg = Path(gipr.__file__).parent
+    found = []
+    for p in sorted(pkg.rglob("*.py")):
+        rel = p.relative_to(pkg).as_posix()
+        for node in ast.parse(p.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+                if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                if isinstance(t, ast.Name) and READ_LIMITS.search(t.id) and rel != READ_LIMITS_HOME \
+                        and t.id not in OTHER_READ_LIMITS.get(rel, ()):
+                    found.append(f"{rel}:{node.lineno}: {t.id}")
+    assert not found, f"a limit of reading one file declared outside {READ_LIMITS_HOME}: {found}"

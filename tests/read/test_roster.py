@@ -114,3 +114,38 @@ def test_cli_bad_roster_exit_2_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err.replace("\n", "")  # rich wraps long lines
     assert "第 3 行" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_code_the_unit_matcher_cannot_tell_apart_is_a_duplicate(tmp_path):
+    """The roster and the unit matcher compare codes in one form (roster.normalize_code: width-folded,
+    no white space, upper case): a roster with A01 and ａ０１ was accepted, and the matcher then gave
+    every file of either code to the first."""
+    p = _csv(tmp_path, "\n".join([HEADER, "A01,县教育科技局,县直部门,张敏,a@example.cn",
+                                  "ａ０１,县公安局,县直部门,李明,b@example.cn"]))
+    with pytest.raises(GiprError) as e:
+        load_roster(p)
+    assert e.value.code == "roster.duplicate_code" and "第 3 行" in str(e.value) and "第 2 行" in str(e.value)
+
+
+def test_a_full_width_lower_case_code_in_roster_and_cover_is_one_unit(tmp_path):
+    """A roster code typed full-width in lower case, a returned file whose cover gives it with another
+    width, case and spaces (and a name the roster does not know): the file is that unit's."""
+    from kit.helpers import fill_workbook
+
+    from gipr.check import CheckContext, check_report
+    from gipr.read import read_report
+    from gipr.spec import load_format
+    from gipr.template import write_template
+    from gipr.unitmatch import identify
+
+    p = _csv(tmp_path, "\n".join([HEADER, "ａ０１,县教育科技局,县直部门,张敏,a@example.cn", ROWS[1]]))
+    roster = load_roster(p)
+    assert roster[0].code == "a01"  # kept as written, width-folded
+    spec = load_format("2021")
+    blank = write_template(tmp_path / "blank.xlsx", spec, year=2025)
+    filled = fill_workbook(blank, tmp_path / "returned.xlsx", {}, {"unit_code": " Ａ０1 ", "unit_name": "教育局"},
+                           spec=spec)
+    rep = read_report(filled)
+    assert identify(rep, roster).unit == roster[0]
+    codes = [f.code for f in check_report(rep, CheckContext(year=2025, roster=roster))]
+    assert "identity.unit_unknown" not in codes

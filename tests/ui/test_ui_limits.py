@@ -17,7 +17,7 @@ def test_slow_upload_ends_within_the_read_limit(tmp_path, monkeypatch):
     kit = Kit()
     slow = slow_workbook(kit)
     ws = make_workspace(tmp_path)
-    monkeypatch.setattr(collect_mod, "READ_SECONDS", 0.05)
+    monkeypatch.setattr(collect_mod, "MAX_READ_SECONDS", 0.05)
     with Server(ws) as srv, srv.client() as c:
         t = time.monotonic()
         r = c.post("/api/collect", files=[("files", ("慢.xlsx", slow, "application/octet-stream")),

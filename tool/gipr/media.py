@@ -18,21 +18,23 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .magic import sniff as sniff_bytes
+
 __all__ = ["DOCUMENT_SUFFIXES", "DRAFT_SUFFIXES", "FOLDER_DOCUMENT_SUFFIXES", "MEDIA", "REPORT_SUFFIXES", "Medium", "parser_of", "sniff"]
 
 HEAD = 2048  # bytes looked at by the sniffers
 
 
 def _pdf(data: bytes, head: bytes, suffix: str) -> bool:
-    return data.startswith(b"%PDF") or b"%PDF-" in data[:1024]  # some writers put bytes before the header
+    return sniff_bytes(data) == "pdf"
 
 
 def _zip(data: bytes, head: bytes, suffix: str) -> bool:
-    return data.startswith(b"PK\x03\x04")
+    return sniff_bytes(data) == "zip"
 
 
 def _ole(data: bytes, head: bytes, suffix: str) -> bool:
-    return data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    return sniff_bytes(data) == "ole"
 
 
 def _mhtml(data: bytes, head: bytes, suffix: str) -> bool:

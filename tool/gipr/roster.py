@@ -26,7 +26,7 @@ from .ooxml.container import MAX_READ_MEMORY_MB, MAX_READ_SECONDS
 from .text import SPACES, cell_text, decode_text
 from .vocabulary import alternation, vocabulary
 
-__all__ = ["COLUMNS", "Unit", "load_roster", "normalize_name"]
+__all__ = ["COLUMNS", "Unit", "load_roster", "normalize_code", "normalize_name"]
 
 # canonical column -> Unit attribute (the columns in order), and each header spelling accepted -> attribute
 _WORDS = vocabulary()["roster"]
@@ -55,6 +55,13 @@ class Unit:
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "category": self.category, "contact": self.contact,
                 "email": self.email, "line": self.line}
+
+
+def normalize_code(code: str) -> str:
+    """The form unit codes are compared in, everywhere (the roster's duplicates, the unit matcher,
+    merge): NFKC (full-width → half-width), no white space, upper case; ``a01``, ``Ａ０１`` and
+    `` A01 `` are one code."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", code or "")).upper()
 
 
 def normalize_name(name: str) -> str:
@@ -177,7 +184,7 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
                         f"（应包含列：{'、'.join(COLUMNS)}）。", "roster.missing_column")
 
     units: list[Unit] = []
-    by_code: dict[str, int] = {}
+    by_code: dict[str, int] = {}  # by normalize_code: a01 and A01 are one code to the unit matcher
     by_name: dict[str, int] = {}
     for line, row in rows:
         if line <= header_line:
@@ -197,8 +204,8 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
         if len(name) > 100:
             fail(f"{where}：单位名称过长（超过100字）。", "roster.bad_name")
             continue
-        if code in by_code:
-            fail(f"{where}：单位代码“{code}”与第 {by_code[code]} {what}重复。", "roster.duplicate_code")
+        if normalize_code(code) in by_code:
+            fail(f"{where}：单位代码“{code}”与第 {by_code[normalize_code(code)]} {what}重复。", "roster.duplicate_code")
             continue
         key = normalize_name(name)
         if key in by_name:
@@ -209,7 +216,7 @@ def load_roster(path: str | Path, *, problems: list[str] | None = None, shown: s
             if not _EMAIL.match(e):
                 fail(f"{where}（{name}）：邮箱“{e}”格式不正确。", "roster.bad_email")
                 continue
-        by_code[code] = line
+        by_code[normalize_code(code)] = line
         by_name[key] = line
         units.append(Unit(code, name, vals["category"], vals["contact"], ";".join(emails), line))
     if not units:

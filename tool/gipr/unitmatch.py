@@ -4,7 +4,8 @@ Used by check (``match_unit``: is the file's unit in the roster?), collect (``id
 which unit sent this, with the reasons) and merge (``roster_index``: the roster by code and
 by name).  One rule for each key:
 
-* a unit code is compared after NFKC, without spaces, case-folded (``normalize_code``):
+* a unit code is compared after NFKC, without spaces, case-folded (``roster.normalize_code``,
+  the form the roster refuses duplicates in):
   ``a01``, ``Ａ０１`` and `` A01 `` are the roster's ``A01``;
 * a unit name is compared after NFKC without spaces (``roster.normalize_name``); collect
   goes further for a name typed on a cover (``match_unit_name``: punctuation, brackets,
@@ -20,7 +21,7 @@ from typing import Any
 
 from . import messages
 from .messages import say
-from .roster import Unit, normalize_name
+from .roster import Unit, normalize_code, normalize_name
 from .stamp import verify
 from .vocabulary import alternation, vocabulary
 
@@ -37,12 +38,6 @@ __all__ = [
     "units_for_sender",
 ]
 
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_code(code: str) -> str:
-    """The form used to compare unit codes: NFKC, no spaces, upper case."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", code or "")).upper()
 
 
 @dataclass

@@ -28,14 +28,14 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .. import messages
 from ..check import CheckContext, check_report
 from ..errors import MailError, ReadError
 from ..isolate import run_limited
 from ..messages import say
-from ..read import MAX_READ_MEMORY_MB, spec_token
+from ..read import MAX_FILE_BYTES, MAX_READ_MEMORY_MB, MAX_READ_SECONDS, spec_token
 from ..unitmatch import identify, settle_identity, units_for_sender
 from .documents import DOCUMENT_SUFFIXES, collect_document, is_report_document
 from .ledger import Ledger, Submission, iso_utc, utc_now
@@ -56,12 +56,8 @@ from .mailparse import (
 )
 from .results import ResultStore, payload_from_report, payload_unreadable
 from .submitted import submitted_reports
+from .workspace import Workspace
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
-
-MAX_FILE_BYTES = 64 * 1024 * 1024  # a single file larger than this is not collected
-READ_SECONDS = 60  # wall-clock limit for reading and checking one workbook (gipr.isolate kills the worker)
 MAX_WALK_FILES = 200_000
 
 # --- outcomes -------------------------------------------------------------------------
@@ -614,9 +610,9 @@ class Collector:
         self._payload = None
         try:
             got = run_limited(_read_and_check, data, name, sha, spec_token(self.ws.spec), self._context(),
-                              seconds=READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name, initializer=_warm_up)
+                              seconds=MAX_READ_SECONDS, memory_mb=MAX_READ_MEMORY_MB, what=name, initializer=_warm_up)
         except ReadError as e:  # a limit of the worker (timeout, memory, crash)
-            msg = say("collect.collect.read_and_check.msg", read_seconds=READ_SECONDS) if e.code == "file.timeout" else str(e)
+            msg = say("collect.collect.read_and_check.msg", read_seconds=MAX_READ_SECONDS) if e.code == "file.timeout" else str(e)
             return None, [_problem(e.code, msg)], e.code, msg
         report, findings, code, msg = got
         if report is not None:

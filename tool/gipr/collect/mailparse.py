@@ -34,6 +34,7 @@ from ..catalogue.access import say
 from ..errors import MailError, ReadError
 from ..files import ATTACHMENT_SUFFIXES
 from ..isolate import run_limited
+from ..magic import sniff
 from ..media import DRAFT_SUFFIXES
 from ..read import MAX_READ_MEMORY_MB
 
@@ -67,7 +68,6 @@ SPREADSHEET_TYPES = {
 }
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 OUTLOOK_TYPES = {"application/vnd.ms-outlook", "application/x-ole-storage"}
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 TNEF_MAGIC = b"\x78\x9f\x3e\x22"
 
 # charset labels that mail systems use for GBK text; GB18030 decodes all of them
@@ -344,17 +344,18 @@ def classify_attachment(name: str | None, ctype: str, data: bytes) -> tuple[str,
         return ("workbook", None, None)
     if ctype in SPREADSHEET_TYPES and not re.fullmatch(r"\.[a-z0-9]{1,5}", ext):
         return ("workbook", None, None)  # a spreadsheet type and no other extension
-    # an unnamed binary part: a workbook if its bytes say so
-    if not name and ctype in {"application/octet-stream", ""} and (
-            data[:8] == OLE_MAGIC or (data[:2] == b"PK" and b"xl/workbook" in data[-65536:])):
-        return ("workbook", None, None)
+    if not name and ctype in {"application/octet-stream", ""}:
+        # an unnamed binary part: a workbook if its bytes say so
+        kind = sniff(data)
+        if kind == "ole" or (kind == "zip" and b"xl/workbook" in data[-65536:]):
+            return ("workbook", None, None)
     return ("ignore", None, None)
 
 
 def _default_name(index: int, ctype: str, data: bytes) -> str:
     ext = SPREADSHEET_TYPES.get(ctype)
     if not ext:
-        ext = ".xls" if data[:8] == OLE_MAGIC else ".xlsx" if data[:2] == b"PK" else ".bin"
+        ext = {"ole": ".xls", "zip": ".xlsx"}.get(sniff(data), ".bin")
     return say("collect.mailparse.default_name", value=index + 1, ext=ext)
 
 
@@ -424,7 +425,7 @@ def _precheck(raw: bytes, max_bytes: int) -> None:
     if len(raw) > max_bytes:
         raise MailError(say("collect.mailparse.precheck", value=len(raw) / 1048576, value2=max_bytes // 1048576),
                         "mail.too_large")
-    if raw[:8] == OLE_MAGIC:
+    if sniff(raw) == "ole":
         raise MailError(say("collect.mailparse.precheck_2"), "mail.outlook_msg")
     if not raw.strip():
         raise MailError(say("collect.mailparse.precheck_3"), "mail.empty")
@@ -500,6 +501,6 @@ def sniff_file(path: Path) -> str:
         return "mbox"
     if looks_like_message(head):
         return "eml"
-    if head[:8] == OLE_MAGIC or head[:2] == b"PK":
+    if sniff(head) in ("ole", "zip"):
         return "workbook"
     return "other"

@@ -21,6 +21,7 @@ from typing import Any
 from .. import messages
 from ..catalogue.access import textkey
 from ..errors import ReadError
+from ..magic import ZIP_END_MAGIC, ZIP_MAGIC, sniff
 from ..model import Finding
 from ..text import xml_unescape
 
@@ -45,8 +46,6 @@ LIMITS = {
     "max_read_memory_mb": MAX_READ_MEMORY_MB,
 }
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 STRICT_NS = b"http://purl.oclc.org/ooxml/"
 # Strict → transitional namespace map (ECMA-376 Part 1 vs Part 4)
 _STRICT_MAP = [
@@ -97,20 +96,9 @@ class Container:
     error_cache: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
 
-def sniff(data: bytes) -> str:
-    """What a file is by its first bytes: zip | ole | empty | other."""
-    if not data:
-        return "empty"
-    if data.startswith((ZIP_MAGIC, b"PK\x05\x06")):
-        return "zip"
-    if data.startswith(OLE_MAGIC):
-        return "ole"
-    return "other"
-
-
 def _describe_other(data: bytes) -> str:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"%pdf"):
+    if sniff(data) == "pdf":
         return messages.say("detail.pdf")
     if head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in head[:512]:
         return messages.say("detail.html")
@@ -441,14 +429,14 @@ def _stored_zip(members: dict[str, bytes], crcs: dict[str, int]) -> bytes:
             continue
         fn = n.encode("utf-8")
         crc, size = crcs[n], len(blob)
-        head = pack("<4s5H3I2H", b"PK\x03\x04", 20, 0x800, 0, 0, 0x21, crc, size, size, len(fn), 0)
+        head = pack("<4s5H3I2H", ZIP_MAGIC, 20, 0x800, 0, 0, 0x21, crc, size, size, len(fn), 0)
         central.append(pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0x800, 0, 0, 0x21, crc, size, size, len(fn),
                             0, 0, 0, 0, 0, offset) + fn)
         local += (head, fn, blob)
         offset += len(head) + len(fn) + size
     cd_size = sum(map(len, central))
     local += central
-    local.append(pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(central), len(central), cd_size, offset, 0))
+    local.append(pack("<4s4H2IH", ZIP_END_MAGIC, 0, 0, len(central), len(central), cd_size, offset, 0))
     return b"".join(local)  # one copy of the parts
 
 

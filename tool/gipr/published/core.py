@@ -22,7 +22,8 @@ from ..media import DOCUMENT_SUFFIXES, parser_of, sniff
 from ..model import Finding, Report
 from ..ooxml.container import human_size as _size
 from ..read import normalize_label, similar_label
-from ..roster import normalize_name
+from ..roster import Unit, normalize_name
+from ..rules import Number
 from ..spec import Spec, available_formats, format_for_year, load_format
 from ..unitmatch import match_unit
 from ..values import fmt_number
@@ -34,8 +35,6 @@ from .sequence import sequence_rows
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
-    from ..roster import Unit
-    from ..rules import Number
     from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "Imported", "import_document", "is_document", "parse_document"]

@@ -19,6 +19,7 @@ import xlsxwriter
 from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes, fsync_dir, safe_filename
+from ..magic import ZIP_END_MAGIC, ZIP_MAGIC
 from ..roster import Unit
 from ..spec import Spec, available_formats, load_format, load_spec_file
 from ..stamp import make_identity
@@ -120,7 +121,7 @@ def _write_local(out: io.BytesIO, info: zipfile.ZipInfo, comp: bytes, crc: int, 
     dosdate = (dt[0] - 1980) << 9 | dt[1] << 5 | dt[2]
     dostime = dt[3] << 11 | dt[4] << 5 | (dt[5] // 2)
     offset = out.tell()
-    out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, 8, dostime, dosdate, crc, len(comp), size,
+    out.write(struct.pack("<4sHHHHHIIIHH", ZIP_MAGIC, 20, flags, 8, dostime, dosdate, crc, len(comp), size,
                           len(name), 0))
     out.write(name)
     out.write(comp)
@@ -135,7 +136,7 @@ def _write_central(out: io.BytesIO, central: list[bytes]) -> None:
     for c in central:
         out.write(c)
     size = out.tell() - start
-    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), size, start, 0))
+    out.write(struct.pack("<4sHHHHIIH", ZIP_END_MAGIC, 0, 0, len(central), len(central), size, start, 0))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .. import thirdparty
 from ..catalogue.access import say
+from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from ..messages import when
 from . import core
 from .core import run_in_threadpool
@@ -24,7 +25,6 @@ HERE = Path(__file__).resolve().parent
 NAV = (("/", say("ui.pages.nav")), ("/collect", say("ui.pages.nav_2")), ("/templates", say("ui.pages.nav_3")), ("/merge", say("ui.pages.nav_4")),
        ("/mail-settings", say("ui.pages.nav_5")), ("/start", say("ui.pages.nav_6")))
 STATUS_ORDER = ("accepted", "errors", "unreadable", "missing")
-STATUS_ZH = {"accepted": say("ui.pages.accepted"), "errors": say("ui.pages.errors"), "unreadable": say("ui.pages.unreadable"), "missing": say("ui.pages.missing")}
 COLORS = {"accepted": "#2e7d32", "errors": "#ef6c00", "unreadable": "#c62828", "missing": "#b0b7bf"}
 
 
@@ -32,7 +32,7 @@ def environment() -> jinja2.Environment:
     jinja = thirdparty.jinja2()
     env = jinja.Environment(loader=jinja.FileSystemLoader(str(HERE / "templates")), autoescape=True,
                             undefined=jinja.StrictUndefined)
-    env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)
+    env.globals.update(NAV=NAV, STATUS_ZH=STATUS_ZH, COLORS=COLORS, STATUS_ORDER=STATUS_ORDER)  # app.js: body data-status-zh
     return env
 
 

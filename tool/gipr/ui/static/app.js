@@ -3,8 +3,9 @@
 "use strict";
 (function () {
   const CSRF = document.querySelector('meta[name="csrf-token"]').content;
-  const STATUS_ZH = {accepted: "已接收", errors: "有错误", unreadable: "无法读取", missing: "未报送",
-                     unidentified: "未识别单位", duplicate: "重复", skipped: "未收集"};
+  /* a submission status's name, as the server names it (gipr.messages.SUBMISSION_STATUS_ZH, given in
+     base.html); "skipped" is no status of a submission: such a file was not recorded at all */
+  const STATUS_ZH = Object.assign({skipped: "未收集"}, JSON.parse(document.body.dataset.statusZh));
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
@@ -181,8 +182,8 @@
   function showCollect(data, names) {
     const c = data.counts;
     const sum = $("#collect-summary");
-    sum.textContent = `收集完成：新收 ${c.new} 份（无误 ${c.accepted}，有错误 ${c.errors}，未识别单位 ${c.unidentified}，` +
-      `无法读取 ${c.unreadable}）；重复 ${c.duplicate} 份` + (c.skipped ? `；未收集 ${c.skipped} 个` : "") +
+    sum.textContent = `收集完成：新收 ${c.new} 份（无误 ${c.accepted}，${STATUS_ZH.errors} ${c.errors}，${STATUS_ZH.unidentified} ${c.unidentified}，` +
+      `${STATUS_ZH.unreadable} ${c.unreadable}）；${STATUS_ZH.duplicate} ${c.duplicate} 份` + (c.skipped ? `；${STATUS_ZH.skipped} ${c.skipped} 个` : "") +
       (c.dropped ? `；超过附件上限未收取 ${c.dropped} 个（见各行说明）` : "") + "。" +
       (data.imap ? ` 收件邮箱：共 ${data.imap.total} 封，本次收取 ${data.imap.fetched} 封。` : "");
     sum.hidden = false;
@@ -191,7 +192,7 @@
     for (const o of data.outcomes) {
       const tr = el("tr");
       const st = el("td");
-      const label = o.result === "duplicate" ? "重复" : (STATUS_ZH[o.status] || o.status);
+      const label = o.result === "duplicate" ? STATUS_ZH.duplicate : (STATUS_ZH[o.status] || o.status);
       st.append(el("span", label, "badge s-" + (o.result === "duplicate" ? "duplicate" : o.status)));
       const who = el("td");
       if (o.unit) {
