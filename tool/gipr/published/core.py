@@ -28,10 +28,8 @@ from ..spec import Spec, available_formats, format_for_year, load_format
 from ..unitmatch import match_unit
 from ..values import fmt_number
 from .grid import MAX_DOCUMENT_BYTES, MAX_PAGES, Document, Table
-from .locate import locate
 from .ocr import ocr_images, ocr_pdf
 from .ocr_rules import settle
-from .sequence import sequence_rows
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
@@ -151,6 +149,8 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         else:
             spec = _guess_spec(doc)
     prev = _previous_for(previous, t_unit)
+    from .locate import locate  # worker-only: the label search runs behind the worker's limits
+    from .sequence import sequence_rows  # worker-only: so does the label-sequence reader
     found = locate(doc, spec, prev)
     if doc.kind == "text" or len(found.tables) < len(spec.tables):
         # the text (or a page whose tables were flattened into it) may have lost its line
