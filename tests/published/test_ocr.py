@@ -115,7 +115,7 @@ def test_without_the_engine_a_scan_says_how_to_install_it(tmp_path):
 
     png = tmp_path / "扫描件.png"
     Image.new("L", (400, 300), 255).save(png)
-    code = ("from gipr.published import import_document, DocumentError\n"
+    code = ("from gipr.errors import DocumentError\nfrom gipr.published import import_document\n"
             f"try:\n    import_document({str(png)!r})\nexcept DocumentError as e:\n    print(e.code); print(e)\n")
     env = {**os.environ, "GIPR_OCR_ENGINE": "none"}  # as where the extra is not installed
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)

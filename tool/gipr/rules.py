@@ -14,15 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from .figures import in_force_rows
+from .model import Report
 from .spec import Rule, Spec, per_spec
-from .values import is_integer_type
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .model import Report
-    from .values import Value
+from .values import Value, is_integer_type
 
 __all__ = [
     "Number",

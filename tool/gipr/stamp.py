@@ -26,13 +26,13 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .roster import Unit
+from .spec import Spec
 from .text import cell_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import xlsxwriter
 
-    from .roster import Unit
-    from .spec import Spec
 
 __all__ = [
     "IDENTITY_KEYS",

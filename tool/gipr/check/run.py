@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import messages
 from ..errors import GiprError, ReadError, SpecError
 from ..files import CHECK_SUFFIXES, find_input_files
 from ..model import Finding, Report
-from ..roster import load_roster, normalize_name
+from ..roster import Unit, load_roster, normalize_name
 from ..sources import open_report, open_reports
 from ..spec import Spec, available_formats, format_for_year, load_format
 from .checks import check_report
@@ -24,9 +24,6 @@ from .findings import (
     pick_previous,
     summarize,
 )
-
-if TYPE_CHECKING:
-    from ..roster import Unit
 
 __all__ = [
     "CheckRun",

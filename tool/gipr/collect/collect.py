@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .. import messages
 from ..check import CheckContext, check_report
@@ -56,9 +56,7 @@ from .mailparse import (
 )
 from .results import ResultStore, payload_from_report, payload_unreadable
 from .submitted import submitted_reports
-
-if TYPE_CHECKING:
-    from .workspace import Workspace
+from .workspace import Workspace
 
 MAX_WALK_FILES = 200_000
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import messages
 from ..catalogue.access import say, textkey
@@ -33,9 +33,7 @@ from ..published.core import roster_unit
 from ..read import read_report_limited
 from ..unitmatch import identify, match_unit_name
 from .ledger import utc_now
-
-if TYPE_CHECKING:
-    from .workspace import Workspace
+from .workspace import Workspace
 
 __all__ = [
     "DOCUMENTS_SCHEMA",

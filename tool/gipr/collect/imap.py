@@ -19,7 +19,7 @@ import imaplib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..account import keystore
 from ..account.settings import (
@@ -35,9 +35,7 @@ from ..errors import GiprError
 from .collect import Outcome
 from .ledger import iso_utc, utc_now
 from .mailparse import MAX_MESSAGE_BYTES, message_id_of
-
-if TYPE_CHECKING:
-    from .workspace import Workspace
+from .workspace import Workspace
 
 __all__ = [
     "IMAP_PASSWORD_ENV",

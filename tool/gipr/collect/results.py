@@ -35,19 +35,16 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import __version__
 from ..check import check_report
 from ..errors import ReadError
 from ..model import Finding
+from ..roster import Unit
 from ..rules import compact_numbers, input_ids
-from .ledger import utc_now
-
-if TYPE_CHECKING:
-    from ..roster import Unit
-    from ..spec import Spec
-    from .ledger import Ledger
+from ..spec import Spec
+from .ledger import Ledger, utc_now
 
 # Bump whenever reading or checking may find something else in the same bytes (a new check,
 # a changed message, another way of locating a table): every stored result is then re-read.

@@ -19,14 +19,14 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import __version__, messages
 from ..catalogue.access import say
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
-from ..roster import load_roster, region_from_roster
-from ..spec import available_formats, format_for_year, load_format
+from ..roster import Unit, load_roster, region_from_roster
+from ..spec import Spec, available_formats, format_for_year, load_format
 from .ledger import Ledger
 
 if sys.version_info >= (3, 11):
@@ -34,9 +34,6 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, as the package it came from
     import tomli as tomllib
 
-if TYPE_CHECKING:
-    from ..roster import Unit
-    from ..spec import Spec
 
 CONFIG_NAME = "gipr.toml"
 LEDGER_NAME = "ledger.sqlite"

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import messages
 from ..account.settings import (
@@ -22,20 +22,16 @@ from ..account.settings import (
 )
 from ..catalogue.access import textkey
 from ..check.feedback import submission_feedback
-from ..collect.documents import current_documents
-from ..collect.ledger import local_time, unit_statuses, utc_now
+from ..collect.documents import DocumentRow, current_documents
+from ..collect.ledger import Submission, local_time, unit_statuses, utc_now
+from ..collect.workspace import Workspace
 from ..errors import GiprError, Interrupted
 from ..messages import say
+from ..roster import Unit
 from ..template import DEFAULT_PASSWORD, TemplateFactory, template_filename
 from .mime import build_message
 from .texts import load_text_template
 from .transport import DryRunTransport, SmtpTransport
-
-if TYPE_CHECKING:
-    from ..collect.documents import DocumentRow
-    from ..collect.ledger import Submission
-    from ..collect.workspace import Workspace
-    from ..roster import Unit
 
 # --- the ledger's record of sends -------------------------------------------------------------
 

@@ -5,16 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..account.settings import MAIL_DIR, TEMPLATE_FILES
 from ..catalogue.access import say
+from ..collect.workspace import Workspace
 from ..errors import GiprError
 from ..fsio import atomic_write_bytes
 from ..text import decode_text
-
-if TYPE_CHECKING:
-    from ..collect.workspace import Workspace
 
 # --- text templates --------------------------------------------------------------------------
 

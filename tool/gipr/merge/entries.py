@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..check import CheckContext, check_report
 from ..errors import GiprError, ReadError
@@ -22,12 +22,10 @@ from ..isolate import ReaderPool, available_methods
 from ..messages import MERGE_STATUS_ZH, say
 from ..model import Finding, Report
 from ..read import prepare, spec_token, worker_limits
+from ..roster import Unit
 from ..rules import Number, compact_numbers, norm, plan
 from ..spec import Spec
 from ..unitmatch import settle_identity
-
-if TYPE_CHECKING:
-    from ..roster import Unit
 
 # status of one roster unit / input in the merge
 INCLUDED = "included"

@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ..collect.workspace import Workspace
-    from .plan import MergeResult
+from ..collect.workspace import Workspace
+from .plan import MergeResult
 
 META_KEY = "year_review"
 COUNTY = ""  # the county's own row in compare_years' output

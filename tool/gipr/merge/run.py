@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..collect.workspace import Workspace, find_workspace_dir
 from ..errors import GiprError, ReadError
 from ..files import find_input_files
 from ..messages import say
 from ..read import read_report_limited
-from ..roster import load_roster, region_from_roster
+from ..roster import Unit, load_roster, region_from_roster
 from ..spec import format_for_year, load_format
 from ..values import to_json_number
 from .entries import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, entries_from_paths, rollup_name
@@ -22,9 +22,6 @@ from .review import record
 from .stored import entries_from_workspace
 from .writer import atomic_output_path, build_rollup_file
 from .years import change_counts, compare_years, load_previous_year
-
-if TYPE_CHECKING:
-    from ..roster import Unit
 
 # ---------------------------------------------------------------------------------
 # the whole job

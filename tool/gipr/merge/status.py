@@ -5,21 +5,19 @@ would take (merge's stored entries) and how its numbers changed from last year (
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import messages
 from ..catalogue.access import say
 from ..collect.documents import STATES, current_documents
 from ..collect.ledger import IDENTIFIED_ZH, local_time, status_json
+from ..collect.workspace import Workspace
 from ..errors import GiprError
 from ..fsio import atomic_output
 from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from .entries import UNREADABLE
 from .review import current as year_review
 from .stored import workspace_entries
-
-if TYPE_CHECKING:
-    from ..collect.workspace import Workspace
 
 __all__ = ["add_documents", "status_report", "write_status_xlsx"]
 

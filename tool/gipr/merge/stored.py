@@ -11,18 +11,16 @@ result in the same way (:func:`entry_from_payload`), so both give the same entry
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..collect.results import ResultStore, finding_from_json, read_payload
+from ..collect.workspace import Workspace
 from ..errors import GiprError
 from ..messages import say
 from ..model import Finding
 from ..spec import Spec, load_format
 from ..unitmatch import settle_identity
 from .entries import _W, UNREADABLE, Entry, entry_from_parts, read_entries, read_entry, unreadable_entry
-
-if TYPE_CHECKING:
-    from ..collect.workspace import Workspace
 
 
 class _Fields:

@@ -22,20 +22,17 @@ from ..media import DOCUMENT_SUFFIXES, parser_of, sniff
 from ..model import Finding, Report
 from ..ooxml.container import human_size as _size
 from ..read import normalize_label, similar_label
-from ..roster import normalize_name
+from ..roster import Unit, normalize_name
+from ..rules import Number
 from ..spec import Spec, available_formats, format_for_year, load_format
 from ..unitmatch import match_unit
 from ..values import fmt_number
 from .grid import MAX_DOCUMENT_BYTES, MAX_PAGES, Document, Table
-from .locate import locate
 from .ocr import ocr_images, ocr_pdf
 from .ocr_rules import settle
-from .sequence import sequence_rows
 from .title import find_title
 
 if TYPE_CHECKING:  # the locator and the digit splitter are imported in the reader worker only
-    from ..roster import Unit
-    from ..rules import Number
     from .located import Located
 
 __all__ = ["DOCUMENT_SUFFIXES", "Imported", "import_document", "is_document", "parse_document"]
@@ -152,6 +149,8 @@ def read_document(data: bytes, name: str, suffix: str, spec: Spec | None, year: 
         else:
             spec = _guess_spec(doc)
     prev = _previous_for(previous, t_unit)
+    from .locate import locate  # worker-only: the label search runs behind the worker's limits
+    from .sequence import sequence_rows  # worker-only: so does the label-sequence reader
     found = locate(doc, spec, prev)
     if doc.kind == "text" or len(found.tables) < len(spec.tables):
         # the text (or a page whose tables were flattened into it) may have lost its line

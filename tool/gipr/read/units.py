@@ -12,7 +12,7 @@ allocated).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import messages
 from ..catalogue.access import say
@@ -22,10 +22,7 @@ from ..rules import Number
 from ..spec import Spec, type_rules
 from ..text import cell_text
 from ..values import parse_value
-from .reader import read_book, read_limited, spec_from_token
-
-if TYPE_CHECKING:
-    from .reader import _Book
+from .reader import _Book, read_book, read_limited, spec_from_token
 
 UnitRow = tuple[str, str, dict[str, "Number | None"]]
 

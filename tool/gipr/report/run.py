@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import messages
 from ..catalogue.access import say
@@ -36,7 +35,7 @@ from ..merge import (
     load_previous_year,
     plan_merge,
 )
-from ..merge.entries import strip_rollup_suffix
+from ..merge.entries import Entry, strip_rollup_suffix
 from ..merge.review import COUNTY, breaks
 from ..merge.years import compare_years
 from ..read import read_report_limited
@@ -46,9 +45,6 @@ from ..rules import recompute
 from ..spec import Spec, load_format
 from .document import ReportData, check_template, write_report
 from .pdf import convert_to_pdf
-
-if TYPE_CHECKING:
-    from ..merge.entries import Entry
 
 __all__ = [
     "Job",
