@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from ..audit import run_audit
-from ..audit.html import write_audit_html
-from ..audit.workbook import write_audit_xlsx
 from ..catalogue.access import textkey
 from ..messages import SEVERITY_ZH, say
 from .app import app, console, err_console, print_json
@@ -35,6 +32,9 @@ def audit_cmd(
     表格与正文是否照抄上年）、发布是否逾期，并列出缺少的年报和无法归属的文件。
 
     退出码：0 没有问题；1 发现问题；2 有年报无法读取（逐个列出）或用法错误。"""
+    from ..audit import run_audit  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..audit.html import write_audit_html  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..audit.workbook import write_audit_xlsx  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
 
     bar = _Bar(enabled=not as_json)
     try:

@@ -14,8 +14,6 @@ import typer
 from rich.markup import escape
 
 from .. import messages
-from ..check.run import export_records, run_check
-from ..collect.submitted import submitted_reports
 from ..errors import GiprError
 from ..fsio import atomic_output
 from ..messages import SEVERITY_ZH
@@ -39,6 +37,8 @@ def check_cmd(
     """校验报送的统计表，或公开的年报（PDF、网页、Word、文本）：勾稽关系、数据类型、必填项、单位与年度；可生成反馈工作簿。
 
     退出码：0 没有错误；1 有文件存在错误；2 有文件无法读取或用法错误。"""
+    from ..check.run import run_check  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..collect.submitted import submitted_reports  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
     result = run_check(paths, previous=previous, year=year, roster=roster, blank_as_zero=blank_as_zero,
                        annotate=annotate, fmt=fmt, on_file=None if as_json else _print_file, against=against,
                        open_submitted=submitted_reports)
@@ -92,6 +92,7 @@ def export_cmd(
     """导出各文件的数值（按单元格编号），供其他系统使用。
 
     退出码：0 全部导出；2 有文件无法读取或用法错误。"""
+    from ..check.run import export_records  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
     if as_json == as_csv:
         raise GiprError(messages.say("cli.export_format"), "usage.export_format")
     records, errors = export_records(paths, blank_as_zero=blank_as_zero, fmt=fmt,

@@ -8,19 +8,15 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from ..collect import Collector
-from ..collect.imap import imap_fetcher
-from ..collect.ledger import IDENTIFIED_ZH, local_time, pin_submission
-from ..collect.mailparse import MAX_ATTACHMENTS, MAX_DROPPED_NOTED
-from ..collect.workspace import Workspace, who_am_i
 from ..errors import GiprError
-from ..merge.status import status_report, write_status_xlsx
 from ..messages import SEVERITY_ZH, say
 from ..messages import SUBMISSION_STATUS_ZH as STATUS_ZH
 from .app import FitColumn, app, console, err_console, fit_table, print_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+    from ..collect.workspace import Workspace
 
 WS_HELP = say("cli.collect.ws_help")
 
@@ -34,6 +30,7 @@ def init_cmd(
     format: str | None = typer.Option(None, "--format", help="表格格式：2021 或 2019（默认按年度选择）"),
 ) -> None:
     """创建工作目录：配置文件、名册副本、台账（SQLite）和存档文件夹。"""
+    from ..collect.workspace import Workspace  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
 
     ws = Workspace.create(directory, year, roster, county=county, format=format)
     try:
@@ -95,6 +92,9 @@ def collect_cmd(
 
     退出状态：0 全部正常；1 有报表存在错误或无法识别单位；2 有文件无法读取或未能收集。
     """
+    from ..collect import Collector  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..collect.imap import imap_fetcher  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..collect.workspace import Workspace  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
 
     if not sources and not imap:
         raise GiprError(say("cli.collect.collect_cmd"), "usage")
@@ -130,6 +130,10 @@ def collect_cmd(
 
 
 def _print_collect(result, names: dict[str, str], quiet: bool) -> None:
+    from ..collect.mailparse import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        MAX_ATTACHMENTS,
+        MAX_DROPPED_NOTED,
+    )
     if not quiet:
         for o in result.outcomes:
             s = o.submission
@@ -185,6 +189,12 @@ def status_cmd(
     verify: bool = typer.Option(False, "--verify", help="检查台账完整性和存档文件的哈希"),
 ) -> None:
     """报送情况：每个单位的当前报送、时间、状态和错误数；未报送和有错误的单位。"""
+    from ..collect.ledger import pin_submission  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..collect.workspace import Workspace, who_am_i  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..merge.status import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        status_report,
+        write_status_xlsx,
+    )
 
     ws = Workspace.open(workspace)
     try:
@@ -228,6 +238,10 @@ SUBMISSIONS_FIT = [("drop", say("cli.collect.submissions_fit")), ("shrink", say(
 
 
 def _print_status(ws: Workspace, data, led, *, show_all: bool, unit: str | None, findings: dict | None = None) -> None:
+    from ..collect.ledger import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        IDENTIFIED_ZH,
+        local_time,
+    )
     names = {u["code"]: u["name"] for u in data["units"]}
     if unit:
         code = unit if unit in names else next((c for c, n in names.items() if n == unit), None)
@@ -324,6 +338,10 @@ def _print_status(ws: Workspace, data, led, *, show_all: bool, unit: str | None,
 
 
 def _print_submissions(subs, names, title) -> None:
+    from ..collect.ledger import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        IDENTIFIED_ZH,
+        local_time,
+    )
     states = []
     for s in subs:
         st = STATUS_ZH.get(s.status, s.status)

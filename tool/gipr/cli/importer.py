@@ -9,15 +9,8 @@ import typer
 from rich.markup import escape
 
 from .. import messages
-from ..check.run import year_format_roster
 from ..errors import GiprError
-from ..files import DOCUMENT_SUFFIXES, files_in, find_input_files
 from ..messages import SEVERITY_ZH
-from ..published import import_document
-from ..published.core import previous_in_run, previous_numbers
-from ..published.workbook import write_workbook
-from ..rules import printed_values, recompute
-from ..sources import open_reports
 from ..values import to_json_number
 from .app import app, console, print_json
 
@@ -27,6 +20,7 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def import_record(imp, file: str) -> dict:
     """One imported report in the shape of ``gipr export --json`` plus provenance and findings:
     values are the numbers as printed (null where unknown); totals as printed, else recomputed."""
+    from ..rules import printed_values, recompute  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
     report = imp.report
     shown = printed_values(report, recompute(report))
     values = {cid: to_json_number(shown.get(cid)) for cid in report.spec.cells}
@@ -53,6 +47,19 @@ def import_cmd(
     """读取公开发布的年报（PDF、网页、Word、文本）中的统计表，转成数字；可写成 gipr 统计表。
 
     退出码：0 全部完整导入；2 有文件无法导入或有表格无法对齐（其他文件照常处理）。"""
+    from ..check.run import year_format_roster  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..files import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        DOCUMENT_SUFFIXES,
+        files_in,
+        find_input_files,
+    )
+    from ..published import import_document  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..published.core import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        previous_in_run,
+        previous_numbers,
+    )
+    from ..published.workbook import write_workbook  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..sources import open_reports  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
 
     spec, units = year_format_roster(year, fmt, roster)
     for p in paths:

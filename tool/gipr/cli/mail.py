@@ -8,8 +8,6 @@ import typer
 from rich.markup import escape
 
 from ..catalogue.access import say
-from ..collect.workspace import Workspace
-from ..mail import mail_settings, mail_units
 from ..messages import SEND_STATUS_ZH as STATUS_ZH
 from .app import app, console, print_json
 
@@ -53,6 +51,8 @@ def _summary(kind: str, outcomes, dry_run: bool, outdir: Path | None) -> None:
 
 def _run(kind: str, workspace: Path | None, dry_run: bool, out: Path | None, only: list[str] | None,
          resend: bool, as_json: bool) -> None:
+    from ..collect.workspace import Workspace  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..mail import mail_settings, mail_units  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
     ws = Workspace.open(workspace)
     try:
         settings = mail_settings(ws, need_server=not dry_run, preview=dry_run)

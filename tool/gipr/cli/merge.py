@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..merge import EXCLUDED_ERRORS, INCLUDED_ERRORS, MISSING, UNREADABLE, merge_json, run_merge
-from ..merge.years import change_counts
 from ..messages import say
 from .app import app, print_json, say_err, say_out
 
@@ -34,6 +32,15 @@ def merge_cmd(
                                  help="使用 --workspace 时，重新读取和校验每个存档文件，不沿用收集时保存的结果"),
 ) -> None:
     """把各单位的报表逐格相加，生成汇总表（官方格式，总计为公式），并列出未汇总、未报送的单位。"""
+    from ..merge import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        EXCLUDED_ERRORS,
+        INCLUDED_ERRORS,
+        MISSING,
+        UNREADABLE,
+        merge_json,
+        run_merge,
+    )
+    from ..merge.years import change_counts  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
 
     result = run_merge(out=out, paths=list(paths or []), workspace=workspace, roster=roster, year=year,
                    county=county, previous=previous, include_errors=include_errors, html=html, force=force,

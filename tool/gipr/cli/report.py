@@ -9,7 +9,6 @@ import typer
 from .. import messages
 from ..catalogue.access import say
 from ..errors import GiprError
-from ..report.figures import PLACEHOLDERS
 from .app import app, print_json, say_err, say_out
 
 
@@ -34,6 +33,7 @@ def report_cmd(
 ) -> None:
     """生成政府信息公开工作年度报告（Word，可选 PDF）：表格和句子中的数字取自同一份已校验的数据，第五、六部分留待填写。"""
     from ..report.document import default_template  # lazy: it loads docx, lxml (heavy), needed only here
+    from ..report.figures import PLACEHOLDERS  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
     from ..report.run import (  # lazy: it loads docx, lxml (heavy), needed only here
         Job,
         data_from_file,

@@ -8,9 +8,8 @@ import typer
 
 from ..catalogue.access import say
 from ..errors import GiprError, SpecError
-from ..roster import load_roster
 from ..spec import available_formats, format_for_year, load_format
-from ..template import DEFAULT_PASSWORD, check_password, template_filename, write_template, write_templates
+from ..template import DEFAULT_PASSWORD
 from .app import app, console, err_console
 
 
@@ -45,6 +44,13 @@ def template_cmd(
     workers: int | None = typer.Option(None, "--workers", help="渲染进程数（默认 1：渲染很快，写文件已用多线程并行）"),
 ) -> None:
     """生成填报模板（受保护的 Excel 工作簿）：每个单位一个，或一个空白模板。"""
+    from ..roster import load_roster  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..template import (  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+        check_password,
+        template_filename,
+        write_template,
+        write_templates,
+    )
 
     year = _year(year)
     spec = load_format(_format(format, year))

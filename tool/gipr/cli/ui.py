@@ -11,11 +11,6 @@ import typer
 from .. import messages, thirdparty
 from ..catalogue.access import say
 from ..errors import GiprError
-from ..ui import userconf
-from ..ui.app import create_app
-from ..ui.core import open_ws
-from ..ui.security import csrf_for
-from ..ui.userconf import remember_workspace
 from .app import app, err_console
 
 LOCAL = "127.0.0.1"
@@ -40,6 +35,9 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(root: Path | None, sock: socket.socket, token: str, extra_hosts: tuple[str, ...] = ()) -> None:
     """Serve until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
+    from ..ui.app import create_app  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..ui.core import open_ws  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..ui.userconf import remember_workspace  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
     uvicorn = thirdparty.uvicorn()
 
     port = sock.getsockname()[1]
@@ -72,6 +70,8 @@ def switch_running(port: int, token: str, root: Path) -> bool:
     one is already running: the same address, now on this workspace)."""
     import http.client
     import json
+
+    from ..ui.security import csrf_for  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
 
     try:
         conn = http.client.HTTPConnection(LOCAL, port, timeout=30)
@@ -106,6 +106,8 @@ def ui_cmd(
                                           help="在桌面（Windows）或应用程序菜单（Linux）中放一个启动图标，以后双击即可打开工作台"),
 ) -> None:
     """在浏览器中使用的本机工作台：报送情况、收集、模板与发送、汇总。只在本机运行，数据不离开这台电脑。"""
+    from ..ui import userconf  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
+    from ..ui.core import open_ws  # lazy: keeps gipr --help light (benchmarks/bench_startup.py)
 
     if install_launcher:
         path = userconf.install_launcher()
