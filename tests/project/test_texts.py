@@ -1,7 +1,7 @@
 """The catalogue of user-facing texts (tool/gipr/catalogue): its keys as a type, every call's
 fields against its text's placeholders, and no Chinese text anywhere else in the code.
 
-``python tests/project/test_texts.py --write-keys`` rewrites catalogue/keys.py from the texts."""
+``python tests/project/test_texts.py --write-keys`` rewrites catalogue/keys/ from the texts."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from typing import get_args
 import pytest
 
 import gipr
-from gipr.catalogue.access import CATALOGUE
-from gipr.catalogue.keys import TextKey
+from gipr.catalogue.access import CATALOGUE, TextKey
 from gipr.messages import FINDINGS
 
 PACKAGE = Path(gipr.__file__).parent
@@ -34,7 +33,7 @@ TEXT_HOMES = {"messages.py"} | {f"catalogue/{p.name}" for p in CATALOGUE_DIR.glo
 
 def data_modules():
     for p in sorted(CATALOGUE_DIR.glob("*.py")):
-        if p.stem not in ("__init__", "access", "keys"):
+        if p.stem not in ("__init__", "access"):
             yield importlib.import_module(f"gipr.catalogue.{p.stem}")
 
 
@@ -105,9 +104,9 @@ def test_the_key_type_lists_exactly_the_catalogues_keys():
         merged.update(mod.TEXTS)
     assert merged == CATALOGUE, "a module of texts is not joined into catalogue/access.py"
     assert all(isinstance(v, str) for v in CATALOGUE.values())
-    keys = set(get_args(TextKey))
+    keys = {k for area in get_args(TextKey) for k in get_args(area)}
     assert keys == set(CATALOGUE), (
-        f"catalogue/keys.py is out of step (missing {sorted(set(CATALOGUE) - keys)[:5]}, "
+        f"catalogue/keys/ is out of step (missing {sorted(set(CATALOGUE) - keys)[:5]}, "
         f"stale {sorted(keys - set(CATALOGUE))[:5]}): run python tests/project/test_texts.py --write-keys")
 
 
@@ -173,15 +172,25 @@ def test_the_literal_finder_sets_aside_docstrings_and_help(code):
     assert list(chinese_literals(ast.parse(code))) == []
 
 
+def key_alias(stem: str) -> str:
+    """The name of the key type of catalogue/<stem>.py: ``check`` → ``CheckKey``."""
+    return stem.capitalize() + "Key"
+
+
 def write_keys() -> None:
-    keys = sorted({k for mod in data_modules() for k in mod.TEXTS})
-    (CATALOGUE_DIR / "keys.py").write_text(
-        '"""Every key of the catalogue as a type, so that mypy checks ``say("…")`` at each call.\n\n'
-        "Written by ``python tests/project/test_texts.py --write-keys`` from the texts; tests/project/test_texts.py fails\n"
-        'when this list and the texts differ."""\n\nfrom __future__ import annotations\n\n'
-        "from typing import Literal\n\nTextKey = Literal[\n" + "".join(f'    "{k}",\n' for k in keys) + "]\n",
-        encoding="utf-8")
-    print(f"catalogue/keys.py: {len(keys)} keys")
+    """catalogue/keys/<area>.py for each module of texts: its keys as a ``Literal``
+    (catalogue/access.py joins them into TextKey)."""
+    keys_dir = CATALOGUE_DIR / "keys"
+    for mod in data_modules():
+        stem = mod.__name__.rsplit(".", 1)[1]
+        keys = sorted(mod.TEXTS)
+        (keys_dir / f"{stem}.py").write_text(
+            f'"""The keys of catalogue/{stem}.py as a type, so that mypy checks ``say("…")`` at each call.\n\n'
+            "Written by ``python tests/project/test_texts.py --write-keys`` from the texts; tests/project/test_texts.py\n"
+            'fails when this list and the texts differ."""\n\nfrom __future__ import annotations\n\n'
+            f"from typing import Literal\n\n{key_alias(stem)} = Literal[\n" + "".join(f'    "{k}",\n' for k in keys) + "]\n",
+            encoding="utf-8")
+        print(f"catalogue/keys/{stem}.py: {len(keys)} keys")
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--write-keys"]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import media as _media
 from . import messages
-from .catalogue.keys import TextKey
+from .catalogue.access import TextKey
 from .errors import GiprError
 
 __all__ = [

@@ -1,0 +1,61 @@
+"""The keys of catalogue/template.py as a type, so that mypy checks ``say("…")`` at each call.
+
+Written by ``python tests/project/test_texts.py --write-keys`` from the texts; tests/project/test_texts.py
+fails when this list and the texts differ."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+TemplateKey = Literal[
+    "template.batch.plan_filenames.n",
+    "template.batch.write_templates",
+    "template.batch.write_templates.shown",
+    "template.batch.write_templates_2",
+    "template.formulas.status_fail",
+    "template.formulas.status_incomplete",
+    "template.formulas.status_pass",
+    "template.formulas.type_message.err",
+    "template.formulas.type_message.label",
+    "template.formulas.type_message.msg",
+    "template.formulas.type_message.title",
+    "template.formulas.type_message.unit_txt",
+    "template.formulas.type_message.what",
+    "template.formulas.type_message.what_2",
+    "template.formulas.type_message.what_3",
+    "template.formulas.type_message.what_4",
+    "template.formulas.type_message.what_5",
+    "template.formulas.validation.error_title",
+    "template.layout.font_name",
+    "template.layout.unit_line",
+    "template.writer.build_workbook.comments",
+    "template.writer.build_workbook.keywords",
+    "template.writer.build_workbook.title",
+    "template.writer.template_filename",
+    "template.writer.template_filename.who",
+    "template.writer.write_checks",
+    "template.writer.write_checks.head",
+    "template.writer.write_checks_2",
+    "template.writer.write_cover",
+    "template.writer.write_cover.hint",
+    "template.writer.write_cover.hint_2",
+    "template.writer.write_cover.hint_3",
+    "template.writer.write_cover.input_message",
+    "template.writer.write_cover.input_message_2",
+    "template.writer.write_cover.input_title",
+    "template.writer.write_cover.lines",
+    "template.writer.write_cover.lines_2",
+    "template.writer.write_cover.lines_3",
+    "template.writer.write_cover.lines_4",
+    "template.writer.write_cover.lines_5",
+    "template.writer.write_cover.lines_6",
+    "template.writer.write_cover.num_format",
+    "template.writer.write_cover.table_titles",
+    "template.writer.write_cover_2",
+    "template.writer.write_cover_3",
+    "template.writer.write_cover_4",
+    "template.writer.write_cover_5",
+    "template.writer.write_table",
+    "template.writer.write_table_2",
+    "template.writer.write_table_3",
+]
