@@ -20,6 +20,7 @@ LibreOffice recalculate it.
 from __future__ import annotations
 
 import random
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,14 @@ def run_cli(*args) -> int:
     except SystemExit as e:
         return 0 if e.code is None else int(e.code)
     return 0
+
+
+def ledger_rows(ws: Path) -> list[dict]:
+    """Every row of a workspace's submissions ledger, in order, as plain dicts (read straight
+    from the SQLite file, not through gipr)."""
+    con = sqlite3.connect(ws / "ledger.sqlite")
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM submissions ORDER BY id")]
+    finally:
+        con.close()

@@ -13,7 +13,6 @@ import functools
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from kit.corpus import ROSTER_CSV, T3, Kit, build, members, patch_central, replace, slow_workbook, with_comment
+from kit.helpers import ledger_rows
 from kit.limits_doc import limits, table_en, table_zh
 from kit.mailmaker import make_message
 from kit.paths import README
@@ -74,15 +74,6 @@ def workspace(tmp_path) -> Path:
     return ws
 
 
-def rows(ws: Path) -> list[dict]:
-    con = sqlite3.connect(ws / "ledger.sqlite")
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute("SELECT * FROM submissions ORDER BY id")]
-    finally:
-        con.close()
-
-
 def read_error(data: bytes, name: str = "限制.xlsx") -> ReadError:
     with pytest.raises(ReadError) as e:
         read_report(data, name=name)
@@ -112,7 +103,7 @@ def test_largest_file(tmp_path, workspace, kit):
     out = p.stdout.decode()
     assert p.returncode == 2 and "未收集：超大.xlsx：文件过大" in out
     assert collect_mod.MAX_FILE_BYTES == read_mod.MAX_FILE_BYTES  # one limit for both
-    got = rows(workspace)
+    got = ledger_rows(workspace)
     assert [r["file_name"] for r in got] == ["正常.xlsx"]  # the large file is neither recorded nor archived
     assert len(list((workspace / "archive").rglob("*.bin"))) == 1
 
@@ -237,7 +228,7 @@ def test_read_time_limit_in_gipr_collect(tmp_path, workspace, kit, monkeypatch, 
     assert e.value.code == 2
     out = capsys.readouterr().out
     assert "慢.xlsx" in out and "秒" in out
-    by = {r["file_name"]: r for r in rows(workspace)}
+    by = {r["file_name"]: r for r in ledger_rows(workspace)}
     assert by["慢.xlsx"]["status"] == "unreadable" and by["慢.xlsx"]["reason_code"] == "file.timeout"
     assert (workspace / "archive" / by["慢.xlsx"]["sha256"][:2] / f"{by['慢.xlsx']['sha256']}.bin").is_file()
     assert by["正常.xlsx"]["status"] == "accepted"
@@ -264,7 +255,7 @@ def test_mail_parse_time_limit(tmp_path, workspace, kit, monkeypatch, capsys):
     with pytest.raises(SystemExit) as ex:
         main(["collect", str(folder), "-w", str(workspace)])
     assert ex.value.code == 2
-    [r] = rows(workspace)
+    [r] = ledger_rows(workspace)
     assert r["status"] == "unreadable" and r["reason_code"] == "mail.timeout" and r["file_name"] == "慢.eml"
     assert "解析邮件超过" in capsys.readouterr().out
 
@@ -291,7 +282,7 @@ def test_largest_message(tmp_path, workspace, kit):
     p = gipr("collect", str(folder), "-w", str(workspace))
     out = p.stdout.decode()
     assert p.returncode == 2 and "未收集：大邮件.eml：邮件过大" in out and "上限 50 MB" in out
-    got = rows(workspace)
+    got = ledger_rows(workspace)
     assert [r["file_name"] for r in got] == ["报表.xlsx"]  # the other message was collected
     with pytest.raises(MailError) as e:
         mailparse.parse_message(big)
@@ -337,7 +328,7 @@ def test_files_per_folder(tmp_path, workspace, kit, monkeypatch, capsys):
         main(["collect", str(folder), "-w", str(workspace)])
     assert e.value.code == 2
     assert "文件夹中的文件超过 3 个，其余的未收集" in capsys.readouterr().out
-    assert len(rows(workspace)) == 3
+    assert len(ledger_rows(workspace)) == 3
 
 
 def test_quoted_cell_text_is_bounded(kit):

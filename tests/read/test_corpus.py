@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from kit.corpus import BEFORE_UNITS, CASES, GROUPS, YEAR, counts, make_before, make_corpus, manifest
+from kit.helpers import ledger_rows
 from kit.paths import CORPUS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -164,15 +165,6 @@ def test_read_in_process(corpus, name):
 
 # ---------------------------------------------------------------------------------------------
 # gipr collect: one run over every case into a workspace that already holds other returns
-
-
-def ledger_rows(ws: Path) -> list[dict]:
-    con = sqlite3.connect(ws / "ledger.sqlite")
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute("SELECT * FROM submissions ORDER BY id")]
-    finally:
-        con.close()
 
 
 def current(ws: Path) -> dict[str, int]:
